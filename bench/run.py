@@ -1,0 +1,300 @@
+"""``make bench``: booking under load on PostgreSQL and RabbitMQ, served as in production.
+
+Measures in one run, so the figures can be compared on this shared machine:
+bookings per second and latency with 50 clients over many slots and with 200
+clients on a few hot slots, the oversell count, the same gunicorn settings on a
+minimal Flask JSON endpoint (the framework's ceiling) and the ratio, availability
+for a department-day of 50 experts × 32 slots, and booking-to-SMS latency through
+the outbox, RabbitMQ, notify and an SMS gateway on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import requests
+from sqlalchemy import func, select, text
+
+from services.booking import handlers as booking_handlers
+from services.booking import inventory
+from services.booking.config import BookingSettings
+from services.booking.models import Appointment, Slot
+from services.common.auth import issue_token
+from services.common.config import DEFAULT_JWT_SECRET
+from services.common.events import Event
+from services.common.service import boot
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+WORKERS, THREADS, WRK_THREADS, SECONDS = "2", "8", "2", int(os.environ.get("BENCH_SECONDS", 10))
+ENV = {**os.environ, "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": WORKERS, "WEB_THREADS": THREADS,
+       "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+ENV.pop("LOG_FILE", None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def databases(*names: str) -> Iterator[dict[str, str]]:
+    admin = "host=127.0.0.1 user=postgres dbname=postgres"
+    made = {name: f"clinic_bench_{name}_{uuid.uuid4().hex[:6]}" for name in names}
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for db in made.values():
+            conn.execute(f'CREATE DATABASE "{db}"')
+    try:
+        yield {name: f"postgresql://postgres@127.0.0.1/{db}" for name, db in made.items()}
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for db in made.values():
+                conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def vhost() -> Iterator[str]:
+    name = f"clinic-bench-{uuid.uuid4().hex[:6]}"
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=True)
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*",
+                    ".*"], check=True)
+    try:
+        yield f"amqp://guest:guest@127.0.0.1:5672/{name}"
+    finally:
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], check=False)
+
+
+def publish(rt: Any, expert: int, department: int, day: Any, count: int,
+            capacity: int) -> list[int]:
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=1)
+    ids = [expert * 1000 + n for n in range(count)]
+    slots = [{"slot_id": sid, "capacity": capacity, "session": "bench",
+              "start": (start + timedelta(minutes=15 * n)).isoformat(),
+              "end": (start + timedelta(minutes=15 * (n + 1))).isoformat()}
+             for n, sid in enumerate(ids)]
+    event = Event(type="schedule.slots.published", source="bench", data={
+        "expert": {"id": expert, "code": f"B{expert}", "name": f"专家{expert}", "title": "主任医师",
+                   "department_id": department, "fee": "50.00", "active": True},
+        "department": {"id": department, "code": f"D{department}", "name": f"科室{department}",
+                       "location": "", "active": True},
+        "date": day.isoformat(), "time_zone": "Asia/Shanghai", "origin": "template",
+        "slots": slots})
+    with rt.db.transaction() as session:
+        inventory.on_slots_published(session, event)
+    return ids
+
+
+def seed(rt: Any) -> tuple[list[int], list[int], str]:
+    day = (datetime.now(UTC) + timedelta(days=2)).date()
+    hospital = Event(type="schedule.hospital.updated", source="bench", data={
+        "name": "压测医院", "address": "", "directions": "", "phone": "", "language": "zh-CN",
+        "time_zone": "Asia/Shanghai"})
+    with rt.db.transaction() as session:
+        booking_handlers.on_hospital_updated(session, hospital)
+    spread = [sid for expert in range(1, 51) for sid in publish(rt, expert, 1, day, 32, 5)]
+    hot = publish(rt, 900, 2, day, 4, 5)
+    return spread, hot, day.isoformat()
+
+
+def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "python:services.common.gunicorn_defaults", "-b",
+         f"127.0.0.1:{port}", app], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return process
+        time.sleep(0.2)
+    raise RuntimeError(f"{app} did not start")
+
+
+def wrk(url: str, connections: int, *, script: str | None = None,
+        headers: dict[str, str] | None = None,
+        env: dict[str, str] | None = None) -> dict[str, float]:
+    cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{SECONDS}s", "--latency"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    if script:
+        cmd += ["-s", script]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, env={**ENV, **(env or {})},
+                         check=True).stdout
+    latency = {m.group(1): _ms(m.group(2)) for m in re.finditer(r"\s(50|99)%\s+([\d.]+\w+)", out)}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    statuses = {int(c): int(n) for c, n in re.findall(r"(\d{3})=(\d+)", out.split("statuses:")[-1])
+                } if "statuses:" in out else {}
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "server_errors": float(sum(n for c, n in statuses.items() if c >= 500)),
+            "statuses": statuses,
+            "p50": latency.get("50", 0.0), "p99": latency.get("99", 0.0),
+            "requests": float(re.search(r"(\d+) requests in", out).group(1)),
+            "non_2xx": float(errors.group(1)) if errors else 0.0}
+
+
+def _ms(value: str) -> float:
+    number, unit = float(re.match(r"[\d.]+", value).group(0)), re.sub(r"[\d.]", "", value)
+    return number * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def booked(rt: Any, slot_ids: list[int]) -> int:
+    with rt.db.reading() as session:
+        return session.scalar(select(func.count()).select_from(Appointment)
+                              .where(Appointment.slot_id.in_(slot_ids))) or 0
+
+
+def oversold(rt: Any) -> int:
+    with rt.db.reading() as session:
+        over_counts = session.scalar(select(func.count()).select_from(Slot).where(
+            Slot.booked + Slot.held > Slot.capacity)) or 0
+        over_rows = session.execute(text(
+            "SELECT count(*) FROM (SELECT a.slot_id FROM appointments a JOIN slots s "
+            "ON s.id = a.slot_id WHERE a.status <> 'cancelled' AND NOT a.overbooked "
+            "GROUP BY a.slot_id, s.capacity HAVING count(*) > s.capacity) x")).scalar() or 0
+    return over_counts + over_rows
+
+
+class Gateway:
+    """An SMS gateway on 127.0.0.1 that notes when each appointment code arrives."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, float] = {}
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                match = re.search(r"预约码([A-Z0-9]{8})", body.get("text", ""))
+                if match:
+                    gateway.arrived.setdefault(match.group(1), time.perf_counter())
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"id": "x"}')
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/send"
+
+
+def sms_latency(base: str, token: str, slot_ids: list[int], gateway: Gateway,
+                count: int = 100) -> tuple[float, float]:
+    sent: dict[str, float] = {}
+    headers = {"Authorization": f"Bearer {token}"}
+    with requests.Session() as http:
+        for n in range(count):
+            response = http.post(f"{base}/api/v1/appointments", headers=headers, timeout=10,
+                                 json={"slot_id": slot_ids[n % len(slot_ids)], "channel": "phone",
+                                       "patient": {"name": "延迟", "phone": f"1370000{n:04d}",
+                                                   "sms_consent": True}})
+            if response.status_code == 201:
+                sent[response.json()["code"]] = time.perf_counter()
+            time.sleep(0.05)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not set(sent) <= set(gateway.arrived):
+        time.sleep(0.1)
+    latencies = sorted((gateway.arrived[c] - t) * 1000 for c, t in sent.items()
+                       if c in gateway.arrived)
+    lost = len(sent) - len(latencies)
+    if lost:
+        print(f"warning: {lost} confirmations did not arrive within 60 s")
+    p99 = latencies[max(int(len(latencies) * 0.99) - 1, 0)] if latencies else float("nan")
+    return statistics.median(latencies) if latencies else float("nan"), p99
+
+
+def main() -> None:
+    token = issue_token(DEFAULT_JWT_SECRET, "bench", ["consultant", "frontdesk"],
+                        ttl_seconds=3600)
+    rows: list[tuple[str, dict[str, float]]] = []
+    with databases("booking", "notify") as db, vhost() as broker, \
+            tempfile.TemporaryDirectory() as scratch:
+        env = {**ENV, "BOOKING_DATABASE_URL": db["booking"], "NOTIFY_DATABASE_URL": db["notify"],
+               "BROKER_URL": broker, "VAR_DIR": scratch}
+        rt = boot(BookingSettings.from_env(environ=env), "services.booking:migrations")
+        spread, hot, day = seed(rt)
+        gateway = Gateway()
+        notify_env = {**env, "SMS_PROVIDER": "http", "SMS_GATEWAY_URL": gateway.url,
+                      "SEND_POLL_SECONDS": "0.02", "RELAY_POLL_SECONDS": "0.02"}
+        booking_port, ceiling_port = free_port(), free_port()
+        processes = [
+            serve("services.booking.app:create_app()", booking_port, env),
+            serve("bench.ceiling:app", ceiling_port, env),
+            subprocess.Popen([str(BIN / "clinic-booking"), "worker"], cwd=ROOT,
+                             env={**env, "RELAY_POLL_SECONDS": "0.02"}),
+            subprocess.Popen([str(BIN / "clinic-notify"), "worker"], cwd=ROOT, env=notify_env),
+        ]
+        base = f"http://127.0.0.1:{booking_port}"
+        try:
+            script = str(Path(__file__).with_name("book.lua"))
+            for label, slots, clients in (("bookings, 50 clients, 1600 slots", spread, 50),
+                                          ("bookings, 200 clients, 4 hot slots", hot, 200)):
+                before = booked(rt, slots)
+                result = wrk(f"{base}/api/v1/appointments", clients, script=script,
+                             env={"BENCH_SLOTS": ",".join(map(str, slots)), "BENCH_TOKEN": token})
+                result["booked_per_s"] = (booked(rt, slots) - before) / SECONDS
+                rows.append((label, result))
+            rows.append(("minimal Flask JSON, 50 clients", wrk(
+                f"http://127.0.0.1:{ceiling_port}/json", 50, script=str(
+                    Path(__file__).with_name("post_json.lua")))))
+            rows.append(("availability, 50 experts x 32 slots, 20 clients", wrk(
+                f"{base}/api/v1/availability?department_id=1&date={day}", 20,
+                headers={"Authorization": f"Bearer {token}"})))
+            sms_p50, sms_p99 = sms_latency(base, token, spread[-200:], gateway)
+            over = oversold(rt)
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=15)
+            rt.db.dispose()
+    report(rows, sms_p50, sms_p99, over)
+
+
+def report(rows: list[tuple[str, dict[str, float]]], sms_p50: float, sms_p99: float,
+           over: int) -> None:
+    print(f"gunicorn: {WORKERS} workers x {THREADS} threads (gthread); wrk: {WRK_THREADS} "
+          f"threads, {SECONDS} s per run; PostgreSQL and RabbitMQ on this machine")
+    print(f"{'run':<52}{'req/s':>9}{'ok/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}"
+          "  answers")
+    for label, r in rows:
+        ok = r.get("booked_per_s", r["rps"] - r["non_2xx"] / SECONDS)
+        answers = " ".join(f"{c}:{n}" for c, n in sorted(r["statuses"].items()))
+        print(f"{label:<52}{r['rps']:>9.0f}{ok:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
+              f"{r['non_2xx']:>9.0f}  {answers}")
+    print(f"{'booking -> SMS at the gateway (100 bookings)':<52}{'':>18}{sms_p50:>9.0f}"
+          f"{sms_p99:>9.0f}")
+    spread, hot, ceiling, availability = (r for _, r in rows)
+    print(f"bench: bookings_per_s={spread['booked_per_s']:.0f} "
+          f"booking_p50_ms={spread['p50']:.1f} booking_p99_ms={spread['p99']:.1f} "
+          f"hot_requests_per_s={hot['rps']:.0f} hot_p99_ms={hot['p99']:.1f} "
+          f"flask_ceiling_rps={ceiling['rps']:.0f} "
+          f"flask_ceiling_ratio={spread['rps'] / ceiling['rps']:.2f} oversold={over} "
+          f"booking_5xx={spread['server_errors'] + hot['server_errors']:.0f} "
+          f"availability_rps={availability['rps']:.0f} "
+          f"availability_p99_ms={availability['p99']:.1f} "
+          f"booking_to_sms_p50_ms={sms_p50:.0f} booking_to_sms_p99_ms={sms_p99:.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Clinic: the schedule, booking and notify services and what they share."""

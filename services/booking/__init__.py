@@ -1,0 +1,1 @@
+"""The booking service: availability, holds, appointments and the day's roster."""

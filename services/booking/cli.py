@@ -1,0 +1,17 @@
+"""``clinic-booking``: migrate, worker and dead letters."""
+
+from __future__ import annotations
+
+from services.common.cli import service_cli
+
+from .app import MIGRATIONS
+from .config import BookingSettings
+from .handlers import EVENT_TYPES
+from .models import DeadLetter
+from .worker import run_worker
+
+cli = service_cli(BookingSettings, MIGRATIONS, DeadLetter, run_worker, EVENT_TYPES)
+
+
+def main() -> None:
+    cli(obj={})

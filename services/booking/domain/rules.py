@@ -1,0 +1,109 @@
+"""Booking rules (SPEC §3): windows, cut-offs, the no-show policy, status changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+class RuleBroken(Exception):
+    """A request the rules refuse; ``code`` says which rule, for pages and clients."""
+
+    def __init__(self, code: str, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+CHANNELS = ("chat", "phone", "wechat", "qq", "walk_in", "other")
+
+
+@dataclass(frozen=True)
+class BookingWindow:
+    """A slot can be booked from its release until a cut-off before it starts.
+
+    Release: ``release_days`` before the slot's date at ``release_time`` (hospital
+    time). Cut-off: ``cutoff_minutes`` before the start. Walk-ins ignore both.
+    """
+
+    release_days: int = 14
+    release_time: time = time(7, 0)
+    cutoff_minutes: int = 30
+
+    def opens_at(self, day: date, zone: ZoneInfo) -> datetime:
+        local = datetime.combine(day - timedelta(days=self.release_days), self.release_time,
+                                 tzinfo=zone)
+        return local.astimezone(ZoneInfo("UTC"))
+
+    def closes_at(self, start: datetime) -> datetime:
+        return start - timedelta(minutes=self.cutoff_minutes)
+
+    def check(self, now: datetime, day: date, start: datetime, zone: ZoneInfo) -> None:
+        opens = self.opens_at(day, zone)
+        if now < opens:
+            raise RuleBroken("not_released", "This slot opens for booking at "
+                             f"{opens.astimezone(zone):%Y-%m-%d %H:%M}.")
+        if now >= self.closes_at(start):
+            raise RuleBroken("closed", "Booking for this slot has closed "
+                             f"({self.cutoff_minutes} minutes before it starts).")
+
+
+@dataclass(frozen=True)
+class CancelWindow:
+    """Until when a patient may cancel through the link (staff may until the visit)."""
+
+    patient_cutoff_minutes: int = 120
+
+    def check_patient(self, now: datetime, start: datetime) -> None:
+        if now >= start - timedelta(minutes=self.patient_cutoff_minutes):
+            raise RuleBroken("too_late", "It is too late to cancel online; please call the "
+                             "hospital.")
+
+    @staticmethod
+    def check_staff(now: datetime, start: datetime) -> None:
+        if now >= start:
+            raise RuleBroken("visit_started", "The visit has started; mark a no-show instead.")
+
+
+@dataclass(frozen=True)
+class NoShowPolicy:
+    """Patients who often do not come can be booked only with a stated reason."""
+
+    threshold: int = 3
+    days: int = 90
+
+    def since(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.days)
+
+    def check(self, no_shows: int, override_reason: str | None) -> None:
+        if no_shows >= self.threshold and not (override_reason or "").strip():
+            raise RuleBroken(
+                "no_show_override_required",
+                f"The patient missed {no_shows} visits in the last {self.days} days; "
+                "booking needs an override reason.")
+
+
+#: action → (statuses it applies to, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "cancel": (frozenset({"booked"}), "cancelled"),
+    "check_in": (frozenset({"booked"}), "checked_in"),
+    "undo_check_in": (frozenset({"checked_in"}), "booked"),
+    "no_show": (frozenset({"booked"}), "no_show"),
+    "undo_no_show": (frozenset({"no_show"}), "booked"),
+    "complete": (frozenset({"checked_in"}), "completed"),
+}
+STATUSES = ("booked", "checked_in", "completed", "cancelled", "no_show")
+#: statuses that keep a place in the slot (a no-show used its place)
+HOLDS_A_PLACE = frozenset({"booked", "checked_in", "completed", "no_show"})
+
+
+def next_status(status: str, action: str) -> str:
+    allowed, target = TRANSITIONS[action]
+    if status not in allowed:
+        raise RuleBroken("wrong_status", f"Cannot {action.replace('_', ' ')} an appointment "
+                         f"that is {status.replace('_', ' ')}.")
+    return target
+
+
+CANCEL_REASONS = ("patient", "hospital", "expert_unavailable")

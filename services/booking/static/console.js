@@ -1,0 +1,180 @@
+// The consultant console: pick a slot, hold it, book it, paste the confirmation.
+import { api, el, hhmm, newestOnly, toast } from "/static/common/clinic.js";
+
+const zh = document.body.dataset.lang !== "en";
+const t = (cn, en) => (zh ? cn : en);
+const $ = (id) => document.getElementById(id);
+let hold = null;      // {id, slot_id, expires_at, label}
+let timer = null;
+let idempotencyKey = null;
+const gridTurn = newestOnly();
+
+async function loadDepartments() {
+  const rows = (await api("GET", "/api/v1/departments")).data || [];
+  $("department").replaceChildren(...rows.map((d) => el("option", { value: d.id }, d.name)));
+}
+
+function slotButton(expert, slot) {
+  const label = `${slot.date.slice(5)} ${hhmm(slot.start)}`;
+  const state = !slot.bookable ? "closed" : slot.remaining === 0 ? "full"
+    : slot.remaining <= Math.max(1, Math.floor(slot.capacity / 4)) ? "low" : "open";
+  const text = state === "closed" ? t("不可约", "closed") : state === "full" ? t("约满", "full")
+    : t(`余 ${slot.remaining}/${slot.capacity}`, `${slot.remaining}/${slot.capacity} left`);
+  return el("button", {
+    type: "button", class: `slot ${state}`, "data-slot": slot.slot_id,
+    "aria-pressed": hold && hold.slot_id === slot.slot_id ? "true" : "false",
+    "aria-disabled": state === "closed" || state === "full" ? "true" : "false",
+    "aria-label": `${expert.name} ${label} ${text}`,
+    onclick: () => (state === "open" || state === "low") && takeHold(expert, slot, label),
+  }, hhmm(slot.start), el("small", {}, text));
+}
+
+async function loadGrid() {
+  const department = $("department").value;
+  if (!department) return;
+  const current = gridTurn();
+  const shown = `${department}|${$("date").value}|${$("days").value}`;
+  const result = await api("GET",
+    `/api/v1/availability?department_id=${department}&date=${$("date").value}&days=${$("days").value}`);
+  if (!result.ok || !current()) return;
+  const experts = result.data.experts;
+  $("grid").replaceChildren(...(experts.length ? experts.map((expert) => el("div", { class: "expert" },
+    el("div", {}, el("strong", {}, expert.name), " ", el("span", { class: "muted" }, expert.title),
+      el("br"), el("small", { class: "muted" }, `${t("挂号费", "Fee")} ¥${expert.fee} · ${t("可约", "open")} ${expert.remaining}`)),
+    el("div", { class: "slots" }, ...expert.slots.map((slot) => slotButton(expert, slot)))))
+    : [el("p", { class: "muted" }, t("这一天没有出诊。", "No sessions on this day."))]));
+  $("grid").dataset.shows = shown;
+  $("updated").textContent = `${t("更新于", "Updated")} ${new Date().toLocaleTimeString()}`;
+}
+
+async function takeHold(expert, slot, label) {
+  if (hold) await release(false);
+  const result = await api("POST", "/api/v1/holds", { slot_id: slot.slot_id });
+  if (!result.ok) {
+    toast(result.data?.code === "slot_full" ? t("这个时段刚刚约满了，请选择其他时段。", "That slot just filled up; please pick another.")
+      : (result.data?.detail || t("无法保留", "Could not hold")), "error");
+    loadGrid();
+    return;
+  }
+  hold = { ...result.data, label: `${expert.name} · ${label}` };
+  idempotencyKey = crypto.randomUUID();
+  $("hold-slot").textContent = hold.label;
+  $("hold").hidden = false; $("patient-form").hidden = false; $("done").hidden = true; $("hint").hidden = true;
+  $("book").disabled = false;
+  startCountdown();
+  $("patient-form").elements.name.focus();
+  loadGrid();
+}
+
+function startCountdown() {
+  clearInterval(timer);
+  const tick = () => {
+    const left = Math.max(0, Math.round((new Date(hold.expires_at) - Date.now()) / 1000));
+    $("countdown").textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    $("countdown").classList.toggle("low", left <= 60);
+    if (left === 0) expired();
+  };
+  tick();
+  timer = setInterval(tick, 1000);
+}
+
+function expired() {
+  clearInterval(timer);
+  $("book").disabled = true;
+  $("form-error").textContent = t("保留已过期，名额已释放。请重新选择时段。", "The hold expired and the place was released. Please pick a slot again.");
+  hold = null;
+  loadGrid();
+}
+
+async function release(refresh = true) {
+  clearInterval(timer);
+  if (hold) await api("DELETE", `/api/v1/holds/${hold.id}`);
+  hold = null;
+  $("hold").hidden = true; $("patient-form").hidden = true; $("hint").hidden = false;
+  if (refresh) loadGrid();
+}
+
+function validPhone(value) {
+  const digits = value.replace(/[\s-]/g, "");
+  return /^(\+?\d{8,15})$/.test(digits) && (!/^1\d*$/.test(digits) || digits.length === 11);
+}
+
+function markField(form, name, message) {
+  const input = form.elements[name];
+  if (input) input.setAttribute("aria-invalid", message ? "true" : "false");
+  const box = form.querySelector(`[data-for="${name}"]`);
+  if (box) box.textContent = message || "";
+}
+
+function checkForm(form) {
+  let ok = true;
+  const v = (n) => form.elements[n].value.trim();
+  markField(form, "name", v("name") ? "" : (ok = false, t("请填写姓名", "Name is needed")));
+  markField(form, "phone", validPhone(v("phone")) ? "" : (ok = false, t("手机号格式不对", "Not a valid phone number")));
+  markField(form, "email", !v("email") || /.+@.+\..+/.test(v("email")) ? "" : (ok = false, t("邮箱格式不对", "Not a valid email")));
+  markField(form, "email_consent", form.elements.email_consent.checked && !v("email") ? (ok = false, t("同意邮件通知需要填写邮箱", "Email consent needs an address")) : "");
+  return ok;
+}
+
+async function book(event) {
+  event.preventDefault();
+  const form = event.target;
+  $("form-error").textContent = "";
+  if (!hold || !checkForm(form)) return;
+  const f = form.elements;
+  const body = { hold_id: hold.id, channel: f.channel.value, complaint: f.complaint.value,
+    override_reason: f.override_reason.value || null,
+    patient: { name: f.name.value.trim(), phone: f.phone.value.trim(), email: f.email.value.trim() || null,
+      sms_consent: f.sms_consent.checked, email_consent: f.email_consent.checked } };
+  $("book").disabled = true;
+  const response = await fetch("/api/v1/appointments", { method: "POST", credentials: "include",
+    headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey,
+      "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content },
+    body: JSON.stringify(body) });
+  const data = await response.json().catch(() => ({}));
+  $("book").disabled = false;
+  if (response.status === 201) {
+    clearInterval(timer); hold = null;
+    $("confirmation").value = data.confirmation_text;
+    $("patient-form").hidden = true; $("hold").hidden = true; $("done").hidden = false;
+    form.reset(); $("override").hidden = true;
+    toast(t(`预约成功：${data.code}，${data.queue_number}号`, `Booked: ${data.code}, number ${data.queue_number}`), "ok");
+    loadGrid();
+    return;
+  }
+  if (data.code === "hold_expired") return expired();
+  if (data.code === "duplicate") {
+    const e = data.existing || {};
+    $("form-error").textContent = t(`该患者当天已预约这位专家（预约码 ${e.code}，${e.queue_number}号），不能重复预约。`,
+      `This patient already has an appointment with this expert that day (code ${e.code}, number ${e.queue_number}).`);
+    return;
+  }
+  if (data.code === "no_show_override_required") {
+    $("override").hidden = false;
+    markField(form, "override_reason", data.detail);
+    form.elements.override_reason.focus();
+    return;
+  }
+  const fields = data.errors?.json?.patient || data.errors?.json || {};
+  for (const [name, messages] of Object.entries(fields)) markField(form, name, [].concat(messages).join(" "));
+  $("form-error").textContent = data.detail || t("预约未成功", "Not booked");
+}
+
+$("patient-form").addEventListener("submit", book);
+$("patient-form").addEventListener("input", (e) => markField(e.currentTarget, e.target.name, ""));
+$("release").addEventListener("click", () => release());
+$("copy").addEventListener("click", async () => {
+  $("confirmation").select();
+  try { await navigator.clipboard.writeText($("confirmation").value); } catch { document.execCommand("copy"); }
+  toast(t("已复制，可粘贴到对话中", "Copied; paste it into the chat"), "ok");
+});
+$("again").addEventListener("click", () => { $("done").hidden = true; $("hint").hidden = false; });
+for (const id of ["department", "date", "days"]) $(id).addEventListener("change", loadGrid);
+window.addEventListener("pagehide", () => {
+  if (hold) fetch(`/api/v1/holds/${hold.id}`, { method: "DELETE", keepalive: true, credentials: "include",
+    headers: { "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content } });
+});
+
+await loadDepartments();
+await loadGrid();
+setInterval(loadGrid, 5000);

@@ -1,0 +1,148 @@
+// The front-desk roster: the day by expert and session, kept current without reloading.
+import { api, el, hhmm, newestOnly, toast } from "/static/common/clinic.js";
+
+const zh = document.body.dataset.lang !== "en";
+const t = (cn, en) => (zh ? cn : en);
+const $ = (id) => document.getElementById(id);
+const STATUS = { booked: t("待诊", "waiting"), checked_in: t("已报到", "arrived"),
+  completed: t("已就诊", "seen"), no_show: t("爽约", "no-show"), cancelled: t("已取消", "cancelled") };
+const COUNTS = [["booked", t("预约", "Booked")], ["arrived", t("已到", "Arrived")],
+  ["waiting", t("待到", "Waiting")], ["no_show", t("爽约", "No-show")],
+  ["cancelled", t("取消", "Cancelled")], ["remaining", t("余号", "Free")]];
+const canAct = document.getElementById("walkin-form") !== null;
+let known = null;
+const rosterTurn = newestOnly();
+const walkInTurn = newestOnly();
+
+async function act(line, path, body = {}) {
+  const result = await api("POST", `/api/v1/appointments/${line.id}/${path}`, body);
+  toast(result.ok ? `${line.queue_number}${t("号", "")} ${line.patient_name}: ${STATUS[result.data.status]}`
+    : (result.data?.detail || t("操作失败", "Failed")), result.ok ? "ok" : "error");
+  load();
+}
+
+function withReason(line, path, question) {
+  const reason = window.prompt(question);
+  if (reason && reason.trim()) act(line, path, { reason: reason.trim() });
+}
+
+function actions(line, started) {
+  if (!canAct) return "";
+  const b = (label, handler, kind = "secondary") => el("button", { type: "button", class: kind, onclick: handler }, label);
+  const list = [];
+  if (line.status === "booked") {
+    list.push(b(t("报到", "Check in"), () => act(line, "check-in"), "primary"));
+    if (started) list.push(b(t("爽约", "No-show"), () => act(line, "no-show")));
+    list.push(b(t("取消", "Cancel"), () => {
+      if (window.confirm(t(`取消 ${line.patient_name} 的预约？`, `Cancel ${line.patient_name}'s appointment?`)))
+        act(line, "cancel", { reason: "patient", note: t("前台取消", "cancelled at the front desk") });
+    }, "danger"));
+  }
+  if (line.status === "checked_in") list.push(b(t("撤销报到", "Undo check-in"),
+    () => withReason(line, "undo-check-in", t("撤销原因？", "Why undo?"))));
+  if (line.status === "no_show") list.push(b(t("撤销爽约", "Undo no-show"),
+    () => withReason(line, "undo-no-show", t("撤销原因？", "Why undo?"))));
+  return el("div", { class: "actions" }, ...list);
+}
+
+const HEAD = [t("序号", "No."), t("时间", "Time"), t("姓名", "Name"), t("手机", "Phone"),
+  t("预约码", "Code"), t("状态", "Status"), "", ""];
+
+function rowFor(line, now) {
+  const fresh = known && !known.has(line.id);
+  const extra = line.overbooked
+    ? el("span", { class: "pill over", title: line.overbook_reason || "" }, t(" 加号", " extra")) : "";
+  return el("tr", { class: fresh ? "fresh" : "", "data-code": line.code },
+    el("td", {}, line.queue_number), el("td", {}, hhmm(line.slot_start)),
+    el("td", {}, line.patient_name, extra),
+    el("td", { class: "optional" }, line.phone), el("td", { class: "optional" }, line.code),
+    el("td", {}, el("span", { class: `pill ${line.status}` }, STATUS[line.status])),
+    el("td", { class: "muted" }, line.channel === "walk_in" ? t("现场", "walk-in") : ""),
+    el("td", {}, actions(line, new Date(line.slot_start).getTime() <= now)));
+}
+
+function sessionBlock(session, match, ids, now) {
+  const title = session.session || `${hhmm(session.start)}-${hhmm(session.end)}`;
+  const c = session.counts;
+  const summary = t(`预约 ${c.booked} · 已到 ${c.arrived} · 余 ${c.remaining}`,
+    `booked ${c.booked} · arrived ${c.arrived} · free ${c.remaining}`);
+  const lines = session.appointments.filter(match);
+  lines.forEach((line) => ids.add(line.id));
+  const heading = el("h3", {}, `${title} `, el("span", { class: "muted" }, summary));
+  if (!lines.length) return el("div", {}, heading, el("p", { class: "muted" }, t("暂无患者", "No patients")));
+  const head = el("tr", {}, ...HEAD.map((h, i) => el("th", { class: i === 3 || i === 4 ? "optional" : "" }, h)));
+  return el("div", {}, heading,
+    el("table", {}, el("thead", {}, head), el("tbody", {}, ...lines.map((line) => rowFor(line, now)))));
+}
+
+function render(view) {
+  $("roster-date").textContent = view.date;
+  $("counts").replaceChildren(...COUNTS.map(([key, label]) =>
+    el("div", {}, el("strong", {}, view.counts[key] ?? 0), label)));
+  const query = $("search").value.trim().toLowerCase();
+  const match = (a) => !query || a.code.toLowerCase().includes(query)
+    || a.patient_name.toLowerCase().includes(query) || a.phone.endsWith(query);
+  const ids = new Set();
+  const now = Date.now();
+  const blocks = view.experts.map((block) => el("section", { class: "card" },
+    el("h2", {}, `${block.expert.name} ${block.expert.title} `,
+      el("span", { class: "muted" }, block.department ? block.department.name : "")),
+    ...block.sessions.map((session) => sessionBlock(session, match, ids, now))));
+  $("roster").replaceChildren(...blocks);
+  if (!view.experts.length) $("roster").append(el("p", { class: "muted" }, t("这一天没有出诊。", "No sessions on this day.")));
+  known = ids;
+}
+
+async function loadWalkInSlots() {
+  const form = $("walkin-form");
+  if (!form) return;
+  const departments = [...$("department").options].map((o) => o.value).filter(Boolean);
+  const chosen = $("department").value ? [$("department").value] : departments;
+  const current = walkInTurn();
+  const answers = await Promise.all(chosen.map((d) => api("GET", `/api/v1/availability?department_id=${d}&date=${$("date").value}`)));
+  const options = [];
+  for (const answer of answers) for (const expert of answer.data?.experts || []) for (const slot of expert.slots) {
+    if (new Date(slot.end).getTime() < Date.now()) continue;
+    options.push(el("option", { value: slot.slot_id }, `${expert.name} ${hhmm(slot.start)} (${t("余", "free")} ${slot.remaining})`));
+  }
+  if (!current()) return;
+  form.elements.slot_id.replaceChildren(...options);
+}
+
+async function load() {
+  const params = new URLSearchParams({ date: $("date").value });
+  if ($("department").value) params.set("department_id", $("department").value);
+  $("csv").href = `/api/v1/roster.csv?${params}`;
+  const current = rosterTurn();
+  const result = await api("GET", `/api/v1/roster?${params}`);
+  if (!current()) return;
+  if (result.ok) render(result.data);
+  $("updated").textContent = `${t("更新于", "Updated")} ${new Date().toLocaleTimeString()}`;
+}
+
+async function walkIn(event) {
+  event.preventDefault();
+  const f = event.target.elements;
+  $("walkin-error").textContent = "";
+  const result = await api("POST", "/api/v1/walk-ins", { slot_id: Number(f.slot_id.value),
+    patient: { name: f.name.value.trim(), phone: f.phone.value.trim() },
+    overbook_reason: f.overbook_reason.value.trim() || null });
+  if (!result.ok) {
+    $("walkin-error").textContent = result.data?.code === "slot_full"
+      ? t("该时段已满；如确需加号，请填写加号原因。", "The slot is full; give a reason to add the patient anyway.")
+      : (result.data?.detail || t("挂号失败", "Failed"));
+    return;
+  }
+  event.target.reset();
+  toast(t(`已挂号并报到：${result.data.queue_number}号 ${result.data.patient.name}`, `Registered and checked in: number ${result.data.queue_number}`), "ok");
+  load(); loadWalkInSlots();
+}
+
+const departments = (await api("GET", "/api/v1/departments")).data || [];
+$("department").append(...departments.map((d) => el("option", { value: d.id }, d.name)));
+for (const id of ["date", "department"]) $(id).addEventListener("change", () => { known = null; load(); loadWalkInSlots(); });
+$("search").addEventListener("input", load);
+$("walkin-form")?.addEventListener("submit", walkIn);
+await load();
+loadWalkInSlots();
+setInterval(load, 5000);

@@ -1,0 +1,144 @@
+"""Signed JWTs and the role check every service applies (SPEC §4).
+
+Schedule issues tokens for its staff accounts; every service verifies them with
+the same configured key. A token travels as ``Authorization: Bearer …`` for the
+API, or as the ``clinic_session`` cookie for the staff pages.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import jwt
+from flask import abort, current_app, g, request
+
+ROLES = ("admin", "consultant", "frontdesk", "manager")
+ISSUER = "clinic"
+ALGORITHM = "HS256"
+SESSION_COOKIE = "clinic_session"
+CSRF_COOKIE = "clinic_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AuthError(Exception):
+    """A token that is missing, expired, tampered with or otherwise unusable."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The staff member a request acts for."""
+
+    username: str
+    roles: tuple[str, ...]
+    name: str = ""
+
+    def has_any(self, roles: Iterable[str]) -> bool:
+        return bool(set(self.roles) & set(roles))
+
+
+def issue_token(secret: str, username: str, roles: Iterable[str], *, ttl_seconds: int,
+                name: str = "", now: datetime | None = None) -> str:
+    """Sign a token for ``username`` carrying ``roles``, valid for ``ttl_seconds``."""
+    now = now or datetime.now(UTC)
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+    claims = {
+        "iss": ISSUER,
+        "sub": username,
+        "name": name or username,
+        "roles": sorted(set(roles)),
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify_token(secret: str, token: str) -> Principal:
+    """Return the principal of a valid token, or raise :class:`AuthError`."""
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise AuthError("token expired") from exc
+    except jwt.PyJWTError as exc:
+        raise AuthError("invalid token") from exc
+    roles = claims.get("roles")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise AuthError("invalid token")
+    return Principal(username=str(claims["sub"]), roles=tuple(roles),
+                     name=str(claims.get("name") or claims["sub"]))
+
+
+def token_from_request() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def current_principal() -> Principal | None:
+    return g.get("principal")
+
+
+def csrf_ok() -> bool:
+    """Double submit: a request signed by cookie must echo the CSRF cookie in a header
+    or a form field, which another site's page cannot read."""
+    if request.method in SAFE_METHODS:
+        return True
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    given = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token", "")
+    return bool(expected) and hmac.compare_digest(expected, given)
+
+
+def authenticate() -> Principal:
+    """The request's principal from its bearer token or, for pages, the session cookie.
+
+    401 when there is none or it is bad; 403 when a cookie-signed change lacks the
+    CSRF token.
+    """
+    token = token_from_request()
+    if token is None and request.cookies.get(SESSION_COOKIE):
+        if not csrf_ok():
+            abort(403, description="The form's security token is missing or wrong; reload "
+                  "the page and try again.")
+        token = request.cookies[SESSION_COOKIE]
+    if token is None:
+        abort(401, description="A bearer token is required.")
+    try:
+        principal = verify_token(current_app.extensions["clinic"].settings.jwt_secret, token)
+    except AuthError as exc:
+        abort(401, description=f"The bearer token is not valid: {exc}.")
+    g.principal = principal
+    return principal
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Allow a view only to staff holding one of ``roles``: 401 without a token, else 403."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles: {sorted(unknown)}")
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = authenticate()
+            if not principal.has_any(roles):
+                abort(403, description=f"This needs one of the roles: {', '.join(roles)}.")
+            return view(*args, **kwargs)
+
+        wrapper._clinic_roles = roles  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,73 @@
+"""The command line every service shares: migrate, worker, dead letters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import click
+
+from .config import Settings
+from .inbox import DeadLetterMixin, list_dead_letters, replay_dead_letter
+from .service import boot
+from .web import Runtime
+
+
+def service_cli(settings_cls: type[Settings], migrations: str,
+                dead_letter_model: type[DeadLetterMixin] | None,
+                run_worker: Callable[[Runtime], None],
+                consumes: Iterable[str] = ()) -> click.Group:
+    """A click group with the commands common to every service."""
+
+    @click.group(help=f"The clinic {settings_cls.SERVICE} service.")
+    @click.pass_context
+    def group(ctx: click.Context) -> None:
+        ctx.ensure_object(dict)
+
+    def runtime(migrate: bool = True) -> Runtime:
+        return boot(settings_cls.from_env(migrate_on_start=migrate), migrations, consumes)
+
+    group.runtime = runtime  # type: ignore[attr-defined]
+
+    @group.command()
+    def migrate() -> None:
+        """Apply the database migrations and declare the service's queue."""
+        runtime(migrate=True)
+        click.echo(f"{settings_cls.SERVICE}: database at the newest revision, queue declared")
+
+    @group.command()
+    def worker() -> None:
+        """Run the relay, the consumer and the timers until SIGTERM."""
+        run_worker(runtime())
+
+    if dead_letter_model is not None:
+        _add_dead_letter_commands(group, runtime, dead_letter_model)
+    return group
+
+
+def _add_dead_letter_commands(group: click.Group, runtime: Callable[[], Runtime],
+                              dead_letter_model: type[DeadLetterMixin]) -> None:
+    @group.group("dead-letters")
+    def dead_letters() -> None:
+        """Events that kept failing and were parked."""
+
+    @dead_letters.command("list")
+    @click.option("--all", "include_replayed", is_flag=True, help="Include replayed letters.")
+    def list_cmd(include_replayed: bool) -> None:
+        """List parked events."""
+        rt = runtime()
+        letters = list_dead_letters(rt.db, dead_letter_model, include_replayed=include_replayed)
+        if not letters:
+            click.echo("no dead letters")
+        for letter in letters:
+            state = "replayed" if letter.replayed_at else "parked"
+            click.echo(f"{letter.id}\t{state}\t{letter.created_at:%Y-%m-%d %H:%M:%S}\t"
+                       f"{letter.event_type or '-'}\t{letter.attempts}\t{letter.error[:120]}")
+
+    @dead_letters.command("replay")
+    @click.argument("letter_ids", nargs=-1, type=int, required=True)
+    def replay_cmd(letter_ids: tuple[int, ...]) -> None:
+        """Put parked events back on their queue."""
+        rt = runtime()
+        for letter_id in letter_ids:
+            ok = replay_dead_letter(rt.db, rt.bus, dead_letter_model, letter_id)
+            click.echo(f"{letter_id}: {'replayed' if ok else 'not replayable'}")

@@ -1,0 +1,112 @@
+"""Settings read from the environment once, with the embedded defaults.
+
+Every service reads the same common settings; a service adds its own fields by
+subclassing :class:`Settings`. A variable prefixed with the service's name
+(``BOOKING_DATABASE_URL``) wins over the plain one (``DATABASE_URL``), so one
+shell can run all three services while a container sets just ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from datetime import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+DEFAULT_JWT_SECRET = "dev-only-secret-change-me-in-production-000000"
+PRODUCTION = "production"
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot be used (for example demo secrets in production)."""
+
+
+def _coerce(value: str, kind: Any) -> Any:
+    if kind in (bool, "bool"):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if kind in (int, "int"):
+        return int(value)
+    if kind in (float, "float"):
+        return float(value)
+    if kind in (Path, "Path"):
+        return Path(value)
+    if kind in (time, "time"):
+        return time.fromisoformat(value)
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Settings every service has. Field names map to upper-case variables."""
+
+    SERVICE: ClassVar[str] = "common"
+    DEFAULT_PORT: ClassVar[int] = 8000
+
+    env: str = "development"
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    broker_url: str = "filesystem://"
+    bus_dir: Path | None = None
+    bus_queue_type: str = "classic"
+    jwt_secret: str = DEFAULT_JWT_SECRET
+    jwt_ttl_seconds: int = 12 * 3600
+    log_level: str = "INFO"
+    log_format: str = "text"
+    log_file: str = ""
+    host: str = "127.0.0.1"
+    port: int = 0
+    schedule_url: str = "http://127.0.0.1:8001"
+    booking_url: str = "http://127.0.0.1:8002"
+    notify_url: str = "http://127.0.0.1:8003"
+    migrate_on_start: bool = True
+    relay_poll_seconds: float = 0.1
+    relay_batch_size: int = 200
+    consumer_max_attempts: int = 5
+    consumer_prefetch: int = 20
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``environ`` (default ``os.environ``) and explicit overrides."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        prefix = cls.SERVICE.upper() + "_"
+        for field in dataclasses.fields(cls):
+            name = field.name.upper()
+            raw = environ.get(prefix + name, environ.get(name))
+            if raw is not None and raw != "":
+                values[field.name] = _coerce(raw, field.type.replace(" | None", ""))
+        values.update(overrides)
+        settings = cls(**values)
+        return settings.with_defaults()
+
+    def with_defaults(self) -> Settings:
+        """Fill the values that derive from others (database file, bus folder, port)."""
+        changes: dict[str, Any] = {}
+        if not isinstance(self.var_dir, Path):
+            changes["var_dir"] = Path(self.var_dir)
+        if self.bus_dir is not None and not isinstance(self.bus_dir, Path):
+            changes["bus_dir"] = Path(self.bus_dir)
+        if changes:
+            return dataclasses.replace(self, **changes).with_defaults()
+        if not self.database_url:
+            changes["database_url"] = f"sqlite:///{self.var_dir / (self.SERVICE + '.db')}"
+        if self.bus_dir is None:
+            changes["bus_dir"] = self.var_dir / "bus"
+        if not self.port:
+            changes["port"] = self.DEFAULT_PORT
+        return dataclasses.replace(self, **changes) if changes else self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == PRODUCTION
+
+    def check_production(self) -> None:
+        """Refuse to run production on the demo signing key or a short one."""
+        if not self.is_production:
+            return
+        if self.jwt_secret == DEFAULT_JWT_SECRET or len(self.jwt_secret) < 32:
+            raise ConfigError(
+                "production needs JWT_SECRET set to a random value of at least 32 characters"
+            )

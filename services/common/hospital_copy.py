@@ -1,0 +1,52 @@
+"""A consuming service's copy of the hospital's facts, kept from ``schedule.hospital.updated``.
+
+Booking needs the time zone, notify everything a message says; both keep the same
+copy the same way, so the table's columns and the handler are defined once here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import UTCDateTime
+from .events import Event
+
+FIELDS = ("name", "address", "directions", "phone", "time_zone", "language")
+
+
+class HospitalCopyMixin:
+    """Columns of the ``hospital`` table (one row, id 1)."""
+
+    __tablename__ = "hospital"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(400), default="")
+    directions: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    time_zone: Mapped[str] = mapped_column(String(60))
+    language: Mapped[str] = mapped_column(String(10), default="zh-CN")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def keep_hospital_copy(model: type[HospitalCopyMixin]) -> Callable[[Session, Event], None]:
+    """The handler of ``schedule.hospital.updated`` for a service's copy."""
+
+    def on_hospital_updated(session: Session, event: Event) -> None:
+        """Keep our copy; an older event never overwrites a newer one."""
+        row = session.get(model, 1)
+        if row is not None and row.updated_at >= event.occurred_at:
+            return
+        if row is None:
+            row = model(id=1)
+            session.add(row)
+        for name in FIELDS:
+            if name in event.data:
+                setattr(row, name, event.data[name])
+        row.updated_at = event.occurred_at
+
+    return on_hospital_updated

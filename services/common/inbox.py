@@ -1,0 +1,218 @@
+"""The inbox consumer: each event handled once, in one transaction, acked after commit.
+
+For every message the consumer opens a transaction, records the event id in the
+``inbox`` table and runs the handler; it acks only after the commit. A
+redelivered event hits the inbox's primary key and is acked without running the
+handler again. A handler that raises is retried a bounded number of times
+(the message is re-queued at the back with an attempt count, so it never blocks
+the queue) and then parked in ``dead_letters``, from where it can be replayed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from kombu import Message, Queue
+from kombu.mixins import ConsumerMixin
+from sqlalchemy import BigInteger, Integer, String, Text, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .bus import Bus
+from .db import Database, UTCDateTime, utcnow
+from .events import Event, InvalidEvent
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, Event], None]
+ATTEMPTS_HEADER = "x-clinic-attempts"
+
+
+class InboxMixin:
+    """Columns of the ``inbox`` table: ids of events this service has handled."""
+
+    __tablename__ = "inbox"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(40))
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeadLetterMixin:
+    """Columns of the ``dead_letters`` table: messages parked after failing."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    event_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    event_type: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    queue: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    error: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    replayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class InboxConsumer(ConsumerMixin):
+    """Consumes one service's queue and hands each event to its handler exactly once."""
+
+    def __init__(self, *, bus: Bus, db: Database, service: str, handlers: Mapping[str, Handler],
+                 inbox_model: type[InboxMixin], dead_letter_model: type[DeadLetterMixin],
+                 max_attempts: int = 5, prefetch: int = 20,
+                 retry_delay: Callable[[int], float] | None = None) -> None:
+        self.bus = bus
+        self.db = db
+        self.handlers = dict(handlers)
+        self.inbox_model = inbox_model
+        self.dead_letter_model = dead_letter_model
+        self.max_attempts = max_attempts
+        self.prefetch = prefetch
+        self.queue: Queue = bus.queue(service, self.handlers)
+        self.retry_delay = retry_delay or (lambda attempt: min(0.1 * 2**attempt, 5.0))
+        self.connection = bus.connection()
+        self._stop = threading.Event()
+
+    # ConsumerMixin polls this flag between drains.
+    @property
+    def should_stop(self) -> bool:  # type: ignore[override]
+        return self._stop.is_set()
+
+    @should_stop.setter
+    def should_stop(self, value: bool) -> None:
+        if value:
+            self._stop.set()
+        else:
+            self._stop.clear()
+
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> list[Any]:
+        return [
+            consumer_cls(
+                queues=[self.queue], callbacks=[self.on_message], accept=["json"],
+                prefetch_count=self.prefetch, on_decode_error=self.on_decode_error,
+            )
+        ]
+
+    def run_until(self, stop: threading.Event) -> None:
+        """Consume until ``stop`` is set; reconnects by itself after broker restarts."""
+        self._stop = stop
+        try:
+            self.run()
+        finally:
+            self.connection.release()
+
+    # --- one message -------------------------------------------------------------------------
+
+    def on_message(self, body: Any, message: Message) -> None:
+        try:
+            event = Event.from_dict(body)
+        except InvalidEvent as exc:
+            self._park(None, _raw_body(message), str(exc), 1)
+            message.ack()
+            return
+        try:
+            self.handle(event)
+        except Exception as exc:
+            self._retry_or_park(event, message, exc)
+            return
+        message.ack()
+
+    def handle(self, event: Event) -> bool:
+        """Run the handler in one transaction with the inbox record; False if already done."""
+        handler = self.handlers.get(event.type)
+        try:
+            with self.db.transaction() as session:
+                session.add(self.inbox_model(event_id=event.id, event_type=event.type,
+                                             source=event.source, processed_at=utcnow()))
+                session.flush()
+                if handler is not None:
+                    handler(session, event)
+        except IntegrityError:
+            if self._already_handled(event.id):
+                log.info("event %s (%s) already handled; acking", event.id, event.type)
+                return False
+            raise
+        return True
+
+    def _already_handled(self, event_id: str) -> bool:
+        with self.db.reading() as session:
+            return session.get(self.inbox_model, event_id) is not None
+
+    def on_decode_error(self, message: Message, exc: Exception) -> None:
+        """A body that is not JSON can never succeed: park it instead of dropping it."""
+        self._park(None, _raw_body(message), f"cannot decode: {exc}", 1)
+        message.ack()
+
+    def _retry_or_park(self, event: Event, message: Message, exc: Exception) -> None:
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        if attempts >= self.max_attempts:
+            log.error("event %s (%s) failed %d times, parking it: %r",
+                      event.id, event.type, attempts, exc)
+            self._park(event, event.to_json(), repr(exc), attempts)
+            message.ack()
+            return
+        log.warning("event %s (%s) failed (attempt %d of %d), retrying: %r",
+                    event.id, event.type, attempts, self.max_attempts, exc)
+        time.sleep(self.retry_delay(attempts))
+        # Re-queue at the back with the attempt count, then ack the original: a
+        # crash in between only duplicates the message, which the inbox absorbs.
+        producer = self.connection.Producer()
+        self.bus.publish(producer, event, exchange="", routing_key=self.queue.name,
+                         headers={ATTEMPTS_HEADER: attempts})
+        message.ack()
+
+    def _park(self, event: Event | None, body: str, error: str, attempts: int) -> None:
+        with self.db.transaction() as session:
+            session.add(self.dead_letter_model(
+                event_id=event.id if event else None,
+                event_type=event.type if event else None,
+                queue=self.queue.name, body=body, error=error[:4000], attempts=attempts,
+                created_at=utcnow(),
+            ))
+
+
+def _raw_body(message: Message) -> str:
+    body = message.body
+    if isinstance(body, bytes):
+        return body.decode("utf-8", errors="replace")
+    return body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+
+
+def list_dead_letters(db: Database, model: type[DeadLetterMixin], *,
+                      include_replayed: bool = False) -> list[DeadLetterMixin]:
+    with db.reading() as session:
+        query = select(model).order_by(model.id)
+        if not include_replayed:
+            query = query.where(model.replayed_at.is_(None))
+        return list(session.scalars(query))
+
+
+def replay_dead_letter(db: Database, bus: Bus, model: type[DeadLetterMixin],
+                       dead_letter_id: int) -> bool:
+    """Put a parked event back on its queue with a fresh attempt count.
+
+    Returns False when there is no such unreplayed letter or its body is not an
+    envelope (such a body can never be handled; fix the producer instead).
+    """
+    with db.transaction() as session:
+        letter = session.get(model, dead_letter_id, with_for_update=True)
+        if letter is None or letter.replayed_at is not None:
+            return False
+        try:
+            event = Event.from_json(letter.body)
+        except InvalidEvent:
+            return False
+        with bus.connection() as conn:
+            bus.publish(conn.Producer(), event, exchange="", routing_key=letter.queue,
+                        headers={ATTEMPTS_HEADER: 0})
+        letter.replayed_at = utcnow()
+    return True

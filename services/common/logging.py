@@ -1,0 +1,97 @@
+"""Standard logging, configured once per process, that never writes a phone or email.
+
+Patients' phone numbers and email addresses must not reach a log line
+(SPEC §1, "least data"). A filter on the root handler rewrites every record's
+final text, so a careless ``log.info("sent to %s", phone)`` is masked too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+
+_PHONE = re.compile(r"(?<![\w-])\+?\d[\d\s-]{6,16}\d(?![\w-])")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+
+
+def mask_phone(phone: str | None) -> str:
+    """Show only the last four digits: ``+8613800138000`` → ``*******8000``."""
+    if not phone:
+        return ""
+    digits = re.sub(r"\D", "", phone)
+    return "*" * max(len(digits) - 4, 3) + digits[-4:]
+
+
+def mask_email(email: str | None) -> str:
+    """Keep the first letter and the domain: ``li.wei@example.cn`` → ``l***@example.cn``."""
+    if not email or "@" not in email:
+        return ""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def redact(text: str) -> str:
+    """Mask anything in free text that looks like a phone number or an email address."""
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+
+    def _phone(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        if len(digits) < 8 or _DATE.fullmatch(match.group(0)):  # counts and dates stay
+            return match.group(0)
+        return mask_phone(digits)
+
+    return _PHONE.sub(_phone, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrite each record's message with personal data masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers in production."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if record.exc_text:
+            payload["exc"] = record.exc_text
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def configure_logging(service: str, level: str = "INFO", fmt: str = "text",
+                      log_file: str = "") -> None:
+    """Send this process's logs to stderr (and ``log_file``), redacted, in text or JSON."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "_clinic", False):
+            root.removeHandler(old)
+    for handler in handlers:
+        handler.addFilter(RedactingFilter())
+        handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
+            f"%(asctime)s %(levelname)s {service} %(name)s: %(message)s"))
+        handler._clinic = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(level.upper())
+    for noisy in ("amqp", "kombu", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel("WARNING")

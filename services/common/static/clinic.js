@@ -1,0 +1,50 @@
+// Shared by the staff pages: API calls with the session cookie and the CSRF token.
+export const csrf = () => document.querySelector('meta[name="csrf-token"]').content ||
+  (document.cookie.split("; ").find((c) => c.startsWith("clinic_csrf=")) || "=").split("=")[1];
+
+export async function api(method, url, body) {
+  const response = await fetch(url, {
+    method, credentials: "include",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  if (response.status !== 204) { try { data = await response.json(); } catch { data = null; } }
+  if (response.status === 401) { window.location = loginUrl(); }
+  return { ok: response.ok, status: response.status, data };
+}
+
+export function loginUrl() {
+  const schedule = document.body.dataset.scheduleUrl || "";
+  return `${schedule}/login?next=${encodeURIComponent(window.location.href)}`;
+}
+
+export function toast(text, kind = "info") {
+  const box = document.getElementById("toast");
+  box.textContent = text;
+  box.className = `show ${kind}`;
+  clearTimeout(box._timer);
+  box._timer = setTimeout(() => { box.className = ""; }, 6000);
+}
+
+export const el = (tag, attrs = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+};
+
+export const hhmm = (iso) => iso.slice(11, 16);
+
+// Answers can arrive out of order (a timer refresh overtaking a change of department);
+// only the newest request of one kind may paint the page, or it shows the wrong day.
+export function newestOnly() {
+  let latest = 0;
+  return () => { const mine = ++latest; return () => mine === latest; };
+}

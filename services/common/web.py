@@ -1,0 +1,136 @@
+"""What every service's app factory uses: the runtime, the API object, health checks."""
+
+from __future__ import annotations
+
+import http
+import logging
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from flask import Blueprint, Flask, current_app, jsonify
+from flask_smorest import Api, abort
+from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+
+from .bus import Bus
+from .config import Settings
+from .db import Database
+from .problems import PROBLEM_JSON, ProblemSchema, http_exception_problem, register_problem_handlers
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+
+@dataclass
+class Runtime:
+    """The one place a service's settings, database and bus live while it runs."""
+
+    settings: Settings
+    db: Database
+    bus: Bus
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["clinic"]
+
+
+class ClinicApi(Api):
+    """flask-smorest's Api answering errors as problem documents, documented as such."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return http_exception_problem(error)
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                content_type = PROBLEM_JSON
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An error, as a problem document", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def create_base_app(import_name: str, rt: Runtime) -> tuple[Flask, ClinicApi]:
+    """A Flask app with the runtime attached, problem errors, health checks and the API object."""
+    settings = rt.settings
+    app = Flask(import_name)
+    app.url_map.converters["int"] = IdConverter
+    app.config.update(
+        API_TITLE=f"clinic {settings.SERVICE}",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+        SECRET_KEY=settings.jwt_secret,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
+            "security": [{"bearerAuth": []}],
+            "servers": [{"url": "/"}],
+        },
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["clinic"] = rt
+    register_problem_handlers(app)
+    api = ClinicApi(app)
+    api.register_converter(IdConverter, lambda _converter: {"type": "integer", "minimum": 1,
+                                                            "maximum": 2**31 - 1})
+    app.register_blueprint(health_blueprint())
+    return app, api
+
+
+def health_blueprint() -> Blueprint:
+    blp = Blueprint("health", __name__)
+
+    @blp.get("/healthz")
+    def healthz() -> Any:
+        """The process is up."""
+        return jsonify(status="ok", service=runtime().settings.SERVICE)
+
+    @blp.get("/readyz")
+    def readyz() -> Any:
+        """The database and the broker answer now."""
+        rt = runtime()
+        checks: dict[str, str] = {}
+        for name, ping in (("database", rt.db.ping), ("broker", rt.bus.ping)):
+            try:
+                ping()
+                checks[name] = "ok"
+            except Exception as exc:
+                log.warning("readiness: %s is not answering: %s", name, exc)
+                checks[name] = "unavailable"
+        ready = all(v == "ok" for v in checks.values())
+        body = {"status": "ok" if ready else "unavailable", "checks": checks,
+                "service": rt.settings.SERVICE}
+        return jsonify(body), 200 if ready else 503
+
+    return blp
+
+
+def unprocessable(field: str, message: str, location: str = "json") -> NoReturn:
+    """Answer 422 naming the field at fault, as schema errors are named."""
+    abort(422, message=message, errors={location: {field: [message]}})
+
+
+def not_found(what: str) -> NoReturn:
+    abort(404, message=f"No such {what}.")
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in our URLs: a positive 32-bit id, or the route does not match (404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(url_map, *args, min=1, max=2**31 - 1, **kwargs)

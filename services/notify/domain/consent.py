@@ -1,0 +1,24 @@
+"""Who may be written to: consent, and the opt-out keywords patients reply with."""
+
+from __future__ import annotations
+
+import re
+
+OPT_OUT_KEYWORDS = frozenset({"TD", "退订", "STOP"})
+
+
+def is_opt_out(reply: str) -> bool:
+    """A reply that is one of the keywords, whatever the case, spacing or punctuation."""
+    word = re.sub(r"[\s\.\,\!\?。，！？]+", "", reply or "").upper()
+    return word in OPT_OUT_KEYWORDS
+
+
+def refusal(channel: str, consented: bool, recipient: str | None, opted_out: bool) -> str | None:
+    """Why this message must not go, or None when it may."""
+    if not recipient:
+        return f"no {channel} address"
+    if not consented:
+        return f"no {channel} consent"
+    if opted_out:
+        return "opted out"
+    return None

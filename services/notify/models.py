@@ -1,0 +1,123 @@
+"""Notify's tables (SQLAlchemy 2 typed models)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.db import UTCDateTime
+from services.common.hospital_copy import HospitalCopyMixin
+from services.common.inbox import DeadLetterMixin, InboxMixin
+from services.common.outbox import Outbox, OutboxMixin
+
+SERVICE = "notify"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class OutboxMessage(OutboxMixin, Base):
+    pass
+
+
+class InboxRecord(InboxMixin, Base):
+    pass
+
+
+class DeadLetter(DeadLetterMixin, Base):
+    pass
+
+
+outbox = Outbox(OutboxMessage, source=SERVICE)
+
+
+class Hospital(HospitalCopyMixin, Base):
+    """Notify's copy of the hospital's facts."""
+
+
+_DUE = text("status = 'queued'")
+
+
+class Message(Base):
+    """One SMS or email to a patient, from its rendering to its delivery receipt.
+
+    ``(event_id, channel, template)`` is unique: a redelivered event can never
+    make a second message.
+    """
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    event_type: Mapped[str] = mapped_column(String(120))
+    appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # sms | email
+    template: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(400), default="")
+    body: Mapped[str] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text, nullable=True)
+    segments: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    provider: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    provider_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    send_after: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "channel", "template", name="uq_messages_once"),
+        Index("ix_messages_due", "send_after", postgresql_where=_DUE, sqlite_where=_DUE),
+    )
+
+
+class Appointment(Base):
+    """What notify knows of an appointment: enough to withdraw reminders and version .ics."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(12))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Suppression(Base):
+    """A patient who said no: nothing more goes to this phone or address on this channel."""
+
+    __tablename__ = "suppressions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(254))
+    source: Mapped[str] = mapped_column(String(40))  # api | keyword
+    note: Mapped[str] = mapped_column(String(400), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("channel", "recipient", name="uq_suppressions"),)
+
+
+class DevOutboxItem(Base):
+    """What the dev providers "sent": shown on the outbox page instead of reaching anyone."""
+
+    __tablename__ = "dev_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_ref: Mapped[str] = mapped_column(String(80), unique=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(400), default="")
+    body: Mapped[str] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

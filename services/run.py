@@ -1,0 +1,109 @@
+"""``make run``: the whole clinic on one machine, on the embedded default.
+
+Migrates the three databases, loads the demo hospital on the first start, then
+runs the three web processes and the three workers under honcho, and prints the
+URLs and demo logins once every service answers ``/readyz``. Ctrl-C stops all.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from services.booking.app import MIGRATIONS as BOOKING_MIGRATIONS
+from services.booking.config import BookingSettings
+from services.booking.handlers import EVENT_TYPES as BOOKING_EVENTS
+from services.common.service import boot
+from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
+from services.notify.config import NotifySettings
+from services.notify.handlers import EVENT_TYPES as NOTIFY_EVENTS
+from services.schedule.app import MIGRATIONS as SCHEDULE_MIGRATIONS
+from services.schedule.config import ScheduleSettings
+from services.schedule.demo import load_demo
+from services.schedule.domain.staff import DEMO_PASSWORD, DEMO_STAFF
+
+ROOT = Path(__file__).resolve().parent.parent
+# Consumers first: their queues must be bound before any producer publishes.
+PARTS = (
+    ("booking", BookingSettings, BOOKING_MIGRATIONS, BOOKING_EVENTS),
+    ("notify", NotifySettings, NOTIFY_MIGRATIONS, NOTIFY_EVENTS),
+    ("schedule", ScheduleSettings, SCHEDULE_MIGRATIONS, ()),
+)
+
+
+def prepare() -> dict[str, str]:
+    """Migrate, declare the queues, load the demo; return each service's base URL."""
+    urls = {}
+    for name, settings_cls, _, _ in PARTS:  # links between pages follow the ports in use
+        own = settings_cls.from_env()
+        os.environ.setdefault(f"{name.upper()}_URL", f"http://{own.host}:{own.port}")
+    for name, settings_cls, migrations, consumes in PARTS:
+        settings = settings_cls.from_env()
+        rt = boot(settings, migrations, consumes)
+        if name == "schedule" and settings.load_demo and not settings.is_production:
+            load_demo(rt)
+        rt.db.dispose()
+        urls[name] = f"http://{settings.host}:{settings.port}"
+    return {name: urls[name] for name in ("schedule", "booking", "notify")}
+
+
+def wait_ready(urls: dict[str, str], timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    pending = dict(urls)
+    while pending and time.monotonic() < deadline:
+        for name, url in list(pending.items()):
+            try:
+                with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
+                    if response.status == 200:
+                        del pending[name]
+            except OSError:
+                pass
+        time.sleep(0.3)
+    return not pending
+
+
+def banner(urls: dict[str, str]) -> str:
+    logins = ", ".join(f"{username}/{DEMO_PASSWORD}" for username, _, _ in DEMO_STAFF)
+    lines = ["", "clinic is running (Ctrl-C stops everything):"]
+    lines += [f"  {name:<9} {url}   (API: {url}/api/v1/openapi.json)" for name, url in urls.items()]
+    lines += [f"  dev outbox (SMS and email that would have been sent): {urls['notify']}/outbox"]
+    credentials = '{"username": "admin", "password": "demo"}'
+    lines += [f"  demo logins: {logins}",
+              f"  get a token: curl -s -X POST {urls['schedule']}/api/v1/auth/token "
+              f"-H 'Content-Type: application/json' -d '{credentials}'",
+              ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    os.chdir(ROOT)
+    os.environ.setdefault("WEB_CONCURRENCY", "1")
+    os.environ.setdefault("WEB_THREADS", "8")
+    bin_dir = str(Path(sys.executable).parent)
+    os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    urls = prepare()
+    honcho = subprocess.Popen([os.path.join(bin_dir, "honcho"), "-f", str(ROOT / "Procfile"),
+                               "-d", str(ROOT), "start"])
+
+    def announce() -> None:
+        if wait_ready(urls):
+            print(banner(urls), flush=True)
+        else:
+            print("clinic: not every service answered /readyz within 60 s; see the log above",
+                  flush=True)
+
+    threading.Thread(target=announce, daemon=True).start()
+    # Ctrl-C reaches honcho too (same process group); it stops the children, we wait for it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: honcho.terminate())
+    sys.exit(honcho.wait())
+
+
+if __name__ == "__main__":
+    main()

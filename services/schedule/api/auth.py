@@ -1,0 +1,58 @@
+"""``POST /api/v1/auth/token``: a staff member's name and password for a signed token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+
+from services.common.auth import issue_token
+from services.common.web import API_PREFIX, runtime
+
+from ..domain.staff import password_matches
+from ..store import find_staff
+
+blp = Blueprint("auth", __name__, url_prefix=f"{API_PREFIX}/auth",
+                description="Sign in: exchange a staff member's name and password for a token.")
+
+
+class Credentials(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=1, max=200))
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True)
+    token_type = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+
+
+@blp.route("/token")
+class Token(MethodView):
+    @blp.doc(security=[])
+    @blp.arguments(Credentials)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, description="Wrong name or password.")
+    def post(self, credentials: dict[str, Any]) -> dict[str, Any]:
+        """Sign in and get a bearer token for every service."""
+        rt = runtime()
+        with rt.db.reading() as session:
+            member = find_staff(session, credentials["username"])
+            stored_hash = member.password_hash if member and member.active else None
+            if not password_matches(stored_hash, credentials["password"]) or member is None:
+                abort(401, message="Wrong name or password.")
+            ttl = rt.settings.jwt_ttl_seconds
+            token = issue_token(rt.settings.jwt_secret, member.username, member.role_list,
+                                ttl_seconds=ttl, name=member.name)
+            return {
+                "token": token, "token_type": "Bearer",
+                "expires_at": datetime.now(UTC) + timedelta(seconds=ttl),
+                "username": member.username, "name": member.name, "roles": list(member.role_list),
+            }

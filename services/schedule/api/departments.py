@@ -1,0 +1,83 @@
+"""``/api/v1/departments``: the hospital's departments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+
+from services.common.auth import ROLES, roles_required
+from services.common.web import API_PREFIX, not_found, runtime
+
+from ..directory import DuplicateCode, create_department, list_departments, update_department
+from ..models import Department
+
+blp = Blueprint("departments", __name__, url_prefix=f"{API_PREFIX}/departments",
+                description="Departments: a name, a unique code and where they are.")
+
+
+class DepartmentSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    code = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9_-]{1,40}$", error="Letters, digits, - and _ only (1 to 40)."))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    location = fields.String(load_default="", validate=validate.Length(max=200))
+    active = fields.Boolean(dump_only=True)
+
+
+class DepartmentChange(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    location = fields.String(validate=validate.Length(max=200))
+    active = fields.Boolean(metadata={"description": "false deactivates the department"})
+
+
+class DepartmentQuery(Schema):
+    active = fields.Boolean(metadata={"description": "Only active (true) or inactive (false)."})
+    q = fields.String(validate=validate.Length(max=100),
+                      metadata={"description": "Part of the name or code."})
+
+
+@blp.route("")
+class Departments(MethodView):
+    @roles_required(*ROLES)
+    @blp.arguments(DepartmentQuery, location="query")
+    @blp.response(200, DepartmentSchema(many=True))
+    def get(self, query: dict[str, Any]) -> list[Department]:
+        """List departments, by code."""
+        with runtime().db.reading() as session:
+            return list_departments(session, active=query.get("active"), q=query.get("q"))
+
+    @roles_required("admin")
+    @blp.arguments(DepartmentSchema)
+    @blp.response(201, DepartmentSchema)
+    @blp.alt_response(409, description="The code is already used.")
+    def post(self, data: dict[str, Any]) -> Department:
+        """Create a department."""
+        try:
+            with runtime().db.transaction() as session:
+                return create_department(session, **data)
+        except DuplicateCode as exc:
+            abort(409, message=f"Code {data['code']!r} is already used.",
+                  existing={"id": exc.existing_id})
+
+
+@blp.route("/<int:department_id>")
+class DepartmentResource(MethodView):
+    @roles_required(*ROLES)
+    @blp.response(200, DepartmentSchema)
+    def get(self, department_id: int) -> Department:
+        """One department."""
+        with runtime().db.reading() as session:
+            return session.get(Department, department_id) or not_found("department")
+
+    @roles_required("admin")
+    @blp.arguments(DepartmentChange)
+    @blp.response(200, DepartmentSchema)
+    def patch(self, changes: dict[str, Any], department_id: int) -> Department:
+        """Change a department's name or location, or deactivate it (``active: false``)."""
+        with runtime().db.transaction() as session:
+            department = session.get(Department, department_id) or not_found("department")
+            update_department(session, department, changes)
+            return department

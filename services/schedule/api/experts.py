@@ -1,0 +1,273 @@
+"""``/api/v1/experts``: experts, their weekly templates, leave and extra sessions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, ValidationError, fields, validate
+
+from services.common.auth import ROLES, current_principal, roles_required
+from services.common.fields import ID_RANGE, Day
+from services.common.web import API_PREFIX, not_found, runtime, unprocessable
+
+from .. import timetable
+from ..directory import DuplicateCode, create_expert, list_experts, update_expert
+from ..domain.slots import InvalidSchedule
+from ..domain.slots import Leave as LeaveRule
+from ..domain.slots import Session as SessionRule
+from ..models import Department, Expert, Template
+from .schemas import SessionShape, SlotSchema, hhmm
+from .slots import slot_views
+
+blp = Blueprint("experts", __name__, url_prefix=f"{API_PREFIX}/experts",
+                description="Experts, their weekly templates, leave and extra sessions.")
+
+
+def _fee_in_range(value: Decimal) -> None:
+    if not Decimal("0") <= value <= Decimal("100000"):
+        raise ValidationError("The fee is between 0 and 100000.")
+
+
+def Fee(**kwargs: Any) -> fields.Decimal:
+    """The registration fee: a decimal with two places, sent and answered as a string."""
+    return fields.Decimal(places=2, as_string=True, validate=_fee_in_range, metadata={
+        "type": "string", "format": "decimal", "pattern": r"^\d{1,6}(\.\d{1,2})?$",
+        "example": "50.00", "description": "Registration fee"}, **kwargs)
+
+
+class ExpertSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    code = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9_-]{1,40}$", error="Letters, digits, - and _ only (1 to 40)."))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    title = fields.String(load_default="", validate=validate.Length(max=120))
+    department_id = fields.Integer(required=True, validate=ID_RANGE)
+    department_name = fields.Function(lambda e: e.department.name, dump_only=True)
+    bio = fields.String(load_default="", validate=validate.Length(max=4000))
+    fee = Fee(load_default=Decimal("0"))
+    active = fields.Boolean(dump_only=True)
+
+
+class ExpertChange(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    title = fields.String(validate=validate.Length(max=120))
+    department_id = fields.Integer(validate=ID_RANGE)
+    bio = fields.String(validate=validate.Length(max=4000))
+    fee = Fee()
+    active = fields.Boolean(metadata={"description": "false deactivates: no more publishing"})
+
+
+class ExpertQuery(Schema):
+    department_id = fields.Integer(validate=ID_RANGE)
+    active = fields.Boolean()
+    q = fields.String(validate=validate.Length(max=100),
+                      metadata={"description": "Part of the name, code or title."})
+
+
+class TemplateSchema(SessionShape):
+    id = fields.Integer(dump_only=True)
+    expert_id = fields.Integer(dump_only=True)
+    weekday = fields.Integer(required=True, validate=validate.Range(min=1, max=7),
+                             metadata={"description": "ISO weekday: 1 = Monday … 7 = Sunday"})
+    valid_from = Day(load_default=None)
+    valid_until = Day(load_default=None, allow_none=True)
+
+
+class LeaveSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    date = Day(required=True, attribute="day")
+    start = hhmm(load_default=None, allow_none=True)
+    end = hhmm(load_default=None, allow_none=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=400))
+    created_by = fields.String(dump_only=True)
+
+
+class LeaveResult(LeaveSchema):
+    cancelled_slot_ids = fields.List(fields.Integer(), dump_only=True)
+
+
+class ExtraSessionSchema(SessionShape):
+    id = fields.Integer(dump_only=True)
+    date = Day(required=True, attribute="day")
+    reason = fields.String(load_default="", validate=validate.Length(max=400))
+    slots = fields.List(fields.Nested(SlotSchema), dump_only=True)
+
+
+def _expert(session: Any, expert_id: int) -> Expert:
+    return session.get(Expert, expert_id) or not_found("expert")
+
+
+def _department(session: Any, department_id: int) -> Department:
+    department = session.get(Department, department_id)
+    if department is None:
+        unprocessable("department_id", "No such department.")
+    return department
+
+
+def _refuse(exc: InvalidSchedule) -> None:
+    unprocessable(exc.field, str(exc))
+
+
+@blp.route("")
+class Experts(MethodView):
+    @roles_required(*ROLES)
+    @blp.arguments(ExpertQuery, location="query")
+    @blp.response(200, ExpertSchema(many=True))
+    def get(self, query: dict[str, Any]) -> list[Expert]:
+        """List experts; filter by department, active or a part of the name."""
+        with runtime().db.reading() as session:
+            return list_experts(session, **query)
+
+    @roles_required("admin")
+    @blp.arguments(ExpertSchema)
+    @blp.response(201, ExpertSchema)
+    @blp.alt_response(409, description="The code is already used.")
+    def post(self, data: dict[str, Any]) -> Expert:
+        """Create an expert in a department."""
+        try:
+            with runtime().db.transaction() as session:
+                department = _department(session, data.pop("department_id"))
+                return create_expert(session, department=department, **data)
+        except DuplicateCode as exc:
+            abort(409, message=f"Code {data['code']!r} is already used.",
+                  existing={"id": exc.existing_id})
+
+
+@blp.route("/<int:expert_id>")
+class ExpertResource(MethodView):
+    @roles_required(*ROLES)
+    @blp.response(200, ExpertSchema)
+    def get(self, expert_id: int) -> Expert:
+        """One expert."""
+        with runtime().db.reading() as session:
+            return _expert(session, expert_id)
+
+    @roles_required("admin")
+    @blp.arguments(ExpertChange)
+    @blp.response(200, ExpertSchema)
+    def patch(self, changes: dict[str, Any], expert_id: int) -> Expert:
+        """Change an expert, move them to another department, or deactivate them."""
+        with runtime().db.transaction() as session:
+            expert = _expert(session, expert_id)
+            if "department_id" in changes:
+                _department(session, changes["department_id"])
+            update_expert(session, expert, changes)
+            return expert
+
+
+@blp.route("/<int:expert_id>/templates")
+class Templates(MethodView):
+    @roles_required(*ROLES)
+    @blp.response(200, TemplateSchema(many=True))
+    def get(self, expert_id: int) -> list[Template]:
+        """The expert's weekly sessions."""
+        with runtime().db.reading() as session:
+            _expert(session, expert_id)
+            return timetable.expert_templates(session, expert_id)
+
+    @roles_required("admin")
+    @blp.arguments(TemplateSchema)
+    @blp.response(201, TemplateSchema)
+    def post(self, data: dict[str, Any], expert_id: int) -> Template:
+        """Add a weekly session; it applies to dates not yet published."""
+        return _save_template(expert_id, data)
+
+
+@blp.route("/<int:expert_id>/templates/<int:template_id>")
+class TemplateResource(MethodView):
+    @roles_required("admin")
+    @blp.arguments(TemplateSchema)
+    @blp.response(200, TemplateSchema)
+    def put(self, data: dict[str, Any], expert_id: int, template_id: int) -> Template:
+        """Replace a weekly session; published dates keep their slots."""
+        return _save_template(expert_id, data, template_id)
+
+    @roles_required("admin")
+    @blp.response(204)
+    def delete(self, expert_id: int, template_id: int) -> None:
+        """Remove a weekly session; published dates keep their slots."""
+        with runtime().db.transaction() as session:
+            template = session.get(Template, template_id)
+            if template is None or template.expert_id != expert_id:
+                not_found("template")
+            session.delete(template)
+
+
+def _save_template(expert_id: int, data: dict[str, Any], template_id: int | None = None
+                   ) -> Template:
+    rt = runtime()
+    try:
+        with rt.db.transaction() as session:
+            expert = _expert(session, expert_id)
+            template = None
+            if template_id is not None:
+                template = session.get(Template, template_id)
+                if template is None or template.expert_id != expert_id:
+                    not_found("template")
+            if data.get("valid_from") is None:
+                zone = timetable.hospital_zone(session, rt.settings.default_time_zone)
+                data["valid_from"] = timetable.local_today(zone)
+            return timetable.save_template(session, expert, data, template)
+    except InvalidSchedule as exc:
+        _refuse(exc)
+
+
+@blp.route("/<int:expert_id>/leave")
+class Leaves(MethodView):
+    @roles_required(*ROLES)
+    @blp.response(200, LeaveSchema(many=True))
+    def get(self, expert_id: int) -> list[Any]:
+        """The expert's recorded leave."""
+        with runtime().db.reading() as session:
+            _expert(session, expert_id)
+            return timetable.expert_leaves(session, expert_id)
+
+    @roles_required("admin")
+    @blp.arguments(LeaveSchema)
+    @blp.response(201, LeaveResult)
+    def post(self, data: dict[str, Any], expert_id: int) -> dict[str, Any]:
+        """Record leave for a whole day or part of it; its slots are cancelled."""
+        rt = runtime()
+        rule = LeaveRule(data["day"], data.get("start"), data.get("end"))
+        try:
+            with rt.db.transaction() as session:
+                expert = _expert(session, expert_id)
+                leave, cancelled = timetable.add_leave(
+                    session, expert, rule, data["reason"], current_principal().username,
+                    rt.settings.default_time_zone)
+                return {"id": leave.id, "day": leave.day, "start": leave.start,
+                        "end": leave.end, "reason": leave.reason,
+                        "created_by": leave.created_by,
+                        "cancelled_slot_ids": [slot.id for slot in cancelled]}
+        except InvalidSchedule as exc:
+            _refuse(exc)
+
+
+@blp.route("/<int:expert_id>/extra-sessions")
+class ExtraSessions(MethodView):
+    @roles_required("admin")
+    @blp.arguments(ExtraSessionSchema)
+    @blp.response(201, ExtraSessionSchema)
+    def post(self, data: dict[str, Any], expert_id: int) -> dict[str, Any]:
+        """Add a one-off session on a date; its slots are published at once."""
+        rt = runtime()
+        shape = SessionRule(data["start"], data["end"], data["slot_minutes"],
+                            data["capacity_per_slot"])
+        try:
+            with rt.db.transaction() as session:
+                expert = _expert(session, expert_id)
+                extra, slots = timetable.add_extra_session(
+                    session, expert, data["day"], shape, data["reason"],
+                    current_principal().username, rt.settings.default_time_zone)
+                zone = timetable.hospital_zone(session, rt.settings.default_time_zone)
+                return {"id": extra.id, "day": extra.day, "start": extra.start, "end": extra.end,
+                        "slot_minutes": extra.slot_minutes,
+                        "capacity_per_slot": extra.capacity_per_slot, "reason": extra.reason,
+                        "slots": slot_views(slots, zone)}
+        except InvalidSchedule as exc:
+            _refuse(exc)
+
+

@@ -1,0 +1,1 @@
+"""Schedule's rules as plain Python: no Flask, no SQL, no broker."""

@@ -1,0 +1,193 @@
+"""Sessions, weekly templates, leave and the slots they make: plain Python.
+
+A session is a stretch of an expert's day in the hospital's wall-clock time
+(08:00–11:30) cut into slots of equal length, each taking ``capacity`` patients.
+Slots are cut in real time: the session's start and end are turned into UTC
+instants and the slots tile that interval exactly. On a daylight-saving change
+day a session therefore has as many slots as fit in its real length: no slot
+starts at an instant that does not exist, and none is made twice for an hour
+that happens twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+MIN_SLOT_MINUTES = 5
+MAX_SLOT_MINUTES = 240
+MAX_CAPACITY = 500
+
+
+class InvalidSchedule(ValueError):
+    """A rule the schedule refuses, naming the field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Session:
+    """A session's shape in wall-clock time."""
+
+    start: time
+    end: time
+    slot_minutes: int
+    capacity: int
+
+    def check(self) -> Session:
+        """Refuse what cannot be right: end before start, no places, slots that do not fit."""
+        if self.end <= self.start:
+            raise InvalidSchedule("end", "The session must end after it starts.")
+        if not MIN_SLOT_MINUTES <= self.slot_minutes <= MAX_SLOT_MINUTES:
+            raise InvalidSchedule(
+                "slot_minutes",
+                f"A slot lasts {MIN_SLOT_MINUTES} to {MAX_SLOT_MINUTES} minutes.")
+        if not 1 <= self.capacity <= MAX_CAPACITY:
+            raise InvalidSchedule("capacity_per_slot",
+                                  f"Each slot takes 1 to {MAX_CAPACITY} patients.")
+        if self.minutes % self.slot_minutes:
+            raise InvalidSchedule(
+                "slot_minutes",
+                f"{self.slot_minutes}-minute slots do not fit a {self.minutes}-minute session "
+                f"({self.start:%H:%M}–{self.end:%H:%M}).")
+        return self
+
+    @property
+    def minutes(self) -> int:
+        return _minutes(self.end) - _minutes(self.start)
+
+    @property
+    def label(self) -> str:
+        """How staff name a session: ``08:00-11:30``."""
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+    @property
+    def slot_count(self) -> int:
+        return self.minutes // self.slot_minutes
+
+    def overlaps(self, other: Session | tuple[time, time]) -> bool:
+        start, end = (other.start, other.end) if isinstance(other, Session) else other
+        return self.start < end and start < self.end
+
+
+@dataclass(frozen=True)
+class WeeklyRule:
+    """A template row: on ``weekday`` (1 = Monday … 7 = Sunday) between two dates."""
+
+    weekday: int
+    session: Session
+    valid_from: date
+    valid_until: date | None = None
+    id: int | None = None
+
+    def check(self) -> WeeklyRule:
+        if not 1 <= self.weekday <= 7:
+            raise InvalidSchedule("weekday", "Weekday is 1 (Monday) to 7 (Sunday).")
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise InvalidSchedule("valid_until", "valid_until is before valid_from.")
+        self.session.check()
+        return self
+
+    def applies_on(self, day: date) -> bool:
+        return (day.isoweekday() == self.weekday and self.valid_from <= day
+                and (self.valid_until is None or day <= self.valid_until))
+
+    def shares_days_with(self, other: WeeklyRule) -> bool:
+        if self.weekday != other.weekday:
+            return False
+        self_end = self.valid_until or date.max
+        other_end = other.valid_until or date.max
+        return self.valid_from <= other_end and other.valid_from <= self_end
+
+
+def check_no_overlap(rule: WeeklyRule, others: Iterable[WeeklyRule]) -> None:
+    """Two sessions of one expert never overlap on a day both apply."""
+    for other in others:
+        if other.id is not None and other.id == rule.id:
+            continue
+        if rule.shares_days_with(other) and rule.session.overlaps(other.session):
+            raise InvalidSchedule(
+                "start",
+                f"Overlaps the expert's session {other.session.start:%H:%M}–"
+                f"{other.session.end:%H:%M} on the same weekday.")
+
+
+@dataclass(frozen=True)
+class Leave:
+    """An expert away for a whole day (no times) or for part of it."""
+
+    day: date
+    start: time | None = None
+    end: time | None = None
+
+    def check(self) -> Leave:
+        if (self.start is None) != (self.end is None):
+            raise InvalidSchedule("end", "Give both start and end, or neither for the whole day.")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise InvalidSchedule("end", "Leave must end after it starts.")
+        return self
+
+    def window(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
+        if self.start is None or self.end is None:
+            return day_bounds(self.day, zone)
+        return to_utc(self.day, self.start, zone), to_utc(self.day, self.end, zone)
+
+
+@dataclass(frozen=True)
+class PlannedSlot:
+    """A slot to create: UTC instants, how many patients it takes, and its session."""
+
+    start: datetime
+    end: datetime
+    capacity: int
+    session: str = ""
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.start < end and start < self.end
+
+
+def to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time; a time skipped by DST maps past the gap."""
+    local = datetime.combine(day, at, tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC interval of a whole local day."""
+    return to_utc(day, time(0), zone), to_utc(day + timedelta(days=1), time(0), zone)
+
+
+def slots_for_session(day: date, session: Session, zone: ZoneInfo) -> list[PlannedSlot]:
+    """Tile the session's real interval with slots of ``slot_minutes``."""
+    start = to_utc(day, session.start, zone)
+    end = to_utc(day, session.end, zone)
+    step = timedelta(minutes=session.slot_minutes)
+    label = session.label
+    slots = []
+    while start + step <= end:
+        slots.append(PlannedSlot(start, start + step, session.capacity, label))
+        start += step
+    return slots
+
+
+def plan_day(day: date, rules: Sequence[WeeklyRule], zone: ZoneInfo,
+             leaves: Sequence[Leave] = (), taken: Sequence[tuple[datetime, datetime]] = ()
+             ) -> list[PlannedSlot]:
+    """The slots an expert's templates make on ``day``, less leave and times already taken."""
+    blocked = [leave.window(zone) for leave in leaves if leave.day == day] + list(taken)
+    planned = [slot for rule in rules if rule.applies_on(day)
+               for slot in slots_for_session(day, rule.session, zone)]
+    kept = [slot for slot in planned if not any(slot.overlaps(s, e) for s, e in blocked)]
+    return sorted(kept, key=lambda slot: slot.start)
+
+
+def days(start: date, count: int) -> list[date]:
+    return [start + timedelta(days=n) for n in range(count)]
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute

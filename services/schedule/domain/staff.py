@@ -1,0 +1,39 @@
+"""Staff accounts: passwords and roles."""
+
+from __future__ import annotations
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from services.common.auth import ROLES
+
+DEMO_PASSWORD = "demo"
+DEMO_STAFF = (
+    ("admin", "系统管理员 Admin", ("admin",)),
+    ("consultant", "咨询员 Consultant", ("consultant",)),
+    ("frontdesk", "前台 Front desk", ("frontdesk",)),
+    ("manager", "主管 Manager", ("manager",)),
+)
+# A valid hash to compare against when the username is unknown, so that a
+# wrong username takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class InvalidStaff(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 4:
+        raise InvalidStaff("A password needs at least 4 characters.")
+    return generate_password_hash(password)
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    return check_password_hash(password_hash or _DUMMY_HASH, password) and password_hash is not None
+
+
+def clean_roles(roles: list[str] | tuple[str, ...]) -> str:
+    unknown = set(roles) - set(ROLES)
+    if not roles or unknown:
+        raise InvalidStaff(f"Roles must be among {', '.join(ROLES)}.")
+    return ",".join(sorted(set(roles)))

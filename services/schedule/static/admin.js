@@ -1,0 +1,144 @@
+// The admin page: hospital facts, departments, experts, templates, a week of slots.
+import { api, el, hhmm, newestOnly, toast } from "/static/common/clinic.js";
+
+const zh = document.body.dataset.lang !== "en";
+const t = (cn, en) => (zh ? cn : en);
+const DAYS = zh ? ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+  : ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const $ = (id) => document.getElementById(id);
+const form = (node) => Object.fromEntries(new FormData(node).entries());
+const iso = (d) => d.toISOString().slice(0, 10);
+
+function showErrors(box, result) {
+  const data = result.data || {};
+  const fields = data.errors && data.errors.json ? Object.entries(data.errors.json)
+    .map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`).join("；") : "";
+  box.textContent = fields || data.detail || t("出错了", "Something went wrong");
+}
+
+async function loadHospital() {
+  const result = await api("GET", "/api/v1/hospital");
+  if (!result.ok) return;
+  for (const [key, value] of Object.entries(result.data)) {
+    const input = $("hospital-form").elements[key];
+    if (input) input.value = value ?? "";
+  }
+}
+
+let departments = [];
+async function loadDepartments() {
+  departments = (await api("GET", "/api/v1/departments")).data || [];
+  $("departments").replaceChildren(...departments.map((d) => el("li", {},
+    `${d.name} (${d.code}) `, d.location ? el("span", { class: "muted" }, d.location) : "",
+    d.active ? "" : el("span", { class: "pill cancelled" }, t("已停用", "inactive")))));
+  $("expert-department").replaceChildren(...departments.filter((d) => d.active)
+    .map((d) => el("option", { value: d.id }, d.name)));
+}
+
+let experts = [];
+async function loadExperts() {
+  experts = (await api("GET", "/api/v1/experts?active=true")).data || [];
+  const select = $("week-expert");
+  const chosen = select.value;
+  select.replaceChildren(...experts.map((e) => el("option", { value: e.id },
+    `${e.name} · ${e.department_name}`)));
+  if (chosen) select.value = chosen;
+}
+
+const expertId = () => $("week-expert").value;
+const templatesTurn = newestOnly();
+const weekTurn = newestOnly();
+
+async function loadTemplates() {
+  if (!expertId()) return;
+  const current = templatesTurn();
+  const rows = (await api("GET", `/api/v1/experts/${expertId()}/templates`)).data || [];
+  if (!current()) return;
+  $("templates").replaceChildren(...rows.map((row) => el("tr", {},
+    el("td", {}, DAYS[row.weekday - 1]), el("td", {}, `${row.start}–${row.end}`),
+    el("td", {}, `${row.slot_minutes} ${t("分钟", "min")}`), el("td", {}, row.capacity_per_slot),
+    el("td", {}, `${row.valid_from} → ${row.valid_until || "…"}`),
+    el("td", {}, el("button", { class: "danger", type: "button", onclick: async () => {
+      await api("DELETE", `/api/v1/experts/${expertId()}/templates/${row.id}`);
+      toast(t("模板已删除（已发布的日期不受影响）", "Template removed (published days keep their slots)"));
+      loadTemplates();
+    } }, t("删除", "Delete"))))));
+}
+
+function monday(date) {
+  const d = new Date(date);
+  d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
+  return d;
+}
+
+async function loadWeek() {
+  if (!expertId() || !$("week-start").value) return;
+  const current = weekTurn();
+  const start = new Date($("week-start").value);
+  const days = [...Array(7).keys()].map((n) => { const d = new Date(start); d.setDate(d.getDate() + n); return iso(d); });
+  const answers = await Promise.all(days.map((day) =>
+    api("GET", `/api/v1/slots?expert_id=${expertId()}&date=${day}&include_cancelled=true`)));
+  if (!current()) return;
+  $("week").replaceChildren(el("div", { class: "weekgrid" }, ...days.map((day, n) => {
+    const slots = answers[n].data || [];
+    return el("div", { class: "day" }, el("h3", {}, `${DAYS[n]} ${day.slice(5)}`),
+      slots.length ? el("ul", { class: "plain" }, ...slots.map((s) => el("li",
+        { class: s.status === "cancelled" ? "cancelled" : "" },
+        `${hhmm(s.start)}–${hhmm(s.end)} × ${s.capacity}`,
+        s.origin === "extra" ? el("span", { class: "pill over" }, t("加诊", "extra")) : "",
+        s.status === "cancelled" ? el("span", { class: "pill cancelled", title: s.cancel_reason || "" },
+          t("停诊", "off")) : "")))
+        : el("p", { class: "muted" }, t("无", "—")));
+  })));
+}
+
+async function submit(node, errorBox, method, url, body, done) {
+  errorBox.textContent = "";
+  const result = await api(method, url, body);
+  if (!result.ok) { showErrors(errorBox, result); return; }
+  node.reset?.();
+  toast(t("已保存", "Saved"), "ok");
+  await done(result);
+}
+
+const optional = (value) => (value === "" ? null : value);
+
+function wire() {
+  $("hospital-form").addEventListener("submit", (e) => { e.preventDefault();
+    submit(e.target, $("hospital-error"), "PUT", "/api/v1/hospital", form(e.target), loadHospital); });
+  $("department-form").addEventListener("submit", (e) => { e.preventDefault();
+    submit(e.target, $("department-error"), "POST", "/api/v1/departments", form(e.target), loadDepartments); });
+  $("expert-form").addEventListener("submit", (e) => { e.preventDefault();
+    const body = form(e.target); body.department_id = Number(body.department_id);
+    submit(e.target, $("expert-error"), "POST", "/api/v1/experts", body, loadExperts); });
+  $("template-form").addEventListener("submit", (e) => { e.preventDefault();
+    const body = form(e.target);
+    for (const k of ["weekday", "slot_minutes", "capacity_per_slot"]) body[k] = Number(body[k]);
+    body.valid_from = optional(body.valid_from); body.valid_until = optional(body.valid_until);
+    submit(e.target, $("template-error"), "POST", `/api/v1/experts/${expertId()}/templates`, body, loadTemplates); });
+  $("leave-form").addEventListener("submit", (e) => { e.preventDefault();
+    const body = form(e.target); body.start = optional(body.start); body.end = optional(body.end);
+    submit(e.target, $("leave-error"), "POST", `/api/v1/experts/${expertId()}/leave`, body, async (r) => {
+      toast(t(`已停诊，取消 ${r.data.cancelled_slot_ids.length} 个号段`, `Leave recorded; ${r.data.cancelled_slot_ids.length} slots cancelled`), "ok");
+      loadWeek(); }); });
+  $("extra-form").addEventListener("submit", (e) => { e.preventDefault();
+    const body = form(e.target);
+    for (const k of ["slot_minutes", "capacity_per_slot"]) body[k] = Number(body[k]);
+    submit(e.target, $("extra-error"), "POST", `/api/v1/experts/${expertId()}/extra-sessions`, body, loadWeek); });
+  $("publish").addEventListener("click", async () => {
+    const result = await api("POST", "/api/v1/publish", {});
+    toast(result.ok ? t(`已发布 ${result.data.slots_created} 个号段`, `Published ${result.data.slots_created} slots`)
+      : t("发布失败", "Publishing failed"), result.ok ? "ok" : "error");
+    loadWeek(); });
+  $("week-expert").addEventListener("change", () => { loadTemplates(); loadWeek(); });
+  $("week-start").addEventListener("change", loadWeek);
+  for (const [id, step] of [["week-prev", -7], ["week-next", 7]]) {
+    $(id).addEventListener("click", () => { const d = new Date($("week-start").value);
+      d.setDate(d.getDate() + step); $("week-start").value = iso(d); loadWeek(); });
+  }
+}
+
+wire();
+$("week-start").value = iso(monday(new Date()));
+await Promise.all([loadHospital(), loadDepartments(), loadExperts()]);
+await Promise.all([loadTemplates(), loadWeek()]);

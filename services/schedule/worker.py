@@ -1,0 +1,46 @@
+"""Schedule's worker: the outbox relay (and, with the schedule issue, the daily horizon)."""
+
+from __future__ import annotations
+
+import logging
+
+from services.common.service import make_relay
+from services.common.web import Runtime
+from services.common.worker import Loop, Periodic, run_loops
+
+from . import timetable
+from .models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+def publish_horizon(rt: Runtime) -> timetable.PublishResult:
+    """Publish every expert's templates for the rolling horizon from today.
+
+    Idempotent, so the worker runs it at start and then hourly: a day is published
+    once, soon after midnight at the latest, and a restart or a second worker
+    changes nothing.
+    """
+    settings = rt.settings
+    with rt.db.reading() as session:
+        today = timetable.local_today(timetable.hospital_zone(session, settings.default_time_zone))
+    result = timetable.publish(rt.db.transaction, today, settings.publish_horizon_days,
+                               settings.default_time_zone)
+    if result.days:
+        log.info("published %d expert-days, %d slots", result.days, result.slots)
+    return result
+
+
+def build_loops(rt: Runtime) -> dict[str, Loop]:
+    return {
+        "schedule-relay": make_relay(rt, OutboxMessage).run,
+        "schedule-horizon": Periodic("publish-horizon", rt.settings.publish_interval_seconds,
+                                     lambda: publish_horizon(rt)),
+    }
+
+
+def run_worker(rt: Runtime) -> None:
+    from .app import refuse_demo_passwords
+
+    refuse_demo_passwords(rt)
+    run_loops(build_loops(rt))

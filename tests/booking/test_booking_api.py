@@ -1,0 +1,286 @@
+"""Availability, holds and appointments through the API, rule by rule."""
+
+from __future__ import annotations
+
+import json
+from datetime import time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from services.booking.domain.codes import ALPHABET
+from services.booking.models import Appointment, OutboxMessage, StatusChange
+from tests.booking.conftest import PHONES, local_now, tomorrow
+
+
+def events(app, event_type: str) -> list[dict]:
+    with app.extensions["clinic"].db.reading() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.event_type == event_type)
+                               .order_by(OutboxMessage.id))
+        return [json.loads(row.body)["data"] for row in rows]
+
+
+# --- availability ------------------------------------------------------------------------------
+
+def test_availability_shows_real_counts_by_expert(inv, consultant) -> None:
+    first, *_ = inv.session(tomorrow(), time(8), count=4, capacity=5)
+    inv.session(tomorrow(), time(8), count=2, capacity=3, expert_id=2, expert_name="李晓梅")
+    consultant.book(first)
+    consultant.post("/api/v1/holds", json={"slot_id": first})
+    response = consultant.get(f"/api/v1/availability?date={tomorrow()}&department_id=1")
+    assert response.status_code == 200
+    experts = response.json["experts"]
+    assert [e["name"] for e in experts] == ["王建国", "李晓梅"]
+    slot = experts[0]["slots"][0]
+    assert (slot["capacity"], slot["booked"], slot["held"], slot["remaining"]) == (5, 1, 1, 3)
+    assert slot["start"].endswith("+08:00") and slot["bookable"] is True
+    assert experts[0]["remaining"] == 3 + 5 * 3
+    only = consultant.get(f"/api/v1/availability?date={tomorrow()}&expert_id=2").json
+    assert [e["name"] for e in only["experts"]] == ["李晓梅"]
+
+
+def test_availability_needs_a_department_or_an_expert(consultant) -> None:
+    assert consultant.get("/api/v1/availability").status_code == 422
+
+
+def test_expired_holds_do_not_count_even_before_the_worker_runs(app, inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=1)[0]
+    hold = consultant.post("/api/v1/holds", json={"slot_id": slot_id}).json
+    with app.extensions["clinic"].db.transaction() as session:
+        from services.booking.models import Hold
+
+        session.get(Hold, hold["id"]).expires_at = local_now() - timedelta(seconds=1)
+    slot = consultant.get(f"/api/v1/availability?date={tomorrow()}&expert_id=1").json
+    assert slot["experts"][0]["slots"][0]["remaining"] == 1
+    assert consultant.book(slot_id, phone=PHONES[1]).status_code == 201, "the place is free"
+
+
+# --- holds -------------------------------------------------------------------------------------
+
+def test_a_hold_keeps_a_place_for_its_consultant_only(inv, consultant, staff) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=1)[0]
+    hold = consultant.post("/api/v1/holds", json={"slot_id": slot_id})
+    assert hold.status_code == 201 and hold.json["seconds"] == 300
+    other = staff("consultant", "wang")
+    assert other.post("/api/v1/holds", json={"slot_id": slot_id}).json["code"] == "slot_full"
+    assert other.book(slot_id).status_code == 409
+    stolen = other.book(hold_id=hold.json["id"])
+    assert stolen.status_code == 403
+    assert other.delete(f"/api/v1/holds/{hold.json['id']}").status_code == 403
+    booked = consultant.book(hold_id=hold.json["id"])
+    assert booked.status_code == 201
+    assert inv.counts(slot_id) == (1, 0, 0)
+    again = consultant.book(hold_id=hold.json["id"], phone=PHONES[1])
+    assert again.status_code == 409 and again.json["code"] == "hold_expired"
+
+
+def test_releasing_a_hold_frees_the_place_at_once(inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=1)[0]
+    hold = consultant.post("/api/v1/holds", json={"slot_id": slot_id}).json
+    assert inv.counts(slot_id) == (0, 1, 0)
+    assert consultant.delete(f"/api/v1/holds/{hold['id']}").status_code == 204
+    assert consultant.delete(f"/api/v1/holds/{hold['id']}").status_code == 204, "idempotent"
+    assert inv.counts(slot_id) == (0, 0, 0)
+    assert consultant.delete("/api/v1/holds/no-such-hold").status_code == 404
+
+
+def test_the_worker_expires_stale_holds(app, inv, consultant) -> None:
+    from services.booking.appointments import expire_stale_holds
+    from services.booking.desk import open_desk
+
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=2)[0]
+    consultant.post("/api/v1/holds", json={"slot_id": slot_id})
+    rt = app.extensions["clinic"]
+    with rt.db.transaction() as session:
+        desk = open_desk(session, rt.settings, "system", now=local_now() + timedelta(minutes=6))
+        assert expire_stale_holds(session, desk) == 1
+    assert inv.counts(slot_id) == (0, 0, 0)
+
+
+# --- booking -----------------------------------------------------------------------------------
+
+def test_booking_answers_code_queue_number_and_a_confirmation(app, inv, consultant) -> None:
+    slot_ids = inv.session(tomorrow(), time(8), count=4, capacity=5)
+    response = consultant.book(slot_ids[2], phone="138 0013 8000")
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert len(body["code"]) == 8 and set(body["code"]) <= set(ALPHABET)
+    assert body["queue_number"] == 11, "third slot: after 2 x 5 places"
+    assert body["status"] == "booked" and body["patient"]["phone"] == "+8613800138000"
+    assert body["start"].endswith("09:00:00+08:00")
+    text = body["confirmation_text"]
+    for fact in ("仁和医院", "心内科", "王建国", "11号", body["code"], "示范路 100 号", "/p/"):
+        assert fact in text
+    [event] = events(app, "booking.appointment.booked")
+    assert event["code"] == body["code"] and event["patient"]["phone"] == "+8613800138000"
+    assert event["hospital"]["name"] == "仁和医院" and event["patient_link"].startswith("http")
+    assert event["slot"]["local_start"] == "09:00"
+
+
+def test_seats_fill_from_the_lowest_free_number(inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=3)[0]
+    numbers = [consultant.book(slot_id, phone=p).json["queue_number"] for p in PHONES[:2]]
+    assert numbers == [1, 2]
+    first = consultant.book(slot_id, phone=PHONES[2]).json
+    consultant.post(f"/api/v1/appointments/{first['id']}/cancel", json={})
+    assert consultant.book(slot_id, phone=PHONES[3]).json["queue_number"] == 3
+
+
+def test_a_full_slot_is_409_and_says_so(inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=1)[0]
+    consultant.book(slot_id)
+    response = consultant.book(slot_id, phone=PHONES[1])
+    assert response.status_code == 409
+    assert response.json["code"] == "slot_full" and "full" in response.json["detail"]
+
+
+def test_one_active_appointment_per_patient_per_expert_per_day(inv, consultant) -> None:
+    first, second = inv.session(tomorrow(), time(8), count=2)[:2]
+    booked = consultant.book(first).json
+    again = consultant.book(second)
+    assert again.status_code == 409 and again.json["code"] == "duplicate"
+    assert again.json["existing"]["code"] == booked["code"]
+    other_day = inv.session(tomorrow() + timedelta(days=1), time(8), count=1)[0]
+    assert consultant.book(other_day).status_code == 201
+    consultant.post(f"/api/v1/appointments/{booked['id']}/cancel", json={})
+    assert consultant.book(second).status_code == 201, "a cancelled one does not count"
+
+
+@pytest.mark.parametrize("patient, field", [
+    ({"name": "张三", "phone": "12345"}, "phone"),
+    ({"name": "张三", "phone": "not a phone"}, "phone"),
+    ({"name": " ", "phone": PHONES[0]}, "name"),
+    ({"name": "张三", "phone": PHONES[0], "email_consent": True}, "email_consent"),
+])
+def test_bad_patient_details_are_422(inv, consultant, patient, field) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    response = consultant.post("/api/v1/appointments", json={
+        "slot_id": slot_id, "patient": patient, "channel": "phone"})
+    assert response.status_code == 422
+    assert field in json.dumps(response.json["errors"])
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"channel": "fax"}, "channel"),
+    ({"slot_id": "x"}, "slot_id"),
+    ({"patient": "张三"}, "patient"),
+    ({"patient": {"name": "张三", "phone": PHONES[0], "email": "not-an-email"}}, "email"),
+])
+def test_bad_requests_are_422(inv, consultant, body, field) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    base = {"slot_id": slot_id, "patient": {"name": "张三", "phone": PHONES[0]}, "channel": "qq"}
+    response = consultant.post("/api/v1/appointments", json={**base, **body})
+    assert response.status_code == 422
+    assert field in json.dumps(response.json["errors"])
+
+
+def test_a_slot_or_a_hold_is_needed(consultant) -> None:
+    response = consultant.book(None)
+    assert response.status_code == 422 and response.json["code"] == "slot_required"
+
+
+def test_booking_windows_release_and_cut_off(inv, consultant) -> None:
+    far = inv.session(local_now().date() + timedelta(days=20), time(8), count=1)[0]
+    refused = consultant.book(far)
+    assert refused.status_code == 409 and refused.json["code"] == "not_released"
+    now = local_now()
+    if now.hour < 23:
+        soon_start = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
+        soon = inv.session(soon_start.date(), soon_start.time(), count=1)[0]
+        closed = consultant.book(soon, phone=PHONES[1])
+        assert closed.status_code == 409 and closed.json["code"] == "closed"
+
+
+def test_frequent_no_shows_need_an_override_reason(app, inv, consultant) -> None:
+    slot_ids = inv.session(tomorrow(), time(8), count=1)
+    with app.extensions["clinic"].db.transaction() as session:
+        from services.booking.models import Patient
+
+        patient = Patient(phone="+8613800138000", name="张三", created_at=local_now(),
+                          updated_at=local_now())
+        session.add(patient)
+        session.flush()
+        for n in range(3):
+            session.add(Appointment(
+                code=f"NS{n}AAAAA", slot_id=slot_ids[0], expert_id=9, department_id=1,
+                day=local_now().date() - timedelta(days=10 + n),
+                start_at=local_now() - timedelta(days=10 + n),
+                session_end_at=local_now() - timedelta(days=10 + n), patient_id=patient.id,
+                status="no_show", seat=100 + n, queue_number=1, channel="chat", complaint="",
+                booked_by="li", created_at=local_now(), updated_at=local_now()))
+    refused = consultant.book(slot_ids[0])
+    assert refused.status_code == 409 and refused.json["code"] == "no_show_override_required"
+    allowed = consultant.book(slot_ids[0], override_reason="患者来电说明情况")
+    assert allowed.status_code == 201
+    assert allowed.json["override_reason"] == "患者来电说明情况"
+
+
+def test_the_same_idempotency_key_never_books_twice(inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=5)[0]
+    key = {"Idempotency-Key": "chat-4711-booking"}
+    first = consultant.book(slot_id, headers=key)
+    second = consultant.book(slot_id, headers=key)
+    assert first.status_code == second.status_code == 201
+    assert first.json == second.json
+    assert inv.counts(slot_id) == (1, 0, 0)
+    different = consultant.book(slot_id, phone=PHONES[1], headers=key)
+    assert different.status_code == 422
+    assert consultant.book(slot_id, phone=PHONES[1]).status_code == 201
+
+
+# --- cancel and reschedule ---------------------------------------------------------------------
+
+def test_cancel_gives_the_place_back_and_tells_why(app, inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=1)[0]
+    booked = consultant.book(slot_id).json
+    response = consultant.post(f"/api/v1/appointments/{booked['id']}/cancel",
+                               json={"reason": "patient", "note": "工作冲突"})
+    assert response.status_code == 200 and response.json["status"] == "cancelled"
+    assert inv.counts(slot_id) == (0, 0, 0)
+    [event] = events(app, "booking.appointment.cancelled")
+    assert event["cancellation"] == {"reason": "patient", "note": "工作冲突", "by": "li",
+                                     "alternatives": []}
+    again = consultant.post(f"/api/v1/appointments/{booked['id']}/cancel", json={})
+    assert again.status_code == 409 and again.json["code"] == "wrong_status"
+
+
+def test_reschedule_moves_the_place_in_one_step(app, inv, consultant) -> None:
+    first, second = inv.session(tomorrow(), time(8), count=2, capacity=1)
+    booked = consultant.book(first).json
+    moved = consultant.post(f"/api/v1/appointments/{booked['id']}/reschedule",
+                            json={"slot_id": second})
+    assert moved.status_code == 200, moved.json
+    assert moved.json["slot_id"] == second and moved.json["queue_number"] == 2
+    assert moved.json["code"] == booked["code"]
+    assert inv.counts(first) == (0, 0, 0) and inv.counts(second) == (1, 0, 0)
+    [event] = events(app, "booking.appointment.rescheduled")
+    assert event["previous"]["slot"]["slot_id"] == first and event["slot"]["slot_id"] == second
+
+
+def test_reschedule_into_a_full_slot_changes_nothing(inv, consultant) -> None:
+    first, second = inv.session(tomorrow(), time(8), count=2, capacity=1)
+    mine = consultant.book(first).json
+    consultant.book(second, phone=PHONES[1])
+    refused = consultant.post(f"/api/v1/appointments/{mine['id']}/reschedule",
+                              json={"slot_id": second})
+    assert refused.status_code == 409 and refused.json["code"] == "slot_full"
+    assert inv.counts(first) == (1, 0, 0) and inv.counts(second) == (1, 0, 0)
+    assert consultant.get(f"/api/v1/appointments/{mine['id']}").json["slot_id"] == first
+
+
+def test_unknown_appointments_and_slots_are_404(consultant) -> None:
+    assert consultant.get("/api/v1/appointments/999").status_code == 404
+    assert consultant.post("/api/v1/appointments/999/cancel", json={}).status_code == 404
+    assert consultant.book(999).status_code == 404
+    assert consultant.post("/api/v1/holds", json={"slot_id": 999}).status_code == 404
+
+
+def test_every_change_is_recorded(app, inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=2)[0]
+    booked = consultant.book(slot_id).json
+    consultant.post(f"/api/v1/appointments/{booked['id']}/cancel", json={})
+    with app.extensions["clinic"].db.reading() as session:
+        actions = [c.action for c in session.scalars(
+            select(StatusChange).where(StatusChange.appointment_id == booked["id"])
+            .order_by(StatusChange.id))]
+    assert actions == ["book", "cancel"]

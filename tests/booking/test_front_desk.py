@@ -1,0 +1,195 @@
+"""The front desk's day: walk-ins, check-in and undo, no-shows, the roster, search, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from services.booking.appointments import mark_no_shows
+from services.booking.desk import open_desk
+from services.booking.models import OutboxMessage, StatusChange
+from services.common.logging import mask_phone
+from tests.booking.conftest import PHONES, local_now, tomorrow
+
+
+def events(app, event_type: str) -> list[dict]:
+    with app.extensions["clinic"].db.reading() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.event_type == event_type))
+        return [json.loads(row.body)["data"] for row in rows]
+
+
+@pytest.fixture
+def now_slot(inv) -> int:
+    """A slot of today that is under way now (booking closed; walk-ins only)."""
+    now = local_now()
+    start = now.replace(minute=(now.minute // 30) * 30, second=0, microsecond=0)
+    return inv.session(start.date(), start.time(), count=1, capacity=2)[0]
+
+
+def walk_in(frontdesk, slot_id: int, phone: str = PHONES[0], **extra):
+    return frontdesk.post("/api/v1/walk-ins", json={
+        "slot_id": slot_id, "patient": {"name": "赵六", "phone": phone}, **extra})
+
+
+def test_a_walk_in_is_booked_and_checked_in_at_once(app, inv, frontdesk, now_slot) -> None:
+    response = walk_in(frontdesk, now_slot)
+    assert response.status_code == 201, response.json
+    assert response.json["status"] == "checked_in" and response.json["channel"] == "walk_in"
+    assert response.json["checked_in_at"] is not None
+    assert len(events(app, "booking.appointment.booked")) == 1
+    assert len(events(app, "booking.appointment.checked_in")) == 1
+
+
+def test_a_full_session_takes_a_walk_in_only_with_a_reason(inv, frontdesk, now_slot) -> None:
+    walk_in(frontdesk, now_slot, PHONES[0])
+    walk_in(frontdesk, now_slot, PHONES[1])
+    refused = walk_in(frontdesk, now_slot, PHONES[2])
+    assert refused.status_code == 409 and refused.json["code"] == "slot_full"
+    extra = walk_in(frontdesk, now_slot, PHONES[2], overbook_reason="老年患者远道而来")
+    assert extra.status_code == 201
+    assert extra.json["overbooked"] is True
+    assert extra.json["overbook_reason"] == "老年患者远道而来"
+    assert extra.json["queue_number"] == 3, "after the session's two places"
+    assert inv.counts(now_slot) == (2, 0, 1), "capacity is never exceeded; overbooking is apart"
+
+
+def test_check_in_undo_no_show_undo_each_recorded(app, inv, frontdesk, now_slot) -> None:
+    appointment = walk_in(frontdesk, now_slot).json
+    url = f"/api/v1/appointments/{appointment['id']}"
+    no_reason = frontdesk.post(f"{url}/undo-check-in", json={})
+    assert no_reason.status_code == 422, "an undo says why"
+    assert frontdesk.post(f"{url}/undo-check-in", json={"reason": "点错了"}).json["status"] \
+        == "booked"
+    assert frontdesk.post(f"{url}/no-show", json={}).json["status"] == "no_show"
+    assert frontdesk.post(f"{url}/undo-no-show", json={"reason": "患者在候诊区"}).json[
+        "status"] == "booked"
+    assert frontdesk.post(f"{url}/check-in", json={}).json["status"] == "checked_in"
+    assert frontdesk.post(f"{url}/complete", json={}).json["status"] == "completed"
+    wrong = frontdesk.post(f"{url}/no-show", json={})
+    assert wrong.status_code == 409 and wrong.json["code"] == "wrong_status"
+    with app.extensions["clinic"].db.reading() as session:
+        changes = session.scalars(select(StatusChange).where(
+            StatusChange.appointment_id == appointment["id"]).order_by(StatusChange.id)).all()
+    assert [c.action for c in changes] == ["walk_in", "undo_check_in", "no_show",
+                                           "undo_no_show", "check_in", "complete"]
+    assert changes[1].reason == "点错了" and changes[1].by == "zhou"
+    assert inv.counts(now_slot) == (1, 0, 0), "the place stays taken throughout"
+
+
+def test_no_checking_in_on_another_day_and_no_no_show_before_the_visit(inv, consultant,
+                                                                       frontdesk) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    booked = consultant.book(slot_id).json
+    early = frontdesk.post(f"/api/v1/appointments/{booked['id']}/check-in", json={})
+    assert early.status_code == 409 and early.json["code"] == "not_today"
+    too_soon = frontdesk.post(f"/api/v1/appointments/{booked['id']}/no-show", json={})
+    assert too_soon.status_code == 409 and too_soon.json["code"] == "too_early"
+
+
+def test_patients_not_checked_in_after_the_session_become_no_shows(app, inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=2)[0]
+    booked = consultant.book(slot_id).json
+    rt = app.extensions["clinic"]
+    session_end = local_now().replace(hour=9, minute=0) + timedelta(days=1)
+    with rt.db.transaction() as session:
+        desk = open_desk(session, rt.settings, "system", now=session_end + timedelta(minutes=29))
+        assert mark_no_shows(session, desk) == 0, "the grace period has not passed"
+    with rt.db.transaction() as session:
+        desk = open_desk(session, rt.settings, "system", now=session_end + timedelta(minutes=31))
+        assert mark_no_shows(session, desk) == 1
+    assert consultant.get(f"/api/v1/appointments/{booked['id']}").json["status"] == "no_show"
+    assert events(app, "booking.appointment.no_show")[0]["code"] == booked["code"]
+
+
+def test_roster_groups_by_expert_and_session_in_queue_order(inv, consultant, staff) -> None:
+    morning = inv.session(tomorrow(), time(8), count=2, capacity=2)
+    afternoon = inv.session(tomorrow(), time(14), count=1, capacity=3)
+    inv.session(tomorrow(), time(8), count=1, capacity=1, expert_id=2, expert_name="李晓梅")
+    consultant.book(morning[1], phone=PHONES[0], name="甲")
+    consultant.book(morning[0], phone=PHONES[1], name="乙")
+    consultant.book(afternoon[0], phone=PHONES[2], name="丙")
+    cancelled = consultant.book(morning[0], phone=PHONES[3], name="丁").json
+    consultant.post(f"/api/v1/appointments/{cancelled['id']}/cancel", json={})
+    manager = staff("manager")
+    roster = manager.get(f"/api/v1/roster?date={tomorrow()}").json
+    assert roster["counts"]["booked"] == 3 and roster["counts"]["cancelled"] == 1
+    wang, li = roster["experts"]
+    assert wang["expert"]["name"] == "王建国" and li["expert"]["name"] == "李晓梅"
+    sessions = wang["sessions"]
+    assert [s["session"] for s in sessions] == ["08:00-09:00", "14:00-14:30"]
+    assert [(a["queue_number"], a["patient_name"]) for a in sessions[0]["appointments"]] == [
+        (1, "乙"), (2, "丁"), (3, "甲")]
+    assert sessions[0]["counts"]["remaining"] == 2
+    phones = [a["phone"] for s in sessions for a in s["appointments"]]
+    assert all(p.startswith("*") and len(p.strip("*")) == 4 for p in phones)
+    assert "13912345678" not in json.dumps(roster)
+
+
+def test_search_by_code_name_or_last_four_digits(inv, consultant, frontdesk) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    booked = consultant.book(slot_id, phone="13912345678", name="欧阳娜娜").json
+    for query in (f"q={booked['code']}", "q=欧阳", "q=5678", f"code={booked['code'].lower()}",
+                  "phone=5678"):
+        found = frontdesk.get(f"/api/v1/appointments?{query}").json
+        assert [a["code"] for a in found] == [booked["code"]], query
+        assert found[0]["patient"]["phone"] == mask_phone("+8613912345678")
+    assert frontdesk.get("/api/v1/appointments?q=0000").json == []
+
+
+def test_roster_exports_as_csv_with_masked_phones(inv, consultant, frontdesk) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    booked = consultant.book(slot_id, name="张三").json
+    response = frontdesk.get(f"/api/v1/roster.csv?date={tomorrow()}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["date", "department", "expert"]
+    assert rows[1][6:9] == [booked["code"], "张三", mask_phone("+8613800138000")]
+    assert "138001" not in response.get_data(as_text=True)
+
+
+def test_stats_count_by_group_with_arrival_rate(inv, consultant, frontdesk, staff,
+                                                now_slot) -> None:
+    walk_in(frontdesk, now_slot, PHONES[0])
+    missed = walk_in(frontdesk, now_slot, PHONES[1]).json
+    url = f"/api/v1/appointments/{missed['id']}"
+    frontdesk.post(f"{url}/undo-check-in", json={"reason": "误操作"})
+    frontdesk.post(f"{url}/no-show", json={})
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    later = consultant.book(slot_id, phone=PHONES[2]).json
+    consultant.post(f"/api/v1/appointments/{later['id']}/cancel", json={})
+    manager = staff("manager")
+    today = local_now().date()
+    rows = manager.get(f"/api/v1/stats?from={today}&to={tomorrow()}&by=channel").json
+    by_channel = {row["group"]: row for row in rows}
+    assert by_channel["walk_in"] == {"group": "walk_in", "name": "walk_in", "booked": 2,
+                                     "cancelled": 0, "arrived": 1, "no_show": 1,
+                                     "arrival_rate": 0.5}
+    assert by_channel["chat"]["cancelled"] == 1 and by_channel["chat"]["arrival_rate"] is None
+    experts = manager.get(f"/api/v1/stats?from={today}&to={tomorrow()}&by=expert").json
+    assert experts[0]["name"] == "王建国"
+    assert manager.get(f"/api/v1/stats?from={tomorrow()}&to={today}").status_code == 422
+    assert manager.get(f"/api/v1/stats?from={today}&to={today}&by=x").status_code == 422
+
+
+def test_expert_leave_cancels_appointments_with_alternatives(app, inv, consultant) -> None:
+    away = inv.session(tomorrow(), time(8), count=2, capacity=1)
+    same_expert_later = inv.session(tomorrow() + timedelta(days=1), time(8), count=2,
+                                    capacity=1)
+    inv.session(tomorrow(), time(8), count=2, capacity=1, expert_id=2, expert_name="李晓梅")
+    booked = consultant.book(away[0]).json
+    inv.cancel(away)
+    after = consultant.get(f"/api/v1/appointments/{booked['id']}").json
+    assert after["status"] == "cancelled" and after["cancel_reason"] == "expert_unavailable"
+    [event] = events(app, "booking.appointment.cancelled")
+    assert event["cancellation"]["reason"] == "expert_unavailable"
+    offered = event["cancellation"]["alternatives"]
+    assert [o["slot_id"] for o in offered[:2]] == same_expert_later, "same expert first"
+    assert offered[2]["expert_name"] == "李晓梅", "then the department's nearest"
+    assert inv.slot(away[0]).status == "cancelled"
+    assert consultant.book(away[1], phone=PHONES[1]).json["code"] == "slot_cancelled"

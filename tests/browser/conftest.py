@@ -1,0 +1,50 @@
+"""A running clinic and headless Chromium (Debian's, at /usr/bin/chromium) for page tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import servers
+from tests.e2e.conftest import Clinic, launch_clinic
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
+    # A cut-off a day after the start keeps today's demo slots bookable whatever the
+    # hour the tests run, so the front desk can check in today's patient.
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440")
+    try:
+        started.wait_ready()
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not CHROMIUM.exists():
+        servers.unavailable("Chromium is not installed (apt-get install chromium); "
+                            ".ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where screenshots go: ``CLINIC_SCREENSHOTS`` (e.g. docs/screenshots) or a scratch folder."""
+    folder = Path(os.environ.get("CLINIC_SCREENSHOTS") or tmp_path)
+    folder = folder if folder.is_absolute() else ROOT / folder
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

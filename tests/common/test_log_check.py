@@ -1,0 +1,26 @@
+"""The run-wide log check recognises what it looks for, and the redaction defeats it."""
+
+from __future__ import annotations
+
+import logging
+
+from services.common.logging import configure_logging
+from tests.conftest import personal_data_in
+
+
+def test_the_check_sees_full_phones_and_emails_but_not_masked_ones() -> None:
+    assert personal_data_in("sent to +8613800138000") == ["+8613800138000"]
+    assert personal_data_in("sent to 138 0013 8000 ok")
+    assert personal_data_in("mail li.wei@example.cn") == ["li.wei@example.cn"]
+    assert personal_data_in("sent to *********8000, l***@example.cn") == []
+    assert personal_data_in("event 6f1c2f1e-0d7b-4d5e-9a59-2f1b7a3c9d10 at 2026-11-23") == []
+
+
+def test_what_reaches_the_log_file_is_masked(tmp_path) -> None:
+    log_file = tmp_path / "log.txt"
+    configure_logging("test", "INFO", "text", str(log_file))
+    logging.getLogger("t").info("booked for %s <%s>", "+8613800138000", "li.wei@example.cn")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = log_file.read_text()
+    assert "booked for" in text and personal_data_in(text) == []

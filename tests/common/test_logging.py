@@ -1,0 +1,46 @@
+"""No phone number or email address reaches a log line."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from services.common.logging import RedactingFilter, mask_email, mask_phone, redact
+
+
+@pytest.mark.parametrize("text, hidden", [
+    ("sent to +8613800138000", "13800138000"),
+    ("sent to 138 0013 8000 ok", "0013"),
+    ("patient 13800138000 booked", "13800138000"),
+    ("mail li.wei@example.cn failed", "li.wei"),
+])
+def test_redact_hides_phones_and_emails(text: str, hidden: str) -> None:
+    assert hidden not in redact(text)
+
+
+@pytest.mark.parametrize("text", [
+    "slot 08:00-08:30 has 5 places",
+    "event 6f1c2f1e-0d7b-4d5e-9a59-2f1b7a3c9d10 handled",
+    "published 200 rows in 35 ms",
+    "date 2026-11-23",
+])
+def test_redact_leaves_ordinary_text_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_masks_keep_only_what_staff_need() -> None:
+    assert mask_phone("+8613800138000") == "*********8000"
+    assert mask_email("li.wei@example.cn") == "l***@example.cn"
+
+
+def test_filter_masks_arguments_and_exceptions() -> None:
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "to %s", ("+8613800138000",), None)
+    try:
+        raise ValueError("bad phone 13912345678")
+    except ValueError:
+        import sys
+        record.exc_info = sys.exc_info()
+    RedactingFilter().filter(record)
+    assert "13800138000" not in record.getMessage()
+    assert "13912345678" not in (record.exc_text or "")

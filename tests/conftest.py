@@ -1,0 +1,178 @@
+"""Fixtures shared by every test: databases, brokers and service settings."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kombu import Connection, Queue
+
+from tests import servers
+
+# --- no phone number or email in any log line, during the whole run -------------------------
+
+LOG_FILE_NAME = "clinic-test-log.txt"
+FULL_PHONE = re.compile(r"(?<![\w*])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?![\w])")
+EMAIL = re.compile(r"[\w.+-]{2,}@[\w-]+\.[\w.]+")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every process the run starts (they inherit LOG_FILE) also logs to one file."""
+    folder = Path(tempfile.mkdtemp(prefix="clinic-logs-"))
+    config.clinic_log_file = folder / LOG_FILE_NAME  # type: ignore[attr-defined]
+    os.environ["LOG_FILE"] = str(config.clinic_log_file)  # type: ignore[attr-defined]
+
+
+def personal_data_in(text: str) -> list[str]:
+    return [m.group(0) for m in FULL_PHONE.finditer(text)] + EMAIL.findall(text)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    path = getattr(session.config, "clinic_log_file", None)
+    if path is None or not path.exists():
+        return
+    leaks = [line for line in path.read_text(errors="replace").splitlines()
+             if personal_data_in(line)]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if leaks:
+        if reporter:
+            reporter.write_line(f"{len(leaks)} log lines carry a full phone number or email "
+                                f"(see {path}); the first: {leaks[0][:80]}…", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    elif reporter:
+        lines = len(path.read_text(errors="replace").splitlines())
+        reporter.write_line(f"log check: {lines} log lines written, none with a full phone "
+                            "number or email")
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> bool:
+    if not servers.port_open(servers.PG_HOST, servers.PG_PORT):
+        servers.unavailable(f"PostgreSQL is not reachable at {servers.PG_HOST}:{servers.PG_PORT}")
+    return True
+
+
+@pytest.fixture
+def pg_url(postgres_available: bool) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test."""
+    with servers.pg_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def rabbit_session_url() -> Iterator[str]:
+    """One RabbitMQ vhost for the whole run (made and deleted by it)."""
+    if not servers.port_open(servers.RABBIT_HOST, servers.RABBIT_PORT):
+        servers.unavailable(
+            f"RabbitMQ is not reachable at {servers.RABBIT_HOST}:{servers.RABBIT_PORT}")
+    try:
+        with servers.rabbit_vhost() as url:
+            yield url
+    except (RuntimeError, OSError) as exc:
+        servers.unavailable(f"cannot create a RabbitMQ vhost: {exc}")
+
+
+CLINIC_QUEUES = ("clinic.events--schedule", "clinic.events--booking", "clinic.events--notify",
+                 "clinic.events--test")
+
+
+@pytest.fixture
+def amqp_url(rabbit_session_url: str) -> Iterator[str]:
+    """The run's vhost, with the clinic queues deleted after each test."""
+    yield rabbit_session_url
+    with Connection(rabbit_session_url, connect_timeout=5) as conn:
+        for name in CLINIC_QUEUES:
+            with contextlib.suppress(Exception):
+                Queue(name, channel=conn.channel()).delete()
+
+
+@dataclass
+class Broker:
+    """Where a test's bus lives: a URL, and a folder for the filesystem transport."""
+
+    kind: str
+    url: str
+    bus_dir: Path
+
+    def settings(self) -> dict[str, Any]:
+        return {"broker_url": self.url, "bus_dir": self.bus_dir}
+
+
+@pytest.fixture(params=["filesystem", "rabbitmq"])
+def broker(request: pytest.FixtureRequest, tmp_path: Path) -> Broker:
+    """Each bus test runs on the embedded file bus and on RabbitMQ."""
+    if request.param == "filesystem":
+        return Broker("filesystem", "filesystem://", tmp_path / "bus")
+    return Broker("rabbitmq", request.getfixturevalue("amqp_url"), tmp_path / "bus")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each database test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Any]:
+    """Build a service's settings pointing at this test's folder."""
+
+    def factory(settings_cls: type, **overrides: Any) -> Any:
+        values = {"var_dir": tmp_path / "var", "log_level": "INFO",
+                  "log_file": os.environ.get("LOG_FILE", ""), **overrides}
+        return settings_cls.from_env(environ={}, **values)
+
+    return factory
+
+
+# --- the three services, on SQLite and the file bus, in-process -----------------------------
+
+SERVICES = ("schedule", "booking", "notify")
+
+
+def service_parts(name: str) -> tuple[Any, Any]:
+    """(create_app, settings class) of a service, by name."""
+    if name == "schedule":
+        from services.schedule.app import create_app
+        from services.schedule.config import ScheduleSettings as settings_cls
+    elif name == "booking":
+        from services.booking.app import create_app
+        from services.booking.config import BookingSettings as settings_cls
+    else:
+        from services.notify.app import create_app
+        from services.notify.config import NotifySettings as settings_cls
+    return create_app, settings_cls
+
+
+@pytest.fixture
+def make_app(make_settings: Callable[..., Any]) -> Callable[..., Any]:
+    """Build a service's Flask app on this test's SQLite files and file bus."""
+
+    def factory(name: str, **overrides: Any) -> Any:
+        create_app, settings_cls = service_parts(name)
+        app = create_app(make_settings(settings_cls, **overrides))
+        app.config["TESTING"] = True
+        return app
+
+    return factory
+
+
+@pytest.fixture
+def auth_header(make_settings: Callable[..., Any]) -> Callable[..., dict[str, str]]:
+    """``auth_header("admin")`` → an Authorization header for a token with that role."""
+    from services.common.auth import issue_token
+    from services.common.config import DEFAULT_JWT_SECRET
+
+    def header(*roles: str, secret: str = DEFAULT_JWT_SECRET, ttl: int = 600) -> dict[str, str]:
+        token = issue_token(secret, f"test-{'-'.join(roles)}", roles, ttl_seconds=ttl)
+        return {"Authorization": f"Bearer {token}"}
+
+    return header

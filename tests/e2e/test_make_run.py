@@ -1,0 +1,141 @@
+"""``make run`` brings up three web processes and three workers that work together."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from services.booking.models import Hospital as BookingHospital
+from services.booking.models import Slot as BookingSlot
+from services.common.db import Database
+from services.notify.models import DevOutboxItem
+from services.notify.models import Hospital as NotifyHospital
+from services.schedule.models import Slot as ScheduleSlot
+
+pytestmark = pytest.mark.slow
+
+FACTS = {"name": "瑞金医院", "address": "上海市瑞金二路 197 号", "directions": "陕西南路站",
+         "phone": "021-6437 0045", "time_zone": "Asia/Shanghai", "language": "zh-CN"}
+
+
+def hospital_name(database_url: str, model) -> str | None:
+    db = Database(database_url)
+    try:
+        with db.reading() as session:
+            row = session.get(model, 1)
+            return row.name if row else None
+    finally:
+        db.dispose()
+
+
+def wait_for(check, timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return check()
+
+
+def count_rows(database_url: str, model, **where) -> int:
+    db = Database(database_url)
+    try:
+        with db.reading() as session:
+            query = select(func.count()).select_from(model).filter_by(**where)
+            return session.scalar(query) or 0
+    finally:
+        db.dispose()
+
+
+def exercise(clinic, schedule_db: str, booking_db: str, notify_db: str) -> None:
+    clinic.wait_ready()
+    token = clinic.token()
+    headers = {"Authorization": f"Bearer {token}"}
+    # the demo hospital loaded on first start has already reached booking and notify
+    assert wait_for(lambda: hospital_name(booking_db, BookingHospital) == "仁和医院")
+    published = count_rows(schedule_db, ScheduleSlot, status="active")
+    assert published > 100, "two weeks of demo slots"
+    assert wait_for(lambda: count_rows(booking_db, BookingSlot, status="active") == published)
+    response = requests.put(f"{clinic.urls['schedule']}/api/v1/hospital", json=FACTS,
+                            headers=headers, timeout=10)
+    assert response.status_code == 200
+    assert wait_for(lambda: hospital_name(booking_db, BookingHospital) == FACTS["name"])
+    assert wait_for(lambda: hospital_name(notify_db, NotifyHospital) == FACTS["name"])
+    for name, url in clinic.urls.items():
+        assert requests.get(f"{url}/api/v1/openapi.json", timeout=10).status_code == 200, name
+    consultant = {"Authorization": f"Bearer {clinic.token('consultant')}"}
+    denied = requests.put(f"{clinic.urls['schedule']}/api/v1/hospital", json=FACTS,
+                          headers=consultant, timeout=10)
+    assert denied.status_code == 403
+    code = book_a_demo_place(clinic, consultant)
+    assert wait_for(lambda: confirmation_in_outbox(notify_db, code)), "the patient got an SMS"
+
+
+def confirmation_in_outbox(notify_db: str, code: str) -> bool:
+    db = Database(notify_db)
+    try:
+        with db.reading() as session:
+            bodies = session.scalars(select(DevOutboxItem.body)
+                                     .where(DevOutboxItem.channel == "sms")).all()
+    finally:
+        db.dispose()
+    return sum(code in body for body in bodies) == 1
+
+
+def book_a_demo_place(clinic, consultant: dict[str, str]) -> str:
+    """A consultant holds and books a demo slot; the front desk sees it on the roster."""
+    booking = clinic.urls["booking"]
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+    found = requests.get(f"{booking}/api/v1/availability?date={tomorrow}&days=7"
+                         "&department_id=3", headers=consultant, timeout=10).json()
+    slot = next(s for e in found["experts"] for s in e["slots"]
+                if s["bookable"] and s["remaining"])
+    hold = requests.post(f"{booking}/api/v1/holds", json={"slot_id": slot["slot_id"]},
+                         headers=consultant, timeout=10).json()
+    booked = requests.post(f"{booking}/api/v1/appointments", headers=consultant, timeout=10,
+                           json={"hold_id": hold["id"], "channel": "wechat",
+                                 "patient": {"name": "测试患者", "phone": "13800138000",
+                                             "sms_consent": True}})
+    assert booked.status_code == 201, booked.text
+    frontdesk = {"Authorization": f"Bearer {clinic.token('frontdesk')}"}
+    roster = requests.get(f"{booking}/api/v1/roster?date={slot['date']}", headers=frontdesk,
+                          timeout=10).json()
+    codes = [a["code"] for e in roster["experts"] for s in e["sessions"]
+             for a in s["appointments"]]
+    assert booked.json()["code"] in codes
+    return booked.json()["code"]
+
+
+def assert_stopped_cleanly(clinic) -> None:
+    assert clinic.stop() in (0, 130), clinic.log()[-3000:]  # 130: stopped by Ctrl-C
+    leftovers = subprocess.run(["pgrep", "-f", str(clinic.var_dir)], capture_output=True)
+    assert leftovers.stdout == b""
+    assert "clinic is running" in clinic.log()
+    assert "Traceback" not in clinic.log()
+
+
+def test_make_run_on_the_embedded_default(start_clinic) -> None:
+    clinic = start_clinic()
+    exercise(clinic, f"sqlite:///{clinic.var_dir}/schedule.db",
+             f"sqlite:///{clinic.var_dir}/booking.db", f"sqlite:///{clinic.var_dir}/notify.db")
+    assert_stopped_cleanly(clinic)
+
+
+@pytest.mark.postgres
+@pytest.mark.rabbitmq
+def test_the_same_processes_on_postgresql_and_rabbitmq(start_clinic, amqp_url,
+                                                       postgres_available) -> None:
+    from tests import servers
+
+    with servers.pg_database() as schedule_db, servers.pg_database() as booking_db, \
+            servers.pg_database() as notify_db:
+        clinic = start_clinic(SCHEDULE_DATABASE_URL=schedule_db, BOOKING_DATABASE_URL=booking_db,
+                              NOTIFY_DATABASE_URL=notify_db, BROKER_URL=amqp_url)
+        exercise(clinic, schedule_db, booking_db, notify_db)
+        assert_stopped_cleanly(clinic)

@@ -1,0 +1,75 @@
+"""A fake SMS gateway on 127.0.0.1, started by the tests that need one.
+
+Like real gateways it takes a client reference and keeps one message per
+reference, so a sender retrying after a crash does not reach the patient twice.
+It can be told to answer 503 for a while.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+class FakeGateway:
+    def __init__(self, *, ref_field: str = "client_ref") -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.delivered: dict[str, dict[str, Any]] = {}  # client ref → message
+        self.failures_left = 0
+        self.refuse_with: int | None = None
+        self.hang_once_seconds = 0.0  # accept a message, then answer only after this long
+        self.ref_field = ref_field
+        self.lock = threading.Lock()
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    body = json.loads(raw)
+                else:
+                    body = {k: v[0] for k, v in parse_qs(raw).items()}
+                status, answer = gateway.handle(body, dict(self.headers))
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/send"
+
+    def handle(self, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
+        with self.lock:
+            self.requests.append({"body": body, "headers": headers})
+            if self.failures_left > 0:
+                self.failures_left -= 1
+                return 503, {"error": "busy"}
+            if self.refuse_with:
+                return self.refuse_with, {"error": "invalid number"}
+            ref = body.get(self.ref_field) or f"anon-{len(self.requests)}"
+            self.delivered.setdefault(ref, body)
+            hang, self.hang_once_seconds = self.hang_once_seconds, 0.0
+        if hang:
+            time.sleep(hang)  # the sender may die while waiting for this answer
+        return 200, {"result": {"message_id": f"gw-{ref}"}}
+
+    def __enter__(self) -> FakeGateway:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

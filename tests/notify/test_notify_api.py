@@ -1,0 +1,121 @@
+"""Notify's API: the message log, opt-outs, and the SMS webhook."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.common.logging import mask_phone
+from tests.notify.conftest import event, facts
+from tests.notify.test_planning_and_sending import consume, messages
+
+
+def test_the_message_log_is_for_admins_with_masked_recipients(app, auth_header) -> None:
+    consume(app, event("booked", facts(appointment_id=7)), event("booked", facts(8)))
+    client = app.test_client()
+    assert client.get("/api/v1/messages").status_code == 401
+    assert client.get("/api/v1/messages", headers=auth_header("frontdesk")).status_code == 403
+    log = client.get("/api/v1/messages?appointment_id=7", headers=auth_header("admin")).json
+    assert {m["template"] for m in log} == {"confirmation", "reminder"}
+    assert all(m["recipient"] == mask_phone("+8613800138000") for m in log)
+    assert "K7QM4TZP" in log[-1]["body"] and log[-1]["segments"] >= 1
+    queued = client.get("/api/v1/messages?status=queued", headers=auth_header("admin")).json
+    assert len(queued) == 4
+    assert client.get("/api/v1/messages?status=lost",
+                      headers=auth_header("admin")).status_code == 422
+
+
+def test_an_opt_out_stops_what_waits_and_what_comes(app, auth_header) -> None:
+    consume(app, event("booked", facts(appointment_id=7)))
+    client = app.test_client()
+    response = client.post("/api/v1/opt-outs", json={"recipient": "138 0013 8000"},
+                           headers=auth_header("consultant"))
+    assert response.status_code == 201
+    assert response.json["recipient"] == mask_phone("+8613800138000")
+    assert {m.status for m in messages(app)} == {"suppressed"}
+    consume(app, event("booked", facts(appointment_id=8)))
+    assert {m.status for m in messages(app)} == {"suppressed"}
+    listed = client.get("/api/v1/opt-outs", headers=auth_header("admin")).json
+    assert [o["active"] for o in listed] == [True]
+    assert client.delete(f"/api/v1/opt-outs/{listed[0]['id']}",
+                         headers=auth_header("admin")).status_code == 204
+    consume(app, event("booked", facts(appointment_id=9)))
+    assert messages(app, appointment_id=9)[0].status == "queued", "opted in again"
+
+
+@pytest.mark.parametrize("recipient", ["12345", "not a phone"])
+def test_bad_opt_outs_are_422(app, auth_header, recipient) -> None:
+    response = app.test_client().post("/api/v1/opt-outs", json={"recipient": recipient},
+                                      headers=auth_header("admin"))
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("keyword", ["TD", "退订", "stop"])
+def test_an_opt_out_keyword_by_sms_suppresses_later_messages(app, keyword) -> None:
+    client = app.test_client()
+    response = client.post("/api/v1/webhooks/sms/http", json={
+        "type": "inbound", "from": "+8613800138000", "text": keyword})
+    assert response.status_code == 200 and response.json["result"] == "opted out"
+    consume(app, event("booked", facts()))
+    assert {m.status for m in messages(app)} == {"suppressed"}
+
+
+def test_other_replies_change_nothing(app) -> None:
+    response = app.test_client().post("/api/v1/webhooks/sms/http", json={
+        "type": "inbound", "from": "+8613800138000", "text": "谢谢"})
+    assert response.json["result"] == "ignored"
+
+
+def test_receipts_mark_messages_delivered_or_failed(app) -> None:
+    from services.notify.providers import Providers
+    from services.notify.sending import Sender
+    from tests.notify.test_planning_and_sending import FlakyProvider
+
+    consume(app, event("booked", facts()))
+    rt = app.extensions["clinic"]
+    Sender(rt.db, rt.settings, Providers(sms=FlakyProvider(), email=None)).send_due()
+    [sent] = messages(app, status="sent")
+    client = app.test_client()
+    receipt = {"type": "receipt", "provider_id": sent.provider_id, "status": "delivered"}
+    assert client.post("/api/v1/webhooks/sms/http", json=receipt).json["result"] == "delivered"
+    assert messages(app, id=sent.id)[0].status == "delivered"
+    unknown = {**receipt, "provider_id": "nope"}
+    assert client.post("/api/v1/webhooks/sms/http", json=unknown).json["result"] \
+        == "unknown message"
+    assert client.post("/api/v1/webhooks/sms/nobody", json=receipt).status_code == 404
+    assert client.post("/api/v1/webhooks/sms/http", json={"type": "receipt"}).status_code == 422
+
+
+def test_a_webhook_secret_is_checked_when_set(make_app) -> None:
+    app = make_app("notify", sms_webhook_secret="s3cret")
+    client = app.test_client()
+    body = {"type": "inbound", "from": "+8613800138000", "text": "TD"}
+    assert client.post("/api/v1/webhooks/sms/http", json=body).status_code == 401
+    assert client.post("/api/v1/webhooks/sms/http", json=body,
+                       headers={"X-Webhook-Secret": "s3cret"}).status_code == 200
+
+
+def test_the_dev_outbox_page_shows_what_was_sent(app) -> None:
+    from services.notify.providers import Outgoing
+    from services.notify.providers.outbox import OutboxProvider
+
+    OutboxProvider(app.extensions["clinic"].db, "sms").send(
+        Outgoing(ref="msg-1", channel="sms", to="+8613800138000", body="【仁和医院】预约成功"))
+    client = app.test_client()
+    assert client.get("/outbox").status_code == 302, "staff sign in first"
+    signed_in(client, app)
+    page = client.get("/outbox")
+    assert page.status_code == 200 and "【仁和医院】预约成功" in page.get_data(as_text=True)
+
+
+def signed_in(client, app) -> None:
+    from services.common.auth import SESSION_COOKIE, issue_token
+
+    secret = app.extensions["clinic"].settings.jwt_secret
+    client.set_cookie(SESSION_COOKIE, issue_token(secret, "admin", ["admin"], ttl_seconds=60))
+
+
+def test_the_dev_outbox_page_does_not_exist_in_production(make_app) -> None:
+    app = make_app("notify", env="production", jwt_secret="p" * 40)
+    client = app.test_client()
+    signed_in(client, app)
+    assert client.get("/outbox").status_code == 404

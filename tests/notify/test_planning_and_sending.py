@@ -1,0 +1,231 @@
+"""From booking events to messages, and from messages to providers, exactly once."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from services.common.db import utcnow
+from services.notify.handlers import handlers
+from services.notify.models import DeadLetter, DevOutboxItem, InboxRecord, Message
+from services.notify.planning import suppress
+from services.notify.providers import Outgoing, PermanentError, Providers, TransientError
+from services.notify.providers.outbox import OutboxProvider
+from services.notify.sending import Sender
+from tests.notify.conftest import event, facts
+
+
+def consume(app, *events) -> None:
+    """Hand events to notify exactly as its worker does (inbox and all)."""
+    from services.common.service import make_consumer
+
+    rt = app.extensions["clinic"]
+    consumer = make_consumer(rt, handlers(rt.settings), InboxRecord, DeadLetter)
+    for each in events:
+        consumer.handle(each)
+
+
+def messages(app, **where) -> list[Message]:
+    with app.extensions["clinic"].db.reading() as session:
+        query = select(Message).order_by(Message.id)
+        for name, value in where.items():
+            query = query.where(getattr(Message, name) == value)
+        return list(session.scalars(query))
+
+
+class FlakyProvider:
+    """Fails as told, then records what it was given."""
+
+    name = "flaky"
+
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+        self.sent: list[Outgoing] = []
+
+    def send(self, item: Outgoing) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(item)
+        return f"p-{item.ref}"
+
+
+def test_a_booking_with_sms_consent_gives_one_sms_and_a_reminder(app) -> None:
+    consume(app, event("booked", facts()))
+    sms = messages(app, channel="sms")
+    assert [(m.template, m.status) for m in sms] == [("confirmation", "queued"),
+                                                     ("reminder", "queued")]
+    assert messages(app, channel="email") == []
+    assert sms[0].segments >= 2 and "K7QM4TZP" in sms[0].body
+    reminder_at = sms[1].send_after.astimezone(datetime.now().astimezone().tzinfo)
+    assert reminder_at.astimezone(UTC) < datetime.fromisoformat(
+        facts()["slot"]["start"].replace("Z", "+00:00"))
+
+
+def test_email_goes_too_with_address_and_consent_and_carries_an_invite(app) -> None:
+    consume(app, event("booked", facts(email="li@example.cn", email_consent=True)))
+    [email] = messages(app, channel="email", template="confirmation")
+    assert email.status == "queued" and email.subject and "METHOD:REQUEST" in email.ics
+
+
+def test_no_consent_means_nothing_sent_but_logged_as_suppressed(app) -> None:
+    consume(app, event("booked", facts(sms=False, email="li@example.cn")))
+    assert {(m.channel, m.status, m.reason) for m in messages(app, template="confirmation")} == {
+        ("sms", "suppressed", "no sms consent"), ("email", "suppressed", "no email consent")}
+
+
+def test_an_opted_out_patient_gets_nothing(app) -> None:
+    with app.extensions["clinic"].db.transaction() as session:
+        suppress(session, "sms", "+8613800138000", "api")
+    consume(app, event("booked", facts()))
+    assert {m.status for m in messages(app)} == {"suppressed"}
+
+
+def test_a_redelivered_event_makes_nothing_new(app) -> None:
+    booked = event("booked", facts())
+    consume(app, booked, booked, booked)
+    assert len(messages(app)) == 2
+
+
+def test_cancelling_withdraws_the_reminder_and_sends_a_notice_with_a_cancel_ics(app) -> None:
+    data = facts(email="li@example.cn", email_consent=True)
+    consume(app, event("booked", data))
+    cancelled = {**data, "status": "cancelled", "cancellation": {
+        "reason": "expert_unavailable", "note": "会议", "by": "system",
+        "alternatives": [{"slot_id": 5, "expert_name": "李晓梅", "start": "2026-12-01T01:00:00Z",
+                          "local_start": "2026-12-01 09:00", "remaining": 2}]}}
+    consume(app, event("cancelled", cancelled))
+    assert {m.status for m in messages(app, template="reminder")} == {"cancelled"}
+    [notice] = messages(app, channel="sms", template="cancellation")
+    assert "李晓梅" in notice.body and notice.status == "queued"
+    [email] = messages(app, channel="email", template="cancellation")
+    [invite] = messages(app, channel="email", template="confirmation")
+    assert "METHOD:CANCEL" in email.ics
+    uid_line = next(line for line in invite.ics.splitlines() if line.startswith("UID"))
+    assert uid_line in email.ics
+
+
+def test_an_old_booked_event_after_its_cancellation_says_nothing(app) -> None:
+    booked = event("booked", facts())
+    cancelled = event("cancelled", facts(status="cancelled", cancellation={
+        "reason": "patient", "note": None, "by": "li", "alternatives": []}),
+        occurred_at=booked.occurred_at + timedelta(seconds=5))
+    consume(app, cancelled, booked)
+    assert [m.template for m in messages(app)] == ["cancellation"]
+
+
+def test_rescheduling_moves_the_reminder(app) -> None:
+    consume(app, event("booked", facts()))
+    later = datetime.fromisoformat(facts()["slot"]["start"].replace("Z", "+00:00")) \
+        + timedelta(days=2)
+    moved = facts(start=later, previous={"slot": facts()["slot"]})
+    consume(app, event("rescheduled", moved))
+    reminders = messages(app, template="reminder")
+    assert [r.status for r in reminders] == ["cancelled", "queued"]
+    assert reminders[1].send_after > reminders[0].send_after
+    assert messages(app, template="reschedule")[0].status == "queued"
+
+
+def sender_for(app, sms, email=None) -> Sender:
+    rt = app.extensions["clinic"]
+    return Sender(rt.db, rt.settings, Providers(sms=sms, email=email))
+
+
+def test_the_sender_hands_due_messages_over_once(app) -> None:
+    consume(app, event("booked", facts()))
+    provider = FlakyProvider()
+    sender = sender_for(app, provider)
+    assert sender.send_due() == 1, "the reminder is not due yet"
+    assert sender.send_due() == 0
+    [confirmation] = messages(app, template="confirmation")
+    assert confirmation.status == "sent" and confirmation.provider_id == f"p-msg-{confirmation.id}"
+    assert [item.ref for item in provider.sent] == [f"msg-{confirmation.id}"]
+
+
+def test_transient_failures_retry_with_backoff_then_succeed(app) -> None:
+    consume(app, event("booked", facts()))
+    provider = FlakyProvider(TransientError("503"), TransientError("timeout"))
+    sender = sender_for(app, provider)
+    now = utcnow()
+    for minutes in (0, 1, 2):
+        sender.send_due(now + timedelta(minutes=minutes))
+    [confirmation] = messages(app, template="confirmation")
+    assert confirmation.status == "sent" and confirmation.attempts == 3
+    assert len(provider.sent) == 1
+
+
+def test_permanent_failures_end_as_failed(app) -> None:
+    consume(app, event("booked", facts()))
+    sender = sender_for(app, FlakyProvider(PermanentError("invalid number")))
+    sender.send_due()
+    [confirmation] = messages(app, template="confirmation")
+    assert confirmation.status == "failed" and confirmation.last_error == "invalid number"
+
+
+def test_a_provider_down_too_long_ends_as_failed_after_the_last_attempt(app) -> None:
+    consume(app, event("booked", facts()))
+    sender = sender_for(app, FlakyProvider(*[TransientError("down")] * 20))
+    now = utcnow()
+    for hour in range(12):
+        sender.send_due(now + timedelta(hours=hour))
+    [confirmation] = messages(app, template="confirmation")
+    assert confirmation.status == "failed" and confirmation.attempts == 8
+
+
+def test_reminders_wait_for_quiet_hours_to_end_and_never_fire_once_cancelled(app) -> None:
+    consume(app, event("booked", facts()))
+    [reminder] = messages(app, template="reminder")
+    provider = FlakyProvider()
+    sender = sender_for(app, provider)
+    sender.send_due()  # the confirmation
+    night = reminder.send_after.astimezone(UTC)
+    night = night.replace(hour=15, minute=30)  # 23:30 in Shanghai
+    if night < reminder.send_after:
+        night += timedelta(days=1)
+    sender.send_due(night)
+    [waiting] = messages(app, template="reminder")
+    assert waiting.status == "queued" and waiting.send_after > night
+    consume(app, event("cancelled", facts(status="cancelled", cancellation={
+        "reason": "patient", "note": None, "by": "li", "alternatives": []})))
+    sender.send_due(waiting.send_after + timedelta(minutes=1))
+    assert [item.ref for item in provider.sent if "reminder" in item.body] == []
+    assert messages(app, template="reminder")[0].status == "cancelled"
+
+
+def test_the_dev_outbox_keeps_a_retried_message_once(app) -> None:
+    rt = app.extensions["clinic"]
+    outbox = OutboxProvider(rt.db, "sms")
+    item = Outgoing(ref="msg-1", channel="sms", to="+8613800138000", body="hi")
+    assert outbox.send(item) == outbox.send(item)
+    with rt.db.reading() as session:
+        assert len(session.scalars(select(DevOutboxItem)).all()) == 1
+
+
+@pytest.mark.postgres
+def test_two_senders_never_claim_the_same_message(pg_url, make_app) -> None:
+    app = make_app("notify", database_url=pg_url)
+    for n in range(40):
+        consume(app, event("booked", facts(appointment_id=100 + n)))
+    senders = [sender_for(app, FlakyProvider()) for _ in range(2)]
+    claimed: list[list[int]] = [[], []]
+    start = threading.Barrier(2)
+
+    def claim_all(index: int) -> None:
+        sender = senders[index]
+        sender.settings = dataclasses.replace(sender.settings, send_batch_size=3)
+        start.wait()
+        while batch := sender.claim():
+            claimed[index] += [c.message_id for c in batch]
+
+    threads = [threading.Thread(target=claim_all, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    first, second = set(claimed[0]), set(claimed[1])
+    assert first and second, "both senders got work"
+    assert not first & second, "no message was claimed twice"
+    assert len(first | second) == 40 == len(claimed[0]) + len(claimed[1])

@@ -1,0 +1,126 @@
+"""Notify's plain rules: segments, keywords, quiet hours, reminders, calendar files, templates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from jinja2 import UndefinedError
+
+from services.notify.domain.calendar import ics, uid
+from services.notify.domain.consent import is_opt_out, refusal
+from services.notify.domain.sms import encoding, segments
+from services.notify.domain.timing import QuietHours, reminder_time
+from services.notify.rendering import LANGUAGES, Renderer
+from tests.notify.conftest import facts
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", 0), ("a" * 160, 1), ("a" * 161, 2), ("a" * 320, 2), ("{" * 80, 1), ("{" * 81, 2),
+    ("预" * 70, 1), ("预" * 71, 2), ("a" * 69 + "预", 1), ("a" * 70 + "预", 2),
+    ("😀" * 35, 1), ("😀" * 36, 2),
+])
+def test_segments_follow_gsm7_and_ucs2(text: str, expected: int) -> None:
+    assert segments(text) == expected
+
+
+def test_one_chinese_character_makes_the_whole_text_ucs2() -> None:
+    assert encoding("Hello") == "GSM-7" and encoding("Hello 你好") == "UCS-2"
+
+
+@pytest.mark.parametrize("reply", ["TD", "td", " TD ", "退订", "STOP", "stop!", "Stop。"])
+def test_opt_out_keywords(reply: str) -> None:
+    assert is_opt_out(reply)
+
+
+@pytest.mark.parametrize("reply", ["", "OK", "谢谢", "TDX", "please stop calling me"])
+def test_other_replies_are_not_opt_outs(reply: str) -> None:
+    assert not is_opt_out(reply)
+
+
+def test_refusal_names_the_reason() -> None:
+    assert refusal("sms", True, "+86138", False) is None
+    assert refusal("sms", False, "+86138", False) == "no sms consent"
+    assert refusal("email", True, None, False) == "no email address"
+    assert refusal("sms", True, "+86138", True) == "opted out"
+
+
+@pytest.mark.parametrize("local, allowed", [
+    (time(20, 59), time(20, 59)), (time(21, 0), time(8, 0)), (time(23, 30), time(8, 0)),
+    (time(3, 0), time(8, 0)), (time(8, 0), time(8, 0)), (time(12, 0), time(12, 0)),
+])
+def test_quiet_hours_hold_messages_until_they_end(local: time, allowed: time) -> None:
+    quiet = QuietHours(time(21), time(8))
+    moment = datetime(2026, 11, 23, local.hour, local.minute, tzinfo=SHANGHAI)
+    result = quiet.next_allowed(moment.astimezone(UTC), SHANGHAI).astimezone(SHANGHAI)
+    assert result.time() == allowed
+    assert result >= moment
+
+
+def test_the_reminder_goes_the_day_before_at_the_hour_outside_quiet_hours() -> None:
+    visit = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
+    at = reminder_time(visit, SHANGHAI, time(10), QuietHours())
+    assert at.astimezone(SHANGHAI) == datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
+    late = reminder_time(visit, SHANGHAI, time(22), QuietHours())
+    assert late.astimezone(SHANGHAI) == datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI)
+
+
+def test_invite_and_cancel_share_the_uid() -> None:
+    start = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    invite = Calendar.from_ical(ics(7, start, start, "消化内科", "仁和医院", "", sequence=0,
+                                    now=now))
+    cancel = Calendar.from_ical(ics(7, start, start, "消化内科", "仁和医院", "", sequence=1,
+                                    cancel=True, now=now))
+    assert invite["method"] == "REQUEST" and cancel["method"] == "CANCEL"
+    [first] = invite.walk("VEVENT")
+    [second] = cancel.walk("VEVENT")
+    assert str(first["uid"]) == str(second["uid"]) == uid(7)
+    assert second["status"] == "CANCELLED" and int(second["sequence"]) == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("template", ["confirmation", "cancellation", "reschedule", "reminder"])
+@pytest.mark.parametrize("channel", ["sms", "email"])
+def test_every_template_renders_true_facts(template, channel, language) -> None:
+    data = facts(cancellation={"reason": "expert_unavailable", "note": "", "by": "system",
+                               "alternatives": [{"slot_id": 5, "expert_name": "李晓梅",
+                                                 "start": "2026-12-01T01:00:00Z"}]},
+                 previous={"slot": {"start": "2026-11-30T02:00:00Z"}})
+    rendered = Renderer().render(template, channel, language, data)
+    assert "K7QM4TZP" in rendered.body and "张伟" in rendered.body
+    assert "None" not in rendered.body and "{{" not in rendered.body
+    if channel == "sms":
+        assert rendered.segments == segments(rendered.body) >= 1
+        assert "+8613800138000" not in rendered.body
+    else:
+        assert rendered.subject and "\n" not in rendered.subject
+    if template == "cancellation":
+        assert "李晓梅" in rendered.body
+
+
+def test_confirmation_says_what_the_patient_needs(tmp_path: Path) -> None:
+    body = Renderer().render("confirmation", "sms", "zh-CN", facts()).body
+    for fact in ("仁和医院", "消化内科", "张伟", "11号", "K7QM4TZP", "示范路 100 号",
+                 "http://127.0.0.1:8002/p/token"):
+        assert fact in body
+
+
+def test_a_hospital_override_wins(tmp_path: Path) -> None:
+    (tmp_path / "zh-CN").mkdir()
+    override = tmp_path / "zh-CN" / "confirmation.sms.j2"
+    override.write_text("【{{ hospital.name }}】预约 {{ code }}")
+    body = Renderer(str(tmp_path)).render("confirmation", "sms", "zh-CN", facts()).body
+    assert body == "【仁和医院】预约 K7QM4TZP"
+
+
+def test_a_template_naming_a_missing_fact_fails_instead_of_sending_a_blank(tmp_path) -> None:
+    (tmp_path / "zh-CN").mkdir()
+    (tmp_path / "zh-CN" / "confirmation.sms.j2").write_text("{{ hospital.fax }}")
+    with pytest.raises(UndefinedError):
+        Renderer(str(tmp_path)).render("confirmation", "sms", "zh-CN", facts())

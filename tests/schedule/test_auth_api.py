@@ -1,0 +1,70 @@
+"""Staff sign in at schedule and the token opens the door at every service."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from services.common.config import ConfigError
+from services.schedule.config import ScheduleSettings
+from services.schedule.demo import load_demo
+
+
+@pytest.fixture
+def app(make_app) -> Flask:
+    app = make_app("schedule")
+    load_demo(app.extensions["clinic"])
+    return app
+
+
+def sign_in(app: Flask, username: str, password: str):
+    return app.test_client().post("/api/v1/auth/token",
+                                  json={"username": username, "password": password})
+
+
+@pytest.mark.parametrize("username", ["admin", "consultant", "frontdesk", "manager"])
+def test_demo_staff_sign_in_with_their_role(app: Flask, username: str) -> None:
+    response = sign_in(app, username, "demo")
+    assert response.status_code == 200
+    assert response.json["roles"] == [username]
+    assert response.json["token_type"] == "Bearer"
+
+
+@pytest.mark.parametrize("username, password", [("admin", "wrong"), ("nobody", "demo")])
+def test_wrong_name_or_password_is_401_without_saying_which(app: Flask, username, password) -> None:
+    response = sign_in(app, username, password)
+    assert response.status_code == 401
+    assert response.json["detail"] == "Wrong name or password."
+
+
+def test_missing_fields_are_422_with_field_errors(app: Flask) -> None:
+    response = app.test_client().post("/api/v1/auth/token", json={"username": "admin"})
+    assert response.status_code == 422
+    assert "password" in response.json["errors"]["json"]
+
+
+def test_a_schedule_token_is_accepted_by_booking_and_notify(app: Flask, make_app) -> None:
+    token = sign_in(app, "admin", "demo").json["token"]
+    for name in ("booking", "notify"):
+        other = make_app(name).test_client()
+        response = other.get("/api/v1/dead-letters", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200
+
+
+def test_production_refuses_to_start_with_demo_passwords(app: Flask, make_settings) -> None:
+    from services.schedule.app import create_app
+
+    settings = make_settings(ScheduleSettings, env="production", jwt_secret="p" * 40)
+    with pytest.raises(ConfigError, match="demo password"):
+        create_app(settings)
+
+
+def test_production_starts_once_demo_passwords_are_changed(app: Flask, make_settings) -> None:
+    from services.schedule.app import create_app
+    from services.schedule.store import find_staff, set_password
+
+    with app.extensions["clinic"].db.transaction() as session:
+        for name in ("admin", "consultant", "frontdesk", "manager"):
+            set_password(find_staff(session, name), f"{name}-strong-password")
+    settings = make_settings(ScheduleSettings, env="production", jwt_secret="p" * 40)
+    assert create_app(settings).test_client().get("/healthz").status_code == 200

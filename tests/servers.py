@@ -1,0 +1,80 @@
+"""The real PostgreSQL and RabbitMQ of this machine, for integration tests.
+
+Each test run makes its own databases and its own RabbitMQ vhost and drops them
+afterwards. When a server is unreachable the tests that need it skip with the
+reason, except under ``CI=true``, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("TEST_PG_PORT", "5432"))
+PG_USER = os.environ.get("TEST_PG_USER", "postgres")
+RABBIT_HOST = os.environ.get("TEST_RABBIT_HOST", "127.0.0.1")
+RABBIT_PORT = int(os.environ.get("TEST_RABBIT_PORT", "5672"))
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str) -> None:
+    """Skip, or fail under CI, when a real server the test needs is not there."""
+    if IN_CI:
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def pg_admin_url(database: str = "postgres") -> str:
+    return f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
+
+
+@contextmanager
+def pg_database(prefix: str = "clinic_test") -> Iterator[str]:
+    """Create a fresh PostgreSQL database and drop it afterwards."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield pg_admin_url(name)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def rabbitmqctl(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True,
+                          timeout=timeout, check=True)
+
+
+@contextmanager
+def rabbit_vhost() -> Iterator[str]:
+    """Create a RabbitMQ vhost for this run and delete it afterwards."""
+    if shutil.which("rabbitmqctl") is None:
+        raise RuntimeError("rabbitmqctl is not on PATH")
+    vhost = f"clinic-test-{uuid.uuid4().hex[:10]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    try:
+        yield f"amqp://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}"
+    finally:
+        subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True, timeout=60)

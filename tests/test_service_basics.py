@@ -1,0 +1,88 @@
+"""What every service answers the same way: health, OpenAPI, errors, roles on dead letters."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.conftest import SERVICES
+
+
+@pytest.fixture(params=SERVICES)
+def app(request: pytest.FixtureRequest, make_app) -> Flask:
+    return make_app(request.param)
+
+
+def test_healthz_says_the_process_is_up(app: Flask) -> None:
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+
+
+def test_readyz_checks_the_database_and_the_broker(app: Flask) -> None:
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json["checks"] == {"database": "ok", "broker": "ok"}
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_readyz_is_503_when_the_broker_does_not_answer(name: str, make_app) -> None:
+    app = make_app(name, broker_url="amqp://guest:guest@127.0.0.1:1//")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"] == {"database": "ok", "broker": "unavailable"}
+
+
+def test_openapi_document_is_served_with_bearer_auth(app: Flask) -> None:
+    response = app.test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    spec = response.json
+    assert spec["openapi"].startswith("3.")
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["security"] == [{"bearerAuth": []}]
+
+
+def test_unknown_path_is_a_problem_document(app: Flask) -> None:
+    response = app.test_client().get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+    assert response.json["status"] == 404 and response.json["title"] == "Not Found"
+
+
+def test_unexpected_error_is_a_generic_500_that_leaks_nothing(app: Flask) -> None:
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret detail: password=hunter2 at /srv/db")
+
+    app.config["TESTING"] = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert response.content_type == "application/problem+json"
+    assert "hunter2" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["booking", "notify"])
+def test_dead_letters_need_an_admin_token(name: str, make_app, auth_header) -> None:
+    client = make_app(name).test_client()
+    assert client.get("/api/v1/dead-letters").status_code == 401
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert client.get("/api/v1/dead-letters", headers=bad).status_code == 401
+    assert client.get("/api/v1/dead-letters", headers=auth_header("consultant")).status_code == 403
+    response = client.get("/api/v1/dead-letters", headers=auth_header("admin"))
+    assert response.status_code == 200 and response.json == []
+    missing = client.post("/api/v1/dead-letters/99/replay", headers=auth_header("admin"))
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_the_queue_is_bound_to_exactly_the_types_the_handlers_take(name: str,
+                                                                   make_settings) -> None:
+    import importlib
+
+    from tests.conftest import service_parts
+
+    module = importlib.import_module(f"services.{name}.handlers")
+    settings = make_settings(service_parts(name)[1])
+    assert set(module.handlers(settings)) == set(module.EVENT_TYPES)
