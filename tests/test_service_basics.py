@@ -63,6 +63,23 @@ def test_unexpected_error_is_a_generic_500_that_leaks_nothing(app: Flask) -> Non
     assert "Traceback" not in response.get_data(as_text=True)
 
 
+def test_a_database_outage_is_a_503_to_retry_not_a_500(app: Flask) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    @app.get("/db-gone")
+    def db_gone() -> None:
+        raise OperationalError("SELECT 1", {}, Exception("terminating connection"))
+
+    app.config["TESTING"] = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/db-gone")
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+    assert response.json["code"] == "database_unavailable"
+    assert response.headers["Retry-After"] == "1"
+    assert "SELECT" not in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("name", ["booking", "notify"])
 def test_dead_letters_need_an_admin_token(name: str, make_app, auth_header) -> None:
     client = make_app(name).test_client()

@@ -6,6 +6,8 @@ redelivered event hits the inbox's primary key and is acked without running the
 handler again. A handler that raises is retried a bounded number of times
 (the message is re-queued at the back with an attempt count, so it never blocks
 the queue) and then parked in ``dead_letters``, from where it can be replayed.
+An error of the database itself (a dropped connection, a restart) is not the
+event's fault: it is retried without counting, so an outage parks nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .bus import Bus
-from .db import Database, UTCDateTime, utcnow
+from .db import Database, UTCDateTime, is_transient, utcnow
 from .events import Event, InvalidEvent
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ class InboxConsumer(ConsumerMixin):
         self.retry_delay = retry_delay or (lambda attempt: min(0.1 * 2**attempt, 5.0))
         self.connection = bus.connection()
         self._stop = threading.Event()
+        self._outage_retries = 0  # database errors in a row: the wait grows, up to 5 s
 
     # ConsumerMixin polls this flag between drains.
     @property
@@ -124,6 +127,7 @@ class InboxConsumer(ConsumerMixin):
         except Exception as exc:
             self._retry_or_park(event, message, exc)
             return
+        self._outage_retries = 0
         message.ack()
 
     def handle(self, event: Event) -> bool:
@@ -153,7 +157,15 @@ class InboxConsumer(ConsumerMixin):
         message.ack()
 
     def _retry_or_park(self, event: Event, message: Message, exc: Exception) -> None:
-        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
+        if is_transient(exc):
+            self._outage_retries += 1
+            log.warning("event %s (%s) waits for the database: %s", event.id, event.type,
+                        type(exc).__name__)
+            time.sleep(self.retry_delay(min(self._outage_retries, 6)))
+            self._requeue(event, message, attempts)
+            return
+        attempts += 1
         if attempts >= self.max_attempts:
             log.error("event %s (%s) failed %d times, parking it: %r",
                       event.id, event.type, attempts, exc)
@@ -163,8 +175,11 @@ class InboxConsumer(ConsumerMixin):
         log.warning("event %s (%s) failed (attempt %d of %d), retrying: %r",
                     event.id, event.type, attempts, self.max_attempts, exc)
         time.sleep(self.retry_delay(attempts))
-        # Re-queue at the back with the attempt count, then ack the original: a
-        # crash in between only duplicates the message, which the inbox absorbs.
+        self._requeue(event, message, attempts)
+
+    def _requeue(self, event: Event, message: Message, attempts: int) -> None:
+        """Re-queue at the back with the attempt count, then ack the original: a crash
+        in between only duplicates the message, which the inbox absorbs."""
         producer = self.connection.Producer()
         self.bus.publish(producer, event, exchange="", routing_key=self.queue.name,
                          headers={ATTEMPTS_HEADER: attempts})

@@ -10,6 +10,8 @@ from flask import Flask, Response, json, request
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .db import is_transient
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -75,5 +77,14 @@ def register_problem_handlers(app: Flask) -> None:
     def _unexpected(error: Exception) -> Response:
         if isinstance(error, HTTPException):
             return http_exception_problem(error)
+        if is_transient(error):
+            # The client may send the same request again; its Idempotency-Key makes that safe
+            # even in the rare case where the commit itself went through before the drop.
+            log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                        type(error).__name__)
+            response = problem(503, "The database was briefly unavailable. Please try again; "
+                                    "a retry with the same Idempotency-Key never books twice.", code="database_unavailable")
+            response.headers["Retry-After"] = "1"
+            return response
         log.exception("unhandled error on %s %s", request.method, request.path)
         return http_exception_problem(InternalServerError())

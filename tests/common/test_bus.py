@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from services.common.bus import EXCHANGE
@@ -98,6 +99,31 @@ def test_failing_event_is_retried_then_parked_without_blocking_and_can_be_replay
         counts = settle(app.counts)
     assert counts["distinct"] == 6 and counts["handled"] == 6
     assert list_dead_letters(app.db, DeadLetter) == []
+
+
+OUTAGE = {"left": 0}
+
+
+def database_away(session: Session, event: Event) -> None:
+    if OUTAGE["left"] > 0:
+        OUTAGE["left"] -= 1
+        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+    record(session, event)
+
+
+def test_a_database_outage_is_waited_out_and_parks_nothing(app: BusApp) -> None:
+    OUTAGE["left"] = 8  # more failures than max_attempts allows for a faulty event
+    consumer = app.consumer(database_away, max_attempts=3)
+    consumer.retry_delay = lambda attempt: 0.01
+    app.bus.declare(consumer.queue)
+    ids = app.emit(2)
+    app.relay.drain()
+    with Running(consumer.run_until):
+        assert wait_until(lambda: app.counts()["handled"] == 2)
+        counts = settle(app.counts)
+    assert OUTAGE["left"] == 0
+    assert counts["dead"] == 0 and counts["distinct"] == 2 and counts["handled"] == 2
+    assert app.handled_ids() == set(ids)
 
 
 def test_a_message_that_is_not_an_envelope_is_parked_not_dropped(app: BusApp) -> None:
