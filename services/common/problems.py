@@ -83,7 +83,8 @@ def register_problem_handlers(app: Flask) -> None:
             log.warning("database unavailable on %s %s: %s", request.method, request.path,
                         type(error).__name__)
             response = problem(503, "The database was briefly unavailable. Please try again; "
-                                    "a retry with the same Idempotency-Key never books twice.", code="database_unavailable")
+                                    "a retry with the same Idempotency-Key never books twice.",
+                               code="database_unavailable")
             response.headers["Retry-After"] = "1"
             return response
         log.exception("unhandled error on %s %s", request.method, request.path)
