@@ -5,7 +5,9 @@ lease), so two workers never send the same one; the provider is called outside
 any transaction; the outcome is written in another. If a worker dies after the
 provider took a message but before the outcome was written, the lease runs out
 and the message goes again with the same reference (``msg-<id>``): the dev outbox
-and gateways that honour a client reference keep it once.
+and gateways that honour a client reference keep it once. A message whose lease
+ran out while it waited its turn in a slow batch is not sent: another worker may
+have claimed it by then.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Claimed:
     message_id: int
     outgoing: Outgoing
     attempts: int
+    lease_ends: datetime
 
 
 def backoff(attempts: int, base: float = 5.0) -> timedelta:
@@ -51,6 +54,7 @@ class Sender:
     def claim(self, now: datetime | None = None) -> list[Claimed]:
         now = now or utcnow()
         claimed = []
+        lease_ends = now + timedelta(seconds=self.settings.send_lease_seconds)
         with self.db.transaction() as session:
             rows = session.scalars(
                 select(Message).where(
@@ -63,14 +67,14 @@ class Sender:
                 if row.template == "reminder" and not self._reminder_still_due(session, row,
                                                                                now, zone):
                     continue
-                row.claimed_until = now + timedelta(seconds=self.settings.send_lease_seconds)
+                row.claimed_until = lease_ends
                 row.attempts += 1
                 row.updated_at = now
                 claimed.append(Claimed(row.id, Outgoing(
                     ref=f"msg-{row.id}", channel=row.channel, to=row.recipient, body=row.body,
                     subject=row.subject, ics=row.ics,
                     ics_method="CANCEL" if row.template == "cancellation" else "REQUEST"),
-                    row.attempts))
+                    row.attempts, lease_ends))
         return claimed
 
     def _zone(self, session: Session) -> ZoneInfo:
@@ -91,6 +95,10 @@ class Sender:
 
     def deliver(self, item: Claimed) -> str:
         """Hand one claimed message to its provider and record the outcome."""
+        if utcnow() >= item.lease_ends:
+            log.info("message %s: its lease ran out before its turn; left for the next claim",
+                     item.message_id)
+            return "queued"
         provider = self.providers.for_channel(item.outgoing.channel)
         try:
             if provider is None:

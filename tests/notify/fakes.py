@@ -2,7 +2,7 @@
 
 Like real gateways it takes a client reference and keeps one message per
 reference, so a sender retrying after a crash does not reach the patient twice.
-It can be told to answer 503 for a while.
+It can be told to answer 503 for a while, and to take its time over each message.
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ class FakeGateway:
     def __init__(self, *, ref_field: str = "client_ref") -> None:
         self.requests: list[dict[str, Any]] = []
         self.delivered: dict[str, dict[str, Any]] = {}  # client ref → message
+        self.accepted: list[str] = []  # the ref of every request answered 200, repeats kept
         self.failures_left = 0
         self.refuse_with: int | None = None
         self.hang_once_seconds = 0.0  # accept a message, then answer only after this long
+        self.delay_seconds = 0.0  # every answer takes this long, as a busy gateway's would
+        self.down_until = 0.0  # time.monotonic() until which every request gets 503
         self.ref_field = ref_field
         self.lock = threading.Lock()
         gateway = self
@@ -54,17 +57,21 @@ class FakeGateway:
     def handle(self, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
         with self.lock:
             self.requests.append({"body": body, "headers": headers})
-            if self.failures_left > 0:
-                self.failures_left -= 1
+            if self.failures_left > 0 or time.monotonic() < self.down_until:
+                self.failures_left = max(self.failures_left - 1, 0)
                 return 503, {"error": "busy"}
             if self.refuse_with:
                 return self.refuse_with, {"error": "invalid number"}
             ref = body.get(self.ref_field) or f"anon-{len(self.requests)}"
             self.delivered.setdefault(ref, body)
+            self.accepted.append(ref)
             hang, self.hang_once_seconds = self.hang_once_seconds, 0.0
-        if hang:
-            time.sleep(hang)  # the sender may die while waiting for this answer
+        if hang or self.delay_seconds:
+            time.sleep(hang or self.delay_seconds)  # the sender may die while waiting
         return 200, {"result": {"message_id": f"gw-{ref}"}}
+
+    def down_for(self, seconds: float) -> None:
+        self.down_until = time.monotonic() + seconds
 
     def __enter__(self) -> FakeGateway:
         self.thread.start()

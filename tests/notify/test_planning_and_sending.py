@@ -145,6 +145,18 @@ def test_the_sender_hands_due_messages_over_once(app) -> None:
     assert [item.ref for item in provider.sent] == [f"msg-{confirmation.id}"]
 
 
+def test_a_message_whose_lease_ran_out_is_left_for_the_next_claim(app) -> None:
+    consume(app, event("booked", facts()))
+    provider = FlakyProvider()
+    sender = sender_for(app, provider)
+    [item] = sender.claim()
+    late = dataclasses.replace(item, lease_ends=utcnow() - timedelta(seconds=1))
+    assert sender.deliver(late) == "queued"
+    assert provider.sent == [], "another worker may hold it now"
+    assert sender.deliver(item) == "sent"
+    assert [m.ref for m in provider.sent] == [item.outgoing.ref]
+
+
 def test_transient_failures_retry_with_backoff_then_succeed(app) -> None:
     consume(app, event("booked", facts()))
     provider = FlakyProvider(TransientError("503"), TransientError("timeout"))
