@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .db import is_transient
+
 log = logging.getLogger(__name__)
 
 Loop = Callable[[threading.Event], None]
@@ -26,8 +28,12 @@ class Periodic:
         while not stop.is_set():
             try:
                 self.action()
-            except Exception:
-                log.exception("periodic task %s failed", self.name)
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("periodic task %s waits for the database: %s", self.name,
+                                type(exc).__name__)
+                else:
+                    log.exception("periodic task %s failed", self.name)
             stop.wait(self.interval)
 
 

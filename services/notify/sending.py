@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from services.common.db import Database, utcnow
+from services.common.db import Database, is_transient, utcnow
 
 from .config import NotifySettings
 from .domain.timing import QuietHours
@@ -143,11 +143,17 @@ class Sender:
         return len(claimed)
 
     def run(self, stop: threading.Event) -> None:
+        """Send until ``stop`` is set; while the database is away, wait longer each round."""
+        pause = self.settings.send_poll_seconds
         while not stop.is_set():
             try:
                 sent = self.send_due()
-            except Exception:
-                log.exception("sender round failed")
-                sent = 0
+                pause = self.settings.send_poll_seconds
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("sender round failed")
+                else:
+                    log.warning("sender waits for the database: %s", type(exc).__name__)
+                sent, pause = 0, min(pause * 2, 5.0)
             if not sent:
-                stop.wait(self.settings.send_poll_seconds)
+                stop.wait(pause)
