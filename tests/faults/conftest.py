@@ -343,7 +343,7 @@ def settled(system: System, burst: Burst, timeout: float = 120) -> dict[int, lis
     return confirmations()
 
 
-def assert_each_booking_confirmed_once(system: System, burst: Burst) -> None:
+def assert_each_booking_confirmed_once(system: System, burst: Burst) -> dict[str, int]:
     """Every booking made: exactly one SMS confirmation reached the gateway, naming its code;
     no event was lost on the way; nothing parked; no 5xx for a booking that was made."""
     assert burst.violations == []
@@ -375,3 +375,8 @@ def assert_each_booking_confirmed_once(system: System, burst: Burst) -> None:
         assert f"msg-{rows[0].id}" in system.gateway.delivered
         assert sum(booking.code in body for body in texts) == 1, \
             f"the patient of {booking.code} got exactly one confirmation"
+    summary = {"bookings": len(made),
+               "answers_5xx": sum(status >= 500 for b in made for status in b.answers),
+               "most_sms_attempts": max(rows[0].attempts for rows in by_appointment.values())}
+    print("fault summary:", summary)  # shown with -s, or when a test fails
+    return summary
