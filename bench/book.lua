@@ -9,6 +9,12 @@ function setup(thread)
   thread:set("tid", threads)
 end
 
+-- Each thread its own random sequence: unseeded, both threads would pick the same slots
+-- in the same order, and a slot picked three times by each would turn away the sixth.
+function init(args)
+  math.randomseed(os.time() * 100 + (tid or 0))
+end
+
 local counter = 0
 function request()
   counter = counter + 1
