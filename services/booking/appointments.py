@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.common.db import keep_loaded
+
 from . import patient_link, places
 from .desk import Desk
 from .domain.codes import new_code
@@ -119,9 +121,10 @@ def book(session: Session, desk: Desk, request: BookingRequest) -> Appointment:
             desk.window.check(desk.now, slot.day, slot.start_at, desk.zone)
         elif desk.now >= desk.window.closes_at(slot.start_at):
             raise RuleBroken("closed", "Booking for this slot has closed.")
-    patient = remember_patient(session, desk, request.patient)
-    _refuse_duplicate(session, patient.id, slot.expert_id, slot.day)
-    desk.no_shows.check(recent_no_shows(session, desk, patient.id), request.override_reason)
+    patient, new = remember_patient(session, desk, request.patient)
+    if not new:  # a patient first seen now has no appointments to duplicate or miss
+        _refuse_duplicate(session, patient.id, slot.expert_id, slot.day)
+        desk.no_shows.check(recent_no_shows(session, desk, patient.id), request.override_reason)
 
     overbooked = _take_place(session, desk, slot, hold, request)
     seat, queue_number = _seat(session, slot, overbooked)
@@ -171,7 +174,8 @@ def _take_place(session: Session, desk: Desk, slot: Slot, hold: Hold | None,
         if not places.turn_held_into_booked(session, slot.id):
             raise RuleBroken("hold_expired", "The hold's place is gone; hold the slot again.")
         return False
-    places.expire_holds(session, desk.now, slot.id)
+    if slot.held:  # no hold when the slot was read means none can have run out since
+        places.expire_holds(session, desk.now, slot.id)
     if places.take_booked_place(session, slot.id):
         return False
     wants_overbook = request.walk_in and bool((request.overbook_reason or "").strip())
@@ -202,27 +206,39 @@ def _unused_code(session: Session) -> str:
 
 
 def _open_slot(session: Session, slot_id: int) -> Slot:
-    slot = session.get(Slot, slot_id)
-    if slot is None:
+    """The slot, with its expert and department read in the same query (the event and
+    the answer need them)."""
+    row = session.execute(
+        select(Slot, Expert, Department).join(Expert, Expert.id == Slot.expert_id)
+        .outerjoin(Department, Department.id == Slot.department_id)
+        .where(Slot.id == slot_id)).first()
+    if row is None:
         raise NotFound("slot")
+    keep_loaded(session, *row)
+    slot = row[0]
     if slot.status != "active":
         raise RuleBroken("slot_cancelled", "This slot was cancelled by the hospital.")
     return slot
 
 
-def remember_patient(session: Session, desk: Desk, details: PatientDetails) -> Patient:
-    """The patient with this phone, created or updated with what they told us now."""
+def remember_patient(session: Session, desk: Desk,
+                     details: PatientDetails) -> tuple[Patient, bool]:
+    """The patient with this phone, created or updated with what they told us now; and
+    whether they are new. (Two first bookings of one new phone at once: the unique phone
+    lets one insert win and the other fail, so "new" is never wrong.)"""
     patient = session.scalar(select(Patient).where(Patient.phone == details.phone))
+    new = patient is None
     if patient is None:
         patient = Patient(phone=details.phone, created_at=desk.now)
         session.add(patient)
+    keep_loaded(session, patient)
     patient.name = details.name
     patient.email = details.email
     patient.sms_consent = details.sms_consent
     patient.email_consent = details.email_consent
     patient.updated_at = desk.now
     session.flush()
-    return patient
+    return patient, new
 
 
 def _refuse_duplicate(session: Session, patient_id: int, expert_id: int, day: Any,

@@ -52,6 +52,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def keep_loaded(session: Session, *objects: object) -> None:
+    """Keep ``objects`` alive until the session closes.
+
+    The identity map holds objects weakly: one no longer referenced is dropped, and
+    the next ``session.get()`` for it queries again. A request that reads a row once
+    and describes it twice (the event, the answer) keeps it here instead.
+    """
+    session.info.setdefault("kept", []).extend(o for o in objects if o is not None)
+
+
 def is_transient(exc: BaseException) -> bool:
     """The database was away for a moment (connection dropped, server restarting, SQLite
     busy): the same work will succeed when tried again, so it is not the work's fault."""
