@@ -47,6 +47,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
+        if value.tzinfo is UTC:
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
@@ -89,9 +91,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Create the engine for one service database, with SQLite tuned for concurrency."""
     url = normalise_url(url)
     if not is_sqlite(url):
+        # Sessions in UTC: timestamps come back already in UTC, which UTCDateTime
+        # then passes through instead of converting each one.
         return create_engine(
             url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True,
-            pool_recycle=1800,
+            pool_recycle=1800, connect_args={"options": "-c TimeZone=UTC"},
         )
     database = make_url(url).database
     if database and database != ":memory:":

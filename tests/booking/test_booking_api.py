@@ -183,12 +183,25 @@ def test_booking_windows_release_and_cut_off(inv, consultant) -> None:
     far = inv.session(local_now().date() + timedelta(days=20), time(8), count=1)[0]
     refused = consultant.book(far)
     assert refused.status_code == 409 and refused.json["code"] == "not_released"
+    assert not bookable(consultant, far, local_now().date() + timedelta(days=20))
     now = local_now()
     if now.hour < 23:
         soon_start = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
         soon = inv.session(soon_start.date(), soon_start.time(), count=1)[0]
         closed = consultant.book(soon, phone=PHONES[1])
         assert closed.status_code == 409 and closed.json["code"] == "closed"
+        assert not bookable(consultant, soon, soon_start.date())
+        later_start = soon_start + timedelta(minutes=50)
+        later = inv.session(later_start.date(), later_start.time(), count=1, expert_id=2,
+                            expert_name="李晓梅")[0]
+        assert bookable(consultant, later, later_start.date())
+        assert consultant.book(later, phone=PHONES[2]).status_code == 201
+
+
+def bookable(consultant, slot_id: int, day) -> bool:
+    """What the grid says of one slot: the console offers only what booking accepts."""
+    experts = consultant.get(f"/api/v1/availability?date={day}&department_id=1").json["experts"]
+    return next(s["bookable"] for e in experts for s in e["slots"] if s["slot_id"] == slot_id)
 
 
 def test_frequent_no_shows_need_an_override_reason(app, inv, consultant) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response, json
 from flask.views import MethodView
@@ -123,16 +124,19 @@ def availability(session: Any, desk: Desk, first: date, days: int, department_id
     if expert_id:
         query = query.where(Slot.expert_id == expert_id)
     window, zone, now = desk.window, desk.zone, desk.now
+    open_after = window.open_after(now)
+    local = LocalTimes(zone)
     released: dict[date, bool] = {}
     experts: dict[int, dict[str, Any]] = {}
+    # Core rows, not ORM ones: every column is plain, and this loop runs per slot.
     for (slot_id, day, start, end, session_label, capacity, booked, held, overbooked,
          expert, name, title, fee, expert_department, department_name, expired) in \
-            session.execute(query):
+            session.connection().execute(query).all():
         held = max(held - expired, 0)
         remaining = max(capacity - booked - held, 0)
         if day not in released:
             released[day] = window.opens_at(day, zone) <= now
-        bookable = released[day] and now < window.closes_at(start)
+        bookable = released[day] and start > open_after
         entry = experts.get(expert)
         if entry is None:
             entry = experts[expert] = {
@@ -143,10 +147,23 @@ def availability(session: Any, desk: Desk, first: date, days: int, department_id
             entry["remaining"] += remaining
         entry["slots"].append({
             "slot_id": slot_id, "date": day.isoformat(),
-            "start": start.astimezone(zone).isoformat(), "end": end.astimezone(zone).isoformat(),
+            "start": local[start], "end": local[end],
             "session": session_label, "capacity": capacity, "booked": booked, "held": held,
             "remaining": remaining, "overbooked": overbooked, "bookable": bookable})
     return list(experts.values())
+
+
+class LocalTimes(dict[datetime, str]):
+    """Moments as ISO text in the hospital's zone, each formatted once: slot times repeat
+    across a department's experts, who work on the same grid."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        super().__init__()
+        self.zone = zone
+
+    def __missing__(self, moment: datetime) -> str:
+        text = self[moment] = moment.astimezone(self.zone).isoformat()
+        return text
 
 
 @blp.route("/holds")
