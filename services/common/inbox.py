@@ -119,8 +119,7 @@ class InboxConsumer(ConsumerMixin):
         try:
             event = Event.from_dict(body)
         except InvalidEvent as exc:
-            self._park(None, _raw_body(message), str(exc), 1)
-            message.ack()
+            self._park_and_ack(message, None, _raw_body(message), str(exc), 1)
             return
         try:
             self.handle(event)
@@ -153,8 +152,7 @@ class InboxConsumer(ConsumerMixin):
 
     def on_decode_error(self, message: Message, exc: Exception) -> None:
         """A body that is not JSON can never succeed: park it instead of dropping it."""
-        self._park(None, _raw_body(message), f"cannot decode: {exc}", 1)
-        message.ack()
+        self._park_and_ack(message, None, _raw_body(message), f"cannot decode: {exc}", 1)
 
     def _retry_or_park(self, event: Event, message: Message, exc: Exception) -> None:
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
@@ -169,8 +167,7 @@ class InboxConsumer(ConsumerMixin):
         if attempts >= self.max_attempts:
             log.error("event %s (%s) failed %d times, parking it: %r",
                       event.id, event.type, attempts, exc)
-            self._park(event, event.to_json(), repr(exc), attempts)
-            message.ack()
+            self._park_and_ack(message, event, event.to_json(), repr(exc), attempts)
             return
         log.warning("event %s (%s) failed (attempt %d of %d), retrying: %r",
                     event.id, event.type, attempts, self.max_attempts, exc)
@@ -183,6 +180,23 @@ class InboxConsumer(ConsumerMixin):
         producer = self.connection.Producer()
         self.bus.publish(producer, event, exchange="", routing_key=self.queue.name,
                          headers={ATTEMPTS_HEADER: attempts})
+        message.ack()
+
+    def _park_and_ack(self, message: Message, event: Event | None, body: str, error: str,
+                      attempts: int) -> None:
+        """Park, then ack. With the database away the message goes back to the queue
+        instead: acked unparked it would be lost, and the error would stop the consumer."""
+        try:
+            self._park(event, body, error, attempts)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            self._outage_retries += 1
+            log.warning("cannot park a message while the database is away (%s); it goes "
+                        "back to the queue", type(exc).__name__)
+            time.sleep(self.retry_delay(min(self._outage_retries, 6)))
+            message.requeue()
+            return
         message.ack()
 
     def _park(self, event: Event | None, body: str, error: str, attempts: int) -> None:

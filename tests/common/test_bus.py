@@ -145,6 +145,31 @@ def test_a_message_that_is_not_an_envelope_is_parked_not_dropped(app: BusApp) ->
     assert not replay_dead_letter(app.db, app.bus, DeadLetter, letters[0].id)
 
 
+def test_a_message_to_park_waits_while_the_database_is_away(app: BusApp) -> None:
+    consumer = app.consumer()
+    consumer.retry_delay = lambda attempt: 0.01
+    park, failures = consumer._park, {"left": 3}
+
+    def park_with_database_away(*args):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+        park(*args)
+
+    consumer._park = park_with_database_away
+    app.bus.declare(consumer.queue)
+    with app.bus.connection() as conn:
+        conn.Producer().publish({"hello": "world"}, exchange=EXCHANGE, routing_key=EVENT_TYPE,
+                                serializer="json", declare=[EXCHANGE])
+    app.emit(1)
+    app.relay.drain()
+    with Running(consumer.run_until):
+        assert wait_until(lambda: app.counts()["dead"] == 1 and app.counts()["handled"] == 1)
+    assert failures["left"] == 0, "parking really failed, and the message was not lost"
+    assert [letter.body for letter in list_dead_letters(app.db, DeadLetter)] == [
+        json.dumps({"hello": "world"})]
+
+
 @pytest.mark.postgres
 def test_competing_relays_never_publish_a_row_twice(pg_url: str, amqp_url: str,
                                                     tmp_path: Path) -> None:
