@@ -157,10 +157,7 @@ class InboxConsumer(ConsumerMixin):
     def _retry_or_park(self, event: Event, message: Message, exc: Exception) -> None:
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
         if is_transient(exc):
-            self._outage_retries += 1
-            log.warning("event %s (%s) waits for the database: %s", event.id, event.type,
-                        type(exc).__name__)
-            time.sleep(self.retry_delay(min(self._outage_retries, 6)))
+            self._wait_for_database(f"event {event.id} ({event.type})", exc)
             self._requeue(event, message, attempts)
             return
         attempts += 1
@@ -191,13 +188,16 @@ class InboxConsumer(ConsumerMixin):
         except Exception as exc:
             if not is_transient(exc):
                 raise
-            self._outage_retries += 1
-            log.warning("cannot park a message while the database is away (%s); it goes "
-                        "back to the queue", type(exc).__name__)
-            time.sleep(self.retry_delay(min(self._outage_retries, 6)))
+            self._wait_for_database("a message to park", exc)
             message.requeue()
             return
         message.ack()
+
+    def _wait_for_database(self, what: str, exc: Exception) -> None:
+        """Pause before the message goes back to the queue, longer each time in a row."""
+        self._outage_retries += 1
+        log.warning("%s waits for the database: %s", what, type(exc).__name__)
+        time.sleep(self.retry_delay(min(self._outage_retries, 6)))
 
     def _park(self, event: Event | None, body: str, error: str, attempts: int) -> None:
         with self.db.transaction() as session:

@@ -98,8 +98,10 @@ class BusApp:
 class Running:
     """Runs loops in threads for the length of a ``with`` block."""
 
-    def __init__(self, *loops: Callable[[threading.Event], Any]) -> None:
+    def __init__(self, *loops: Callable[[threading.Event], Any],
+                 join_timeout: float = 15) -> None:
         self.stop = threading.Event()
+        self.join_timeout = join_timeout
         self.threads = [threading.Thread(target=loop, args=(self.stop,), daemon=True)
                         for loop in loops]
 
@@ -111,7 +113,7 @@ class Running:
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         for thread in self.threads:
-            thread.join(timeout=15)
+            thread.join(timeout=self.join_timeout)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 30.0,

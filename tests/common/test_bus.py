@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kombu import Connection
@@ -101,19 +103,22 @@ def test_failing_event_is_retried_then_parked_without_blocking_and_can_be_replay
     assert list_dead_letters(app.db, DeadLetter) == []
 
 
-OUTAGE = {"left": 0}
+class DatabaseAway:
+    """``action``, except that its first ``times`` calls fail as a dropped connection does."""
 
+    def __init__(self, action: Callable[..., Any], times: int) -> None:
+        self.action, self.left = action, times
 
-def database_away(session: Session, event: Event) -> None:
-    if OUTAGE["left"] > 0:
-        OUTAGE["left"] -= 1
-        raise OperationalError("INSERT", {}, Exception("server closed the connection"))
-    record(session, event)
+    def __call__(self, *args: Any) -> Any:
+        if self.left > 0:
+            self.left -= 1
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+        return self.action(*args)
 
 
 def test_a_database_outage_is_waited_out_and_parks_nothing(app: BusApp) -> None:
-    OUTAGE["left"] = 8  # more failures than max_attempts allows for a faulty event
-    consumer = app.consumer(database_away, max_attempts=3)
+    outage = DatabaseAway(record, 8)  # more failures than max_attempts allows for a faulty event
+    consumer = app.consumer(outage, max_attempts=3)
     consumer.retry_delay = lambda attempt: 0.01
     app.bus.declare(consumer.queue)
     ids = app.emit(2)
@@ -121,7 +126,7 @@ def test_a_database_outage_is_waited_out_and_parks_nothing(app: BusApp) -> None:
     with Running(consumer.run_until):
         assert wait_until(lambda: app.counts()["handled"] == 2)
         counts = settle(app.counts)
-    assert OUTAGE["left"] == 0
+    assert outage.left == 0
     assert counts["dead"] == 0 and counts["distinct"] == 2 and counts["handled"] == 2
     assert app.handled_ids() == set(ids)
 
@@ -148,15 +153,7 @@ def test_a_message_that_is_not_an_envelope_is_parked_not_dropped(app: BusApp) ->
 def test_a_message_to_park_waits_while_the_database_is_away(app: BusApp) -> None:
     consumer = app.consumer()
     consumer.retry_delay = lambda attempt: 0.01
-    park, failures = consumer._park, {"left": 3}
-
-    def park_with_database_away(*args):
-        if failures["left"]:
-            failures["left"] -= 1
-            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
-        park(*args)
-
-    consumer._park = park_with_database_away
+    consumer._park = outage = DatabaseAway(consumer._park, 3)
     app.bus.declare(consumer.queue)
     with app.bus.connection() as conn:
         conn.Producer().publish({"hello": "world"}, exchange=EXCHANGE, routing_key=EVENT_TYPE,
@@ -165,7 +162,7 @@ def test_a_message_to_park_waits_while_the_database_is_away(app: BusApp) -> None
     app.relay.drain()
     with Running(consumer.run_until):
         assert wait_until(lambda: app.counts()["dead"] == 1 and app.counts()["handled"] == 1)
-    assert failures["left"] == 0, "parking really failed, and the message was not lost"
+    assert outage.left == 0, "parking really failed, and the message was not lost"
     assert [letter.body for letter in list_dead_letters(app.db, DeadLetter)] == [
         json.dumps({"hello": "world"})]
 

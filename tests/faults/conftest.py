@@ -11,6 +11,7 @@ so each test books on slots of its own.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import socket
@@ -24,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import psycopg
 import pytest
@@ -53,6 +53,7 @@ from services.notify.models import DeadLetter as NotifyDeadLetter
 from services.notify.models import InboxRecord as NotifyInbox
 from services.notify.models import Message
 from tests import servers
+from tests.common.busapp import Running, wait_until
 from tests.notify.fakes import FakeGateway
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
@@ -69,15 +70,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_until(check: Any, timeout: float = 60.0, interval: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(interval)
-    return bool(check())
 
 
 @dataclass
@@ -197,7 +189,7 @@ def system(tmp_path_factory: pytest.TempPathFactory, postgres_available: bool) -
         try:
             for name in System.COMMANDS:
                 running.start(name)
-            assert wait_until(lambda: ready(running.booking_url), 60), running.logs()
+            assert wait_until(lambda: ready(running.booking_url), 60, 0.2), running.logs()
             yield running
         finally:
             running.stop_all()
@@ -250,12 +242,12 @@ class Burst:
         self.bookings: list[Booking] = []
         self.violations: list[str] = []
         self.lock = threading.Lock()
-        self.stop_event = threading.Event()
         self.token = issue_token(DEFAULT_JWT_SECRET, CONSULTANT, ["consultant"],
                                  ttl_seconds=3600)
         self.run_tag = uuid.uuid4().int % 10**5
-        self.threads = [threading.Thread(target=self._client, args=(n, clients), daemon=True)
-                        for n in range(clients)]
+        # A client may be inside a 90 s retry when told to stop: wait for it to finish.
+        self.running = Running(*(functools.partial(self._client, n, clients)
+                                 for n in range(clients)), join_timeout=120)
 
     @property
     def done(self) -> int:
@@ -263,25 +255,22 @@ class Burst:
             return sum(b.code is not None for b in self.bookings)
 
     def __enter__(self) -> Burst:
-        for thread in self.threads:
-            thread.start()
+        self.running.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stop_event.set()
-        for thread in self.threads:
-            thread.join(timeout=120)
+        self.running.__exit__(*exc)
 
     def wait_for(self, count: int, timeout: float = 60) -> None:
         count = min(count, self.places)
-        assert wait_until(lambda: self.done >= count, timeout), \
+        assert wait_until(lambda: self.done >= count, timeout, 0.2), \
             f"only {self.done} bookings made:\n{self.system.logs()}"
 
-    def _client(self, index: int, clients: int) -> None:
+    def _client(self, index: int, clients: int, stop: threading.Event) -> None:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {self.token}"
         for n in range(index, self.places, clients):
-            if self.stop_event.is_set():
+            if stop.is_set():
                 return
             booking = Booking(key=str(uuid.uuid4()), phone=f"139{self.run_tag:05d}{n:03d}")
             with self.lock:

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from tests import servers
-from tests.faults.conftest import Burst, System, assert_each_booking_confirmed_once, wait_until
+from tests.common.busapp import wait_until
+from tests.faults.conftest import Burst, System, assert_each_booking_confirmed_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
 
