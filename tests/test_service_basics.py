@@ -33,6 +33,14 @@ def test_readyz_is_503_when_the_broker_does_not_answer(name: str, make_app) -> N
     assert response.json["checks"] == {"database": "ok", "broker": "unavailable"}
 
 
+def test_a_service_address_leads_to_sign_in_not_a_404(app: Flask) -> None:
+    """``make run`` prints each service's address; opening any of them must lead somewhere."""
+    response = app.test_client().get("/")
+    schedule = app.extensions["clinic"].settings.schedule_url
+    assert response.status_code == 302
+    assert response.location in (f"{schedule}/", "/login"), response.location
+
+
 def test_openapi_document_is_served_with_bearer_auth(app: Flask) -> None:
     response = app.test_client().get("/api/v1/openapi.json")
     assert response.status_code == 200

@@ -63,12 +63,19 @@ def page(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return decorator
 
 
-def install_pages(app: Flask, catalog: Mapping[str, str]) -> None:
-    """Shared layout and static files, the ``_`` translator, and the cookies pages need."""
+def install_pages(app: Flask, catalog: Mapping[str, str], *, serves_root: bool = False) -> None:
+    """Shared layout and static files, the ``_`` translator, and the cookies pages need.
+
+    A service whose pages do not serve ``/`` (``serves_root``) sends visitors of its
+    bare address to schedule's, which signs them in and opens their role's home page.
+    """
     app.jinja_loader = ChoiceLoader([app.jinja_loader,
                                      PackageLoader("services.common", "templates")])
     app.register_blueprint(Blueprint("common_static", __name__, static_folder="static",
                                      static_url_path="/static/common"))
+    if not serves_root:
+        app.add_url_rule("/", "home", lambda: redirect(
+            current_app.extensions["clinic"].settings.schedule_url + "/"))
 
     @app.context_processor
     def _page_context() -> dict[str, Any]:

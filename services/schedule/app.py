@@ -24,7 +24,7 @@ def create_app(settings: ScheduleSettings | None = None) -> Flask:
     refuse_demo_passwords(rt)
     app, api = create_base_app(__name__, rt)
     register_api(api)
-    install_pages(app, ENGLISH)
+    install_pages(app, ENGLISH, serves_root=True)
     app.register_blueprint(pages)
     return app
 
