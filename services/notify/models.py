@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from services.common.db import UTCDateTime
 from services.common.hospital_copy import HospitalCopyMixin
@@ -36,6 +37,12 @@ outbox = Outbox(OutboxMessage, source=SERVICE)
 
 class Hospital(HospitalCopyMixin, Base):
     """Notify's copy of the hospital's facts."""
+
+
+def hospital_zone(session: Session, default: str) -> ZoneInfo:
+    """The hospital's time zone as notify last heard it, else ``default``."""
+    hospital = session.get(Hospital, 1)
+    return ZoneInfo(hospital.time_zone if hospital else default)
 
 
 _DUE = text("status = 'queued'")

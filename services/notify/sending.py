@@ -25,7 +25,7 @@ from services.common.db import Database, is_transient, utcnow
 
 from .config import NotifySettings
 from .domain.timing import QuietHours
-from .models import Appointment, Hospital, Message
+from .models import Appointment, Message, hospital_zone
 from .providers import Outgoing, PermanentError, Providers, TransientError
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class Sender:
                     or_(Message.claimed_until.is_(None), Message.claimed_until < now))
                 .order_by(Message.send_after, Message.id).limit(self.settings.send_batch_size)
                 .with_for_update(skip_locked=True)).all()
-            zone = self._zone(session)
+            zone = hospital_zone(session, self.settings.default_time_zone)
             for row in rows:
                 if row.template == "reminder" and not self._reminder_still_due(session, row,
                                                                                now, zone):
@@ -76,10 +76,6 @@ class Sender:
                     ics_method="CANCEL" if row.template == "cancellation" else "REQUEST"),
                     row.attempts, lease_ends))
         return claimed
-
-    def _zone(self, session: Session) -> ZoneInfo:
-        hospital = session.get(Hospital, 1)
-        return ZoneInfo(hospital.time_zone if hospital else self.settings.default_time_zone)
 
     def _reminder_still_due(self, session: Session, row: Message, now: datetime,
                             zone: ZoneInfo) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,3 +21,19 @@ def test_script_parses(script: Path, tmp_path: Path) -> None:
     module.write_text(script.read_text())
     result = subprocess.run(["node", "--check", str(module)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_pages_clock_shows_the_hospital_time_whatever_the_browser_zone(tmp_path: Path) -> None:
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    module = tmp_path / "clinic.mjs"
+    module.write_text((ROOT / "services/common/static/clinic.js").read_text())
+    check = tmp_path / "check.mjs"
+    check.write_text('import { clockAt } from "./clinic.mjs";\n'
+                     'const when = new Date("2026-11-23T08:48:36Z");\n'
+                     'console.log(clockAt("Asia/Shanghai", when),\n'
+                     '            clockAt("Europe/London", when));\n')
+    result = subprocess.run(["node", str(check)], capture_output=True, text=True,
+                            env={**os.environ, "TZ": "America/New_York", "LANG": "en_US.UTF-8"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["16:48:36", "08:48:36"]

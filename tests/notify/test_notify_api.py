@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
+from sqlalchemy import select
 
 from services.common.logging import mask_phone
+from services.notify.models import DevOutboxItem
 from tests.notify.conftest import event, facts
 from tests.notify.test_planning_and_sending import consume, messages
 
@@ -104,7 +108,13 @@ def test_the_dev_outbox_page_shows_what_was_sent(app) -> None:
     assert client.get("/outbox").status_code == 302, "staff sign in first"
     signed_in(client, app)
     page = client.get("/outbox")
-    assert page.status_code == 200 and "【仁和医院】预约成功" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "【仁和医院】预约成功" in text
+    assert "8000" in text and "13800138000" not in text, "the recipient is masked, as in lists"
+    with app.extensions["clinic"].db.reading() as session:
+        sent_at = session.scalars(select(DevOutboxItem.created_at)).one()
+    shanghai = sent_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"{shanghai:%Y-%m-%d %H:%M:%S}" in text, "on the hospital's clock"
 
 
 def signed_in(client, app) -> None:

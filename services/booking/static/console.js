@@ -1,5 +1,5 @@
 // The consultant console: pick a slot, hold it, book it, paste the confirmation.
-import { api, el, hhmm, newestOnly, toast } from "/static/common/clinic.js";
+import { api, clockAt, el, hhmm, newestOnly, toast } from "/static/common/clinic.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -44,7 +44,7 @@ async function loadGrid() {
     el("div", { class: "slots" }, ...expert.slots.map((slot) => slotButton(expert, slot)))))
     : [el("p", { class: "muted" }, t("这一天没有出诊。", "No sessions on this day."))]));
   $("grid").dataset.shows = shown;
-  $("updated").textContent = `${t("更新于", "Updated")} ${new Date().toLocaleTimeString()}`;
+  $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(result.data.time_zone)}`;
 }
 
 async function takeHold(expert, slot, label) {

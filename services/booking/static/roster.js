@@ -1,5 +1,5 @@
 // The front-desk roster: the day by expert and session, kept current without reloading.
-import { api, el, hhmm, newestOnly, toast } from "/static/common/clinic.js";
+import { api, clockAt, el, hhmm, newestOnly, toast } from "/static/common/clinic.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -117,7 +117,7 @@ async function load() {
   const result = await api("GET", `/api/v1/roster?${params}`);
   if (!current()) return;
   if (result.ok) render(result.data);
-  $("updated").textContent = `${t("更新于", "Updated")} ${new Date().toLocaleTimeString()}`;
+  $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(result.data?.time_zone)}`;
 }
 
 async function walkIn(event) {

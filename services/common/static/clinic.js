@@ -42,6 +42,11 @@ export const el = (tag, attrs = {}, ...children) => {
 
 export const hhmm = (iso) => iso.slice(11, 16);
 
+// A moment on the hospital's clock (24-hour), like every other time on these pages,
+// whatever the zone and locale of the browser.
+export const clockAt = (zone, when = new Date()) =>
+  when.toLocaleTimeString("en-GB", { timeZone: zone || undefined, hour12: false });
+
 // Answers can arrive out of order (a timer refresh overtaking a change of department);
 // only the newest request of one kind may paint the page, or it shows the wrong day.
 export function newestOnly() {
