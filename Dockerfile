@@ -1,4 +1,4 @@
-# One image for the three services; docker-compose.yml picks the process per container.
+# One image for the four services; docker-compose.yml picks the process per container.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1

@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test install lint bench clean
+.PHONY: run test test-fast install lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "clinic needs Python 3.11 or newer on PATH"; exit 1; }
@@ -22,8 +22,16 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/clinic-run
 
+# Lint and types first: a change that breaks either fails before the long suite runs.
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The pure and in-process tests only (no server, browser or slow test): a quick loop.
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not slow and not postgres and not rabbitmq and not browser" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
@@ -32,6 +40,9 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy services
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

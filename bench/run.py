@@ -32,12 +32,19 @@ import psycopg
 import requests
 from sqlalchemy import func, select, text
 
-from services.booking import handlers as booking_handlers
-from services.booking import inventory
 from services.booking.config import BookingSettings
+from services.booking.handlers import handlers
 from services.booking.models import Appointment, Slot
 from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.contracts import Contract
+from services.common.contracts.schedule import (
+    DepartmentUpdated,
+    ExpertUpdated,
+    HospitalUpdated,
+    PublishedSlot,
+    SlotsPublished,
+)
 from services.common.events import Event
 from services.common.service import boot
 
@@ -83,33 +90,34 @@ def vhost() -> Iterator[str]:
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], check=False)
 
 
+def tell(rt: Any, message: Contract) -> None:
+    """Hand booking a schedule event through its own handler, as its worker would."""
+    event = Event(type=message.TYPE, data=message.to_data(), source="bench")
+    with rt.db.transaction() as session:
+        handlers(rt)[event.type](session, event)
+
+
 def publish(rt: Any, expert: int, department: int, day: Any, count: int,
             capacity: int) -> list[int]:
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=1)
     ids = [expert * 1000 + n for n in range(count)]
-    slots = [{"slot_id": sid, "capacity": capacity, "session": "bench",
-              "start": (start + timedelta(minutes=15 * n)).isoformat(),
-              "end": (start + timedelta(minutes=15 * (n + 1))).isoformat()}
-             for n, sid in enumerate(ids)]
-    event = Event(type="schedule.slots.published", source="bench", data={
-        "expert": {"id": expert, "code": f"B{expert}", "name": f"专家{expert}", "title": "主任医师",
-                   "department_id": department, "fee": "50.00", "active": True},
-        "department": {"id": department, "code": f"D{department}", "name": f"科室{department}",
-                       "location": "", "active": True},
-        "date": day.isoformat(), "time_zone": "Asia/Shanghai", "origin": "template",
-        "slots": slots})
-    with rt.db.transaction() as session:
-        inventory.on_slots_published(session, event)
+    tell(rt, SlotsPublished(
+        expert=ExpertUpdated(id=expert, code=f"B{expert}", name=f"专家{expert}", title="主任医师",
+                             department_id=department, fee="50.00", active=True),
+        department=DepartmentUpdated(id=department, code=f"D{department}",
+                                     name=f"科室{department}", location="", active=True),
+        date=day, time_zone="Asia/Shanghai", origin="template",
+        slots=[PublishedSlot(slot_id=sid, capacity=capacity, session="bench",
+                             start=start + timedelta(minutes=15 * n),
+                             end=start + timedelta(minutes=15 * (n + 1)))
+               for n, sid in enumerate(ids)]))
     return ids
 
 
 def seed(rt: Any) -> tuple[list[int], list[int], str]:
     day = (datetime.now(UTC) + timedelta(days=2)).date()
-    hospital = Event(type="schedule.hospital.updated", source="bench", data={
-        "name": "压测医院", "address": "", "directions": "", "phone": "", "language": "zh-CN",
-        "time_zone": "Asia/Shanghai"})
-    with rt.db.transaction() as session:
-        booking_handlers.on_hospital_updated(session, hospital)
+    tell(rt, HospitalUpdated(name="压测医院", address="", directions="", phone="",
+                             language="zh-CN", time_zone="Asia/Shanghai"))
     spread = [sid for expert in range(1, 51) for sid in publish(rt, expert, 1, day, 32, 5)]
     hot = publish(rt, 900, 2, day, 4, 5)
     if rt.db.engine.dialect.name == "postgresql":

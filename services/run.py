@@ -1,15 +1,14 @@
 """``make run``: the whole clinic on one machine, on the embedded default.
 
-Migrates the three databases, loads the demo hospital on the first start, then
-runs the three web processes and the three workers under honcho, and prints the
-URLs and demo logins once every service answers ``/readyz``. Ctrl-C stops all.
+Migrates the databases, loads the demo hospital on the first start, then runs the
+web processes and the workers of the Procfile under a supervisor that restarts
+any that crashes (:mod:`services.supervisor`), and prints the URLs and demo logins
+once every service answers ``/readyz``. Ctrl-C stops all.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -20,19 +19,24 @@ from services.booking.app import MIGRATIONS as BOOKING_MIGRATIONS
 from services.booking.config import BookingSettings
 from services.booking.handlers import EVENT_TYPES as BOOKING_EVENTS
 from services.common.service import boot
+from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
+from services.followup.config import FollowupSettings
+from services.followup.handlers import EVENT_TYPES as FOLLOWUP_EVENTS
 from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
 from services.notify.config import NotifySettings
 from services.notify.handlers import EVENT_TYPES as NOTIFY_EVENTS
 from services.schedule.app import MIGRATIONS as SCHEDULE_MIGRATIONS
 from services.schedule.config import ScheduleSettings
-from services.schedule.demo import load_demo
 from services.schedule.domain.staff import DEMO_PASSWORD, DEMO_STAFF
+from services.schedule.ops.demo import load_demo
+from services.supervisor import supervise
 
 ROOT = Path(__file__).resolve().parent.parent
 # Consumers first: their queues must be bound before any producer publishes.
 PARTS = (
     ("booking", BookingSettings, BOOKING_MIGRATIONS, BOOKING_EVENTS),
     ("notify", NotifySettings, NOTIFY_MIGRATIONS, NOTIFY_EVENTS),
+    ("followup", FollowupSettings, FOLLOWUP_MIGRATIONS, FOLLOWUP_EVENTS),
     ("schedule", ScheduleSettings, SCHEDULE_MIGRATIONS, ()),
 )
 
@@ -45,12 +49,13 @@ def prepare() -> dict[str, str]:
         os.environ.setdefault(f"{name.upper()}_URL", f"http://{own.host}:{own.port}")
     for name, settings_cls, migrations, consumes in PARTS:
         settings = settings_cls.from_env()
-        rt = boot(settings, migrations, consumes)
-        if name == "schedule" and settings.load_demo and not settings.is_production:
-            load_demo(rt)
-        rt.db.dispose()
+        boot(settings, migrations, consumes).db.dispose()
         urls[name] = f"http://{settings.host}:{settings.port}"
-    return {name: urls[name] for name in ("schedule", "booking", "notify")}
+    schedule = boot(ScheduleSettings.from_env(), SCHEDULE_MIGRATIONS)
+    if schedule.settings.load_demo and not schedule.settings.is_production:
+        load_demo(schedule)
+    schedule.db.dispose()
+    return {name: urls[name] for name in ("schedule", "booking", "notify", "followup")}
 
 
 def wait_ready(urls: dict[str, str], timeout: float = 60.0) -> bool:
@@ -72,7 +77,8 @@ def banner(urls: dict[str, str]) -> str:
     logins = ", ".join(f"{username}/{DEMO_PASSWORD}" for username, _, _ in DEMO_STAFF)
     lines = ["", "clinic is running (Ctrl-C stops everything):"]
     lines += [f"  {name:<9} {url}   (API: {url}/api/v1/openapi.json)" for name, url in urls.items()]
-    lines += [f"  dev outbox (SMS and email that would have been sent): {urls['notify']}/outbox"]
+    lines += [f"  dev outbox (SMS and email that would have been sent): {urls['notify']}/outbox",
+              f"  follow-up worklist (consultants): {urls['followup']}/worklist"]
     credentials = '{"username": "admin", "password": "demo"}'
     lines += [f"  demo logins: {logins}",
               f"  get a token: curl -s -X POST {urls['schedule']}/api/v1/auth/token "
@@ -88,8 +94,6 @@ def main() -> None:
     bin_dir = str(Path(sys.executable).parent)
     os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     urls = prepare()
-    honcho = subprocess.Popen([os.path.join(bin_dir, "honcho"), "-f", str(ROOT / "Procfile"),
-                               "-d", str(ROOT), "start"])
 
     def announce() -> None:
         if wait_ready(urls):
@@ -99,10 +103,9 @@ def main() -> None:
                   flush=True)
 
     threading.Thread(target=announce, daemon=True).start()
-    # Ctrl-C reaches honcho too (same process group); it stops the children, we wait for it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: honcho.terminate())
-    sys.exit(honcho.wait())
+    # The processes run in our process group: Ctrl-C reaches them too; the supervisor
+    # stops the rest and waits for them.
+    sys.exit(supervise(ROOT / "Procfile", ROOT))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,15 +14,14 @@ from typing import Any
 import pytest
 from kombu import Connection, Queue
 
-from tests import servers
+from services.common.clock import MovableClock
+from tests.support import servers
+from tests.support.logs import personal_data_in
+from tests.support.services import service_parts
 
 # --- no phone number or email in any log line, during the whole run -------------------------
 
 LOG_FILE_NAME = "clinic-test-log.txt"
-FULL_PHONE = re.compile(r"(?<![\w*])(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?![\w])")
-EMAIL = re.compile(r"[\w.+-]{2,}@[\w-]+\.[\w.]+")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """Every process the run starts (they inherit LOG_FILE) also logs to one file."""
     folder = Path(tempfile.mkdtemp(prefix="clinic-logs-"))
@@ -30,8 +29,17 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["LOG_FILE"] = str(config.clinic_log_file)  # type: ignore[attr-defined]
 
 
-def personal_data_in(text: str) -> list[str]:
-    return [m.group(0) for m in FULL_PHONE.finditer(text)] + EMAIL.findall(text)
+SERVER_FIXTURES = {"pg_url": "postgres", "postgres_available": "postgres",
+                   "amqp_url": "rabbitmq", "rabbit_session_url": "rabbitmq"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that asks for a real server is marked so, whichever fixture asked:
+    ``make test-fast`` leaves them out by marker."""
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            if fixture in SERVER_FIXTURES:
+                item.add_marker(SERVER_FIXTURES[fixture])
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -43,13 +51,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if leaks:
         if reporter:
-            reporter.write_line(f"{len(leaks)} log lines carry a full phone number or email "
+            reporter.write_line(f"{len(leaks)} log lines carry a patient's phone, email, name "
+                                "or complaint "
                                 f"(see {path}); the first: {leaks[0][:80]}…", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     elif reporter:
         lines = len(path.read_text(errors="replace").splitlines())
-        reporter.write_line(f"log check: {lines} log lines written, none with a full phone "
-                            "number or email")
+        reporter.write_line(f"log check: {lines} log lines written, none with a patient's "
+                            "phone, email, name or complaint")
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +89,7 @@ def rabbit_session_url() -> Iterator[str]:
 
 
 CLINIC_QUEUES = ("clinic.events--schedule", "clinic.events--booking", "clinic.events--notify",
+                 "clinic.events--followup",
                  "clinic.events--test")
 
 
@@ -105,7 +115,7 @@ class Broker:
         return {"broker_url": self.url, "bus_dir": self.bus_dir}
 
 
-@pytest.fixture(params=["filesystem", "rabbitmq"])
+@pytest.fixture(params=["filesystem", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)])
 def broker(request: pytest.FixtureRequest, tmp_path: Path) -> Broker:
     """Each bus test runs on the embedded file bus and on RabbitMQ."""
     if request.param == "filesystem":
@@ -113,7 +123,7 @@ def broker(request: pytest.FixtureRequest, tmp_path: Path) -> Broker:
     return Broker("rabbitmq", request.getfixturevalue("amqp_url"), tmp_path / "bus")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each database test runs on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
@@ -135,30 +145,48 @@ def make_settings(tmp_path: Path) -> Callable[..., Any]:
 
 # --- the three services, on SQLite and the file bus, in-process -----------------------------
 
-SERVICES = ("schedule", "booking", "notify")
+@pytest.fixture
+def clock() -> MovableClock:
+    """The time every app of the test acts at: now, until the test moves it."""
+    return MovableClock()
 
 
-def service_parts(name: str) -> tuple[Any, Any]:
-    """(create_app, settings class) of a service, by name."""
-    if name == "schedule":
-        from services.schedule.app import create_app
-        from services.schedule.config import ScheduleSettings as settings_cls
-    elif name == "booking":
-        from services.booking.app import create_app
-        from services.booking.config import BookingSettings as settings_cls
-    else:
-        from services.notify.app import create_app
-        from services.notify.config import NotifySettings as settings_cls
-    return create_app, settings_cls
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """Each service's SQLite database migrated once per run; a test copies the file
+    instead of migrating its own (the migrations themselves are tested on their own)."""
+    from services.common.db import Database
+    from services.common.migrations import upgrade
+
+    folder = tmp_path_factory.mktemp("migrated")
+    made: dict[str, Path] = {}
+
+    def template(service: str) -> Path:
+        if service not in made:
+            path = folder / f"{service}.db"
+            db = Database(f"sqlite:///{path}")
+            upgrade(db, f"services.{service}:migrations")
+            db.dispose()
+            made[service] = path
+        return made[service]
+
+    return template
 
 
 @pytest.fixture
-def make_app(make_settings: Callable[..., Any]) -> Callable[..., Any]:
-    """Build a service's Flask app on this test's SQLite files and file bus."""
+def make_app(make_settings: Callable[..., Any], clock: MovableClock,
+             migrated_sqlite: Callable[[str], Path]) -> Callable[..., Any]:
+    """Build a service's Flask app on this test's SQLite files and file bus, on ``clock``."""
 
     def factory(name: str, **overrides: Any) -> Any:
         create_app, settings_cls = service_parts(name)
-        app = create_app(make_settings(settings_cls, **overrides))
+        settings = make_settings(settings_cls, **overrides)
+        if "database_url" not in overrides:
+            target = settings.var_dir / f"{name}.db"
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(migrated_sqlite(name), target)
+        app = create_app(settings, clock=clock)
         app.config["TESTING"] = True
         return app
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import SERVICES, service_parts
+from tests.support.services import SERVICES, service_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -41,7 +41,35 @@ def known_variables(service: str) -> set[str]:
 def test_compose_has_the_infrastructure_and_every_process() -> None:
     assert set(COMPOSE["services"]) == set(INFRA) | set(APP_CONTAINERS)
     assert "management" in COMPOSE["services"]["rabbitmq"]["image"]
-    assert "15672:15672" in COMPOSE["services"]["rabbitmq"]["ports"]
+
+
+def test_only_the_web_ports_are_published_to_the_network() -> None:
+    """The audit found PostgreSQL, RabbitMQ, its management UI and Mailpit (every patient
+    email, no login) on all interfaces. Only the web processes face the network now."""
+    for name, service in COMPOSE["services"].items():
+        for port in service.get("ports", []):
+            if name.endswith("-web"):
+                continue
+            assert port.startswith("127.0.0.1:"), (name, port)
+    assert "ports" not in COMPOSE["services"]["postgres"]
+    assert COMPOSE["services"]["rabbitmq"]["ports"] == ["127.0.0.1:15672:15672"]
+    assert COMPOSE["services"]["mailpit"]["profiles"] == ["dev"]
+    assert not any("mailpit" in s.get("depends_on", {}) for s in COMPOSE["services"].values())
+
+
+def test_every_secret_must_be_set_none_has_a_default() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    for secret in ("JWT_SECRET", "POSTGRES_PASSWORD", "RABBITMQ_PASSWORD",
+                   "SMS_WEBHOOK_SECRET"):
+        uses = re.findall(r"\$\{" + secret + r"(:[?-])", text)
+        assert uses and set(uses) == {":?"}, (secret, uses)
+
+
+def test_notifys_web_and_worker_both_have_the_gateway_and_its_secret() -> None:
+    for name in ("notify-web", "notify-worker"):
+        env = COMPOSE["services"][name]["environment"]
+        assert env["SMS_PROVIDER"] == "http" and env["EMAIL_PROVIDER"] == "smtp"
+        assert env["SMS_WEBHOOK_SECRET"].startswith("${SMS_WEBHOOK_SECRET:?")
 
 
 @pytest.mark.parametrize("name", list(INFRA) + [f"{s}-web" for s in SERVICES])
@@ -81,7 +109,8 @@ def test_a_producers_worker_starts_after_its_consumers_declared_their_queues(
 
 
 def test_schedule_events_have_consumers() -> None:
-    assert consumers_of("schedule") == {"booking", "notify"}
+    assert consumers_of("schedule") == {"booking", "notify", "followup"}
+    assert consumers_of("booking") == {"notify", "followup"}
 
 
 @pytest.mark.parametrize("name", APP_CONTAINERS)

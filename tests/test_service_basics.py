@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.conftest import SERVICES
+from tests.support.services import SERVICES
 
 
 @pytest.fixture(params=SERVICES)
@@ -103,11 +103,9 @@ def test_dead_letters_need_an_admin_token(name: str, make_app, auth_header) -> N
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_the_queue_is_bound_to_exactly_the_types_the_handlers_take(name: str,
-                                                                   make_settings) -> None:
+                                                                   make_app) -> None:
     import importlib
 
-    from tests.conftest import service_parts
-
     module = importlib.import_module(f"services.{name}.handlers")
-    settings = make_settings(service_parts(name)[1])
-    assert set(module.handlers(settings)) == set(module.EVENT_TYPES)
+    rt = make_app(name).extensions["clinic"]
+    assert set(module.handlers(rt)) == set(module.EVENT_TYPES)

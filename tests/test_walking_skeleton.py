@@ -12,7 +12,7 @@ from services.common.events import Event
 from services.common.service import make_consumer, make_relay
 from services.notify.models import Hospital as NotifyHospital
 from services.schedule.models import OutboxMessage as ScheduleOutbox
-from tests.common.busapp import Running, wait_until
+from tests.support.bus import Running, wait_until
 
 FACTS = {"name": "华山医院", "address": "上海市乌鲁木齐中路 12 号", "directions": "静安寺站",
          "phone": "021-5288 9999", "time_zone": "Asia/Shanghai", "language": "zh-CN"}
@@ -23,7 +23,7 @@ def consumer_loop(app, service: str):
     handlers = importlib.import_module(f"services.{service}.handlers")
     models = importlib.import_module(f"services.{service}.models")
     rt = app.extensions["clinic"]
-    consumer = make_consumer(rt, handlers.handlers(rt.settings), models.InboxRecord,
+    consumer = make_consumer(rt, handlers.handlers(rt), models.InboxRecord,
                              models.DeadLetter)
     return consumer.run_until
 

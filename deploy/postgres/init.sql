@@ -2,3 +2,4 @@
 CREATE DATABASE schedule;
 CREATE DATABASE booking;
 CREATE DATABASE notify;
+CREATE DATABASE followup;

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.common.clock import Clock
 from services.common.dead_letters_api import dead_letters_blueprint
 from services.common.pages import install_pages
 from services.common.service import boot
+from services.common.staff_copy import honoured_tokens
 from services.common.web import create_base_app
 
-from .api import patient_link, register_api
+from .api import pages, patient_pages, register_api
+from .api.ui_text import ENGLISH
 from .config import BookingSettings
 from .handlers import EVENT_TYPES
-from .models import DeadLetter
-from .pages import pages
-from .ui_text import ENGLISH
+from .models import Base, DeadLetter, StaffTokens
 
 MIGRATIONS = "services.booking:migrations"
 
 
-def create_app(settings: BookingSettings | None = None) -> Flask:
-    rt = boot(settings or BookingSettings.from_env(), MIGRATIONS, EVENT_TYPES)
+def create_app(settings: BookingSettings | None = None, clock: Clock | None = None) -> Flask:
+    rt = boot(settings or BookingSettings.from_env(), MIGRATIONS, EVENT_TYPES, clock,
+              metadata=Base.metadata)
+    rt.tokens = honoured_tokens(rt.db, StaffTokens)
     app, api = create_base_app(__name__, rt)
     register_api(api)
     install_pages(app, ENGLISH)
-    app.register_blueprint(patient_link.pages)
-    app.register_blueprint(pages)
+    app.register_blueprint(patient_pages.pages)
+    app.register_blueprint(pages.pages)
     api.register_blueprint(dead_letters_blueprint(DeadLetter))
     return app

@@ -7,6 +7,10 @@ from datetime import time
 from typing import ClassVar
 
 from services.common.config import Settings
+from services.common.web import Runtime, current_runtime
+
+from .domain.patient_link import PatientLinks
+from .domain.rules import BookingWindow, CancelWindow, NoShowPolicy, Rules
 
 
 @dataclasses.dataclass(frozen=True)
@@ -16,6 +20,7 @@ class BookingSettings(Settings):
 
     default_time_zone: str = "Asia/Shanghai"
     hold_seconds: int = 300
+    max_holds_per_staff: int = 3
     phone_region: str = "CN"
     release_days: int = 14
     release_time: time = time(7, 0)
@@ -26,3 +31,21 @@ class BookingSettings(Settings):
     no_show_grace_minutes: int = 30
     hold_expiry_interval_seconds: float = 2.0
     no_show_interval_seconds: float = 60.0
+
+    @property
+    def rules(self) -> Rules:
+        return Rules(
+            window=BookingWindow(self.release_days, self.release_time, self.cutoff_minutes),
+            cancel_window=CancelWindow(self.patient_cancel_cutoff_minutes),
+            no_shows=NoShowPolicy(self.no_show_threshold, self.no_show_days),
+            hold_seconds=self.hold_seconds, max_holds=self.max_holds_per_staff,
+            no_show_grace_minutes=self.no_show_grace_minutes)
+
+    @property
+    def links(self) -> PatientLinks:
+        return PatientLinks(self.jwt_secret, self.booking_url)
+
+
+def runtime() -> Runtime[BookingSettings]:
+    """The running booking service, inside a request or an app context."""
+    return current_runtime(BookingSettings)

@@ -21,8 +21,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.db import UTCDateTime
 from services.common.hospital_copy import HospitalCopyMixin
+from services.common.idempotency import IdempotencyMixin
 from services.common.inbox import DeadLetterMixin, InboxMixin
 from services.common.outbox import Outbox, OutboxMixin
+from services.common.staff_copy import StaffTokensMixin
+
+from .domain.statuses import ACTIVE, AppointmentStatus, SlotStatus, WaitStatus
 
 SERVICE = "booking"
 
@@ -32,7 +36,9 @@ class Base(DeclarativeBase):
 
 
 class OutboxMessage(OutboxMixin, Base):
-    pass
+    """Booking's outbox; ``patient_id`` finds a patient's events when they are erased."""
+
+    patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class InboxRecord(InboxMixin, Base):
@@ -44,6 +50,10 @@ class DeadLetter(DeadLetterMixin, Base):
 
 
 outbox = Outbox(OutboxMessage, source=SERVICE)
+
+
+class StaffTokens(StaffTokensMixin, Base):
+    """Which staff tokens are void, as schedule told us."""
 
 
 class Hospital(HospitalCopyMixin, Base):
@@ -74,6 +84,8 @@ class Expert(Base):
     title: Mapped[str] = mapped_column(String(120), default="")
     department_id: Mapped[int] = mapped_column(Integer, index=True)
     fee: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    specialty: Mapped[str] = mapped_column(String(200), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     facts_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -99,7 +111,7 @@ class Slot(Base):
     booked: Mapped[int] = mapped_column(Integer, default=0)
     held: Mapped[int] = mapped_column(Integer, default=0)
     overbooked: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(12), default="active")
+    status: Mapped[str] = mapped_column(String(12), default=SlotStatus.ACTIVE)
     cancel_reason: Mapped[str | None] = mapped_column(String(400), nullable=True)
     session: Mapped[str] = mapped_column(String(11), default="")
     seat_offset: Mapped[int] = mapped_column(Integer, default=0)
@@ -116,24 +128,36 @@ class Slot(Base):
     )
 
 
-ACTIVE_STATUSES = ("booked", "checked_in")
-_ACTIVE_APPOINTMENT = text("status IN ('booked', 'checked_in')")
-_HOLDS_A_SEAT = text("status <> 'cancelled'")
+_ACTIVE_APPOINTMENT = text("status IN ({})".format(", ".join(f"'{s}'" for s in sorted(ACTIVE))))
+_HOLDS_A_SEAT = text(f"status <> '{AppointmentStatus.CANCELLED}'")
 
 
 class Patient(Base):
-    """A patient, identified by the phone number (E.164)."""
+    """A patient: the same phone and the same name (``name_key``) are the same patient;
+    a family sharing a phone is several patients. Erased patients keep their row, with
+    nothing personal left, so counts stay true."""
 
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    phone: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120))
+    mobile: Mapped[bool] = mapped_column(Boolean, default=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     email_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    id_number: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    sex: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    guardian_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (
+        Index("uq_patients_phone_name", "phone", "name_key", unique=True),
+    )
 
 
 class Hold(Base):
@@ -144,7 +168,7 @@ class Hold(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"))
     consultant: Mapped[str] = mapped_column(String(60))
-    status: Mapped[str] = mapped_column(String(12))  # active | used | released | expired
+    status: Mapped[str] = mapped_column(String(12))  # HoldStatus
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -160,7 +184,7 @@ class Appointment(Base):
 
     __tablename__ = "appointments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # status: AppointmentStatus
     code: Mapped[str] = mapped_column(String(8), unique=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id"), index=True)
     expert_id: Mapped[int] = mapped_column(Integer)
@@ -197,6 +221,50 @@ class Appointment(Base):
     )
 
 
+_WAITING = text(f"status = '{WaitStatus.WAITING}'")
+
+
+class WaitlistEntry(Base):
+    """A patient waiting for a place with one expert on one day (候补), first come first
+    served. When a place on that day frees, the first waiting entry is booked in the same
+    transaction; the entry ends at the day's booking cut-off."""
+
+    __tablename__ = "waitlist"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    expert_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    complaint: Mapped[str] = mapped_column(Text, default="")
+    override_reason: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    added_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(12))  # WaitStatus
+    appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    __table_args__ = (
+        Index("ix_waitlist_expert_day", "expert_id", "day", "status", "id"),
+        # one waiting entry per patient per expert-day, whatever two desks do at once
+        Index("uq_waitlist_patient_expert_day", "patient_id", "expert_id", "day",
+              unique=True, postgresql_where=_WAITING, sqlite_where=_WAITING),
+    )
+
+
+class PatientLink(Base):
+    """The short link a patient's messages carry: a random token (65 bits) that names one
+    appointment until a day after the visit. It is kept here, not signed, so the link
+    stays short enough for an SMS and can be withdrawn (an erasure deletes it)."""
+
+    __tablename__ = "patient_links"
+
+    token: Mapped[str] = mapped_column(String(16), primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(Integer, unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class StatusChange(Base):
     """Every change of an appointment's status, with who and why (undo included)."""
 
@@ -212,15 +280,22 @@ class StatusChange(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class IdempotencyRecord(Base):
+class AccessRecord(Base):
+    """Who saw a patient's full contact data or changed their record, when, and what.
+
+    Append-only: no code updates or deletes a row, and the database refuses it too
+    (triggers made by the migration).
+    """
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    staff: Mapped[str] = mapped_column(String(60), index=True)
+    patient_id: Mapped[int] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class IdempotencyRecord(IdempotencyMixin, Base):
     """The answer given to a create call with an ``Idempotency-Key``, to give it again."""
-
-    __tablename__ = "idempotency_keys"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    principal: Mapped[str] = mapped_column(String(60), primary_key=True)
-    endpoint: Mapped[str] = mapped_column(String(60))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

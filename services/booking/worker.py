@@ -11,36 +11,44 @@ from services.common.service import make_consumer, make_relay
 from services.common.web import Runtime
 from services.common.worker import Loop, Periodic, run_loops
 
-from . import appointments
-from .desk import Desk, open_desk
-from .handlers import handlers
+from .config import BookingSettings
+from .domain.desk import Desk
+from .handlers import SYSTEM, handlers
 from .models import DeadLetter, InboxRecord, OutboxMessage
+from .ops import waitlist
+from .ops.changes import mark_no_shows
+from .ops.holds import expire_stale_holds
+from .ops.retention import purge_old
+from .reads.hospital import open_desk
 
-SYSTEM = "system"
 
-
-def as_system(rt: Runtime, task: Callable[[Session, Desk], Any]) -> Callable[[], Any]:
+def as_system(rt: Runtime[BookingSettings],
+              task: Callable[[Session, Desk], Any]) -> Callable[[], Any]:
     """Run ``task`` in its own transaction, acting as the system."""
 
     def run() -> Any:
         with rt.db.transaction() as session:
-            return task(session, open_desk(session, rt.settings, SYSTEM))
+            return task(session, open_desk(session, rt.settings, SYSTEM, rt.now()))
 
     return run
 
 
-def build_loops(rt: Runtime) -> dict[str, Loop]:
+def build_loops(rt: Runtime[BookingSettings]) -> dict[str, Loop]:
     settings = rt.settings
-    consumer = make_consumer(rt, handlers(settings), InboxRecord, DeadLetter)
+    consumer = make_consumer(rt, handlers(rt), InboxRecord, DeadLetter)
     return {
         "booking-relay": make_relay(rt, OutboxMessage).run,
         "booking-consumer": consumer.run_until,
         "booking-holds": Periodic("expire-holds", settings.hold_expiry_interval_seconds,
-                                  as_system(rt, appointments.expire_stale_holds)),
+                                  as_system(rt, expire_stale_holds)),
         "booking-no-shows": Periodic("mark-no-shows", settings.no_show_interval_seconds,
-                                     as_system(rt, appointments.mark_no_shows)),
+                                     as_system(rt, mark_no_shows)),
+        "booking-waitlist": Periodic("expire-waitlist", settings.no_show_interval_seconds,
+                                     as_system(rt, waitlist.expire)),
+        "booking-retention": Periodic("retention", settings.retention_interval_seconds,
+                                      lambda: purge_old(rt)),
     }
 
 
-def run_worker(rt: Runtime) -> None:
+def run_worker(rt: Runtime[BookingSettings]) -> None:
     run_loops(build_loops(rt))

@@ -7,7 +7,9 @@ API, or as the ``clinic_session`` cookie for the staff pages.
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,14 +41,18 @@ class Principal:
     username: str
     roles: tuple[str, ...]
     name: str = ""
+    version: int = 0  # the staff member's token version when the token was issued
 
     def has_any(self, roles: Iterable[str]) -> bool:
         return bool(set(self.roles) & set(roles))
 
 
 def issue_token(secret: str, username: str, roles: Iterable[str], *, ttl_seconds: int,
-                name: str = "", now: datetime | None = None) -> str:
-    """Sign a token for ``username`` carrying ``roles``, valid for ``ttl_seconds``."""
+                name: str = "", now: datetime | None = None, version: int = 0) -> str:
+    """Sign a token for ``username`` carrying ``roles``, valid for ``ttl_seconds``.
+
+    ``version`` is the staff member's token version: a password reset, a change of roles
+    or a deactivation raises it, and every service then refuses the older tokens."""
     now = now or datetime.now(UTC)
     unknown = set(roles) - set(ROLES)
     if unknown:
@@ -56,6 +62,7 @@ def issue_token(secret: str, username: str, roles: Iterable[str], *, ttl_seconds
         "sub": username,
         "name": name or username,
         "roles": sorted(set(roles)),
+        "ver": version,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
     }
@@ -74,10 +81,22 @@ def verify_token(secret: str, token: str) -> Principal:
     except jwt.PyJWTError as exc:
         raise AuthError("invalid token") from exc
     roles = claims.get("roles")
-    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+    version = claims.get("ver", 0)
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles) \
+            or not isinstance(version, int):
         raise AuthError("invalid token")
     return Principal(username=str(claims["sub"]), roles=tuple(roles),
-                     name=str(claims.get("name") or claims["sub"]))
+                     name=str(claims.get("name") or claims["sub"]), version=version)
+
+
+def signed_in(token: str) -> Principal:
+    """The principal of a token this service accepts now: signed with the key, not
+    expired, and not revoked since it was issued."""
+    rt = current_app.extensions["clinic"]
+    principal = verify_token(rt.settings.jwt_secret, token)
+    if rt.tokens is not None and not rt.tokens(principal):
+        raise AuthError("token revoked")
+    return principal
 
 
 def token_from_request() -> str | None:
@@ -88,18 +107,41 @@ def token_from_request() -> str | None:
     return None
 
 
-def current_principal() -> Principal | None:
-    return g.get("principal")
+def current_principal() -> Principal:
+    """Who the request acts for; only views behind :func:`roles_required` ask."""
+    principal: Principal | None = g.get("principal")
+    if principal is None:
+        abort(401, description="A bearer token is required.")
+    return principal
 
 
-def csrf_ok() -> bool:
-    """Double submit: a request signed by cookie must echo the CSRF cookie in a header
-    or a form field, which another site's page cannot read."""
+def csrf_token(session_token: str) -> str:
+    """The CSRF token of one session: derived from the session's own (HttpOnly) token with
+    the signing key, so nobody who cannot read that token can make it — a cookie set by
+    someone else (cookie tossing) does not help them."""
+    secret = current_app.extensions["clinic"].settings.jwt_secret
+    mac = hmac.new(secret.encode(), f"csrf|{session_token}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
+
+
+def page_csrf_token() -> str:
+    """The token the page's forms and scripts send back: bound to the session when there
+    is one; before sign-in (the login form only), a random double-submit cookie."""
+    session_token = request.cookies.get(SESSION_COOKIE)
+    if session_token:
+        return csrf_token(session_token)
+    return g.get("csrf_cookie") or request.cookies.get(CSRF_COOKIE, "")
+
+
+def csrf_ok(*, form: bool = True) -> bool:
+    """A change signed by the session cookie must carry the session's CSRF token, in the
+    ``X-CSRF-Token`` header (or, for a page's form, the ``csrf_token`` field)."""
     if request.method in SAFE_METHODS:
         return True
-    expected = request.cookies.get(CSRF_COOKIE, "")
-    given = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token", "")
-    return bool(expected) and hmac.compare_digest(expected, given)
+    given = request.headers.get(CSRF_HEADER) or (
+        request.form.get("csrf_token", "") if form else "")
+    expected = page_csrf_token()
+    return bool(expected) and bool(given) and hmac.compare_digest(expected, given)
 
 
 def authenticate() -> Principal:
@@ -110,14 +152,14 @@ def authenticate() -> Principal:
     """
     token = token_from_request()
     if token is None and request.cookies.get(SESSION_COOKIE):
-        if not csrf_ok():
+        if not csrf_ok(form=False):
             abort(403, description="The form's security token is missing or wrong; reload "
                   "the page and try again.")
         token = request.cookies[SESSION_COOKIE]
     if token is None:
         abort(401, description="A bearer token is required.")
     try:
-        principal = verify_token(current_app.extensions["clinic"].settings.jwt_secret, token)
+        principal = signed_in(token)
     except AuthError as exc:
         abort(401, description=f"The bearer token is not valid: {exc}.")
     g.principal = principal

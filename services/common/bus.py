@@ -78,9 +78,10 @@ class Bus:
             queue_arguments=arguments or None,
         )
 
-    def declare(self, queue: Queue) -> None:
+    def declare(self, queue: Queue, *, retries: int = 3) -> None:
         with self.connection() as conn:
-            conn.ensure_connection(max_retries=3, interval_start=0.2, timeout=5)
+            conn.ensure_connection(max_retries=retries, interval_start=0.2, interval_step=0.5,
+                                   timeout=5)
             queue(conn.default_channel).declare()
 
     def publish(self, producer: Any, event: Event, *, exchange: Any = EXCHANGE,
@@ -103,7 +104,8 @@ class Bus:
     def ping(self, timeout: float = 3.0) -> None:
         """Raise unless the broker accepts a connection now."""
         with self.connection() as conn:
-            conn.ensure_connection(max_retries=1, timeout=timeout)
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
+                                   timeout=timeout)
             if self.is_filesystem and not (self.bus_dir / "messages").is_dir():
                 raise ConnectionError(f"bus folder {self.bus_dir} is missing")
 

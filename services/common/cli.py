@@ -3,30 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import click
+from sqlalchemy import MetaData
 
-from .config import Settings
 from .inbox import DeadLetterMixin, list_dead_letters, replay_dead_letter
 from .service import boot
-from .web import Runtime
+from .web import Runtime, S
 
 
-def service_cli(settings_cls: type[Settings], migrations: str,
+class ServiceGroup(click.Group):
+    """A service's command group; ``runtime()`` boots the service for a command."""
+
+    runtime: Callable[..., Runtime[Any]]
+
+
+def service_cli(settings_cls: type[S], migrations: str,
                 dead_letter_model: type[DeadLetterMixin] | None,
-                run_worker: Callable[[Runtime], None],
-                consumes: Iterable[str] = ()) -> click.Group:
+                run_worker: Callable[[Runtime[S]], None],
+                consumes: Iterable[str] = (), metadata: MetaData | None = None) -> ServiceGroup:
     """A click group with the commands common to every service."""
 
-    @click.group(help=f"The clinic {settings_cls.SERVICE} service.")
+    def runtime(migrate: bool = True) -> Runtime[S]:
+        settings = settings_cls.from_env(migrate_on_start=migrate)
+        return boot(settings, migrations, consumes, metadata=metadata)
+
+    @click.group(cls=ServiceGroup, help=f"The clinic {settings_cls.SERVICE} service.")
     @click.pass_context
     def group(ctx: click.Context) -> None:
         ctx.ensure_object(dict)
 
-    def runtime(migrate: bool = True) -> Runtime:
-        return boot(settings_cls.from_env(migrate_on_start=migrate), migrations, consumes)
-
-    group.runtime = runtime  # type: ignore[attr-defined]
+    assert isinstance(group, ServiceGroup)
+    group.runtime = runtime
 
     @group.command()
     def migrate() -> None:
@@ -44,7 +53,7 @@ def service_cli(settings_cls: type[Settings], migrations: str,
     return group
 
 
-def _add_dead_letter_commands(group: click.Group, runtime: Callable[[], Runtime],
+def _add_dead_letter_commands(group: click.Group, runtime: Callable[[], Runtime[Any]],
                               dead_letter_model: type[DeadLetterMixin]) -> None:
     @group.group("dead-letters")
     def dead_letters() -> None:

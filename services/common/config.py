@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 DEFAULT_JWT_SECRET = "dev-only-secret-change-me-in-production-000000"
 PRODUCTION = "production"
@@ -60,14 +60,17 @@ class Settings:
     schedule_url: str = "http://127.0.0.1:8001"
     booking_url: str = "http://127.0.0.1:8002"
     notify_url: str = "http://127.0.0.1:8003"
+    followup_url: str = "http://127.0.0.1:8004"
     migrate_on_start: bool = True
     relay_poll_seconds: float = 0.1
     relay_batch_size: int = 200
     consumer_max_attempts: int = 5
     consumer_prefetch: int = 20
+    outbox_retention_days: int = 7
+    retention_interval_seconds: float = 3600
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:
         """Build settings from ``environ`` (default ``os.environ``) and explicit overrides."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -81,7 +84,7 @@ class Settings:
         settings = cls(**values)
         return settings.with_defaults()
 
-    def with_defaults(self) -> Settings:
+    def with_defaults(self) -> Self:
         """Fill the values that derive from others (database file, bus folder, port)."""
         changes: dict[str, Any] = {}
         if not isinstance(self.var_dir, Path):
@@ -97,6 +100,10 @@ class Settings:
         if not self.port:
             changes["port"] = self.DEFAULT_PORT
         return dataclasses.replace(self, **changes) if changes else self
+
+    def service_urls(self) -> tuple[str, ...]:
+        """The public addresses of the clinic's services (their pages' origins)."""
+        return (self.schedule_url, self.booking_url, self.notify_url, self.followup_url)
 
     @property
     def is_production(self) -> bool:

@@ -8,16 +8,28 @@ so that writers queue on the database lock instead of failing with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    MetaData,
+    UniqueConstraint,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 READ_ONLY = "clinic_read_only"
@@ -54,6 +66,26 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and say how many rows it changed."""
+    result = session.execute(statement)
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def insert_unless_present(session: Session, table: Any, values: dict[str, Any],
+                          key: list[str]) -> bool:
+    """Insert a row unless one with the same ``key`` exists; True when this one went in.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` on both databases: two requests inserting the
+    same key at once leave one row and neither fails (the second waits for the first
+    on PostgreSQL and then finds its row).
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
+    return changed(session, statement) == 1
+
+
 def keep_loaded(session: Session, *objects: object) -> None:
     """Keep ``objects`` alive until the session closes.
 
@@ -76,8 +108,46 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def is_postgres(url: str) -> bool:
-    return make_url(url).get_backend_name() == "postgresql"
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    sqlstate = getattr(getattr(exc.orig, "diag", None), "sqlstate", None)
+    if sqlstate is not None:
+        return bool(sqlstate == "23505")
+    return str(exc.orig).startswith("UNIQUE constraint failed")
+
+
+_SQLITE_UNIQUE = re.compile(r"^UNIQUE constraint failed: (.+)$")
+
+
+def violated_constraint(exc: IntegrityError, metadata: MetaData) -> str | None:
+    """The name of the unique constraint or index the database refused, or None.
+
+    PostgreSQL names it in the error's diagnostics. SQLite names only the columns
+    (``UNIQUE constraint failed: t.a, t.b``, its documented form); they are matched
+    against the unique indexes and constraints the models declare, and a primary
+    key is named as PostgreSQL names it, ``<table>_pkey``.
+    """
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None:
+        return getattr(diag, "constraint_name", None)
+    match = _SQLITE_UNIQUE.match(str(exc.orig))
+    if match is None:
+        return None
+    qualified = [c.strip().split(".", 1) for c in match.group(1).split(",")]
+    tables = {table for table, _ in qualified}
+    if len(tables) != 1 or (table_name := tables.pop()) not in metadata.tables:
+        return None
+    columns = {column for _, column in qualified}
+    table = metadata.tables[table_name]
+    if {c.name for c in table.primary_key.columns} == columns:
+        return f"{table_name}_pkey"
+    for index in table.indexes:
+        if index.unique and {c.name for c in index.columns} == columns and index.name:
+            return str(index.name)
+    for constraint in table.constraints:
+        if (isinstance(constraint, UniqueConstraint) and constraint.name
+                and {c.name for c in constraint.columns} == columns):
+            return str(constraint.name)
+    return None
 
 
 def normalise_url(url: str) -> str:
@@ -96,11 +166,13 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         return create_engine(
             url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True,
             pool_recycle=1800, connect_args={"options": "-c TimeZone=UTC"},
+            hide_parameters=True,  # an error's message must not carry a patient's values
         )
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -122,11 +194,24 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return engine
 
 
+class Conflict(Exception):
+    """The database refused a change by a unique key; ``constraint`` names which (or None).
+
+    Callers decide what a conflict means (a duplicate booking, a replayed request, an
+    event handled before) by the constraint's name, never by the driver's message.
+    """
+
+    def __init__(self, constraint: str | None) -> None:
+        super().__init__(f"unique key {constraint or '(unknown)'} refused the change")
+        self.constraint = constraint
+
+
 class Database:
     """One service's database: an engine and the sessions bound to it."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, metadata: MetaData | None = None) -> None:
         self.url = normalise_url(url)
+        self.metadata = metadata or MetaData()
         self.engine = make_engine(self.url, pool_size=pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}),
@@ -138,9 +223,18 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed when the block ends, rolled back if it raises."""
-        with self.sessions() as session, session.begin():
-            yield session
+        """One unit of work: committed when the block ends, rolled back if it raises.
+
+        A unique key refusing the change (at a flush or at the commit) comes out as
+        :class:`Conflict` naming the key.
+        """
+        try:
+            with self.sessions() as session, session.begin():
+                yield session
+        except IntegrityError as exc:
+            if _is_unique_violation(exc):
+                raise Conflict(violated_constraint(exc, self.metadata)) from exc
+            raise
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from .auth import roles_required
 from .inbox import DeadLetterMixin, list_dead_letters, replay_dead_letter
-from .web import API_PREFIX, runtime
+from .web import API_PREFIX, abort, runtime
 
 
 class DeadLetterSchema(Schema):

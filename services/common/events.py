@@ -19,6 +19,21 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def wire_time(moment: datetime) -> str:
+    """A moment as it travels on the bus and in the API's UTC fields: ISO 8601 ending in Z."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given where UTC is required")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_wire_time(text: str) -> datetime:
+    """The inverse of :func:`wire_time`; any offset is accepted and turned into UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} carries no UTC offset")
+    return moment.astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class Event:
     """A fact that happened in one service, told to the others.
@@ -37,7 +52,7 @@ class Event:
         return {
             "id": self.id,
             "type": self.type,
-            "occurred_at": self.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "occurred_at": wire_time(self.occurred_at),
             "source": self.source,
             "version": self.version,
             "data": self.data,
@@ -57,17 +72,15 @@ class Event:
             source = raw["source"]
             version = raw["version"]
             data = raw["data"]
-            occurred_at = datetime.fromisoformat(str(raw["occurred_at"]).replace("Z", "+00:00"))
+            occurred_at = parse_wire_time(str(raw["occurred_at"]))
         except (KeyError, ValueError, TypeError) as exc:
             raise InvalidEvent(f"malformed envelope: {exc!r}") from exc
         if not isinstance(event_type, str) or not event_type or not isinstance(source, str):
             raise InvalidEvent("type and source must be non-empty strings")
         if not isinstance(version, int) or not isinstance(data, dict):
             raise InvalidEvent("version must be an integer and data an object")
-        if occurred_at.tzinfo is None:
-            raise InvalidEvent("occurred_at must carry its UTC offset")
         return cls(type=event_type, data=data, source=source, id=event_id,
-                   occurred_at=occurred_at.astimezone(UTC), version=version)
+                   occurred_at=occurred_at, version=version)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Event:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from marshmallow import fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
+
+from .web import unprocessable
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
@@ -24,6 +27,58 @@ class Day(fields.Date):
         super().__init__(validate=bounds, **kwargs)
 
 
+class Export(Schema):
+    """All a service holds on one patient, as plain JSON (times in UTC), for PIPL."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    service = fields.String(required=True)
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        return obj  # already plain JSON; the shape differs by service
+
+
 #: Ids are 32-bit in every database we use; anything larger can only be a mistake.
 MAX_ID = 2**31 - 1
 ID_RANGE = validate.Range(min=1, max=MAX_ID, error="Not a known id.")
+
+
+def day_span(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants that bound whole hospital days ``first`` to ``last``: the first
+    day's midnight and the midnight after the last."""
+    return (datetime.combine(first, time(0), tzinfo=zone),
+            datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone))
+
+
+def hospital_days(first: date | None, last: date | None,
+                  zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    """:func:`day_span` for filters given as days, either end open. Refuses (422) a
+    ``to`` before ``from``."""
+    if first and last and last < first:
+        unprocessable("to", "'to' is before 'from'.", "query")
+    after = day_span(first, first, zone)[0] if first else None
+    before = day_span(last, last, zone)[1] if last else None
+    return after, before
+
+
+class AccessQuery(Schema):
+    """The filters of ``GET /access-log`` (SPEC §8), on every service that keeps one."""
+
+    patient_id = fields.Integer(validate=ID_RANGE)
+    staff = fields.String(validate=validate.Length(min=1, max=60))
+    from_ = Day(data_key="from", metadata={"description": "first day, hospital time"})
+    to = Day(metadata={"description": "last day, hospital time"})
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+
+
+class AccessOut(Schema):
+    """One access-log row; ``service`` says whose log, so the admin page can join them."""
+
+    id = fields.Integer(required=True)
+    service = fields.String(required=True)
+    at = fields.DateTime(required=True)
+    staff = fields.String(required=True)
+    patient_id = fields.Integer(required=True, allow_none=True)
+    action = fields.String(required=True)
+    detail = fields.String()

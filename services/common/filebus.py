@@ -72,7 +72,8 @@ class Channel(filesystem.Channel):
                 owner_dir.rmdir()
         return moved
 
-    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+    # kombu's two bases name the second argument differently; both pass it by position.
+    def _put(self, queue: Any, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """Write a message file named so that names sort in publishing order.
 
         kombu names files by millisecond and a random uuid, so two messages of one
@@ -85,7 +86,7 @@ class Channel(filesystem.Channel):
         partial.write_bytes(str_to_bytes(dumps(payload)))
         os.replace(partial, path)  # readers never see half a message
 
-    def _get(self, queue: str) -> dict[str, Any]:
+    def _get(self, queue: Any, timeout: Any = None) -> Any:
         suffix = f"{queue}.msg"
         self._inflight_dir.mkdir(parents=True, exist_ok=True)
         for name in sorted(os.listdir(self.data_folder_in)):

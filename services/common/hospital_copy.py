@@ -6,20 +6,26 @@ copy the same way, so the table's columns and the handler are defined once here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .contracts import on
+from .contracts.schedule import HospitalUpdated
 from .db import UTCDateTime
 from .events import Event
-
-FIELDS = ("name", "address", "directions", "phone", "time_zone", "language")
+from .inbox import Handler
 
 
 class HospitalCopyMixin:
     """Columns of the ``hospital`` table (one row, id 1)."""
+
+    if TYPE_CHECKING:  # declarative models take their columns as keywords
+        def __init__(self, **columns: Any) -> None: ...
 
     __tablename__ = "hospital"
 
@@ -33,10 +39,10 @@ class HospitalCopyMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-def keep_hospital_copy(model: type[HospitalCopyMixin]) -> Callable[[Session, Event], None]:
+def keep_hospital_copy(model: type[HospitalCopyMixin]) -> Handler:
     """The handler of ``schedule.hospital.updated`` for a service's copy."""
 
-    def on_hospital_updated(session: Session, event: Event) -> None:
+    def keep(session: Session, facts: HospitalUpdated, event: Event) -> None:
         """Keep our copy; an older event never overwrites a newer one."""
         row = session.get(model, 1)
         if row is not None and row.updated_at >= event.occurred_at:
@@ -44,9 +50,14 @@ def keep_hospital_copy(model: type[HospitalCopyMixin]) -> Callable[[Session, Eve
         if row is None:
             row = model(id=1)
             session.add(row)
-        for name in FIELDS:
-            if name in event.data:
-                setattr(row, name, event.data[name])
+        for field in dataclasses.fields(facts):
+            setattr(row, field.name, getattr(facts, field.name))
         row.updated_at = event.occurred_at
 
-    return on_hospital_updated
+    return on(HospitalUpdated, keep)
+
+
+def hospital_zone(session: Session, model: type[HospitalCopyMixin], default: str) -> ZoneInfo:
+    """The hospital's time zone as this service last heard it, else ``default``."""
+    row = session.get(model, 1)
+    return ZoneInfo(row.time_zone if row else default)

@@ -18,16 +18,15 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kombu import Message, Queue
 from kombu.mixins import ConsumerMixin
 from sqlalchemy import BigInteger, Integer, String, Text, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .bus import Bus
-from .db import Database, UTCDateTime, is_transient, utcnow
+from .db import Conflict, Database, UTCDateTime, is_transient, utcnow
 from .events import Event, InvalidEvent
 
 log = logging.getLogger(__name__)
@@ -39,6 +38,9 @@ ATTEMPTS_HEADER = "x-clinic-attempts"
 class InboxMixin:
     """Columns of the ``inbox`` table: ids of events this service has handled."""
 
+    if TYPE_CHECKING:  # declarative models take their columns as keywords
+        def __init__(self, **columns: Any) -> None: ...
+
     __tablename__ = "inbox"
 
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -49,6 +51,9 @@ class InboxMixin:
 
 class DeadLetterMixin:
     """Columns of the ``dead_letters`` table: messages parked after failing."""
+
+    if TYPE_CHECKING:  # declarative models take their columns as keywords
+        def __init__(self, **columns: Any) -> None: ...
 
     __tablename__ = "dead_letters"
 
@@ -87,7 +92,7 @@ class InboxConsumer(ConsumerMixin):
 
     # ConsumerMixin polls this flag between drains.
     @property
-    def should_stop(self) -> bool:  # type: ignore[override]
+    def should_stop(self) -> bool:
         return self._stop.is_set()
 
     @should_stop.setter
@@ -139,7 +144,7 @@ class InboxConsumer(ConsumerMixin):
                 session.flush()
                 if handler is not None:
                     handler(session, event)
-        except IntegrityError:
+        except Conflict:
             if self._already_handled(event.id):
                 log.info("event %s (%s) already handled; acking", event.id, event.type)
                 return False
@@ -156,6 +161,11 @@ class InboxConsumer(ConsumerMixin):
 
     def _retry_or_park(self, event: Event, message: Message, exc: Exception) -> None:
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
+        if isinstance(exc, InvalidEvent):  # its data breaks the contract: no retry can help
+            log.error("event %s (%s) breaks its contract, parking it: %s", event.id, event.type,
+                      exc)
+            self._park_and_ack(message, event, event.to_json(), str(exc), attempts + 1)
+            return
         if is_transient(exc):
             self._wait_for_database(f"event {event.id} ({event.type})", exc)
             self._requeue(event, message, attempts)

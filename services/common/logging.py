@@ -13,13 +13,15 @@ import re
 import sys
 from datetime import UTC, datetime
 
-_PHONE = re.compile(r"(?<![\w-])\+?\d[\d\s-]{6,16}\d(?![\w-])")
+# Bounded by ASCII letters and digits only: in "电话13800138000" the Chinese characters
+# are word characters to Python, and a \w boundary would keep the number whole.
+_PHONE = re.compile(r"(?<![0-9A-Za-z_-])\+?\d[\d\s-]{6,16}\d(?![0-9A-Za-z_-])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
 
 def mask_phone(phone: str | None) -> str:
-    """Show only the last four digits: ``+8613800138000`` → ``*******8000``."""
+    """Show only the last four digits: ``+8613800138000`` → ``*********8000``."""
     if not phone:
         return ""
     digits = re.sub(r"\D", "", phone)
@@ -52,7 +54,9 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        record.msg = redact(message)
+        # One record, one line: a newline from a request (a path with %0A) cannot forge
+        # another log line in the text format.
+        record.msg = redact(message).replace("\r", "\\r").replace("\n", "\\n")
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -58,13 +58,35 @@ def _migration_lock(db: Database, name: str) -> Iterator[Connection]:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
-def upgrade(db: Database, script_location: str) -> None:
-    """Bring the database to the newest revision; safe to call from many processes."""
-    with _migration_lock(db, script_location) as connection:
+def upgrade(db: Database, script_location: str, revision: str = "head") -> None:
+    """Bring the database to the newest revision (or ``revision``); safe to call from many
+    processes."""
+    with _migration_lock(db, script_location) as connection, _sqlite_keys_off(connection):
         config = alembic_config(script_location, db.url)
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
         connection.commit()
+
+
+@contextmanager
+def _sqlite_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite changes a table's constraints by copying it to a new table; with foreign
+    keys enforced, dropping the old one fails when other tables point at it. So they are
+    off during the migration (a pragma that only takes effect outside a transaction),
+    checked afterwards, and on again."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left {len(broken)} rows pointing nowhere")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 def run_env(target_metadata: MetaData) -> None:
@@ -82,7 +104,8 @@ def run_env(target_metadata: MetaData) -> None:
         return
     from sqlalchemy import create_engine
 
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "",
+                           poolclass=pool.NullPool)
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata,
                           render_as_batch=render_as_batch, compare_type=True)

@@ -16,12 +16,13 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Index, Integer, Select, String, Text, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from .bus import Bus
+from .contracts import Contract
 from .db import Database, UTCDateTime, utcnow
 from .events import Event
 
@@ -32,6 +33,9 @@ _PENDING = text("published_at IS NULL")
 
 class OutboxMixin:
     """Columns of the ``outbox`` table; each service maps it on its own ``Base``."""
+
+    if TYPE_CHECKING:  # declarative models take their columns as keywords
+        def __init__(self, **columns: Any) -> None: ...
 
     __tablename__ = "outbox"
 
@@ -57,15 +61,18 @@ class Outbox:
         self.model = model
         self.source = source
 
-    def add(self, session: Session, event_type: str, data: dict[str, Any]) -> Event:
-        """Record an event as part of ``session``'s transaction and return it."""
-        event = Event(type=event_type, data=data, source=self.source)
+    def add(self, session: Session, message: Contract, **columns: Any) -> Event:
+        """Record an event as part of ``session``'s transaction and return it; ``columns``
+        fill a service's own columns of its outbox (booking's ``patient_id``)."""
+        event = Event(type=message.TYPE, data=message.to_data(), source=self.source,
+                      version=message.VERSION)
         session.add(
             self.model(
                 event_id=event.id,
                 event_type=event.type,
                 body=event.to_json(),
                 created_at=event.occurred_at,
+                **columns,
             )
         )
         return event
@@ -123,7 +130,7 @@ class Relay:
                 )
         return len(rows)
 
-    def _pending(self) -> Select[tuple[OutboxMixin]]:
+    def _pending(self) -> Select[Any]:
         model = self.model
         return (select(model).where(model.published_at.is_(None)).order_by(model.id)
                 .limit(self.batch_size))

@@ -15,9 +15,16 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request
-from jinja2 import ChoiceLoader, PackageLoader
+from jinja2 import BaseLoader, ChoiceLoader, PackageLoader
 
-from .auth import CSRF_COOKIE, SESSION_COOKIE, AuthError, Principal, verify_token
+from .auth import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    AuthError,
+    Principal,
+    page_csrf_token,
+    signed_in,
+)
 
 LANG_COOKIE = "clinic_lang"
 LANGUAGES = ("zh-CN", "en")
@@ -34,7 +41,7 @@ def page_principal() -> Principal | None:
     if not token:
         return None
     try:
-        return verify_token(current_app.extensions["clinic"].settings.jwt_secret, token)
+        return signed_in(token)
     except AuthError:
         return None
 
@@ -69,8 +76,8 @@ def install_pages(app: Flask, catalog: Mapping[str, str], *, serves_root: bool =
     A service whose pages do not serve ``/`` (``serves_root``) sends visitors of its
     bare address to schedule's, which signs them in and opens their role's home page.
     """
-    app.jinja_loader = ChoiceLoader([app.jinja_loader,
-                                     PackageLoader("services.common", "templates")])
+    own: list[BaseLoader] = [app.jinja_loader] if app.jinja_loader else []
+    app.jinja_loader = ChoiceLoader([*own, PackageLoader("services.common", "templates")])
     app.register_blueprint(Blueprint("common_static", __name__, static_folder="static",
                                      static_url_path="/static/common"))
     if not serves_root:
@@ -89,22 +96,25 @@ def install_pages(app: Flask, catalog: Mapping[str, str], *, serves_root: bool =
 
         return {"_": translate, "lang": language, "principal": g.get("principal"),
                 "urls": {"schedule": settings.schedule_url, "booking": settings.booking_url,
-                         "notify": settings.notify_url},
-                "csrf_token": g.get("csrf_token") or request.cookies.get(CSRF_COOKIE, ""),
+                         "notify": settings.notify_url, "followup": settings.followup_url},
+                "csrf_token": page_csrf_token(),
                 "development": not settings.is_production, "service": settings.SERVICE}
 
     @app.before_request
     def _csrf_cookie() -> None:
         if not request.cookies.get(CSRF_COOKIE):
-            g.csrf_token = secrets.token_urlsafe(24)
+            g.csrf_cookie = secrets.token_urlsafe(24)
 
     @app.after_request
     def _cookies(response: Response) -> Response:
-        if g.get("csrf_token"):
-            response.set_cookie(CSRF_COOKIE, g.csrf_token, samesite="Lax", path="/")
+        secure = current_app.extensions["clinic"].settings.is_production
+        if g.get("csrf_cookie"):
+            response.set_cookie(CSRF_COOKIE, g.csrf_cookie, samesite="Lax", path="/",
+                                secure=secure, httponly=True)
         wanted = request.args.get("lang")
         if wanted in LANGUAGES:
-            response.set_cookie(LANG_COOKIE, wanted, max_age=YEAR, samesite="Lax", path="/")
+            response.set_cookie(LANG_COOKIE, wanted, max_age=YEAR, samesite="Lax", path="/",
+                                secure=secure)
         return response
 
 
@@ -112,6 +122,7 @@ def install_pages(app: Flask, catalog: Mapping[str, str], *, serves_root: bool =
 LAYOUT_TEXT = {
     "预约系统": "Appointments", "跳到正文": "Skip to content", "导航": "Navigation",
     "预约台": "Console", "今日名单": "Roster", "统计": "Statistics", "排班管理": "Scheduling",
+    "患者数据": "Patient data", "回访": "Follow-up", "记录咨询": "Record an enquiry",
     "发件箱": "Outbox", "退出": "Sign out", "没有权限": "Not allowed",
     "这个页面需要以下角色之一：": "This page needs one of these roles:",
     "请换一个账号登录，或联系管理员。": "Sign in with another account, or ask an administrator.",

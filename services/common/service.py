@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import MetaData
 
 from .bus import Bus
-from .config import Settings
+from .clock import Clock, SystemClock
 from .db import Database
 from .inbox import DeadLetterMixin, Handler, InboxConsumer, InboxMixin
 from .logging import configure_logging
 from .migrations import upgrade
 from .outbox import OutboxMixin, Relay
-from .web import Runtime
+from .web import Runtime, S
 
 log = logging.getLogger(__name__)
 
 
-def boot(settings: Settings, migrations: str, consumes: Iterable[str] = ()) -> Runtime:
+def boot(settings: S, migrations: str, consumes: Iterable[str] = (),
+         clock: Clock | None = None, metadata: MetaData | None = None) -> Runtime[S]:
     """Check the settings, open the database (migrated) and set up the service's queue.
 
     A consuming service declares its queue and bindings here, at every start of
@@ -27,30 +31,31 @@ def boot(settings: Settings, migrations: str, consumes: Iterable[str] = ()) -> R
     configure_logging(settings.SERVICE, settings.log_level, settings.log_format,
                       settings.log_file)
     settings.check_production()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, metadata=metadata)
     if settings.migrate_on_start:
         upgrade(db, migrations)
     bus = Bus(settings.broker_url, bus_dir=settings.bus_dir, queue_type=settings.bus_queue_type)
     if consumes:
         declare_queue(bus, settings.SERVICE, consumes)
-    return Runtime(settings=settings, db=db, bus=bus)
+    return Runtime(settings=settings, db=db, bus=bus, clock=clock or SystemClock())
 
 
 def declare_queue(bus: Bus, service: str, event_types: Iterable[str]) -> None:
-    """Declare the service's queue; a broker that is down now is retried by the worker."""
+    """Declare the service's queue; a broker that is down now is retried by the worker
+    (which declares it again when its consumer connects), so one quick try is enough."""
     try:
-        bus.declare(bus.queue(service, event_types))
+        bus.declare(bus.queue(service, event_types), retries=1)
     except Exception as exc:
         log.warning("could not declare the %s queue now (%s); the worker will", service, exc)
 
 
-def make_relay(rt: Runtime, model: type[OutboxMixin]) -> Relay:
+def make_relay(rt: Runtime[Any], model: type[OutboxMixin]) -> Relay:
     """The outbox relay of a service, sized by its settings."""
     return Relay(rt.db, rt.bus, model, batch_size=rt.settings.relay_batch_size,
                  poll_seconds=rt.settings.relay_poll_seconds)
 
 
-def make_consumer(rt: Runtime, handlers: Mapping[str, Handler], inbox_model: type[InboxMixin],
+def make_consumer(rt: Runtime[Any], handlers: Mapping[str, Handler], inbox_model: type[InboxMixin],
                   dead_letter_model: type[DeadLetterMixin]) -> InboxConsumer:
     """The inbox consumer of a service's queue, bound to the event types it handles."""
     return InboxConsumer(

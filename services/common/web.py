@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import http
 import logging
-from dataclasses import dataclass
-from typing import Any, NoReturn
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, NoReturn, TypeVar
 
+import flask_smorest
 from flask import Blueprint, Flask, current_app, jsonify
-from flask_smorest import Api, abort
+from flask_cors import CORS
+from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from . import inputs
+from .auth import Principal
 from .bus import Bus
+from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
+from .headers import install_headers
 from .problems import PROBLEM_JSON, ProblemSchema, http_exception_problem, register_problem_handlers
 
 log = logging.getLogger(__name__)
@@ -23,17 +31,35 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
-@dataclass
-class Runtime:
-    """The one place a service's settings, database and bus live while it runs."""
+S = TypeVar("S", bound=Settings)
 
-    settings: Settings
+
+@dataclass
+class Runtime(Generic[S]):
+    """The one place a service's settings, database, bus and clock live while it runs."""
+
+    settings: S
     db: Database
     bus: Bus
+    clock: Clock = field(default_factory=SystemClock)
+    #: Whether a principal's token is still honoured (not revoked); None honours all.
+    tokens: Callable[[Principal], bool] | None = None
+
+    def now(self) -> datetime:
+        return self.clock.now()
 
 
-def runtime() -> Runtime:
-    return current_app.extensions["clinic"]
+def current_runtime(kind: type[S]) -> Runtime[S]:
+    """The runtime of the app handling this request, its settings of type ``kind``."""
+    rt: Runtime[Any] = current_app.extensions["clinic"]
+    if not isinstance(rt.settings, kind):
+        raise TypeError(f"this app runs {type(rt.settings).__name__}, not {kind.__name__}")
+    return rt
+
+
+def runtime() -> Runtime[Settings]:
+    """The runtime with only the settings every service has (for shared views)."""
+    return current_runtime(Settings)
 
 
 class ClinicApi(Api):
@@ -58,7 +84,7 @@ class ClinicApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
-def create_base_app(import_name: str, rt: Runtime) -> tuple[Flask, ClinicApi]:
+def create_base_app(import_name: str, rt: Runtime[Any]) -> tuple[Flask, ClinicApi]:
     """A Flask app with the runtime attached, problem errors, health checks and the API object."""
     settings = rt.settings
     app = Flask(import_name)
@@ -84,12 +110,24 @@ def create_base_app(import_name: str, rt: Runtime) -> tuple[Flask, ClinicApi]:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["clinic"] = rt
+    app.before_request(inputs.guard)
+    allow_own_pages(app, settings)
+    install_headers(app, settings.service_urls())
     register_problem_handlers(app)
     api = ClinicApi(app)
     api.register_converter(IdConverter, lambda _converter: {"type": "integer", "minimum": 1,
                                                             "maximum": 2**31 - 1})
     app.register_blueprint(health_blueprint())
     return app, api
+
+
+def allow_own_pages(app: Flask, settings: Settings) -> None:
+    """The clinic's pages on one service's port may call another service's API with the
+    staff member's cookie (the admin page joins booking's and notify's exports): only
+    these origins, and writes still need the CSRF token."""
+    CORS(app, resources={f"{API_PREFIX}/*": {"origins": list(settings.service_urls())}},
+         supports_credentials=True, allow_headers=["Content-Type", "X-CSRF-Token",
+                                                   "Idempotency-Key"])
 
 
 def health_blueprint() -> Blueprint:
@@ -120,6 +158,12 @@ def health_blueprint() -> Blueprint:
     return blp
 
 
+def abort(status: int, **details: Any) -> NoReturn:
+    """Answer with a problem document now (``message``, ``errors``, ``code``, ``existing``)."""
+    flask_smorest.abort(status, **details)
+    raise AssertionError("flask_smorest.abort returned")  # it always raises
+
+
 def unprocessable(field: str, message: str, location: str = "json") -> NoReturn:
     """Answer 422 naming the field at fault, as schema errors are named."""
     abort(422, message=message, errors={location: {field: [message]}})
@@ -133,4 +177,5 @@ class IdConverter(IntegerConverter):
     """``<int:…>`` in our URLs: a positive 32-bit id, or the route does not match (404)."""
 
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(url_map, *args, min=1, max=2**31 - 1, **kwargs)
+        kwargs.update(min=1, max=2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)

@@ -41,9 +41,12 @@ def run_loops(loops: dict[str, Loop], stop: threading.Event | None = None,
               install_signals: bool = True) -> None:
     """Run each loop in its own thread; SIGTERM or SIGINT stops them all cleanly."""
     stop = stop or threading.Event()
+    received: list[int] = []
     if install_signals:
         def _stop(signum: int, _frame: Any) -> None:
-            log.info("signal %s received, stopping", signum)
+            # No logging here: a signal can arrive while this thread is inside the log
+            # handler's write, and writing again from the handler is a reentrant call.
+            received.append(signum)
             stop.set()
 
         signal.signal(signal.SIGTERM, _stop)
@@ -58,6 +61,8 @@ def run_loops(loops: dict[str, Loop], stop: threading.Event | None = None,
     while not stop.is_set() and all(t.is_alive() for t in threads):
         stop.wait(0.5)
     stop.set()
+    if received:
+        log.info("signal %s received, stopping", received[0])
     for thread in threads:
         thread.join(timeout=10)
     log.info("worker stopped")

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.common.clock import Clock
 from services.common.dead_letters_api import dead_letters_blueprint
 from services.common.pages import install_pages
 from services.common.service import boot
+from services.common.staff_copy import honoured_tokens
 from services.common.web import create_base_app
 
-from .api import outbox_page, register_api
+from .api import pages, register_api
 from .config import NotifySettings
 from .handlers import EVENT_TYPES
-from .models import DeadLetter
+from .models import Base, DeadLetter, StaffTokens
 
 MIGRATIONS = "services.notify:migrations"
 
 
-def create_app(settings: NotifySettings | None = None) -> Flask:
-    rt = boot(settings or NotifySettings.from_env(), MIGRATIONS, EVENT_TYPES)
+def create_app(settings: NotifySettings | None = None, clock: Clock | None = None) -> Flask:
+    rt = boot(settings or NotifySettings.from_env(), MIGRATIONS, EVENT_TYPES, clock,
+              metadata=Base.metadata)
+    rt.tokens = honoured_tokens(rt.db, StaffTokens)
     app, api = create_base_app(__name__, rt)
     register_api(api)
     install_pages(app, {"开发发件箱": "Dev outbox", "还没有消息。": "Nothing yet."})
-    app.register_blueprint(outbox_page.pages)
+    app.register_blueprint(pages.pages)
     api.register_blueprint(dead_letters_blueprint(DeadLetter))
     return app

@@ -6,7 +6,11 @@ import dataclasses
 from datetime import time
 from typing import ClassVar
 
-from services.common.config import Settings
+from services.common.config import ConfigError, Settings
+from services.common.web import Runtime, current_runtime
+
+DEFAULT_WEBHOOK_SECRET = "dev-only-webhook-secret-change-me-in-production"
+DEV_PROVIDERS = ("outbox",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,7 +37,8 @@ class NotifySettings(Settings):
     sms_gateway_sender: str = ""
     sms_gateway_id_field: str = "id"
     sms_gateway_timeout: float = 10.0
-    sms_webhook_secret: str = ""
+    sms_gateway_status_url: str = ""
+    sms_webhook_secret: str = DEFAULT_WEBHOOK_SECRET
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_security: str = "none"
@@ -49,3 +54,22 @@ class NotifySettings(Settings):
     send_poll_seconds: float = 0.2
     send_lease_seconds: int = 60
     send_retry_base_seconds: float = 5.0
+    message_retention_days: int = 180
+
+    def check_production(self) -> None:
+        """Production sends for real and hears only the real gateway: no dev outbox, no
+        default webhook key."""
+        super().check_production()
+        if not self.is_production:
+            return
+        if self.sms_provider in DEV_PROVIDERS or self.email_provider in DEV_PROVIDERS:
+            raise ConfigError("production refuses the dev outbox: set SMS_PROVIDER=http and "
+                              "EMAIL_PROVIDER=smtp (or none)")
+        if self.sms_webhook_secret == DEFAULT_WEBHOOK_SECRET or len(self.sms_webhook_secret) < 32:
+            raise ConfigError("production needs SMS_WEBHOOK_SECRET set to a random value of at "
+                              "least 32 characters, shared with the SMS gateway")
+
+
+def runtime() -> Runtime[NotifySettings]:
+    """The running notify service, inside a request or an app context."""
+    return current_runtime(NotifySettings)

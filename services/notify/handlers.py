@@ -2,24 +2,53 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.common.contracts import on
+from services.common.contracts.booking import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentEvent,
+    AppointmentRescheduled,
+    ConfirmationRequested,
+    PatientErased,
+)
+from services.common.contracts.schedule import HospitalUpdated, StaffChanged
+from services.common.events import Event
 from services.common.hospital_copy import keep_hospital_copy
 from services.common.inbox import Handler
+from services.common.staff_copy import keep_staff_copy
+from services.common.web import Runtime
 
 from .config import NotifySettings
-from .models import Hospital
-from .planning import BOOKED, CANCELLED, RESCHEDULED, Planner
+from .models import Hospital, StaffTokens
+from .ops.erasure import forget_patient
+from .ops.planning import Planner
 
+TOLD = (AppointmentBooked, AppointmentCancelled, AppointmentRescheduled,
+        ConfirmationRequested)
 #: The event types notify's queue is bound to.
-EVENT_TYPES = ("schedule.hospital.updated", BOOKED, CANCELLED, RESCHEDULED)
+EVENT_TYPES = (HospitalUpdated.TYPE, *(kind.TYPE for kind in TOLD), PatientErased.TYPE,
+               StaffChanged.TYPE)
 
 on_hospital_updated = keep_hospital_copy(Hospital)
+on_staff_changed = keep_staff_copy(StaffTokens)
 
 
-def handlers(settings: NotifySettings) -> dict[str, Handler]:
-    planner = Planner(settings)
-    return {
-        "schedule.hospital.updated": on_hospital_updated,
-        BOOKED: planner.on_booking_event,
-        CANCELLED: planner.on_booking_event,
-        RESCHEDULED: planner.on_booking_event,
-    }
+def handlers(rt: Runtime[NotifySettings]) -> dict[str, Handler]:
+    planner = Planner(rt.settings)
+
+    def plan(session: Session, facts: AppointmentEvent, event: Event) -> None:
+        planner.on_booking_event(session, facts, event, rt.now())
+
+    def erased(session: Session, who: PatientErased, event: Event) -> None:
+        forget_patient(session, who, rt.now())
+
+    bound: dict[str, Any] = {HospitalUpdated.TYPE: on_hospital_updated,
+                             StaffChanged.TYPE: on_staff_changed,
+                             PatientErased.TYPE: on(PatientErased, erased)}
+    for kind in TOLD:
+        bound[kind.TYPE] = on(kind, plan)
+    return bound

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.db import UTCDateTime
 from services.common.hospital_copy import HospitalCopyMixin
 from services.common.inbox import DeadLetterMixin, InboxMixin
-from services.common.outbox import Outbox, OutboxMixin
+from services.common.staff_copy import StaffTokensMixin
+
+from .domain.statuses import MessageStatus
 
 SERVICE = "notify"
 
 
 class Base(DeclarativeBase):
-    pass
-
-
-class OutboxMessage(OutboxMixin, Base):
     pass
 
 
@@ -32,20 +29,15 @@ class DeadLetter(DeadLetterMixin, Base):
     pass
 
 
-outbox = Outbox(OutboxMessage, source=SERVICE)
+class StaffTokens(StaffTokensMixin, Base):
+    """Which staff tokens are void, as schedule told us."""
 
 
 class Hospital(HospitalCopyMixin, Base):
     """Notify's copy of the hospital's facts."""
 
 
-def hospital_zone(session: Session, default: str) -> ZoneInfo:
-    """The hospital's time zone as notify last heard it, else ``default``."""
-    hospital = session.get(Hospital, 1)
-    return ZoneInfo(hospital.time_zone if hospital else default)
-
-
-_DUE = text("status = 'queued'")
+_DUE = text(f"status = '{MessageStatus.QUEUED}'")
 
 
 class Message(Base):
@@ -61,6 +53,7 @@ class Message(Base):
     event_id: Mapped[str] = mapped_column(String(36))
     event_type: Mapped[str] = mapped_column(String(120))
     appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     channel: Mapped[str] = mapped_column(String(8))  # sms | email
     template: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(10))
@@ -77,6 +70,10 @@ class Message(Base):
     provider_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     send_after: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: Set when a sender claims the message to hand it over, cleared when the outcome is
+    #: written: still set at the next claim means a sender died in between, and the
+    #: provider is asked whether it already has the message before it is sent again.
+    handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

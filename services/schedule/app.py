@@ -4,32 +4,36 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.common.clock import Clock
 from services.common.config import ConfigError
 from services.common.pages import install_pages
 from services.common.service import boot
 from services.common.web import Runtime, create_base_app
 
-from .api import register_api
+from .api import pages, register_api
+from .api.ui_text import ENGLISH
 from .config import ScheduleSettings
 from .domain.staff import DEMO_PASSWORD
-from .pages import pages
-from .store import staff_with_password
-from .ui_text import ENGLISH
+from .models import Base
+from .reads.staff import staff_with_password
+from .reads.tokens import honoured_tokens
 
 MIGRATIONS = "services.schedule:migrations"
 
 
-def create_app(settings: ScheduleSettings | None = None) -> Flask:
-    rt = boot(settings or ScheduleSettings.from_env(), MIGRATIONS)
+def create_app(settings: ScheduleSettings | None = None, clock: Clock | None = None) -> Flask:
+    rt = boot(settings or ScheduleSettings.from_env(), MIGRATIONS, clock=clock,
+              metadata=Base.metadata)
+    rt.tokens = honoured_tokens(rt.db)
     refuse_demo_passwords(rt)
     app, api = create_base_app(__name__, rt)
     register_api(api)
     install_pages(app, ENGLISH, serves_root=True)
-    app.register_blueprint(pages)
+    app.register_blueprint(pages.pages)
     return app
 
 
-def refuse_demo_passwords(rt: Runtime) -> None:
+def refuse_demo_passwords(rt: Runtime[ScheduleSettings]) -> None:
     """Production must not start while any staff account still has the demo password."""
     if not rt.settings.is_production:
         return

@@ -9,12 +9,14 @@ from services.common.cli import service_cli
 
 from .app import MIGRATIONS
 from .config import ScheduleSettings
-from .demo import load_demo
 from .domain.staff import InvalidStaff
-from .store import create_staff, find_staff, set_password
+from .models import Base
+from .ops.demo import load_demo
+from .ops.staff import change_staff, create_staff
+from .reads.staff import find_staff
 from .worker import run_worker
 
-cli = service_cli(ScheduleSettings, MIGRATIONS, None, run_worker)
+cli = service_cli(ScheduleSettings, MIGRATIONS, None, run_worker, metadata=Base.metadata)
 
 
 @cli.group()
@@ -30,20 +32,33 @@ def staff() -> None:
 def create_staff_cmd(username: str, name: str, roles: tuple[str, ...], password: str) -> None:
     """Create a staff account, or reset its password and roles."""
     rt = cli.runtime()
+    minimum = rt.settings.min_password_length
     try:
         with rt.db.transaction() as session:
             member = find_staff(session, username)
             if member is None:
-                create_staff(session, username, name, roles, password)
+                create_staff(session, username, name, roles, password, rt.now(), minimum)
                 click.echo(f"created {username} ({', '.join(roles)})")
                 return
-            set_password(member, password)
-            member.roles = ",".join(sorted(set(roles)))
-            member.name = name or member.name
-            member.active = True
-            click.echo(f"updated {username} ({', '.join(roles)})")
+            change_staff(session, member, name=name or None, roles=roles, password=password,
+                         active=True, minimum=minimum)
+            click.echo(f"updated {username} ({', '.join(roles)}); earlier tokens no longer "
+                       "work")
     except InvalidStaff as exc:
         raise click.UsageError(str(exc)) from exc
+
+
+@staff.command("deactivate")
+@click.argument("username")
+def deactivate_staff_cmd(username: str) -> None:
+    """End an account: it cannot sign in, and every token it holds stops working."""
+    rt = cli.runtime()
+    with rt.db.transaction() as session:
+        member = find_staff(session, username)
+        if member is None:
+            raise click.UsageError(f"no staff account {username!r}")
+        change_staff(session, member, active=False)
+    click.echo(f"deactivated {username}; its tokens no longer work anywhere")
 
 
 @cli.command()
@@ -57,7 +72,8 @@ def token(username: str, ttl: int | None) -> None:
         if member is None or not member.active:
             raise click.UsageError(f"no active staff account {username!r}")
         click.echo(issue_token(rt.settings.jwt_secret, member.username, member.role_list,
-                               ttl_seconds=ttl or rt.settings.jwt_ttl_seconds, name=member.name))
+                               ttl_seconds=ttl or rt.settings.jwt_ttl_seconds, name=member.name,
+                               version=member.token_version))
 
 
 @cli.command("load-demo")

@@ -6,6 +6,9 @@ import dataclasses
 from typing import ClassVar
 
 from services.common.config import Settings
+from services.common.web import Runtime, current_runtime
+
+from .domain.staff import DEVELOPMENT_PASSWORD_LENGTH, PRODUCTION_PASSWORD_LENGTH
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,3 +20,12 @@ class ScheduleSettings(Settings):
     publish_horizon_days: int = 14
     publish_interval_seconds: float = 3600
     load_demo: bool = True
+
+    @property
+    def min_password_length(self) -> int:
+        return PRODUCTION_PASSWORD_LENGTH if self.is_production else DEVELOPMENT_PASSWORD_LENGTH
+
+
+def runtime() -> Runtime[ScheduleSettings]:
+    """The running schedule service, inside a request or an app context."""
+    return current_runtime(ScheduleSettings)

@@ -20,7 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.db import UTCDateTime
+from services.common.hospital_copy import HospitalCopyMixin
 from services.common.outbox import Outbox, OutboxMixin
+
+from .domain.statuses import SlotStatus
 
 SERVICE = "schedule"
 
@@ -47,6 +50,9 @@ class StaffMember(Base):
     roles: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Raised by a password reset, a change of roles or a deactivation: every token
+    #: issued before carries a lower version and is refused by every service.
+    token_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     @property
@@ -54,19 +60,20 @@ class StaffMember(Base):
         return tuple(r for r in self.roles.split(",") if r)
 
 
-class Hospital(Base):
-    """The hospital's facts; there is one row, with id 1."""
+class SignInFailure(Base):
+    """Wrong passwords counted per account (``user:NAME``) and per address (``addr:IP``),
+    in the database so every web process of schedule sees the same counts."""
 
-    __tablename__ = "hospital"
+    __tablename__ = "sign_in_failures"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    address: Mapped[str] = mapped_column(String(400), default="")
-    directions: Mapped[str] = mapped_column(Text, default="")
-    phone: Mapped[str] = mapped_column(String(40), default="")
-    time_zone: Mapped[str] = mapped_column(String(60))
-    language: Mapped[str] = mapped_column(String(10), default="zh-CN")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Hospital(HospitalCopyMixin, Base):
+    """The hospital's facts; there is one row, with id 1 (the others keep copies of it)."""
 
 
 class Department(Base):
@@ -90,6 +97,7 @@ class Expert(Base):
     name: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(120), default="")
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    specialty: Mapped[str] = mapped_column(String(200), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
     fee: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -116,9 +124,7 @@ class Template(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-ACTIVE = "active"
-CANCELLED = "cancelled"
-_ACTIVE_ONLY = text("status = 'active'")
+_ACTIVE_ONLY = text(f"status = '{SlotStatus.ACTIVE}'")
 
 
 class Slot(Base):
@@ -133,8 +139,8 @@ class Slot(Base):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime())
     capacity: Mapped[int] = mapped_column(Integer)
     session: Mapped[str] = mapped_column(String(11), default="", server_default="")  # 08:00-11:30
-    status: Mapped[str] = mapped_column(String(12), default=ACTIVE)
-    origin: Mapped[str] = mapped_column(String(12))  # template | extra
+    status: Mapped[str] = mapped_column(String(12), default=SlotStatus.ACTIVE)
+    origin: Mapped[str] = mapped_column(String(12))  # SlotOrigin
     cancel_reason: Mapped[str | None] = mapped_column(String(400), nullable=True)
     leave_id: Mapped[int | None] = mapped_column(ForeignKey("leaves.id"), nullable=True)
     extra_session_id: Mapped[int | None] = mapped_column(

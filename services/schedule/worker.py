@@ -1,4 +1,4 @@
-"""Schedule's worker: the outbox relay (and, with the schedule issue, the daily horizon)."""
+"""Schedule's worker: the outbox relay and the daily rolling horizon."""
 
 from __future__ import annotations
 
@@ -8,38 +8,43 @@ from services.common.service import make_relay
 from services.common.web import Runtime
 from services.common.worker import Loop, Periodic, run_loops
 
-from . import timetable
+from .config import ScheduleSettings
 from .models import OutboxMessage
+from .ops.publishing import PublishResult, publish
+from .ops.retention import purge_old
+from .reads.hospital import hospital_zone, local_today
 
 log = logging.getLogger(__name__)
 
 
-def publish_horizon(rt: Runtime) -> timetable.PublishResult:
+def publish_horizon(rt: Runtime[ScheduleSettings]) -> PublishResult:
     """Publish every expert's templates for the rolling horizon from today.
 
     Idempotent, so the worker runs it at start and then hourly: a day is published
     once, soon after midnight at the latest, and a restart or a second worker
     changes nothing.
     """
-    settings = rt.settings
+    settings, now = rt.settings, rt.now()
     with rt.db.reading() as session:
-        today = timetable.local_today(timetable.hospital_zone(session, settings.default_time_zone))
-    result = timetable.publish(rt.db.transaction, today, settings.publish_horizon_days,
-                               settings.default_time_zone)
+        today = local_today(hospital_zone(session, settings.default_time_zone), now)
+    result = publish(rt.db.transaction, today, settings.publish_horizon_days,
+                     settings.default_time_zone, now)
     if result.days:
         log.info("published %d expert-days, %d slots", result.days, result.slots)
     return result
 
 
-def build_loops(rt: Runtime) -> dict[str, Loop]:
+def build_loops(rt: Runtime[ScheduleSettings]) -> dict[str, Loop]:
     return {
         "schedule-relay": make_relay(rt, OutboxMessage).run,
         "schedule-horizon": Periodic("publish-horizon", rt.settings.publish_interval_seconds,
                                      lambda: publish_horizon(rt)),
+        "schedule-retention": Periodic("retention", rt.settings.retention_interval_seconds,
+                                       lambda: purge_old(rt)),
     }
 
 
-def run_worker(rt: Runtime) -> None:
+def run_worker(rt: Runtime[ScheduleSettings]) -> None:
     from .app import refuse_demo_passwords
 
     refuse_demo_passwords(rt)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from services.booking.domain.codes import ALPHABET
-from services.booking.models import Appointment, OutboxMessage, StatusChange
-from tests.booking.conftest import PHONES, local_now, tomorrow
+from services.booking.models import OutboxMessage, StatusChange
+from services.booking.ops.changes import mark_no_shows
+from services.booking.ops.holds import expire_stale_holds
+from services.booking.worker import as_system
+from tests.support.booking import PHONES, SHANGHAI, tomorrow
 
 
 def events(app, event_type: str) -> list[dict]:
@@ -43,13 +46,11 @@ def test_availability_needs_a_department_or_an_expert(consultant) -> None:
     assert consultant.get("/api/v1/availability").status_code == 422
 
 
-def test_expired_holds_do_not_count_even_before_the_worker_runs(app, inv, consultant) -> None:
+def test_expired_holds_do_not_count_even_before_the_worker_runs(inv, consultant,
+                                                                 clock) -> None:
     slot_id = inv.session(tomorrow(), time(8), count=1, capacity=1)[0]
-    hold = consultant.post("/api/v1/holds", json={"slot_id": slot_id}).json
-    with app.extensions["clinic"].db.transaction() as session:
-        from services.booking.models import Hold
-
-        session.get(Hold, hold["id"]).expires_at = local_now() - timedelta(seconds=1)
+    consultant.post("/api/v1/holds", json={"slot_id": slot_id})
+    clock.advance(timedelta(seconds=301))
     slot = consultant.get(f"/api/v1/availability?date={tomorrow()}&expert_id=1").json
     assert slot["experts"][0]["slots"][0]["remaining"] == 1
     assert consultant.book(slot_id, phone=PHONES[1]).status_code == 201, "the place is free"
@@ -84,16 +85,13 @@ def test_releasing_a_hold_frees_the_place_at_once(inv, consultant) -> None:
     assert consultant.delete("/api/v1/holds/no-such-hold").status_code == 404
 
 
-def test_the_worker_expires_stale_holds(app, inv, consultant) -> None:
-    from services.booking.appointments import expire_stale_holds
-    from services.booking.desk import open_desk
-
+def test_the_worker_expires_stale_holds(app, inv, consultant, clock) -> None:
     slot_id = inv.session(tomorrow(), time(8), count=1, capacity=2)[0]
     consultant.post("/api/v1/holds", json={"slot_id": slot_id})
-    rt = app.extensions["clinic"]
-    with rt.db.transaction() as session:
-        desk = open_desk(session, rt.settings, "system", now=local_now() + timedelta(minutes=6))
-        assert expire_stale_holds(session, desk) == 1
+    expire = as_system(app.extensions["clinic"], expire_stale_holds)
+    assert expire() == 0, "the hold has 300 seconds"
+    clock.advance(timedelta(minutes=6))
+    assert expire() == 1
     assert inv.counts(slot_id) == (0, 0, 0)
 
 
@@ -114,7 +112,7 @@ def test_booking_answers_code_queue_number_and_a_confirmation(app, inv, consulta
     [event] = events(app, "booking.appointment.booked")
     assert event["code"] == body["code"] and event["patient"]["phone"] == "+8613800138000"
     assert event["hospital"]["name"] == "仁和医院" and event["patient_link"].startswith("http")
-    assert event["slot"]["local_start"] == "09:00"
+    assert event["slot"]["start"] == f"{tomorrow()}T01:00:00Z", "09:00 in Shanghai, in UTC"
 
 
 def test_seats_fill_from_the_lowest_free_number(inv, consultant) -> None:
@@ -179,23 +177,20 @@ def test_a_slot_or_a_hold_is_needed(consultant) -> None:
     assert response.status_code == 422 and response.json["code"] == "slot_required"
 
 
-def test_booking_windows_release_and_cut_off(inv, consultant) -> None:
-    far = inv.session(local_now().date() + timedelta(days=20), time(8), count=1)[0]
+def test_booking_windows_release_and_cut_off(inv, consultant, clock) -> None:
+    day = tomorrow()
+    clock.set(datetime.combine(day, time(9, 50), tzinfo=SHANGHAI))
+    far = inv.session(day + timedelta(days=20), time(8), count=1)[0]
     refused = consultant.book(far)
     assert refused.status_code == 409 and refused.json["code"] == "not_released"
-    assert not bookable(consultant, far, local_now().date() + timedelta(days=20))
-    now = local_now()
-    if now.hour < 23:
-        soon_start = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
-        soon = inv.session(soon_start.date(), soon_start.time(), count=1)[0]
-        closed = consultant.book(soon, phone=PHONES[1])
-        assert closed.status_code == 409 and closed.json["code"] == "closed"
-        assert not bookable(consultant, soon, soon_start.date())
-        later_start = soon_start + timedelta(minutes=50)
-        later = inv.session(later_start.date(), later_start.time(), count=1, expert_id=2,
-                            expert_name="李晓梅")[0]
-        assert bookable(consultant, later, later_start.date())
-        assert consultant.book(later, phone=PHONES[2]).status_code == 201
+    assert not bookable(consultant, far, day + timedelta(days=20))
+    soon = inv.session(day, time(10), count=1)[0]
+    closed = consultant.book(soon, phone=PHONES[1])
+    assert closed.status_code == 409 and closed.json["code"] == "closed"
+    assert not bookable(consultant, soon, day)
+    later = inv.session(day, time(10, 50), count=1, expert_id=2, expert_name="李晓梅")[0]
+    assert bookable(consultant, later, day)
+    assert consultant.book(later, phone=PHONES[2]).status_code == 201
 
 
 def bookable(consultant, slot_id: int, day) -> bool:
@@ -204,23 +199,13 @@ def bookable(consultant, slot_id: int, day) -> bool:
     return next(s["bookable"] for e in experts for s in e["slots"] if s["slot_id"] == slot_id)
 
 
-def test_frequent_no_shows_need_an_override_reason(app, inv, consultant) -> None:
-    slot_ids = inv.session(tomorrow(), time(8), count=1)
-    with app.extensions["clinic"].db.transaction() as session:
-        from services.booking.models import Patient
-
-        patient = Patient(phone="+8613800138000", name="张三", created_at=local_now(),
-                          updated_at=local_now())
-        session.add(patient)
-        session.flush()
-        for n in range(3):
-            session.add(Appointment(
-                code=f"NS{n}AAAAA", slot_id=slot_ids[0], expert_id=9, department_id=1,
-                day=local_now().date() - timedelta(days=10 + n),
-                start_at=local_now() - timedelta(days=10 + n),
-                session_end_at=local_now() - timedelta(days=10 + n), patient_id=patient.id,
-                status="no_show", seat=100 + n, queue_number=1, channel="chat", complaint="",
-                booked_by="li", created_at=local_now(), updated_at=local_now()))
+def test_frequent_no_shows_need_an_override_reason(app, inv, consultant, clock) -> None:
+    missed = [inv.session(tomorrow() + timedelta(days=n), time(8), count=1)[0] for n in range(3)]
+    for slot_id in missed:
+        assert consultant.book(slot_id).status_code == 201
+    clock.advance(timedelta(days=4))
+    assert as_system(app.extensions["clinic"], mark_no_shows)() == 3
+    slot_ids = inv.session(tomorrow() + timedelta(days=5), time(8), count=1)
     refused = consultant.book(slot_ids[0])
     assert refused.status_code == 409 and refused.json["code"] == "no_show_override_required"
     allowed = consultant.book(slot_ids[0], override_reason="患者来电说明情况")
@@ -297,3 +282,31 @@ def test_every_change_is_recorded(app, inv, consultant) -> None:
             select(StatusChange).where(StatusChange.appointment_id == booked["id"])
             .order_by(StatusChange.id))]
     assert actions == ["book", "cancel"]
+
+
+def test_a_consultant_holds_at_most_three_places_at_once(inv, consultant, staff,
+                                                         clock) -> None:
+    slots = inv.session(tomorrow(), time(8), count=5, capacity=5)
+    held = [consultant.post("/api/v1/holds", json={"slot_id": s}) for s in slots[:3]]
+    assert [h.status_code for h in held] == [201, 201, 201]
+    fourth = consultant.post("/api/v1/holds", json={"slot_id": slots[3]})
+    assert fourth.status_code == 409 and fourth.json["code"] == "too_many_holds"
+    assert staff("consultant", "wang").post("/api/v1/holds", json={"slot_id": slots[3]}) \
+        .status_code == 201, "the cap is per consultant"
+    consultant.delete(f"/api/v1/holds/{held[0].json['id']}")
+    assert consultant.post("/api/v1/holds", json={"slot_id": slots[3]}).status_code == 201
+    clock.advance(timedelta(seconds=301))
+    assert consultant.post("/api/v1/holds", json={"slot_id": slots[4]}).status_code == 201, \
+        "expired holds do not count"
+
+
+def test_a_retried_hold_with_the_same_key_is_the_same_hold(inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=5)[0]
+    key = {"Idempotency-Key": "hold-once"}
+    first = consultant.post("/api/v1/holds", json={"slot_id": slot_id}, headers=key)
+    again = consultant.post("/api/v1/holds", json={"slot_id": slot_id}, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert first.json == again.json
+    assert inv.counts(slot_id) == (0, 1, 0)
+    other = consultant.post("/api/v1/holds", json={"slot_id": slot_id + 1}, headers=key)
+    assert other.status_code == 422, "the same key for another request"

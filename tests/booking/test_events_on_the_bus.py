@@ -10,7 +10,7 @@ from services.booking.models import OutboxMessage
 from services.common.bus import EXCHANGE
 from services.common.events import Event
 from services.common.service import make_relay
-from tests.booking.conftest import Inventory, Staff, tomorrow
+from tests.support.booking import Inventory, Staff, tomorrow
 
 
 def test_booking_events_reach_a_queue_bound_to_them(broker, make_app, auth_header) -> None:

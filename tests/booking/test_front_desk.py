@@ -5,16 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from services.booking.appointments import mark_no_shows
-from services.booking.desk import open_desk
 from services.booking.models import OutboxMessage, StatusChange
+from services.booking.ops.changes import mark_no_shows
+from services.booking.worker import as_system
 from services.common.logging import mask_phone
-from tests.booking.conftest import PHONES, local_now, tomorrow
+from tests.support.booking import PHONES, SHANGHAI, local_now, tomorrow
 
 
 def events(app, event_type: str) -> list[dict]:
@@ -91,17 +91,16 @@ def test_no_checking_in_on_another_day_and_no_no_show_before_the_visit(inv, cons
     assert too_soon.status_code == 409 and too_soon.json["code"] == "too_early"
 
 
-def test_patients_not_checked_in_after_the_session_become_no_shows(app, inv, consultant) -> None:
+def test_patients_not_checked_in_after_the_session_become_no_shows(app, inv, consultant,
+                                                                    clock) -> None:
     slot_id = inv.session(tomorrow(), time(8), count=2)[0]
     booked = consultant.book(slot_id).json
-    rt = app.extensions["clinic"]
-    session_end = local_now().replace(hour=9, minute=0) + timedelta(days=1)
-    with rt.db.transaction() as session:
-        desk = open_desk(session, rt.settings, "system", now=session_end + timedelta(minutes=29))
-        assert mark_no_shows(session, desk) == 0, "the grace period has not passed"
-    with rt.db.transaction() as session:
-        desk = open_desk(session, rt.settings, "system", now=session_end + timedelta(minutes=31))
-        assert mark_no_shows(session, desk) == 1
+    mark = as_system(app.extensions["clinic"], mark_no_shows)
+    session_end = datetime.combine(tomorrow(), time(9), tzinfo=SHANGHAI)
+    clock.set(session_end + timedelta(minutes=29))
+    assert mark() == 0, "the grace period has not passed"
+    clock.set(session_end + timedelta(minutes=31))
+    assert mark() == 1
     assert consultant.get(f"/api/v1/appointments/{booked['id']}").json["status"] == "no_show"
     assert events(app, "booking.appointment.no_show")[0]["code"] == booked["code"]
 
@@ -193,3 +192,13 @@ def test_expert_leave_cancels_appointments_with_alternatives(app, inv, consultan
     assert offered[2]["expert_name"] == "李晓梅", "then the department's nearest"
     assert inv.slot(away[0]).status == "cancelled"
     assert consultant.book(away[1], phone=PHONES[1]).json["code"] == "slot_cancelled"
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil","x")', "+1+1", "-2", "@SUM(A1)"])
+def test_a_name_that_looks_like_a_formula_is_exported_as_text(inv, consultant, frontdesk,
+                                                              name) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    assert consultant.book(slot_id, name=name).status_code == 201
+    text = frontdesk.get(f"/api/v1/roster.csv?date={tomorrow()}").get_data(as_text=True)
+    [row] = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert row["patient"] == "'" + name, "a spreadsheet shows it, never runs it"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 from services.booking.models import Expert, Slot
 from services.common.service import make_consumer, make_relay
 from services.schedule.models import OutboxMessage as ScheduleOutbox
-from tests.common.busapp import Running, wait_until
-from tests.schedule.conftest import Admin, next_weekday
+from tests.support.booking import Inventory, tomorrow
+from tests.support.bus import Running, wait_until
+from tests.support.schedule import Admin, next_weekday
 
 
 def inventory(app) -> dict[int, tuple[str, int, int, int]]:
@@ -24,7 +26,7 @@ def booking_consumer(app):
     from services.booking.models import DeadLetter, InboxRecord
 
     rt = app.extensions["clinic"]
-    return make_consumer(rt, handlers(rt.settings), InboxRecord, DeadLetter).run_until
+    return make_consumer(rt, handlers(rt), InboxRecord, DeadLetter).run_until
 
 
 def test_published_and_cancelled_slots_reach_bookings_inventory(broker, make_app,
@@ -56,27 +58,15 @@ def test_published_and_cancelled_slots_reach_bookings_inventory(broker, make_app
 
 
 def test_redelivered_or_older_events_change_nothing(make_app) -> None:
-    from services.booking import inventory as handlers
-    from services.common.events import Event
-
     app = make_app("booking")
-    db = app.extensions["clinic"].db
-    department = {"id": 1, "code": "CARD", "name": "心内科", "location": "", "active": True}
-    expert = {"id": 7, "code": "E7", "name": "王", "title": "主任医师", "department_id": 1,
-              "fee": "50.00", "active": True}
-    published = Event(type="schedule.slots.published", source="schedule", data={
-        "department": department, "expert": expert, "date": "2026-12-01",
-        "time_zone": "Asia/Shanghai", "origin": "template",
-        "slots": [{"slot_id": 1, "start": "2026-12-01T00:00:00Z", "end": "2026-12-01T00:30:00Z",
-                   "capacity": 5}]})
+    inv = Inventory(app)
+    published = inv.published(tomorrow(), time(8), count=1, expert_id=7)
+    occurred = datetime.now(UTC)
     for _ in range(2):
-        with db.transaction() as session:
-            handlers.on_slots_published(session, published)
-    renamed = Event(type="schedule.expert.updated", source="schedule",
-                    data={**expert, "name": "旧名"},
-                    occurred_at=published.occurred_at - timedelta(minutes=1))
-    with db.transaction() as session:
-        handlers.on_expert_updated(session, renamed)
-    assert inventory(app) == {1: ("active", 5, 0, 0)}
-    with db.reading() as session:
-        assert session.get(Expert, 7).name == "王"
+        inv.apply(published, occurred_at=occurred)
+    renamed = dataclasses.replace(published.expert, name="旧名")
+    inv.apply(renamed, occurred_at=occurred - timedelta(minutes=1))
+    [slot] = published.slots
+    assert inventory(app) == {slot.slot_id: ("active", 5, 0, 0)}
+    with app.extensions["clinic"].db.reading() as session:
+        assert session.get(Expert, 7).name == "王建国"

@@ -16,8 +16,8 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from services.booking.models import Appointment, Hold
-from tests.booking.conftest import Inventory, tomorrow
+from services.booking.models import Appointment, Hold, Patient
+from tests.support.booking import Inventory, tomorrow
 
 CLIENTS = 100
 PLACES = 5
@@ -37,15 +37,18 @@ def served(make_app, database_url, auth_header):
     app.extensions["clinic"].db.dispose()
 
 
-def race(url: str, bodies: list[dict], headers: dict[str, str]) -> list[requests.Response]:
+def race(url: str, bodies: list[dict],
+         headers: dict[str, str] | list[dict[str, str]]) -> list[requests.Response]:
+    """Every body posted at once; ``headers`` for all, or one per body (one per desk)."""
     barrier = threading.Barrier(len(bodies))
+    each = headers if isinstance(headers, list) else [headers] * len(bodies)
 
-    def one(body: dict) -> requests.Response:
+    def one(body: dict, header: dict[str, str]) -> requests.Response:
         barrier.wait(timeout=30)
-        return requests.post(url, json=body, headers=headers, timeout=60)
+        return requests.post(url, json=body, headers=header, timeout=60)
 
     with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
-        return list(pool.map(one, bodies))
+        return list(pool.map(one, bodies, each))
 
 
 def patient(n: int) -> dict:
@@ -72,10 +75,12 @@ def test_last_places_go_to_exactly_five_of_a_hundred_consultants(served) -> None
 
 
 def test_holds_race_too_and_never_hold_more_than_there_is(served) -> None:
-    app, base, headers = served
+    app, base, _ = served
     inventory = Inventory(app)
     slot_id = inventory.session(tomorrow(), time(9), count=1, capacity=PLACES)[0]
-    responses = race(f"{base}/api/v1/holds", [{"slot_id": slot_id}] * CLIENTS, headers)
+    desks = [{"Authorization": f"Bearer {token('consultant', f'desk{n}')}"}
+             for n in range(CLIENTS)]
+    responses = race(f"{base}/api/v1/holds", [{"slot_id": slot_id}] * CLIENTS, desks)
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: PLACES, 409: CLIENTS - PLACES}, statuses
     assert inventory.counts(slot_id) == (0, PLACES, 0)
@@ -96,3 +101,54 @@ def test_one_patient_racing_for_two_slots_gets_one(served) -> None:
     assert statuses == {201: 1, 409: 19}, statuses
     booked = inventory.counts(first)[0] + inventory.counts(second)[0]
     assert booked == 1
+
+
+def test_cancelling_one_appointment_many_times_at_once_frees_one_place(served) -> None:
+    """Twenty desks cancel the same appointment together: one succeeds, the place is given
+    back once, and the slot's count stays true (a second free would let it be oversold)."""
+    app, base, _ = served
+    inventory = Inventory(app)
+    slot_id = inventory.session(tomorrow(), time(9), count=1, capacity=PLACES)[0]
+    desk = {"Authorization": f"Bearer {token('frontdesk')}"}
+    booked = [requests.post(f"{base}/api/v1/appointments", headers=desk, timeout=30, json={
+        "slot_id": slot_id, "patient": patient(n), "channel": "phone"}).json()
+        for n in range(2)]
+    cancel = f"{base}/api/v1/appointments/{booked[0]['id']}/cancel"
+    responses = race(cancel, [{"reason": "patient"}] * 20, desk)
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 1, 409: 19}, statuses
+    assert inventory.counts(slot_id) == (1, 0, 0)
+
+
+def token(role: str, username: str | None = None) -> str:
+    from services.common.auth import issue_token
+    from services.common.config import DEFAULT_JWT_SECRET
+
+    return issue_token(DEFAULT_JWT_SECRET, username or f"test-{role}", [role], ttl_seconds=600)
+
+
+def test_one_new_patient_booked_by_many_desks_at_once_is_one_record(served) -> None:
+    """Twenty desks book the same new patient (phone and name) with twenty experts at
+    once: twenty appointments, one patient."""
+    app, base, headers = served
+    inventory = Inventory(app)
+    slots = [inventory.session(tomorrow(), time(9), count=1, expert_id=100 + n)[0]
+             for n in range(20)]
+    bodies = [{"slot_id": slot_id, "patient": patient(7), "channel": "phone"}
+              for slot_id in slots]
+    responses = race(f"{base}/api/v1/appointments", bodies, headers)
+    assert Counter(r.status_code for r in responses) == {201: 20}
+    assert len({r.json()["patient"]["id"] for r in responses}) == 1
+    with app.extensions["clinic"].db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Patient)) == 1
+
+
+def test_one_consultant_racing_for_ten_holds_gets_three(served) -> None:
+    app, base, headers = served
+    inventory = Inventory(app)
+    slots = inventory.session(tomorrow(), time(9), count=10, capacity=PLACES)
+    responses = race(f"{base}/api/v1/holds", [{"slot_id": s} for s in slots], headers)
+    assert Counter(r.status_code for r in responses) == {201: 3, 409: 7}
+    with app.extensions["clinic"].db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Hold)
+                              .where(Hold.status == "active")) == 3

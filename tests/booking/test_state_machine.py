@@ -24,32 +24,37 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import delete, func, select
 
-from services.booking import appointments as ops
 from services.booking.config import BookingSettings
-from services.booking.desk import open_desk
-from services.booking.domain.patients import PatientDetails
+from services.booking.domain.patients import PatientDetails, PatientRequest
 from services.booking.domain.rules import RuleBroken
+from services.booking.domain.statuses import CancelReason
 from services.booking.models import Appointment, Base, Hold, Slot
+from services.booking.ops import booking, changes, holds
+from services.booking.reads.hospital import open_desk
+from services.common.bus import Bus
 from services.common.db import Database
-from tests.booking.conftest import SHANGHAI, Inventory, tomorrow
+from services.common.web import Runtime
+from tests.support.booking import SHANGHAI, Inventory, tomorrow
 
 CAPACITIES = {1: (1, 2, 3), 2: (2, 1)}  # expert → capacities of their slots, all tomorrow
 PATIENTS = ("+8613800130001", "+8613800130002", "+8613800130003")
 CONSULTANTS = ("li", "wang")
+MAX_HOLDS = 3
 
 
 class _App:
     """Just enough of a Flask app for :class:`Inventory`."""
 
     def __init__(self, db: Database, booking_settings: BookingSettings) -> None:
-        self.extensions = {"clinic": type("Rt", (), {"db": db, "settings": booking_settings})}
+        bus = Bus("filesystem://", bus_dir=booking_settings.var_dir / "bus")
+        self.extensions = {"clinic": Runtime(settings=booking_settings, db=db, bus=bus)}
 
 
 class BookingMachine(RuleBasedStateMachine):
     db: Database
     booking_settings: BookingSettings
 
-    holds = Bundle("holds")
+    held_places = Bundle("holds")
     appointments = Bundle("appointments")
 
     def __init__(self) -> None:
@@ -87,28 +92,30 @@ class BookingMachine(RuleBasedStateMachine):
 
     def run(self, by: str, action):
         with self.db.transaction() as session:
-            desk = open_desk(session, self.booking_settings, by, now=self.clock)
+            desk = open_desk(session, self.booking_settings, by, self.clock)
             return action(session, desk)
 
     # --- rules -----------------------------------------------------------------------------
 
-    @rule(target=holds, slot=st.integers(0, 4), by=st.sampled_from(CONSULTANTS))
+    @rule(target=held_places, slot=st.integers(0, 4), by=st.sampled_from(CONSULTANTS))
     def hold(self, slot: int, by: str):
         slot_id = self.slots[slot]
+        capped = sum(1 for _, who, _ in self.held.values() if who == by) >= MAX_HOLDS
         expected = self.room(slot_id)
         try:
-            hold_id = self.run(by, lambda s, d: ops.place_hold(s, d, slot_id).id)
+            hold_id = self.run(by, lambda s, d: holds.place_hold(s, d, slot_id).id)
         except RuleBroken as exc:
-            assert exc.code == "slot_full" and not expected
+            assert (exc.code == "too_many_holds" and capped) or \
+                (exc.code == "slot_full" and not expected and not capped)
             return multiple()
-        assert expected
+        assert expected and not capped
         self.held[hold_id] = (slot_id, by, self.clock + timedelta(seconds=300))
         self.owner[hold_id] = by
         return hold_id
 
-    @rule(hold_id=consumes(holds))
+    @rule(hold_id=consumes(held_places))
     def release(self, hold_id: str) -> None:
-        self.run(self.owner[hold_id], lambda s, d: ops.release_hold(s, d, hold_id))
+        self.run(self.owner[hold_id], lambda s, d: holds.release_hold(s, d, hold_id))
         self.held.pop(hold_id, None)
 
     @rule(target=appointments, slot=st.integers(0, 4), patient=st.sampled_from(PATIENTS))
@@ -116,11 +123,11 @@ class BookingMachine(RuleBasedStateMachine):
         slot_id = self.slots[slot]
         return self._book(CONSULTANTS[0], patient, slot_id=slot_id)
 
-    @rule(target=appointments, hold_id=consumes(holds), patient=st.sampled_from(PATIENTS))
+    @rule(target=appointments, hold_id=consumes(held_places), patient=st.sampled_from(PATIENTS))
     def book_with_hold(self, hold_id: str, patient: str):
         if hold_id not in self.held:
             try:
-                self.run(self.owner[hold_id], lambda s, d: ops.book(s, d, self._request(
+                self.run(self.owner[hold_id], lambda s, d: booking.book(s, d, self._request(
                     patient, hold_id=hold_id)))
             except RuleBroken as exc:
                 assert exc.code == "hold_expired"
@@ -129,9 +136,9 @@ class BookingMachine(RuleBasedStateMachine):
         slot_id, by, _ = self.held[hold_id]
         return self._book(by, patient, hold_id=hold_id, slot_id=slot_id)
 
-    def _request(self, patient: str, **where: object) -> ops.BookingRequest:
-        return ops.BookingRequest(patient=PatientDetails("患者", patient), channel="chat",
-                                  **where)
+    def _request(self, patient: str, **where: object) -> booking.BookingRequest:
+        details = PatientDetails(name="患者", phone=patient)
+        return booking.BookingRequest(patient=PatientRequest(details), channel="chat", **where)
 
     def _book(self, by: str, patient: str, slot_id: int, hold_id: str | None = None):
         duplicate = self.has_active(patient, slot_id)
@@ -139,7 +146,7 @@ class BookingMachine(RuleBasedStateMachine):
         try:
             request = self._request(patient, hold_id=hold_id) if hold_id else self._request(
                 patient, slot_id=slot_id)
-            appointment_id = self.run(by, lambda s, d: ops.book(s, d, request).id)
+            appointment_id = self.run(by, lambda s, d: booking.book(s, d, request).id)
         except RuleBroken as exc:
             if exc.code == "duplicate":
                 assert duplicate
@@ -155,8 +162,8 @@ class BookingMachine(RuleBasedStateMachine):
 
     @rule(appointment_id=consumes(appointments))
     def cancel(self, appointment_id: int) -> None:
-        self.run("frontdesk", lambda s, d: ops.cancel(s, d, ops.get(s, appointment_id),
-                                                      "patient"))
+        self.run("frontdesk", lambda s, d: changes.cancel(s, d, appointment_id,
+                                                          CancelReason.PATIENT))
         slot_id, _ = self.active.pop(appointment_id)
         self.booked[slot_id] -= 1
 
@@ -165,8 +172,7 @@ class BookingMachine(RuleBasedStateMachine):
         old_slot, patient = self.active[appointment_id]
         new_slot = self.slots[slot]
         try:
-            self.run("li", lambda s, d: ops.reschedule(s, d, ops.get(s, appointment_id),
-                                                       new_slot))
+            self.run("li", lambda s, d: changes.reschedule(s, d, appointment_id, new_slot))
         except RuleBroken as exc:
             expected = {"same_slot": new_slot == old_slot,
                         "duplicate": self.has_active(patient, new_slot, appointment_id),
@@ -181,7 +187,7 @@ class BookingMachine(RuleBasedStateMachine):
     @rule(seconds=st.sampled_from([60, 301]))
     def time_passes(self, seconds: int) -> None:
         self.clock += timedelta(seconds=seconds)
-        self.run("system", ops.expire_stale_holds)
+        self.run("system", holds.expire_stale_holds)
         self.held = {h: v for h, v in self.held.items() if v[2] > self.clock}
 
     # --- what must always hold ---------------------------------------------------------------
@@ -193,11 +199,11 @@ class BookingMachine(RuleBasedStateMachine):
                 assert slot.booked + slot.held <= slot.capacity
                 rows = session.scalar(select(func.count()).select_from(Appointment).where(
                     Appointment.slot_id == slot.id, Appointment.status != "cancelled"))
-                holds = session.scalar(select(func.count()).select_from(Hold).where(
+                live_holds = session.scalar(select(func.count()).select_from(Hold).where(
                     Hold.slot_id == slot.id, Hold.status == "active"))
                 assert slot.booked == rows == self.booked[slot.id]
                 held_model = sum(1 for s, _, _ in self.held.values() if s == slot.id)
-                assert slot.held == holds == held_model
+                assert slot.held == live_holds == held_model
                 seats = session.scalars(select(Appointment.seat).where(
                     Appointment.slot_id == slot.id, Appointment.status != "cancelled")).all()
                 assert len(seats) == len(set(seats))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import servers
 from tests.e2e.conftest import Clinic, launch_clinic
+from tests.support import servers
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -149,9 +149,12 @@ def test_a_patient_cancels_through_the_link(clinic, browser, shots) -> None:
     assert booked.json()["code"] in page.inner_text("body")
     assert "13612345678" not in page.content()
     page.screenshot(path=str(shots / "patient-link.png"), full_page=True)
-    page.get_by_role("button", name="取消预约").click()
+    page.get_by_role("link", name="取消预约").click()
+    page.get_by_role("heading", name="确定取消这次预约吗？").wait_for()
+    page.get_by_role("button", name="确认取消").click()
     page.wait_for_load_state()
     assert "您的预约已取消" in page.inner_text("body")
+    assert not page.get_by_role("link", name="取消预约").count(), "nothing left to cancel"
 
 
 def test_signed_out_staff_are_sent_to_sign_in_and_back(clinic, browser, shots) -> None:
@@ -180,3 +183,74 @@ def test_pages_fit_a_phone_and_the_outbox_shows_messages(clinic, browser, shots)
     page.goto(f"{clinic.urls['notify']}/outbox")
     assert wait_for(lambda: (page.reload() or True) and "短信" in page.inner_text("body"), 20)
     page.screenshot(path=str(shots / "outbox.png"))
+
+
+def book_by_api(clinic, department_id: int, patient: dict) -> dict:
+    headers = {"Authorization": f"Bearer {clinic.token('consultant')}"}
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+    found = requests.get(f"{clinic.urls['booking']}/api/v1/availability?department_id="
+                         f"{department_id}&date={tomorrow}&days=7", headers=headers,
+                         timeout=10).json()
+    slot = next(s for e in found["experts"] for s in e["slots"] if s["remaining"]
+                and s["bookable"])
+    answer = requests.post(f"{clinic.urls['booking']}/api/v1/appointments", headers=headers,
+                           timeout=10, json={"slot_id": slot["slot_id"], "channel": "phone",
+                                             "patient": patient})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_a_returning_patient_fills_the_form_and_a_landline_is_named(clinic, browser,
+                                                                    shots) -> None:
+    earlier = book_by_api(clinic, 4, {"name": "韩梅梅", "phone": "13711112222",
+                                      "email": "meimei@example.cn", "email_consent": True})
+    page = sign_in(browser, clinic, "consultant")
+    show_department(page, "心内科").locator(".slot.open, .slot.low").first.click()
+    form = page.locator("#patient-form")
+    form.get_by_label("手机号").fill("０２１-5555 0100")  # full-width digits, a landline
+    form.get_by_label("手机号").blur()
+    assert wait_for(lambda: "这不是手机号码" in page.locator("#phone-note").inner_text())
+    form.get_by_label("手机号").fill("(+86)137 1111 2222")
+    form.get_by_label("手机号").blur()
+    page.locator("#returning-list").get_by_role("button", name="韩梅梅").click()
+    assert wait_for(lambda: form.get_by_label("邮箱（可选）").input_value()
+                    == "meimei@example.cn")
+    assert form.get_by_label("患者姓名").input_value() == "韩梅梅"
+    assert "老患者" in page.locator("#chosen").inner_text()
+    assert page.locator("#phone-note").inner_text() == ""
+    page.screenshot(path=str(shots / "console-returning.png"), full_page=True)
+    form.get_by_role("button", name="确认预约").click()
+    page.locator("#confirmation").wait_for()
+    record = requests.get(f"{clinic.urls['booking']}/api/v1/patients/"
+                          f"{earlier['patient']['id']}", timeout=10, headers={
+                              "Authorization": f"Bearer {clinic.token('consultant')}"}).json()
+    assert len(record["appointments"]) == 2, "booked as the same patient, by id"
+
+
+def test_an_admin_exports_and_erases_a_patients_data(clinic, browser, shots) -> None:
+    booked = book_by_api(clinic, 3, {"name": "李华", "phone": "13622223333",
+                                     "sms_consent": True})
+    page = sign_in(browser, clinic, "admin")
+    page.get_by_role("link", name="患者数据").click()
+    page.wait_for_load_state("networkidle")
+    page.locator("#find-form").get_by_label("手机号").fill("13622223333")
+    page.locator("#find-form").get_by_role("button", name="查找").click()
+    row = page.locator("#found tr", has_text="李华")
+    assert "13622223333" not in row.inner_text(), "the admin sees the phone masked"
+    row.get_by_role("button", name="选择").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出全部数据").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert '"booking"' in exported and '"notify"' in exported and '"followup"' in exported
+    assert "13622223333" in exported
+    page.locator("#erase-form").get_by_label("删除原因（如：本人来函）").fill("本人来电要求删除")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#erase-form").get_by_role("button", name="删除该患者的个人数据").click()
+    assert wait_for(lambda: "已删除" in page.locator("#toast").inner_text())
+    assert wait_for(lambda: "删除" in page.locator("#log").inner_text()
+                    and "导出" in page.locator("#log").inner_text())
+    page.screenshot(path=str(shots / "admin-privacy.png"), full_page=True)
+    headers = {"Authorization": f"Bearer {clinic.token('consultant')}"}
+    gone = requests.get(f"{clinic.urls['booking']}/api/v1/patients/{booked['patient']['id']}",
+                        headers=headers, timeout=10)
+    assert gone.status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -19,21 +20,33 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from services.common.bus import EXCHANGE
+from services.common.contracts import Contract
 from services.common.events import Event
 from services.common.inbox import list_dead_letters, replay_dead_letter
-from tests import servers
-from tests.common.busapp import (
+from tests.support import servers
+from tests.support.bus import (
     EVENT_TYPE,
     BusApp,
     DeadLetter,
     OutboxMessage,
     Running,
+    ThingHappened,
     record,
     settle,
     wait_until,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclasses.dataclass(frozen=True)
+class Wanting(Contract):
+    """The test event as a consumer that needs a field it never carries would read it."""
+
+    TYPE = ThingHappened.TYPE
+
+    n: int
+    m: int
 
 
 @pytest.fixture
@@ -101,6 +114,22 @@ def test_failing_event_is_retried_then_parked_without_blocking_and_can_be_replay
         counts = settle(app.counts)
     assert counts["distinct"] == 6 and counts["handled"] == 6
     assert list_dead_letters(app.db, DeadLetter) == []
+
+
+def test_an_event_breaking_its_contract_is_parked_at_once(app: BusApp) -> None:
+    """No retry can mend a payload that lacks a field: it goes to the dead letters on its
+    first failure, and the events behind it go through."""
+    from services.common.contracts import on
+
+    reader = on(Wanting, lambda session, wanted, event: record(session, event))
+    consumer = app.consumer(reader, max_attempts=5)
+    app.bus.declare(consumer.queue)
+    app.emit(3)
+    app.relay.drain()
+    with Running(consumer.run_until):
+        assert wait_until(lambda: app.counts()["dead"] == 3)
+    [letter, *_] = list_dead_letters(app.db, DeadLetter)
+    assert letter.attempts == 1 and 'missing field "m"' in letter.error
 
 
 class DatabaseAway:
@@ -195,7 +224,7 @@ def test_competing_relays_never_publish_a_row_twice(pg_url: str, amqp_url: str,
 
 
 def _start_consumer(app_url: str, broker, marker: Path | None = None) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "tests.common.consumer_proc", "--database-url", app_url,
+    cmd = [sys.executable, "-m", "tests.support.consumer_proc", "--database-url", app_url,
            "--broker-url", broker.url, "--bus-dir", str(broker.bus_dir)]
     if marker is not None:
         cmd += ["--slow-marker", str(marker)]
@@ -258,7 +287,7 @@ def test_rabbitmq_restart_while_publishing_loses_and_duplicates_nothing(
 def test_one_relay_and_one_consumer_keep_the_publishing_order(app: BusApp) -> None:
     from sqlalchemy import select
 
-    from tests.common.busapp import Handled
+    from tests.support.bus import Handled
 
     consumer = app.consumer()
     app.bus.declare(consumer.queue)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from services.common.logging import configure_logging
-from tests.conftest import personal_data_in
+from tests.support.logs import personal_data_in
 
 
 def test_the_check_sees_full_phones_and_emails_but_not_masked_ones() -> None:
@@ -14,6 +14,12 @@ def test_the_check_sees_full_phones_and_emails_but_not_masked_ones() -> None:
     assert personal_data_in("mail li.wei@example.cn") == ["li.wei@example.cn"]
     assert personal_data_in("sent to *********8000, l***@example.cn") == []
     assert personal_data_in("event 6f1c2f1e-0d7b-4d5e-9a59-2f1b7a3c9d10 at 2026-11-23") == []
+
+
+def test_the_check_sees_the_names_and_complaints_the_tests_give_patients() -> None:
+    assert personal_data_in("integrity error: ('张三', '家属电话问HIV复诊')") == [
+        "张三", "家属电话问HIV复诊"]
+    assert personal_data_in("booked appointment 12 for expert 王建国") == []
 
 
 def test_what_reaches_the_log_file_is_masked(tmp_path) -> None:

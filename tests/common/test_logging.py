@@ -14,6 +14,8 @@ from services.common.logging import RedactingFilter, mask_email, mask_phone, red
     ("sent to 138 0013 8000 ok", "0013"),
     ("patient 13800138000 booked", "13800138000"),
     ("mail li.wei@example.cn failed", "li.wei"),
+    ("家属电话13912345678，HIV复诊", "13912345678"),
+    ("电话+8613800138000。", "13800138000"),
 ])
 def test_redact_hides_phones_and_emails(text: str, hidden: str) -> None:
     assert hidden not in redact(text)
@@ -44,3 +46,17 @@ def test_filter_masks_arguments_and_exceptions() -> None:
     RedactingFilter().filter(record)
     assert "13800138000" not in record.getMessage()
     assert "13912345678" not in (record.exc_text or "")
+
+
+def test_a_newline_in_a_request_cannot_forge_a_log_line(tmp_path) -> None:
+    """A path with %0A logged in the text format must stay one line."""
+    from services.common.logging import configure_logging
+
+    log_file = tmp_path / "log.txt"
+    configure_logging("test", "INFO", "text", str(log_file))
+    logging.getLogger("t").warning("unhandled error on GET %s",
+                                   "/x\n2026-11-23 INFO booking forged: all fine")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    lines = log_file.read_text().splitlines()
+    assert len(lines) == 1 and "\\n2026-11-23" in lines[0]

@@ -69,7 +69,7 @@ class Clinic:
 
 def launch_clinic(folder: Path, **extra_env: str) -> Clinic:
     """``clinic-run`` on free ports with its files under ``folder``."""
-    ports = {name: free_port() for name in ("schedule", "booking", "notify")}
+    ports = {name: free_port() for name in ("schedule", "booking", "notify", "followup")}
     var_dir = folder / "var"
     env = {**os.environ, "VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO", **extra_env}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

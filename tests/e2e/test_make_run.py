@@ -1,4 +1,4 @@
-"""``make run`` brings up three web processes and three workers that work together."""
+"""``make run`` brings up four web processes and four workers that work together."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from services.booking.models import Hospital as BookingHospital
 from services.booking.models import Slot as BookingSlot
 from services.common.db import Database
+from services.followup.models import Hospital as FollowupHospital
 from services.notify.models import DevOutboxItem
 from services.notify.models import Hospital as NotifyHospital
 from services.schedule.models import Slot as ScheduleSlot
@@ -53,7 +54,8 @@ def count_rows(database_url: str, model, **where) -> int:
         db.dispose()
 
 
-def exercise(clinic, schedule_db: str, booking_db: str, notify_db: str) -> None:
+def exercise(clinic, schedule_db: str, booking_db: str, notify_db: str,
+             followup_db: str) -> None:
     clinic.wait_ready()
     token = clinic.token()
     headers = {"Authorization": f"Bearer {token}"}
@@ -67,6 +69,7 @@ def exercise(clinic, schedule_db: str, booking_db: str, notify_db: str) -> None:
     assert response.status_code == 200
     assert wait_for(lambda: hospital_name(booking_db, BookingHospital) == FACTS["name"])
     assert wait_for(lambda: hospital_name(notify_db, NotifyHospital) == FACTS["name"])
+    assert wait_for(lambda: hospital_name(followup_db, FollowupHospital) == FACTS["name"])
     for name, url in clinic.urls.items():
         assert requests.get(f"{url}/api/v1/openapi.json", timeout=10).status_code == 200, name
     consultant = {"Authorization": f"Bearer {clinic.token('consultant')}"}
@@ -122,8 +125,8 @@ def assert_stopped_cleanly(clinic) -> None:
 
 def test_make_run_on_the_embedded_default(start_clinic) -> None:
     clinic = start_clinic()
-    exercise(clinic, f"sqlite:///{clinic.var_dir}/schedule.db",
-             f"sqlite:///{clinic.var_dir}/booking.db", f"sqlite:///{clinic.var_dir}/notify.db")
+    exercise(clinic, *(f"sqlite:///{clinic.var_dir}/{name}.db"
+                       for name in ("schedule", "booking", "notify", "followup")))
     assert_stopped_cleanly(clinic)
 
 
@@ -131,11 +134,36 @@ def test_make_run_on_the_embedded_default(start_clinic) -> None:
 @pytest.mark.rabbitmq
 def test_the_same_processes_on_postgresql_and_rabbitmq(start_clinic, amqp_url,
                                                        postgres_available) -> None:
-    from tests import servers
+    from tests.support import servers
 
     with servers.pg_database() as schedule_db, servers.pg_database() as booking_db, \
-            servers.pg_database() as notify_db:
+            servers.pg_database() as notify_db, servers.pg_database() as followup_db:
         clinic = start_clinic(SCHEDULE_DATABASE_URL=schedule_db, BOOKING_DATABASE_URL=booking_db,
-                              NOTIFY_DATABASE_URL=notify_db, BROKER_URL=amqp_url)
-        exercise(clinic, schedule_db, booking_db, notify_db)
+                              NOTIFY_DATABASE_URL=notify_db, FOLLOWUP_DATABASE_URL=followup_db,
+                              BROKER_URL=amqp_url)
+        exercise(clinic, schedule_db, booking_db, notify_db, followup_db)
         assert_stopped_cleanly(clinic)
+
+
+def test_a_crashed_worker_is_restarted_and_says_so(start_clinic) -> None:
+    """One process dying used to stop all six; now it is started again and the clinic
+    carries on: a booking made after the crash still reaches the patient."""
+    import os
+    import re
+    import signal
+
+    clinic = start_clinic()
+    clinic.wait_ready()
+    pid = int(re.search(r"started booking-worker \(pid (\d+)\)", clinic.log()).group(1))
+    os.kill(pid, signal.SIGKILL)
+    assert wait_for(lambda: "restarted booking-worker" in clinic.log(), timeout=30)
+    assert "booking-worker exited with code -9; restarting it in 1 s" in clinic.log()
+    published = count_rows(f"sqlite:///{clinic.var_dir}/schedule.db", ScheduleSlot)
+    assert wait_for(lambda: count_rows(f"sqlite:///{clinic.var_dir}/booking.db", BookingSlot)
+                    == published), "the restarted worker took schedule's events"
+    consultant = {"Authorization": f"Bearer {clinic.token('consultant')}"}
+    code = book_a_demo_place(clinic, consultant)
+    notify_db = f"sqlite:///{clinic.var_dir}/notify.db"
+    assert wait_for(lambda: confirmation_in_outbox(notify_db, code)), "relayed after the crash"
+    assert clinic.process.poll() is None, "the clinic kept running"
+    assert_stopped_cleanly(clinic)

@@ -22,9 +22,9 @@ from services.booking.models import OutboxMessage as BookingOutbox
 from services.common.service import make_relay
 from services.notify.models import DevOutboxItem, Message
 from services.notify.worker import build_loops
-from tests.booking.conftest import Inventory, Staff, tomorrow
-from tests.common.busapp import Running, settle, wait_until
-from tests.notify.fakes import FakeGateway
+from tests.support.booking import Inventory, Staff, tomorrow
+from tests.support.bus import Running, settle, wait_until
+from tests.support.gateway import FakeGateway, post_as_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY_SETTINGS = {"sms_provider": "http", "sms_gateway_id_field": "result.message_id",
@@ -111,7 +111,7 @@ def test_a_gateway_down_for_a_while_is_retried_until_it_answers(clinic, gateway)
 @pytest.mark.slow
 def test_an_opted_out_patient_gets_nothing(clinic, gateway, auth_header) -> None:
     booking, notify, consultant = clinic
-    opted = notify.test_client().post("/api/v1/webhooks/sms/http", json={
+    opted = post_as_gateway(notify.test_client(), {
         "type": "inbound", "from": "+8613800138000", "text": "退订"})
     assert opted.json["result"] == "opted out"
     book(booking, consultant)
@@ -123,11 +123,12 @@ def test_an_opted_out_patient_gets_nothing(clinic, gateway, auth_header) -> None
     assert sent(notify, "sms")[0].status == "suppressed"
 
 
-def start_worker(notify, gateway) -> subprocess.Popen:
+def start_worker(notify, gateway, *, status_url: str = "") -> subprocess.Popen:
     settings = notify.extensions["clinic"].settings
     env = {**os.environ, "NOTIFY_DATABASE_URL": settings.database_url,
            "BROKER_URL": settings.broker_url, "BUS_DIR": str(settings.bus_dir),
            "SMS_PROVIDER": "http", "SMS_GATEWAY_URL": gateway.url,
+           "SMS_GATEWAY_STATUS_URL": status_url,
            "SMS_GATEWAY_ID_FIELD": "result.message_id", "SEND_LEASE_SECONDS": "2",
            "SEND_POLL_SECONDS": "0.05", "LOG_LEVEL": "WARNING"}
     return subprocess.Popen([str(Path(sys.executable).parent / "clinic-notify"), "worker"],
@@ -135,24 +136,32 @@ def start_worker(notify, gateway) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_send_and_restarted_sends_one_sms(clinic, gateway) -> None:
+@pytest.mark.parametrize("asks", [True, False], ids=["gateway-answers-status", "it-cannot"])
+def test_a_worker_killed_mid_send_and_restarted_sends_one_sms(clinic, gateway, asks) -> None:
+    """The sender dies after the gateway took the SMS and before the outcome is written.
+    Restarted, it asks the gateway first and does not send again; a gateway that cannot
+    be asked gets it again under the same reference, and keeps it once."""
     booking, notify, consultant = clinic
+    status_url = gateway.status_url if asks else ""
     gateway.hang_once_seconds = 30  # takes the SMS, then is slow to answer
     book(booking, consultant)
     publish(booking)
-    worker = start_worker(notify, gateway)
+    worker = start_worker(notify, gateway, status_url=status_url)
     try:
         assert wait_until(lambda: len(gateway.requests) == 1, timeout=60)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     assert sent(notify, "sms")[0].status == "queued", "the outcome was never written"
-    restarted = start_worker(notify, gateway)
+    restarted = start_worker(notify, gateway, status_url=status_url)
     try:
         assert wait_until(lambda: sent(notify, "sms")[0].status == "sent", timeout=60)
     finally:
         restarted.terminate()
         restarted.wait(timeout=20)
-    assert len(gateway.requests) == 2, "sent again after the lease ran out"
-    assert len(gateway.delivered) == 1, "with the same reference: the patient got one SMS"
-    assert sent(notify, "sms")[0].attempts == 2
+    assert len(gateway.delivered) == 1 and sent(notify, "sms")[0].attempts == 2
+    if asks:
+        assert gateway.lookups == ["msg-1"] and len(gateway.taken) == 1, \
+            "looked up, not sent again: one SMS even at a gateway that does not de-duplicate"
+    else:
+        assert len(gateway.taken) == 2, "sent again after the lease; kept once by reference"

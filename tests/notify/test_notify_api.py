@@ -7,10 +7,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from services.common.config import ConfigError
 from services.common.logging import mask_phone
+from services.notify.config import DEFAULT_WEBHOOK_SECRET
 from services.notify.models import DevOutboxItem
-from tests.notify.conftest import event, facts
 from tests.notify.test_planning_and_sending import consume, messages
+from tests.support.gateway import post_as_gateway
+from tests.support.notify import event, facts
 
 
 def test_the_message_log_is_for_admins_with_masked_recipients(app, auth_header) -> None:
@@ -56,7 +59,7 @@ def test_bad_opt_outs_are_422(app, auth_header, recipient) -> None:
 @pytest.mark.parametrize("keyword", ["TD", "退订", "stop"])
 def test_an_opt_out_keyword_by_sms_suppresses_later_messages(app, keyword) -> None:
     client = app.test_client()
-    response = client.post("/api/v1/webhooks/sms/http", json={
+    response = post_as_gateway(client, {
         "type": "inbound", "from": "+8613800138000", "text": keyword})
     assert response.status_code == 200 and response.json["result"] == "opted out"
     consume(app, event("booked", facts()))
@@ -64,14 +67,14 @@ def test_an_opt_out_keyword_by_sms_suppresses_later_messages(app, keyword) -> No
 
 
 def test_other_replies_change_nothing(app) -> None:
-    response = app.test_client().post("/api/v1/webhooks/sms/http", json={
+    response = post_as_gateway(app.test_client(), {
         "type": "inbound", "from": "+8613800138000", "text": "谢谢"})
     assert response.json["result"] == "ignored"
 
 
 def test_receipts_mark_messages_delivered_or_failed(app) -> None:
+    from services.notify.ops.sending import Sender
     from services.notify.providers import Providers
-    from services.notify.sending import Sender
     from tests.notify.test_planning_and_sending import FlakyProvider
 
     consume(app, event("booked", facts()))
@@ -80,22 +83,31 @@ def test_receipts_mark_messages_delivered_or_failed(app) -> None:
     [sent] = messages(app, status="sent")
     client = app.test_client()
     receipt = {"type": "receipt", "provider_id": sent.provider_id, "status": "delivered"}
-    assert client.post("/api/v1/webhooks/sms/http", json=receipt).json["result"] == "delivered"
+    assert post_as_gateway(client, receipt).json["result"] == "delivered"
     assert messages(app, id=sent.id)[0].status == "delivered"
     unknown = {**receipt, "provider_id": "nope"}
-    assert client.post("/api/v1/webhooks/sms/http", json=unknown).json["result"] \
-        == "unknown message"
-    assert client.post("/api/v1/webhooks/sms/nobody", json=receipt).status_code == 404
-    assert client.post("/api/v1/webhooks/sms/http", json={"type": "receipt"}).status_code == 422
+    assert post_as_gateway(client, unknown).json["result"] == "unknown message"
+    assert post_as_gateway(client, receipt, provider="nobody").status_code == 404
+    assert post_as_gateway(client, {"type": "receipt"}).status_code == 422
 
 
-def test_a_webhook_secret_is_checked_when_set(make_app) -> None:
-    app = make_app("notify", sms_webhook_secret="s3cret")
+def test_only_the_gateway_can_opt_a_patient_out_or_mark_a_message(app) -> None:
+    """The audit's attack: an unsigned TD from anyone opted the patient out. Unsigned,
+    forged or stale calls are 401 and change nothing."""
+    import time
+
     client = app.test_client()
     body = {"type": "inbound", "from": "+8613800138000", "text": "TD"}
     assert client.post("/api/v1/webhooks/sms/http", json=body).status_code == 401
-    assert client.post("/api/v1/webhooks/sms/http", json=body,
-                       headers={"X-Webhook-Secret": "s3cret"}).status_code == 200
+    assert post_as_gateway(client, body, secret="guessed-" * 6).status_code == 401
+    assert post_as_gateway(client, body, at=time.time() - 301).status_code == 401
+    assert post_as_gateway(client, body, at=time.time() + 301).status_code == 401
+    forged_receipt = {"type": "receipt", "provider_id": "outbox-1", "status": "failed"}
+    assert client.post("/api/v1/webhooks/sms/http", json=forged_receipt).status_code == 401
+    consume(app, event("booked", facts()))
+    assert {m.status for m in messages(app, template="confirmation")} == {"queued"}, \
+        "nothing was opted out"
+    assert post_as_gateway(client, body).status_code == 200
 
 
 def test_the_dev_outbox_page_shows_what_was_sent(app) -> None:
@@ -124,8 +136,22 @@ def signed_in(client, app) -> None:
     client.set_cookie(SESSION_COOKIE, issue_token(secret, "admin", ["admin"], ttl_seconds=60))
 
 
+PRODUCTION = {"env": "production", "jwt_secret": "p" * 40, "sms_provider": "http",
+              "email_provider": "smtp", "sms_webhook_secret": "w" * 40}
+
+
+@pytest.mark.parametrize("change, needed", [
+    ({"sms_provider": "outbox"}, "SMS_PROVIDER"), ({"email_provider": "outbox"}, "SMS_PROVIDER"),
+    ({"sms_webhook_secret": DEFAULT_WEBHOOK_SECRET}, "SMS_WEBHOOK_SECRET"),
+    ({"sms_webhook_secret": "short"}, "SMS_WEBHOOK_SECRET")])
+def test_production_refuses_to_start_sending_nowhere_or_with_a_known_key(make_app, change,
+                                                                         needed) -> None:
+    with pytest.raises(ConfigError, match=needed):
+        make_app("notify", **{**PRODUCTION, **change})
+
+
 def test_the_dev_outbox_page_does_not_exist_in_production(make_app) -> None:
-    app = make_app("notify", env="production", jwt_secret="p" * 40)
+    app = make_app("notify", **PRODUCTION)
     client = app.test_client()
     signed_in(client, app)
     assert client.get("/outbox").status_code == 404

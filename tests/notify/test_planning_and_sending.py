@@ -12,11 +12,11 @@ from sqlalchemy import select
 from services.common.db import utcnow
 from services.notify.handlers import handlers
 from services.notify.models import DeadLetter, DevOutboxItem, InboxRecord, Message
-from services.notify.planning import suppress
+from services.notify.ops.sending import Sender
+from services.notify.ops.suppressions import suppress
 from services.notify.providers import Outgoing, PermanentError, Providers, TransientError
 from services.notify.providers.outbox import OutboxProvider
-from services.notify.sending import Sender
-from tests.notify.conftest import event, facts
+from tests.support.notify import event, facts, previous
 
 
 def consume(app, *events) -> None:
@@ -24,7 +24,7 @@ def consume(app, *events) -> None:
     from services.common.service import make_consumer
 
     rt = app.extensions["clinic"]
-    consumer = make_consumer(rt, handlers(rt.settings), InboxRecord, DeadLetter)
+    consumer = make_consumer(rt, handlers(rt), InboxRecord, DeadLetter)
     for each in events:
         consumer.handle(each)
 
@@ -65,6 +65,33 @@ def test_a_booking_with_sms_consent_gives_one_sms_and_a_reminder(app) -> None:
         facts()["slot"]["start"].replace("Z", "+00:00"))
 
 
+def test_a_patient_with_a_phone_from_abroad_is_told_in_english(app) -> None:
+    """A +44 patient of a Chinese hospital got a Chinese SMS; now English, as the link."""
+    abroad = facts(8)
+    abroad["patient"]["phone"] = "+447911123456"
+    consume(app, event("booked", facts(7)), event("booked", abroad))
+    told = {m.appointment_id: (m.language, m.body) for m in messages(
+        app, channel="sms", template="confirmation")}
+    assert told[7][0] == "zh-CN" and "您好" in told[7][1]
+    assert told[8][0] == "en" and "you are booked" in told[8][1]
+
+
+def test_a_confirmation_asked_again_is_sent_again_unless_something_changed_since(app) -> None:
+    from datetime import timedelta
+
+    booked_at = datetime.now(UTC) - timedelta(minutes=10)
+    consume(app, event("booked", facts(7), occurred_at=booked_at),
+            event("confirmation_requested", facts(7)))
+    assert [m.template for m in messages(app, channel="sms")] == [
+        "confirmation", "reminder", "confirmation"]
+    cancelled = facts(7, status="cancelled", cancellation={
+        "reason": "patient", "note": None, "by": "li", "alternatives": []})
+    consume(app, event("cancelled", cancelled),
+            event("confirmation_requested", facts(7), occurred_at=booked_at))
+    assert [m.template for m in messages(app, channel="sms")].count("confirmation") == 2, \
+        "asked before the cancellation, told after it: not said"
+
+
 def test_email_goes_too_with_address_and_consent_and_carries_an_invite(app) -> None:
     consume(app, event("booked", facts(email="li@example.cn", email_consent=True)))
     [email] = messages(app, channel="email", template="confirmation")
@@ -79,7 +106,7 @@ def test_no_consent_means_nothing_sent_but_logged_as_suppressed(app) -> None:
 
 def test_an_opted_out_patient_gets_nothing(app) -> None:
     with app.extensions["clinic"].db.transaction() as session:
-        suppress(session, "sms", "+8613800138000", "api")
+        suppress(session, "sms", "+8613800138000", "api", utcnow())
     consume(app, event("booked", facts()))
     assert {m.status for m in messages(app)} == {"suppressed"}
 
@@ -95,8 +122,8 @@ def test_cancelling_withdraws_the_reminder_and_sends_a_notice_with_a_cancel_ics(
     consume(app, event("booked", data))
     cancelled = {**data, "status": "cancelled", "cancellation": {
         "reason": "expert_unavailable", "note": "会议", "by": "system",
-        "alternatives": [{"slot_id": 5, "expert_name": "李晓梅", "start": "2026-12-01T01:00:00Z",
-                          "local_start": "2026-12-01 09:00", "remaining": 2}]}}
+        "alternatives": [{"slot_id": 5, "expert_id": 4, "expert_name": "李晓梅",
+                          "start": "2026-12-01T01:00:00Z", "remaining": 2}]}}
     consume(app, event("cancelled", cancelled))
     assert {m.status for m in messages(app, template="reminder")} == {"cancelled"}
     [notice] = messages(app, channel="sms", template="cancellation")
@@ -121,7 +148,7 @@ def test_rescheduling_moves_the_reminder(app) -> None:
     consume(app, event("booked", facts()))
     later = datetime.fromisoformat(facts()["slot"]["start"].replace("Z", "+00:00")) \
         + timedelta(days=2)
-    moved = facts(start=later, previous={"slot": facts()["slot"]})
+    moved = facts(start=later, previous=previous())
     consume(app, event("rescheduled", moved))
     reminders = messages(app, template="reminder")
     assert [r.status for r in reminders] == ["cancelled", "queued"]
@@ -241,3 +268,19 @@ def test_two_senders_never_claim_the_same_message(pg_url, make_app) -> None:
     assert first and second, "both senders got work"
     assert not first & second, "no message was claimed twice"
     assert len(first | second) == 40 == len(claimed[0]) + len(claimed[1])
+
+
+def test_an_sms_to_a_landline_is_logged_as_suppressed_never_as_sent(app) -> None:
+    data = facts()
+    data["patient"] = {**data["patient"], "phone": "+862155550100", "mobile": False}
+    consume(app, event("booked", data))
+    assert {(m.template, m.status, m.reason) for m in messages(app, channel="sms")} == {
+        ("confirmation", "suppressed", "not a mobile number"),
+        ("reminder", "suppressed", "not a mobile number")}
+
+
+def test_the_message_log_shows_no_patient_link(app, auth_header) -> None:
+    consume(app, event("booked", facts()))
+    answer = app.test_client().get("/api/v1/messages", headers=auth_header("admin")).json
+    assert answer and all("/p/token" not in m["body"] and "[patient link]" in m["body"]
+                          for m in answer)

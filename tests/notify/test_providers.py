@@ -16,7 +16,7 @@ from services.notify.providers import Outgoing, PermanentError, TransientError
 from services.notify.providers.http_gateway import HttpGatewayProvider
 from services.notify.providers.smtp import SmtpProvider
 from tests.e2e.conftest import free_port
-from tests.notify.fakes import FakeGateway
+from tests.support.gateway import FakeGateway
 
 SMS = Outgoing(ref="msg-42", channel="sms", to="+8613800138000", body="【仁和医院】预约成功")
 

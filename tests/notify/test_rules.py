@@ -12,21 +12,55 @@ from jinja2 import UndefinedError
 
 from services.notify.domain.calendar import ics, uid
 from services.notify.domain.consent import is_opt_out, refusal
+from services.notify.domain.rendering import LANGUAGES, Renderer
 from services.notify.domain.sms import encoding, segments
 from services.notify.domain.timing import QuietHours, reminder_time
-from services.notify.rendering import LANGUAGES, Renderer
-from tests.notify.conftest import facts
+from tests.support.notify import facts, previous, typed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("", 0), ("a" * 160, 1), ("a" * 161, 2), ("a" * 320, 2), ("{" * 80, 1), ("{" * 81, 2),
-    ("预" * 70, 1), ("预" * 71, 2), ("a" * 69 + "预", 1), ("a" * 70 + "预", 2),
+    ("", 0), ("a" * 160, 1), ("a" * 161, 2), ("a" * 306, 2), ("a" * 307, 3),
+    ("{" * 80, 1), ("{" * 81, 2),
+    ("预" * 70, 1), ("预" * 71, 2), ("预" * 134, 2), ("预" * 135, 3), ("预" * 201, 3),
+    ("预" * 202, 4), ("a" * 69 + "预", 1), ("a" * 70 + "预", 2),
     ("😀" * 35, 1), ("😀" * 36, 2),
 ])
 def test_segments_follow_gsm7_and_ucs2(text: str, expected: int) -> None:
     assert segments(text) == expected
+
+
+def test_the_demo_hospitals_confirmation_fits_three_segments() -> None:
+    """With the short link (35 characters under make run) the demo's longest
+    confirmation — the longest department, expert and title — is three parts."""
+    from services.common.contracts.booking import DepartmentRef, ExpertRef
+    from services.schedule.ops.demo import DEMO_HOSPITAL, DEPARTMENTS, EXPERTS
+
+    longest_department = max((d for d in DEPARTMENTS), key=lambda d: len(d[1] + d[2]))
+    longest_expert = max(EXPERTS, key=lambda e: len(e[1] + e[2]))
+    data = facts()
+    data["patient"]["name"] = "欧阳小明"
+    data.update(hospital={k: getattr(DEMO_HOSPITAL, k) for k in data["hospital"]},
+                department=DepartmentRef(id=1, name=longest_department[1],
+                                         location=longest_department[2]).__dict__,
+                expert=ExpertRef(id=1, name=longest_expert[1], title=longest_expert[2],
+                                 fee="100.00").__dict__,
+                queue_number=25, patient_link="http://127.0.0.1:8002/p/Ab3dEf7hIj2")
+    rendered = Renderer().render("confirmation", "sms", "zh-CN", typed("booked", data))
+    assert len(rendered.body) <= 201 and rendered.segments <= 3, (len(rendered.body),
+                                                                   rendered.body)
+
+
+def test_a_confirmation_from_the_waitlist_says_so() -> None:
+    data = facts()
+    plain = Renderer().render("confirmation", "sms", "zh-CN", typed("booked", data)).body
+    waited = Renderer().render("confirmation", "sms", "zh-CN", typed(
+        "booked", {**data, "from_waitlist": True})).body
+    assert "候补" not in plain and "候补成功" in waited
+    english = Renderer().render("confirmation", "email", "en", typed(
+        "booked", {**data, "from_waitlist": True})).body
+    assert "waiting list" in english
 
 
 def test_one_chinese_character_makes_the_whole_text_ucs2() -> None:
@@ -48,6 +82,7 @@ def test_refusal_names_the_reason() -> None:
     assert refusal("sms", False, "+86138", False) == "no sms consent"
     assert refusal("email", True, None, False) == "no email address"
     assert refusal("sms", True, "+86138", True) == "opted out"
+    assert refusal("sms", True, "+862155550100", False, reachable=False) == "not a mobile number"
 
 
 @pytest.mark.parametrize("local, allowed", [
@@ -88,11 +123,13 @@ def test_invite_and_cancel_share_the_uid() -> None:
 @pytest.mark.parametrize("template", ["confirmation", "cancellation", "reschedule", "reminder"])
 @pytest.mark.parametrize("channel", ["sms", "email"])
 def test_every_template_renders_true_facts(template, channel, language) -> None:
+    kind = {"cancellation": "cancelled", "reschedule": "rescheduled"}.get(template, "booked")
     data = facts(cancellation={"reason": "expert_unavailable", "note": "", "by": "system",
-                               "alternatives": [{"slot_id": 5, "expert_name": "李晓梅",
+                               "alternatives": [{"slot_id": 5, "expert_id": 4,
+                                                 "expert_name": "李晓梅", "remaining": 1,
                                                  "start": "2026-12-01T01:00:00Z"}]},
-                 previous={"slot": {"start": "2026-11-30T02:00:00Z"}})
-    rendered = Renderer().render(template, channel, language, data)
+                 previous=previous())
+    rendered = Renderer().render(template, channel, language, typed(kind, data))
     assert "K7QM4TZP" in rendered.body and "张伟" in rendered.body
     assert "None" not in rendered.body and "{{" not in rendered.body
     if channel == "sms":
@@ -105,7 +142,7 @@ def test_every_template_renders_true_facts(template, channel, language) -> None:
 
 
 def test_confirmation_says_what_the_patient_needs(tmp_path: Path) -> None:
-    body = Renderer().render("confirmation", "sms", "zh-CN", facts()).body
+    body = Renderer().render("confirmation", "sms", "zh-CN", typed("booked", facts())).body
     for fact in ("仁和医院", "消化内科", "张伟", "11号", "K7QM4TZP", "示范路 100 号",
                  "http://127.0.0.1:8002/p/token"):
         assert fact in body
@@ -115,7 +152,8 @@ def test_a_hospital_override_wins(tmp_path: Path) -> None:
     (tmp_path / "zh-CN").mkdir()
     override = tmp_path / "zh-CN" / "confirmation.sms.j2"
     override.write_text("【{{ hospital.name }}】预约 {{ code }}")
-    body = Renderer(str(tmp_path)).render("confirmation", "sms", "zh-CN", facts()).body
+    body = Renderer(str(tmp_path)).render("confirmation", "sms", "zh-CN",
+                                     typed("booked", facts())).body
     assert body == "【仁和医院】预约 K7QM4TZP"
 
 
@@ -123,4 +161,5 @@ def test_a_template_naming_a_missing_fact_fails_instead_of_sending_a_blank(tmp_p
     (tmp_path / "zh-CN").mkdir()
     (tmp_path / "zh-CN" / "confirmation.sms.j2").write_text("{{ hospital.fax }}")
     with pytest.raises(UndefinedError):
-        Renderer(str(tmp_path)).render("confirmation", "sms", "zh-CN", facts())
+        Renderer(str(tmp_path)).render("confirmation", "sms", "zh-CN",
+                                     typed("booked", facts()))

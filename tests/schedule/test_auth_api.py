@@ -7,7 +7,7 @@ from flask import Flask
 
 from services.common.config import ConfigError
 from services.schedule.config import ScheduleSettings
-from services.schedule.demo import load_demo
+from services.schedule.ops.demo import load_demo
 
 
 @pytest.fixture
@@ -61,10 +61,12 @@ def test_production_refuses_to_start_with_demo_passwords(app: Flask, make_settin
 
 def test_production_starts_once_demo_passwords_are_changed(app: Flask, make_settings) -> None:
     from services.schedule.app import create_app
-    from services.schedule.store import find_staff, set_password
+    from services.schedule.ops.staff import change_staff
+    from services.schedule.reads.staff import find_staff
 
     with app.extensions["clinic"].db.transaction() as session:
         for name in ("admin", "consultant", "frontdesk", "manager"):
-            set_password(find_staff(session, name), f"{name}-strong-password")
+            change_staff(session, find_staff(session, name),
+                         password=f"{name}-strong-password")
     settings = make_settings(ScheduleSettings, env="production", jwt_secret="p" * 40)
     assert create_app(settings).test_client().get("/healthz").status_code == 200

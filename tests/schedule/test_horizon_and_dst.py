@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.schedule.worker import build_loops, publish_horizon
-from tests.schedule.conftest import local_today
+from tests.support.schedule import local_today
 
 NEW_YORK_FACTS = {"name": "Mercy", "address": "1 Main St", "directions": "", "phone": "",
                   "time_zone": "America/New_York", "language": "en"}

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from services.schedule.models import OutboxMessage
-from tests.schedule.conftest import local_today, next_weekday
+from tests.support.booking import bearer
+from tests.support.schedule import local_today, next_weekday
 
 
 def events(app, event_type: str) -> list[dict]:
@@ -172,6 +173,30 @@ def test_leave_for_one_session_cancels_only_that_session(admin, expert) -> None:
     assert len(response.json["cancelled_slot_ids"]) == 6
     assert [s["start"][11:16] for s in admin.slots(expert["id"], tuesday)][-1] == "11:00"
     assert len(admin.get(f"/api/v1/experts/{expert['id']}/leave").json) == 1
+
+
+def test_a_partial_leave_cancels_only_the_slots_inside_it_and_says_so(admin, expert) -> None:
+    """Away 09:15–10:00: the 09:00–09:30 slot only overlaps the leave and is kept; the
+    09:30–10:00 one is inside and is cancelled. The preview says both, changing nothing."""
+    admin.template(expert["id"], weekday=2)
+    publish(admin, days=7)
+    tuesday = next_weekday(2)
+    window = {"date": tuesday.isoformat(), "start": "09:15", "end": "10:00"}
+    preview = admin.get(f"/api/v1/experts/{expert['id']}/leave-preview", query_string=window)
+    assert preview.status_code == 200, preview.json
+    assert [s["start"][11:16] for s in preview.json["cancelled"]] == ["09:30"]
+    assert [s["start"][11:16] for s in preview.json["kept"]] == ["09:00"]
+    assert len(admin.slots(expert["id"], tuesday)) == 7, "a preview changes nothing"
+    done = admin.post(f"/api/v1/experts/{expert['id']}/leave", json={**window, "reason": "会诊"})
+    assert done.json["cancelled_slot_ids"] == [s["slot_id"] for s in preview.json["cancelled"]]
+    assert done.json["kept_slot_ids"] == [s["slot_id"] for s in preview.json["kept"]]
+    assert "09:00" in [s["start"][11:16] for s in admin.slots(expert["id"], tuesday)]
+    bad = admin.get(f"/api/v1/experts/{expert['id']}/leave-preview",
+                    query_string={**window, "end": "09:00"})
+    assert bad.status_code == 422
+    consultant = admin.get(f"/api/v1/experts/{expert['id']}/leave-preview",
+                           query_string=window, headers=bearer("consultant"))
+    assert consultant.status_code == 403
 
 
 def test_leave_before_publishing_keeps_those_slots_from_being_made(admin, expert) -> None:

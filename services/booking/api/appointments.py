@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Response, json
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from services.common.auth import current_principal, roles_required
+from services.common.db import Conflict
 from services.common.fields import ID_RANGE, Day
-from services.common.web import API_PREFIX, runtime
+from services.common.web import API_PREFIX, abort
 
-from .. import appointments as ops
-from ..desk import open_desk
+from ..config import runtime
+from ..domain.desk import Desk
+from ..domain.facts import AppointmentFacts
 from ..domain.patients import clean_patient
-from ..domain.rules import CANCEL_REASONS, CHANNELS, STATUSES
-from ..models import Appointment, Patient
+from ..domain.privacy import Access, sees_contact
+from ..domain.statuses import Action, AppointmentStatus, CancelReason, Channel
+from ..ops import changes
+from ..ops.access import record_access
+from ..ops.booking import BookingRequest, book
+from ..ops.links import link_for
+from ..reads.appointments import load_facts, search
+from ..reads.hospital import open_desk
+from ..reads.patients import history_of
 from . import idempotency
 from .errors import refusals
 from .schemas import AppointmentSchema, PatientIn, ReasonIn
-from .views import describe
+from .views import staff_view
 
 blp = Blueprint("appointments", __name__, url_prefix=API_PREFIX,
                 description="Appointments: book, find, cancel, reschedule, check in.")
@@ -32,6 +39,8 @@ APPOINTMENT = AppointmentSchema()  # built once: a schema costs more to make tha
 BOOKERS = ("consultant", "frontdesk")
 READERS = ("consultant", "frontdesk", "manager", "admin")
 DESK = ("frontdesk",)
+DUPLICATE = "uq_appointments_patient_expert_day"
+SAME_PATIENT = "uq_patients_phone_name"
 
 
 class BookingIn(Schema):
@@ -39,7 +48,7 @@ class BookingIn(Schema):
     hold_id = fields.String(validate=validate.Length(min=1, max=36))
     patient = fields.Nested(PatientIn, required=True)
     channel = fields.String(required=True, validate=validate.OneOf(
-        [c for c in CHANNELS if c != "walk_in"]))
+        [c.value for c in Channel if c != Channel.WALK_IN]))
     complaint = fields.String(load_default="", validate=validate.Length(max=2000))
     override_reason = fields.String(load_default=None, allow_none=True,
                                     validate=validate.Length(max=400))
@@ -63,14 +72,17 @@ class SearchQuery(Schema):
                           metadata={"description": "Full number or its last four digits"})
     q = fields.String(validate=validate.Length(min=1, max=60),
                       metadata={"description": "Code, name, or the phone's last four digits"})
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.String(validate=validate.OneOf([s.value for s in AppointmentStatus]))
     expert_id = fields.Integer(validate=ID_RANGE)
+    slot_id = fields.List(fields.Integer(validate=ID_RANGE), validate=validate.Length(max=200),
+                          metadata={"description": "in these slots (repeat the parameter): "
+                                    "who a leave would affect"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
 class CancelIn(Schema):
-    reason = fields.String(load_default="patient", validate=validate.OneOf(
-        [r for r in CANCEL_REASONS if r != "expert_unavailable"]))
+    reason = fields.String(load_default=CancelReason.PATIENT.value, validate=validate.OneOf(
+        [r.value for r in CancelReason if r != CancelReason.EXPERT_UNAVAILABLE]))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=400))
 
 
@@ -80,52 +92,31 @@ class RescheduleIn(Schema):
 
 def _book(data: dict[str, Any], endpoint: str, walk_in: bool) -> Any:
     rt = runtime()
-    principal = current_principal().username
-    key = idempotency.request_key()
-    digest = idempotency.fingerprint(data)
-    patient = data["patient"]
+
+    def work(session: Any) -> Any:
+        desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+        request = BookingRequest(
+            patient=clean_patient(data["patient"], rt.settings.phone_region),
+            channel=data.get("channel", Channel.WALK_IN.value),
+            slot_id=data.get("slot_id"), hold_id=data.get("hold_id"),
+            complaint=data["complaint"], override_reason=data.get("override_reason"),
+            walk_in=walk_in, overbook_reason=data.get("overbook_reason"))
+        facts = book(session, desk, request)
+        return APPOINTMENT.dump(staff_view(
+            facts, contact=True, complaint=True, patient_link=link_for(session, desk, facts),
+            with_confirmation=True))
+
     try:
-        with refusals(), rt.db.transaction() as session:
-            if key:
-                idempotency.claim(session, key, principal, endpoint, digest)
-            desk = open_desk(session, rt.settings, principal)
-            details = clean_patient(patient["name"], patient["phone"], patient.get("email"),
-                                    patient["sms_consent"], patient["email_consent"],
-                                    rt.settings.phone_region)
-            request = ops.BookingRequest(
-                patient=details, channel=data.get("channel", "walk_in"),
-                slot_id=data.get("slot_id"), hold_id=data.get("hold_id"),
-                complaint=data["complaint"], override_reason=data.get("override_reason"),
-                walk_in=walk_in, overbook_reason=data.get("overbook_reason"))
-            appointment = ops.book(session, desk, request)
-            body = APPOINTMENT.dump(
-                describe(session, desk, appointment, with_confirmation=True))
-            if key:
-                idempotency.remember(session, key, principal, 201, body)
-    except IntegrityError as exc:
-        return _after_conflict(key, principal, digest, exc)
-    return _json(201, body)
-
-
-def _after_conflict(key: str | None, principal: str, digest: str, exc: IntegrityError) -> Any:
-    """The database said no: a replayed Idempotency-Key, a duplicate that raced us, or
-    another change to the same slot at the same moment."""
-    if key:
-        with runtime().db.reading() as session:
-            replay = idempotency.previous(session, key, principal, digest)
-        if replay is not None:
-            return _json(replay.status, replay.body)
-    text = str(exc.orig)
-    if "uq_appointments_patient_expert_day" in text or "appointments.patient_id" in text:
-        abort(409, code="duplicate", message="The patient already has an appointment with "
-              "this expert on this day.")
-    abort(409, code="conflict", message="The slot changed at the same moment; look at it "
-          "again and retry.")
-
-
-def _json(status: int, body: Any) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status,
-                    mimetype="application/json")
+        return idempotency.once(endpoint, data, work)
+    except Conflict as conflict:
+        if conflict.constraint == DUPLICATE:
+            abort(409, code="duplicate", message="The patient already has an appointment "
+                  "with this expert on this day.")
+        if conflict.constraint == SAME_PATIENT:
+            abort(409, code="patient_exists", message="Another patient already has this "
+                  "phone number and name; book them by their id.")
+        abort(409, code="conflict", message="The slot changed at the same moment; look at it "
+              "again and retry.")
 
 
 @blp.route("/appointments")
@@ -134,8 +125,7 @@ class Appointments(MethodView):
     @blp.arguments(BookingIn)
     @blp.response(201, AppointmentSchema)
     @blp.alt_response(409, description="Full, duplicate, hold expired, or needs an override")
-    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
-                          "schema": {"type": "string", "maxLength": 200}}])
+    @blp.doc(parameters=[idempotency.DOC])
     def post(self, data: dict[str, Any]) -> Any:
         """Book a place from a slot or from your hold."""
         return _book(data, "appointments", walk_in=False)
@@ -146,34 +136,15 @@ class Appointments(MethodView):
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """Find appointments by date, code, phone (or its last four digits) or name."""
         rt = runtime()
+        principal = current_principal()
         with rt.db.reading() as session:
-            desk = open_desk(session, rt.settings, current_principal().username)
-            found = session.scalars(_search(query)).all()
-            return [describe(session, desk, a, masked=True) for a in found]
-
-
-def _search(query: dict[str, Any]) -> Any:
-    statement = (select(Appointment).join(Patient, Patient.id == Appointment.patient_id)
-                 .order_by(Appointment.day, Appointment.expert_id, Appointment.queue_number)
-                 .limit(query["limit"]))
-    if "date" in query:
-        statement = statement.where(Appointment.day == query["date"])
-    if "status" in query:
-        statement = statement.where(Appointment.status == query["status"])
-    if "expert_id" in query:
-        statement = statement.where(Appointment.expert_id == query["expert_id"])
-    if query.get("code"):
-        statement = statement.where(Appointment.code == query["code"].strip().upper())
-    if query.get("phone"):
-        digits = "".join(ch for ch in query["phone"] if ch.isdigit())
-        statement = statement.where(Patient.phone.like(f"%{digits}"))
-    if query.get("q"):
-        text = query["q"].strip()
-        conditions = [Appointment.code == text.upper(), Patient.name.contains(text)]
-        if text.isdigit() and len(text) == 4:
-            conditions.append(Patient.phone.like(f"%{text}"))
-        statement = statement.where(or_(*conditions))
-    return statement
+            desk = open_desk(session, rt.settings, principal.username, rt.now())
+            found = search(session, desk, day=query.get("date"), code=query.get("code"),
+                           phone=query.get("phone"), q=query.get("q"),
+                           status=query.get("status"), expert_id=query.get("expert_id"),
+                           slot_ids=query.get("slot_id"), limit=query["limit"])
+            complaint = sees_contact(principal.roles)
+            return [staff_view(facts, complaint=complaint) for facts in found]
 
 
 @blp.route("/walk-ins")
@@ -181,8 +152,7 @@ class WalkIns(MethodView):
     @roles_required(*DESK)
     @blp.arguments(WalkInIn)
     @blp.response(201, AppointmentSchema)
-    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
-                          "schema": {"type": "string", "maxLength": 200}}])
+    @blp.doc(parameters=[idempotency.DOC])
     def post(self, data: dict[str, Any]) -> Any:
         """Book and check in a patient who came without an appointment."""
         return _book(data, "walk-ins", walk_in=True)
@@ -193,20 +163,31 @@ class AppointmentResource(MethodView):
     @roles_required(*READERS)
     @blp.response(200, AppointmentSchema)
     def get(self, appointment_id: int) -> dict[str, Any]:
-        """One appointment, with the patient's full contact details and link."""
+        """One appointment and its history. Consultants and the front desk get the
+        patient's full contact data (the read is logged); others get it masked."""
         rt = runtime()
-        with refusals(), rt.db.reading() as session:
-            desk = open_desk(session, rt.settings, current_principal().username)
-            return describe(session, desk, ops.get(session, appointment_id))
+        principal = current_principal()
+        full = sees_contact(principal.roles)
+        with refusals(), rt.db.transaction() as session:
+            desk = open_desk(session, rt.settings, principal.username, rt.now())
+            facts = load_facts(session, desk, appointment_id)
+            if full:
+                record_access(session, desk, facts.patient.id, Access.VIEW_APPOINTMENT,
+                              facts.code)
+            return staff_view(facts, contact=full, complaint=full,
+                              history=history_of(session, facts.id))
 
 
-def _change(appointment_id: int, action: Any) -> dict[str, Any]:
+Change = Callable[[Any, Desk], AppointmentFacts]
+
+
+def _change(change: Change) -> dict[str, Any]:
+    """A change answers the appointment as it is now, contact data masked: the desk that
+    made it already knows who the patient is."""
     rt = runtime()
     with refusals(), rt.db.transaction() as session:
-        desk = open_desk(session, rt.settings, current_principal().username)
-        appointment = ops.get(session, appointment_id)
-        action(session, desk, appointment)
-        return describe(session, desk, appointment)
+        desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+        return staff_view(change(session, desk), complaint=True)
 
 
 @blp.route("/appointments/<int:appointment_id>/cancel")
@@ -216,8 +197,8 @@ class Cancel(MethodView):
     @blp.response(200, AppointmentSchema)
     def post(self, data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
         """Cancel (any time before the visit) and give the place back."""
-        return _change(appointment_id, lambda s, d, a: ops.cancel(
-            s, d, a, data["reason"], data["note"]))
+        return _change(lambda session, desk: changes.cancel(
+            session, desk, appointment_id, CancelReason(data["reason"]), data["note"]))
 
 
 @blp.route("/appointments/<int:appointment_id>/reschedule")
@@ -227,25 +208,37 @@ class Reschedule(MethodView):
     @blp.response(200, AppointmentSchema)
     def post(self, data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
         """Move to another slot in one step."""
-        return _change(appointment_id, lambda s, d, a: ops.reschedule(s, d, a, data["slot_id"]))
+        return _change(lambda session, desk: changes.reschedule(
+            session, desk, appointment_id, data["slot_id"]))
 
 
-def _status_route(path: str, action: str, doc: str) -> None:
+@blp.route("/appointments/<int:appointment_id>/resend")
+class Resend(MethodView):
+    @roles_required(*BOOKERS)
+    @blp.response(200, AppointmentSchema)
+    def post(self, appointment_id: int) -> dict[str, Any]:
+        """Send the confirmation again (SMS and email, as the patient consented); at most
+        once in two minutes."""
+        return _change(lambda session, desk: changes.resend_confirmation(
+            session, desk, appointment_id))
+
+
+def _status_route(path: str, action: Action, doc: str) -> None:
     class StatusChange(MethodView):
         @roles_required(*DESK)
         @blp.arguments(ReasonIn)
         @blp.response(200, AppointmentSchema)
         def post(self, data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
-            return _change(appointment_id, lambda s, d, a: ops.change_status(
-                s, d, a, action, data.get("reason")))
+            return _change(lambda session, desk: changes.change_status(
+                session, desk, appointment_id, action, data.get("reason")))
 
     StatusChange.post.__doc__ = doc
-    StatusChange.__name__ = f"Status_{action}"
-    blp.route(f"/appointments/<int:appointment_id>/{path}", endpoint=action)(StatusChange)
+    StatusChange.__name__ = f"Status_{action.value}"
+    blp.route(f"/appointments/<int:appointment_id>/{path}", endpoint=action.value)(StatusChange)
 
 
-_status_route("check-in", "check_in", "The patient has arrived.")
-_status_route("undo-check-in", "undo_check_in", "Undo a check-in made by mistake (reason).")
-_status_route("no-show", "no_show", "The patient did not come.")
-_status_route("undo-no-show", "undo_no_show", "Undo a no-show made by mistake (reason).")
-_status_route("complete", "complete", "The visit is over.")
+_status_route("check-in", Action.CHECK_IN, "The patient has arrived.")
+_status_route("undo-check-in", Action.UNDO_CHECK_IN, "Undo a check-in made by mistake (reason).")
+_status_route("no-show", Action.NO_SHOW, "The patient did not come.")
+_status_route("undo-no-show", Action.UNDO_NO_SHOW, "Undo a no-show made by mistake (reason).")
+_status_route("complete", Action.COMPLETE, "The visit is over.")

@@ -1,31 +1,34 @@
-"""``/api/v1/availability`` and ``/api/v1/holds``: who has room, and keeping a place."""
+"""``/api/v1/availability`` and ``/api/v1/departments``: who has room, for the console."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import hashlib
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Response, json
+from flask import Response, json, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
 
 from services.common.auth import current_principal, roles_required
 from services.common.fields import ID_RANGE, Day
-from services.common.web import API_PREFIX, runtime, unprocessable
+from services.common.web import API_PREFIX, unprocessable
 
-from .. import appointments as ops
-from ..desk import Desk, open_desk
-from ..models import Department, Expert, Hold, Slot
-from .errors import refusals
+from ..config import runtime
+from ..domain.availability import DayState, SlotState
+from ..reads.availability import (
+    active_departments,
+    availability,
+    counts,
+    day_strip,
+    next_available,
+)
+from ..reads.hospital import open_desk
 
 blp = Blueprint("availability", __name__, url_prefix=API_PREFIX,
-                description="Availability from booking's own inventory, and holds.")
+                description="Availability from booking's own inventory.")
 
 LOOKERS = ("consultant", "frontdesk", "manager", "admin")
-HOLDERS = ("consultant", "frontdesk")
 
 
 class AvailabilityQuery(Schema):
@@ -33,6 +36,9 @@ class AvailabilityQuery(Schema):
     days = fields.Integer(load_default=1, validate=validate.Range(min=1, max=14))
     department_id = fields.Integer(validate=ID_RANGE)
     expert_id = fields.Integer(validate=ID_RANGE)
+
+
+STATES = [s.value for s in SlotState]
 
 
 class SlotAvailability(Schema):
@@ -43,11 +49,15 @@ class SlotAvailability(Schema):
     session = fields.String()
     capacity = fields.Integer(required=True)
     booked = fields.Integer(required=True)
-    held = fields.Integer(required=True)
+    held = fields.Integer(required=True, metadata={"description": "kept by a consultant now"})
     remaining = fields.Integer(required=True)
     overbooked = fields.Integer()
+    state = fields.String(required=True, validate=validate.OneOf(STATES), metadata={
+        "description": "open, full, stopped (停诊), not_released, closed (cut-off), past"})
     bookable = fields.Boolean(required=True,
                               metadata={"description": "Inside its booking window now"})
+    stop_reason = fields.String(metadata={"description": "why the hospital stopped it"})
+    opens_at = fields.DateTime(metadata={"description": "when a not released slot opens"})
 
 
 class ExpertAvailability(Schema):
@@ -55,9 +65,13 @@ class ExpertAvailability(Schema):
     name = fields.String(required=True)
     title = fields.String()
     fee = fields.String()
+    specialty = fields.String()
+    bio = fields.String()
     department_id = fields.Integer()
     department_name = fields.String()
     remaining = fields.Integer(metadata={"description": "Places left over these slots"})
+    waiting = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "patients on the waitlist, by date"})
     slots = fields.List(fields.Nested(SlotAvailability), required=True)
 
 
@@ -65,18 +79,21 @@ class AvailabilitySchema(Schema):
     date = Day(required=True)
     days = fields.Integer(required=True)
     time_zone = fields.String(required=True)
+    version = fields.String(required=True, metadata={
+        "description": "changes when a slot appears, stops or changes state"})
     experts = fields.List(fields.Nested(ExpertAvailability), required=True)
 
 
-class HoldIn(Schema):
-    slot_id = fields.Integer(required=True, validate=ID_RANGE)
+def _scope(query: dict[str, Any]) -> None:
+    if not query.get("department_id") and not query.get("expert_id"):
+        unprocessable("department_id", "Give a department_id or an expert_id.", "query")
 
 
-class HoldSchema(Schema):
-    id = fields.String(required=True)
-    slot_id = fields.Integer(required=True)
-    expires_at = fields.DateTime(required=True)
-    seconds = fields.Integer(required=True, metadata={"description": "How long it lasts"})
+def _json(body: Any, etag: str | None = None) -> Response:
+    response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+    if etag:
+        response.set_etag(etag)
+    return response
 
 
 @blp.route("/availability")
@@ -85,113 +102,101 @@ class Availability(MethodView):
     @blp.arguments(AvailabilityQuery, location="query")
     @blp.response(200, AvailabilitySchema)
     def get(self, query: dict[str, Any]) -> Response:
-        """Experts with their slots and the real counts: capacity, booked, held, remaining."""
-        if not query.get("department_id") and not query.get("expert_id"):
-            unprocessable("department_id", "Give a department_id or an expert_id.", "query")
+        """Experts (with specialty and bio) and their slots: the real counts — capacity,
+        booked, held, remaining — and each slot's state."""
+        _scope(query)
         rt = runtime()
         with rt.db.reading() as session:
-            desk = open_desk(session, rt.settings, current_principal().username)
+            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
             first = query["date"] or desk.today
-            experts = availability(session, desk, first, query["days"],
-                                   query.get("department_id"), query.get("expert_id"))
+            experts, version = availability(session, desk, first, query["days"],
+                                            query.get("department_id"),
+                                            query.get("expert_id"))
         # Written directly: a department-week is thousands of slots, and this answer is
-        # the console's most frequent call. Its shape is AvailabilitySchema, which the
-        # fuzz tests check the answers against.
-        body = {"date": first.isoformat(), "days": query["days"], "time_zone": desk.zone.key,
-                "experts": experts}
-        return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
+        # the console's most frequent full read. Its shape is AvailabilitySchema, which
+        # the fuzz tests check the answers against.
+        return _json({"date": first.isoformat(), "days": query["days"],
+                      "time_zone": desk.zone.key, "version": version, "experts": experts})
 
 
-def availability(session: Any, desk: Desk, first: date, days: int, department_id: int | None,
-                 expert_id: int | None) -> list[dict[str, Any]]:
-    """One query of plain columns: slots with their experts, held places net of holds
-    already expired (the worker sweeps them every few seconds)."""
-    stale = (select(Hold.slot_id, func.count().label("n"))
-             .where(Hold.status == "active", Hold.expires_at <= desk.now)
-             .group_by(Hold.slot_id).subquery())
-    query = (select(Slot.id, Slot.day, Slot.start_at, Slot.end_at, Slot.session, Slot.capacity,
-                    Slot.booked, Slot.held, Slot.overbooked, Expert.id, Expert.name,
-                    Expert.title, Expert.fee, Expert.department_id, Department.name,
-                    func.coalesce(stale.c.n, 0))
-             .join(Expert, Expert.id == Slot.expert_id)
-             .outerjoin(Department, Department.id == Slot.department_id)
-             .outerjoin(stale, stale.c.slot_id == Slot.id)
-             .where(Slot.status == "active", Slot.day >= first,
-                    Slot.day < first + timedelta(days=days), Expert.active.is_(True))
-             .order_by(Expert.id, Slot.start_at))
-    if department_id:
-        query = query.where(Slot.department_id == department_id)
-    if expert_id:
-        query = query.where(Slot.expert_id == expert_id)
-    window, zone, now = desk.window, desk.zone, desk.now
-    open_after = window.open_after(now)
-    local = LocalTimes(zone)
-    released: dict[date, bool] = {}
-    experts: dict[int, dict[str, Any]] = {}
-    # Core rows, not ORM ones: every column is plain, and this loop runs per slot.
-    for (slot_id, day, start, end, session_label, capacity, booked, held, overbooked,
-         expert, name, title, fee, expert_department, department_name, expired) in \
-            session.connection().execute(query).all():
-        held = max(held - expired, 0)
-        remaining = max(capacity - booked - held, 0)
-        if day not in released:
-            released[day] = window.opens_at(day, zone) <= now
-        bookable = released[day] and start > open_after
-        entry = experts.get(expert)
-        if entry is None:
-            entry = experts[expert] = {
-                "id": expert, "name": name, "title": title, "fee": f"{fee:.2f}",
-                "department_id": expert_department, "department_name": department_name or "",
-                "remaining": 0, "slots": []}
-        if bookable:
-            entry["remaining"] += remaining
-        entry["slots"].append({
-            "slot_id": slot_id, "date": day.isoformat(),
-            "start": local[start], "end": local[end],
-            "session": session_label, "capacity": capacity, "booked": booked, "held": held,
-            "remaining": remaining, "overbooked": overbooked, "bookable": bookable})
-    return list(experts.values())
+class PolledCounts(Schema):
+    version = fields.String(required=True, metadata={
+        "description": "the grid these counts belong to: another version means reload it"})
+    slots = fields.List(fields.List(fields.Raw()), required=True, metadata={
+        "description": "[slot_id, remaining, held, booked, state] per slot"})
 
 
-class LocalTimes(dict[datetime, str]):
-    """Moments as ISO text in the hospital's zone, each formatted once: slot times repeat
-    across a department's experts, who work on the same grid."""
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        super().__init__()
-        self.zone = zone
-
-    def __missing__(self, moment: datetime) -> str:
-        text = self[moment] = moment.astimezone(self.zone).isoformat()
-        return text
-
-
-@blp.route("/holds")
-class Holds(MethodView):
-    @roles_required(*HOLDERS)
-    @blp.arguments(HoldIn)
-    @blp.response(201, HoldSchema)
-    @blp.alt_response(409, description="The slot is full or not open for booking")
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Keep one place while the patient confirms (default 300 seconds)."""
+@blp.route("/availability/counts")
+class AvailabilityCounts(MethodView):
+    @roles_required(*LOOKERS)
+    @blp.arguments(AvailabilityQuery, location="query")
+    @blp.response(200, PolledCounts)
+    @blp.alt_response(304, description="Nothing changed since the ETag given")
+    def get(self, query: dict[str, Any]) -> Response:
+        """What the console polls every few seconds: the counts alone, with an ETag; an
+        unchanged answer is a bodiless 304."""
+        _scope(query)
         rt = runtime()
-        with refusals(), rt.db.transaction() as session:
-            desk = open_desk(session, rt.settings, current_principal().username)
-            hold = ops.place_hold(session, desk, data["slot_id"])
-            return {"id": hold.id, "slot_id": hold.slot_id, "expires_at": hold.expires_at,
-                    "seconds": rt.settings.hold_seconds}
+        with rt.db.reading() as session:
+            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+            version, rows = counts(session, desk, query["date"] or desk.today, query["days"],
+                                   query.get("department_id"), query.get("expert_id"))
+        body = {"version": version, "slots": rows}
+        etag = hashlib.blake2b(json.dumps(body).encode(), digest_size=12).hexdigest()
+        if request.if_none_match.contains(etag):
+            return Response(status=304, headers={"ETag": f'"{etag}"'})
+        return _json(body, etag)
 
 
-@blp.route("/holds/<hold_id>")
-class HoldResource(MethodView):
-    @roles_required(*HOLDERS)
-    @blp.response(204)
-    def delete(self, hold_id: str) -> None:
-        """Release your hold; the place is free again at once."""
+class StripQuery(Schema):
+    from_ = Day(data_key="from", load_default=None, metadata={"description": "Default: today"})
+    days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=31))
+    department_id = fields.Integer(validate=ID_RANGE)
+    expert_id = fields.Integer(validate=ID_RANGE)
+
+
+class DayOut(Schema):
+    date = Day(required=True)
+    state = fields.String(required=True, validate=validate.OneOf([s.value for s in DayState]),
+                          metadata={"description": "open (有号), full (约满), stopped (停诊), "
+                                    "not_released (未放号), closed, none"})
+    remaining = fields.Integer(required=True)
+    stopped_slots = fields.Integer()
+    opens_at = fields.DateTime(metadata={"description": "when a not released day opens"})
+    stop_reason = fields.String()
+
+
+class NextAvailable(Schema):
+    slot_id = fields.Integer(required=True)
+    date = Day(required=True)
+    start = fields.DateTime(required=True)
+    expert_id = fields.Integer(required=True)
+    expert_name = fields.String(required=True)
+
+
+class StripOut(Schema):
+    time_zone = fields.String(required=True)
+    days = fields.List(fields.Nested(DayOut), required=True)
+    next_available = fields.Nested(NextAvailable, allow_none=True, required=True)
+
+
+@blp.route("/availability/days")
+class AvailabilityDays(MethodView):
+    @roles_required(*LOOKERS)
+    @blp.arguments(StripQuery, location="query")
+    @blp.response(200, StripOut)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """The next days at a glance for a department or an expert, and the earliest place
+        free across the department's experts."""
+        _scope(query)
         rt = runtime()
-        with refusals(), rt.db.transaction() as session:
-            desk = open_desk(session, rt.settings, current_principal().username)
-            ops.release_hold(session, desk, hold_id)
+        with rt.db.reading() as session:
+            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+            first = query["from_"] or desk.today
+            scope = (query.get("department_id"), query.get("expert_id"))
+            return {"time_zone": desk.zone.key,
+                    "days": day_strip(session, desk, first, query["days"], *scope),
+                    "next_available": next_available(session, desk, *scope)}
 
 
 class DepartmentOut(Schema):
@@ -205,8 +210,7 @@ class DepartmentOut(Schema):
 class Departments(MethodView):
     @roles_required(*LOOKERS)
     @blp.response(200, DepartmentOut(many=True))
-    def get(self) -> list[Department]:
+    def get(self) -> Any:
         """Active departments as booking knows them (for the console and roster pickers)."""
         with runtime().db.reading() as session:
-            return list(session.scalars(select(Department).where(Department.active.is_(True))
-                                        .order_by(Department.code)))
+            return active_departments(session)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask_smorest import abort
+from services.common.web import abort
 
-from ..appointments import Duplicate, Forbidden, NotFound
 from ..domain.patients import InvalidPatient
-from ..domain.rules import RuleBroken
+from ..domain.rules import Duplicate, Forbidden, NotFound, RuleBroken
 
 
 @contextmanager

@@ -1,34 +1,44 @@
-"""The patient's link: one appointment, shown and cancellable, nothing else.
-
-``/api/v1/patient-link/{token}`` answers JSON; ``/p/{token}`` is the page the SMS
-links to. The token is the only credential: it names one appointment and
-expires a day after the visit.
-"""
+"""``/api/v1/patient-link/{token}``: the appointment a patient's link names, and what the
+patient may do with it — cancel, or move to one of the places offered. The token is
+the only credential; the pages at ``/p/{token}`` (``patient_pages``) use the same
+functions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint as PageBlueprint
-from flask import render_template, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from services.common.web import API_PREFIX, runtime
+from services.common.fields import ID_RANGE
+from services.common.web import API_PREFIX, abort
 
-from .. import appointments as ops
-from .. import patient_link
-from ..desk import open_desk
-from ..models import Appointment, Department, Expert, Patient, Slot
+from ..config import runtime
+from ..domain.desk import Desk
+from ..domain.facts import AppointmentFacts
+from ..domain.patient_link import InvalidLink
+from ..domain.rules import NotFound
+from ..domain.statuses import CancelReason
+from ..ops.changes import cancel, move_for_patient
+from ..reads.appointments import load_facts
+from ..reads.hospital import open_desk
+from ..reads.links import appointment_of
+from ..reads.patient_link import offered_places, patient_view
 from .errors import refusals
 
 blp = Blueprint("patient_link", __name__, url_prefix=f"{API_PREFIX}/patient-link",
-                description="What a patient's signed link shows and allows.")
-pages = PageBlueprint("patient_pages", __name__)
+                description="What a patient's link shows and allows.")
 
 PATIENT = "patient"
+INVALID = "This link is not valid or has expired."
+
+
+class OfferedPlace(Schema):
+    slot_id = fields.Integer(required=True)
+    expert = fields.String(required=True)
+    start = fields.DateTime(required=True)
+    remaining = fields.Integer()
 
 
 class PatientView(Schema):
@@ -38,57 +48,67 @@ class PatientView(Schema):
     start = fields.DateTime(required=True)
     end = fields.DateTime(required=True)
     patient_name = fields.String(metadata={"description": "masked: 张*"})
+    language = fields.String(metadata={"description": "the patient's: the hospital's for "
+                                       "a phone of its country, else en"})
     expert = fields.String()
     expert_title = fields.String()
     department = fields.String()
     location = fields.String()
     hospital = fields.Dict()
+    cancelled_by_hospital = fields.Boolean(metadata={"description": "停诊"})
+    cancel_reason = fields.String(allow_none=True)
+    cancel_note = fields.String(allow_none=True)
     can_cancel = fields.Boolean(required=True)
     cancel_until = fields.DateTime(required=True)
+    alternatives = fields.List(fields.Nested(OfferedPlace), metadata={
+        "description": "places the patient may move to (POST …/reschedule)"})
 
 
-def _appointment(session: Any, token: str) -> Appointment:
+class MoveIn(Schema):
+    slot_id = fields.Integer(required=True, validate=ID_RANGE)
+
+
+def facts_of(session: Any, desk: Desk, token: str) -> AppointmentFacts:
+    """The appointment the link names; :class:`InvalidLink` for anything else."""
     try:
-        appointment_id, code = patient_link.verify(runtime().settings.jwt_secret, token)
-    except patient_link.InvalidLink as exc:
-        abort(404, message=str(exc))
-    appointment = session.get(Appointment, appointment_id)
-    if appointment is None or appointment.code != code:
-        abort(404, message="This link is not valid or has expired.")
-    return appointment
+        return load_facts(session, desk, appointment_of(session, desk, token))
+    except NotFound as exc:
+        raise InvalidLink(INVALID) from exc
 
 
-def patient_view(session: Any, token: str) -> dict[str, Any]:
+def show(token: str) -> dict[str, Any]:
     rt = runtime()
-    appointment = _appointment(session, token)
-    desk = open_desk(session, rt.settings, PATIENT)
-    slot = session.get(Slot, appointment.slot_id)
-    expert = session.get(Expert, appointment.expert_id)
-    department = session.get(Department, appointment.department_id)
-    patient = session.get(Patient, appointment.patient_id)
-    cutoff = desk.cancel_window.patient_cutoff_minutes
-    cancel_until = appointment.start_at - timedelta(minutes=cutoff)
-    return {
-        "code": appointment.code, "status": appointment.status,
-        "queue_number": appointment.queue_number,
-        "start": slot.start_at.astimezone(desk.zone), "end": slot.end_at.astimezone(desk.zone),
-        "patient_name": (patient.name[:1] + "*") if patient else "",
-        "expert": expert.name if expert else "", "expert_title": expert.title if expert else "",
-        "department": department.name if department else "",
-        "location": department.location if department else "",
-        "hospital": desk.hospital,
-        "can_cancel": appointment.status == "booked" and desk.now < cancel_until,
-        "cancel_until": cancel_until.astimezone(desk.zone),
-    }
+    with rt.db.reading() as session:
+        desk = open_desk(session, rt.settings, PATIENT, rt.now())
+        return patient_view(session, desk, facts_of(session, desk, token),
+                            rt.settings.phone_region)
 
 
 def cancel_by_patient(token: str) -> None:
     rt = runtime()
-    with refusals(), rt.db.transaction() as session:
-        appointment = _appointment(session, token)
-        desk = open_desk(session, rt.settings, PATIENT)
-        ops.cancel(session, desk, appointment, "patient", "cancelled through the patient link",
-                   by_patient=True)
+    with rt.db.transaction() as session:
+        desk = open_desk(session, rt.settings, PATIENT, rt.now())
+        facts = facts_of(session, desk, token)
+        cancel(session, desk, facts.id, CancelReason.PATIENT,
+               "cancelled through the patient link", by_patient=True)
+
+
+def move_by_patient(token: str, slot_id: int) -> None:
+    rt = runtime()
+    with rt.db.transaction() as session:
+        desk = open_desk(session, rt.settings, PATIENT, rt.now())
+        facts = facts_of(session, desk, token)
+        offered = {p.slot_id for p in offered_places(session, desk, facts)}
+        move_for_patient(session, desk, facts.id, slot_id, offered)
+
+
+def answering(action: Any, *args: Any) -> Any:
+    """Run a patient's action, its refusals as problem documents."""
+    try:
+        with refusals():
+            return action(*args)
+    except InvalidLink:
+        abort(404, message=INVALID)
 
 
 @blp.route("/<token>")
@@ -97,8 +117,7 @@ class PatientLink(MethodView):
     @blp.response(200, PatientView)
     def get(self, token: str) -> dict[str, Any]:
         """The appointment the link names."""
-        with runtime().db.reading() as session:
-            return patient_view(session, token)
+        return answering(show, token)
 
 
 @blp.route("/<token>/cancel")
@@ -107,18 +126,17 @@ class PatientCancel(MethodView):
     @blp.response(200, PatientView)
     def post(self, token: str) -> dict[str, Any]:
         """Cancel the appointment, until the patient's cut-off (default 2 hours before)."""
-        cancel_by_patient(token)
-        with runtime().db.reading() as session:
-            return patient_view(session, token)
+        answering(cancel_by_patient, token)
+        return answering(show, token)
 
 
-@pages.route("/p/<token>", methods=["GET", "POST"])
-def patient_page(token: str) -> Any:
-    """The page the SMS links to; a plain form posts the cancellation."""
-    message = None
-    if request.method == "POST":
-        cancel_by_patient(token)
-        message = "cancelled"
-    with runtime().db.reading() as session:
-        view = patient_view(session, token)
-    return render_template("patient_link.html", view=view, message=message)
+@blp.route("/<token>/reschedule")
+class PatientMove(MethodView):
+    @blp.doc(security=[])
+    @blp.arguments(MoveIn)
+    @blp.response(200, PatientView)
+    def post(self, data: dict[str, Any], token: str) -> dict[str, Any]:
+        """Move to one of the places the link offers (``alternatives``): a booked visit
+        until the patient's cut-off; a visit the hospital cancelled is booked there."""
+        answering(move_by_patient, token, data["slot_id"])
+        return answering(show, token)

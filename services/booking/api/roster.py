@@ -1,27 +1,29 @@
-"""``/api/v1/roster`` and ``/api/v1/stats``: the front desk's day and the manager's counts."""
+"""``/api/v1/roster``: the front desk's day, as JSON and as CSV."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+import io
 from typing import Any
 
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from services.common.auth import current_principal, roles_required
 from services.common.fields import ID_RANGE, Day
-from services.common.web import API_PREFIX, runtime, unprocessable
+from services.common.web import API_PREFIX
 
-from ..desk import open_desk
-from ..roster import STATS_GROUPS, roster, roster_csv, stats
+from ..config import runtime
+from ..domain.privacy import sees_contact
+from ..reads.hospital import open_desk
+from ..reads.roster import roster
 
 blp = Blueprint("roster", __name__, url_prefix=API_PREFIX,
-                description="The day's roster for the front desk; counts for managers.")
+                description="The day's roster for the front desk.")
 
 ROSTER_READERS = ("frontdesk", "manager", "admin")
-STATS_READERS = ("manager", "admin")
 
 
 class RosterQuery(Schema):
@@ -76,29 +78,13 @@ class RosterSchema(Schema):
     experts = fields.List(fields.Nested(RosterExpert))
 
 
-class StatsQuery(Schema):
-    from_ = Day(data_key="from", required=True)
-    to = Day(required=True)
-    by = fields.String(load_default="expert", validate=validate.OneOf(list(STATS_GROUPS)))
-
-
-class StatsRow(Schema):
-    group = fields.String(required=True)
-    name = fields.String()
-    booked = fields.Integer(required=True)
-    cancelled = fields.Integer(required=True)
-    arrived = fields.Integer(required=True)
-    no_show = fields.Integer(required=True)
-    arrival_rate = fields.Float(allow_none=True, metadata={
-        "description": "arrived / (arrived + no_show); null before any visit is decided"})
-
-
 def _roster(query: dict[str, Any]) -> dict[str, Any]:
     rt = runtime()
+    principal = current_principal()
     with rt.db.reading() as session:
-        desk = open_desk(session, rt.settings, current_principal().username)
+        desk = open_desk(session, rt.settings, principal.username, rt.now())
         return roster(session, desk, query["date"] or desk.today, query.get("department_id"),
-                      query.get("expert_id"))
+                      query.get("expert_id"), complaints=sees_contact(principal.roles))
 
 
 @blp.route("/roster")
@@ -124,17 +110,36 @@ class RosterCsv(MethodView):
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@blp.route("/stats")
-class Stats(MethodView):
-    @roles_required(*STATS_READERS)
-    @blp.arguments(StatsQuery, location="query")
-    @blp.response(200, StatsRow(many=True))
-    def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        """Booked, cancelled, arrived, no-show and arrival rate by consultant, channel,
-        department or expert, for visits between two dates."""
-        if query["to"] < query["from_"]:
-            unprocessable("to", "'to' is before 'from'.", "query")
-        if query["to"] - query["from_"] > timedelta(days=366):
-            unprocessable("to", "At most a year at a time.", "query")
-        with runtime().db.reading() as session:
-            return stats(session, query["from_"], query["to"], query["by"])
+CSV_COLUMNS = ("date", "department", "expert", "session", "queue_number", "slot_start", "code",
+               "patient", "phone", "status", "channel", "overbooked")
+
+
+#: What a spreadsheet takes as the start of a formula (OWASP's CSV injection list).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A value a spreadsheet shows as text: ``=HYPERLINK(…)`` as a name stays a name."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def roster_csv(view: dict[str, Any]) -> str:
+    """The roster as CSV (phones masked), with a BOM so spreadsheet programs read Chinese;
+    every cell that a spreadsheet would run as a formula is made plain text."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for block in view["experts"]:
+        department = (block["department"] or {}).get("name", "")
+        for entry in block["sessions"]:
+            for line in entry["appointments"]:
+                writer.writerow([cell(value) for value in (
+                    view["date"].isoformat(), department, block["expert"]["name"],
+                    entry["session"], line["queue_number"],
+                    line["slot_start"].strftime("%H:%M"), line["code"], line["patient_name"],
+                    line["phone"], line["status"], line["channel"],
+                    "yes" if line["overbooked"] else "")])
+    return out.getvalue()

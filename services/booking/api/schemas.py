@@ -4,26 +4,44 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.common.fields import Day
+from services.common.fields import ID_RANGE, Day
 
-from ..domain.rules import CHANNELS, STATUSES
+from ..domain.patients import Sex
+from ..domain.statuses import AppointmentStatus, Channel
 
 
 class PatientIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    phone = fields.String(required=True, validate=validate.Length(min=3, max=40),
+    """``{"id": N}`` for a returning patient (other fields update them), or a patient's
+    fields. A field left out keeps what is stored; it never erases it."""
+
+    id = fields.Integer(validate=ID_RANGE, metadata={"description": "A returning patient"})
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    phone = fields.String(validate=validate.Length(min=3, max=40),
                           metadata={"example": "138 0013 8000"})
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
-    sms_consent = fields.Boolean(load_default=False)
-    email_consent = fields.Boolean(load_default=False)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    sms_consent = fields.Boolean()
+    email_consent = fields.Boolean()
+    id_number = fields.String(validate=validate.Length(min=15, max=24),
+                              metadata={"description": "居民身份证号, checksum checked"})
+    birth_date = Day()
+    sex = fields.String(validate=validate.OneOf([s.value for s in Sex]))
+    guardian_name = fields.String(validate=validate.Length(min=1, max=120),
+                                  metadata={"description": "A child's parent"})
 
 
 class PatientOut(Schema):
+    id = fields.Integer(required=True)
     name = fields.String(required=True)
-    phone = fields.String(required=True, metadata={"description": "masked in lists"})
+    phone = fields.String(required=True, metadata={
+        "description": "full to consultant and front desk on one record; masked elsewhere"})
+    mobile = fields.Boolean(metadata={"description": "the phone can receive SMS"})
     email = fields.String(allow_none=True)
     sms_consent = fields.Boolean()
     email_consent = fields.Boolean()
+    id_number = fields.String(allow_none=True, metadata={"description": "always masked"})
+    birth_date = Day(allow_none=True)
+    sex = fields.String(allow_none=True)
+    guardian_name = fields.String(allow_none=True)
 
 
 class ExpertRef(Schema):
@@ -39,26 +57,27 @@ class DepartmentRef(Schema):
     location = fields.String()
 
 
-class Alternative(Schema):
-    slot_id = fields.Integer(required=True)
-    expert_id = fields.Integer()
-    expert_name = fields.String()
-    start = fields.String()
-    local_start = fields.String()
-    remaining = fields.Integer()
+class StatusChangeOut(Schema):
+    at = fields.DateTime(required=True)
+    action = fields.String(required=True)
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(required=True)
+    by = fields.String(required=True)
+    reason = fields.String(allow_none=True)
 
 
 class AppointmentSchema(Schema):
     id = fields.Integer(required=True)
     code = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status = fields.String(required=True,
+                           validate=validate.OneOf([s.value for s in AppointmentStatus]))
     queue_number = fields.Integer(required=True)
     slot_id = fields.Integer(required=True)
     date = Day(required=True)
     start = fields.DateTime(required=True)
     end = fields.DateTime(required=True)
     session = fields.String()
-    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    channel = fields.String(validate=validate.OneOf([c.value for c in Channel]))
     complaint = fields.String()
     overbooked = fields.Boolean()
     overbook_reason = fields.String(allow_none=True)
@@ -71,7 +90,10 @@ class AppointmentSchema(Schema):
     checked_in_at = fields.DateTime(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     cancel_note = fields.String(allow_none=True)
-    patient_link = fields.String(metadata={"description": "Signed link for the patient"})
+    history = fields.List(fields.Nested(StatusChangeOut),
+                          metadata={"description": "every status change, oldest first"})
+    patient_link = fields.String(metadata={"description": "the patient's own link: only in "
+                                           "the answer to a booking"})
     confirmation_text = fields.String(metadata={"description": "Ready to paste into the chat"})
 
 

@@ -11,8 +11,3 @@ LENGTH = 8
 
 def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
-
-
-def looks_like_code(text: str) -> bool:
-    text = text.strip().upper()
-    return len(text) == LENGTH and all(c in ALPHABET for c in text)

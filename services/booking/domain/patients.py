@@ -1,10 +1,25 @@
-"""A patient's details as given on the phone: checked and normalised."""
+"""Who a patient is, and what a booking told us of them: checked and normalised (SPEC §8).
+
+A phone number does not identify a patient: a family shares one. The same phone
+**and** the same name (trimmed, full-width folded, case-folded) is the same
+patient; any other name on that phone is another patient sharing it. A field a
+booking leaves out never erases what is stored.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
 from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
 
-import phonenumbers
+from services.common import phones
+from services.common.phones import Phone
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
 
 
 class InvalidPatient(ValueError):
@@ -13,33 +28,130 @@ class InvalidPatient(ValueError):
         self.field = field
 
 
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True)
 class PatientDetails:
-    name: str
-    phone: str  # E.164
+    """What one booking told of a patient; ``None`` means "not told", never "erase"."""
+
+    name: str | None = None
+    phone: str | None = None  # E.164
     email: str | None = None
-    sms_consent: bool = False
-    email_consent: bool = False
+    sms_consent: bool | None = None
+    email_consent: bool | None = None
+    id_number: str | None = None
+    birth_date: date | None = None
+    sex: Sex | None = None
+    guardian_name: str | None = None
+
+    def told(self) -> dict[str, Any]:
+        """The fields given, to lay over a stored record."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if getattr(self, f.name) is not None}
 
 
-def normalise_phone(raw: str, region: str = "CN") -> str:
-    """E.164 for a number as people type it (``138 0013 8000``, ``+86 138…``)."""
+@dataclass(frozen=True)
+class PatientRequest:
+    """``{"id": N}`` (an existing patient, maybe with fields to update) or the fields of one."""
+
+    details: PatientDetails
+    id: int | None = None
+
+
+def clean_name(name: str, field: str = "name") -> str:
+    cleaned = " ".join(unicodedata.normalize("NFKC", name).split())
+    if not cleaned:
+        raise InvalidPatient(field, "The patient's name is needed.")
+    return cleaned
+
+
+def normalise_phone(raw: str, region: str = "CN") -> Phone:
+    """E.164 for a number as people type it (``138 0013 8000``, ``(+86)１３８…``)."""
     try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidPatient("phone", "This is not a phone number.") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidPatient("phone", "This phone number does not exist; check the digits.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return phones.normalise(raw, region)
+    except phones.InvalidPhone as exc:
+        raise InvalidPatient("phone", str(exc)) from exc
 
 
-def clean_patient(name: str, phone: str, email: str | None, sms_consent: bool,
-                  email_consent: bool, region: str = "CN") -> PatientDetails:
-    name = " ".join(name.split())
-    if not name:
-        raise InvalidPatient("name", "The patient's name is needed.")
-    email = (email or "").strip() or None
-    if email_consent and email is None:
-        raise InvalidPatient("email_consent", "Email consent needs an email address.")
-    return PatientDetails(name=name, phone=normalise_phone(phone, region), email=email,
-                          sms_consent=sms_consent, email_consent=email_consent)
+@dataclass(frozen=True)
+class IdNumber:
+    """A resident identity card number (GB 11643): 18 characters, the last a checksum."""
+
+    value: str
+
+    @property
+    def birth_date(self) -> date:
+        return date(int(self.value[6:10]), int(self.value[10:12]), int(self.value[12:14]))
+
+    @property
+    def sex(self) -> Sex:
+        return Sex.MALE if int(self.value[16]) % 2 else Sex.FEMALE
+
+
+def check_id_number(raw: str) -> IdNumber:
+    value = unicodedata.normalize("NFKC", raw).strip().upper()
+    if len(value) != 18 or not value[:17].isdigit() or value[17] not in ID_CHECK:
+        raise InvalidPatient("id_number", "An identity card number has 17 digits and a check "
+                             "character (a digit or X).")
+    total = sum(int(digit) * weight for digit, weight in zip(value, ID_WEIGHTS, strict=False))
+    if ID_CHECK[total % 11] != value[17]:
+        raise InvalidPatient("id_number", "The identity card number's check character is "
+                             "wrong; check the digits.")
+    number = IdNumber(value)
+    try:
+        number.birth_date  # noqa: B018 - it is the check
+    except ValueError as exc:
+        raise InvalidPatient("id_number", "The identity card number holds no real date of "
+                             "birth.") from exc
+    return number
+
+
+def mask_id_number(value: str | None) -> str | None:
+    """The first four and last four characters: ``1101**********003X``."""
+    if not value:
+        return None
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def clean_patient(raw: dict[str, Any], region: str = "CN") -> PatientRequest:
+    """The patient of a request body, every given field checked and normalised."""
+    details: dict[str, Any] = {}
+    if raw.get("name") is not None:
+        details["name"] = clean_name(raw["name"])
+    if raw.get("phone") is not None:
+        details["phone"] = normalise_phone(raw["phone"], region).e164
+    if "email" in raw:
+        details["email"] = (raw["email"] or "").strip() or None
+    for flag in ("sms_consent", "email_consent"):
+        if raw.get(flag) is not None:
+            details[flag] = bool(raw[flag])
+    if raw.get("guardian_name"):
+        details["guardian_name"] = clean_name(raw["guardian_name"], "guardian_name")
+    if raw.get("sex") is not None:
+        details["sex"] = Sex(raw["sex"])
+    if raw.get("birth_date") is not None:
+        details["birth_date"] = raw["birth_date"]
+    if raw.get("id_number"):
+        number = check_id_number(raw["id_number"])
+        details["id_number"] = number.value
+        _agree(details, "birth_date", number.birth_date,
+               "The date of birth differs from the identity card's.")
+        _agree(details, "sex", number.sex, "The sex differs from the identity card's.")
+    patient_id = raw.get("id")
+    if patient_id is None and ("name" not in details or "phone" not in details):
+        missing = "name" if "name" not in details else "phone"
+        raise InvalidPatient(missing, "A new patient needs a name and a phone number; a "
+                             "returning one is given by id.")
+    return PatientRequest(PatientDetails(**details), patient_id)
+
+
+def _agree(details: dict[str, Any], field: str, derived: Any, message: str) -> None:
+    given = details.get(field)
+    if given is not None and given != derived and given != Sex.UNKNOWN:
+        raise InvalidPatient(field, message)
+    if given is None or given == Sex.UNKNOWN:
+        details[field] = derived

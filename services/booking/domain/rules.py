@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -16,7 +17,23 @@ class RuleBroken(Exception):
         self.status = status
 
 
-CHANNELS = ("chat", "phone", "wechat", "qq", "walk_in", "other")
+class Duplicate(RuleBroken):
+    """The patient already has an active appointment with this expert that day."""
+
+    def __init__(self, existing: dict[str, Any]) -> None:
+        super().__init__("duplicate", "The patient already has an appointment with this expert "
+                         "on this day.")
+        self.existing = existing
+
+
+class NotFound(Exception):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"No such {what}.")
+        self.what = what
+
+
+class Forbidden(Exception):
+    """The thing exists but belongs to someone else (another consultant's hold)."""
 
 
 @dataclass(frozen=True)
@@ -89,26 +106,13 @@ class NoShowPolicy:
                 "booking needs an override reason.")
 
 
-#: action → (statuses it applies to, status it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "cancel": (frozenset({"booked"}), "cancelled"),
-    "check_in": (frozenset({"booked"}), "checked_in"),
-    "undo_check_in": (frozenset({"checked_in"}), "booked"),
-    "no_show": (frozenset({"booked"}), "no_show"),
-    "undo_no_show": (frozenset({"no_show"}), "booked"),
-    "complete": (frozenset({"checked_in"}), "completed"),
-}
-STATUSES = ("booked", "checked_in", "completed", "cancelled", "no_show")
-#: statuses that keep a place in the slot (a no-show used its place)
-HOLDS_A_PLACE = frozenset({"booked", "checked_in", "completed", "no_show"})
+@dataclass(frozen=True)
+class Rules:
+    """Every configurable rule of a booking desk, in one place."""
 
-
-def next_status(status: str, action: str) -> str:
-    allowed, target = TRANSITIONS[action]
-    if status not in allowed:
-        raise RuleBroken("wrong_status", f"Cannot {action.replace('_', ' ')} an appointment "
-                         f"that is {status.replace('_', ' ')}.")
-    return target
-
-
-CANCEL_REASONS = ("patient", "hospital", "expert_unavailable")
+    window: BookingWindow = BookingWindow()
+    cancel_window: CancelWindow = CancelWindow()
+    no_shows: NoShowPolicy = NoShowPolicy()
+    hold_seconds: int = 300
+    max_holds: int = 3  # live holds one member of staff may have at once
+    no_show_grace_minutes: int = 30

@@ -1,5 +1,6 @@
 // The consultant console: pick a slot, hold it, book it, paste the confirmation.
-import { api, clockAt, el, hhmm, newestOnly, toast } from "/static/common/clinic.js";
+import { api, clockAt, el, hhmm, newestOnly, toast, validPhone } from "/static/common/clinic.js";
+import { initPanel, isMoving, moveTo } from "/static/booking/panel.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -25,7 +26,11 @@ function slotButton(expert, slot) {
     "aria-pressed": hold && hold.slot_id === slot.slot_id ? "true" : "false",
     "aria-disabled": state === "closed" || state === "full" ? "true" : "false",
     "aria-label": `${expert.name} ${label} ${text}`,
-    onclick: () => (state === "open" || state === "low") && takeHold(expert, slot, label),
+    onclick: () => {
+      if (state !== "open" && state !== "low") return;
+      if (isMoving()) moveTo(slot, `${expert.name} ${label}`);
+      else takeHold(expert, slot, label);
+    },
   }, hhmm(slot.start), el("small", {}, text));
 }
 
@@ -63,7 +68,45 @@ async function takeHold(expert, slot, label) {
   $("book").disabled = false;
   startCountdown();
   $("patient-form").elements.name.focus();
+  if (forTask) fillFromTask();
   loadGrid();
+}
+
+// Opened from a follow-up call card (?task=&department=&date=&slot=): the slot offered
+// to the patient is held, and the form is filled from the card — the full phone only
+// reaches the consultant who claimed the task, as the card itself decides.
+let forTask = null;  // {id, name, phone, patientId}
+
+async function loadTask(taskId) {
+  const base = $("for-task").dataset.followup;
+  const result = await api("GET", `${base}/api/v1/tasks/${encodeURIComponent(taskId)}`);
+  if (!result.ok || result.data.patient.phone.includes("*")) {
+    $("for-task").textContent = t("回访任务需要先由您领取，才能带出患者信息。", "Claim the follow-up task first to bring the patient's details here.");
+    $("for-task").hidden = false;
+    return;
+  }
+  const p = result.data.patient;
+  forTask = { id: result.data.id, name: p.name, phone: p.phone, patientId: p.id };
+  $("for-task").textContent = t(`为回访患者预约：${p.name}`, `Booking for the follow-up patient: ${p.name}`);
+  $("for-task").hidden = false;
+}
+
+async function fillFromTask() {
+  const f = $("patient-form").elements;
+  f.phone.value = forTask.phone;
+  f.name.value = forTask.name;
+  if (forTask.patientId) await choosePatient(forTask.patientId);
+  lookUpPhone();
+}
+
+async function openFromLink() {
+  const query = new URLSearchParams(window.location.search);
+  if (query.get("department")) $("department").value = query.get("department");
+  if (/^\d{4}-\d{2}-\d{2}$/.test(query.get("date") || "")) $("date").value = query.get("date");
+  if (query.get("task")) await loadTask(query.get("task"));
+  await loadGrid();
+  const slot = query.get("slot") && $("grid").querySelector(`[data-slot="${CSS.escape(query.get("slot"))}"]`);
+  if (slot) slot.click();
 }
 
 function startCountdown() {
@@ -94,9 +137,41 @@ async function release(refresh = true) {
   if (refresh) loadGrid();
 }
 
-function validPhone(value) {
-  const digits = value.replace(/[\s-]/g, "");
-  return /^(\+?\d{8,15})$/.test(digits) && (!/^1\d*$/.test(digits) || digits.length === 11);
+
+// A returning patient: the phone finds who has been booked with it before (a family may
+// share one); choosing one fills the form from their record, and books them by id.
+let chosen = null;  // {id, name}
+const phoneTurn = newestOnly();
+
+async function lookUpPhone() {
+  const form = $("patient-form");
+  const phone = form.elements.phone.value.trim();
+  const current = phoneTurn();
+  if (!validPhone(phone)) { $("returning").hidden = true; $("phone-note").textContent = ""; return; }
+  const q = encodeURIComponent(phone);
+  const [check, found] = await Promise.all([api("GET", `/api/v1/phone-check?phone=${q}`),
+    api("GET", `/api/v1/patients?phone=${q}`)]);
+  if (!current()) return;
+  $("phone-note").textContent = check.ok && check.data.valid && !check.data.mobile
+    ? t("这不是手机号码：短信无法送达，仍可预约。", "Not a mobile number: no SMS can reach it; you can still book.") : "";
+  const people = found.ok ? found.data : [];
+  $("returning").hidden = people.length === 0;
+  $("returning-list").replaceChildren(...people.map((p) => el("button", {
+    type: "button", class: "secondary", onclick: () => choosePatient(p.id) },
+  p.guardian_name ? `${p.name}（${t("监护人", "guardian")} ${p.guardian_name}）` : p.name)));
+}
+
+async function choosePatient(id) {
+  const result = await api("GET", `/api/v1/patients/${id}`);
+  if (!result.ok) return;
+  const p = result.data, f = $("patient-form").elements;
+  chosen = { id: p.id, name: p.name };
+  f.name.value = p.name;
+  f.email.value = p.email || "";
+  f.sms_consent.checked = p.sms_consent;
+  f.email_consent.checked = p.email_consent;
+  const visits = p.appointments.length;
+  $("chosen").textContent = t(`老患者，已有 ${visits} 次预约`, `Returning patient, ${visits} appointments before`);
 }
 
 function markField(form, name, message) {
@@ -126,6 +201,8 @@ async function book(event) {
     override_reason: f.override_reason.value || null,
     patient: { name: f.name.value.trim(), phone: f.phone.value.trim(), email: f.email.value.trim() || null,
       sms_consent: f.sms_consent.checked, email_consent: f.email_consent.checked } };
+  // The chosen patient is booked by id; a name typed over theirs is somebody else.
+  if (chosen && chosen.name === body.patient.name) body.patient = { id: chosen.id, ...body.patient };
   $("book").disabled = true;
   const response = await fetch("/api/v1/appointments", { method: "POST", credentials: "include",
     headers: { "Content-Type": "application/json", "Idempotency-Key": idempotencyKey,
@@ -137,7 +214,8 @@ async function book(event) {
     clearInterval(timer); hold = null;
     $("confirmation").value = data.confirmation_text;
     $("patient-form").hidden = true; $("hold").hidden = true; $("done").hidden = false;
-    form.reset(); $("override").hidden = true;
+    form.reset(); $("override").hidden = true; forgetPatient();
+    forTask = null; $("for-task").hidden = true;
     toast(t(`预约成功：${data.code}，${data.queue_number}号`, `Booked: ${data.code}, number ${data.queue_number}`), "ok");
     loadGrid();
     return;
@@ -160,7 +238,16 @@ async function book(event) {
   $("form-error").textContent = data.detail || t("预约未成功", "Not booked");
 }
 
+function forgetPatient() {
+  chosen = null;
+  $("chosen").textContent = ""; $("phone-note").textContent = ""; $("returning").hidden = true;
+}
+
 $("patient-form").addEventListener("submit", book);
+$("patient-form").elements.phone.addEventListener("change", lookUpPhone);
+$("patient-form").elements.name.addEventListener("input", () => {
+  if (chosen && $("patient-form").elements.name.value.trim() !== chosen.name) $("chosen").textContent = "";
+});
 $("patient-form").addEventListener("input", (e) => markField(e.currentTarget, e.target.name, ""));
 $("release").addEventListener("click", () => release());
 $("copy").addEventListener("click", async () => {
@@ -175,6 +262,7 @@ window.addEventListener("pagehide", () => {
     headers: { "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content } });
 });
 
+initPanel(() => loadGrid());
 await loadDepartments();
-await loadGrid();
+await openFromLink();
 setInterval(loadGrid, 5000);

@@ -68,20 +68,29 @@ function sessionBlock(session, match, ids, now) {
     `booked ${c.booked} · arrived ${c.arrived} · free ${c.remaining}`);
   const lines = session.appointments.filter(match);
   lines.forEach((line) => ids.add(line.id));
-  const heading = el("h3", {}, `${title} `, el("span", { class: "muted" }, summary));
+  const shown = lines.length < session.appointments.length
+    ? t(` · 显示 ${lines.length}`, ` · showing ${lines.length}`) : "";
+  const heading = el("h3", {}, `${title} `, el("span", { class: "muted" }, summary + shown));
   if (!lines.length) return el("div", {}, heading, el("p", { class: "muted" }, t("暂无患者", "No patients")));
   const head = el("tr", {}, ...HEAD.map((h, i) => el("th", { class: i === 3 || i === 4 ? "optional" : "" }, h)));
   return el("div", {}, heading,
     el("table", {}, el("thead", {}, head), el("tbody", {}, ...lines.map((line) => rowFor(line, now)))));
 }
 
-function render(view) {
+// A phone typed whole or in part, in any spelling: the roster shows phones masked, so the
+// server says which of the day's appointments it matches.
+const phoneQuery = (query) => {
+  const compact = query.normalize("NFKC").replace(/[\s\-()+]/g, "");
+  return /^\d{5,}$/.test(compact) ? compact : null;
+};
+
+function render(view, byPhone) {
   $("roster-date").textContent = view.date;
   $("counts").replaceChildren(...COUNTS.map(([key, label]) =>
     el("div", {}, el("strong", {}, view.counts[key] ?? 0), label)));
   const query = $("search").value.trim().toLowerCase();
-  const match = (a) => !query || a.code.toLowerCase().includes(query)
-    || a.patient_name.toLowerCase().includes(query) || a.phone.endsWith(query);
+  const match = (a) => !query || (byPhone ? byPhone.has(a.id) : (a.code.toLowerCase().includes(query)
+    || a.patient_name.toLowerCase().includes(query) || a.phone.endsWith(query)));
   const ids = new Set();
   const now = Date.now();
   const blocks = view.experts.map((block) => el("section", { class: "card" },
@@ -90,6 +99,8 @@ function render(view) {
     ...block.sessions.map((session) => sessionBlock(session, match, ids, now))));
   $("roster").replaceChildren(...blocks);
   if (!view.experts.length) $("roster").append(el("p", { class: "muted" }, t("这一天没有出诊。", "No sessions on this day.")));
+  if (query && !ids.size) $("roster").prepend(el("p", { class: "note", role: "status" },
+    t("这一天没有找到。其他日期的预约可在预约台的“查找预约”中查找。", "Not found on this day. The console's “Find an appointment” searches every date.")));
   known = ids;
 }
 
@@ -114,9 +125,11 @@ async function load() {
   if ($("department").value) params.set("department_id", $("department").value);
   $("csv").href = `/api/v1/roster.csv?${params}`;
   const current = rosterTurn();
-  const result = await api("GET", `/api/v1/roster?${params}`);
+  const phone = phoneQuery($("search").value.trim());
+  const [result, found] = await Promise.all([api("GET", `/api/v1/roster?${params}`),
+    phone ? api("GET", `/api/v1/appointments?date=${$("date").value}&q=${phone}&limit=500`) : null]);
   if (!current()) return;
-  if (result.ok) render(result.data);
+  if (result.ok) render(result.data, found?.ok ? new Set(found.data.map((a) => a.id)) : null);
   $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(result.data?.time_zone)}`;
 }
 
@@ -142,6 +155,7 @@ const departments = (await api("GET", "/api/v1/departments")).data || [];
 $("department").append(...departments.map((d) => el("option", { value: d.id }, d.name)));
 for (const id of ["date", "department"]) $(id).addEventListener("change", () => { known = null; load(); loadWalkInSlots(); });
 $("search").addEventListener("input", load);
+$("print").addEventListener("click", () => window.print());
 $("walkin-form")?.addEventListener("submit", walkIn);
 await load();
 loadWalkInSlots();

@@ -1,11 +1,12 @@
 // Shared by the staff pages: API calls with the session cookie and the CSRF token.
-export const csrf = () => document.querySelector('meta[name="csrf-token"]').content ||
-  (document.cookie.split("; ").find((c) => c.startsWith("clinic_csrf=")) || "=").split("=")[1];
+// The token is bound to the signed-in session (the server derives it from the session).
+export const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
 
-export async function api(method, url, body) {
+// `headers` adds to the defaults, e.g. an Idempotency-Key for a create.
+export async function api(method, url, body, headers = {}) {
   const response = await fetch(url, {
     method, credentials: "include",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf(), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   let data = null;
@@ -52,4 +53,18 @@ export const clockAt = (zone, when = new Date()) =>
 export function newestOnly() {
   let latest = 0;
   return () => { const mine = ++latest; return () => mine === latest; };
+}
+
+// "2026-11-24 09:05:00" on the hospital's clock, date and time both (the UTC date of a
+// late-evening moment would be the day before's).
+export const stampAt = (zone, iso) =>
+  new Date(iso).toLocaleString("sv-SE", { timeZone: zone || undefined, hour12: false });
+
+// Full-width digits and "(+86)138 0013 8000" are numbers as people type them. A first
+// check before sending; the server's (phonenumbers) is the one that counts.
+const phoneDigits = (value) => value.normalize("NFKC").replace(/[\s\-()]/g, "");
+
+export function validPhone(value) {
+  const digits = phoneDigits(value);
+  return /^(\+?\d{7,15})$/.test(digits) && (!/^1\d*$/.test(digits) || digits.length === 11);
 }

@@ -1,12 +1,12 @@
-"""Notify's HTTP API under /api/v1: one blueprint per resource."""
+"""Notify's HTTP API under /api/v1: one blueprint per resource, plus the dev outbox page."""
 
 from __future__ import annotations
 
 from services.common.web import ClinicApi
 
-from . import messages, webhooks
+from . import messages, opt_outs, patients, webhooks
 
 
 def register_api(api: ClinicApi) -> None:
-    for module in (messages, webhooks):
+    for module in (messages, opt_outs, patients, webhooks):
         api.register_blueprint(module.blp)

@@ -3,28 +3,28 @@
 The gateway posts JSON: a receipt ``{"type": "receipt", "provider_id": …,
 "status": "delivered" | "failed", "error": …}`` or a reply ``{"type": "inbound",
 "from": "+86…", "text": "TD"}``. A reply that is an opt-out keyword (TD, 退订, STOP)
-suppresses every later SMS to that number. When ``SMS_WEBHOOK_SECRET`` is set, the
-gateway must send it in the ``X-Webhook-Secret`` header.
+suppresses every later SMS to that number. Every call is signed (see
+:mod:`..domain.signatures`); an unsigned or forged one gets 401 and changes nothing.
 """
 
 from __future__ import annotations
 
-import hmac
+import functools
+from collections.abc import Callable
 from typing import Any
 
-import phonenumbers
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
-from services.common.db import utcnow
-from services.common.web import API_PREFIX, runtime
+from services.common.web import API_PREFIX, abort
 
-from ..domain.consent import is_opt_out
-from ..models import Message
-from ..planning import suppress
+from ..config import runtime
+from ..domain.recipients import InvalidRecipient, normalise_phone
+from ..domain.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, why_refused
+from ..domain.statuses import MessageStatus
+from ..ops.receipts import record_receipt, record_reply
 
 blp = Blueprint("webhooks", __name__, url_prefix=f"{API_PREFIX}/webhooks",
                 description="What SMS gateways tell us: receipts and replies.")
@@ -45,23 +45,37 @@ class WebhookOut(Schema):
     result = fields.String(required=True)
 
 
-def _check_secret() -> None:
-    secret = runtime().settings.sms_webhook_secret
-    given = request.headers.get("X-Webhook-Secret", "")
-    if secret and not hmac.compare_digest(secret.encode(), given.encode()):
-        abort(401, message="Unknown sender.")
+def gateway_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse, before the body is even read as fields, a call the gateway did not sign."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        rt = runtime()
+        why = why_refused(rt.settings.sms_webhook_secret,
+                          request.headers.get(TIMESTAMP_HEADER),
+                          request.headers.get(SIGNATURE_HEADER), request.get_data(cache=True),
+                          rt.now().timestamp())
+        if why:
+            abort(401, message=f"Unknown sender: {why}")
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 @blp.route("/sms/<provider>")
 class SmsWebhook(MethodView):
-    @blp.doc(security=[])
+    @blp.doc(security=[], parameters=[
+        {"in": "header", "name": TIMESTAMP_HEADER, "required": True,
+         "schema": {"type": "integer"}},
+        {"in": "header", "name": SIGNATURE_HEADER, "required": True,
+         "schema": {"type": "string", "pattern": "^v1=[0-9a-f]{64}$"}}])
+    @gateway_only
     @blp.arguments(WebhookIn)
     @blp.response(200, WebhookOut)
     def post(self, data: dict[str, Any], provider: str) -> dict[str, str]:
         """A delivery receipt or an inbound reply from the SMS gateway."""
         if provider not in PROVIDERS:
             abort(404, message="No such SMS provider.")
-        _check_secret()
         if data["type"] == "receipt":
             return {"result": receipt(data)}
         return {"result": inbound(data)}
@@ -70,30 +84,19 @@ class SmsWebhook(MethodView):
 def receipt(data: dict[str, Any]) -> str:
     if not data.get("provider_id") or not data.get("status"):
         abort(422, message="A receipt needs provider_id and status.")
-    with runtime().db.transaction() as session:
-        row = session.scalar(select(Message).where(Message.provider_id == data["provider_id"],
-                                                   Message.channel == "sms"))
-        if row is None:
-            return "unknown message"
-        if row.status in ("sent", "delivered"):
-            row.status = data["status"]
-            if data["status"] == "failed":
-                row.last_error = data.get("error") or "failed at the carrier"
-            row.updated_at = utcnow()
-        return row.status
+    rt = runtime()
+    with rt.db.transaction() as session:
+        return record_receipt(session, data["provider_id"], MessageStatus(data["status"]),
+                              data.get("error"), rt.now())
 
 
 def inbound(data: dict[str, Any]) -> str:
     if not data.get("from_") or "text" not in data:
         abort(422, message="A reply needs from and text.")
-    if not is_opt_out(data["text"]):
-        return "ignored"
     rt = runtime()
     try:
-        number = phonenumbers.parse(data["from_"], rt.settings.phone_region)
-    except phonenumbers.NumberParseException:
+        phone = normalise_phone(data["from_"], rt.settings.phone_region)
+    except InvalidRecipient:
         abort(422, message="The sender is not a phone number.")
-    phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     with rt.db.transaction() as session:
-        suppress(session, "sms", phone, "keyword", f"replied {data['text'].strip()[:20]}")
-    return "opted out"
+        return record_reply(session, phone, data["text"], rt.now())

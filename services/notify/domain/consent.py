@@ -13,10 +13,14 @@ def is_opt_out(reply: str) -> bool:
     return word in OPT_OUT_KEYWORDS
 
 
-def refusal(channel: str, consented: bool, recipient: str | None, opted_out: bool) -> str | None:
-    """Why this message must not go, or None when it may."""
+def refusal(channel: str, consented: bool, recipient: str | None, opted_out: bool,
+            reachable: bool = True) -> str | None:
+    """Why this message must not go, or None when it may. ``reachable`` is False for an
+    SMS to a number that cannot take one (a landline): it is logged, never "sent"."""
     if not recipient:
         return f"no {channel} address"
+    if not reachable:
+        return "not a mobile number"
     if not consented:
         return f"no {channel} consent"
     if opted_out:

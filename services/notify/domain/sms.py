@@ -1,4 +1,9 @@
-"""How many SMS segments a text costs (SPEC §6: 160 GSM-7 or 70 UCS-2 characters each)."""
+"""How many SMS segments a text costs (SPEC §6).
+
+One SMS holds 160 GSM-7 characters or 70 UCS-2 ones. A longer text is sent in parts,
+each of which gives up room to a header (UDH) that says how to join them: 153 GSM-7 or
+67 UCS-2 characters a part. A Chinese text of 71 characters is two parts, not one.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +22,18 @@ def encoding(text: str) -> str:
     return "GSM-7" if all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text) else "UCS-2"
 
 
+#: (units one SMS holds, units each part of a longer text holds)
+CAPACITY = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
+
+
 def segments(text: str) -> int:
-    """Segments the text needs: units over 160 (GSM-7) or characters over 70 (UCS-2)."""
+    """Segments the text needs."""
     if not text:
         return 0
-    if encoding(text) == "GSM-7":
+    kind = encoding(text)
+    if kind == "GSM-7":
         units = sum(2 if c in GSM7_EXTENDED else 1 for c in text)
-        return math.ceil(units / 160)
-    # UCS-2 counts UTF-16 code units: a character outside the BMP takes two
-    units = len(text.encode("utf-16-le")) // 2
-    return math.ceil(units / 70)
+    else:  # UCS-2 counts UTF-16 code units: a character outside the BMP takes two
+        units = len(text.encode("utf-16-le")) // 2
+    single, part = CAPACITY[kind]
+    return 1 if units <= single else math.ceil(units / part)

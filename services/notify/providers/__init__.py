@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from services.common.db import Database
 
 from ..config import NotifySettings
-from .base import Outgoing, PermanentError, Provider, TransientError
+from .base import Lookup, Outgoing, PermanentError, Provider, TransientError
 from .http_gateway import HttpGatewayProvider
 from .outbox import OutboxProvider
 from .smtp import SmtpProvider
 
-__all__ = ["Outgoing", "PermanentError", "Provider", "Providers", "TransientError",
+__all__ = ["Lookup", "Outgoing", "PermanentError", "Provider", "Providers", "TransientError",
            "build_providers"]
 
 
@@ -34,7 +34,8 @@ def build_providers(settings: NotifySettings, db: Database) -> Providers:
             body_format=s.sms_gateway_format, to_field=s.sms_gateway_to_field,
             text_field=s.sms_gateway_text_field, ref_field=s.sms_gateway_ref_field,
             sender_field=s.sms_gateway_sender_field, sender=s.sms_gateway_sender,
-            id_field=s.sms_gateway_id_field, timeout=s.sms_gateway_timeout)
+            id_field=s.sms_gateway_id_field, timeout=s.sms_gateway_timeout,
+            status_url=s.sms_gateway_status_url)
     elif s.sms_provider == "outbox":
         sms = OutboxProvider(db, "sms")
     else:

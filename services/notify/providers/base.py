@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class TransientError(Exception):
@@ -33,4 +33,13 @@ class Provider(Protocol):
 
     def send(self, item: Outgoing) -> str:
         """Hand the message over; return the provider's id for it."""
+        ...
+
+
+@runtime_checkable
+class Lookup(Protocol):
+    """A provider that can say whether it already has a message, by our reference."""
+
+    def lookup(self, ref: str) -> str | None:
+        """The provider's id for the message with this reference, or None if it has none."""
         ...

@@ -22,7 +22,7 @@ class HttpGatewayProvider:
     def __init__(self, *, url: str, username: str = "", password: str = "", token: str = "",
                  body_format: str = "json", to_field: str = "to", text_field: str = "text",
                  ref_field: str = "client_ref", sender_field: str = "", sender: str = "",
-                 id_field: str = "id", timeout: float = 10.0) -> None:
+                 id_field: str = "id", timeout: float = 10.0, status_url: str = "") -> None:
         if not url:
             raise ValueError("SMS_GATEWAY_URL is needed for the http SMS provider")
         self.url = url
@@ -34,6 +34,7 @@ class HttpGatewayProvider:
         self.sender = sender
         self.id_field = id_field
         self.timeout = timeout
+        self.status_url = status_url
         self.session = requests.Session()
 
     def payload(self, item: Outgoing) -> dict[str, Any]:
@@ -58,6 +59,23 @@ class HttpGatewayProvider:
             raise PermanentError(f"gateway refused: {response.status_code} "
                                  f"{response.text[:200]}")
         return self._provider_id(response) or item.ref
+
+    def lookup(self, ref: str) -> str | None:
+        """Ask the gateway whether it has the message (``SMS_GATEWAY_STATUS_URL``, with
+        ``{ref}`` in it): 200 with its id, 404 for none. Without that address the gateway
+        cannot tell, and the message goes again under the same reference."""
+        if not self.status_url:
+            return None
+        try:
+            response = self.session.get(self.status_url.format(ref=ref), auth=self.auth,
+                                        headers=self.headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise TransientError(f"gateway unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise TransientError(f"gateway status answered {response.status_code}")
+        return self._provider_id(response) or ref
 
     def _provider_id(self, response: requests.Response) -> str | None:
         try:

@@ -29,3 +29,9 @@ class OutboxProvider:
                 session.flush()
                 existing = row.id
         return f"outbox-{existing}"
+
+    def lookup(self, ref: str) -> str | None:
+        with self.db.reading() as session:
+            existing = session.scalar(select(DevOutboxItem.id)
+                                      .where(DevOutboxItem.message_ref == ref))
+        return f"outbox-{existing}" if existing is not None else None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from services.common.web import ClinicApi
 
-from . import auth, departments, experts, hospital, slots
+from . import auth, departments, experts, hospital, slots, staff
 
 
 def register_api(api: ClinicApi) -> None:
-    for module in (auth, hospital, departments, experts, slots):
+    for module in (auth, staff, hospital, departments, experts, slots):
         api.register_blueprint(module.blp)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import issue_token
-from services.common.web import API_PREFIX, runtime
+from services.common.web import API_PREFIX, abort
 
-from ..domain.staff import password_matches
-from ..store import find_staff
+from ..config import runtime
+from ..ops.sign_in import Throttled, attempt
 
 blp = Blueprint("auth", __name__, url_prefix=f"{API_PREFIX}/auth",
                 description="Sign in: exchange a staff member's name and password for a token.")
@@ -43,16 +44,19 @@ class Token(MethodView):
     def post(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Sign in and get a bearer token for every service."""
         rt = runtime()
-        with rt.db.reading() as session:
-            member = find_staff(session, credentials["username"])
-            stored_hash = member.password_hash if member and member.active else None
-            if not password_matches(stored_hash, credentials["password"]) or member is None:
-                abort(401, message="Wrong name or password.")
-            ttl = rt.settings.jwt_ttl_seconds
-            token = issue_token(rt.settings.jwt_secret, member.username, member.role_list,
-                                ttl_seconds=ttl, name=member.name)
-            return {
-                "token": token, "token_type": "Bearer",
-                "expires_at": datetime.now(UTC) + timedelta(seconds=ttl),
-                "username": member.username, "name": member.name, "roles": list(member.role_list),
-            }
+        try:
+            with rt.db.transaction() as session:
+                member = attempt(session, credentials["username"], credentials["password"],
+                                 request.remote_addr, rt.now())
+        except Throttled as exc:
+            abort(429, message=str(exc), headers={"Retry-After": str(exc.seconds)})
+        if member is None:
+            abort(401, message="Wrong name or password.")
+        ttl = rt.settings.jwt_ttl_seconds
+        token = issue_token(rt.settings.jwt_secret, member.username, member.role_list,
+                            ttl_seconds=ttl, name=member.name, version=member.token_version)
+        return {
+            "token": token, "token_type": "Bearer",
+            "expires_at": rt.now() + timedelta(seconds=ttl),
+            "username": member.username, "name": member.name, "roles": list(member.role_list),
+        }

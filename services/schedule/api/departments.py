@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import ROLES, roles_required
-from services.common.web import API_PREFIX, not_found, runtime
+from services.common.web import API_PREFIX, abort, not_found
 
-from ..directory import DuplicateCode, create_department, list_departments, update_department
+from ..config import runtime
 from ..models import Department
+from ..ops.directory import DuplicateCode, create_department, update_department
+from ..reads.directory import get_department, list_departments
 
 blp = Blueprint("departments", __name__, url_prefix=f"{API_PREFIX}/departments",
                 description="Departments: a name, a unique code and where they are.")
@@ -57,7 +59,7 @@ class Departments(MethodView):
         """Create a department."""
         try:
             with runtime().db.transaction() as session:
-                return create_department(session, **data)
+                return create_department(session, runtime().now(), **data)
         except DuplicateCode as exc:
             abort(409, message=f"Code {data['code']!r} is already used.",
                   existing={"id": exc.existing_id})
@@ -70,7 +72,7 @@ class DepartmentResource(MethodView):
     def get(self, department_id: int) -> Department:
         """One department."""
         with runtime().db.reading() as session:
-            return session.get(Department, department_id) or not_found("department")
+            return get_department(session, department_id) or not_found("department")
 
     @roles_required("admin")
     @blp.arguments(DepartmentChange)
@@ -78,6 +80,6 @@ class DepartmentResource(MethodView):
     def patch(self, changes: dict[str, Any], department_id: int) -> Department:
         """Change a department's name or location, or deactivate it (``active: false``)."""
         with runtime().db.transaction() as session:
-            department = session.get(Department, department_id) or not_found("department")
+            department = get_department(session, department_id) or not_found("department")
             update_department(session, department, changes)
             return department

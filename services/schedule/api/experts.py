@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.common.auth import ROLES, current_principal, roles_required
 from services.common.fields import ID_RANGE, Day
-from services.common.web import API_PREFIX, not_found, runtime, unprocessable
+from services.common.web import API_PREFIX, abort, not_found, unprocessable
 
-from .. import timetable
-from ..directory import DuplicateCode, create_expert, list_experts, update_expert
+from ..config import runtime
 from ..domain.slots import InvalidSchedule
 from ..domain.slots import Leave as LeaveRule
 from ..domain.slots import Session as SessionRule
 from ..models import Department, Expert, Template
+from ..ops.directory import DuplicateCode, create_expert, update_expert
+from ..ops.extra_sessions import add_extra_session
+from ..ops.leave import add_leave
+from ..ops.templates import delete_template, save_template
+from ..reads.directory import get_department, get_expert, list_experts
+from ..reads.hospital import hospital_zone, local_today
+from ..reads.timetable import active_slots, expert_leaves, expert_templates, get_template
 from .schemas import SessionShape, SlotSchema, hhmm
 from .slots import slot_views
 
@@ -46,6 +52,8 @@ class ExpertSchema(Schema):
     title = fields.String(load_default="", validate=validate.Length(max=120))
     department_id = fields.Integer(required=True, validate=ID_RANGE)
     department_name = fields.Function(lambda e: e.department.name, dump_only=True)
+    specialty = fields.String(load_default="", validate=validate.Length(max=200), metadata={
+        "description": "what the expert sees patients for, in a line (擅长)"})
     bio = fields.String(load_default="", validate=validate.Length(max=4000))
     fee = Fee(load_default=Decimal("0"))
     active = fields.Boolean(dump_only=True)
@@ -55,6 +63,7 @@ class ExpertChange(Schema):
     name = fields.String(validate=validate.Length(min=1, max=120))
     title = fields.String(validate=validate.Length(max=120))
     department_id = fields.Integer(validate=ID_RANGE)
+    specialty = fields.String(validate=validate.Length(max=200))
     bio = fields.String(validate=validate.Length(max=4000))
     fee = Fee()
     active = fields.Boolean(metadata={"description": "false deactivates: no more publishing"})
@@ -87,6 +96,21 @@ class LeaveSchema(Schema):
 
 class LeaveResult(LeaveSchema):
     cancelled_slot_ids = fields.List(fields.Integer(), dump_only=True)
+    kept_slot_ids = fields.List(fields.Integer(), dump_only=True, metadata={
+        "description": "slots the leave only overlaps: kept (the desk tells those patients)"})
+
+
+class LeaveQuery(Schema):
+    date = Day(required=True)
+    start = hhmm(load_default=None, allow_none=True)
+    end = hhmm(load_default=None, allow_none=True)
+
+
+class LeavePreview(Schema):
+    cancelled = fields.List(fields.Nested(SlotSchema), required=True, metadata={
+        "description": "the slots inside the leave: recording it cancels them"})
+    kept = fields.List(fields.Nested(SlotSchema), required=True, metadata={
+        "description": "slots the leave only overlaps: kept"})
 
 
 class ExtraSessionSchema(SessionShape):
@@ -97,17 +121,17 @@ class ExtraSessionSchema(SessionShape):
 
 
 def _expert(session: Any, expert_id: int) -> Expert:
-    return session.get(Expert, expert_id) or not_found("expert")
+    return get_expert(session, expert_id) or not_found("expert")
 
 
 def _department(session: Any, department_id: int) -> Department:
-    department = session.get(Department, department_id)
+    department = get_department(session, department_id)
     if department is None:
         unprocessable("department_id", "No such department.")
     return department
 
 
-def _refuse(exc: InvalidSchedule) -> None:
+def _refuse(exc: InvalidSchedule) -> NoReturn:
     unprocessable(exc.field, str(exc))
 
 
@@ -130,7 +154,7 @@ class Experts(MethodView):
         try:
             with runtime().db.transaction() as session:
                 department = _department(session, data.pop("department_id"))
-                return create_expert(session, department=department, **data)
+                return create_expert(session, runtime().now(), department=department, **data)
         except DuplicateCode as exc:
             abort(409, message=f"Code {data['code']!r} is already used.",
                   existing={"id": exc.existing_id})
@@ -166,7 +190,7 @@ class Templates(MethodView):
         """The expert's weekly sessions."""
         with runtime().db.reading() as session:
             _expert(session, expert_id)
-            return timetable.expert_templates(session, expert_id)
+            return expert_templates(session, expert_id)
 
     @roles_required("admin")
     @blp.arguments(TemplateSchema)
@@ -190,10 +214,8 @@ class TemplateResource(MethodView):
     def delete(self, expert_id: int, template_id: int) -> None:
         """Remove a weekly session; published dates keep their slots."""
         with runtime().db.transaction() as session:
-            template = session.get(Template, template_id)
-            if template is None or template.expert_id != expert_id:
-                not_found("template")
-            session.delete(template)
+            template = get_template(session, expert_id, template_id) or not_found("template")
+            delete_template(session, template)
 
 
 def _save_template(expert_id: int, data: dict[str, Any], template_id: int | None = None
@@ -204,13 +226,11 @@ def _save_template(expert_id: int, data: dict[str, Any], template_id: int | None
             expert = _expert(session, expert_id)
             template = None
             if template_id is not None:
-                template = session.get(Template, template_id)
-                if template is None or template.expert_id != expert_id:
-                    not_found("template")
+                template = get_template(session, expert_id, template_id) or not_found("template")
             if data.get("valid_from") is None:
-                zone = timetable.hospital_zone(session, rt.settings.default_time_zone)
-                data["valid_from"] = timetable.local_today(zone)
-            return timetable.save_template(session, expert, data, template)
+                zone = hospital_zone(session, rt.settings.default_time_zone)
+                data["valid_from"] = local_today(zone, rt.now())
+            return save_template(session, expert, data, rt.now(), template)
     except InvalidSchedule as exc:
         _refuse(exc)
 
@@ -223,7 +243,7 @@ class Leaves(MethodView):
         """The expert's recorded leave."""
         with runtime().db.reading() as session:
             _expert(session, expert_id)
-            return timetable.expert_leaves(session, expert_id)
+            return expert_leaves(session, expert_id)
 
     @roles_required("admin")
     @blp.arguments(LeaveSchema)
@@ -235,15 +255,37 @@ class Leaves(MethodView):
         try:
             with rt.db.transaction() as session:
                 expert = _expert(session, expert_id)
-                leave, cancelled = timetable.add_leave(
+                leave, cancelled, kept = add_leave(
                     session, expert, rule, data["reason"], current_principal().username,
-                    rt.settings.default_time_zone)
+                    rt.settings.default_time_zone, rt.now())
                 return {"id": leave.id, "day": leave.day, "start": leave.start,
                         "end": leave.end, "reason": leave.reason,
                         "created_by": leave.created_by,
-                        "cancelled_slot_ids": [slot.id for slot in cancelled]}
+                        "cancelled_slot_ids": [slot.id for slot in cancelled],
+                        "kept_slot_ids": [slot.id for slot in kept]}
         except InvalidSchedule as exc:
             _refuse(exc)
+
+
+@blp.route("/<int:expert_id>/leave-preview")
+class LeavePreviewResource(MethodView):
+    @roles_required("admin")
+    @blp.arguments(LeaveQuery, location="query")
+    @blp.response(200, LeavePreview)
+    def get(self, query: dict[str, Any], expert_id: int) -> dict[str, Any]:
+        """What recording this leave would cancel, and what it would keep, before it is
+        confirmed (the admin page then asks booking who is booked in those slots)."""
+        rt = runtime()
+        rule = LeaveRule(query["date"], query.get("start"), query.get("end"))
+        try:
+            rule.check()
+        except InvalidSchedule as exc:
+            _refuse(exc)
+        with rt.db.reading() as session:
+            _expert(session, expert_id)
+            zone = hospital_zone(session, rt.settings.default_time_zone)
+            cancelled, kept = rule.split(active_slots(session, expert_id, rule.day), zone)
+            return {"cancelled": slot_views(cancelled, zone), "kept": slot_views(kept, zone)}
 
 
 @blp.route("/<int:expert_id>/extra-sessions")
@@ -259,10 +301,10 @@ class ExtraSessions(MethodView):
         try:
             with rt.db.transaction() as session:
                 expert = _expert(session, expert_id)
-                extra, slots = timetable.add_extra_session(
+                extra, slots = add_extra_session(
                     session, expert, data["day"], shape, data["reason"],
-                    current_principal().username, rt.settings.default_time_zone)
-                zone = timetable.hospital_zone(session, rt.settings.default_time_zone)
+                    current_principal().username, rt.settings.default_time_zone, rt.now())
+                zone = hospital_zone(session, rt.settings.default_time_zone)
                 return {"id": extra.id, "day": extra.day, "start": extra.start, "end": extra.end,
                         "slot_minutes": extra.slot_minutes,
                         "capacity_per_slot": extra.capacity_per_slot, "reason": extra.reason,

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import roles_required
-from services.common.web import API_PREFIX, runtime
+from services.common.web import API_PREFIX, abort
 
+from ..config import runtime
 from ..domain.hospital import LANGUAGES, HospitalFacts, InvalidHospital
 from ..models import Hospital
-from ..store import get_hospital, save_hospital
+from ..ops.hospital import save_hospital
+from ..reads.hospital import get_hospital
 
 blp = Blueprint("hospital", __name__, url_prefix=f"{API_PREFIX}/hospital",
                 description="The hospital's facts: name, address, directions, phone, time zone.")
@@ -28,7 +30,6 @@ class HospitalSchema(Schema):
                               metadata={"description": "IANA zone, e.g. Asia/Shanghai"})
     language = fields.String(load_default="zh-CN", validate=validate.OneOf(LANGUAGES))
     updated_at = fields.DateTime(dump_only=True)
-
 
 
 
@@ -52,7 +53,8 @@ class HospitalResource(MethodView):
         cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
         facts = HospitalFacts(**cleaned)
         try:
-            with runtime().db.transaction() as session:
-                return save_hospital(session, facts)
+            rt = runtime()
+            with rt.db.transaction() as session:
+                return save_hospital(session, facts, rt.now())
         except InvalidHospital as exc:
             abort(422, message=str(exc), errors={"json": {exc.field: [str(exc)]}})

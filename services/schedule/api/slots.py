@@ -13,10 +13,13 @@ from marshmallow import Schema, fields, validate
 
 from services.common.auth import ROLES, roles_required
 from services.common.fields import ID_RANGE, Day
-from services.common.web import API_PREFIX, runtime, unprocessable
+from services.common.web import API_PREFIX, unprocessable
 
-from .. import timetable
+from ..config import runtime
 from ..models import Slot
+from ..ops.publishing import publish
+from ..reads.hospital import hospital_zone, local_today
+from ..reads.timetable import list_slots
 from .schemas import SlotSchema
 
 blp = Blueprint("slots", __name__, url_prefix=API_PREFIX,
@@ -64,8 +67,8 @@ class Slots(MethodView):
         if query.get("expert_id") is None and query.get("date") is None:
             unprocessable("date", "Give an expert_id, a date, or both.", location="query")
         with rt.db.reading() as session:
-            zone = timetable.hospital_zone(session, rt.settings.default_time_zone)
-            slots = timetable.list_slots(session, expert_id=query.get("expert_id"),
+            zone = hospital_zone(session, rt.settings.default_time_zone)
+            slots = list_slots(session, expert_id=query.get("expert_id"),
                                          day=query.get("date"),
                                          include_cancelled=query["include_cancelled"])
             return slot_views(slots, zone)
@@ -80,12 +83,11 @@ class Publish(MethodView):
         """Publish templates into slots for a range of dates; calling it again changes nothing."""
         rt = runtime()
         with rt.db.reading() as session:
-            today = timetable.local_today(
-                timetable.hospital_zone(session, rt.settings.default_time_zone))
+            today = local_today(hospital_zone(session, rt.settings.default_time_zone), rt.now())
         start: date = data["from_"] or today
         if start < today:
             unprocessable("from", "Publishing starts today or later.")
         days = data["days"] or rt.settings.publish_horizon_days
-        result = timetable.publish(rt.db.transaction, start, days, rt.settings.default_time_zone)
+        result = publish(rt.db.transaction, start, days, rt.settings.default_time_zone, rt.now())
         return {"from_": start, "days": days, "published_days": result.days,
                 "slots_created": result.slots}

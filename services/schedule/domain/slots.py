@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 MIN_SLOT_MINUTES = 5
@@ -116,6 +117,14 @@ def check_no_overlap(rule: WeeklyRule, others: Iterable[WeeklyRule]) -> None:
                 f"{other.session.end:%H:%M} on the same weekday.")
 
 
+class Timed(Protocol):
+    start_at: datetime
+    end_at: datetime
+
+
+S = TypeVar("S", bound=Timed)
+
+
 @dataclass(frozen=True)
 class Leave:
     """An expert away for a whole day (no times) or for part of it."""
@@ -135,6 +144,15 @@ class Leave:
         if self.start is None or self.end is None:
             return day_bounds(self.day, zone)
         return to_utc(self.day, self.start, zone), to_utc(self.day, self.end, zone)
+
+    def split(self, slots: list[S], zone: ZoneInfo) -> tuple[list[S], list[S]]:
+        """(slots inside the leave, slots it only overlaps). Only those inside are
+        cancelled: an expert away 09:00–10:00 still sees the 08:30–09:30 patient, whom
+        the desk tells in person; the admin is shown both lists before confirming."""
+        start, end = self.window(zone)
+        inside = [s for s in slots if start <= s.start_at and s.end_at <= end]
+        partly = [s for s in slots if s not in inside and s.start_at < end and start < s.end_at]
+        return inside, partly
 
 
 @dataclass(frozen=True)
@@ -177,11 +195,14 @@ def slots_for_session(day: date, session: Session, zone: ZoneInfo) -> list[Plann
 def plan_day(day: date, rules: Sequence[WeeklyRule], zone: ZoneInfo,
              leaves: Sequence[Leave] = (), taken: Sequence[tuple[datetime, datetime]] = ()
              ) -> list[PlannedSlot]:
-    """The slots an expert's templates make on ``day``, less leave and times already taken."""
-    blocked = [leave.window(zone) for leave in leaves if leave.day == day] + list(taken)
+    """The slots an expert's templates make on ``day``, less those inside leave (as for
+    published slots: one the leave only overlaps is made) and times already taken."""
+    away = [leave.window(zone) for leave in leaves if leave.day == day]
     planned = [slot for rule in rules if rule.applies_on(day)
                for slot in slots_for_session(day, rule.session, zone)]
-    kept = [slot for slot in planned if not any(slot.overlaps(s, e) for s, e in blocked)]
+    kept = [slot for slot in planned
+            if not any(s <= slot.start and slot.end <= e for s, e in away)
+            and not any(slot.overlaps(s, e) for s, e in taken)]
     return sorted(kept, key=lambda slot: slot.start)
 
 

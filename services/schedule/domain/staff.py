@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from services.common.auth import ROLES
@@ -22,9 +24,14 @@ class InvalidStaff(ValueError):
     pass
 
 
-def hash_password(password: str) -> str:
-    if len(password) < 4:
-        raise InvalidStaff("A password needs at least 4 characters.")
+#: Production's minimum (SPEC §11); the demo's "demo" passwords are only for development.
+PRODUCTION_PASSWORD_LENGTH = 10
+DEVELOPMENT_PASSWORD_LENGTH = 4
+
+
+def hash_password(password: str, minimum: int = DEVELOPMENT_PASSWORD_LENGTH) -> str:
+    if len(password) < minimum:
+        raise InvalidStaff(f"A password needs at least {minimum} characters.")
     return generate_password_hash(password)
 
 
@@ -32,7 +39,7 @@ def password_matches(password_hash: str | None, password: str) -> bool:
     return check_password_hash(password_hash or _DUMMY_HASH, password) and password_hash is not None
 
 
-def clean_roles(roles: list[str] | tuple[str, ...]) -> str:
+def clean_roles(roles: Sequence[str]) -> str:
     unknown = set(roles) - set(ROLES)
     if not roles or unknown:
         raise InvalidStaff(f"Roles must be among {', '.join(ROLES)}.")

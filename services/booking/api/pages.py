@@ -1,0 +1,37 @@
+"""Booking's pages: the consultant console, the front-desk roster, the manager's counts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from services.common.pages import page
+
+from ..config import runtime
+from ..reads.hospital import open_desk
+
+pages = Blueprint("booking_pages", __name__, template_folder="../templates",
+                  static_folder="../static", static_url_path="/static/booking")
+
+
+def hospital_today() -> str:
+    rt = runtime()
+    with rt.db.reading() as session:
+        return open_desk(session, rt.settings, "page", rt.now()).today.isoformat()
+
+
+@pages.get("/console")
+@page("consultant", "frontdesk")
+def console() -> str:
+    return render_template("console.html", today=hospital_today())
+
+
+@pages.get("/roster")
+@page("frontdesk", "manager", "admin")
+def roster() -> str:
+    return render_template("roster.html", today=hospital_today())
+
+
+@pages.get("/stats")
+@page("manager", "admin")
+def stats() -> str:
+    return render_template("stats.html", today=hospital_today())

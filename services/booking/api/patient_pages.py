@@ -1,0 +1,130 @@
+"""``/p/{token}``: the page a patient's messages link to. Every outcome — a cancellation,
+a move, a refusal, a dead link — is a page in the patient's language, and each change
+is a form post answered with a redirect (post-redirect-get), so a reload never sends it
+again."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from services.common.db import Conflict
+
+from ..config import runtime
+from ..domain.patient_link import InvalidLink
+from ..domain.rules import NotFound, RuleBroken
+from ..reads.hospital import hospital_facts
+from .patient_link import cancel_by_patient, move_by_patient, show
+from .ui_text import PATIENT_ENGLISH
+
+pages = Blueprint("patient_pages", __name__)
+LANGUAGES = ("zh-CN", "en")
+STATUSES = {"booked": "已预约", "checked_in": "已报到", "completed": "已就诊",
+            "cancelled": "已取消", "no_show": "未到诊"}
+REASONS = {"hospital": "医院停诊", "expert_unavailable": "专家停诊"}
+#: What each refusal means to a patient (the codes of the domain's RuleBroken).
+REFUSALS = {
+    "too_late": "已超过在线取消或改约的时间，如需更改请致电医院。",
+    "wrong_status": "这次预约已不能在线更改。",
+    "slot_full": "这个时间刚刚约满了，请选择其他时间。",
+    "not_offered": "这个时间不在可改约的范围内，请从下方选择。",
+    "duplicate": "您当天已预约了这位医生。",
+    "closed": "这个时间已停止预约，请选择其他时间。",
+    "not_released": "这个时间还未放号，请选择其他时间。",
+    "same_slot": "您已经预约在这个时间。",
+    "slot_cancelled": "这个时间已停诊，请选择其他时间。",
+    "conflict": "没有成功，请刷新页面后再试。",
+}
+
+
+def wanted_language(default: str) -> str:
+    chosen = request.args.get("lang") or request.form.get("lang")
+    return chosen if chosen in LANGUAGES else default
+
+
+def translator(language: str) -> Any:
+    if language == "zh-CN":
+        return lambda text: text
+    return lambda text: PATIENT_ENGLISH.get(text, text)
+
+
+def render(name: str, language: str, status: int = 200, **values: Any) -> Any:
+    return render_template(name, say=translator(language), lang=language, statuses=STATUSES,
+                           reasons=REASONS, refusals=REFUSALS, **values), status
+
+
+def dead_link() -> Any:
+    """The link is wrong or has expired: say so, and how to reach the hospital."""
+    rt = runtime()
+    with rt.db.reading() as session:
+        hospital = hospital_facts(session)
+    accepted = request.accept_languages.best_match(["zh-CN", "zh", "en"]) or "zh-CN"
+    language = wanted_language("en" if accepted == "en" else "zh-CN")
+    return render("patient_invalid.html", language, 404, hospital=hospital)
+
+
+def back(token: str, language: str, **outcome: str) -> Response:
+    query = urlencode({"lang": language, **outcome})
+    return redirect(f"{url_for('patient_pages.appointment', token=token)}?{query}", code=303)
+
+
+@pages.get("/p/<token>")
+def appointment(token: str) -> Any:
+    try:
+        view = show(token)
+    except InvalidLink:
+        return dead_link()
+    language = wanted_language(view["language"])
+    return render("patient_link.html", language, view=view, token=token,
+                  done=request.args.get("done"), error=request.args.get("error"))
+
+
+@pages.get("/p/<token>/cancel")
+def confirm_cancel(token: str) -> Any:
+    """Cancelling asks first: one tap in an SMS must not cancel a visit."""
+    try:
+        view = show(token)
+    except InvalidLink:
+        return dead_link()
+    language = wanted_language(view["language"])
+    if not view["can_cancel"]:
+        return back(token, language, error="too_late" if view["status"] == "booked"
+                    else "wrong_status")
+    return render("patient_cancel.html", language, view=view, token=token)
+
+
+@pages.post("/p/<token>/cancel")
+def do_cancel(token: str) -> Any:
+    return change(token, "cancelled", cancel_by_patient, token)
+
+
+@pages.post("/p/<token>/reschedule")
+def do_move(token: str) -> Any:
+    slot = request.form.get("slot_id", "")
+    if not slot.isdigit() or len(slot) > 10:
+        return change(token, "", not_offered)
+    return change(token, "rescheduled", move_by_patient, token, int(slot))
+
+
+def not_offered() -> None:
+    raise RuleBroken("not_offered", "This place is not one of those offered.")
+
+
+def change(token: str, done: str, action: Any, *args: Any) -> Any:
+    """Make the change; answer with a redirect to the appointment, saying how it went."""
+    try:
+        language = wanted_language(show(token)["language"])
+    except InvalidLink:
+        return dead_link()
+    try:
+        action(*args)
+    except InvalidLink:
+        return dead_link()
+    except RuleBroken as refused:
+        return back(token, language, error=refused.code)
+    except (NotFound, Conflict):
+        return back(token, language, error="conflict")
+    return back(token, language, done=done)

@@ -1,0 +1,152 @@
+"""``/api/v1/patients``: returning patients for the desks; export and erasure for admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.common.auth import current_principal, roles_required
+from services.common.contracts import plain
+from services.common.fields import Day, Export
+from services.common.web import API_PREFIX, abort
+
+from ..config import runtime
+from ..domain.patients import InvalidPatient, normalise_phone
+from ..domain.privacy import Access
+from ..ops.access import record_access
+from ..ops.erasure import erase_patient
+from ..reads.hospital import open_desk
+from ..reads.patients import appointments_of, export_of, find_patients, get_patient, record_of
+from .errors import refusals
+from .schemas import PatientOut
+from .views import patient_view
+
+blp = Blueprint("patients", __name__, url_prefix=API_PREFIX,
+                description="Patients: found by the desks, exported or erased for PIPL.")
+
+DESKS = ("consultant", "frontdesk")
+
+
+class PatientQuery(Schema):
+    phone = fields.String(validate=validate.Length(min=4, max=40),
+                          metadata={"description": "Whole number or its last digits"})
+    q = fields.String(validate=validate.Length(min=1, max=60),
+                      metadata={"description": "A part of the name"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PatientAppointment(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    status = fields.String(required=True)
+    date = Day(required=True)
+    start = fields.DateTime(required=True)
+    expert = fields.String()
+    queue_number = fields.Integer()
+    cancel_reason = fields.String(allow_none=True)
+
+
+class PatientRecord(PatientOut):
+    appointments = fields.List(fields.Nested(PatientAppointment))
+
+
+class EraseIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=200),
+                           metadata={"description": "Why, e.g. the patient's request of "
+                                     "2026-11-20 by letter"})
+
+
+class EraseOut(Schema):
+    patient_id = fields.Integer(required=True)
+    appointments = fields.Integer(required=True, metadata={
+        "description": "appointments kept as counts, with nothing personal"})
+
+
+class PhoneQuery(Schema):
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class PhoneCheck(Schema):
+    valid = fields.Boolean(required=True)
+    mobile = fields.Boolean(required=True, metadata={"description": "can receive SMS"})
+    message = fields.String()
+
+
+@blp.route("/patients")
+class Patients(MethodView):
+    @roles_required(*DESKS, "admin")
+    @blp.arguments(PatientQuery, location="query")
+    @blp.response(200, PatientOut(many=True))
+    def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """Returning patients by phone and/or name, contact data masked: the desks pick one
+        and open it to fill the form; an admin finds the one whose data to export or erase."""
+        if not query.get("phone") and not query.get("q"):
+            abort(422, message="Give a phone number or a part of the name.",
+                  errors={"query": {"phone": ["Give a phone number or a part of the name."]}})
+        with runtime().db.reading() as session:
+            found = find_patients(session, phone=query.get("phone"), q=query.get("q"),
+                                  limit=query["limit"])
+            return [patient_view(record_of(p), contact=False) for p in found]
+
+
+@blp.route("/patients/<int:patient_id>")
+class PatientResource(MethodView):
+    @roles_required(*DESKS)
+    @blp.response(200, PatientRecord)
+    def get(self, patient_id: int) -> dict[str, Any]:
+        """One patient with full contact data and their appointments; the read is logged."""
+        rt = runtime()
+        with refusals(), rt.db.transaction() as session:
+            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+            patient = get_patient(session, patient_id)
+            record_access(session, desk, patient.id, Access.VIEW_PATIENT)
+            return {**patient_view(record_of(patient), contact=True),
+                    "appointments": appointments_of(session, desk, patient.id)}
+
+
+@blp.route("/patients/<int:patient_id>/export")
+class PatientExport(MethodView):
+    @roles_required("admin")
+    @blp.response(200, Export)
+    def get(self, patient_id: int) -> dict[str, Any]:
+        """Everything booking holds on the patient, unmasked, for their request (PIPL);
+        the export is logged."""
+        rt = runtime()
+        with refusals(), rt.db.transaction() as session:
+            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+            record_access(session, desk, patient_id, Access.EXPORT)
+            return plain(export_of(session, patient_id))
+
+
+@blp.route("/patients/<int:patient_id>/erase")
+class PatientErase(MethodView):
+    @roles_required("admin")
+    @blp.arguments(EraseIn)
+    @blp.response(200, EraseOut)
+    def post(self, data: dict[str, Any], patient_id: int) -> dict[str, Any]:
+        """Forget the patient: future appointments cancelled without a message, every
+        personal detail emptied here, then in notify and followup by event."""
+        rt = runtime()
+        with refusals(), rt.db.transaction() as session:
+            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+            kept = erase_patient(session, desk, patient_id, data["reason"],
+                                 rt.settings.outbox_retention_days)
+        return {"patient_id": patient_id, "appointments": len(kept)}
+
+
+@blp.route("/phone-check")
+class PhoneNumberCheck(MethodView):
+    @roles_required(*DESKS)
+    @blp.arguments(PhoneQuery, location="query")
+    @blp.response(200, PhoneCheck)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Whether a number exists and can receive SMS, before it is booked with."""
+        try:
+            phone = normalise_phone(query["phone"], runtime().settings.phone_region)
+        except InvalidPatient as exc:
+            return {"valid": False, "mobile": False, "message": str(exc)}
+        message = "" if phone.mobile else "Not a mobile number: no SMS can reach it."
+        return {"valid": True, "mobile": phone.mobile, "message": message}

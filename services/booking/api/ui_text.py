@@ -1,0 +1,73 @@
+"""English for booking's pages (the Chinese text is the key)."""
+
+ENGLISH = {
+    "预约台": "Console", "号源": "Slots", "科室": "Department", "日期": "Date", "天数": "Days",
+    "当天": "One day", "一周": "A week", "预约": "Booking",
+    "先在左侧选择一个有余号的时段，系统会为您保留。":
+        "Pick a slot with free places; it is held for you while you take the details.",
+    "已为您保留，剩余": "Held for you for", "放弃保留": "Release", "患者姓名": "Patient's name",
+    "手机号": "Mobile", "邮箱（可选）": "Email (optional)",
+    "患者同意接收短信通知": "The patient agrees to SMS messages",
+    "患者同意接收邮件通知": "The patient agrees to email messages", "渠道": "Channel",
+    "在线咨询": "Online chat", "电话": "Phone", "微信": "WeChat", "其他": "Other",
+    "主诉": "Complaint", "爽约较多，预约原因（必填）": "Frequent no-shows: reason (required)",
+    "确认预约": "Book", "预约成功": "Booked", "发给患者的确认信息": "Confirmation for the patient",
+    "复制": "Copy", "继续预约": "Book another", "今日名单": "Roster", "就诊名单": "Roster",
+    "全部": "All", "查找（预约码、姓名、手机后四位）": "Find (code, name, last four digits)",
+    "导出 CSV": "Export CSV", "打印": "Print", "现场挂号": "Walk-in", "时段": "Slot",
+    "加号原因（满号时必填）": "Reason to add beyond capacity (when full)",
+    "挂号并报到": "Register and check in", "统计": "Statistics", "从": "From", "到": "To",
+    "按": "By", "专家": "Expert", "咨询员": "Consultant", "查看": "Show", "分组": "Group",
+    "取消": "Cancelled", "到诊": "Arrived", "爽约": "No-show", "到诊率": "Arrival rate",
+    "这个号码的患者：": "Patients with this number:",
+    "患者没有预约？记录咨询": "Did not book? Record the enquiry",
+    "查找预约": "Find an appointment", "手机号、姓名或预约码": "Phone, name or code",
+    "查找": "Find", "改约": "Move", "重发确认": "Send the confirmation again",
+    "取消预约": "Cancel", "取消原因": "Why", "患者要求": "The patient asked",
+    "医院原因": "The hospital", "说明（可选）": "Note (optional)", "确认取消": "Cancel it",
+    "退出改约": "Stop moving",
+    "到诊率 = 到诊 ÷（到诊 + 爽约）；按就诊日期统计。":
+        "Arrival rate = arrived ÷ (arrived + no-show), by visit date.",
+}
+
+#: English for the patient's pages (``/p/{token}``), for phones from abroad or ``?lang=en``.
+PATIENT_ENGLISH = {
+    "我的预约": "My appointment", "预约信息": "appointment", "状态": "Status",
+    "就诊人": "Patient", "科室": "Department", "医生": "Doctor", "时间": "Time",
+    "就诊序号": "Queue number", "预约码": "Code", "地址": "Address", "路线": "Getting there",
+    "医院电话": "Hospital phone", "已预约": "Booked", "已报到": "Checked in",
+    "已就诊": "Seen", "已取消": "Cancelled", "未到诊": "Missed",
+    "停诊": "Cancelled by the hospital",
+    "医院停诊": "The hospital had to cancel", "专家停诊": "The doctor is not available",
+    "很抱歉，您的这次预约已取消。": "We are sorry: this appointment is cancelled.",
+    "您的预约已取消。": "Your appointment is cancelled.",
+    "已为您改约，新的时间见下方。短信会再通知您一次。":
+        "Your appointment has moved; the new time is below. You will also get an SMS.",
+    "改约到其他时间": "Move to another time", "您可以改约到：": "You can book one of these:",
+    "余": "left", "取消预约": "Cancel the appointment",
+    "可在此时间前在线取消或改约：": "You can cancel or move it online until",
+    "已超过在线取消时间，如需取消请致电医院：":
+        "It is too late to cancel online; to cancel, call the hospital:",
+    "确定取消这次预约吗？": "Cancel this appointment?",
+    "取消后这个号会让给其他患者，不能恢复。":
+        "Once cancelled, the place goes to another patient and cannot be restored.",
+    "确认取消": "Yes, cancel it", "不取消，返回": "No, go back",
+    "链接无效": "Link not valid", "这个链接无效或已过期": "This link is not valid or has expired",
+    "请检查短信中的链接是否完整。就诊后一天链接会失效。":
+        "Check that the whole link from the SMS was opened. A link expires a day after the "
+        "visit.",
+    "已超过在线取消或改约的时间，如需更改请致电医院。":
+        "It is too late to change this online; please call the hospital.",
+    "这次预约已不能在线更改。": "This appointment can no longer be changed online.",
+    "这个时间刚刚约满了，请选择其他时间。": "That time has just filled up; please pick another.",
+    "这个时间不在可改约的范围内，请从下方选择。":
+        "That time is not one of those offered; please pick one below.",
+    "您当天已预约了这位医生。": "You already have an appointment with this doctor that day.",
+    "这个时间已停止预约，请选择其他时间。":
+        "Booking for that time has closed; please pick another.",
+    "这个时间还未放号，请选择其他时间。": "That time is not open yet; please pick another.",
+    "您已经预约在这个时间。": "Your appointment is already at that time.",
+    "这个时间已停诊，请选择其他时间。":
+        "The hospital cancelled that time; please pick another.",
+    "没有成功，请刷新页面后再试。": "That did not work; please reload the page and try again.",
+}

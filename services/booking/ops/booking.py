@@ -1,0 +1,194 @@
+"""Booking a place: from a slot, from the consultant's hold, or at the counter (walk-in)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from services.common.contracts.booking import AppointmentBooked, AppointmentCheckedIn
+from services.common.db import keep_loaded
+
+from ..domain.codes import new_code
+from ..domain.desk import Desk
+from ..domain.facts import AppointmentFacts
+from ..domain.patients import PatientRequest
+from ..domain.privacy import Access
+from ..domain.rules import Duplicate, Forbidden, NotFound, RuleBroken
+from ..domain.statuses import (
+    ACTIVE,
+    Action,
+    AppointmentStatus,
+    HoldStatus,
+    SlotStatus,
+    WaitStatus,
+)
+from ..models import Appointment, Department, Expert, Hold, Slot, WaitlistEntry
+from ..reads.appointments import facts_of
+from . import places
+from .access import record_access
+from .history import record
+from .patients import remember_patient
+from .telling import tell
+
+
+@dataclass
+class BookingRequest:
+    patient: PatientRequest
+    channel: str
+    slot_id: int | None = None
+    hold_id: str | None = None
+    complaint: str = ""
+    override_reason: str | None = None
+    walk_in: bool = False
+    overbook_reason: str | None = None
+    from_waitlist: bool = False
+
+
+def book(session: Session, desk: Desk, request: BookingRequest) -> AppointmentFacts:
+    """Book a place from a slot or from the consultant's own hold."""
+    hold = _usable_hold(session, desk, request) if request.hold_id else None
+    slot_id = hold.slot_id if hold else request.slot_id
+    if slot_id is None:
+        raise RuleBroken("slot_required", "Give a slot_id or a hold_id.", status=422)
+    slot, expert, department = open_slot(session, slot_id)
+    if not request.walk_in:
+        if hold is None:
+            desk.rules.window.check(desk.now, slot.day, slot.start_at, desk.zone)
+        elif desk.now >= desk.rules.window.closes_at(slot.start_at):
+            raise RuleBroken("closed", "Booking for this slot has closed.")
+    patient, new = remember_patient(session, desk, request.patient)
+    if not new:  # a patient first seen now has no appointments to duplicate or miss
+        refuse_duplicate(session, patient.id, slot.expert_id, slot.day)
+        desk.rules.no_shows.check(recent_no_shows(session, desk, patient.id),
+                                  request.override_reason)
+
+    overbooked = _take_place(session, desk, slot, hold, request)
+    seat, queue_number = seat_in(session, slot, overbooked)
+    status = AppointmentStatus.CHECKED_IN if request.walk_in else AppointmentStatus.BOOKED
+    appointment = Appointment(
+        code=_unused_code(session), slot_id=slot.id, expert_id=slot.expert_id,
+        department_id=slot.department_id, day=slot.day, start_at=slot.start_at,
+        session_end_at=slot.session_end_at, patient_id=patient.id, status=status, seat=seat,
+        queue_number=queue_number, overbooked=overbooked,
+        overbook_reason=request.overbook_reason if overbooked else None,
+        channel="walk_in" if request.walk_in else request.channel,
+        complaint=request.complaint.strip(),
+        override_reason=(request.override_reason or "").strip() or None,
+        booked_by=desk.by, created_at=desk.now, updated_at=desk.now,
+        checked_in_at=desk.now if request.walk_in else None,
+    )
+    session.add(appointment)
+    session.flush()
+    record(session, desk, appointment.id, None, status,
+           Action.WALK_IN if request.walk_in else Action.BOOK, request.override_reason)
+    facts = facts_of(appointment, slot, expert, department, patient, desk)
+    record_access(session, desk, patient.id, Access.BOOK, appointment.code)
+    _served(session, desk, patient.id, appointment)
+    tell(session, desk, facts, AppointmentBooked, from_waitlist=request.from_waitlist)
+    if request.walk_in:
+        tell(session, desk, facts, AppointmentCheckedIn)
+    return facts
+
+
+def _served(session: Session, desk: Desk, patient_id: int, appointment: Appointment) -> None:
+    """Booked with the expert that day, however it came about: the patient no longer waits
+    on that day's list."""
+    session.execute(update(WaitlistEntry).where(
+        WaitlistEntry.patient_id == patient_id, WaitlistEntry.expert_id == appointment.expert_id,
+        WaitlistEntry.day == appointment.day, WaitlistEntry.status == WaitStatus.WAITING)
+        .values(status=WaitStatus.BOOKED, appointment_id=appointment.id, ended_at=desk.now)
+        .execution_options(synchronize_session="fetch"))
+
+
+def _usable_hold(session: Session, desk: Desk, request: BookingRequest) -> Hold:
+    hold = session.get(Hold, request.hold_id)
+    if hold is None:
+        raise NotFound("hold")
+    if hold.consultant != desk.by:
+        raise Forbidden("This hold belongs to another consultant.")
+    if request.slot_id is not None and request.slot_id != hold.slot_id:
+        raise RuleBroken("hold_mismatch", "The hold is for another slot.", status=422)
+    if hold.status != HoldStatus.ACTIVE or hold.expires_at <= desk.now:
+        raise RuleBroken("hold_expired", "The hold has expired or was released; hold the "
+                         "slot again if it still has room.")
+    return hold
+
+
+def _take_place(session: Session, desk: Desk, slot: Slot, hold: Hold | None,
+                request: BookingRequest) -> bool:
+    """Take the place; return True when it is beyond capacity (an overbooked walk-in)."""
+    if hold is not None:
+        if not places.end_hold(session, hold.id, HoldStatus.USED, desk.now,
+                               only_if_unexpired=True):
+            raise RuleBroken("hold_expired", "The hold expired just now; hold the slot again.")
+        if not places.turn_held_into_booked(session, slot.id):
+            raise RuleBroken("hold_expired", "The hold's place is gone; hold the slot again.")
+        return False
+    if slot.held:  # no hold when the slot was read means none can have run out since
+        places.expire_holds(session, desk.now, slot.id)
+    if places.take_booked_place(session, slot.id):
+        return False
+    wants_overbook = request.walk_in and bool((request.overbook_reason or "").strip())
+    if wants_overbook and places.take_overbooked_place(session, slot.id):
+        return True
+    raise RuleBroken("slot_full", "This slot is full.")
+
+
+def seat_in(session: Session, slot: Slot, overbooked: bool) -> tuple[int, int]:
+    """The lowest free seat of the slot and its queue number in the session (号序)."""
+    taken = set(session.scalars(select(Appointment.seat).where(
+        Appointment.slot_id == slot.id, Appointment.status != AppointmentStatus.CANCELLED)))
+    if not overbooked:
+        seat = next(n for n in range(1, slot.capacity + 1) if n not in taken)
+        return seat, slot.seat_offset + seat
+    seat = next(n for n in range(slot.capacity + 1, slot.capacity + 1000) if n not in taken)
+    last = session.scalar(select(func.max(Appointment.queue_number)).where(
+        Appointment.expert_id == slot.expert_id, Appointment.day == slot.day,
+        Appointment.overbooked.is_(True)))
+    return seat, max(last or 0, slot.session_places) + 1
+
+
+def _unused_code(session: Session) -> str:
+    while True:
+        code = new_code()
+        if session.scalar(select(Appointment.id).where(Appointment.code == code)) is None:
+            return code
+
+
+def open_slot(session: Session, slot_id: int) -> tuple[Slot, Expert, Department | None]:
+    """The slot with its expert and department, read in one query (the event and the
+    answer need them); refused when the hospital cancelled it."""
+    row = session.execute(
+        select(Slot, Expert, Department).join(Expert, Expert.id == Slot.expert_id)
+        .outerjoin(Department, Department.id == Slot.department_id)
+        .where(Slot.id == slot_id)).first()
+    if row is None:
+        raise NotFound("slot")
+    slot, expert, department = row
+    keep_loaded(session, slot, expert, department)
+    if slot.status != SlotStatus.ACTIVE:
+        raise RuleBroken("slot_cancelled", "This slot was cancelled by the hospital.")
+    return slot, expert, department
+
+
+def refuse_duplicate(session: Session, patient_id: int, expert_id: int, day: date,
+                     except_id: int | None = None) -> None:
+    query = select(Appointment).where(
+        Appointment.patient_id == patient_id, Appointment.expert_id == expert_id,
+        Appointment.day == day, Appointment.status.in_(ACTIVE))
+    if except_id is not None:
+        query = query.where(Appointment.id != except_id)
+    existing = session.scalar(query)
+    if existing is not None:
+        raise Duplicate({"id": existing.id, "code": existing.code, "status": existing.status,
+                         "slot_id": existing.slot_id, "date": existing.day.isoformat(),
+                         "queue_number": existing.queue_number})
+
+
+def recent_no_shows(session: Session, desk: Desk, patient_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Appointment).where(
+        Appointment.patient_id == patient_id, Appointment.status == AppointmentStatus.NO_SHOW,
+        Appointment.start_at >= desk.rules.no_shows.since(desk.now))) or 0

@@ -1,0 +1,129 @@
+"""Erasing a patient (PIPL): nothing personal left in booking, the counts kept.
+
+Future appointments are cancelled without a message (the patient asked for this);
+the record, complaints and free-text reasons are emptied; booking's outbox rows
+and stored answers that carried the patient's details are scrubbed; then
+``booking.patient.erased`` tells notify and followup to do the same.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from services.common.contracts.booking import PatientErased
+
+from ..domain.desk import Desk
+from ..domain.privacy import ERASED_NAME, Access
+from ..domain.statuses import Action, AppointmentStatus, CancelReason, WaitStatus
+from ..models import (
+    Appointment,
+    IdempotencyRecord,
+    OutboxMessage,
+    StatusChange,
+    WaitlistEntry,
+    outbox,
+)
+from ..reads.patients import get_patient
+from . import places, waitlist
+from .access import record_access
+from .history import record
+from .links import forget_links
+
+PERSONAL_KEYS = ("name", "phone", "email")
+
+
+def erase_patient(session: Session, desk: Desk, patient_id: int, reason: str,
+                  answers_kept_days: int) -> list[int]:
+    """Forget the patient; return their appointments' ids (all of them, kept as counts)."""
+    patient = get_patient(session, patient_id)
+    appointment_ids = list(session.scalars(select(Appointment.id).where(
+        Appointment.patient_id == patient_id).order_by(Appointment.id)))
+    freed = _cancel_future_silently(session, desk, patient_id)
+    _leave_waitlists(session, desk, patient_id)
+    patient.name, patient.name_key = ERASED_NAME, f"erased-{patient_id}"
+    patient.phone, patient.mobile, patient.email = "", False, None
+    patient.sms_consent = patient.email_consent = False
+    patient.id_number = patient.birth_date = patient.sex = patient.guardian_name = None
+    patient.updated_at = patient.erased_at = desk.now
+    session.execute(update(Appointment).where(Appointment.patient_id == patient_id).values(
+        complaint="", cancel_note=None, override_reason=None, overbook_reason=None)
+        .execution_options(synchronize_session=False))
+    session.execute(update(StatusChange).where(StatusChange.appointment_id.in_(
+        appointment_ids)).values(reason=None).execution_options(synchronize_session=False))
+    _scrub_outbox(session, patient_id)
+    forget_links(session, appointment_ids)
+    _forget_answers(session, patient_id, desk.now - timedelta(days=answers_kept_days))
+    record_access(session, desk, patient_id, Access.ERASE, reason)
+    outbox.add(session, PatientErased(patient_id=patient_id, appointment_ids=appointment_ids),
+               patient_id=patient_id)
+    waitlist.places_freed(session, desk, freed)  # their places go to those waiting
+    return appointment_ids
+
+
+def _cancel_future_silently(session: Session, desk: Desk, patient_id: int) -> list[int]:
+    """Give the places back and record why; no event, so no message goes out. Return the
+    slots freed (the waitlist gets them once the patient is forgotten)."""
+    future = session.scalars(select(Appointment).where(
+        Appointment.patient_id == patient_id, Appointment.status == AppointmentStatus.BOOKED,
+        Appointment.start_at > desk.now).with_for_update()).all()
+    freed = []
+    for appointment in future:
+        if appointment.overbooked:
+            places.free_overbooked_place(session, appointment.slot_id)
+        else:
+            places.free_booked_place(session, appointment.slot_id)
+            freed.append(appointment.slot_id)
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancel_reason = CancelReason.PATIENT.value
+        appointment.updated_at = desk.now
+        record(session, desk, appointment.id, AppointmentStatus.BOOKED,
+               AppointmentStatus.CANCELLED, Action.CANCEL, "patient's data erased")
+    return freed
+
+
+def _leave_waitlists(session: Session, desk: Desk, patient_id: int) -> None:
+    session.execute(update(WaitlistEntry).where(
+        WaitlistEntry.patient_id == patient_id, WaitlistEntry.status == WaitStatus.WAITING)
+        .values(status=WaitStatus.ENDED, ended_at=desk.now, end_reason="patient erased")
+        .execution_options(synchronize_session=False))
+    session.execute(update(WaitlistEntry).where(WaitlistEntry.patient_id == patient_id)
+                    .values(complaint="", override_reason=None)
+                    .execution_options(synchronize_session=False))
+
+
+def _scrub_outbox(session: Session, patient_id: int) -> None:
+    """The patient's events keep their shape (a late relay still sends a valid one) but
+    carry nothing personal."""
+    for row in session.scalars(select(OutboxMessage).where(
+            OutboxMessage.patient_id == patient_id)):
+        envelope = json.loads(row.body)
+        envelope["data"] = scrubbed(envelope["data"])
+        row.body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+
+
+def scrubbed(data: dict[str, Any]) -> dict[str, Any]:
+    data = dict(data)
+    if isinstance(data.get("patient"), dict):
+        data["patient"] = {**data["patient"], **dict.fromkeys(PERSONAL_KEYS, ""),
+                           "email": None, "sms_consent": False, "email_consent": False}
+    if "patient_link" in data:
+        data["patient_link"] = ""
+    return data
+
+
+def _forget_answers(session: Session, patient_id: int, since: datetime) -> None:
+    """Stored answers to booking calls (kept for Idempotency-Key retries) carry the
+    patient's details: those of this patient go."""
+    for record_ in session.scalars(select(IdempotencyRecord).where(
+            IdempotencyRecord.created_at >= since)):
+        try:
+            body = json.loads(record_.body or "null")
+        except ValueError:
+            continue
+        if isinstance(body, dict) and (body.get("patient") or {}).get("id") == patient_id:
+            session.delete(record_)

@@ -1,0 +1,71 @@
+"""Holds: a consultant keeps one place for a few minutes while the patient confirms."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from ..domain.desk import Desk
+from ..domain.rules import Forbidden, NotFound, RuleBroken
+from ..domain.statuses import HoldStatus, SlotStatus
+from ..models import Hold, Slot
+from . import places, waitlist
+
+
+def place_hold(session: Session, desk: Desk, slot_id: int) -> Hold:
+    """Keep one place for the consultant for ``hold_seconds``; 409 when the slot is full,
+    or when they already hold ``max_holds`` places (one talk needs one, two at most)."""
+    _one_at_a_time(session, desk.by)
+    live = session.scalar(select(func.count()).select_from(Hold).where(
+        Hold.consultant == desk.by, Hold.status == HoldStatus.ACTIVE,
+        Hold.expires_at > desk.now)) or 0
+    if live >= desk.rules.max_holds:
+        raise RuleBroken("too_many_holds", f"You already hold {live} places; book or release "
+                         "one of them first.")
+    slot = session.get(Slot, slot_id)
+    if slot is None:
+        raise NotFound("slot")
+    if slot.status != SlotStatus.ACTIVE:
+        raise RuleBroken("slot_cancelled", "This slot was cancelled by the hospital.")
+    desk.rules.window.check(desk.now, slot.day, slot.start_at, desk.zone)
+    places.expire_holds(session, desk.now, slot_id)
+    if not places.take_held_place(session, slot_id):
+        raise RuleBroken("slot_full", "This slot is full.")
+    hold = Hold(id=str(uuid.uuid4()), slot_id=slot_id, consultant=desk.by,
+                status=HoldStatus.ACTIVE, created_at=desk.now,
+                expires_at=desk.now + timedelta(seconds=desk.rules.hold_seconds))
+    session.add(hold)
+    session.flush()
+    return hold
+
+
+def _one_at_a_time(session: Session, consultant: str) -> None:
+    """Two holds of one consultant at once are counted one after the other (on SQLite the
+    single writer already does this)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:who))"),
+                        {"who": f"holds:{consultant}"})
+
+
+def release_hold(session: Session, desk: Desk, hold_id: str) -> None:
+    """Give a held place back. Only the consultant who holds it may."""
+    hold = session.get(Hold, hold_id)
+    if hold is None:
+        raise NotFound("hold")
+    if hold.consultant != desk.by:
+        raise Forbidden("Only the consultant who holds this place can release it.")
+    if places.end_hold(session, hold_id, HoldStatus.RELEASED, desk.now):
+        places.free_held_place(session, hold.slot_id)
+        waitlist.places_freed(session, desk, [hold.slot_id])
+
+
+def expire_stale_holds(session: Session, desk: Desk) -> int:
+    """Give back every place whose hold ran out (the worker calls this every few seconds);
+    waiting patients get them first."""
+    freed = places.expire_holds(session, desk.now)
+    if freed:
+        waitlist.places_freed(session, desk, freed)
+    return len(freed)

@@ -1,0 +1,88 @@
+"""Patients: found by id, or by phone and name; created or updated, never overwritten.
+
+A booking for 小红 on the phone 小明 was booked with makes a second patient who
+shares the phone; 小明's record is left as it was. A field a booking leaves out
+keeps its stored value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.contracts.booking import name_key
+from services.common.db import insert_unless_present, keep_loaded
+from services.common.phones import is_mobile
+
+from ..domain.desk import Desk
+from ..domain.patients import InvalidPatient, PatientRequest
+from ..domain.privacy import Access
+from ..domain.rules import NotFound
+from ..models import Patient
+from .access import record_access
+
+KEY = ["phone", "name_key"]
+
+
+def remember_patient(session: Session, desk: Desk,
+                     request: PatientRequest) -> tuple[Patient, bool]:
+    """The patient the request names, with what they told us now laid over what we knew;
+    and whether they are new (a new patient has no appointments to duplicate or miss)."""
+    told = request.details.told()
+    if request.id is not None:
+        patient = _existing(session, request.id)
+        new = False
+    else:
+        new = insert_unless_present(session, Patient.__table__, _new_row(told, desk), KEY)
+        patient = _by_phone_and_name(session, told["phone"], told["name"])
+    keep_loaded(session, patient)
+    if new:
+        record_access(session, desk, patient.id, Access.CREATE_PATIENT)
+    else:
+        _update(session, desk, patient, told)
+    if patient.email_consent and not patient.email:
+        raise InvalidPatient("email_consent", "Email consent needs an email address.")
+    return patient, new
+
+
+def _existing(session: Session, patient_id: int) -> Patient:
+    patient = session.get(Patient, patient_id)
+    if patient is None or patient.erased_at is not None:
+        raise NotFound("patient")
+    return patient
+
+
+def _by_phone_and_name(session: Session, phone: str, name: str) -> Patient:
+    patient = session.scalar(select(Patient).where(Patient.phone == phone,
+                                                   Patient.name_key == name_key(name)))
+    if patient is None:
+        raise LookupError("a patient just inserted or found is gone")
+    return patient
+
+
+def _new_row(told: dict[str, Any], desk: Desk) -> dict[str, Any]:
+    return {"phone": told["phone"], "name": told["name"], "name_key": name_key(told["name"]),
+            "mobile": is_mobile(told["phone"]), "email": told.get("email"),
+            "sms_consent": told.get("sms_consent", False),
+            "email_consent": told.get("email_consent", False),
+            "id_number": told.get("id_number"), "birth_date": told.get("birth_date"),
+            "sex": told.get("sex"), "guardian_name": told.get("guardian_name"),
+            "created_at": desk.now, "updated_at": desk.now}
+
+
+def _update(session: Session, desk: Desk, patient: Patient, told: dict[str, Any]) -> None:
+    """Lay the told fields over the record; log which changed (names, never values)."""
+    changed = [field for field, value in told.items() if getattr(patient, field) != value]
+    if not changed:
+        return
+    for field in changed:
+        setattr(patient, field, told[field])
+    if "name" in changed:
+        patient.name_key = name_key(patient.name)
+    if "phone" in changed:
+        patient.mobile = is_mobile(patient.phone)
+    patient.updated_at = desk.now
+    session.flush()
+    record_access(session, desk, patient.id, Access.UPDATE_PATIENT, ", ".join(sorted(changed)))

@@ -1,0 +1,47 @@
+"""Places to offer a patient whose appointment the hospital cancelled."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from services.common.contracts.booking import Alternative
+
+from ..domain.alternatives import Candidate, choose_alternatives
+from ..domain.desk import Desk
+from ..domain.statuses import SlotStatus
+from ..models import Expert, Slot
+
+
+def alternatives_for(session: Session, desk: Desk, *, expert_id: int, department_id: int,
+                     start: datetime, limit: int = 3) -> list[Alternative]:
+    """Up to three bookable places: the same expert's next, then the department's nearest."""
+    bookable_from = desk.now + timedelta(minutes=desk.rules.window.cutoff_minutes)
+    free = (select(Slot, Expert.name).join(Expert, Expert.id == Slot.expert_id).where(
+        Slot.status == SlotStatus.ACTIVE, Slot.booked + Slot.held < Slot.capacity,
+        Slot.start_at > bookable_from, Slot.department_id == department_id))
+    same_expert = free.where(Slot.expert_id == expert_id)
+    others = free.where(Slot.expert_id != expert_id)
+    rows = [*_first(session, same_expert.order_by(Slot.start_at), limit * 4),
+            *_first(session, others.where(Slot.start_at >= start).order_by(Slot.start_at),
+                    limit * 4),
+            *_first(session, others.where(Slot.start_at < start)
+                    .order_by(Slot.start_at.desc()), limit * 4)]
+    released = {slot.id: (slot, name) for slot, name in rows
+                if desk.rules.window.opens_at(slot.day, desk.zone) <= desk.now}
+    candidates = [Candidate(s.id, s.expert_id, s.department_id, s.start_at,
+                            s.capacity - s.booked - s.held) for s, _ in released.values()]
+    chosen = choose_alternatives(expert_id, department_id, start, candidates, limit=limit)
+    return [_offer(*released[c.slot_id]) for c in chosen]
+
+
+def _first(session: Session, query: Select[Slot, str], count: int) -> list[Any]:
+    return list(session.execute(query.limit(count)).all())
+
+
+def _offer(slot: Slot, expert_name: str) -> Alternative:
+    return Alternative(slot_id=slot.id, expert_id=slot.expert_id, expert_name=expert_name,
+                       start=slot.start_at, remaining=slot.capacity - slot.booked - slot.held)

@@ -1,0 +1,75 @@
+"""What a patient's link shows: their appointment, what they may still do with it, and
+the places they may move to."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.common.contracts.booking import Alternative
+from services.common.phones import language_for
+
+from ..domain.desk import Desk
+from ..domain.facts import AppointmentFacts
+from ..domain.statuses import BY_THE_HOSPITAL, AppointmentStatus
+from .alternatives import alternatives_for
+
+#: How many places a link offers to move to.
+OFFERED = 4
+
+
+def offered_places(session: Session, desk: Desk, facts: AppointmentFacts) -> list[Alternative]:
+    """The places the patient may move to: the same expert's next free ones, then the
+    department's nearest — none once the visit can no longer be changed online."""
+    if not can_move(facts, desk):
+        return []
+    places = alternatives_for(session, desk, expert_id=facts.expert.id,
+                              department_id=facts.department.id if facts.department else 0,
+                              start=facts.slot.start, limit=OFFERED + 1)
+    return [p for p in places if p.slot_id != facts.slot.slot_id][:OFFERED]
+
+
+def cancel_until(facts: AppointmentFacts, desk: Desk) -> Any:
+    return facts.slot.start - timedelta(minutes=desk.rules.cancel_window.patient_cutoff_minutes)
+
+
+def can_cancel(facts: AppointmentFacts, desk: Desk) -> bool:
+    return facts.status == AppointmentStatus.BOOKED and desk.now < cancel_until(facts, desk)
+
+
+def cancelled_by_hospital(facts: AppointmentFacts) -> bool:
+    return facts.status == AppointmentStatus.CANCELLED and facts.cancel_reason in BY_THE_HOSPITAL
+
+
+def can_move(facts: AppointmentFacts, desk: Desk) -> bool:
+    return can_cancel(facts, desk) or cancelled_by_hospital(facts)
+
+
+def patient_view(session: Session, desk: Desk, facts: AppointmentFacts,
+                 phone_region: str) -> dict[str, Any]:
+    """What the patient sees: their name masked, the facts of the visit, whether (and
+    until when) they may cancel or move it, and where to."""
+    department, hospital = facts.department, facts.hospital
+    home_language = hospital.language if hospital else "zh-CN"
+    return {
+        "code": facts.code, "status": facts.status.value, "queue_number": facts.queue_number,
+        "start": facts.local_start, "end": facts.local_end,
+        "patient_name": facts.patient.name[:1] + "*",
+        "language": language_for(facts.patient.phone, phone_region, home_language),
+        "expert": facts.expert.name, "expert_title": facts.expert.title,
+        "department": department.name if department else "",
+        "location": department.location if department else "",
+        "hospital": {"name": hospital.name, "address": hospital.address,
+                     "directions": hospital.directions, "phone": hospital.phone,
+                     "time_zone": hospital.time_zone, "language": hospital.language}
+        if hospital else {},
+        "cancelled_by_hospital": cancelled_by_hospital(facts),
+        "cancel_reason": facts.cancel_reason, "cancel_note": facts.cancel_note,
+        "can_cancel": can_cancel(facts, desk),
+        "cancel_until": cancel_until(facts, desk).astimezone(desk.zone),
+        "alternatives": [{"slot_id": p.slot_id, "expert": p.expert_name,
+                          "start": p.start.astimezone(desk.zone), "remaining": p.remaining}
+                         for p in offered_places(session, desk, facts)],
+    }

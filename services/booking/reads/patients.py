@@ -1,0 +1,110 @@
+"""Patients as the desks find them, and everything booking holds on one of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.common.contracts.booking import name_key
+
+from ..domain.desk import Desk
+from ..domain.rules import NotFound
+from ..models import AccessRecord, Appointment, Expert, Patient, StatusChange, WaitlistEntry
+
+FIELDS = ("id", "name", "phone", "mobile", "email", "sms_consent", "email_consent",
+          "id_number", "birth_date", "sex", "guardian_name")
+
+
+def record_of(patient: Patient) -> dict[str, Any]:
+    return {field: getattr(patient, field) for field in FIELDS}
+
+
+def get_patient(session: Session, patient_id: int) -> Patient:
+    patient = session.get(Patient, patient_id)
+    if patient is None or patient.erased_at is not None:
+        raise NotFound("patient")
+    return patient
+
+
+def find_patients(session: Session, *, phone: str | None = None, q: str | None = None,
+                  limit: int = 20) -> list[Patient]:
+    """Returning patients by their phone (whole, or its last digits) and/or a part of the
+    name, most recently seen first."""
+    statement = (select(Patient).where(Patient.erased_at.is_(None))
+                 .order_by(Patient.updated_at.desc()).limit(limit))
+    if phone:
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        statement = statement.where(Patient.phone.like(f"%{digits}"))
+    if q:
+        statement = statement.where(or_(Patient.name.contains(q.strip()),
+                                        Patient.name_key.contains(name_key(q))))
+    return list(session.scalars(statement))
+
+
+def appointments_of(session: Session, desk: Desk, patient_id: int,
+                    limit: int = 50) -> list[dict[str, Any]]:
+    """The patient's appointments, newest visit first."""
+    rows = session.execute(
+        select(Appointment, Expert.name).join(Expert, Expert.id == Appointment.expert_id)
+        .where(Appointment.patient_id == patient_id)
+        .order_by(Appointment.start_at.desc()).limit(limit)).all()
+    return [{"id": a.id, "code": a.code, "status": a.status, "date": a.day,
+             "start": a.start_at.astimezone(desk.zone), "expert": name,
+             "queue_number": a.queue_number, "cancel_reason": a.cancel_reason}
+            for a, name in rows]
+
+
+def history_of(session: Session, appointment_id: int) -> list[dict[str, Any]]:
+    """Every status change of one appointment, oldest first, with who and why."""
+    rows = session.scalars(select(StatusChange).where(
+        StatusChange.appointment_id == appointment_id).order_by(StatusChange.id))
+    return [{"at": r.at, "action": r.action, "from_status": r.from_status,
+             "to_status": r.to_status, "by": r.by, "reason": r.reason} for r in rows]
+
+
+def export_of(session: Session, patient_id: int) -> dict[str, Any]:
+    """Everything booking holds on one patient (PIPL's right of access), unmasked."""
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("patient")
+    appointments = session.scalars(select(Appointment).where(
+        Appointment.patient_id == patient_id).order_by(Appointment.id)).all()
+    return {
+        "service": "booking",
+        "patient": {**record_of(patient), "created_at": patient.created_at,
+                    "updated_at": patient.updated_at, "erased_at": patient.erased_at},
+        "appointments": [{
+            "id": a.id, "code": a.code, "status": a.status, "date": a.day,
+            "start": a.start_at, "expert_id": a.expert_id, "department_id": a.department_id,
+            "queue_number": a.queue_number, "channel": a.channel, "complaint": a.complaint,
+            "booked_by": a.booked_by, "created_at": a.created_at,
+            "cancel_reason": a.cancel_reason, "cancel_note": a.cancel_note,
+            "history": history_of(session, a.id)} for a in appointments],
+        "waitlist": [{
+            "id": w.id, "expert_id": w.expert_id, "date": w.day, "status": w.status,
+            "channel": w.channel, "complaint": w.complaint, "added_by": w.added_by,
+            "created_at": w.created_at, "appointment_id": w.appointment_id,
+            "ended_at": w.ended_at, "end_reason": w.end_reason}
+            for w in session.scalars(select(WaitlistEntry).where(
+                WaitlistEntry.patient_id == patient_id).order_by(WaitlistEntry.id))],
+        "access_log": access_log(session, patient_id=patient_id),
+    }
+
+
+def access_log(session: Session, *, patient_id: int | None = None, staff: str | None = None,
+               after: datetime | None = None, before: datetime | None = None,
+               limit: int = 1000) -> list[dict[str, Any]]:
+    statement = select(AccessRecord).order_by(AccessRecord.id.desc()).limit(limit)
+    if patient_id is not None:
+        statement = statement.where(AccessRecord.patient_id == patient_id)
+    if staff:
+        statement = statement.where(AccessRecord.staff == staff)
+    if after is not None:
+        statement = statement.where(AccessRecord.at >= after)
+    if before is not None:
+        statement = statement.where(AccessRecord.at < before)
+    return [{"id": r.id, "at": r.at, "staff": r.staff, "patient_id": r.patient_id,
+             "action": r.action, "detail": r.detail} for r in session.scalars(statement)]

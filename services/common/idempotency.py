@@ -1,0 +1,130 @@
+"""``Idempotency-Key`` on create calls: the same key gives the same answer, never a second
+booking, hold or enquiry (SPEC §3).
+
+The key is recorded in the same transaction as the change it guards. A second
+request with the key waits for the first's commit (the key's primary key makes it),
+then is answered from the record. A request that failed left no record, so it may
+be retried with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from flask import Response, request
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .db import Conflict, UTCDateTime
+from .web import Runtime, abort
+
+HEADER = "Idempotency-Key"
+DOC = {"in": "header", "name": HEADER, "required": False,
+       "schema": {"type": "string", "maxLength": 200}}
+
+
+class IdempotencyMixin:
+    """Columns of the ``idempotency_keys`` table: one answer per key and member of staff."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    principal: Mapped[str] = mapped_column(String(60), primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(60))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    if TYPE_CHECKING:
+        def __init__(self, **columns: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The key was used before: answer with what was answered then."""
+
+    status: int
+    body: Any
+
+
+def request_key() -> str | None:
+    key = request.headers.get(HEADER, "").strip()
+    if len(key) > 200:
+        abort(422, message=f"{HEADER} is at most 200 characters.")
+    return key or None
+
+
+def fingerprint(body: Any) -> str:
+    raw = json.dumps([request.method, request.path, body], sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def answered(status: int, body: Any) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status,
+                    mimetype="application/json")
+
+
+class Keys:
+    """The idempotency records of one service (its own table)."""
+
+    def __init__(self, model: type[IdempotencyMixin]) -> None:
+        self.model = model
+
+    def claim(self, session: Session, key: str, principal: str, endpoint: str, digest: str,
+              now: datetime) -> None:
+        session.add(self.model(key=key, principal=principal, endpoint=endpoint,
+                               request_hash=digest, status_code=0, body="", created_at=now))
+        session.flush()
+
+    def remember(self, session: Session, key: str, principal: str, status: int,
+                 body: Any) -> None:
+        record = session.get(self.model, (key, principal))
+        if record is None:
+            raise LookupError("remember() follows claim() in the same transaction")
+        record.status_code = status
+        record.body = json.dumps(body, ensure_ascii=False, default=str)
+
+    def previous(self, session: Session, key: str, principal: str,
+                 digest: str) -> Replay | None:
+        """The earlier answer for this key, or None when the key was never committed."""
+        record = session.get(self.model, (key, principal))
+        if record is None:
+            return None
+        if record.request_hash != digest:
+            abort(422, message=f"This {HEADER} was used for a different request.")
+        return Replay(record.status_code, json.loads(record.body))
+
+    def once(self, rt: Runtime[Any], principal: str, endpoint: str, data: Any,
+             work: Callable[[Session], Any], status: int = 201,
+             refusals: Callable[[], AbstractContextManager[Any]] = nullcontext) -> Response:
+        """Run ``work(session)`` in one transaction and answer its body; with a key, record
+        the answer in the same transaction, and answer a repeat of the key from the record.
+
+        A repeat that arrives while the first is still running waits on the key's row and,
+        once the first commits, gets its answer. Other unique-key refusals are raised as
+        :class:`Conflict` for the endpoint to name.
+        """
+        key = request_key()
+        digest = fingerprint(data)
+        try:
+            with refusals(), rt.db.transaction() as session:
+                if key:
+                    self.claim(session, key, principal, endpoint, digest, rt.now())
+                body = work(session)
+                if key:
+                    self.remember(session, key, principal, status, body)
+        except Conflict:
+            if key:
+                with rt.db.reading() as session:
+                    replay = self.previous(session, key, principal, digest)
+                if replay is not None:
+                    return answered(replay.status, replay.body)
+            raise
+        return answered(status, body)

@@ -1,0 +1,89 @@
+"""``/api/v1/funnel``: how many enquiries became bookings and arrivals (manager, admin)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.common.auth import roles_required
+from services.common.fields import Day, day_span
+from services.common.web import API_PREFIX, unprocessable
+
+from ..config import runtime
+from ..domain.statuses import Outcome
+from ..reads.funnel import GROUPS, funnel, rates, task_outcomes
+from .common import READERS, desk
+
+blp = Blueprint("funnel", __name__, url_prefix=API_PREFIX,
+                description="The enquiry → booking → arrival funnel and what the calls "
+                            "came to.")
+
+LONGEST = timedelta(days=366)
+
+
+class FunnelQuery(Schema):
+    from_ = Day(data_key="from", metadata={"description": "first day (default: 29 days "
+                                            "before 'to')"})
+    to = Day(metadata={"description": "last day, hospital time (default: today)"})
+    by = fields.String(load_default="consultant", validate=validate.OneOf(list(GROUPS)))
+
+
+_CALLS = fields.Dict(keys=fields.String(validate=validate.OneOf([o.value for o in Outcome])),
+                     values=fields.Integer(), metadata={"description": "calls by outcome"})
+
+
+class FunnelRow(Schema):
+    group = fields.String(required=True, metadata={
+        "description": "the consultant's username, the channel or the department id"})
+    name = fields.String(required=True)
+    enquiries = fields.Integer(required=True)
+    converted = fields.Integer(required=True, metadata={"description": "booked later"})
+    arrived = fields.Integer(required=True, metadata={"description": "booked and came"})
+    conversion_rate = fields.Float(allow_none=True, metadata={
+        "description": "converted / enquiries"})
+    arrival_rate = fields.Float(allow_none=True, metadata={
+        "description": "arrived / converted"})
+    calls = _CALLS
+
+
+class FunnelOut(Schema):
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+    by = fields.String(required=True)
+    rows = fields.List(fields.Nested(FunnelRow), required=True)
+    total = fields.Nested(FunnelRow, required=True)
+    tasks = fields.Dict(keys=fields.String(), values=fields.Dict(
+        keys=fields.String(), values=fields.Integer()), metadata={
+        "description": "tasks opened in the period, by kind, then by status"})
+
+
+@blp.route("/funnel")
+class Funnel(MethodView):
+    @roles_required(*READERS)
+    @blp.arguments(FunnelQuery, location="query")
+    @blp.response(200, FunnelOut)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Enquiries recorded in the period by consultant, channel or department; calls
+        made in the period by outcome; tasks opened in the period by how they ended."""
+        with runtime().db.reading() as session:
+            here = desk(session)
+            last = query.get("to") or here.today
+            first = query.get("from_") or last - timedelta(days=29)
+            if last - first >= LONGEST:
+                unprocessable("from", "Ask for at most a year at a time.", "query")
+            if last < first:
+                unprocessable("to", "'to' is before 'from'.", "query")
+            after, before = day_span(first, last, here.zone)
+            rows = funnel(session, after, before, query["by"])
+            calls, tasks = task_outcomes(session, after, before)
+        return {"from_": first, "to": last, "by": query["by"], "rows": rows,
+                "total": total(rows, calls), "tasks": tasks}
+
+
+def total(rows: list[dict[str, Any]], calls: dict[str, int]) -> dict[str, Any]:
+    counts = (sum(r[k] for r in rows) for k in ("enquiries", "converted", "arrived"))
+    return {"group": "", "name": "total", **rates(*counts), "calls": calls}

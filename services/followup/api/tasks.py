@@ -1,0 +1,149 @@
+"""``/api/v1/tasks``: the worklist, the call card, claiming a task, logging each call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.common.auth import roles_required
+from services.common.idempotency import DOC
+from services.common.web import API_PREFIX, not_found
+
+from ..config import runtime
+from ..domain.statuses import Outcome, TaskKind, TaskStatus
+from ..ops.access import record_access
+from ..ops.tasks import CALL_CARD, claim, holds_claim, log_call
+from ..reads.tasks import calls_of, get_task, view, worklist
+from .common import CALLERS, desk, once, refusals
+
+blp = Blueprint("tasks", __name__, url_prefix=API_PREFIX,
+                description="Follow-up tasks: who to call, when, and what came of each call.")
+
+
+class TaskQuery(Schema):
+    status = fields.String(load_default=TaskStatus.OPEN.value,
+                           validate=validate.OneOf([s.value for s in TaskStatus]))
+    kind = fields.String(validate=validate.OneOf([k.value for k in TaskKind]))
+    due_before = fields.DateTime()
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
+class PatientOut(Schema):
+    id = fields.Integer(allow_none=True)
+    name = fields.String(required=True)
+    phone = fields.String(required=True, metadata={
+        "description": "full only on the call card of the consultant who claimed the task"})
+
+
+class CallOut(Schema):
+    at = fields.DateTime(required=True)
+    by = fields.String(required=True)
+    outcome = fields.String(required=True)
+    note = fields.String()
+    call_back_at = fields.DateTime(allow_none=True)
+    appointment_code = fields.String(allow_none=True)
+
+
+class TaskOut(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(required=True)
+    patient = fields.Nested(PatientOut, required=True)
+    due_at = fields.DateTime(required=True)
+    attempts = fields.Integer(required=True, metadata={"description": "unanswered calls"})
+    last_outcome = fields.String(allow_none=True)
+    sms_reached = fields.Boolean()
+    context = fields.Dict(metadata={"description": "what happened: expert, date, reason, "
+                                    "alternatives"})
+    claimed_by = fields.String(allow_none=True)
+    claimed_until = fields.DateTime(allow_none=True)
+    section = fields.String(allow_none=True, metadata={
+        "description": "due_now, overdue or later"})
+    enquiry_id = fields.Integer(allow_none=True)
+    appointment_id = fields.Integer(allow_none=True)
+
+
+class CallCard(TaskOut):
+    calls = fields.List(fields.Nested(CallOut))
+    hospital = fields.Dict(metadata={"description": "address, directions, phone to tell"})
+
+
+class CallIn(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf([o.value for o in Outcome]))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    call_back_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    appointment_code = fields.String(load_default=None, allow_none=True,
+                                     validate=validate.Regexp(r"^[0-9A-Za-z]{8}$"))
+
+
+OUT = TaskOut()
+
+
+@blp.route("/tasks")
+class Tasks(MethodView):
+    @roles_required(*CALLERS)
+    @blp.arguments(TaskQuery, location="query")
+    @blp.response(200, TaskOut(many=True))
+    def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """The worklist: hospital cancellations no SMS reached first, then by due time;
+        phones masked."""
+        with runtime().db.reading() as session:
+            return worklist(session, desk(session), status=query["status"],
+                            kind=query.get("kind"), due_before=query.get("due_before"),
+                            limit=query["limit"])
+
+
+@blp.route("/tasks/<int:task_id>")
+class TaskResource(MethodView):
+    @roles_required(*CALLERS)
+    @blp.response(200, CallCard)
+    def get(self, task_id: int) -> dict[str, Any]:
+        """The call card: the facts to tell, the calls so far; the full phone only to the
+        consultant holding the claim (that read is logged)."""
+        with refusals(), runtime().db.transaction() as session:
+            here = desk(session)
+            task = get_task(session, task_id) or not_found("task")
+            mine = holds_claim(task, here)
+            if mine:
+                record_access(session, here, CALL_CARD, patient_id=task.patient_id,
+                              task_id=task.id, detail=f"task {task.id} ({task.kind})")
+            hospital = here.hospital
+            return {**view(task, here, full=mine), "calls": calls_of(session, task.id),
+                    "hospital": {"name": hospital.name, "address": hospital.address,
+                                 "directions": hospital.directions, "phone": hospital.phone}
+                    if hospital else {}}
+
+
+@blp.route("/tasks/<int:task_id>/claim")
+class Claim(MethodView):
+    @roles_required(*CALLERS)
+    @blp.response(200, TaskOut)
+    def post(self, task_id: int) -> dict[str, Any]:
+        """Take the task for 15 minutes, so nobody else calls the same person."""
+        with refusals(), runtime().db.transaction() as session:
+            here = desk(session)
+            return view(claim(session, here, task_id), here, full=False)
+
+
+@blp.route("/tasks/<int:task_id>/calls")
+class Calls(MethodView):
+    @roles_required(*CALLERS)
+    @blp.arguments(CallIn)
+    @blp.response(201, TaskOut)
+    @blp.doc(parameters=[DOC])
+    def post(self, data: dict[str, Any], task_id: int) -> Any:
+        """Log one call, answered or not; the task moves on by the rules (next call at
+        least two hours later within calling hours, closed after three unanswered calls,
+        closed by a booking, a refusal, a wrong number or a do-not-call)."""
+
+        def work(session: Any) -> Any:
+            here = desk(session)
+            task = log_call(session, here, task_id, Outcome(data["outcome"]),
+                            note=data["note"].strip(), call_back_at=data["call_back_at"],
+                            appointment_code=(data["appointment_code"] or "").upper() or None)
+            return OUT.dump(view(task, here, full=False))
+
+        return once(f"calls-{task_id}", data, work)

@@ -1,0 +1,31 @@
+"""English for followup's pages (the Chinese text is the key)."""
+
+ENGLISH = {
+    "回访": "Follow-up", "回访工作台": "Follow-up worklist",
+    "只在呼叫时间内拨打：": "Call only within calling hours:",
+    "未接通最多拨打": "At most",
+    "次，每次至少间隔": "unanswered calls, at least", "小时": "hours apart",
+    "患者要求不再来电，请点“勿再来电”。":
+        "If the patient asks not to be called, press “Do not call”.",
+    "待回访": "To call", "类型": "Kind", "全部": "All", "停诊通知": "Hospital cancelled",
+    "爽约回访": "No-show", "咨询回访": "Enquiry", "记录咨询": "Record an enquiry",
+    "现在可拨": "Due now", "已超时": "Overdue", "稍后": "Later", "回访卡": "Call card",
+    "在左侧领取一个任务：15 分钟内只有您会拨打这位患者。":
+        "Claim a task on the left: for 15 minutes only you call this person.",
+    "领取剩余": "Claim left", "发生了什么": "What happened", "可告知患者": "Facts to tell",
+    "可改约的时段": "Slots to offer instead", "在预约台为患者预约": "Book them in the console",
+    "拨打记录": "Calls so far", "备注（可选）": "Note (optional)", "通话结果": "How the call ended",
+    "无人接听": "No answer", "占线": "Busy", "关机": "Switched off", "号码错误": "Wrong number",
+    "不需要": "Declined", "勿再来电": "Do not call", "约定回电时间": "Call back at",
+    "约定回电": "Call back", "新预约码": "New appointment code", "已预约": "Booked",
+    "今天记录的咨询": "Enquiries recorded today", "时间": "Time", "姓名": "Name",
+    "手机号": "Phone", "渠道": "Channel", "可回电": "May call", "状态": "Status",
+    "同一姓名和手机号预约后，咨询会自动变为“已预约”。":
+        "When the same name and phone are booked, the enquiry turns “Booked” by itself.",
+    "未预约的咨询": "Asked but did not book", "科室（可选）": "Department (optional)",
+    "咨询内容": "Asked about", "患者同意我们回电（不同意就不会回访）":
+        "They agree to be called back (without it nobody calls)",
+    "保存": "Save", "回到预约台": "Back to the console",
+    "在线咨询": "Online chat", "电话": "Phone", "微信": "WeChat", "QQ": "QQ",
+    "到院": "Walk-in", "其他": "Other",
+}

@@ -1,0 +1,42 @@
+"""Followup's settings (see :class:`services.common.config.Settings` for the shared ones)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import time, timedelta
+from typing import ClassVar
+
+from services.common.config import Settings
+from services.common.web import Runtime, current_runtime
+
+from .domain.calling import CallingHours, CallRules
+
+
+@dataclasses.dataclass(frozen=True)
+class FollowupSettings(Settings):
+    SERVICE: ClassVar[str] = "followup"
+    DEFAULT_PORT: ClassVar[int] = 8004
+
+    default_time_zone: str = "Asia/Shanghai"
+    phone_region: str = "CN"
+    followup_max_attempts: int = 3
+    followup_spacing_hours: float = 2.0
+    followup_call_start: time = time(9, 0)
+    followup_call_end: time = time(20, 0)
+    followup_enquiry_hours: float = 24.0
+    followup_claim_minutes: int = 15
+    task_interval_seconds: float = 60.0
+
+    @property
+    def rules(self) -> CallRules:
+        return CallRules(
+            max_attempts=self.followup_max_attempts,
+            spacing=timedelta(hours=self.followup_spacing_hours),
+            hours=CallingHours(self.followup_call_start, self.followup_call_end),
+            claim=timedelta(minutes=self.followup_claim_minutes),
+            enquiry_wait=timedelta(hours=self.followup_enquiry_hours))
+
+
+def runtime() -> Runtime[FollowupSettings]:
+    """The running followup service, inside a request or an app context."""
+    return current_runtime(FollowupSettings)

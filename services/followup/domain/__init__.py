@@ -1,0 +1,1 @@
+"""Followup's rules as plain Python: no Flask, no SQL, no broker."""

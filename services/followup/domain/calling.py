@@ -1,0 +1,88 @@
+"""When the follow-up desk may call, and what a call leads to: the rules that keep it honest.
+
+Calls only inside calling hours (default 09:00–20:00 hospital time); after an
+unanswered call the next waits at least two hours, moved into calling hours; after
+``max_attempts`` unanswered calls the task closes as ``unreached``. A do-not-call
+closes it and every later task for that phone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .statuses import CLOSES, UNANSWERED, Outcome, TaskStatus
+
+
+class CallRefused(Exception):
+    """A call the rules do not allow, with a code for the pages."""
+
+    def __init__(self, code: str, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+@dataclass(frozen=True)
+class CallingHours:
+    """The hours of each day (hospital time) in which patients may be called."""
+
+    start: time = time(9, 0)
+    end: time = time(20, 0)
+
+    def next_time(self, moment: datetime, zone: ZoneInfo) -> datetime:
+        """``moment`` if it falls in calling hours, else the start of the next ones (UTC)."""
+        local = moment.astimezone(zone)
+        if self.start <= local.time() < self.end:
+            return moment
+        day = local.date() if local.time() < self.start else local.date() + timedelta(days=1)
+        return self.opens(day, zone)
+
+    def opens(self, day: date, zone: ZoneInfo) -> datetime:
+        return datetime.combine(day, self.start, tzinfo=zone).astimezone(UTC)
+
+    def contains(self, moment: datetime, zone: ZoneInfo) -> bool:
+        return self.start <= moment.astimezone(zone).time() < self.end
+
+
+@dataclass(frozen=True)
+class CallRules:
+    max_attempts: int = 3
+    spacing: timedelta = timedelta(hours=2)
+    hours: CallingHours = CallingHours()
+    claim: timedelta = timedelta(minutes=15)
+    enquiry_wait: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class AfterCall:
+    """What a logged call leaves the task as."""
+
+    status: TaskStatus
+    unanswered: int  # unanswered attempts so far
+    due_at: datetime | None  # when to call next, while it stays open
+
+
+def after_call(rules: CallRules, zone: ZoneInfo, now: datetime, unanswered: int,
+               outcome: Outcome, call_back_at: datetime | None = None) -> AfterCall:
+    """The task after a call with ``outcome``; raises :class:`CallRefused` for a call-back
+    without a time or in the past."""
+    if outcome in UNANSWERED:
+        unanswered += 1
+        if unanswered >= rules.max_attempts:
+            return AfterCall(TaskStatus.UNREACHED, unanswered, None)
+        return AfterCall(TaskStatus.OPEN, unanswered,
+                         rules.hours.next_time(now + rules.spacing, zone))
+    if outcome == Outcome.CALL_BACK:
+        if call_back_at is None:
+            raise CallRefused("call_back_at_required", "Say when to call back.", 422)
+        if call_back_at <= now:
+            raise CallRefused("call_back_in_the_past", "The call-back time has passed.", 422)
+        return AfterCall(TaskStatus.OPEN, unanswered, rules.hours.next_time(call_back_at, zone))
+    return AfterCall(CLOSES[outcome], unanswered, None)
+
+
+def first_due(rules: CallRules, zone: ZoneInfo, now: datetime) -> datetime:
+    """A new task is due at once, or when calling hours next begin."""
+    return rules.hours.next_time(now, zone)

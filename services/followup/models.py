@@ -1,0 +1,185 @@
+"""Followup's tables (SQLAlchemy 2 typed models). Followup publishes nothing, so it has
+no outbox; it keeps an inbox of booking's and schedule's events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.db import UTCDateTime
+from services.common.hospital_copy import HospitalCopyMixin
+from services.common.idempotency import IdempotencyMixin
+from services.common.inbox import DeadLetterMixin, InboxMixin
+from services.common.staff_copy import StaffTokensMixin
+
+from .domain.statuses import TaskStatus
+
+SERVICE = "followup"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class InboxRecord(InboxMixin, Base):
+    pass
+
+
+class DeadLetter(DeadLetterMixin, Base):
+    pass
+
+
+class StaffTokens(StaffTokensMixin, Base):
+    """Which staff tokens are void, as schedule told us."""
+
+
+class Hospital(HospitalCopyMixin, Base):
+    """Followup's copy of the hospital's facts: the call card tells them, calling hours
+    are in its zone."""
+
+
+class Department(Base):
+    """Department names, from schedule's events, for the enquiry form and the funnel."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    facts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Enquiry(Base):
+    """Someone who asked but did not book: who, how they reached us, what they asked, and
+    whether they agreed to be called back. Booked later under the same phone and name,
+    it is ``converted``, credited to the consultant who recorded it."""
+
+    __tablename__ = "enquiries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(12))
+    department_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    complaint: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    call_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12))  # EnquiryStatus
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    converted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    appointment_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_enquiries_phone_name", "phone", "name_key"),)
+
+
+_OPEN = text(f"status = '{TaskStatus.OPEN}'")
+_FROM_AN_APPOINTMENT = text("appointment_id IS NOT NULL")
+_FROM_AN_ENQUIRY = text("enquiry_id IS NOT NULL")
+
+
+class Task(Base):
+    """One person to call and why: an enquiry to call back, a no-show, a visit the
+    hospital cancelled. ``attempts`` counts unanswered calls; ``claimed_by`` holds it for
+    one consultant until ``claimed_until``."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # TaskKind
+    status: Mapped[str] = mapped_column(String(16))  # TaskStatus
+    name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    enquiry_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sms_reached: Mapped[bool] = mapped_column(Boolean, default=True)
+    context: Mapped[str] = mapped_column(Text, default="{}")  # JSON: what happened
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (
+        Index("ix_tasks_open_due", "due_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
+        # One task per appointment and kind, one per enquiry: a redelivered event, or two
+        # timers at once, can never open a second.
+        Index("uq_tasks_appointment_kind", "appointment_id", "kind", unique=True,
+              postgresql_where=_FROM_AN_APPOINTMENT, sqlite_where=_FROM_AN_APPOINTMENT),
+        Index("uq_tasks_enquiry", "enquiry_id", unique=True,
+              postgresql_where=_FROM_AN_ENQUIRY, sqlite_where=_FROM_AN_ENQUIRY),
+    )
+
+
+class CallAttempt(Base):
+    """Every call, answered or not: who called, when, and how it ended."""
+
+    __tablename__ = "call_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(Integer, index=True)
+    by: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # Outcome
+    note: Mapped[str] = mapped_column(Text, default="")
+    call_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    appointment_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
+
+
+class DoNotCall(Base):
+    """A phone never to be called: final for every kind of task until an admin removes it
+    at the patient's request, with the reason."""
+
+    __tablename__ = "do_not_call"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    reason: Mapped[str] = mapped_column(String(400), default="")
+    added_by: Mapped[str] = mapped_column(String(60))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_by: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    removal_reason: Mapped[str | None] = mapped_column(String(400), nullable=True)
+
+
+class KnownPatient(Base):
+    """Booking's patients as its events named them (id, phone, name), so an erasure or an
+    export by patient id also finds their enquiries recorded before any booking."""
+
+    __tablename__ = "known_patients"
+
+    patient_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    phone: Mapped[str] = mapped_column(String(20))
+    name_key: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AccessRecord(Base):
+    """Who saw a patient's full phone on a call card, and when (append-only, SPEC §8)."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    staff: Mapped[str] = mapped_column(String(60), index=True)
+    patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+
+
+class IdempotencyRecord(IdempotencyMixin, Base):
+    """The answer given to a create call with an ``Idempotency-Key``, to give it again."""

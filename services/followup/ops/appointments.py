@@ -1,0 +1,98 @@
+"""What booking's events mean for the follow-up desk, each in the inbox transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.common.contracts.booking import (
+    AppointmentCancelled,
+    AppointmentEvent,
+    name_key,
+)
+
+from ..domain.desk import Desk
+from ..domain.statuses import TaskKind, TaskStatus
+from ..models import KnownPatient
+from . import enquiries
+from .tasks import close_for_patient, open_task, withdraw
+
+#: Cancellations the hospital made: its patients are called, first those no SMS reached.
+BY_THE_HOSPITAL = ("hospital", "expert_unavailable")
+
+
+def remember(session: Session, event: AppointmentEvent, at: datetime) -> None:
+    """Who booking's patient is, so an erasure or export by id finds their enquiries too."""
+    patient = event.patient
+    if not patient.phone:
+        return  # an erased patient's event: nothing left to remember
+    row = session.get(KnownPatient, patient.id)
+    if row is None:
+        row = KnownPatient(patient_id=patient.id)
+        session.add(row)
+    row.phone, row.name_key, row.updated_at = patient.phone, name_key(patient.name), at
+
+
+def booked(session: Session, desk: Desk, event: AppointmentEvent) -> None:
+    """Enquiries of the same phone and name are converted; the patient's open tasks close
+    as booked."""
+    remember(session, event, desk.now)
+    if not event.patient.phone:
+        return
+    enquiries.convert(session, desk, event)
+    close_for_patient(session, desk, patient_id=event.patient.id, phone=event.patient.phone,
+                      name_key=name_key(event.patient.name), status=TaskStatus.BOOKED)
+
+
+def rescheduled(session: Session, desk: Desk, event: AppointmentEvent) -> None:
+    """The patient has a visit again (moved, or booked again through their link after the
+    hospital cancelled): nobody needs to call them about it."""
+    remember(session, event, desk.now)
+    if event.patient.phone:
+        close_for_patient(session, desk, patient_id=event.patient.id,
+                          phone=event.patient.phone, name_key=name_key(event.patient.name),
+                          status=TaskStatus.BOOKED)
+
+
+def cancelled(session: Session, desk: Desk, event: AppointmentCancelled) -> None:
+    """A visit the hospital cancelled: the patient is called, first if no SMS reached them
+    (no consent, or a landline)."""
+    remember(session, event, desk.now)
+    if event.cancellation.reason not in BY_THE_HOSPITAL:
+        return
+    patient = event.patient
+    open_task(session, desk, kind=TaskKind.HOSPITAL_CANCELLED, name=patient.name,
+              name_key=name_key(patient.name), phone=patient.phone, patient_id=patient.id,
+              appointment_id=event.appointment_id,
+              sms_reached=patient.sms_consent and patient.mobile,
+              context={**visit(event), "reason": event.cancellation.reason,
+                       "note": event.cancellation.note or "",
+                       "alternatives": [{"slot_id": a.slot_id, "expert": a.expert_name,
+                                         "start": a.start.isoformat(),
+                                         "remaining": a.remaining}
+                                        for a in event.cancellation.alternatives]})
+
+
+def no_show(session: Session, desk: Desk, event: AppointmentEvent) -> None:
+    remember(session, event, desk.now)
+    patient = event.patient
+    open_task(session, desk, kind=TaskKind.NO_SHOW, name=patient.name,
+              name_key=name_key(patient.name), phone=patient.phone, patient_id=patient.id,
+              appointment_id=event.appointment_id, context=visit(event))
+
+
+def no_show_undone(session: Session, desk: Desk, event: AppointmentEvent) -> None:
+    """The front desk marked the no-show by mistake: nobody is called about it."""
+    withdraw(session, desk, event.appointment_id, TaskKind.NO_SHOW)
+
+
+def visit(event: AppointmentEvent) -> dict[str, Any]:
+    """The facts of the missed or cancelled visit, for the call card."""
+    return {"code": event.code, "start": event.slot.start.isoformat(),
+            "expert": f"{event.expert.name} {event.expert.title}".strip(),
+            "department": event.department.name if event.department else "",
+            "department_id": event.department.id if event.department else None,
+            "location": event.department.location if event.department else "",
+            "sms_consent": event.patient.sms_consent, "mobile": event.patient.mobile}

@@ -1,0 +1,21 @@
+"""Followup's copy of the departments' names, from schedule's events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from services.common.contracts.schedule import DepartmentUpdated
+
+from ..models import Department
+
+
+def remember_department(session: Session, facts: DepartmentUpdated, at: datetime) -> None:
+    row = session.get(Department, facts.id)
+    if row is not None and row.facts_at > at:
+        return
+    if row is None:
+        row = Department(id=facts.id)
+        session.add(row)
+    row.name, row.active, row.facts_at = facts.name, facts.active, at

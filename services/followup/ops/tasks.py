@@ -1,0 +1,162 @@
+"""Tasks: opened from booking's events and from enquiries, claimed, called, closed."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from ..domain.calling import CallRefused, after_call, first_due
+from ..domain.desk import Desk
+from ..domain.statuses import EnquiryStatus, Outcome, TaskKind, TaskStatus
+from ..models import CallAttempt, DoNotCall, Enquiry, Task
+from . import do_not_call
+
+CALL_CARD = "call_card"
+
+
+def open_task(session: Session, desk: Desk, *, kind: TaskKind, name: str, name_key: str,
+              phone: str, patient_id: int | None = None, enquiry_id: int | None = None,
+              appointment_id: int | None = None, sms_reached: bool = True,
+              context: dict[str, Any] | None = None) -> Task | None:
+    """A task due now (or when calling hours begin); none for a phone on the do-not-call
+    list, nor a second one for the same appointment and kind or the same enquiry (a
+    withdrawn one opens again)."""
+    if not phone or do_not_call.on_the_list(session, phone):
+        return None
+    same = select(Task).where(Task.kind == kind)
+    same = same.where(Task.enquiry_id == enquiry_id) if enquiry_id is not None else \
+        same.where(Task.appointment_id == appointment_id)
+    earlier = session.scalar(same)
+    if earlier is not None:
+        return reopen(earlier, desk) if earlier.status == TaskStatus.WITHDRAWN else None
+    task = Task(kind=kind, status=TaskStatus.OPEN, name=name, name_key=name_key, phone=phone,
+                patient_id=patient_id, enquiry_id=enquiry_id, appointment_id=appointment_id,
+                sms_reached=sms_reached, context=json.dumps(context or {}, ensure_ascii=False),
+                due_at=first_due(desk.rules, desk.zone, desk.now), attempts=0,
+                created_at=desk.now, updated_at=desk.now)
+    session.add(task)
+    session.flush()
+    return task
+
+
+def reopen(task: Task, desk: Desk) -> Task:
+    """A no-show marked again after it was undone: the same task, open again, its calls
+    so far kept."""
+    task.status, task.closed_at, task.updated_at = TaskStatus.OPEN, None, desk.now
+    task.due_at = first_due(desk.rules, desk.zone, desk.now)
+    return task
+
+
+def open_enquiry_tasks(session: Session, desk: Desk, limit: int = 200) -> int:
+    """Enquiries with consent, still not booked ``enquiry_wait`` after they were recorded."""
+    waiting = session.scalars(select(Enquiry).where(
+        Enquiry.status == EnquiryStatus.OPEN, Enquiry.call_consent.is_(True),
+        Enquiry.created_at <= desk.now - desk.rules.enquiry_wait, Enquiry.phone != "",
+        ~exists().where(Task.enquiry_id == Enquiry.id),
+        # nobody calls a phone on the list; left in, such enquiries would fill every
+        # batch and keep newer ones waiting
+        ~exists().where(DoNotCall.phone == Enquiry.phone, DoNotCall.active.is_(True)))
+        .order_by(Enquiry.created_at).limit(limit).with_for_update(skip_locked=True)).all()
+    opened = 0
+    for enquiry in waiting:
+        task = open_task(session, desk, kind=TaskKind.ENQUIRY, name=enquiry.name,
+                         name_key=enquiry.name_key, phone=enquiry.phone,
+                         enquiry_id=enquiry.id, context={
+                             "channel": enquiry.channel, "department_id": enquiry.department_id,
+                             "complaint": enquiry.complaint, "note": enquiry.note,
+                             "recorded_by": enquiry.recorded_by,
+                             "asked_at": enquiry.created_at.isoformat()})
+        opened += task is not None
+    return opened
+
+
+def locked(session: Session, task_id: int) -> Task:
+    task = session.scalar(select(Task).where(Task.id == task_id).with_for_update()
+                          .execution_options(populate_existing=True))
+    if task is None:
+        raise CallRefused("not_found", "No such task.", 404)
+    return task
+
+
+def claim(session: Session, desk: Desk, task_id: int) -> Task:
+    """The task is this consultant's for ``claim`` minutes: nobody else calls the person."""
+    task = locked(session, task_id)
+    if task.status != TaskStatus.OPEN:
+        raise CallRefused("closed", "This task is closed.")
+    if task.claimed_by not in (None, desk.by) and task.claimed_until is not None \
+            and task.claimed_until > desk.now:
+        raise CallRefused("claimed", f"{task.claimed_by} is calling this person now.")
+    if task.due_at > desk.now:
+        due = task.due_at.astimezone(desk.zone)
+        raise CallRefused("not_due", f"This call is due at {due:%Y-%m-%d %H:%M}.")
+    if not desk.rules.hours.contains(desk.now, desk.zone):
+        hours = desk.rules.hours
+        raise CallRefused("outside_calling_hours", f"Patients are called between "
+                          f"{hours.start:%H:%M} and {hours.end:%H:%M} only.")
+    task.claimed_by, task.claimed_until = desk.by, desk.now + desk.rules.claim
+    task.updated_at = desk.now
+    return task
+
+
+def holds_claim(task: Task, desk: Desk) -> bool:
+    return (task.claimed_by == desk.by and task.claimed_until is not None
+            and task.claimed_until > desk.now)
+
+
+def log_call(session: Session, desk: Desk, task_id: int, outcome: Outcome, *, note: str = "",
+             call_back_at: Any = None, appointment_code: str | None = None) -> Task:
+    """Record one call, answered or not, and move the task on by the rules."""
+    task = locked(session, task_id)
+    if task.status != TaskStatus.OPEN:
+        raise CallRefused("closed", "This task is closed.")
+    if not holds_claim(task, desk):
+        raise CallRefused("not_claimed", "Claim the task before calling.")
+    if outcome == Outcome.BOOKED and not appointment_code:
+        raise CallRefused("appointment_code_required", "Give the new appointment's code.", 422)
+    after = after_call(desk.rules, desk.zone, desk.now, task.attempts, outcome, call_back_at)
+    session.add(CallAttempt(task_id=task.id, by=desk.by, at=desk.now, outcome=outcome.value,
+                            note=note, call_back_at=call_back_at,
+                            appointment_code=appointment_code))
+    task.attempts, task.last_outcome, task.status = after.unanswered, outcome.value, after.status
+    task.claimed_by = task.claimed_until = None
+    task.updated_at = desk.now
+    if after.due_at is not None:
+        task.due_at = after.due_at
+    if after.status != TaskStatus.OPEN:
+        task.closed_at = desk.now
+    if outcome == Outcome.DO_NOT_CALL:
+        do_not_call.add(session, desk, task.phone, note or "asked on a follow-up call")
+    session.flush()
+    return task
+
+
+def close_for_patient(session: Session, desk: Desk, *, patient_id: int | None, phone: str,
+                      name_key: str, status: TaskStatus) -> int:
+    """Close the open tasks of one patient (by id, or by phone and name)."""
+    same_person = and_(Task.phone == phone, Task.name_key == name_key)
+    if patient_id is not None:
+        same_person = or_(Task.patient_id == patient_id, same_person)
+    tasks = session.scalars(select(Task).where(Task.status == TaskStatus.OPEN,
+                                               same_person)).all()
+    for task in tasks:
+        task.status, task.closed_at, task.updated_at = status, desk.now, desk.now
+        task.claimed_by = task.claimed_until = None
+    return len(tasks)
+
+
+def withdraw(session: Session, desk: Desk, appointment_id: int, kind: TaskKind) -> None:
+    task = session.scalar(select(Task).where(Task.appointment_id == appointment_id,
+                                             Task.kind == kind, Task.status == TaskStatus.OPEN))
+    if task is not None:
+        task.status, task.closed_at, task.updated_at = (TaskStatus.WITHDRAWN, desk.now,
+                                                        desk.now)
+
+
+def claim_minutes_left(task: Task, desk: Desk) -> int:
+    if task.claimed_until is None or task.claimed_until <= desk.now:
+        return 0
+    return int((task.claimed_until - desk.now) / timedelta(minutes=1)) + 1

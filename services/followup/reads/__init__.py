@@ -1,0 +1,1 @@
+"""Followup's query views, read inside the caller's session."""

@@ -1,0 +1,54 @@
+"""What followup holds on one of booking's patients: found by their id, and by the phone
+and name booking's events gave them (enquiries recorded before any booking)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from ..models import AccessRecord, CallAttempt, Enquiry, KnownPatient, Task
+
+
+def theirs(session: Session, patient_id: int, known: KnownPatient | None,
+           appointment_ids: list[int] | None = None) -> tuple[list[int], list[int]]:
+    """The ids of the patient's enquiries and tasks."""
+    enquiry_match = [Enquiry.patient_id == patient_id]
+    task_match = [Task.patient_id == patient_id]
+    if known is not None:
+        enquiry_match.append(and_(Enquiry.phone == known.phone,
+                                  Enquiry.name_key == known.name_key))
+        task_match.append(and_(Task.phone == known.phone, Task.name_key == known.name_key))
+    if appointment_ids:
+        task_match.append(Task.appointment_id.in_(appointment_ids))
+    enquiry_ids = list(session.scalars(select(Enquiry.id).where(or_(*enquiry_match))))
+    if enquiry_ids:
+        task_match.append(Task.enquiry_id.in_(enquiry_ids))
+    task_ids = list(session.scalars(select(Task.id).where(or_(*task_match))))
+    return enquiry_ids, task_ids
+
+
+ENQUIRY = ("id", "name", "phone", "channel", "department_id", "complaint", "note",
+           "call_consent", "status", "recorded_by", "created_at", "converted_at",
+           "appointment_code", "arrived_at")
+TASK = ("id", "kind", "status", "name", "phone", "due_at", "attempts", "last_outcome",
+        "created_at", "closed_at")
+CALL = ("id", "task_id", "by", "at", "outcome", "note", "call_back_at", "appointment_code")
+
+
+def export_of(session: Session, patient_id: int) -> dict[str, Any]:
+    """Everything followup holds on the patient (PIPL's right of access), unmasked."""
+    enquiry_ids, task_ids = theirs(session, patient_id, session.get(KnownPatient, patient_id))
+    rows = {
+        "enquiries": (Enquiry, ENQUIRY, Enquiry.id.in_(enquiry_ids)),
+        "tasks": (Task, TASK, Task.id.in_(task_ids)),
+        "calls": (CallAttempt, CALL, CallAttempt.task_id.in_(task_ids)),
+        "access_log": (AccessRecord, ("at", "staff", "action", "task_id", "detail"),
+                       AccessRecord.patient_id == patient_id),
+    }
+    found: dict[str, Any] = {"service": "followup"}
+    for name, (model, columns, where) in rows.items():
+        found[name] = [{c: getattr(row, c) for c in columns}
+                       for row in session.scalars(select(model).where(where))]
+    return found

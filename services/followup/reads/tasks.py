@@ -1,0 +1,71 @@
+"""The worklist and the call card: who to call, when, and the facts to tell."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from services.common.logging import mask_phone
+
+from ..domain.desk import Desk
+from ..domain.statuses import TaskKind, TaskStatus
+from ..models import CallAttempt, Task
+
+#: A call due longer ago than this is overdue (one spacing: it should have been made).
+OVERDUE_AFTER = timedelta(hours=2)
+
+
+def section(task: Task, desk: Desk) -> str:
+    if task.due_at > desk.now:
+        return "later"
+    return "overdue" if desk.now - task.due_at > OVERDUE_AFTER else "due_now"
+
+
+def first_in_line() -> Any:
+    """Hospital cancellations no SMS reached come first, then by due time."""
+    return case((Task.kind == TaskKind.HOSPITAL_CANCELLED, case((Task.sms_reached, 1),
+                                                                else_=0)), else_=1)
+
+
+def worklist(session: Session, desk: Desk, *, status: str = TaskStatus.OPEN,
+             kind: str | None = None, due_before: Any = None,
+             limit: int = 200) -> list[dict[str, Any]]:
+    statement = (select(Task).where(Task.status == status)
+                 .order_by(first_in_line(), Task.due_at, Task.id).limit(limit))
+    if kind:
+        statement = statement.where(Task.kind == kind)
+    if due_before is not None:
+        statement = statement.where(Task.due_at <= due_before)
+    return [view(task, desk, full=False) for task in session.scalars(statement)]
+
+
+def view(task: Task, desk: Desk, *, full: bool) -> dict[str, Any]:
+    """A task as the worklist shows it; the full phone only on the claimer's call card."""
+    claimed = task.claimed_until is not None and task.claimed_until > desk.now
+    return {
+        "id": task.id, "kind": task.kind, "status": task.status,
+        "patient": {"id": task.patient_id, "name": task.name,
+                    "phone": task.phone if full else mask_phone(task.phone)},
+        "due_at": task.due_at, "attempts": task.attempts, "last_outcome": task.last_outcome,
+        "sms_reached": task.sms_reached, "context": json.loads(task.context or "{}"),
+        "claimed_by": task.claimed_by if claimed else None,
+        "claimed_until": task.claimed_until if claimed else None,
+        "section": section(task, desk) if task.status == TaskStatus.OPEN else None,
+        "enquiry_id": task.enquiry_id, "appointment_id": task.appointment_id,
+    }
+
+
+def calls_of(session: Session, task_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(select(CallAttempt).where(CallAttempt.task_id == task_id)
+                           .order_by(CallAttempt.id))
+    return [{"at": r.at, "by": r.by, "outcome": r.outcome, "note": r.note,
+             "call_back_at": r.call_back_at, "appointment_code": r.appointment_code}
+            for r in rows]
+
+
+def get_task(session: Session, task_id: int) -> Task | None:
+    return session.get(Task, task_id)

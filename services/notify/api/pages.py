@@ -1,0 +1,31 @@
+"""``/outbox``: the dev outbox page — the SMS and emails the embedded default "sent"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template
+
+from services.common.auth import ROLES
+from services.common.hospital_copy import hospital_zone
+from services.common.pages import page
+
+from ..config import runtime
+from ..models import Hospital
+from ..reads.messages import dev_outbox
+
+pages = Blueprint("outbox_pages", __name__, template_folder="../templates")
+
+
+@pages.get("/outbox")
+@page(*ROLES)
+def outbox() -> Any:
+    """Newest first, times on the hospital's clock, recipients masked as in every list;
+    only outside production, where nothing here reaches a patient."""
+    rt = runtime()
+    if rt.settings.is_production:
+        abort(404)
+    with rt.db.reading() as session:
+        items = dev_outbox(session, hospital_zone(session, Hospital,
+                                                  rt.settings.default_time_zone))
+    return render_template("outbox.html", items=items)

@@ -1,0 +1,116 @@
+"""Jinja2 templates per event, channel and language, with the hospital's overrides first.
+
+Templates live in ``templates/messages/<language>/<template>.<channel>.j2`` (and
+``<template>.email.subject.j2``). A folder named by ``TEMPLATE_DIR`` with the same
+layout overrides any of them. A template that refers to a fact the event does
+not carry fails loudly instead of sending a message with a blank in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateNotFound,
+)
+
+from services.common.contracts.booking import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentEvent,
+    AppointmentRescheduled,
+)
+
+from .sms import segments
+
+LANGUAGES = ("zh-CN", "en")
+WEEKDAYS = {"zh-CN": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+REASONS = {
+    "zh-CN": {"patient": "应您的要求", "hospital": "医院安排调整",
+              "expert_unavailable": "医生临时停诊"},
+    "en": {"patient": "at your request", "hospital": "a change at the hospital",
+           "expert_unavailable": "the doctor is unavailable"},
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    segments: int
+
+
+def when(moment: datetime, language: str) -> str:
+    """``11月24日（周二）09:00`` or ``Tue 24 Nov 09:00``, in the moment's own zone."""
+    if language == "zh-CN":
+        return f"{moment.month}月{moment.day}日（周{WEEKDAYS['zh-CN'][moment.weekday()]}）" \
+               f"{moment:%H:%M}"
+    return f"{WEEKDAYS['en'][moment.weekday()]} {moment.day} {moment:%b %H:%M}"
+
+
+NO_HOSPITAL = {"name": "", "address": "", "directions": "", "phone": ""}
+NO_DEPARTMENT = {"name": "", "location": ""}
+
+
+def context(facts: AppointmentEvent, language: str) -> dict[str, Any]:
+    """What templates may say: only facts the event carries, dates in hospital time."""
+    zone = ZoneInfo(facts.time_zone)
+    start, end = facts.slot.start.astimezone(zone), facts.slot.end.astimezone(zone)
+    values: dict[str, Any] = {
+        "hospital": facts.hospital or NO_HOSPITAL, "department": facts.department or NO_DEPARTMENT,
+        "expert": facts.expert, "patient_name": facts.patient.name,
+        "when": when(start, language), "time": f"{start:%H:%M}", "end": f"{end:%H:%M}",
+        "queue_number": facts.queue_number, "code": facts.code, "link": facts.patient_link,
+        "reason_text": "", "note": "", "alternatives": [], "previous_when": "",
+        "from_waitlist": isinstance(facts, AppointmentBooked) and facts.from_waitlist,
+    }
+    if isinstance(facts, AppointmentCancelled):
+        cancellation = facts.cancellation
+        values.update(
+            reason_text=REASONS[language].get(cancellation.reason, ""),
+            note=cancellation.note or "",
+            alternatives=[{"expert_name": a.expert_name, "slot_id": a.slot_id,
+                           "when": when(a.start.astimezone(zone), language)}
+                          for a in cancellation.alternatives])
+    if isinstance(facts, AppointmentRescheduled):
+        values["previous_when"] = when(facts.previous.slot.start.astimezone(zone), language)
+    return values
+
+
+class Renderer:
+    """Renders one template for one channel and language."""
+
+    def __init__(self, override_dir: str = "", default_language: str = "zh-CN") -> None:
+        loaders: list[BaseLoader] = [FileSystemLoader(override_dir)] if override_dir else []
+        loaders.append(PackageLoader("services.notify", "templates/messages"))
+        self.env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
+                               autoescape=False, keep_trailing_newline=False)
+        self.default_language = default_language
+
+    def language(self, wanted: str | None) -> str:
+        return wanted if wanted in LANGUAGES else self.default_language
+
+    def render(self, template: str, channel: str, language: str,
+               facts: AppointmentEvent) -> Rendered:
+        values = context(facts, language)
+        body = self._get(language, f"{template}.{channel}.j2").render(values).strip()
+        subject = ""
+        if channel == "email":
+            subject = " ".join(self._get(language, f"{template}.email.subject.j2")
+                               .render(values).split())
+        return Rendered(subject, body, segments(body) if channel == "sms" else 0)
+
+    def _get(self, language: str, name: str) -> Any:
+        try:
+            return self.env.get_template(f"{language}/{name}")
+        except TemplateNotFound:
+            return self.env.get_template(f"{self.default_language}/{name}")

@@ -1,0 +1,1 @@
+"""Notify's use cases: planning messages from events, sending them, opt-outs, receipts."""

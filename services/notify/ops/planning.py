@@ -1,0 +1,152 @@
+"""From a booking event to the messages it calls for, inside the inbox transaction.
+
+Planning only writes rows; the sender hands them to providers later. So the
+consumer never waits on a provider, and a crash before the commit leaves nothing
+half done. ``(event_id, channel, template)`` is unique: one event, one message
+per channel and template, however often it is delivered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from services.common.contracts.booking import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentEvent,
+    AppointmentRescheduled,
+    ConfirmationRequested,
+)
+from services.common.db import changed
+from services.common.events import Event
+from services.common.phones import language_for
+
+from ..config import NotifySettings
+from ..domain.calendar import ics
+from ..domain.consent import refusal
+from ..domain.rendering import Renderer
+from ..domain.statuses import MessageStatus
+from ..domain.timing import QuietHours, reminder_time
+from ..models import Appointment, Message
+from .suppressions import is_suppressed
+
+TEMPLATES: dict[type[AppointmentEvent], str] = {
+    AppointmentBooked: "confirmation", AppointmentCancelled: "cancellation",
+    AppointmentRescheduled: "reschedule", ConfirmationRequested: "confirmation"}
+CHANNELS = ("sms", "email")
+
+
+class Planner:
+    def __init__(self, settings: NotifySettings, renderer: Renderer | None = None) -> None:
+        self.settings = settings
+        self.renderer = renderer or Renderer(settings.template_dir, settings.default_language)
+        self.quiet = QuietHours(settings.quiet_start, settings.quiet_end)
+
+    def on_booking_event(self, session: Session, facts: AppointmentEvent, event: Event,
+                         now: datetime) -> None:
+        if isinstance(facts, ConfirmationRequested):
+            self._resend(session, facts, event, now)
+            return
+        state = self._remember(session, facts, event)
+        if state is None:
+            return  # an older event than what we know: saying it now would be untrue
+        if isinstance(facts, AppointmentCancelled | AppointmentRescheduled):
+            withdraw_reminders(session, facts.appointment_id, now,
+                               "appointment cancelled" if isinstance(facts, AppointmentCancelled)
+                               else "appointment moved")
+        self._plan(session, facts, event, TEMPLATES[type(facts)], state, now, now)
+        if isinstance(facts, AppointmentBooked | AppointmentRescheduled):
+            self._plan_reminder(session, facts, event, state, now)
+
+    def _resend(self, session: Session, facts: ConfirmationRequested, event: Event,
+                now: datetime) -> None:
+        """The confirmation again, unless notify already knows of a later change (then the
+        confirmation would no longer be true)."""
+        state = session.get(Appointment, facts.appointment_id)
+        if state is not None and state.updated_at > event.occurred_at:
+            return
+        if state is None:
+            state = self._remember(session, facts, event)
+        if state is not None:
+            self._plan(session, facts, event, "confirmation", state, now, now)
+
+    def _remember(self, session: Session, facts: AppointmentEvent,
+                  event: Event) -> Appointment | None:
+        state = session.get(Appointment, facts.appointment_id)
+        if state is not None and state.updated_at > event.occurred_at:
+            return None
+        if state is None:
+            state = Appointment(id=facts.appointment_id, ics_sequence=0)
+            session.add(state)
+        else:
+            state.ics_sequence += 1
+        state.status = facts.status
+        state.start_at = facts.slot.start
+        state.updated_at = event.occurred_at
+        session.flush()
+        return state
+
+    def _plan_reminder(self, session: Session, facts: AppointmentEvent, event: Event,
+                       state: Appointment, now: datetime) -> None:
+        zone = ZoneInfo(facts.time_zone)
+        at = reminder_time(state.start_at, zone, self.settings.reminder_hour, self.quiet)
+        if at <= now or at >= state.start_at:
+            return  # booked too late for a reminder: the confirmation was just sent
+        self._plan(session, facts, event, "reminder", state, at, now)
+
+    def _plan(self, session: Session, facts: AppointmentEvent, event: Event, template: str,
+              state: Appointment, send_after: datetime, now: datetime) -> None:
+        patient = facts.patient
+        home = self.renderer.language(facts.hospital.language if facts.hospital else None)
+        # A patient with a phone from abroad reads English, as on their link's page.
+        language = language_for(patient.phone, self.settings.phone_region, home) \
+            if patient.phone else home
+        for channel in CHANNELS:
+            recipient = patient.phone if channel == "sms" else patient.email
+            if not recipient:
+                continue
+            if channel == "email" and self.settings.email_provider == "none":
+                continue
+            consented = patient.sms_consent if channel == "sms" else patient.email_consent
+            why_not = refusal(channel, consented, recipient,
+                              is_suppressed(session, channel, recipient),
+                              reachable=patient.mobile if channel == "sms" else True)
+            rendered = self.renderer.render(template, channel, language, facts)
+            session.add(Message(
+                event_id=event.id, event_type=event.type, patient_id=patient.id,
+                appointment_id=facts.appointment_id, channel=channel, template=template,
+                language=language, recipient=recipient, subject=rendered.subject,
+                body=rendered.body, segments=rendered.segments,
+                ics=self._ics(facts, template, state, now) if channel == "email" else None,
+                status=MessageStatus.SUPPRESSED if why_not else MessageStatus.QUEUED,
+                reason=why_not, send_after=send_after, created_at=now, updated_at=now))
+        session.flush()
+
+    def _ics(self, facts: AppointmentEvent, template: str, state: Appointment,
+             now: datetime) -> str | None:
+        if template == "reminder":
+            return None
+        hospital, department = facts.hospital, facts.department
+        summary = (f"{department.name if department else ''} {facts.expert.name} · "
+                   f"{facts.queue_number}号 · {facts.code}")
+        location = " ".join(x for x in (hospital.name if hospital else "",
+                                        hospital.address if hospital else "",
+                                        department.location if department else "") if x)
+        directions = hospital.directions if hospital else ""
+        return ics(facts.appointment_id, facts.slot.start, facts.slot.end, summary.strip(),
+                   location, f"{directions}\n{facts.patient_link}".strip(),
+                   sequence=state.ics_sequence, cancel=template == "cancellation", now=now)
+
+
+def withdraw_reminders(session: Session, appointment_id: int, now: datetime,
+                       reason: str) -> int:
+    """A cancelled or moved appointment's pending reminder never fires."""
+    return changed(session, update(Message).where(
+        Message.appointment_id == appointment_id, Message.template == "reminder",
+        Message.status == MessageStatus.QUEUED)
+        .values(status=MessageStatus.CANCELLED, reason=reason, updated_at=now)
+        .execution_options(synchronize_session=False))

@@ -1,0 +1,178 @@
+"""The sender: claims due messages, hands them to providers, records what happened.
+
+A message is claimed in a short transaction (``FOR UPDATE SKIP LOCKED`` and a
+lease), so two workers never send the same one; the provider is called outside
+any transaction; the outcome is written in another. If a worker dies after the
+provider took a message but before the outcome was written, the lease runs out
+and the message goes again with the same reference (``msg-<id>``): the dev outbox
+and gateways that honour a client reference keep it once. A message whose lease
+ran out while it waited its turn in a slow batch is not sent: another worker may
+have claimed it by then.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.common.clock import Clock, SystemClock
+from services.common.db import Database, is_transient
+from services.common.hospital_copy import hospital_zone
+
+from ..config import NotifySettings
+from ..domain.statuses import MessageStatus
+from ..domain.timing import QuietHours
+from ..models import Appointment, Hospital, Message
+from ..providers import Lookup, Outgoing, PermanentError, Provider, Providers, TransientError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    message_id: int
+    outgoing: Outgoing
+    attempts: int
+    lease_ends: datetime
+    in_doubt: bool = False  # an earlier sender may have handed it over before dying
+
+
+def already_taken(provider: Provider, item: Claimed) -> str | None:
+    """For a message an earlier sender may have handed over before it died: the provider's
+    id if the provider has it. A provider that cannot tell is sent the message again (its
+    own de-duplication by our reference is then the last guard)."""
+    if not item.in_doubt or not isinstance(provider, Lookup):
+        return None
+    return provider.lookup(item.outgoing.ref)
+
+
+def backoff(attempts: int, base: float = 5.0) -> timedelta:
+    """``base`` seconds, then twice as long each time (5 s, 10 s, 20 s …), at most 10 minutes."""
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 600))
+
+
+class Sender:
+    def __init__(self, db: Database, settings: NotifySettings, providers: Providers,
+                 clock: Clock | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.providers = providers
+        self.clock = clock or SystemClock()
+        self.quiet = QuietHours(settings.quiet_start, settings.quiet_end)
+
+    def claim(self, now: datetime | None = None) -> list[Claimed]:
+        now = now or self.clock.now()
+        claimed = []
+        lease_ends = now + timedelta(seconds=self.settings.send_lease_seconds)
+        with self.db.transaction() as session:
+            rows = session.scalars(
+                select(Message).where(
+                    Message.status == MessageStatus.QUEUED, Message.send_after <= now,
+                    or_(Message.claimed_until.is_(None), Message.claimed_until < now))
+                .order_by(Message.send_after, Message.id).limit(self.settings.send_batch_size)
+                .with_for_update(skip_locked=True)).all()
+            zone = hospital_zone(session, Hospital, self.settings.default_time_zone)
+            for row in rows:
+                if row.template == "reminder" and not self._reminder_still_due(session, row,
+                                                                               now, zone):
+                    continue
+                in_doubt = row.handed_at is not None
+                row.claimed_until, row.handed_at = lease_ends, now
+                row.attempts += 1
+                row.updated_at = now
+                claimed.append(Claimed(row.id, Outgoing(
+                    ref=f"msg-{row.id}", channel=row.channel, to=row.recipient, body=row.body,
+                    subject=row.subject, ics=row.ics,
+                    ics_method="CANCEL" if row.template == "cancellation" else "REQUEST"),
+                    row.attempts, lease_ends, in_doubt))
+        return claimed
+
+    def _reminder_still_due(self, session: Session, row: Message, now: datetime,
+                            zone: ZoneInfo) -> bool:
+        state = session.get(Appointment, row.appointment_id)
+        if state is None or state.status != "booked" or state.start_at <= now:
+            row.status, row.reason, row.updated_at = (MessageStatus.CANCELLED, "no longer booked",
+                                                      now)
+            return False
+        allowed = self.quiet.next_allowed(now, zone)
+        if allowed > now:
+            row.send_after, row.updated_at = allowed, now  # quiet hours: wait till they end
+            return False
+        return True
+
+    def deliver(self, item: Claimed) -> str:
+        """Hand one claimed message to its provider and record the outcome."""
+        if self.clock.now() >= item.lease_ends:
+            log.info("message %s: its lease ran out before its turn; left for the next claim",
+                     item.message_id)
+            return MessageStatus.QUEUED
+        provider = self.providers.for_channel(item.outgoing.channel)
+        try:
+            if provider is None:
+                raise PermanentError(f"no {item.outgoing.channel} provider is configured")
+            known = already_taken(provider, item)
+            if known is not None:
+                log.info("message %s: the provider already had it (a sender stopped after "
+                         "handing it over); not sent again", item.message_id)
+                return self._record(item, provider, provider_id=known)
+            provider_id = provider.send(item.outgoing)
+        except TransientError as exc:
+            return self._record(item, provider, error=str(exc), permanent=False)
+        except PermanentError as exc:
+            return self._record(item, provider, error=str(exc), permanent=True)
+        except Exception as exc:
+            log.exception("provider failed unexpectedly for message %s", item.message_id)
+            return self._record(item, provider, error=f"{type(exc).__name__}", permanent=False)
+        return self._record(item, provider, provider_id=provider_id)
+
+    def _record(self, item: Claimed, provider: object, *, provider_id: str | None = None,
+                error: str | None = None, permanent: bool = False) -> str:
+        now = self.clock.now()
+        with self.db.transaction() as session:
+            row = session.get(Message, item.message_id, with_for_update=True)
+            if row is None:
+                raise LookupError(f"message {item.message_id} is gone")
+            row.provider = getattr(provider, "name", None)
+            row.claimed_until = row.handed_at = None
+            row.updated_at = now
+            if error is None:
+                row.status, row.provider_id, row.sent_at, row.last_error = (
+                    MessageStatus.SENT, provider_id, now, None)
+            elif permanent or row.attempts >= self.settings.send_max_attempts:
+                row.status, row.last_error = MessageStatus.FAILED, error
+            else:
+                row.last_error = error
+                row.send_after = now + backoff(row.attempts, self.settings.send_retry_base_seconds)
+            status = row.status
+        if error is not None:
+            log.warning("message %s (%s) attempt %d: %s -> %s", item.message_id,
+                        item.outgoing.channel, item.attempts, error, status)
+        return status
+
+    def send_due(self, now: datetime | None = None) -> int:
+        claimed = self.claim(now)
+        for item in claimed:
+            self.deliver(item)
+        return len(claimed)
+
+    def run(self, stop: threading.Event) -> None:
+        """Send until ``stop`` is set; while the database is away, wait longer each round."""
+        pause = self.settings.send_poll_seconds
+        while not stop.is_set():
+            try:
+                sent = self.send_due()
+                pause = self.settings.send_poll_seconds
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.exception("sender round failed")
+                else:
+                    log.warning("sender waits for the database: %s", type(exc).__name__)
+                sent, pause = 0, min(pause * 2, 5.0)
+            if not sent:
+                stop.wait(pause)

@@ -1,0 +1,41 @@
+"""Opt-outs: a patient who said no gets nothing more on that channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..domain.statuses import MessageStatus
+from ..models import Message, Suppression
+
+
+def is_suppressed(session: Session, channel: str, recipient: str) -> bool:
+    return session.scalar(select(Suppression.id).where(
+        Suppression.channel == channel, Suppression.recipient == recipient,
+        Suppression.active.is_(True))) is not None
+
+
+def suppress(session: Session, channel: str, recipient: str, source: str, now: datetime,
+             note: str = "") -> Suppression:
+    """Record an opt-out and withdraw what is still waiting to go to that recipient."""
+    row = session.scalar(select(Suppression).where(Suppression.channel == channel,
+                                                   Suppression.recipient == recipient))
+    if row is None:
+        row = Suppression(channel=channel, recipient=recipient, created_at=now)
+        session.add(row)
+    row.active, row.source, row.note = True, source, note
+    session.execute(update(Message).where(
+        Message.channel == channel, Message.recipient == recipient,
+        Message.status == MessageStatus.QUEUED)
+        .values(status=MessageStatus.SUPPRESSED, reason="opted out", updated_at=now)
+        .execution_options(synchronize_session=False))
+    session.flush()
+    return row
+
+
+def opt_in_again(session: Session, suppression: Suppression, now: datetime) -> None:
+    """The patient opted in again: messages may go to them from now on."""
+    suppression.active = False
+    suppression.note = f"{suppression.note} (opted in again {now:%Y-%m-%d})".strip()

@@ -1,0 +1,1 @@
+"""Notify's query views, read inside the caller's session."""

@@ -1,0 +1,106 @@
+"""Schedule's pages: sign-in and sign-out for every service, and the admin pages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from flask import Blueprint, redirect, render_template, request
+from werkzeug.wrappers import Response
+
+from services.common.auth import SESSION_COOKIE, csrf_ok, issue_token
+from services.common.pages import page, page_principal
+
+from ..config import runtime
+from ..ops.sign_in import Throttled, attempt
+from ..reads.hospital import hospital_zone
+
+pages = Blueprint("schedule_pages", __name__, template_folder="../templates",
+                  static_folder="../static", static_url_path="/static/schedule")
+
+HOMES = (("admin", "schedule", "/admin"), ("frontdesk", "booking", "/roster"),
+         ("consultant", "booking", "/console"), ("manager", "booking", "/roster"))
+
+
+def home_for(roles: tuple[str, ...]) -> str:
+    settings = runtime().settings
+    for role, service, path in HOMES:
+        if role in roles:
+            return getattr(settings, f"{service}_url") + path
+    return settings.schedule_url + "/login"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only our own services' pages: the login page must not send anyone elsewhere."""
+    if not target:
+        return None
+    settings = runtime().settings
+    ours = {urlparse(u).netloc for u in (settings.schedule_url, settings.booking_url,
+                                          settings.notify_url)}
+    parsed = urlparse(target)
+    if parsed.scheme in ("http", "https") and parsed.netloc in ours:
+        return target
+    return None
+
+
+@pages.get("/")
+def home() -> Response:
+    principal = page_principal()
+    return redirect(home_for(principal.roles) if principal else "/login")
+
+
+@pages.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("login.html", next_url=next_url or "", error=None)
+    if not csrf_ok():
+        return render_template("login.html", next_url=next_url or "",
+                               error="页面已过期，请重新登录。"), 400
+    rt = runtime()
+    username = request.form.get("username", "").strip()
+    try:
+        with rt.db.transaction() as session:
+            member = attempt(session, username, request.form.get("password", ""),
+                             request.remote_addr, rt.now())
+    except Throttled as exc:
+        page = render_template("login.html", next_url=next_url or "", username=username,
+                               error=f"登录失败次数过多，请 {exc.seconds // 60 + 1} 分钟后再试。")
+        return page, 429, {"Retry-After": str(exc.seconds)}
+    if member is None:
+        return render_template("login.html", next_url=next_url or "",
+                               error="用户名或密码错误。", username=username), 401
+    ttl = rt.settings.jwt_ttl_seconds
+    token = issue_token(rt.settings.jwt_secret, member.username, member.role_list,
+                        ttl_seconds=ttl, name=member.name, version=member.token_version)
+    roles = member.role_list
+    response = redirect(next_url or home_for(roles))
+    response.set_cookie(SESSION_COOKIE, token, max_age=ttl, httponly=True, samesite="Lax",
+                        secure=rt.settings.is_production, path="/")
+    return response
+
+
+@pages.post("/logout")
+def logout() -> Response:
+    response = redirect("/login")
+    if csrf_ok():
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@pages.get("/admin")
+@page("admin")
+def admin() -> str:
+    return render_template("admin.html")
+
+
+@pages.get("/admin/privacy")
+@page("admin")
+def privacy() -> str:
+    """Patients' data for their PIPL requests: export, erasure, the access log."""
+    rt = runtime()
+    with rt.db.reading() as session:
+        zone = hospital_zone(session, rt.settings.default_time_zone)
+    services = {"booking": rt.settings.booking_url, "notify": rt.settings.notify_url,
+                "followup": rt.settings.followup_url}
+    return render_template("privacy.html", services=services, zone=zone.key)

@@ -1,0 +1,120 @@
+"""``/api/v1/staff``: staff accounts for admins — create, change roles, reset a password,
+deactivate. Each of the last three ends the member's existing tokens everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.common.auth import ROLES, roles_required
+from services.common.db import Conflict
+from services.common.web import API_PREFIX, abort, not_found, unprocessable
+
+from ..config import runtime
+from ..domain.staff import InvalidStaff
+from ..models import StaffMember
+from ..ops.staff import change_staff, create_staff
+from ..reads.staff import find_staff, list_staff
+
+blp = Blueprint("staff", __name__, url_prefix=f"{API_PREFIX}/staff",
+                description="Staff accounts (admins only).")
+
+USERNAME = validate.Regexp(r"^[A-Za-z0-9_.-]{2,60}$",
+                           error="Letters, digits, . - and _ only (2 to 60).")
+def roles_field(**kwargs: Any) -> fields.List[str]:
+    return fields.List(fields.String(validate=validate.OneOf(ROLES)),
+                       validate=validate.Length(min=1, max=len(ROLES)), **kwargs)
+
+
+class StaffOut(Schema):
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    active = fields.Boolean(required=True)
+    created_at = fields.DateTime()
+
+
+class StaffIn(Schema):
+    username = fields.String(required=True, validate=USERNAME)
+    name = fields.String(load_default="", validate=validate.Length(max=120))
+    roles = roles_field(required=True)
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=1, max=200))
+
+
+class StaffChange(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    roles = roles_field()
+    active = fields.Boolean(metadata={"description": "false deactivates the account"})
+
+
+class PasswordIn(Schema):
+    password = fields.String(required=True, load_only=True,
+                             validate=validate.Length(min=1, max=200))
+
+
+def view(member: StaffMember) -> dict[str, Any]:
+    return {"username": member.username, "name": member.name, "roles": list(member.role_list),
+            "active": member.active, "created_at": member.created_at}
+
+
+@blp.route("")
+class Staff(MethodView):
+    @roles_required("admin")
+    @blp.response(200, StaffOut(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """Every account, active first."""
+        with runtime().db.reading() as session:
+            return [view(m) for m in list_staff(session)]
+
+    @roles_required("admin")
+    @blp.arguments(StaffIn)
+    @blp.response(201, StaffOut)
+    @blp.alt_response(409, description="The username is taken.")
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Create an account."""
+        rt = runtime()
+        try:
+            with rt.db.transaction() as session:
+                return view(create_staff(session, data["username"], data["name"],
+                                         data["roles"], data["password"], rt.now(),
+                                         rt.settings.min_password_length))
+        except InvalidStaff as exc:
+            unprocessable("password", str(exc))
+        except Conflict:
+            abort(409, message=f"The username {data['username']!r} is taken.")
+
+
+@blp.route("/<username>")
+class StaffResource(MethodView):
+    @roles_required("admin")
+    @blp.arguments(StaffChange)
+    @blp.response(200, StaffOut)
+    def patch(self, changes: dict[str, Any], username: str) -> dict[str, Any]:
+        """Change the name, the roles or whether the account is active; new roles and
+        deactivation end the member's existing tokens."""
+        with runtime().db.transaction() as session:
+            member = find_staff(session, username) or not_found("staff member")
+            change_staff(session, member, name=changes.get("name"),
+                         roles=changes.get("roles"), active=changes.get("active"))
+            return view(member)
+
+
+@blp.route("/<username>/password")
+class StaffPassword(MethodView):
+    @roles_required("admin")
+    @blp.arguments(PasswordIn)
+    @blp.response(204)
+    def post(self, data: dict[str, Any], username: str) -> None:
+        """Set a new password; the member's existing tokens stop working."""
+        rt = runtime()
+        try:
+            with rt.db.transaction() as session:
+                member = find_staff(session, username) or not_found("staff member")
+                change_staff(session, member, password=data["password"],
+                             minimum=rt.settings.min_password_length)
+        except InvalidStaff as exc:
+            unprocessable("password", str(exc))

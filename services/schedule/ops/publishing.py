@@ -1,0 +1,114 @@
+"""Publishing: templates become slots for a rolling horizon, each expert-day once.
+
+Once an expert-day is published it changes only through leave (slots
+cancelled) and extra sessions (slots added), so a place a patient booked never
+disappears without an event saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.contracts.schedule import PublishedSlot, SlotsPublished
+
+from ..domain import slots as rules
+from ..domain.slots import PlannedSlot
+from ..domain.statuses import SlotOrigin, SlotStatus
+from ..models import Department, Expert, Leave, PublishedDay, Slot, outbox
+from ..reads.directory import department_facts, expert_facts
+from ..reads.hospital import hospital_zone
+from ..reads.timetable import active_slots, expert_templates, weekly_rule
+
+Transaction = Callable[[], AbstractContextManager[Session]]
+
+
+@dataclass
+class PublishResult:
+    days: int = 0
+    slots: int = 0
+
+
+def publish(transaction: Transaction, start: date, count: int, default_zone: str,
+            now: datetime) -> PublishResult:
+    """Publish the templates of every active expert for ``count`` days from ``start``.
+
+    One transaction per expert, which holds the expert's row lock, so two
+    publishers (two workers, or a worker and an admin) never publish a day twice.
+    """
+    with transaction() as session:
+        expert_ids = list(session.scalars(
+            select(Expert.id).join(Department)
+            .where(Expert.active.is_(True), Department.active.is_(True)).order_by(Expert.id)))
+    result = PublishResult()
+    for expert_id in expert_ids:
+        with transaction() as session:
+            days, slots = publish_expert(session, expert_id, start, count, default_zone, now)
+        result.days += days
+        result.slots += slots
+    return result
+
+
+def publish_expert(session: Session, expert_id: int, start: date, count: int,
+                   default_zone: str, now: datetime) -> tuple[int, int]:
+    """Publish one expert's unpublished days in the range; return (days, slots) made."""
+    expert = session.scalar(
+        select(Expert).where(Expert.id == expert_id).with_for_update(of=Expert))
+    if expert is None or not expert.active:
+        return 0, 0
+    zone = hospital_zone(session, default_zone)
+    end = start + timedelta(days=count)
+    done = set(session.scalars(select(PublishedDay.day).where(
+        PublishedDay.expert_id == expert_id, PublishedDay.day >= start, PublishedDay.day < end)))
+    weekly = [weekly_rule(t) for t in expert_templates(session, expert_id)]
+    leaves = leaves_between(session, expert_id, start, end)
+    made_days = made_slots = 0
+    for day in rules.days(start, count):
+        if day in done:
+            continue
+        planned = rules.plan_day(day, weekly, zone, leaves, taken(session, expert_id, day))
+        if not planned:
+            continue  # nothing to publish: a template added later still applies to this day
+        session.add(PublishedDay(expert_id=expert_id, day=day, published_at=now))
+        create_slots(session, expert, day, planned, zone, SlotOrigin.TEMPLATE, now)
+        made_days += 1
+        made_slots += len(planned)
+    return made_days, made_slots
+
+
+def leaves_between(session: Session, expert_id: int, start: date,
+                   end: date) -> list[rules.Leave]:
+    rows = session.scalars(select(Leave).where(
+        Leave.expert_id == expert_id, Leave.day >= start, Leave.day < end))
+    return [rules.Leave(row.day, row.start, row.end) for row in rows]
+
+
+def taken(session: Session, expert_id: int, day: date) -> list[tuple[datetime, datetime]]:
+    return [(slot.start_at, slot.end_at) for slot in active_slots(session, expert_id, day)]
+
+
+def create_slots(session: Session, expert: Expert, day: date, planned: Sequence[PlannedSlot],
+                 zone: ZoneInfo, origin: SlotOrigin, now: datetime,
+                 extra_session_id: int | None = None) -> list[Slot]:
+    slots = [Slot(expert_id=expert.id, day=day, start_at=p.start, end_at=p.end,
+                  capacity=p.capacity, session=p.session, status=SlotStatus.ACTIVE,
+                  origin=origin, extra_session_id=extra_session_id, created_at=now)
+             for p in planned]
+    session.add_all(slots)
+    session.flush()
+    outbox.add(session, SlotsPublished(
+        expert=expert_facts(expert), department=department_facts(expert.department),
+        date=day, time_zone=zone.key, origin=origin.value,
+        slots=[published_slot(slot) for slot in slots]))
+    return slots
+
+
+def published_slot(slot: Slot) -> PublishedSlot:
+    return PublishedSlot(slot_id=slot.id, start=slot.start_at, end=slot.end_at,
+                         capacity=slot.capacity, session=slot.session)

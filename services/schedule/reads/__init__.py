@@ -1,0 +1,1 @@
+"""Schedule's query views, read inside the caller's session."""

@@ -1,0 +1,84 @@
+// Patient data for admins: find a patient, export what every service holds on them,
+// erase it; the access log of every service, newest first.
+import { api, el, stampAt, toast } from "/static/common/clinic.js";
+
+const zh = document.body.dataset.lang !== "en";
+const t = (cn, en) => (zh ? cn : en);
+const $ = (id) => document.getElementById(id);
+const services = JSON.parse(document.body.dataset.services || "{}");
+const zone = document.body.dataset.zone || "Asia/Shanghai";
+const ACTIONS = { view_patient: t("查看患者", "viewed patient"),
+  view_appointment: t("查看预约", "viewed appointment"), book: t("预约", "booked"),
+  create_patient: t("新建患者", "created patient"), update_patient: t("修改患者", "changed patient"),
+  export: t("导出", "exported"), erase: t("删除", "erased"), call_card: t("查看回访卡", "opened call card") };
+let patientId = null;
+
+async function find(event) {
+  event.preventDefault();
+  const query = new URLSearchParams([...new FormData(event.target)].filter(([, v]) => v));
+  const result = await api("GET", `${services.booking}/api/v1/patients?${query}`);
+  $("find-error").textContent = result.ok ? "" : (result.data?.detail || t("查找失败", "Search failed"));
+  $("found").replaceChildren(...(result.ok ? result.data : []).map((p) => el("tr", {},
+    el("td", {}, p.id), el("td", {}, p.name), el("td", {}, p.phone),
+    el("td", {}, el("button", { type: "button", class: "secondary", onclick: () => choose(p) },
+      t("选择", "Choose"))))));
+  if (result.ok && !result.data.length) $("find-error").textContent = t("没有找到。", "Nobody found.");
+}
+
+function choose(patient) {
+  patientId = patient.id;
+  $("patient-id").textContent = `#${patient.id} ${patient.name}`;
+  $("patient-card").hidden = false;
+  $("log-form").elements.patient_id.value = patient.id;
+  loadLog();
+}
+
+async function exportAll() {
+  const parts = await Promise.all(Object.entries(services).map(async ([name, base]) => {
+    const result = await api("GET", `${base}/api/v1/patients/${patientId}/export`);
+    return [name, result.ok ? result.data : { error: result.status }];
+  }));
+  const blob = new Blob([JSON.stringify({ patient_id: patientId,
+    exported_at: new Date().toISOString(), services: Object.fromEntries(parts) }, null, 2)],
+  { type: "application/json" });
+  const link = el("a", { href: URL.createObjectURL(blob), download: `patient-${patientId}.json` });
+  document.body.append(link); link.click(); link.remove();
+  toast(t("已导出", "Exported"), "ok");
+  loadLog();
+}
+
+async function erase(event) {
+  event.preventDefault();
+  const reason = event.target.elements.reason.value.trim();
+  if (reason.length < 3) { $("erase-error").textContent = t("请写明删除原因。", "Give the reason."); return; }
+  if (!window.confirm(t(`删除患者 #${patientId} 的全部个人数据？此操作不能撤销；未来的预约会被取消且不通知。`,
+    `Erase every personal detail of patient #${patientId}? This cannot be undone; future appointments are cancelled without a message.`))) return;
+  const result = await api("POST", `${services.booking}/api/v1/patients/${patientId}/erase`, { reason });
+  if (!result.ok) { $("erase-error").textContent = result.data?.detail || t("删除失败", "Not erased"); return; }
+  $("erase-error").textContent = "";
+  toast(t(`已删除；保留 ${result.data.appointments} 条预约记录用于统计`, `Erased; ${result.data.appointments} appointments kept as counts`), "ok");
+  $("patient-card").hidden = true;
+  loadLog();
+}
+
+async function loadLog(event) {
+  event?.preventDefault();
+  const query = new URLSearchParams([...new FormData($("log-form"))].filter(([, v]) => v));
+  const answers = await Promise.all(["booking", "followup"].filter((s) => services[s])
+    .map((s) => api("GET", `${services[s]}/api/v1/access-log?${query}`)));
+  const failed = answers.find((a) => !a.ok);
+  $("log-error").textContent = failed ? (failed.data?.detail || t("读取失败", "Could not read the log")) : "";
+  const rows = answers.filter((a) => a.ok).flatMap((a) => a.data)
+    .sort((a, b) => b.at.localeCompare(a.at));
+  $("log").replaceChildren(...(rows.length ? rows.map((r) => el("tr", {},
+    el("td", {}, stampAt(zone, r.at)), el("td", {}, r.staff),
+    el("td", {}, r.patient_id), el("td", {}, ACTIONS[r.action] || r.action), el("td", {}, r.service),
+    el("td", {}, r.detail || "")))
+    : [el("tr", {}, el("td", { colspan: 6, class: "muted" }, t("没有记录。", "No records.")))]));
+}
+
+$("find-form").addEventListener("submit", find);
+$("export").addEventListener("click", exportAll);
+$("erase-form").addEventListener("submit", erase);
+$("log-form").addEventListener("submit", loadLog);
+loadLog();

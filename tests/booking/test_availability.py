@@ -1,0 +1,96 @@
+"""Availability at a glance (SPEC §10): each slot's and each day's state, the 14-day strip,
+the next free place, held places as held, the expert's specialty, and a small answer to
+poll that says 304 when nothing changed."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from services.common.contracts.schedule import ExpertUpdated
+from tests.support.booking import PHONES, SHANGHAI, tomorrow
+
+
+def grid(consultant, day=None, days: int = 1) -> dict:
+    answer = consultant.get("/api/v1/availability", query_string={
+        "department_id": 1, "date": str(day or tomorrow()), "days": days})
+    assert answer.status_code == 200, answer.json
+    return answer.json
+
+
+def states(answer: dict) -> dict[str, str]:
+    return {s["start"][11:16]: s["state"] for e in answer["experts"] for s in e["slots"]}
+
+
+def test_every_slot_says_why_it_can_or_cannot_be_booked(inv, consultant, staff, clock) -> None:
+    day = tomorrow()
+    clock.set(datetime.combine(day, time(9, 10), tzinfo=SHANGHAI))
+    slots = inv.session(day, time(8, 30), count=5, capacity=1)  # 08:30 … 10:30
+    inv.cancel([slots[4]], reason="设备检修")
+    staff("consultant", "wang").post("/api/v1/holds", json={"slot_id": slots[3]})
+    answer = grid(consultant, day)
+    assert states(answer) == {"08:30": "past", "09:00": "past", "09:30": "closed",
+                              "10:00": "full", "10:30": "stopped"}
+    by_start = {s["start"][11:16]: s for s in answer["experts"][0]["slots"]}
+    assert (by_start["10:00"]["held"], by_start["10:00"]["booked"]) == (1, 0), "held, not booked"
+    assert by_start["10:30"]["stop_reason"] == "设备检修"
+    later = tomorrow() + timedelta(days=20)
+    inv.session(later, time(8), count=1)
+    far = grid(consultant, later)["experts"][0]["slots"][0]
+    assert far["state"] == "not_released" and far["opens_at"].startswith(
+        str(later - timedelta(days=14)) + "T07:00")
+
+
+def test_the_strip_shows_fourteen_days_and_the_next_free_place(inv, consultant, clock) -> None:
+    first = tomorrow()
+    clock.set(datetime.combine(first - timedelta(days=1), time(12), tzinfo=SHANGHAI))
+    full = inv.session(first, time(8), count=1, capacity=1)
+    consultant.book(full[0], phone=PHONES[0])
+    stopped = inv.session(first + timedelta(days=1), time(8), count=2)
+    inv.cancel(stopped, reason="学术会议")
+    open_day = inv.session(first + timedelta(days=2), time(8), count=2, capacity=2)
+    inv.session(first + timedelta(days=15), time(8), count=1)
+    answer = consultant.get("/api/v1/availability/days", query_string={
+        "department_id": 1, "from": str(first)}).json
+    days = {d["date"]: d for d in answer["days"]}
+    assert len(days) == 14
+    assert days[str(first)]["state"] == "full"
+    assert (days[str(first + timedelta(days=1))]["state"],
+            days[str(first + timedelta(days=1))]["stop_reason"]) == ("stopped", "学术会议")
+    assert (days[str(first + timedelta(days=2))]["state"],
+            days[str(first + timedelta(days=2))]["remaining"]) == ("open", 4)
+    assert days[str(first + timedelta(days=3))]["state"] == "none"
+    far = consultant.get("/api/v1/availability/days", query_string={
+        "department_id": 1, "from": str(first + timedelta(days=15)), "days": 1}).json
+    assert far["days"][0]["state"] == "not_released" and far["days"][0]["opens_at"]
+    assert answer["next_available"]["slot_id"] == open_day[0]
+    assert answer["next_available"]["expert_name"] == "王建国"
+
+
+def test_the_polled_counts_answer_304_until_something_changes(inv, consultant) -> None:
+    slots = inv.session(tomorrow(), time(8), count=2, capacity=2)
+    query = {"department_id": 1, "date": str(tomorrow())}
+    first = consultant.get("/api/v1/availability/counts", query_string=query)
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert first.json["version"] == grid(consultant)["version"]
+    assert sorted(first.json["slots"]) == sorted([[s, 2, 0, 0, "open"] for s in slots])
+    same = consultant.get("/api/v1/availability/counts", query_string=query,
+                          headers={"If-None-Match": first.headers["ETag"]})
+    assert same.status_code == 304 and same.get_data() == b""
+    consultant.book(slots[0], phone=PHONES[0])
+    changed = consultant.get("/api/v1/availability/counts", query_string=query,
+                             headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and [slots[0], 1, 0, 1, "open"] in changed.json["slots"]
+    assert changed.json["version"] == first.json["version"], "a count is not a new grid"
+    inv.cancel([slots[1]])
+    assert consultant.get("/api/v1/availability/counts", query_string=query).json[
+        "version"] != first.json["version"], "a stopped slot is"
+    assert len(first.get_data()) < 200, "small enough to poll"
+
+
+def test_the_grid_tells_the_experts_specialty_and_bio(inv, consultant) -> None:
+    inv.session(tomorrow(), time(8), count=1)
+    inv.apply(ExpertUpdated(id=1, code="E1", name="王建国", title="主任医师", department_id=1,
+                            fee="50.00", active=True, specialty="冠心病、高血压",
+                            bio="从医 30 年。"))
+    expert = grid(consultant)["experts"][0]
+    assert (expert["specialty"], expert["bio"]) == ("冠心病、高血压", "从医 30 年。")

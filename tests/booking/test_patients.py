@@ -1,0 +1,186 @@
+"""Patients are records of their own (SPEC §8): a family shares a phone, a booking never
+changes another patient, every full read and change is logged, erasure forgets."""
+
+from __future__ import annotations
+
+import json
+from datetime import time, timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from services.booking.models import AccessRecord, Appointment, OutboxMessage, Patient
+from tests.support.booking import PHONES, tomorrow
+
+VALID_ID = "11010519491231002X"  # checksum right: born 1949-12-31, a woman
+
+
+def patient(name: str, phone: str = PHONES[0], **fields) -> dict:
+    return {"name": name, "phone": phone, **fields}
+
+
+def book(staff, slot_id: int, who: dict, **extra):
+    return staff.post("/api/v1/appointments",
+                      json={"slot_id": slot_id, "patient": who, "channel": "phone",
+                            "complaint": extra.pop("complaint", "发热两天"), **extra})
+
+
+def access(app) -> list[tuple[str, str, int]]:
+    with app.extensions["clinic"].db.reading() as session:
+        return [(r.staff, r.action, r.patient_id)
+                for r in session.scalars(select(AccessRecord).order_by(AccessRecord.id))]
+
+
+def test_two_names_on_one_phone_are_two_patients_and_both_can_see_one_expert(
+        app, inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=5)[0]
+    ming = book(consultant, slot_id, patient("小明", email="ming@example.cn",
+                                             email_consent=True, sms_consent=True))
+    hong = book(consultant, slot_id, patient("小红", guardian_name="小明妈妈"))
+    assert ming.status_code == 201 and hong.status_code == 201, hong.json
+    assert ming.json["patient"]["id"] != hong.json["patient"]["id"]
+    with app.extensions["clinic"].db.reading() as session:
+        first = session.get(Patient, ming.json["patient"]["id"])
+        assert (first.name, first.email, first.email_consent) == \
+            ("小明", "ming@example.cn", True), "小红's booking changed nothing of 小明"
+        owners = session.execute(select(Appointment.id, Patient.name).join(
+            Patient, Patient.id == Appointment.patient_id)).all()
+    assert sorted(name for _, name in owners) == ["小明", "小红"]
+
+
+def test_the_same_name_written_another_way_is_the_same_patient(consultant, inv) -> None:
+    slots = inv.session(tomorrow(), time(8), count=2)
+    first = book(consultant, slots[0], patient("Li Wei"))
+    again = book(consultant, slots[1], patient("  ＬＩ  ｗｅｉ "))
+    assert again.status_code == 409 and again.json["code"] == "duplicate", \
+        "full-width, spaced and cased, it is still Li Wei, who has this expert that day"
+    assert again.json["existing"]["code"] == first.json["code"]
+
+
+def test_a_field_left_out_never_erases_what_is_stored(app, inv, consultant) -> None:
+    slots = inv.session(tomorrow(), time(8), count=1)
+    other_day = inv.session(tomorrow() + timedelta(days=1), time(8), count=1)
+    first = book(consultant, slots[0], patient("王芳", email="fang@example.cn",
+                                               email_consent=True, sms_consent=True,
+                                               id_number=VALID_ID))
+    again = book(consultant, other_day[0], patient("王芳"))
+    assert again.status_code == 201
+    assert again.json["patient"]["id"] == first.json["patient"]["id"]
+    with app.extensions["clinic"].db.reading() as session:
+        stored = session.get(Patient, first.json["patient"]["id"])
+        assert (stored.email, stored.email_consent, stored.sms_consent, stored.id_number) == \
+            ("fang@example.cn", True, True, VALID_ID)
+        assert str(stored.birth_date) == "1949-12-31" and stored.sex == "female"
+
+
+def test_a_returning_patient_is_booked_by_id_and_may_be_updated(app, inv, consultant) -> None:
+    slots = inv.session(tomorrow(), time(8), count=1)
+    later = inv.session(tomorrow() + timedelta(days=2), time(8), count=1)
+    first = book(consultant, slots[0], patient("赵敏"))
+    patient_id = first.json["patient"]["id"]
+    again = book(consultant, later[0], {"id": patient_id, "email": "min@example.cn"})
+    assert again.status_code == 201 and again.json["patient"]["id"] == patient_id
+    assert again.json["patient"]["email"] == "min@example.cn"
+    missing = book(consultant, later[0], {"id": 999999})
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("who, field", [
+    (patient("钱", id_number="110105194912310021"), "id_number"),
+    (patient("钱", id_number=VALID_ID, sex="male"), "sex"),
+    (patient("钱", id_number=VALID_ID, birth_date="1950-01-01"), "birth_date"),
+    ({"name": "钱"}, "phone"),
+    ({"phone": PHONES[1]}, "name"),
+])
+def test_patient_fields_are_checked(inv, consultant, who, field) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    refused = book(consultant, slot_id, who)
+    assert refused.status_code == 422
+    assert field in refused.json["errors"]["json"]["patient"]
+
+
+def test_the_identity_card_number_is_always_answered_masked(app, inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    booked = book(consultant, slot_id, patient("孙丽", id_number=VALID_ID)).json
+    record = consultant.get(f"/api/v1/patients/{booked['patient']['id']}").json
+    assert record["id_number"] == "1101**********002X"
+    assert VALID_ID not in json.dumps(record)
+
+
+def test_desks_find_returning_patients_masked_and_open_one_fully(app, inv, consultant,
+                                                                 staff) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    booked = book(consultant, slot_id, patient("周杰", email="jie@example.cn")).json
+    found = consultant.get(f"/api/v1/patients?phone={PHONES[0]}").json
+    assert [p["name"] for p in found] == ["周杰"]
+    assert found[0]["phone"].endswith("8000") and PHONES[0] not in json.dumps(found)
+    assert consultant.get("/api/v1/patients?q=周").json[0]["id"] == booked["patient"]["id"]
+    assert consultant.get("/api/v1/patients").status_code == 422
+    record = consultant.get(f"/api/v1/patients/{booked['patient']['id']}").json
+    assert record["phone"] == "+86" + PHONES[0] and record["email"] == "jie@example.cn"
+    assert [a["code"] for a in record["appointments"]] == [booked["code"]]
+    for role in ("manager", "admin"):
+        assert staff(role).get(f"/api/v1/patients/{booked['patient']['id']}").status_code \
+            == 403
+    assert staff("manager").get(f"/api/v1/patients?phone={PHONES[0]}").status_code == 403
+    masked = staff("admin").get(f"/api/v1/patients?phone={PHONES[0]}").json
+    assert masked[0]["id"] == booked["patient"]["id"] and PHONES[0] not in json.dumps(masked)
+
+
+def test_each_full_read_and_each_change_writes_one_access_record(app, inv, consultant,
+                                                                 staff) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    other = inv.session(tomorrow() + timedelta(days=1), time(8), count=1)[0]
+    booked = book(consultant, slot_id, patient("吴刚")).json
+    pid = booked["patient"]["id"]
+    assert access(app) == [("li", "create_patient", pid), ("li", "book", pid)]
+    consultant.get(f"/api/v1/patients/{pid}")
+    consultant.get(f"/api/v1/appointments/{booked['id']}")
+    staff("manager").get(f"/api/v1/appointments/{booked['id']}")  # masked: not a full read
+    consultant.get(f"/api/v1/patients?phone={PHONES[0]}")  # masked list: not a full read
+    book(consultant, other, {"id": pid, "email": "gang@example.cn"})
+    assert access(app)[2:] == [("li", "view_patient", pid), ("li", "view_appointment", pid),
+                               ("li", "update_patient", pid), ("li", "book", pid)]
+    log = staff("admin").get(f"/api/v1/access-log?patient_id={pid}").json
+    assert log[0]["action"] == "book" and len(log) == 6, "newest first"
+    assert staff("manager").get("/api/v1/access-log").status_code == 403
+
+
+def test_the_access_log_cannot_be_changed_or_emptied(app, inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    book(consultant, slot_id, patient("郑和"))
+    db = app.extensions["clinic"].db
+    for statement in ("UPDATE access_log SET staff = 'nobody'", "DELETE FROM access_log"):
+        with pytest.raises(Exception, match="append-only"), db.transaction() as session:
+            session.execute(text(statement))
+    assert len(access(app)) == 2
+
+
+def test_managers_and_admins_see_contact_data_masked_and_no_complaint(inv, consultant,
+                                                                      staff) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    booked = book(consultant, slot_id, patient("冯妍", email="yan@example.cn"),
+                  complaint="反复胸痛").json
+    for role in ("manager", "admin"):
+        answer = staff(role).get(f"/api/v1/appointments/{booked['id']}").json
+        text_of = json.dumps(answer, ensure_ascii=False)
+        assert PHONES[0] not in text_of and "yan@example.cn" not in text_of
+        assert "反复胸痛" not in text_of and "/p/" not in text_of
+        assert answer["history"][0]["action"] == "book"
+    own = consultant.get(f"/api/v1/appointments/{booked['id']}").json
+    assert own["complaint"] == "反复胸痛" and "patient_link" not in own, \
+        "the link goes to the patient only, in the booking answer and the messages"
+
+
+def test_a_landline_is_booked_but_known_to_take_no_sms(app, inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    check = consultant.get("/api/v1/phone-check?phone=021-5555 0100").json
+    assert check == {"valid": True, "mobile": False,
+                     "message": "Not a mobile number: no SMS can reach it."}
+    assert consultant.get("/api/v1/phone-check?phone=(+86)１３８ 0013 8020").json["mobile"]
+    booked = book(consultant, slot_id, patient("陈老", phone="021-5555 0100", sms_consent=True))
+    assert booked.status_code == 201 and booked.json["patient"]["mobile"] is False
+    with app.extensions["clinic"].db.reading() as session:
+        [body] = session.scalars(select(OutboxMessage.body).where(
+            OutboxMessage.event_type == "booking.appointment.booked"))
+    assert json.loads(body)["data"]["patient"]["mobile"] is False

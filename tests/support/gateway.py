@@ -1,0 +1,124 @@
+"""A fake SMS gateway on 127.0.0.1, started by the tests that need one.
+
+Like real gateways it takes a client reference and keeps one message per reference
+(``delivered``), and answers whether it has a message (``GET /status/<ref>``). Every
+message it took is also kept in ``taken``, repeats included: that is what would
+reach phones from a gateway that does not de-duplicate, and what the tests count.
+It can be told to answer 503 for a while, and to take its time over each message.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+class FakeGateway:
+    def __init__(self, *, ref_field: str = "client_ref") -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.delivered: dict[str, dict[str, Any]] = {}  # client ref → message
+        self.accepted: list[str] = []  # the ref of every request answered 200, repeats kept
+        self.taken: list[dict[str, Any]] = []  # every message answered 200, repeats kept
+        self.lookups: list[str] = []  # refs asked about with GET /status/<ref>
+        self.failures_left = 0
+        self.refuse_with: int | None = None
+        self.hang_once_seconds = 0.0  # accept a message, then answer only after this long
+        self.delay_seconds = 0.0  # every answer takes this long, as a busy gateway's would
+        self.down_until = 0.0  # time.monotonic() until which every request gets 503
+        self.ref_field = ref_field
+        self.lock = threading.Lock()
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    body = json.loads(raw)
+                else:
+                    body = {k: v[0] for k, v in parse_qs(raw).items()}
+                status, answer = gateway.handle(body, dict(self.headers))
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:
+                status, answer = gateway.status(self.path.rsplit("/", 1)[-1])
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/send"
+
+    @property
+    def status_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/status/{{ref}}"
+
+    def status(self, ref: str) -> tuple[int, Any]:
+        with self.lock:
+            self.lookups.append(ref)
+            if ref in self.delivered:
+                return 200, {"result": {"message_id": f"gw-{ref}"}}
+        return 404, {"error": "unknown"}
+
+    def raw_count(self, text: str) -> int:
+        """How many messages containing ``text`` the gateway took, repeats included."""
+        with self.lock:
+            return sum(text in body.get("text", "") for body in self.taken)
+
+    def handle(self, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
+        with self.lock:
+            self.requests.append({"body": body, "headers": headers})
+            if self.failures_left > 0 or time.monotonic() < self.down_until:
+                self.failures_left = max(self.failures_left - 1, 0)
+                return 503, {"error": "busy"}
+            if self.refuse_with:
+                return self.refuse_with, {"error": "invalid number"}
+            ref = body.get(self.ref_field) or f"anon-{len(self.requests)}"
+            self.delivered.setdefault(ref, body)
+            self.accepted.append(ref)
+            self.taken.append(body)
+            hang, self.hang_once_seconds = self.hang_once_seconds, 0.0
+        if hang or self.delay_seconds:
+            time.sleep(hang or self.delay_seconds)  # the sender may die while waiting
+        return 200, {"result": {"message_id": f"gw-{ref}"}}
+
+    def down_for(self, seconds: float) -> None:
+        self.down_until = time.monotonic() + seconds
+
+    def __enter__(self) -> FakeGateway:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def post_as_gateway(client: Any, body: dict[str, Any], *, provider: str = "http",
+                    secret: str | None = None, at: float | None = None) -> Any:
+    """Call notify's SMS webhook as the gateway does: the body signed with the secret."""
+    from services.notify.config import DEFAULT_WEBHOOK_SECRET
+    from services.notify.domain.signatures import signed_headers
+
+    raw = json.dumps(body).encode()
+    headers = signed_headers(secret or DEFAULT_WEBHOOK_SECRET, int(at or time.time()), raw)
+    return client.post(f"/api/v1/webhooks/sms/{provider}", data=raw,
+                       headers={**headers, "Content-Type": "application/json"})
