@@ -25,6 +25,12 @@ def expert(admin) -> dict:
     return admin.expert(admin.department()["id"])
 
 
+def through(day) -> int:
+    """Days to publish from today so that ``day`` is among them (next_weekday(2) is 7 days
+    away on a Tuesday: a fixed week would miss it one day in seven)."""
+    return (day - local_today()).days + 1
+
+
 def publish(admin, **body) -> dict:
     response = admin.post("/api/v1/publish", json=body)
     assert response.status_code == 200, response.json
@@ -107,10 +113,10 @@ def test_publishing_makes_slots_once_and_again_changes_nothing(app, admin, exper
 def test_a_template_edited_later_applies_only_to_dates_not_yet_published(admin, expert) -> None:
     tuesday = next_weekday(2)
     template = admin.template(expert["id"], weekday=2).json
-    publish(admin, days=7)
+    publish(admin, days=through(tuesday))
     url = f"/api/v1/experts/{expert['id']}/templates/{template['id']}"
     admin.put(url, json=template_body(weekday=2, capacity_per_slot=9, end="12:00"))
-    publish(admin, days=14)
+    publish(admin, days=through(tuesday + timedelta(days=7)))
     assert [s["capacity"] for s in admin.slots(expert["id"], tuesday)] == [5] * 7
     later = admin.slots(expert["id"], tuesday + timedelta(days=7))
     assert [s["capacity"] for s in later] == [9] * 8
@@ -146,8 +152,8 @@ def test_slots_need_an_expert_or_a_date(admin) -> None:
 def test_leave_for_a_day_cancels_its_slots_with_an_event(app, admin, expert) -> None:
     admin.template(expert["id"], weekday=2)
     admin.template(expert["id"], weekday=2, start="13:30", end="16:30")
-    publish(admin, days=7)
     tuesday = next_weekday(2)
+    publish(admin, days=through(tuesday))
     response = admin.post(f"/api/v1/experts/{expert['id']}/leave",
                           json={"date": tuesday.isoformat(), "reason": "学术会议"})
     assert response.status_code == 201
@@ -166,8 +172,8 @@ def test_leave_for_a_day_cancels_its_slots_with_an_event(app, admin, expert) -> 
 def test_leave_for_one_session_cancels_only_that_session(admin, expert) -> None:
     admin.template(expert["id"], weekday=2)
     admin.template(expert["id"], weekday=2, start="13:30", end="16:30")
-    publish(admin, days=7)
     tuesday = next_weekday(2)
+    publish(admin, days=through(tuesday))
     response = admin.post(f"/api/v1/experts/{expert['id']}/leave", json={
         "date": tuesday.isoformat(), "start": "13:00", "end": "17:00", "reason": "会诊"})
     assert len(response.json["cancelled_slot_ids"]) == 6
@@ -179,8 +185,8 @@ def test_a_partial_leave_cancels_only_the_slots_inside_it_and_says_so(admin, exp
     """Away 09:15–10:00: the 09:00–09:30 slot only overlaps the leave and is kept; the
     09:30–10:00 one is inside and is cancelled. The preview says both, changing nothing."""
     admin.template(expert["id"], weekday=2)
-    publish(admin, days=7)
     tuesday = next_weekday(2)
+    publish(admin, days=through(tuesday))
     window = {"date": tuesday.isoformat(), "start": "09:15", "end": "10:00"}
     preview = admin.get(f"/api/v1/experts/{expert['id']}/leave-preview", query_string=window)
     assert preview.status_code == 200, preview.json
@@ -205,7 +211,7 @@ def test_leave_before_publishing_keeps_those_slots_from_being_made(admin, expert
     response = admin.post(f"/api/v1/experts/{expert['id']}/leave",
                           json={"date": tuesday.isoformat(), "reason": "休假"})
     assert response.status_code == 201 and response.json["cancelled_slot_ids"] == []
-    publish(admin, days=7)
+    publish(admin, days=through(tuesday))
     assert admin.slots(expert["id"], tuesday) == []
 
 
@@ -245,7 +251,7 @@ def test_an_extra_session_may_not_overlap_the_experts_other_sessions(admin, expe
             "capacity_per_slot": 3}
     url = f"/api/v1/experts/{expert['id']}/extra-sessions"
     assert admin.post(url, json=body).status_code == 422, "overlaps a template not yet published"
-    publish(admin, days=7)
+    publish(admin, days=through(tuesday))
     assert admin.post(url, json=body).status_code == 422, "overlaps a published slot"
     later = admin.post(url, json={**body, "start": "11:30", "end": "12:30"})
     assert later.status_code == 201

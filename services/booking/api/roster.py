@@ -53,6 +53,8 @@ class RosterLine(Schema):
     channel = fields.String()
     overbooked = fields.Boolean()
     overbook_reason = fields.String(allow_none=True)
+    cancel_reason = fields.String(allow_none=True, metadata={
+        "description": "patient, hospital or expert_unavailable (停诊)"})
     complaint = fields.String()
     checked_in_at = fields.DateTime(allow_none=True)
 
@@ -62,6 +64,8 @@ class RosterSession(Schema):
     start = fields.DateTime()
     end = fields.DateTime()
     counts = fields.Nested(Counts)
+    stopped_slots = fields.Integer(metadata={"description": "slots of the session under 停诊"})
+    stop_reason = fields.String(metadata={"description": "why, as the leave was recorded"})
     appointments = fields.List(fields.Nested(RosterLine))
 
 

@@ -25,7 +25,10 @@ ENGLISH = {
     "查找": "Find", "改约": "Move", "重发确认": "Send the confirmation again",
     "取消预约": "Cancel", "取消原因": "Why", "患者要求": "The patient asked",
     "医院原因": "The hospital", "说明（可选）": "Note (optional)", "确认取消": "Cancel it",
-    "退出改约": "Stop moving",
+    "退出改约": "Stop moving", "未来两周": "The next two weeks", "候补": "Waitlist",
+    "有人取消时，系统按顺序自动为第一位候补患者预约并通知。":
+        "When a place frees, the first waiting patient is booked and told at once.",
+    "加入候补": "Add to the waitlist", "关闭": "Close",
     "到诊率 = 到诊 ÷（到诊 + 爽约）；按就诊日期统计。":
         "Arrival rate = arrived ÷ (arrived + no-show), by visit date.",
 }

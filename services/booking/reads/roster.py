@@ -56,7 +56,8 @@ def roster(session: Session, desk: Desk, day: date, department_id: int | None = 
     for slot in slot_rows:
         key = (slot.expert_id, slot.session)
         entry = sessions.setdefault(key, {"session": slot.session, "start": None, "end": None,
-                                          "capacity": 0, "held": 0, "appointments": []})
+                                          "capacity": 0, "held": 0, "appointments": [],
+                                          "stopped_slots": 0, "reasons": set()})
         local_start, local_end = (slot.start_at.astimezone(desk.zone),
                                   slot.end_at.astimezone(desk.zone))
         entry["start"] = min(entry["start"] or local_start, local_start)
@@ -64,6 +65,9 @@ def roster(session: Session, desk: Desk, day: date, department_id: int | None = 
         if slot.status == SlotStatus.ACTIVE:
             entry["capacity"] += slot.capacity
             entry["held"] += slot.held
+        else:  # 停诊: the desk tells the patients who come anyway why
+            entry["stopped_slots"] += 1
+            entry["reasons"].add(slot.cancel_reason or "")
         for line in by_slot[slot.id]:
             entry["appointments"].append({**line, "slot_start": local_start})
     grouped: dict[int, dict[str, Any]] = {}
@@ -75,6 +79,7 @@ def roster(session: Session, desk: Desk, day: date, department_id: int | None = 
             "department": {"id": department.id, "name": department.name} if department else None,
             "sessions": []})
         entry["appointments"].sort(key=lambda a: a["queue_number"])
+        entry["stop_reason"] = "；".join(sorted(r for r in entry.pop("reasons") if r))
         entry["counts"] = _counts(entry["appointments"], entry.pop("capacity"),
                                   entry.pop("held"))
         block["sessions"].append(entry)
@@ -95,6 +100,7 @@ def _line(appointment: Appointment, patient: Patient, desk: Desk,
             "patient_name": patient.name, "phone": mask_phone(patient.phone),
             "channel": appointment.channel, "overbooked": appointment.overbooked,
             "overbook_reason": appointment.overbook_reason,
+            "cancel_reason": appointment.cancel_reason,
             "checked_in_at": appointment.checked_in_at.astimezone(desk.zone)
             if appointment.checked_in_at else None}
     if complaints:

@@ -1,6 +1,8 @@
 // The consultant console: pick a slot, hold it, book it, paste the confirmation.
 import { api, clockAt, el, hhmm, newestOnly, toast, validPhone } from "/static/common/clinic.js";
+import { counter, dayLabel, renderGrid, slotText, stripDay } from "/static/booking/grid.js";
 import { initPanel, isMoving, moveTo } from "/static/booking/panel.js";
+import { initWaitlist, refreshWaitlist, showWaitlist } from "/static/booking/waitlist.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -17,39 +19,80 @@ async function loadDepartments() {
 
 function slotButton(expert, slot) {
   const label = `${slot.date.slice(5)} ${hhmm(slot.start)}`;
-  const state = !slot.bookable ? "closed" : slot.remaining === 0 ? "full"
-    : slot.remaining <= Math.max(1, Math.floor(slot.capacity / 4)) ? "low" : "open";
-  const text = state === "closed" ? t("不可约", "closed") : state === "full" ? t("约满", "full")
-    : t(`余 ${slot.remaining}/${slot.capacity}`, `${slot.remaining}/${slot.capacity} left`);
+  const [state, text] = slotText(slot);
+  const takes = state === "open" || state === "low";
   return el("button", {
     type: "button", class: `slot ${state}`, "data-slot": slot.slot_id,
     "aria-pressed": hold && hold.slot_id === slot.slot_id ? "true" : "false",
-    "aria-disabled": state === "closed" || state === "full" ? "true" : "false",
+    "aria-disabled": takes ? "false" : "true", title: slot.stop_reason || "",
     "aria-label": `${expert.name} ${label} ${text}`,
     onclick: () => {
-      if (state !== "open" && state !== "low") return;
+      if (!takes) return;
       if (isMoving()) moveTo(slot, `${expert.name} ${label}`);
       else takeHold(expert, slot, label);
     },
   }, hhmm(slot.start), el("small", {}, text));
 }
 
+let grid = null;  // the last answer: {version, experts, query}
+const pollCounts = counter();
+const scope = () => `department_id=${$("department").value}&date=${$("date").value}&days=${$("days").value}`;
+
+function paint() {
+  renderGrid($("grid"), grid.experts, { week: $("days").value !== "1", button: slotButton,
+    onWaitlist: showWaitlist });
+  $("grid").dataset.shows = grid.shows;
+  $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(grid.time_zone)}`;
+}
+
 async function loadGrid() {
+  if (!$("department").value) return;
+  const current = gridTurn();
+  const query = scope(), shows = `${$("department").value}|${$("date").value}|${$("days").value}`;
+  const result = await api("GET", `/api/v1/availability?${query}`);
+  if (!result.ok || !current()) return;
+  grid = { ...result.data, query, shows };
+  paint();
+  refreshWaitlist();
+}
+
+// Every few seconds: the counts alone (a 304 when nothing changed); the whole grid again
+// only when its version changed, or when the console shows something else.
+async function poll() {
+  if (!grid || grid.query !== scope()) return loadGrid();
+  const current = gridTurn();
+  const outcome = await pollCounts(grid.query, grid);
+  if (!current()) return;
+  if (outcome === "reload") { await loadGrid(); loadStrip(); return; }
+  if (outcome === "patched") { paint(); refreshWaitlist(); }
+  $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(grid.time_zone)}`;
+}
+
+// The 14-day strip and the earliest free place in the department.
+async function loadStrip() {
   const department = $("department").value;
   if (!department) return;
-  const current = gridTurn();
-  const shown = `${department}|${$("date").value}|${$("days").value}`;
-  const result = await api("GET",
-    `/api/v1/availability?department_id=${department}&date=${$("date").value}&days=${$("days").value}`);
-  if (!result.ok || !current()) return;
-  const experts = result.data.experts;
-  $("grid").replaceChildren(...(experts.length ? experts.map((expert) => el("div", { class: "expert" },
-    el("div", {}, el("strong", {}, expert.name), " ", el("span", { class: "muted" }, expert.title),
-      el("br"), el("small", { class: "muted" }, `${t("挂号费", "Fee")} ¥${expert.fee} · ${t("可约", "open")} ${expert.remaining}`)),
-    el("div", { class: "slots" }, ...expert.slots.map((slot) => slotButton(expert, slot)))))
-    : [el("p", { class: "muted" }, t("这一天没有出诊。", "No sessions on this day."))]));
-  $("grid").dataset.shows = shown;
-  $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(result.data.time_zone)}`;
+  const result = await api("GET", `/api/v1/availability/days?department_id=${department}&days=14`);
+  if (!result.ok || department !== $("department").value) return;
+  $("strip").replaceChildren(...result.data.days.map((day) => stripDay(day, $("date").value, pickDay)));
+  const next = result.data.next_available;
+  $("next-available").hidden = !next;
+  if (next) {
+    $("next-available").textContent = t(`最近可约：${dayLabel(next.date)} ${hhmm(next.start)} ${next.expert_name}`,
+      `Next free: ${dayLabel(next.date)} ${hhmm(next.start)} ${next.expert_name}`);
+    $("next-available").onclick = async () => {
+      await pickDay(next.date);
+      const button = $("grid").querySelector(`[data-slot="${next.slot_id}"]`);
+      if (button) { button.scrollIntoView({ block: "center" }); button.focus(); }
+    };
+  }
+}
+
+async function pickDay(date) {
+  $("date").value = date;
+  $("days").value = "1";
+  for (const day of $("strip").children) day.setAttribute("aria-current", day.dataset.date === date ? "date" : "false");
+  await loadGrid();
 }
 
 async function takeHold(expert, slot, label) {
@@ -256,13 +299,17 @@ $("copy").addEventListener("click", async () => {
   toast(t("已复制，可粘贴到对话中", "Copied; paste it into the chat"), "ok");
 });
 $("again").addEventListener("click", () => { $("done").hidden = true; $("hint").hidden = false; });
-for (const id of ["department", "date", "days"]) $(id).addEventListener("change", loadGrid);
+$("department").addEventListener("change", () => { loadGrid(); loadStrip(); });
+for (const id of ["date", "days"]) $(id).addEventListener("change", () => { loadGrid(); loadStrip(); });
 window.addEventListener("pagehide", () => {
   if (hold) fetch(`/api/v1/holds/${hold.id}`, { method: "DELETE", keepalive: true, credentials: "include",
     headers: { "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content } });
 });
 
 initPanel(() => loadGrid());
+initWaitlist(() => loadGrid());
 await loadDepartments();
 await openFromLink();
-setInterval(loadGrid, 5000);
+loadStrip();
+setInterval(poll, 5000);
+setInterval(loadStrip, 60000);

@@ -56,7 +56,8 @@ function rowFor(line, now) {
     el("td", {}, line.queue_number), el("td", {}, hhmm(line.slot_start)),
     el("td", {}, line.patient_name, extra),
     el("td", { class: "optional" }, line.phone), el("td", { class: "optional" }, line.code),
-    el("td", {}, el("span", { class: `pill ${line.status}` }, STATUS[line.status])),
+    el("td", {}, el("span", { class: `pill ${line.status}` }, STATUS[line.status],
+      line.cancel_reason === "expert_unavailable" ? t("（停诊）", " (stopped)") : "")),
     el("td", { class: "muted" }, line.channel === "walk_in" ? t("现场", "walk-in") : ""),
     el("td", {}, actions(line, new Date(line.slot_start).getTime() <= now)));
 }
@@ -70,7 +71,10 @@ function sessionBlock(session, match, ids, now) {
   lines.forEach((line) => ids.add(line.id));
   const shown = lines.length < session.appointments.length
     ? t(` · 显示 ${lines.length}`, ` · showing ${lines.length}`) : "";
-  const heading = el("h3", {}, `${title} `, el("span", { class: "muted" }, summary + shown));
+  const stopped = session.stopped_slots
+    ? el("span", { class: "pill stopped", role: "note" }, `${t("停诊", "Stopped")}${session.stop_reason
+      ? `：${session.stop_reason}` : ""}`) : "";
+  const heading = el("h3", {}, `${title} `, el("span", { class: "muted" }, summary + shown), " ", stopped);
   if (!lines.length) return el("div", {}, heading, el("p", { class: "muted" }, t("暂无患者", "No patients")));
   const head = el("tr", {}, ...HEAD.map((h, i) => el("th", { class: i === 3 || i === 4 ? "optional" : "" }, h)));
   return el("div", {}, heading,

@@ -10,9 +10,9 @@ export async function api(method, url, body, headers = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   let data = null;
-  if (response.status !== 204) { try { data = await response.json(); } catch { data = null; } }
+  if (response.status !== 204 && response.status !== 304) { try { data = await response.json(); } catch { data = null; } }
   if (response.status === 401) { window.location = loginUrl(); }
-  return { ok: response.ok, status: response.status, data };
+  return { ok: response.ok, status: response.status, data, headers: response.headers };
 }
 
 export function loginUrl() {

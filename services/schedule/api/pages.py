@@ -91,7 +91,8 @@ def logout() -> Response:
 @pages.get("/admin")
 @page("admin")
 def admin() -> str:
-    return render_template("admin.html")
+    # Booking's address: before leave is recorded, the page asks it who is booked.
+    return render_template("admin.html", services={"booking": runtime().settings.booking_url})
 
 
 @pages.get("/admin/privacy")

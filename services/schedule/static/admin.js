@@ -102,6 +102,51 @@ async function submit(node, errorBox, method, url, body, done) {
 }
 
 const optional = (value) => (value === "" ? null : value);
+const services = JSON.parse(document.body.dataset.services || "{}");
+
+// Leave in two steps: first what it would cancel (only slots wholly inside it) and who is
+// booked there — those without SMS are named, the follow-up desk will call them — then
+// the admin confirms.
+let leave = null;  // {expert, body} previewed and not yet confirmed
+
+async function previewLeave(event) {
+  event.preventDefault();
+  const body = form(event.target); body.start = optional(body.start); body.end = optional(body.end);
+  const query = new URLSearchParams({ date: body.date || "" });
+  if (body.start) query.set("start", body.start);
+  if (body.end) query.set("end", body.end);
+  if (!body.reason?.trim()) { $("leave-error").textContent = t("请填写停诊原因", "Give the reason"); return; }
+  const preview = await api("GET", `/api/v1/experts/${expertId()}/leave-preview?${query}`);
+  if (!preview.ok) { showErrors($("leave-error"), preview); return; }
+  $("leave-error").textContent = "";
+  const ids = preview.data.cancelled.map((s) => s.slot_id);
+  let people = [];
+  if (ids.length) {
+    const found = await api("GET", `${services.booking}/api/v1/appointments?status=booked&limit=200&${
+      ids.map((id) => `slot_id=${id}`).join("&")}`);
+    if (!found.ok) { showErrors($("leave-error"), found); return; }
+    people = found.data;
+  }
+  leave = { expert: expertId(), body };
+  showLeave(preview.data, people);
+}
+
+function showLeave(preview, people) {
+  const silent = people.filter((a) => !a.patient.sms_consent || !a.patient.mobile).length;
+  $("leave-summary").textContent = preview.cancelled.length
+    ? t(`将取消 ${preview.cancelled.length} 个号段，影响 ${people.length} 位患者（${silent} 位收不到短信，由回访台电话通知）。`,
+      `This cancels ${preview.cancelled.length} slots and ${people.length} patients (${silent} cannot get an SMS; the follow-up desk will call them).`)
+    : t("这段时间内没有可取消的号段。", "No slot lies wholly inside this time.");
+  $("leave-patients").replaceChildren(...people.map((a) => el("tr", {},
+    el("td", {}, `${a.date} ${hhmm(a.start)}`), el("td", {}, `${a.patient.name} ${a.patient.phone}`),
+    el("td", {}, a.patient.sms_consent && a.patient.mobile ? t("能", "yes")
+      : el("strong", {}, t("不能，需电话通知", "no: a call is needed"))))));
+  $("leave-kept").textContent = preview.kept.length
+    ? t(`只部分重叠的 ${preview.kept.length} 个号段保留：${preview.kept.map((s) => hhmm(s.start)).join("、")}`,
+      `${preview.kept.length} slots only overlap the leave and are kept: ${preview.kept.map((s) => hhmm(s.start)).join(", ")}`) : "";
+  $("leave-confirm").disabled = !preview.cancelled.length;
+  $("leave-preview").hidden = false;
+}
 
 function wire() {
   $("hospital-form").addEventListener("submit", (e) => { e.preventDefault();
@@ -116,10 +161,14 @@ function wire() {
     for (const k of ["weekday", "slot_minutes", "capacity_per_slot"]) body[k] = Number(body[k]);
     body.valid_from = optional(body.valid_from); body.valid_until = optional(body.valid_until);
     submit(e.target, $("template-error"), "POST", `/api/v1/experts/${expertId()}/templates`, body, loadTemplates); });
-  $("leave-form").addEventListener("submit", (e) => { e.preventDefault();
-    const body = form(e.target); body.start = optional(body.start); body.end = optional(body.end);
-    submit(e.target, $("leave-error"), "POST", `/api/v1/experts/${expertId()}/leave`, body, async (r) => {
-      toast(t(`已停诊，取消 ${r.data.cancelled_slot_ids.length} 个号段`, `Leave recorded; ${r.data.cancelled_slot_ids.length} slots cancelled`), "ok");
+  $("leave-form").addEventListener("submit", previewLeave);
+  $("leave-back").addEventListener("click", () => { leave = null; $("leave-preview").hidden = true; });
+  $("leave-confirm").addEventListener("click", () => {
+    if (!leave) return;
+    submit($("leave-form"), $("leave-error"), "POST", `/api/v1/experts/${leave.expert}/leave`, leave.body, async (r) => {
+      toast(t(`已停诊，取消 ${r.data.cancelled_slot_ids.length} 个号段，受影响的患者会收到通知并进入回访`,
+        `Leave recorded; ${r.data.cancelled_slot_ids.length} slots cancelled; the patients are told and reach the follow-up desk`), "ok");
+      leave = null; $("leave-preview").hidden = true;
       loadWeek(); }); });
   $("extra-form").addEventListener("submit", (e) => { e.preventDefault();
     const body = form(e.target);
