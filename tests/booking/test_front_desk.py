@@ -194,6 +194,21 @@ def test_expert_leave_cancels_appointments_with_alternatives(app, inv, consultan
     assert consultant.book(away[1], phone=PHONES[1]).json["code"] == "slot_cancelled"
 
 
+def test_the_roster_says_which_session_is_stopped_and_why(inv, consultant, frontdesk) -> None:
+    morning = inv.session(tomorrow(), time(8), count=2, capacity=2)
+    inv.session(tomorrow(), time(14), count=1, capacity=2)
+    booked = consultant.book(morning[0]).json
+    inv.cancel(morning, reason="外出会诊")
+    roster = frontdesk.get(f"/api/v1/roster?date={tomorrow()}").json
+    stopped, open_ = roster["experts"][0]["sessions"]
+    assert (stopped["stopped_slots"], stopped["stop_reason"]) == (2, "外出会诊")
+    assert (open_["stopped_slots"], open_["stop_reason"]) == (0, "")
+    [line] = stopped["appointments"]
+    assert line["id"] == booked["id"] and line["status"] == "cancelled"
+    assert line["cancel_reason"] == "expert_unavailable"
+    assert stopped["counts"]["remaining"] == 0 and open_["counts"]["remaining"] == 2
+
+
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://evil","x")', "+1+1", "-2", "@SUM(A1)"])
 def test_a_name_that_looks_like_a_formula_is_exported_as_text(inv, consultant, frontdesk,
                                                               name) -> None:

@@ -4,6 +4,8 @@ appointment from the link on a phone, and leave shows who it affects before it i
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.test_followup_pages import api
@@ -159,3 +161,34 @@ def test_leave_shows_the_patients_it_affects_before_it_is_kept(clinic, browser,
     assert wait_for(lambda: api(clinic, "consultant", "GET", "booking",
                                 f"/appointments/{without['id']}").json()["status"]
                     == "cancelled", 20)
+    console = sign_in(browser, clinic, "consultant")
+    grid = show_department(console, with_sms["department"]["name"])
+    console.locator("#date").fill(with_sms["date"])
+    console.locator("#date").dispatch_event("change")
+    stopped = grid.locator(f'[data-slot="{with_sms["slot_id"]}"]')
+    assert wait_for(lambda: stopped.count() and "停诊：外出会诊" in stopped.inner_text())
+    day = console.locator(f'#strip [data-date="{with_sms["date"]}"]')
+    assert wait_for(lambda: day.count() and "停诊" in day.inner_text()), \
+        "the day in the strip: its one expert is away"
+
+
+def test_the_week_shows_its_dates_and_counts_follow_other_desks(clinic, browser) -> None:
+    page = sign_in(browser, clinic, "consultant")
+    grid = show_department(page, "皮肤科")
+    page.locator("#days").select_option("7")
+    page.locator('#grid[data-shows$="|7"]').wait_for()
+    headers = grid.locator(".day-group h4").all_inner_texts()
+    assert headers and all(re.fullmatch(r"\d\d-\d\d 周.", h) for h in headers), headers
+    button = grid.locator(".slot.open").first
+    slot_id = button.get_attribute("data-slot")
+    before = button.inner_text()
+    booked = api(clinic, "frontdesk", "POST", "booking", "/appointments", json={
+        "slot_id": int(slot_id), "channel": "phone",
+        "patient": {"name": "别处来的", "phone": "13600009999"}})
+    assert booked.status_code == 201, booked.text
+    shown = grid.locator(f'.slot[data-slot="{slot_id}"]')
+    assert wait_for(lambda: shown.inner_text() != before, 20), "the poll brings the new count"
+    with page.expect_response(lambda r: "/availability/counts" in r.url, timeout=20000) as poll:
+        pass
+    assert poll.value.status == 304, "an unchanged grid answers 304, with no body"
+    assert poll.value.request.headers.get("if-none-match")
