@@ -45,6 +45,22 @@ def test_a_walk_in_is_booked_and_checked_in_at_once(app, inv, frontdesk, now_slo
     assert len(events(app, "booking.appointment.checked_in")) == 1
 
 
+def test_a_walk_in_goes_only_into_a_slot_of_today_not_yet_over(inv, frontdesk, clock,
+                                                                 staff) -> None:
+    """Issue 16 bug 1: a walk-in into a later day was checked in today (counted as an
+    arrival days early); one into a slot over hours ago got a confirmation."""
+    today = local_now().date()
+    clock.set(datetime.combine(today, time(15), tzinfo=SHANGHAI))
+    later = inv.session(today + timedelta(days=4), time(9), count=1)[0]
+    over = inv.session(today, time(9), count=1)[0]
+    running = inv.session(today, time(14, 30), count=2)[1]  # 15:00-15:30
+    assert walk_in(frontdesk, later).json["code"] == "not_today"
+    assert walk_in(frontdesk, over).json["code"] == "slot_over"
+    assert walk_in(frontdesk, running).status_code == 201
+    roster = staff("manager").get(f"/api/v1/roster?date={today + timedelta(days=4)}").json
+    assert roster["counts"].get("arrived", 0) == 0 and inv.counts(later)[0] == 0
+
+
 def test_a_full_session_takes_a_walk_in_only_with_a_reason(inv, frontdesk, now_slot) -> None:
     walk_in(frontdesk, now_slot, PHONES[0])
     walk_in(frontdesk, now_slot, PHONES[1])

@@ -88,6 +88,16 @@ class CancelWindow:
             raise RuleBroken("visit_started", "The visit has started; mark a no-show instead.")
 
 
+def check_walk_in(today: date, day: date, now: datetime, end: datetime) -> None:
+    """A walk-in is a patient at the desk now: into one of today's slots not yet over.
+    (A walk-in into a later day was checked in today for a visit days away, and one into
+    a slot over hours ago got a confirmation offering to cancel it.)"""
+    if day != today:
+        raise RuleBroken("not_today", "Walk-ins are registered into today's slots only.")
+    if end <= now:
+        raise RuleBroken("slot_over", "This slot is over; choose one that has not ended.")
+
+
 @dataclass(frozen=True)
 class NoShowPolicy:
     """Patients who often do not come can be booked only with a stated reason."""

@@ -16,7 +16,7 @@ from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
 from ..domain.patients import PatientRequest
 from ..domain.privacy import Access
-from ..domain.rules import Duplicate, Forbidden, NotFound, RuleBroken
+from ..domain.rules import Duplicate, Forbidden, NotFound, RuleBroken, check_walk_in
 from ..domain.statuses import (
     ACTIVE,
     Action,
@@ -54,7 +54,9 @@ def book(session: Session, desk: Desk, request: BookingRequest) -> AppointmentFa
     if slot_id is None:
         raise RuleBroken("slot_required", "Give a slot_id or a hold_id.", status=422)
     slot, expert, department = open_slot(session, slot_id)
-    if not request.walk_in:
+    if request.walk_in:
+        check_walk_in(desk.today, slot.day, desk.now, slot.end_at)
+    else:
         if hold is None:
             desk.rules.window.check(desk.now, slot.day, slot.start_at, desk.zone)
         elif desk.now >= desk.rules.window.closes_at(slot.start_at):

@@ -114,7 +114,9 @@ async function loadWalkInSlots() {
   const departments = [...$("department").options].map((o) => o.value).filter(Boolean);
   const chosen = $("department").value ? [$("department").value] : departments;
   const current = walkInTurn();
-  const answers = await Promise.all(chosen.map((d) => api("GET", `/api/v1/availability?department_id=${d}&date=${$("date").value}`)));
+  // A walk-in is a patient at the desk now: today's slots not yet over, whatever day the
+  // roster shows.
+  const answers = await Promise.all(chosen.map((d) => api("GET", `/api/v1/availability?department_id=${d}`)));
   const options = [];
   for (const answer of answers) for (const expert of answer.data?.experts || []) for (const slot of expert.slots) {
     if (new Date(slot.end).getTime() < Date.now()) continue;
@@ -145,9 +147,11 @@ async function walkIn(event) {
     patient: { name: f.name.value.trim(), phone: f.phone.value.trim() },
     overbook_reason: f.overbook_reason.value.trim() || null });
   if (!result.ok) {
-    $("walkin-error").textContent = result.data?.code === "slot_full"
-      ? t("该时段已满；如确需加号，请填写加号原因。", "The slot is full; give a reason to add the patient anyway.")
-      : (result.data?.detail || t("挂号失败", "Failed"));
+    $("walkin-error").textContent = {
+      slot_full: t("该时段已满；如确需加号，请填写加号原因。", "The slot is full; give a reason to add the patient anyway."),
+      not_today: t("现场挂号只能挂今天的号。", "Walk-ins go into today's slots only."),
+      slot_over: t("这个时段已经结束，请选择之后的时段。", "That slot is over; choose a later one."),
+    }[result.data?.code] || result.data?.detail || t("挂号失败", "Failed");
     return;
   }
   event.target.reset();

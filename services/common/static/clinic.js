@@ -68,3 +68,15 @@ export function validPhone(value) {
   const digits = phoneDigits(value);
   return /^(\+?\d{7,15})$/.test(digits) && (!/^1\d*$/.test(digits) || digits.length === 11);
 }
+
+// Calendar dates as "YYYY-MM-DD" strings, counted in UTC so that neither the browser's
+// zone nor the hour can shift them (the admin's week was once a day off before 08:00).
+const utc = (day) => new Date(`${day}T00:00:00Z`);
+export const addDays = (day, n) => {
+  const d = utc(day);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+};
+export const isoWeekday = (day) => ((utc(day).getUTCDay() + 6) % 7) + 1;  // Monday 1 … Sunday 7
+// Today on the hospital's clock, not the browser's.
+export const todayAt = (zone) => new Date().toLocaleDateString("sv-SE", { timeZone: zone || undefined });

@@ -19,7 +19,7 @@ pages = Blueprint("schedule_pages", __name__, template_folder="../templates",
                   static_folder="../static", static_url_path="/static/schedule")
 
 HOMES = (("admin", "schedule", "/admin"), ("frontdesk", "booking", "/roster"),
-         ("consultant", "booking", "/console"), ("manager", "booking", "/roster"))
+         ("consultant", "booking", "/console"), ("manager", "booking", "/stats"))
 
 
 def home_for(roles: tuple[str, ...]) -> str:
@@ -91,8 +91,13 @@ def logout() -> Response:
 @pages.get("/admin")
 @page("admin")
 def admin() -> str:
-    # Booking's address: before leave is recorded, the page asks it who is booked.
-    return render_template("admin.html", services={"booking": runtime().settings.booking_url})
+    # Booking's address: before leave is recorded, the page asks it who is booked. The
+    # hospital's zone: the week shown starts on the hospital's Monday, not the browser's.
+    rt = runtime()
+    with rt.db.reading() as session:
+        zone = hospital_zone(session, rt.settings.default_time_zone)
+    return render_template("admin.html", services={"booking": rt.settings.booking_url},
+                           zone=zone.key)
 
 
 @pages.get("/admin/privacy")

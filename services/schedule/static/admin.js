@@ -1,5 +1,5 @@
 // The admin page: hospital facts, departments, experts, templates, a week of slots.
-import { api, el, hhmm, newestOnly, toast } from "/static/common/clinic.js";
+import { addDays, api, el, hhmm, isoWeekday, newestOnly, todayAt, toast } from "/static/common/clinic.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -7,7 +7,6 @@ const DAYS = zh ? ["周一", "周二", "周三", "周四", "周五", "周六", "
   : ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const $ = (id) => document.getElementById(id);
 const form = (node) => Object.fromEntries(new FormData(node).entries());
-const iso = (d) => d.toISOString().slice(0, 10);
 
 function showErrors(box, result) {
   const data = result.data || {};
@@ -65,23 +64,19 @@ async function loadTemplates() {
     } }, t("删除", "Delete"))))));
 }
 
-function monday(date) {
-  const d = new Date(date);
-  d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
-  return d;
-}
+const monday = (day) => addDays(day, 1 - isoWeekday(day));
 
 async function loadWeek() {
   if (!expertId() || !$("week-start").value) return;
   const current = weekTurn();
-  const start = new Date($("week-start").value);
-  const days = [...Array(7).keys()].map((n) => { const d = new Date(start); d.setDate(d.getDate() + n); return iso(d); });
+  // Seven days from the date chosen, each headed by its own weekday (any start date).
+  const days = [...Array(7).keys()].map((n) => addDays($("week-start").value, n));
   const answers = await Promise.all(days.map((day) =>
     api("GET", `/api/v1/slots?expert_id=${expertId()}&date=${day}&include_cancelled=true`)));
   if (!current()) return;
   $("week").replaceChildren(el("div", { class: "weekgrid" }, ...days.map((day, n) => {
     const slots = answers[n].data || [];
-    return el("div", { class: "day" }, el("h3", {}, `${DAYS[n]} ${day.slice(5)}`),
+    return el("div", { class: "day", "data-date": day }, el("h3", {}, `${DAYS[isoWeekday(day) - 1]} ${day.slice(5)}`),
       slots.length ? el("ul", { class: "plain" }, ...slots.map((s) => el("li",
         { class: s.status === "cancelled" ? "cancelled" : "" },
         `${hhmm(s.start)}–${hhmm(s.end)} × ${s.capacity}`,
@@ -182,12 +177,12 @@ function wire() {
   $("week-expert").addEventListener("change", () => { loadTemplates(); loadWeek(); });
   $("week-start").addEventListener("change", loadWeek);
   for (const [id, step] of [["week-prev", -7], ["week-next", 7]]) {
-    $(id).addEventListener("click", () => { const d = new Date($("week-start").value);
-      d.setDate(d.getDate() + step); $("week-start").value = iso(d); loadWeek(); });
+    $(id).addEventListener("click", () => {
+      $("week-start").value = addDays($("week-start").value, step); loadWeek(); });
   }
 }
 
 wire();
-$("week-start").value = iso(monday(new Date()));
+$("week-start").value = monday(todayAt(document.body.dataset.zone));
 await Promise.all([loadHospital(), loadDepartments(), loadExperts()]);
 await Promise.all([loadTemplates(), loadWeek()]);
