@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_pages import DESKTOP, wait_for
+from tests.browser.test_followup_pages import api
+from tests.browser.test_pages import DESKTOP, show_department, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
@@ -70,3 +71,56 @@ def test_the_manager_lands_on_stats_and_a_reversed_range_says_so(clinic, browser
     form.get_by_role("button", name="查看").click()
     assert wait_for(lambda: "这段时间没有预约" in page.locator("#stats").inner_text())
     assert page.locator("#stats-error").inner_text() == ""
+
+
+def book(clinic, slot_id: int, name: str, phone: str) -> dict:
+    answer = api(clinic, "consultant", "POST", "booking", "/appointments", json={
+        "slot_id": slot_id, "channel": "phone", "patient": {"name": name, "phone": phone}})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def test_focus_stays_where_it_is_while_the_pages_refresh(clinic, browser) -> None:
+    """Bug 4: the console's grid and the roster were rebuilt every 5 s, sending keyboard
+    focus to <body>."""
+    page = signed_in(browser, clinic, "consultant")
+    grid = show_department(page, "消化内科")
+    button = grid.locator(".slot.open").first
+    slot_id = button.get_attribute("data-slot")
+    before = button.inner_text()
+    button.focus()
+    book(clinic, int(slot_id), "焦点甲", "13500001111")
+    shown = grid.locator(f'[data-slot="{slot_id}"]')
+    assert wait_for(lambda: shown.inner_text() != before, 20), "the count changed on screen"
+    assert page.evaluate("document.activeElement.dataset.slot") == slot_id
+
+    desk = signed_in(browser, clinic, "frontdesk")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    grid_today = api(clinic, "consultant", "GET", "booking", "/availability",
+                     params={"department_id": 2, "date": today.isoformat()}).json()
+    slot = next(s for e in grid_today["experts"] for s in e["slots"] if s["remaining"])
+    first = book(clinic, slot["slot_id"], "焦点乙", "13500002222")
+    row = desk.locator(f'#roster tr[data-code="{first["code"]}"]')
+    row.wait_for()
+    row.get_by_role("button", name="报到").focus()
+    desk.wait_for_timeout(6000)  # more than one refresh, nothing changed
+    assert desk.evaluate("document.activeElement.textContent") == "报到"
+    book(clinic, slot["slot_id"], "焦点丙", "13500003333")  # the roster changes
+    assert wait_for(lambda: desk.locator("#roster", has_text="焦点丙").count() == 1, 20)
+    assert desk.evaluate("document.activeElement.closest('tr')?.dataset.code") == first["code"]
+
+
+def test_a_no_show_and_a_template_deletion_are_confirmed_first(clinic, browser) -> None:
+    """Bug 9: 爽约 sat next to 报到 with no confirmation; a template went at one click."""
+    page = signed_in(browser, clinic, "admin")
+    page.get_by_role("link", name="排班管理").click()
+    page.wait_for_load_state("networkidle")
+    rows = page.locator("#templates tr")
+    rows.first.wait_for()
+    count = rows.count()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    rows.first.get_by_role("button", name="删除").click()
+    assert wait_for(lambda: bool(asked)) and "模板" in asked[0]
+    page.wait_for_timeout(500)
+    assert rows.count() == count, "dismissed: nothing deleted"

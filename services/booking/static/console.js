@@ -45,6 +45,26 @@ function paint() {
   $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(grid.time_zone)}`;
 }
 
+// New counts, same grid: each slot's button is updated where it is, so keyboard focus
+// and the screen reader's place stay put (a rebuild every 5 s sent focus to <body>).
+function patch() {
+  for (const expert of grid.experts) {
+    for (const slot of expert.slots) {
+      const old = $("grid").querySelector(`[data-slot="${slot.slot_id}"]`);
+      if (!old) continue;
+      const fresh = slotButton(expert, slot);
+      old.className = fresh.className;
+      for (const name of ["aria-label", "aria-disabled", "aria-pressed", "title"]) old.setAttribute(name, fresh.getAttribute(name));
+      // The button's click handler stays: it holds the same slot object, whose counts the
+      // poll updated; a change of state changes the grid's version and rebuilds it.
+      old.replaceChildren(...fresh.childNodes);
+    }
+    const left = $("grid").querySelector(`[data-expert="${expert.id}"] [data-remaining]`);
+    if (left) left.textContent = expert.remaining;
+  }
+  $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(grid.time_zone)}`;
+}
+
 async function loadGrid() {
   if (!$("department").value) return;
   const current = gridTurn();
@@ -64,7 +84,7 @@ async function poll() {
   const outcome = await pollCounts(grid.query, grid);
   if (!current()) return;
   if (outcome === "reload") { await loadGrid(); loadStrip(); return; }
-  if (outcome === "patched") { paint(); refreshWaitlist(); }
+  if (outcome === "patched") { patch(); refreshWaitlist(); }
   $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(grid.time_zone)}`;
 }
 

@@ -69,7 +69,8 @@ function expertCell(expert, onWaitlist) {
     el("strong", {}, expert.name), " ", el("span", { class: "muted" }, expert.title),
     expert.specialty ? el("p", { class: "specialty" }, t("擅长：", "Specialty: "), expert.specialty) : null,
     expert.bio ? el("details", {}, el("summary", {}, t("简介", "About")), el("p", {}, expert.bio)) : null,
-    el("small", { class: "muted" }, `${t("挂号费", "Fee")} ¥${expert.fee} · ${t("可约", "open")} ${expert.remaining}`),
+    el("small", { class: "muted" }, `${t("挂号费", "Fee")} ¥${expert.fee} · ${t("可约", "open")} `,
+      el("span", { "data-remaining": "" }, expert.remaining)),
     waits.length ? el("div", { class: "actions" }, ...waits) : null);
 }
 

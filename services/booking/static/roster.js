@@ -32,7 +32,10 @@ function actions(line, started) {
   const list = [];
   if (line.status === "booked") {
     list.push(b(t("报到", "Check in"), () => act(line, "check-in"), "primary"));
-    if (started) list.push(b(t("爽约", "No-show"), () => act(line, "no-show")));
+    if (started) list.push(b(t("爽约", "No-show"), () => {
+      if (window.confirm(t(`把 ${line.patient_name}（${line.queue_number}号）记为爽约？`,
+        `Mark ${line.patient_name} (number ${line.queue_number}) as a no-show?`))) act(line, "no-show");
+    }));
     list.push(b(t("取消", "Cancel"), () => {
       if (window.confirm(t(`取消 ${line.patient_name} 的预约？`, `Cancel ${line.patient_name}'s appointment?`)))
         act(line, "cancel", { reason: "patient", note: t("前台取消", "cancelled at the front desk") });
@@ -126,6 +129,22 @@ async function loadWalkInSlots() {
   form.elements.slot_id.replaceChildren(...options);
 }
 
+let lastShown = null;
+
+function focused() {
+  const active = document.activeElement;
+  const row = active?.closest?.("#roster tr[data-code]");
+  return row ? { code: row.dataset.code, text: active.textContent } : null;
+}
+
+function refocus(focus) {
+  if (!focus) return;
+  const row = $("roster").querySelector(`tr[data-code="${CSS.escape(focus.code)}"]`);
+  const again = row && ([...row.querySelectorAll("button")].find((b) => b.textContent === focus.text)
+    || row.querySelector("button"));
+  if (again) again.focus();
+}
+
 async function load() {
   const params = new URLSearchParams({ date: $("date").value });
   if ($("department").value) params.set("department_id", $("department").value);
@@ -135,7 +154,18 @@ async function load() {
   const [result, found] = await Promise.all([api("GET", `/api/v1/roster?${params}`),
     phone ? api("GET", `/api/v1/appointments?date=${$("date").value}&q=${phone}&limit=500`) : null]);
   if (!current()) return;
-  if (result.ok) render(result.data, found?.ok ? new Set(found.data.map((a) => a.id)) : null);
+  if (result.ok) {
+    // The same answer for the same search changes nothing on screen: keep the page as it
+    // is (a rebuild every 5 s sent keyboard focus to <body>). A changed one is rebuilt,
+    // and focus goes back to the same button of the same patient's row.
+    const shown = JSON.stringify([result.data, found?.data, $("search").value]);
+    if (shown !== lastShown) {
+      const focus = focused();
+      render(result.data, found?.ok ? new Set(found.data.map((a) => a.id)) : null);
+      refocus(focus);
+      lastShown = shown;
+    }
+  }
   $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(result.data?.time_zone)}`;
 }
 

@@ -58,6 +58,8 @@ async function loadTemplates() {
     el("td", {}, `${row.slot_minutes} ${t("分钟", "min")}`), el("td", {}, row.capacity_per_slot),
     el("td", {}, `${row.valid_from} → ${row.valid_until || "…"}`),
     el("td", {}, el("button", { class: "danger", type: "button", onclick: async () => {
+      if (!window.confirm(t(`删除${DAYS[row.weekday - 1]} ${row.start}–${row.end} 的模板？已发布的日期不受影响。`,
+        `Delete the ${DAYS[row.weekday - 1]} ${row.start}–${row.end} template? Published days keep their slots.`))) return;
       await api("DELETE", `/api/v1/experts/${expertId()}/templates/${row.id}`);
       toast(t("模板已删除（已发布的日期不受影响）", "Template removed (published days keep their slots)"));
       loadTemplates();
