@@ -95,6 +95,32 @@ def test_the_worker_expires_stale_holds(app, inv, consultant, clock) -> None:
     assert inv.counts(slot_id) == (0, 0, 0)
 
 
+def test_a_live_hold_is_extended_a_few_times_by_its_consultant_only(inv, consultant, staff,
+                                                                      clock) -> None:
+    """Issue 16 bug 7: the patient still deciding; the consultant keeps the place."""
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=1)[0]
+    hold = consultant.post("/api/v1/holds", json={"slot_id": slot_id}).json
+    extend = f"/api/v1/holds/{hold['id']}/extend"
+    assert staff("consultant", "wang").post(extend).status_code == 403
+    clock.advance(timedelta(seconds=240))
+    longer = consultant.post(extend)
+    assert longer.status_code == 200, longer.json
+    assert longer.json["expires_at"] > hold["expires_at"]
+    clock.advance(timedelta(seconds=290))  # past the first expiry, inside the second
+    assert consultant.get(f"/api/v1/availability?date={tomorrow()}&expert_id=1"
+                          ).json["experts"][0]["slots"][0]["held"] == 1
+    assert consultant.post(extend).status_code == 200
+    clock.advance(timedelta(seconds=290))
+    capped = consultant.post(extend).json  # 3 × 300 s after it was taken at most
+    assert capped["expires_at"] == (datetime.fromisoformat(hold["expires_at"])
+                                    + timedelta(seconds=600)).isoformat()
+    assert consultant.post(extend).json["code"] == "extend_limit"
+    clock.advance(timedelta(seconds=400))
+    assert consultant.post(extend).json["code"] == "hold_expired"
+    assert consultant.post("/api/v1/holds/no-such-hold/extend").status_code == 404
+    assert consultant.book(hold_id=hold["id"]).json["code"] == "hold_expired"
+
+
 # --- booking -----------------------------------------------------------------------------------
 
 def test_booking_answers_code_queue_number_and_a_confirmation(app, inv, consultant) -> None:

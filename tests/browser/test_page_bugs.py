@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,9 +10,22 @@ import pytest
 
 from tests.browser.test_followup_pages import api
 from tests.browser.test_pages import DESKTOP, show_department, wait_for
+from tests.e2e.conftest import Clinic, launch_clinic
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+HOLD_SECONDS = 8  # short, so a hold runs out while the test watches
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440",
+                            HOLD_SECONDS=str(HOLD_SECONDS))
+    try:
+        started.wait_ready()
+        yield started
+    finally:
+        started.stop()
 
 
 def signed_in(browser, clinic, username: str, **context):
@@ -124,3 +138,29 @@ def test_a_no_show_and_a_template_deletion_are_confirmed_first(clinic, browser) 
     assert wait_for(lambda: bool(asked)) and "模板" in asked[0]
     page.wait_for_timeout(500)
     assert rows.count() == count, "dismissed: nothing deleted"
+
+
+def test_an_expiring_hold_can_be_kept_longer_and_an_expired_one_says_so(clinic,
+                                                                          browser) -> None:
+    """Bug 7: an expired hold still said "已为您保留，剩余 0:00", with the message below
+    the fold; a hold could not be extended."""
+    page = signed_in(browser, clinic, "consultant")
+    show_department(page, "儿科").locator(".slot.open").first.click()
+    form = page.locator("#patient-form")
+    form.get_by_label("患者姓名").fill("等一等")
+    extend = page.get_by_role("button", name="延长保留")
+    extend.wait_for()  # under a minute left: the button shows
+    before = page.locator("#countdown").inner_text()
+    extend.click()
+    assert wait_for(lambda: "已延长" in page.locator("#toast").inner_text())
+    assert page.locator("#countdown").inner_text() >= before
+    alert = page.locator("#expired")
+    assert wait_for(lambda: alert.is_visible(), 3 * HOLD_SECONDS + 5)
+    assert alert.get_attribute("role") == "alert" and "保留已过期" in alert.inner_text()
+    assert not page.locator("#hold").is_visible(), "no countdown at 0:00 left on screen"
+    box = alert.bounding_box()
+    assert box and box["y"] < DESKTOP["height"], "said where the consultant looks"
+    assert form.get_by_label("患者姓名").input_value() == "等一等", "what was typed stays"
+    page.get_by_role("button", name="重新保留这个时段").click()
+    assert wait_for(lambda: page.locator("#hold").is_visible())
+    assert not alert.is_visible() and form.get_by_label("患者姓名").input_value() == "等一等"

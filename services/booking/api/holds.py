@@ -13,7 +13,7 @@ from services.common.fields import ID_RANGE
 from services.common.web import API_PREFIX
 
 from ..config import runtime
-from ..ops.holds import place_hold, release_hold
+from ..ops.holds import extend_hold, place_hold, release_hold
 from ..reads.hospital import open_desk
 from . import idempotency
 from .errors import refusals
@@ -71,3 +71,19 @@ class HoldResource(MethodView):
         with refusals(), rt.db.transaction() as session:
             desk = open_desk(session, rt.settings, current_principal().username, rt.now())
             release_hold(session, desk, hold_id)
+
+
+@blp.route("/holds/<hold_id>/extend")
+class HoldExtension(MethodView):
+    @roles_required(*HOLDERS)
+    @blp.response(200, HoldSchema)
+    @blp.alt_response(409, description="The hold expired, or it cannot be kept longer "
+                      "(``extend_limit``: three times its length in all, or the cut-off)")
+    def post(self, hold_id: str) -> Any:
+        """Keep your held place for another ``HOLD_SECONDS`` while the patient decides."""
+        rt = runtime()
+        with refusals(), rt.db.transaction() as session:
+            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+            hold = extend_hold(session, desk, hold_id)
+            return {"id": hold.id, "slot_id": hold.slot_id, "expires_at": hold.expires_at,
+                    "seconds": rt.settings.hold_seconds}

@@ -29,6 +29,8 @@ ENGLISH = {
     "有人取消时，系统按顺序自动为第一位候补患者预约并通知。":
         "When a place frees, the first waiting patient is booked and told at once.",
     "加入候补": "Add to the waitlist", "关闭": "Close",
+    "保留已过期，名额已释放。": "The hold expired and the place was released.",
+    "重新保留这个时段": "Hold this slot again", "延长保留": "Keep it longer",
     "患者在现场：挂今天尚未结束的时段，并同时报到。":
         "The patient is here: today's slots not yet over; checked in at once.",
     "到诊率 = 到诊 ÷（到诊 + 爽约）；按就诊日期统计。":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from ..domain.desk import Desk
@@ -60,6 +60,42 @@ def release_hold(session: Session, desk: Desk, hold_id: str) -> None:
     if places.end_hold(session, hold_id, HoldStatus.RELEASED, desk.now):
         places.free_held_place(session, hold.slot_id)
         waitlist.places_freed(session, desk, [hold.slot_id])
+
+
+#: A hold lives at most this many times ``hold_seconds`` in all, however often extended:
+#: a place kept from other desks for longer than a call needs is a place nobody can book.
+MAX_HOLD_LIFETIMES = 3
+
+
+def extend_hold(session: Session, desk: Desk, hold_id: str) -> Hold:
+    """Keep the place for another ``hold_seconds`` while the patient is still on the line;
+    only while the hold is live, before the slot's cut-off, and within
+    ``MAX_HOLD_LIFETIMES`` of when it was taken."""
+    hold = session.get(Hold, hold_id)
+    if hold is None:
+        raise NotFound("hold")
+    if hold.consultant != desk.by:
+        raise Forbidden("Only the consultant who holds this place can extend it.")
+    expired = RuleBroken("hold_expired", "The hold has expired; hold the slot again if it "
+                         "still has room.")
+    if hold.status != HoldStatus.ACTIVE or hold.expires_at <= desk.now:
+        raise expired
+    slot = session.get(Slot, hold.slot_id)
+    step = timedelta(seconds=desk.rules.hold_seconds)
+    until = min(desk.now + step, hold.created_at + MAX_HOLD_LIFETIMES * step)
+    if slot is not None:
+        until = min(until, desk.rules.window.closes_at(slot.start_at))
+    if until <= hold.expires_at:
+        raise RuleBroken("extend_limit", "This hold cannot be kept any longer; book now or "
+                         "release it.")
+    # Conditional, like every change of a place: the sweeper cannot expire it meanwhile.
+    done = session.execute(update(Hold).where(
+        Hold.id == hold_id, Hold.status == HoldStatus.ACTIVE, Hold.expires_at > desk.now)
+        .values(expires_at=until).execution_options(synchronize_session=False)).rowcount
+    if not done:  # the sweeper got there between the read and the update
+        raise expired
+    session.refresh(hold)
+    return hold
 
 
 def expire_stale_holds(session: Session, desk: Desk) -> int:

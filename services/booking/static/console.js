@@ -115,7 +115,7 @@ async function pickDay(date) {
   await loadGrid();
 }
 
-async function takeHold(expert, slot, label) {
+async function takeHold(expert, slot, label, keepForm = false) {
   if (hold) await release(false);
   const result = await api("POST", "/api/v1/holds", { slot_id: slot.slot_id });
   if (!result.ok) {
@@ -124,13 +124,15 @@ async function takeHold(expert, slot, label) {
     loadGrid();
     return;
   }
-  hold = { ...result.data, label: `${expert.name} · ${label}` };
+  hold = { ...result.data, label: `${expert.name} · ${label}`, from: { expert, slot, label } };
   idempotencyKey = crypto.randomUUID();
   $("hold-slot").textContent = hold.label;
   $("hold").hidden = false; $("patient-form").hidden = false; $("done").hidden = true; $("hint").hidden = true;
+  $("expired").hidden = true; $("extend").disabled = false; $("form-error").textContent = "";
   $("book").disabled = false;
   startCountdown();
-  $("patient-form").elements.name.focus();
+  if (!keepForm) $("patient-form").elements.name.focus();
+  else $("book").focus();
   if (forTask) fillFromTask();
   loadGrid();
 }
@@ -178,25 +180,54 @@ function startCountdown() {
     const left = Math.max(0, Math.round((new Date(hold.expires_at) - Date.now()) / 1000));
     $("countdown").textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
     $("countdown").classList.toggle("low", left <= 60);
+    $("extend").hidden = left > 60;
     if (left === 0) expired();
   };
   tick();
   timer = setInterval(tick, 1000);
 }
 
+// The patient is still deciding: another few minutes (the server caps how many).
+async function extend() {
+  const result = await api("POST", `/api/v1/holds/${hold.id}/extend`);
+  if (!result.ok) {
+    if (result.data?.code === "hold_expired") return expired();
+    toast(result.data?.code === "extend_limit" ? t("不能再延长了，请尽快预约或放弃保留。", "It cannot be kept longer; book now or release it.")
+      : t("未能延长", "Not extended"), "error");
+    $("extend").disabled = true;
+    return;
+  }
+  hold.expires_at = result.data.expires_at;
+  startCountdown();
+  toast(t("已延长保留", "Kept longer"), "ok");
+}
+
+// Expired: said at the top of the panel (not below the form), the countdown gone, the
+// form kept as typed, and one button to hold the same slot again if it still has room.
+let lastHeld = null;  // {expert, slot, label} of the hold that ran out
+
 function expired() {
   clearInterval(timer);
   $("book").disabled = true;
-  $("form-error").textContent = t("保留已过期，名额已释放。请重新选择时段。", "The hold expired and the place was released. Please pick a slot again.");
+  lastHeld = hold && hold.from;
+  $("expired-slot").textContent = hold ? hold.label : "";
+  $("hold").hidden = true;
+  $("expired").hidden = !lastHeld;
   hold = null;
   loadGrid();
+}
+
+async function holdAgain() {
+  if (!lastHeld) return;
+  const { expert, slot, label } = lastHeld;
+  await takeHold(expert, slot, label, true);
 }
 
 async function release(refresh = true) {
   clearInterval(timer);
   if (hold) await api("DELETE", `/api/v1/holds/${hold.id}`);
   hold = null;
-  $("hold").hidden = true; $("patient-form").hidden = true; $("hint").hidden = false;
+  $("hold").hidden = true; $("patient-form").hidden = true; $("hint").hidden = false; $("expired").hidden = true;
   if (refresh) loadGrid();
 }
 
@@ -313,6 +344,8 @@ $("patient-form").elements.name.addEventListener("input", () => {
 });
 $("patient-form").addEventListener("input", (e) => markField(e.currentTarget, e.target.name, ""));
 $("release").addEventListener("click", () => release());
+$("extend").addEventListener("click", extend);
+$("hold-again").addEventListener("click", holdAgain);
 $("copy").addEventListener("click", async () => {
   $("confirmation").select();
   try { await navigator.clipboard.writeText($("confirmation").value); } catch { document.execCommand("copy"); }
