@@ -8,6 +8,8 @@ from datetime import timedelta
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from services.common.db import changed
+
 from ..domain.desk import Desk
 from ..domain.rules import Forbidden, NotFound, RuleBroken
 from ..domain.statuses import HoldStatus, SlotStatus
@@ -89,9 +91,9 @@ def extend_hold(session: Session, desk: Desk, hold_id: str) -> Hold:
         raise RuleBroken("extend_limit", "This hold cannot be kept any longer; book now or "
                          "release it.")
     # Conditional, like every change of a place: the sweeper cannot expire it meanwhile.
-    done = session.execute(update(Hold).where(
+    done = changed(session, update(Hold).where(
         Hold.id == hold_id, Hold.status == HoldStatus.ACTIVE, Hold.expires_at > desk.now)
-        .values(expires_at=until).execution_options(synchronize_session=False)).rowcount
+        .values(expires_at=until).execution_options(synchronize_session=False))
     if not done:  # the sweeper got there between the read and the update
         raise expired
     session.refresh(hold)
