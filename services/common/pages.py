@@ -95,6 +95,7 @@ def install_pages(app: Flask, catalog: Mapping[str, str], *, serves_root: bool =
             return catalog.get(text) or LAYOUT_TEXT.get(text, text)
 
         return {"_": translate, "lang": language, "principal": g.get("principal"),
+                "role_names": ROLE_NAMES,
                 "urls": {"schedule": settings.schedule_url, "booking": settings.booking_url,
                          "notify": settings.notify_url, "followup": settings.followup_url},
                 "csrf_token": page_csrf_token(),
@@ -127,4 +128,9 @@ LAYOUT_TEXT = {
     "这个页面需要以下角色之一：": "This page needs one of these roles:",
     "请换一个账号登录，或联系管理员。": "Sign in with another account, or ask an administrator.",
     "回到首页": "Home",
+    "咨询员": "Consultant", "前台": "Front desk", "主管": "Manager", "系统管理员": "Administrator",
+    "、": ", ", "。": ".",
 }
+
+#: Each role as staff call it (the codes are for the API, not for people).
+ROLE_NAMES = {"consultant": "咨询员", "frontdesk": "前台", "manager": "主管", "admin": "系统管理员"}

@@ -25,7 +25,7 @@ def create_app(settings: NotifySettings | None = None, clock: Clock | None = Non
     rt.tokens = honoured_tokens(rt.db, StaffTokens)
     app, api = create_base_app(__name__, rt)
     register_api(api)
-    install_pages(app, {"开发发件箱": "Dev outbox", "还没有消息。": "Nothing yet."})
+    install_pages(app, pages.ENGLISH)
     app.register_blueprint(pages.pages)
     api.register_blueprint(dead_letters_blueprint(DeadLetter))
     return app

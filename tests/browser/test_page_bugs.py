@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -164,3 +165,18 @@ def test_an_expiring_hold_can_be_kept_longer_and_an_expired_one_says_so(clinic,
     page.get_by_role("button", name="重新保留这个时段").click()
     assert wait_for(lambda: page.locator("#hold").is_visible())
     assert not alert.is_visible() and form.get_by_label("患者姓名").input_value() == "等一等"
+
+
+def test_the_english_pages_have_no_chinese_or_role_codes_left(clinic, browser) -> None:
+    """Bug 10: "…frontdesk。" on the 403 page, a Chinese subtitle on the English outbox,
+    "系统管理员 Admin" as a name."""
+    page = signed_in(browser, clinic, "consultant")
+    page.goto(f"{clinic.urls['schedule']}/admin?lang=en")
+    body = page.inner_text("body")
+    assert "This page needs one of these roles: Administrator." in body, body
+    assert not re.search(r"\b(admin|frontdesk|consultant|manager)\b", body), "no role codes"
+    assert "陈晓雯 · Consultant" in page.locator("header").inner_text()
+    page.goto(f"{clinic.urls['notify']}/outbox")
+    subtitle = page.locator("main p").first.inner_text()
+    assert subtitle.startswith("Under the embedded default"), subtitle
+    assert not re.search(r"[\u4e00-\u9fff]", page.locator("main h1").inner_text())

@@ -14,6 +14,14 @@ from ..config import runtime
 from ..models import Hospital
 from ..reads.messages import dev_outbox
 
+#: English for the dev outbox page (the Chinese text is the key).
+ENGLISH = {
+    "开发发件箱": "Dev outbox", "还没有消息。": "Nothing yet.",
+    "嵌入式默认模式下，短信和邮件写在这里，不会真正发出。":
+        "Under the embedded default, SMS and emails are written here and never really sent.",
+    "短信": "SMS", "邮件": "Email",
+}
+
 pages = Blueprint("outbox_pages", __name__, template_folder="../templates")
 
 

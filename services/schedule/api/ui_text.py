@@ -20,7 +20,8 @@ ENGLISH = {
     "能否收到短信": "Can get an SMS", "确认停诊": "Confirm the leave",
     "返回修改": "Back", "添加加诊": "Add extra session", "医院信息": "Hospital",
     "名称": "Name", "地址": "Address", "交通指引": "Directions", "电话": "Phone",
-    "时区": "Time zone", "语言": "Language", "保存": "Save", "科室": "Departments",
+    "时区": "Time zone", "语言": "Language", "保存": "Save",
+    "科室": "Department", "科室管理": "Departments",
     "代码": "Code", "位置": "Location", "添加科室": "Add department", "姓名": "Name",
     "职称": "Title", "挂号费": "Fee", "简介": "Bio", "擅长": "Specialty", "添加专家": "Add expert",
     # the patient-data page

@@ -10,10 +10,10 @@ from services.common.auth import ROLES
 
 DEMO_PASSWORD = "demo"
 DEMO_STAFF = (
-    ("admin", "系统管理员 Admin", ("admin",)),
-    ("consultant", "咨询员 Consultant", ("consultant",)),
-    ("frontdesk", "前台 Front desk", ("frontdesk",)),
-    ("manager", "主管 Manager", ("manager",)),
+    ("admin", "周建华", ("admin",)),
+    ("consultant", "陈晓雯", ("consultant",)),
+    ("frontdesk", "刘敏", ("frontdesk",)),
+    ("manager", "孙磊", ("manager",)),
 )
 # A valid hash to compare against when the username is unknown, so that a
 # wrong username takes as long as a wrong password.
