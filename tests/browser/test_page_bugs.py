@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.browser.test_followup_pages import api
-from tests.browser.test_pages import DESKTOP, show_department, wait_for
+from tests.browser.test_pages import DESKTOP, PHONE, show_department, wait_for
 from tests.e2e.conftest import Clinic, launch_clinic
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -180,3 +180,47 @@ def test_the_english_pages_have_no_chinese_or_role_codes_left(clinic, browser) -
     subtitle = page.locator("main p").first.inner_text()
     assert subtitle.startswith("Under the embedded default"), subtitle
     assert not re.search(r"[\u4e00-\u9fff]", page.locator("main h1").inner_text())
+
+
+def test_the_roster_on_a_phone_keeps_status_and_code_readable(clinic, browser, shots) -> None:
+    """Bug 11: on a 390 px phone "已报到" broke one character per line and the code column
+    was hidden."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    grid = api(clinic, "consultant", "GET", "booking", "/availability",
+               params={"department_id": 3, "date": today.isoformat()}).json()
+    slot = next(s for e in grid["experts"] for s in e["slots"] if s["remaining"])
+    booked = book(clinic, slot["slot_id"], "手机屏", "13500004444")
+    arrived = api(clinic, "frontdesk", "POST", "booking",
+                  f"/appointments/{booked['id']}/check-in", json={})
+    assert arrived.status_code == 200, arrived.text
+    page = signed_in(browser, clinic, "frontdesk")
+    page.set_viewport_size(PHONE)
+    page.reload()
+    row = page.locator(f'#roster tr[data-code="{booked["code"]}"]')
+    row.wait_for()
+    pill = row.locator(".pill.checked_in")
+    line = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight) || 24")
+    box = pill.bounding_box()
+    assert box and box["height"] < 1.8 * line, f"one line, not {box}"
+    assert row.locator("td.code").is_visible() and booked["code"] in row.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    page.screenshot(path=str(shots / "roster-phone.png"), full_page=True)
+
+
+def test_a_form_error_goes_once_the_form_is_saved(clinic, browser) -> None:
+    """Bug 12: the department form kept a stale error after later successful saves."""
+    page = signed_in(browser, clinic, "admin")
+    page.get_by_role("link", name="排班管理").click()
+    page.wait_for_load_state("networkidle")
+    form = page.locator("#department-form")
+    form.get_by_label("代码").fill("坏 代码")
+    form.get_by_label("名称").fill("眼科")
+    form.get_by_role("button", name="添加科室").click()
+    error = page.locator("#department-error")
+    assert wait_for(lambda: error.inner_text() != "")
+    form.get_by_label("代码").fill("EYE")
+    form.get_by_label("名称").fill("眼科")
+    form.get_by_role("button", name="添加科室").click()
+    assert wait_for(lambda: "眼科" in page.locator("#departments").inner_text())
+    assert error.inner_text() == "", "no stale error after the save"
+    assert form.get_by_label("代码").get_attribute("aria-invalid") != "true"

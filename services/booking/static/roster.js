@@ -58,7 +58,7 @@ function rowFor(line, now) {
   return el("tr", { class: fresh ? "fresh" : "", "data-code": line.code },
     el("td", {}, line.queue_number), el("td", {}, hhmm(line.slot_start)),
     el("td", {}, line.patient_name, extra),
-    el("td", { class: "optional" }, line.phone), el("td", { class: "optional" }, line.code),
+    el("td", { class: "optional" }, line.phone), el("td", { class: "code" }, line.code),
     el("td", {}, el("span", { class: `pill ${line.status}` }, STATUS[line.status],
       line.cancel_reason === "expert_unavailable" ? t("（停诊）", " (stopped)") : "")),
     el("td", { class: "muted" }, line.channel === "walk_in" ? t("现场", "walk-in") : ""),
@@ -79,7 +79,7 @@ function sessionBlock(session, match, ids, now) {
       ? `：${session.stop_reason}` : ""}`) : "";
   const heading = el("h3", {}, `${title} `, el("span", { class: "muted" }, summary + shown), " ", stopped);
   if (!lines.length) return el("div", {}, heading, el("p", { class: "muted" }, t("暂无患者", "No patients")));
-  const head = el("tr", {}, ...HEAD.map((h, i) => el("th", { class: i === 3 || i === 4 ? "optional" : "" }, h)));
+  const head = el("tr", {}, ...HEAD.map((h, i) => el("th", { class: i === 3 ? "optional" : "" }, h)));
   return el("div", {}, heading,
     el("table", {}, el("thead", {}, head), el("tbody", {}, ...lines.map((line) => rowFor(line, now)))));
 }
