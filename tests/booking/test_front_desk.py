@@ -186,6 +186,7 @@ def test_stats_count_by_group_with_arrival_rate(inv, consultant, frontdesk, staf
                                      "cancelled": 0, "arrived": 1, "no_show": 1,
                                      "arrival_rate": 0.5}
     assert by_channel["chat"]["cancelled"] == 1 and by_channel["chat"]["arrival_rate"] is None
+    assert by_channel["chat"]["booked"] == 0, "booked leaves out the cancelled, as the roster"
     experts = manager.get(f"/api/v1/stats?from={today}&to={tomorrow()}&by=expert").json
     assert experts[0]["name"] == "王建国"
     assert manager.get(f"/api/v1/stats?from={tomorrow()}&to={today}").status_code == 422
@@ -208,6 +209,28 @@ def test_expert_leave_cancels_appointments_with_alternatives(app, inv, consultan
     assert offered[2]["expert_name"] == "李晓梅", "then the department's nearest"
     assert inv.slot(away[0]).status == "cancelled"
     assert consultant.book(away[1], phone=PHONES[1]).json["code"] == "slot_cancelled"
+
+
+def test_the_roster_and_the_stats_count_alike_and_over_slots_have_no_free_places(
+        inv, consultant, frontdesk, staff, clock) -> None:
+    """Issue 16 bug 8: the roster's 预约 left out cancellations and the stats' counted them
+    (9 against 7 for one expert-day); 余号 counted places in slots already over."""
+    today = local_now().date()
+    clock.set(datetime.combine(today, time(7), tzinfo=SHANGHAI))
+    morning = inv.session(today, time(8), count=2, capacity=2)
+    inv.session(today, time(14), count=1, capacity=3)
+    kept = consultant.book(morning[0]).json
+    gone = consultant.book(morning[1], phone=PHONES[1]).json
+    consultant.post(f"/api/v1/appointments/{gone['id']}/cancel", json={"reason": "patient"})
+    clock.set(datetime.combine(today, time(10), tzinfo=SHANGHAI))  # the morning is over
+    roster = frontdesk.get(f"/api/v1/roster?date={today}").json
+    [stats] = staff("manager").get(f"/api/v1/stats?from={today}&to={today}&by=expert").json
+    assert roster["counts"]["booked"] == stats["booked"] == 1
+    assert roster["counts"]["cancelled"] == stats["cancelled"] == 1
+    morning_counts, afternoon = (s["counts"] for s in roster["experts"][0]["sessions"])
+    assert morning_counts["remaining"] == 0, "no place is free in slots that are over"
+    assert afternoon["remaining"] == 3 and roster["counts"]["remaining"] == 3
+    assert kept["status"] == "booked"
 
 
 def test_the_roster_says_which_session_is_stopped_and_why(inv, consultant, frontdesk) -> None:

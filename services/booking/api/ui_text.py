@@ -29,6 +29,11 @@ ENGLISH = {
     "有人取消时，系统按顺序自动为第一位候补患者预约并通知。":
         "When a place frees, the first waiting patient is booked and told at once.",
     "加入候补": "Add to the waitlist", "关闭": "Close",
+    "预约不含已取消；可约余号只算尚未结束的时段。":
+        "Booked leaves out cancellations; places free counts only slots not yet over.",
+    "预约 = 未取消的预约（含已到、爽约），与就诊名单相同；取消另计。":
+        "Booked = appointments not cancelled (arrived and no-shows included), as on the "
+        "roster; cancellations are counted apart.",
     "保留已过期，名额已释放。": "The hold expired and the place was released.",
     "重新保留这个时段": "Hold this slot again", "延长保留": "Keep it longer",
     "患者在现场：挂今天尚未结束的时段，并同时报到。":

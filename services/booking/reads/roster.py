@@ -17,7 +17,9 @@ from ..domain.statuses import SlotStatus
 from ..models import Appointment, Department, Expert, Patient, Slot
 
 
-def _counts(rows: list[dict[str, Any]], capacity: int, held: int) -> dict[str, int]:
+def _counts(rows: list[dict[str, Any]], remaining: int) -> dict[str, int]:
+    """``booked`` is every appointment not cancelled (as in the stats); ``remaining`` the
+    places still free in slots not yet over."""
     by_status: dict[str, int] = defaultdict(int)
     for row in rows:
         by_status[row["status"]] += 1
@@ -27,7 +29,7 @@ def _counts(rows: list[dict[str, Any]], capacity: int, held: int) -> dict[str, i
         "booked": live, "arrived": by_status[S.CHECKED_IN] + by_status[S.COMPLETED],
         "waiting": by_status[S.BOOKED], "no_show": by_status[S.NO_SHOW],
         "cancelled": by_status[S.CANCELLED], "overbooked": overbooked,
-        "remaining": max(capacity - (live - overbooked) - held, 0),
+        "remaining": remaining,
     }
 
 
@@ -56,15 +58,15 @@ def roster(session: Session, desk: Desk, day: date, department_id: int | None = 
     for slot in slot_rows:
         key = (slot.expert_id, slot.session)
         entry = sessions.setdefault(key, {"session": slot.session, "start": None, "end": None,
-                                          "capacity": 0, "held": 0, "appointments": [],
+                                          "remaining": 0, "appointments": [],
                                           "stopped_slots": 0, "reasons": set()})
         local_start, local_end = (slot.start_at.astimezone(desk.zone),
                                   slot.end_at.astimezone(desk.zone))
         entry["start"] = min(entry["start"] or local_start, local_start)
         entry["end"] = max(entry["end"] or local_end, local_end)
         if slot.status == SlotStatus.ACTIVE:
-            entry["capacity"] += slot.capacity
-            entry["held"] += slot.held
+            if slot.end_at > desk.now:  # a place in a slot that is over can't be filled
+                entry["remaining"] += max(slot.capacity - slot.booked - slot.held, 0)
         else:  # 停诊: the desk tells the patients who come anyway why
             entry["stopped_slots"] += 1
             entry["reasons"].add(slot.cancel_reason or "")
@@ -80,8 +82,7 @@ def roster(session: Session, desk: Desk, day: date, department_id: int | None = 
             "sessions": []})
         entry["appointments"].sort(key=lambda a: a["queue_number"])
         entry["stop_reason"] = "；".join(sorted(r for r in entry.pop("reasons") if r))
-        entry["counts"] = _counts(entry["appointments"], entry.pop("capacity"),
-                                  entry.pop("held"))
+        entry["counts"] = _counts(entry["appointments"], entry.pop("remaining"))
         block["sessions"].append(entry)
     total: dict[str, int] = defaultdict(int)
     for block in grouped.values():

@@ -8,7 +8,7 @@ const STATUS = { booked: t("待诊", "waiting"), checked_in: t("已报到", "arr
   completed: t("已就诊", "seen"), no_show: t("爽约", "no-show"), cancelled: t("已取消", "cancelled") };
 const COUNTS = [["booked", t("预约", "Booked")], ["arrived", t("已到", "Arrived")],
   ["waiting", t("待到", "Waiting")], ["no_show", t("爽约", "No-show")],
-  ["cancelled", t("取消", "Cancelled")], ["remaining", t("余号", "Free")]];
+  ["cancelled", t("取消", "Cancelled")], ["remaining", t("可约余号", "Places free")]];
 const canAct = document.getElementById("walkin-form") !== null;
 let known = null;
 const rosterTurn = newestOnly();
