@@ -216,11 +216,62 @@ def test_a_form_error_goes_once_the_form_is_saved(clinic, browser) -> None:
     form.get_by_label("代码").fill("坏 代码")
     form.get_by_label("名称").fill("眼科")
     form.get_by_role("button", name="添加科室").click()
-    error = page.locator("#department-error")
-    assert wait_for(lambda: error.inner_text() != "")
+    beside = form.locator('.error[data-for="code"]')
+    assert wait_for(lambda: beside.count() and beside.inner_text() != "")
+    # Bug 5: in the page's language, next to its field, no raw field key.
+    assert beside.inner_text() == "只能用字母、数字、- 和 _（1 到 40 个）"
+    assert "code:" not in page.locator("#department-error").inner_text()
+    assert form.get_by_label("代码").get_attribute("aria-invalid") == "true"
     form.get_by_label("代码").fill("EYE")
     form.get_by_label("名称").fill("眼科")
     form.get_by_role("button", name="添加科室").click()
     assert wait_for(lambda: "眼科" in page.locator("#departments").inner_text())
-    assert error.inner_text() == "", "no stale error after the save"
+    assert beside.inner_text() == "", "no stale error after the save"
+    assert page.locator("#department-error").inner_text() == ""
     assert form.get_by_label("代码").get_attribute("aria-invalid") != "true"
+
+
+def open_now(clinic) -> None:
+    """A session under way now, whatever the hour the tests run: walk-ins need one."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    start = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
+    end = start + timedelta(minutes=30)
+    if end.date() != start.date():
+        pytest.skip("too near the hospital's midnight to open a session that is under way")
+    experts = api(clinic, "admin", "GET", "schedule", "/experts").json()
+    for expert in experts:  # the first expert with no session at this hour
+        extra = api(clinic, "admin", "POST", "schedule", f"/experts/{expert['id']}/extra-sessions",
+                    json={"date": now.date().isoformat(), "start": f"{start:%H:%M}",
+                          "end": f"{end:%H:%M}", "slot_minutes": 5, "capacity_per_slot": 5,
+                          "reason": "测试"})
+        if extra.status_code == 201:  # booking has it once schedule's event arrives
+            assert wait_for(lambda expert=expert: any(
+                s["state"] != "past" for e in api(
+                    clinic, "frontdesk", "GET", "booking", "/availability",
+                    params={"expert_id": expert["id"]}).json()["experts"]
+                for s in e["slots"]), 20)
+            return
+    raise AssertionError(f"no expert free for a session now: {extra.text}")
+
+
+def test_a_walk_in_takes_phones_as_typed_and_marks_a_bad_one(clinic, browser) -> None:
+    """Bugs 5 and 6: the walk-in form marked no field, and showed the server's English;
+    full-width digits and "(+86)" are phones as people type them."""
+    open_now(clinic)
+    page = signed_in(browser, clinic, "frontdesk")
+    form = page.locator("#walkin-form")
+    form.locator("option").first.wait_for(state="attached")
+    form.get_by_label("患者姓名").fill("现场一")
+    form.get_by_label("手机号").fill("12345")
+    form.get_by_role("button", name="挂号并报到").click()
+    beside = form.locator('.error[data-for="phone"]')
+    assert wait_for(lambda: beside.count() and beside.inner_text() != "")
+    assert not re.search(r"[A-Za-z]{3,}", beside.inner_text()), beside.inner_text()
+    assert form.get_by_label("手机号").get_attribute("aria-invalid") == "true"
+    for n, typed in enumerate(["１３８ ００１３ ８０２０", "(+86)138 0013 8021"]):
+        form.get_by_label("患者姓名").fill(f"现场{n + 2}")
+        form.get_by_label("手机号").fill(typed)
+        form.get_by_role("button", name="挂号并报到").click()
+        assert wait_for(lambda n=n: f"现场{n + 2}" in page.locator("#toast").inner_text()), \
+            page.locator("#walkin-error").inner_text()
+        assert beside.inner_text() == ""

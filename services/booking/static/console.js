@@ -1,5 +1,6 @@
 // The consultant console: pick a slot, hold it, book it, paste the confirmation.
 import { api, clockAt, el, hhmm, newestOnly, toast, validPhone } from "/static/common/clinic.js";
+import { showProblem } from "/static/common/problems.js";
 import { counter, dayLabel, renderGrid, slotText, stripDay } from "/static/booking/grid.js";
 import { initPanel, isMoving, moveTo } from "/static/booking/panel.js";
 import { initWaitlist, refreshWaitlist, showWaitlist } from "/static/booking/waitlist.js";
@@ -327,9 +328,7 @@ async function book(event) {
     form.elements.override_reason.focus();
     return;
   }
-  const fields = data.errors?.json?.patient || data.errors?.json || {};
-  for (const [name, messages] of Object.entries(fields)) markField(form, name, [].concat(messages).join(" "));
-  $("form-error").textContent = data.detail || t("预约未成功", "Not booked");
+  showProblem(form, { data }, $("form-error"), t("预约未成功", "Not booked"));
 }
 
 function forgetPatient() {

@@ -1,5 +1,6 @@
 // The front-desk roster: the day by expert and session, kept current without reloading.
 import { api, clockAt, el, hhmm, newestOnly, toast } from "/static/common/clinic.js";
+import { clearProblem, showProblem } from "/static/common/problems.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -177,13 +178,16 @@ async function walkIn(event) {
     patient: { name: f.name.value.trim(), phone: f.phone.value.trim() },
     overbook_reason: f.overbook_reason.value.trim() || null });
   if (!result.ok) {
-    $("walkin-error").textContent = {
+    const told = {
       slot_full: t("该时段已满；如确需加号，请填写加号原因。", "The slot is full; give a reason to add the patient anyway."),
       not_today: t("现场挂号只能挂今天的号。", "Walk-ins go into today's slots only."),
       slot_over: t("这个时段已经结束，请选择之后的时段。", "That slot is over; choose a later one."),
-    }[result.data?.code] || result.data?.detail || t("挂号失败", "Failed");
+    }[result.data?.code];
+    showProblem(event.target, result, $("walkin-error"), t("挂号失败", "Failed"));
+    if (told) $("walkin-error").textContent = told;
     return;
   }
+  clearProblem(event.target, $("walkin-error"));
   event.target.reset();
   toast(t(`已挂号并报到：${result.data.queue_number}号 ${result.data.patient.name}`, `Registered and checked in: number ${result.data.queue_number}`), "ok");
   load(); loadWalkInSlots();

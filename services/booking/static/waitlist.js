@@ -3,6 +3,7 @@
 // patient is booked by the server at once; this panel only shows it.
 import { api, el, toast, validPhone } from "/static/common/clinic.js";
 import { dayLabel } from "/static/booking/grid.js";
+import { clearProblem, showProblem } from "/static/common/problems.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -71,14 +72,16 @@ async function join(event) {
     patient: { name, phone, sms_consent: f.sms_consent.checked } };
   const result = await api("POST", "/api/v1/waitlist", body, { "Idempotency-Key": crypto.randomUUID() });
   if (!result.ok) {
-    $("wait-error").textContent = {
+    const told = {
       has_room: t("这一天还有空号，请直接预约。", "There are places left that day: book one."),
       already_waiting: t("这位患者已在候补名单上。", "This patient is already on the list."),
       closed: t("这一天的预约已截止。", "Booking for that day has closed."),
-    }[result.data?.code] || result.data?.detail || t("未能加入候补", "Not added");
+    }[result.data?.code];
+    showProblem(event.target, result, $("wait-error"), t("未能加入候补", "Not added"));
+    if (told) $("wait-error").textContent = told;
     return;
   }
-  $("wait-error").textContent = "";
+  clearProblem(event.target, $("wait-error"));
   event.target.reset();
   toast(t(`已加入候补，第 ${result.data.position} 位`, `On the waitlist, number ${result.data.position}`), "ok");
   await refresh();

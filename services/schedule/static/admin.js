@@ -1,5 +1,6 @@
 // The admin page: hospital facts, departments, experts, templates, a week of slots.
 import { addDays, api, el, hhmm, isoWeekday, newestOnly, todayAt, toast } from "/static/common/clinic.js";
+import { clearProblem, showProblem } from "/static/common/problems.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -7,13 +8,6 @@ const DAYS = zh ? ["周一", "周二", "周三", "周四", "周五", "周六", "
   : ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const $ = (id) => document.getElementById(id);
 const form = (node) => Object.fromEntries(new FormData(node).entries());
-
-function showErrors(box, result) {
-  const data = result.data || {};
-  const fields = data.errors && data.errors.json ? Object.entries(data.errors.json)
-    .map(([k, v]) => `${k}: ${[].concat(v).join(" ")}`).join("；") : "";
-  box.textContent = fields || data.detail || t("出错了", "Something went wrong");
-}
 
 async function loadHospital() {
   const result = await api("GET", "/api/v1/hospital");
@@ -90,9 +84,9 @@ async function loadWeek() {
 }
 
 async function submit(node, errorBox, method, url, body, done) {
-  errorBox.textContent = "";
+  clearProblem(node, errorBox);
   const result = await api(method, url, body);
-  if (!result.ok) { showErrors(errorBox, result); return; }
+  if (!result.ok) { showProblem(node, result, errorBox, t("出错了", "Something went wrong")); return; }
   node.reset?.();
   toast(t("已保存", "Saved"), "ok");
   await done(result);
@@ -114,14 +108,14 @@ async function previewLeave(event) {
   if (body.end) query.set("end", body.end);
   if (!body.reason?.trim()) { $("leave-error").textContent = t("请填写停诊原因", "Give the reason"); return; }
   const preview = await api("GET", `/api/v1/experts/${expertId()}/leave-preview?${query}`);
-  if (!preview.ok) { showErrors($("leave-error"), preview); return; }
+  if (!preview.ok) { showProblem($("leave-form"), preview, $("leave-error")); return; }
   $("leave-error").textContent = "";
   const ids = preview.data.cancelled.map((s) => s.slot_id);
   let people = [];
   if (ids.length) {
     const found = await api("GET", `${services.booking}/api/v1/appointments?status=booked&limit=200&${
       ids.map((id) => `slot_id=${id}`).join("&")}`);
-    if (!found.ok) { showErrors($("leave-error"), found); return; }
+    if (!found.ok) { showProblem($("leave-form"), found, $("leave-error")); return; }
     people = found.data;
   }
   leave = { expert: expertId(), body };
