@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 
 from tests.browser.test_followup_pages import api
 from tests.browser.test_pages import DESKTOP, PHONE, show_department, wait_for
@@ -275,3 +276,79 @@ def test_a_walk_in_takes_phones_as_typed_and_marks_a_bad_one(clinic, browser) ->
         assert wait_for(lambda n=n: f"现场{n + 2}" in page.locator("#toast").inner_text()), \
             page.locator("#walkin-error").inner_text()
         assert beside.inner_text() == ""
+
+
+def test_an_admin_edits_and_deactivates_experts_and_departments(clinic, browser,
+                                                                shots) -> None:
+    page = signed_in(browser, clinic, "admin")
+    page.get_by_role("link", name="排班管理").click()
+    page.wait_for_load_state("networkidle")
+    new = page.locator("#expert-form")
+    new.get_by_label("姓名").fill("新专家")
+    new.get_by_label("科室").select_option(label="皮肤科")
+    new.get_by_role("button", name="添加专家").click()
+    made = page.locator("#experts li", has_text="新专家")
+    made.wait_for()
+    assert "DERM-02" in made.inner_text(), "a code of the department's, made for it"
+    line = page.locator(f'#experts li[data-expert="{made.get_attribute("data-expert")}"]')
+    line.get_by_role("button", name="编辑").click()
+    line.get_by_label("职称").fill("主治医师")
+    line.get_by_label("挂号费").fill("45")
+    line.get_by_role("button", name="保存修改").click()
+    assert wait_for(lambda: "主治医师" in page.locator("#experts li", has_text="新专家")
+                    .inner_text())
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#experts li", has_text="新专家").get_by_role("button", name="停用").click()
+    assert wait_for(lambda: "已停用" in page.locator("#experts li", has_text="新专家")
+                    .inner_text())
+    assert "新专家" not in page.locator("#week-expert").inner_text(), "not scheduled any more"
+    found = page.locator("#departments li", has_text="皮肤科")
+    department = page.locator(
+        f'#departments li[data-department="{found.get_attribute("data-department")}"]')
+    department.get_by_role("button", name="编辑").click()
+    department.get_by_label("位置").fill("门诊楼 5 楼")
+    department.get_by_role("button", name="保存修改").click()
+    assert wait_for(lambda: "门诊楼 5 楼" in page.locator("#departments").inner_text())
+    page.screenshot(path=str(shots / "admin-directory.png"), full_page=True)
+    expert = api(clinic, "admin", "GET", "schedule", "/experts", params={"q": "新专家"}).json()
+    assert expert[0]["fee"] == "45.00" and expert[0]["active"] is False
+
+
+def test_an_admin_manages_staff_accounts_on_a_page(clinic, browser, shots) -> None:
+    page = signed_in(browser, clinic, "admin")
+    page.get_by_role("link", name="员工账号").click()
+    page.wait_for_url("**/admin/staff")
+    form = page.locator("#new-form")
+    form.get_by_label("用户名").fill("zhangsan")
+    form.get_by_label("姓名").fill("张三")
+    form.get_by_label("咨询员").check()
+    form.get_by_label("初始密码").fill("abc")  # under the development minimum of 4
+    form.get_by_role("button", name="创建").click()
+    assert wait_for(lambda: "密码至少" in form.inner_text()), "said in Chinese, by the field"
+    form.get_by_label("初始密码").fill("a-long-password")
+    form.get_by_role("button", name="创建").click()
+    row = page.locator('#staff tr[data-username="zhangsan"]')
+    row.wait_for()
+    assert "咨询员" in row.inner_text() and "在用" in row.inner_text()
+    row.get_by_role("button", name="角色").click()
+    editing = page.locator("#staff tr.editing")
+    editing.get_by_label("前台").check()
+    editing.get_by_role("button", name="保存角色").click()
+    assert wait_for(lambda: "前台" in page.locator('#staff tr[data-username="zhangsan"]')
+                    .inner_text())
+    page.locator('#staff tr[data-username="zhangsan"]').get_by_role(
+        "button", name="重设密码").click()
+    page.locator("#staff tr.editing").get_by_label("新密码").fill("another-password")
+    page.locator("#staff tr.editing").get_by_role("button", name="设置").click()
+    assert wait_for(lambda: "已为 zhangsan 设置新密码" in page.locator("#toast").inner_text())
+    token = requests.post(f"{clinic.urls['schedule']}/api/v1/auth/token", timeout=10, json={
+        "username": "zhangsan", "password": "another-password"})
+    assert token.status_code == 200, token.text
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator('#staff tr[data-username="zhangsan"]').get_by_role("button", name="停用").click()
+    assert wait_for(lambda: "已停用" in page.locator('#staff tr[data-username="zhangsan"]')
+                    .inner_text())
+    page.screenshot(path=str(shots / "staff.png"), full_page=True)
+    refused = requests.post(f"{clinic.urls['schedule']}/api/v1/auth/token", timeout=10, json={
+        "username": "zhangsan", "password": "another-password"})
+    assert refused.status_code == 401

@@ -93,6 +93,24 @@ def test_duplicate_expert_code_is_409(admin) -> None:
     assert response.status_code == 409
 
 
+def test_an_expert_without_a_code_gets_the_departments_next(admin) -> None:
+    """Issue 16: SPEC §4 lists no expert code; the API required one."""
+    department = admin.department("CARD")
+    admin.expert(department["id"], "CARD-01")
+    made = [admin.post("/api/v1/experts", json={"name": name, "department_id": department["id"]})
+            for name in ("李", "张")]
+    assert [m.status_code for m in made] == [201, 201], [m.json for m in made]
+    assert [m.json["code"] for m in made] == ["CARD-02", "CARD-03"]
+
+
+def test_expert_codes_fill_the_lowest_free_number() -> None:
+    from services.schedule.domain.codes import next_expert_code
+
+    assert next_expert_code("PEDS", set()) == "PEDS-01"
+    assert next_expert_code("PEDS", {"PEDS-01", "PEDS-03"}) == "PEDS-02"
+    assert next_expert_code("PEDS", {f"PEDS-{n:02d}" for n in range(1, 100)}) == "PEDS-100"
+
+
 @pytest.mark.parametrize("url", ["/api/v1/departments/999", "/api/v1/experts/999"])
 def test_unknown_ids_are_404(admin, url) -> None:
     assert admin.get(url).status_code == 404

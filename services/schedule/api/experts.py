@@ -46,8 +46,10 @@ def Fee(**kwargs: Any) -> fields.Decimal:
 
 class ExpertSchema(Schema):
     id = fields.Integer(dump_only=True)
-    code = fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Za-z0-9_-]{1,40}$", error="Letters, digits, - and _ only (1 to 40)."))
+    code = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[A-Za-z0-9_-]{1,40}$", error="Letters, digits, - and _ only (1 to 40)."),
+        metadata={"description": "Left out: the department's code and the next number "
+                                 "(CARD-03)"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     title = fields.String(load_default="", validate=validate.Length(max=120))
     department_id = fields.Integer(required=True, validate=ID_RANGE)

@@ -100,6 +100,13 @@ def admin() -> str:
                            zone=zone.key)
 
 
+@pages.get("/admin/staff")
+@page("admin")
+def staff() -> str:
+    """Staff accounts: create, roles, a new password, deactivate (the CLI's, on a page)."""
+    return render_template("staff.html")
+
+
 @pages.get("/admin/privacy")
 @page("admin")
 def privacy() -> str:

@@ -21,7 +21,12 @@ ENGLISH = {
     "返回修改": "Back", "添加加诊": "Add extra session", "医院信息": "Hospital",
     "名称": "Name", "地址": "Address", "交通指引": "Directions", "电话": "Phone",
     "时区": "Time zone", "语言": "Language", "保存": "Save",
-    "科室": "Department", "科室管理": "Departments",
+    "改角色、重设密码或停用后，该员工已登录的会话立即失效。":
+        "New roles, a new password or deactivation sign the member out at once.",
+    "全部账号": "Accounts", "角色": "Roles", "状态": "Status",
+    "新建账号": "New account", "初始密码": "First password", "创建": "Create",
+    "咨询员": "Consultant", "前台": "Front desk", "主管": "Manager", "系统管理员": "Administrator",
+    "科室": "Department", "科室管理": "Departments", "留空自动生成": "Left empty: made for you",
     "代码": "Code", "位置": "Location", "添加科室": "Add department", "姓名": "Name",
     "职称": "Title", "挂号费": "Fee", "简介": "Bio", "擅长": "Specialty", "添加专家": "Add expert",
     # the patient-data page

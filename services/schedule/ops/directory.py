@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..domain.codes import next_expert_code
 from ..models import Department, Expert, outbox
 from ..reads.directory import department_facts, expert_facts
 
@@ -40,9 +41,14 @@ def update_department(session: Session, department: Department, changes: dict[st
     outbox.add(session, department_facts(department))
 
 
-def create_expert(session: Session, now: datetime, *, code: str, name: str,
+def create_expert(session: Session, now: datetime, *, code: str | None, name: str,
                   department: Department, title: str = "", bio: str = "",
                   specialty: str = "", fee: Decimal = Decimal("0")) -> Expert:
+    """A new expert; without a code, the department's code and its next free number."""
+    if code is None:
+        taken = set(session.scalars(select(Expert.code).where(
+            Expert.code.like(f"{department.code}-%"))))
+        code = next_expert_code(department.code, taken)
     existing = session.scalar(select(Expert.id).where(Expert.code == code))
     if existing is not None:
         raise DuplicateCode(existing)

@@ -18,24 +18,85 @@ async function loadHospital() {
   }
 }
 
+// An item of a list edited where it is: a small form in place of its line, saved with
+// PATCH; the line comes back when it is saved or left.
+function editInPlace(line, fields, values, url, reload) {
+  const edit = el("form", { class: "grid inline-edit", novalidate: true },
+    ...fields.map(([name, label, kind]) => el("label", {}, label, " ", kind === "textarea"
+      ? el("textarea", { name, rows: 2 }, values[name] ?? "")
+      : kind === "department" ? el("select", { name }, ...departments.filter((d) => d.active || d.id === values[name])
+        .map((d) => el("option", { value: d.id, selected: d.id === values[name] }, d.name)))
+        : el("input", { name, value: values[name] ?? "" }))),
+    el("p", { class: "error", role: "alert" }),
+    el("div", { class: "actions" }, el("button", { type: "submit", class: "primary" }, t("保存修改", "Save")),
+      el("button", { type: "button", class: "secondary", onclick: reload }, t("取消", "Cancel"))));
+  edit.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = form(edit);
+    if (body.department_id) body.department_id = Number(body.department_id);
+    const result = await api("PATCH", url, body);
+    if (!result.ok) { showProblem(edit, result, edit.querySelector("p.error")); return; }
+    toast(t("已保存", "Saved"), "ok");
+    await reload();
+  });
+  line.replaceChildren(edit);
+  edit.elements[fields[0][0]].focus();
+}
+
+async function setActive(url, active, name, reload) {
+  if (!active && !window.confirm(t(`停用${name}？停用后不再发布新的号源，已发布的号源和预约不变。`,
+    `Deactivate ${name}? Nothing new is published for it; published slots and appointments stay.`))) return;
+  const result = await api("PATCH", url, { active });
+  toast(result.ok ? (active ? t("已启用", "Active again") : t("已停用", "Deactivated"))
+    : t("未能保存", "Not saved"), result.ok ? "ok" : "error");
+  await reload();
+}
+
+const small = (label, onclick, kind = "secondary") =>
+  el("button", { type: "button", class: `${kind} small`, onclick }, label);
+
 let departments = [];
 async function loadDepartments() {
   departments = (await api("GET", "/api/v1/departments")).data || [];
-  $("departments").replaceChildren(...departments.map((d) => el("li", {},
-    `${d.name} (${d.code}) `, d.location ? el("span", { class: "muted" }, d.location) : "",
-    d.active ? "" : el("span", { class: "pill cancelled" }, t("已停用", "inactive")))));
+  $("departments").replaceChildren(...departments.map((d) => {
+    const url = `/api/v1/departments/${d.id}`;
+    const line = el("li", { "data-department": d.id },
+      `${d.name} (${d.code}) `, d.location ? el("span", { class: "muted" }, d.location) : "",
+      d.active ? "" : el("span", { class: "pill cancelled" }, t("已停用", "inactive")), " ",
+      small(t("编辑", "Edit"), () => editInPlace(line, [["name", t("名称", "Name")],
+        ["location", t("位置", "Location")]], d, url, loadDepartments)),
+      small(d.active ? t("停用", "Deactivate") : t("启用", "Activate"),
+        () => setActive(url, !d.active, d.name, async () => { await loadDepartments(); await loadExperts(); }),
+        d.active ? "danger" : "secondary"));
+    return line;
+  }));
   $("expert-department").replaceChildren(...departments.filter((d) => d.active)
     .map((d) => el("option", { value: d.id }, d.name)));
 }
 
+const EXPERT_FIELDS = () => [["name", t("姓名", "Name")], ["title", t("职称", "Title")],
+  ["department_id", t("科室", "Department"), "department"], ["fee", t("挂号费", "Fee")],
+  ["specialty", t("擅长", "Specialty")], ["bio", t("简介", "Bio"), "textarea"]];
+
 let experts = [];
 async function loadExperts() {
-  experts = (await api("GET", "/api/v1/experts?active=true")).data || [];
+  const everyone = (await api("GET", "/api/v1/experts")).data || [];
+  experts = everyone.filter((e) => e.active);
   const select = $("week-expert");
   const chosen = select.value;
   select.replaceChildren(...experts.map((e) => el("option", { value: e.id },
     `${e.name} · ${e.department_name}`)));
   if (chosen) select.value = chosen;
+  $("experts").replaceChildren(...everyone.map((e) => {
+    const url = `/api/v1/experts/${e.id}`;
+    const line = el("li", { "data-expert": e.id },
+      el("strong", {}, e.name), ` ${e.title} · ${e.department_name} · ${e.code} `,
+      e.active ? "" : el("span", { class: "pill cancelled" }, t("已停用", "inactive")), " ",
+      small(t("编辑", "Edit"), () => editInPlace(line, EXPERT_FIELDS(), e, url, loadExperts)),
+      small(e.active ? t("停用", "Deactivate") : t("启用", "Activate"),
+        () => setActive(url, !e.active, e.name, loadExperts), e.active ? "danger" : "secondary"));
+    return line;
+  }));
 }
 
 const expertId = () => $("week-expert").value;
@@ -146,6 +207,7 @@ function wire() {
     submit(e.target, $("department-error"), "POST", "/api/v1/departments", form(e.target), loadDepartments); });
   $("expert-form").addEventListener("submit", (e) => { e.preventDefault();
     const body = form(e.target); body.department_id = Number(body.department_id);
+    if (!body.code) delete body.code;  // the server gives the department's next code
     submit(e.target, $("expert-error"), "POST", "/api/v1/experts", body, loadExperts); });
   $("template-form").addEventListener("submit", (e) => { e.preventDefault();
     const body = form(e.target);
