@@ -70,6 +70,20 @@ def test_a_reset_a_new_role_or_deactivation_ends_the_old_tokens_everywhere(
         assert token(client, "zhou", OLD).status_code == 401
 
 
+def test_the_last_active_administrator_stays(admin) -> None:
+    """Nobody could manage staff again without one (the staff page makes this one click)."""
+    created = admin.post("/api/v1/staff", json={"username": "root", "roles": ["admin"],
+                                                "password": OLD})
+    assert created.status_code == 201, created.json
+    for change in ({"active": False}, {"roles": ["manager"]}):
+        refused = admin.patch("/api/v1/staff/root", json=change)
+        assert refused.status_code == 409 and refused.json["code"] == "last_admin"
+    assert admin.post("/api/v1/staff", json={"username": "root2", "roles": ["admin", "manager"],
+                                             "password": OLD}).status_code == 201
+    assert admin.patch("/api/v1/staff/root", json={"active": False}).status_code == 200
+    assert admin.patch("/api/v1/staff/root2", json={"roles": ["manager"]}).status_code == 409
+
+
 def test_the_cli_deactivates_staff(app, zhou) -> None:
     settings = app.extensions["clinic"].settings
     old = token(app.test_client(), "zhou", OLD).json["token"]

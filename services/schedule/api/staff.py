@@ -16,7 +16,7 @@ from services.common.web import API_PREFIX, abort, not_found, unprocessable
 from ..config import runtime
 from ..domain.staff import InvalidStaff
 from ..models import StaffMember
-from ..ops.staff import change_staff, create_staff
+from ..ops.staff import LastAdmin, change_staff, create_staff
 from ..reads.staff import find_staff, list_staff
 
 blp = Blueprint("staff", __name__, url_prefix=f"{API_PREFIX}/staff",
@@ -93,14 +93,18 @@ class StaffResource(MethodView):
     @roles_required("admin")
     @blp.arguments(StaffChange)
     @blp.response(200, StaffOut)
+    @blp.alt_response(409, description="``last_admin``: no active administrator would be left")
     def patch(self, changes: dict[str, Any], username: str) -> dict[str, Any]:
         """Change the name, the roles or whether the account is active; new roles and
         deactivation end the member's existing tokens."""
-        with runtime().db.transaction() as session:
-            member = find_staff(session, username) or not_found("staff member")
-            change_staff(session, member, name=changes.get("name"),
-                         roles=changes.get("roles"), active=changes.get("active"))
-            return view(member)
+        try:
+            with runtime().db.transaction() as session:
+                member = find_staff(session, username) or not_found("staff member")
+                change_staff(session, member, name=changes.get("name"),
+                             roles=changes.get("roles"), active=changes.get("active"))
+                return view(member)
+        except LastAdmin as exc:
+            abort(409, code="last_admin", message=str(exc))
 
 
 @blp.route("/<username>/password")

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.contracts.schedule import StaffChanged
 
-from ..domain.staff import clean_roles, hash_password
+from ..domain.staff import InvalidStaff, clean_roles, hash_password
 from ..models import StaffMember, outbox
 
 
@@ -29,11 +30,16 @@ def create_staff(session: Session, username: str, name: str, roles: Sequence[str
     return member
 
 
+class LastAdmin(InvalidStaff):
+    """A change that would leave no active administrator."""
+
+
 def change_staff(session: Session, member: StaffMember, *, name: str | None = None,
                  roles: Sequence[str] | None = None, password: str | None = None,
                  active: bool | None = None, minimum: int = 4) -> bool:
     """Apply the changes given; return whether the member's old tokens were ended."""
     ends_tokens = False
+    was_admin = member.active and "admin" in member.role_list
     if name is not None:
         member.name = name
     if roles is not None and clean_roles(roles) != member.roles:
@@ -42,10 +48,21 @@ def change_staff(session: Session, member: StaffMember, *, name: str | None = No
         member.password_hash, ends_tokens = hash_password(password, minimum), True
     if active is not None and active != member.active:
         member.active, ends_tokens = active, True
+    if was_admin and not (member.active and "admin" in member.role_list):
+        _keep_an_admin(session)
     if ends_tokens:
         member.token_version += 1
         _tell(session, member)
     return ends_tokens
+
+
+def _keep_an_admin(session: Session) -> None:
+    """Nobody could manage staff again once the last active administrator is gone."""
+    session.flush()
+    admins = [m for m in session.scalars(select(StaffMember).where(StaffMember.active.is_(True)))
+              if "admin" in m.role_list]
+    if not admins:
+        raise LastAdmin("The hospital needs at least one active administrator.")
 
 
 def _tell(session: Session, member: StaffMember) -> None:
