@@ -233,6 +233,28 @@ def test_the_roster_and_the_stats_count_alike_and_over_slots_have_no_free_places
     assert kept["status"] == "booked"
 
 
+@pytest.mark.parametrize("reason", ["hospital", "expert_unavailable"])
+def test_a_staff_cancellation_by_the_hospital_offers_places_as_a_leave_does(
+        app, inv, consultant, reason) -> None:
+    """Issue 16: the staff cancel offers the reasons, and the hospital's proposes places."""
+    mine = inv.session(tomorrow(), time(8), count=2, capacity=2)
+    later = inv.session(tomorrow() + timedelta(days=1), time(8), count=1, capacity=1)
+    booked = consultant.book(mine[0]).json
+    done = consultant.post(f"/api/v1/appointments/{booked['id']}/cancel",
+                           json={"reason": reason, "note": "设备检修"})
+    assert done.status_code == 200, done.json
+    assert done.json["cancel_reason"] == reason
+    [event] = events(app, "booking.appointment.cancelled")
+    offered = [o["slot_id"] for o in event["cancellation"]["alternatives"]]
+    assert offered == [mine[1], *later], "the expert's next places, never the slot it left"
+    other = consultant.book(mine[1], phone=PHONES[1]).json
+    asked = consultant.post(f"/api/v1/appointments/{other['id']}/cancel",
+                            json={"reason": "patient"})
+    assert asked.status_code == 200
+    last = events(app, "booking.appointment.cancelled")[-1]
+    assert last["cancellation"]["alternatives"] == [], "the patient's own offers nothing"
+
+
 def test_the_roster_says_which_session_is_stopped_and_why(inv, consultant, frontdesk) -> None:
     morning = inv.session(tomorrow(), time(8), count=2, capacity=2)
     inv.session(tomorrow(), time(14), count=1, capacity=2)

@@ -82,7 +82,9 @@ class SearchQuery(Schema):
 
 class CancelIn(Schema):
     reason = fields.String(load_default=CancelReason.PATIENT.value, validate=validate.OneOf(
-        [r.value for r in CancelReason if r != CancelReason.EXPERT_UNAVAILABLE]))
+        [r.value for r in CancelReason]), metadata={
+        "description": "patient, hospital or expert_unavailable; the last two offer the "
+                       "patient alternatives, as a leave does"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=400))
 
 

@@ -33,6 +33,7 @@ from ..domain.statuses import (
     next_status,
 )
 from ..models import Appointment, StatusChange
+from ..reads.alternatives import alternatives_for
 from ..reads.appointments import load_facts
 from . import places, waitlist
 from .booking import open_slot, refuse_duplicate, seat_in
@@ -61,14 +62,21 @@ def locked(session: Session, appointment_id: int) -> Appointment:
 
 def cancel(session: Session, desk: Desk, appointment_id: int, reason: CancelReason,
            note: str | None = None, *, by_patient: bool = False,
-           alternatives: list[Alternative] | None = None) -> AppointmentFacts:
-    """Cancel and give the place back; the patient is told why (and where else to go)."""
+           alternatives: list[Alternative] | None = None,
+           from_leave: bool = False) -> AppointmentFacts:
+    """Cancel and give the place back; the patient is told why, and — when the hospital
+    cancelled — where else to go, as a leave does."""
     appointment = locked(session, appointment_id)
-    if reason != CancelReason.EXPERT_UNAVAILABLE:
+    if not from_leave:  # a leave may stop a visit already under way
         if by_patient:
             desk.rules.cancel_window.check_patient(desk.now, appointment.start_at)
         else:
             desk.rules.cancel_window.check_staff(desk.now, appointment.start_at)
+    if alternatives is None and reason in BY_THE_HOSPITAL:
+        alternatives = [a for a in alternatives_for(
+            session, desk, expert_id=appointment.expert_id,
+            department_id=appointment.department_id, start=appointment.start_at, limit=4)
+            if a.slot_id != appointment.slot_id][:3]
     before = appointment.status
     appointment.status = next_status(before, Action.CANCEL)
     _free_place(session, appointment)
@@ -81,7 +89,7 @@ def cancel(session: Session, desk: Desk, appointment_id: int, reason: CancelReas
     facts = load_facts(session, desk, appointment.id)
     tell(session, desk, facts, AppointmentCancelled, cancellation=Cancellation(
         reason=reason.value, note=note, by=desk.by, alternatives=alternatives or []))
-    if reason != CancelReason.EXPERT_UNAVAILABLE:  # a leave frees no place to give
+    if not from_leave:  # a leave's slots are off sale: no place to give
         waitlist.places_freed(session, desk, [appointment.slot_id])
     return facts
 

@@ -25,5 +25,5 @@ def cancel_for_expert_leave(session: Session, desk: Desk, slot_ids: list[int],
         offers = alternatives_for(session, desk, expert_id=expert_id,
                                   department_id=department_id, start=start)
         cancel(session, desk, appointment_id, CancelReason.EXPERT_UNAVAILABLE, note,
-               alternatives=offers)
+               alternatives=offers, from_leave=True)
     return len(appointments)
