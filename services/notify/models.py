@@ -61,6 +61,9 @@ class Message(Base):
     subject: Mapped[str] = mapped_column(String(400), default="")
     body: Mapped[str] = mapped_column(Text)
     ics: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The event's facts and the invite's sequence, to render the message again when it is
+    #: sent (a reminder says the hospital's address as it is then). Erased with the text.
+    facts: Mapped[str | None] = mapped_column(Text, nullable=True)
     segments: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -124,4 +127,15 @@ class DevOutboxItem(Base):
     subject: Mapped[str] = mapped_column(String(400), default="")
     body: Mapped[str] = mapped_column(Text)
     ics: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Installation(Base):
+    """This installation's own token, made once: calendar UIDs carry it, so two hospitals'
+    appointment 12 are two events in a patient's calendar, not one."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

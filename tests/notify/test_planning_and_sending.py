@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from services.common.db import utcnow
+from services.common.events import Event
 from services.notify.handlers import handlers
 from services.notify.models import DeadLetter, DevOutboxItem, InboxRecord, Message
 from services.notify.ops.sending import Sender
 from services.notify.ops.suppressions import suppress
 from services.notify.providers import Outgoing, PermanentError, Providers, TransientError
 from services.notify.providers.outbox import OutboxProvider
-from tests.support.notify import event, facts, previous
+from tests.support.notify import HOSPITAL, event, facts, previous
 
 
 def consume(app, *events) -> None:
@@ -232,6 +233,30 @@ def test_reminders_wait_for_quiet_hours_to_end_and_never_fire_once_cancelled(app
     sender.send_due(waiting.send_after + timedelta(minutes=1))
     assert [item.ref for item in provider.sent if "reminder" in item.body] == []
     assert messages(app, template="reminder")[0].status == "cancelled"
+
+
+def test_a_reminder_says_the_hospitals_address_as_it_is_when_sent(app) -> None:
+    """Issue 16: messages are rendered when sent, not when planned."""
+    consume(app, event("booked", facts(email="li@example.cn", email_consent=True)))
+    [reminder] = messages(app, template="reminder", channel="sms")
+    assert "示范路 100 号" in reminder.body and reminder.facts
+    moved = dataclasses.replace(HOSPITAL, address="上海市黄浦区新院路 8 号",
+                                directions="地铁 8 号线")
+    consume(app, Event(type="schedule.hospital.updated", data=moved.to_data(),
+                       source="schedule"))
+    provider = FlakyProvider()
+    sender = sender_for(app, provider, email=FlakyProvider())
+    sender.send_due()  # the confirmations
+    [confirmation] = messages(app, template="confirmation", channel="sms")
+    assert "新院路 8 号" in confirmation.body, "rendered as it was sent"
+    sender.send_due(reminder.send_after + timedelta(minutes=1))
+    [sent] = [item for item in provider.sent if item.ref == f"msg-{reminder.id}"]
+    assert "新院路 8 号" in sent.body and "示范路" not in sent.body
+    done = messages(app, template="reminder", channel="sms")[0]
+    assert done.status == "sent" and done.body == sent.body and done.facts is None, \
+        "sent: the facts kept for rendering are gone"
+    [email] = messages(app, template="confirmation", channel="email")
+    assert "新院路 8 号" in email.ics.replace("\r\n ", "")
 
 
 def test_the_dev_outbox_keeps_a_retried_message_once(app) -> None:

@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 from jinja2 import UndefinedError
 
-from services.notify.domain.calendar import ics, uid
+from services.notify.domain.calendar import Party, ics, uid
 from services.notify.domain.consent import is_opt_out, refusal
 from services.notify.domain.rendering import LANGUAGES, Renderer
 from services.notify.domain.sms import encoding, segments
@@ -105,18 +105,27 @@ def test_the_reminder_goes_the_day_before_at_the_hour_outside_quiet_hours() -> N
     assert late.astimezone(SHANGHAI) == datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI)
 
 
-def test_invite_and_cancel_share_the_uid() -> None:
+def test_invite_and_cancel_share_the_uid_and_name_organizer_and_attendee() -> None:
     start = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
     now = datetime(2026, 11, 23, tzinfo=UTC)
+    parties = {"organizer": Party("clinic@renhe.example", "仁和医院"),
+               "attendee": Party("li@example.cn", "李雷"), "installation": "9f3a"}
     invite = Calendar.from_ical(ics(7, start, start, "消化内科", "仁和医院", "", sequence=0,
-                                    now=now))
+                                    now=now, **parties))
     cancel = Calendar.from_ical(ics(7, start, start, "消化内科", "仁和医院", "", sequence=1,
-                                    cancel=True, now=now))
+                                    cancel=True, now=now, **parties))
     assert invite["method"] == "REQUEST" and cancel["method"] == "CANCEL"
     [first] = invite.walk("VEVENT")
     [second] = cancel.walk("VEVENT")
-    assert str(first["uid"]) == str(second["uid"]) == uid(7)
+    assert str(first["uid"]) == str(second["uid"]) == uid(7, "9f3a")
+    assert uid(7, "9f3a") != uid(7, "0b21"), "another installation's 7 is another event"
     assert second["status"] == "CANCELLED" and int(second["sequence"]) == 1
+    for event in (first, second):  # RFC 5546: REQUEST and CANCEL both need them
+        assert str(event["organizer"]) == "mailto:clinic@renhe.example"
+        assert event["organizer"].params["cn"] == "仁和医院"
+        assert str(event["attendee"]) == "mailto:li@example.cn"
+        assert event["attendee"].params["cn"] == "李雷"
+        assert event["attendee"].params["role"] == "REQ-PARTICIPANT"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

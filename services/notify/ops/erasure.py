@@ -30,7 +30,7 @@ def forget_patient(session: Session, erased: PatientErased, now: datetime) -> in
                     .values(status=MessageStatus.CANCELLED, reason="patient erased")
                     .execution_options(synchronize_session=False))
     session.execute(update(Message).where(theirs).values(
-        recipient="", subject="", body="", ics=None, last_error=None, updated_at=now)
+        recipient="", subject="", body="", ics=None, facts=None, last_error=None, updated_at=now)
         .execution_options(synchronize_session=False))
     if ids:
         session.execute(delete(DevOutboxItem).where(

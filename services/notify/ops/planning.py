@@ -26,12 +26,12 @@ from services.common.events import Event
 from services.common.phones import language_for
 
 from ..config import NotifySettings
-from ..domain.calendar import ics
 from ..domain.consent import refusal
 from ..domain.rendering import Renderer
 from ..domain.statuses import MessageStatus
 from ..domain.timing import QuietHours, reminder_time
 from ..models import Appointment, Message
+from .composing import Composer
 from .suppressions import is_suppressed
 
 TEMPLATES: dict[type[AppointmentEvent], str] = {
@@ -43,7 +43,8 @@ CHANNELS = ("sms", "email")
 class Planner:
     def __init__(self, settings: NotifySettings, renderer: Renderer | None = None) -> None:
         self.settings = settings
-        self.renderer = renderer or Renderer(settings.template_dir, settings.default_language)
+        self.composer = Composer(settings, renderer)
+        self.renderer = self.composer.renderer
         self.quiet = QuietHours(settings.quiet_start, settings.quiet_end)
 
     def on_booking_event(self, session: Session, facts: AppointmentEvent, event: Event,
@@ -115,31 +116,17 @@ class Planner:
             why_not = refusal(channel, consented, recipient,
                               is_suppressed(session, channel, recipient),
                               reachable=patient.mobile if channel == "sms" else True)
-            rendered = self.renderer.render(template, channel, language, facts)
+            composed = self.composer.compose(session, facts, template, channel, language,
+                                             state.ics_sequence, now)
             session.add(Message(
                 event_id=event.id, event_type=event.type, patient_id=patient.id,
                 appointment_id=facts.appointment_id, channel=channel, template=template,
-                language=language, recipient=recipient, subject=rendered.subject,
-                body=rendered.body, segments=rendered.segments,
-                ics=self._ics(facts, template, state, now) if channel == "email" else None,
+                language=language, recipient=recipient, subject=composed.subject,
+                body=composed.body, segments=composed.segments, ics=composed.ics,
+                facts=None if why_not else self.composer.kept(facts, state.ics_sequence),
                 status=MessageStatus.SUPPRESSED if why_not else MessageStatus.QUEUED,
                 reason=why_not, send_after=send_after, created_at=now, updated_at=now))
         session.flush()
-
-    def _ics(self, facts: AppointmentEvent, template: str, state: Appointment,
-             now: datetime) -> str | None:
-        if template == "reminder":
-            return None
-        hospital, department = facts.hospital, facts.department
-        summary = (f"{department.name if department else ''} {facts.expert.name} · "
-                   f"{facts.queue_number}号 · {facts.code}")
-        location = " ".join(x for x in (hospital.name if hospital else "",
-                                        hospital.address if hospital else "",
-                                        department.location if department else "") if x)
-        directions = hospital.directions if hospital else ""
-        return ics(facts.appointment_id, facts.slot.start, facts.slot.end, summary.strip(),
-                   location, f"{directions}\n{facts.patient_link}".strip(),
-                   sequence=state.ics_sequence, cancel=template == "cancellation", now=now)
 
 
 def withdraw_reminders(session: Session, appointment_id: int, now: datetime,
@@ -148,5 +135,5 @@ def withdraw_reminders(session: Session, appointment_id: int, now: datetime,
     return changed(session, update(Message).where(
         Message.appointment_id == appointment_id, Message.template == "reminder",
         Message.status == MessageStatus.QUEUED)
-        .values(status=MessageStatus.CANCELLED, reason=reason, updated_at=now)
+        .values(status=MessageStatus.CANCELLED, reason=reason, updated_at=now, facts=None)
         .execution_options(synchronize_session=False))

@@ -29,7 +29,7 @@ def purge_old(rt: Runtime[NotifySettings]) -> int:
         removed += changed(session, update(Message).where(
             Message.created_at < old, Message.status != MessageStatus.QUEUED,
             Message.body != REDACTED)
-            .values(recipient=REDACTED, subject=REDACTED, body=REDACTED, ics=None)
+            .values(recipient=REDACTED, subject=REDACTED, body=REDACTED, ics=None, facts=None)
             .execution_options(synchronize_session=False))
         removed += changed(session, delete(DevOutboxItem).where(DevOutboxItem.created_at < old))
     return removed

@@ -30,6 +30,7 @@ from ..domain.statuses import MessageStatus
 from ..domain.timing import QuietHours
 from ..models import Appointment, Hospital, Message
 from ..providers import Lookup, Outgoing, PermanentError, Provider, Providers, TransientError
+from .composing import Composer
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class Sender:
         self.providers = providers
         self.clock = clock or SystemClock()
         self.quiet = QuietHours(settings.quiet_start, settings.quiet_end)
+        self.composer = Composer(settings)
 
     def claim(self, now: datetime | None = None) -> list[Claimed]:
         now = now or self.clock.now()
@@ -83,6 +85,8 @@ class Sender:
                                                                                now, zone):
                     continue
                 in_doubt = row.handed_at is not None
+                if not in_doubt:  # what a provider may already hold is never changed
+                    self.composer.again(session, row, now)
                 row.claimed_until, row.handed_at = lease_ends, now
                 row.attempts += 1
                 row.updated_at = now
@@ -97,6 +101,7 @@ class Sender:
                             zone: ZoneInfo) -> bool:
         state = session.get(Appointment, row.appointment_id)
         if state is None or state.status != "booked" or state.start_at <= now:
+            row.facts = None
             row.status, row.reason, row.updated_at = (MessageStatus.CANCELLED, "no longer booked",
                                                       now)
             return False
@@ -149,6 +154,8 @@ class Sender:
             else:
                 row.last_error = error
                 row.send_after = now + backoff(row.attempts, self.settings.send_retry_base_seconds)
+            if row.status != MessageStatus.QUEUED:
+                row.facts = None  # sent or given up: nothing is rendered again (least data)
             status = row.status
         if error is not None:
             log.warning("message %s (%s) attempt %d: %s -> %s", item.message_id,
