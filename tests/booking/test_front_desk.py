@@ -184,13 +184,48 @@ def test_stats_count_by_group_with_arrival_rate(inv, consultant, frontdesk, staf
     by_channel = {row["group"]: row for row in rows}
     assert by_channel["walk_in"] == {"group": "walk_in", "name": "walk_in", "booked": 2,
                                      "cancelled": 0, "arrived": 1, "no_show": 1,
-                                     "arrival_rate": 0.5}
+                                     "arrival_rate": 0.5, "capacity": None,
+                                     "utilisation": None}
     assert by_channel["chat"]["cancelled"] == 1 and by_channel["chat"]["arrival_rate"] is None
     assert by_channel["chat"]["booked"] == 0, "booked leaves out the cancelled, as the roster"
     experts = manager.get(f"/api/v1/stats?from={today}&to={tomorrow()}&by=expert").json
     assert experts[0]["name"] == "王建国"
     assert manager.get(f"/api/v1/stats?from={tomorrow()}&to={today}").status_code == 422
     assert manager.get(f"/api/v1/stats?from={today}&to={today}&by=x").status_code == 422
+
+
+def test_stats_by_booking_date_with_utilisation_a_daily_trend_and_csv(inv, consultant, staff,
+                                                                       clock) -> None:
+    """Issue 16: utilisation, by visit or by booking date, a trend by day, CSV."""
+    today = local_now().date()
+    clock.set(datetime.combine(today, time(7), tzinfo=SHANGHAI))
+    later = today + timedelta(days=3)
+    slots = inv.session(later, time(8), count=2, capacity=2)  # 4 places
+    consultant.book(slots[0])
+    gone = consultant.book(slots[1], phone=PHONES[1]).json
+    consultant.post(f"/api/v1/appointments/{gone['id']}/cancel", json={"reason": "patient"})
+    manager = staff("manager")
+    span = {"from": today.isoformat(), "to": later.isoformat(), "by": "expert"}
+    [by_visit] = manager.get("/api/v1/stats", query_string=span).json
+    assert (by_visit["booked"], by_visit["capacity"], by_visit["utilisation"]) == (1, 4, 0.25)
+    [made] = manager.get("/api/v1/stats", query_string={**span, "basis": "booked",
+                                                        "to": today.isoformat()}).json
+    assert (made["booked"], made["cancelled"]) == (1, 1), "made today, for a later visit"
+    assert made["utilisation"] is None, "no places belong to a booking date"
+    nothing = manager.get("/api/v1/stats", query_string={**span, "to": today.isoformat()}).json
+    assert nothing == [], "no visit today"
+    days = manager.get("/api/v1/stats/daily", query_string=span).json
+    assert [d["date"] for d in days] == [(today + timedelta(days=n)).isoformat()
+                                         for n in range(4)], "every day, empty ones too"
+    assert days[3] == {"date": later.isoformat(), "booked": 1, "cancelled": 1, "arrived": 0,
+                       "no_show": 0}
+    by_made = manager.get("/api/v1/stats/daily", query_string={**span, "basis": "booked"}).json
+    assert (by_made[0]["booked"], by_made[3]["booked"]) == (1, 0)
+    exported = manager.get("/api/v1/stats.csv", query_string=span)
+    assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    lines = exported.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("group,name,booked") and ",0.25" in lines[1]
+    assert staff("consultant").get("/api/v1/stats/daily", query_string=span).status_code == 403
 
 
 def test_expert_leave_cancels_appointments_with_alternatives(app, inv, consultant) -> None:

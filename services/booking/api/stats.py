@@ -2,41 +2,81 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import roles_required
+from services.common.auth import current_principal, roles_required
 from services.common.fields import Day
 from services.common.web import API_PREFIX, unprocessable
 
 from ..config import runtime
-from ..reads.stats import STATS_GROUPS, stats
+from ..reads.hospital import open_desk
+from ..reads.stats import BASES, STATS_GROUPS, daily, stats
+from .roster import cell
 
 blp = Blueprint("stats", __name__, url_prefix=API_PREFIX,
                 description="Counts for managers.")
 
 STATS_READERS = ("manager", "admin")
+BASIS = fields.String(load_default="visit", validate=validate.OneOf(BASES), metadata={
+    "description": "count by visit date (visit) or by the day the booking was made (booked)"})
 
 
-class StatsQuery(Schema):
+class DaysQuery(Schema):
     from_ = Day(data_key="from", required=True)
     to = Day(required=True)
+    basis = BASIS
+
+
+class StatsQuery(DaysQuery):
     by = fields.String(load_default="expert", validate=validate.OneOf(list(STATS_GROUPS)))
 
 
 class StatsRow(Schema):
     group = fields.String(required=True)
     name = fields.String()
-    booked = fields.Integer(required=True)
+    booked = fields.Integer(required=True, metadata={
+        "description": "appointments not cancelled (arrived and no-shows included), as on "
+                       "the roster"})
     cancelled = fields.Integer(required=True)
     arrived = fields.Integer(required=True)
     no_show = fields.Integer(required=True)
     arrival_rate = fields.Float(allow_none=True, metadata={
         "description": "arrived / (arrived + no_show); null before any visit is decided"})
+    capacity = fields.Integer(allow_none=True, metadata={
+        "description": "places offered in those days (experts and departments, by visit)"})
+    utilisation = fields.Float(allow_none=True, metadata={"description": "booked / capacity"})
+
+
+class DayRow(Schema):
+    date = Day(required=True)
+    booked = fields.Integer(required=True)
+    cancelled = fields.Integer(required=True)
+    arrived = fields.Integer(required=True)
+    no_show = fields.Integer(required=True)
+
+
+def _checked(query: dict[str, Any]) -> None:
+    if query["to"] < query["from_"]:
+        unprocessable("to", "'to' is before 'from'.", "query")
+    if query["to"] - query["from_"] > timedelta(days=366):
+        unprocessable("to", "At most a year at a time.", "query")
+
+
+def _stats(query: dict[str, Any]) -> list[dict[str, Any]]:
+    _checked(query)
+    rt = runtime()
+    with rt.db.reading() as session:
+        desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+        return stats(session, query["from_"], query["to"], query["by"], query["basis"],
+                     desk.zone)
 
 
 @blp.route("/stats")
@@ -45,11 +85,43 @@ class Stats(MethodView):
     @blp.arguments(StatsQuery, location="query")
     @blp.response(200, StatsRow(many=True))
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        """Booked, cancelled, arrived, no-show and arrival rate by consultant, channel,
-        department or expert, for visits between two dates."""
-        if query["to"] < query["from_"]:
-            unprocessable("to", "'to' is before 'from'.", "query")
-        if query["to"] - query["from_"] > timedelta(days=366):
-            unprocessable("to", "At most a year at a time.", "query")
-        with runtime().db.reading() as session:
-            return stats(session, query["from_"], query["to"], query["by"])
+        """Booked, cancelled, arrived, no-show, arrival rate and utilisation by consultant,
+        channel, department or expert, by visit date or by booking date."""
+        return _stats(query)
+
+
+STATS_COLUMNS = ("group", "name", "booked", "cancelled", "arrived", "no_show",
+                 "arrival_rate", "capacity", "utilisation")
+
+
+@blp.route("/stats.csv")
+class StatsCsv(MethodView):
+    @roles_required(*STATS_READERS)
+    @blp.arguments(StatsQuery, location="query")
+    @blp.response(200, content_type="text/csv")
+    def get(self, query: dict[str, Any]) -> Response:
+        """The same table as a CSV file (with a BOM, formulas made plain text)."""
+        rows = _stats(query)
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow(STATS_COLUMNS)
+        for row in rows:
+            writer.writerow([cell("" if row[c] is None else row[c]) for c in STATS_COLUMNS])
+        name = f"stats-{query['by']}-{query['from_']}-{query['to']}.csv"
+        return Response(out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blp.route("/stats/daily")
+class StatsDaily(MethodView):
+    @roles_required(*STATS_READERS)
+    @blp.arguments(DaysQuery, location="query")
+    @blp.response(200, DayRow(many=True))
+    def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """Each day of the range: booked, cancelled, arrived, no-show (the trend chart)."""
+        _checked(query)
+        rt = runtime()
+        with rt.db.reading() as session:
+            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+            return daily(session, query["from_"], query["to"], query["basis"], desk.zone)
