@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -352,3 +353,36 @@ def test_an_admin_manages_staff_accounts_on_a_page(clinic, browser, shots) -> No
     refused = requests.post(f"{clinic.urls['schedule']}/api/v1/auth/token", timeout=10, json={
         "username": "zhangsan", "password": "another-password"})
     assert refused.status_code == 401
+
+
+def test_the_manager_sees_a_trend_a_funnel_and_exports_csv(clinic, browser, shots) -> None:
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    grid = api(clinic, "consultant", "GET", "booking", "/availability",
+               params={"department_id": 2, "days": 7}).json()
+    slot = next(s for e in grid["experts"] for s in e["slots"] if s["remaining"])
+    book(clinic, slot["slot_id"], "统计一", "13500005555")
+    enquiry = api(clinic, "consultant", "POST", "followup", "/enquiries", json={
+        "name": "咨询一", "phone": "13500006666", "channel": "phone", "complaint": "问价格"})
+    assert enquiry.status_code == 201, enquiry.text
+    page = signed_in(browser, clinic, "manager")
+    form = page.locator("#stats-form")
+    form.get_by_label("到").fill((today + timedelta(days=7)).isoformat())
+    form.get_by_role("button", name="查看").click()
+    assert wait_for(lambda: "合计" in page.locator("#stats").inner_text())
+    assert "%" in page.locator("#stats tr.total").inner_text(), "utilisation for experts"
+    page.locator('#trend svg polyline[data-series="booked"]').wait_for(state="attached")
+    legend = page.locator("#trend figcaption").inner_text().split()
+    assert legend == ["预约", "到诊", "爽约", "取消"]
+    assert wait_for(lambda: "咨询" in page.locator("#funnel").inner_text())
+    steps = page.locator("#funnel rect")
+    assert steps.count() == 3 and float(steps.nth(0).get_attribute("width")) \
+        > float(steps.nth(1).get_attribute("width")), "one enquiry, none booked yet"
+    page.screenshot(path=str(shots / "stats.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 CSV").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert exported.startswith("group,name,booked") and "统计一" not in exported, "no patients"
+    page.goto(f"{clinic.urls['booking']}/stats?lang=en")
+    page.locator("#stats-form").get_by_role("button", name="Show").click()
+    assert wait_for(lambda: "Total" in page.locator("#stats").inner_text())
+    page.screenshot(path=str(shots / "stats-en.png"), full_page=True)

@@ -34,4 +34,6 @@ def roster() -> str:
 @pages.get("/stats")
 @page("manager", "admin")
 def stats() -> str:
-    return render_template("stats.html", today=hospital_today())
+    # Followup's address: the page shows its enquiry funnel beside booking's counts.
+    return render_template("stats.html", today=hospital_today(),
+                           services={"followup": runtime().settings.followup_url})

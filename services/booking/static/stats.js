@@ -1,32 +1,107 @@
-// The manager's counts: a table for a range of days, grouped as chosen, with a total.
+// The manager's counts: a table for a range of days, grouped as chosen, with a total;
+// the days as a trend chart, and the follow-up desk's enquiry funnel, both drawn here as
+// SVG (no library, nothing fetched from elsewhere).
 import { api, el } from "/static/common/clinic.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
 const $ = (id) => document.getElementById(id);
+const services = JSON.parse(document.body.dataset.services || "{}");
 const form = $("stats-form");
 const CHANNELS = { chat: t("在线咨询", "Online chat"), phone: t("电话", "Phone"), wechat: t("微信", "WeChat"),
   qq: "QQ", other: t("其他", "Other"), walk_in: t("现场", "Walk-in") };
-const rate = (r) => (r.arrival_rate === null ? "—" : `${Math.round(r.arrival_rate * 100)}%`);
+const SERIES = [["booked", t("预约", "Booked"), "#1a56c4"], ["arrived", t("到诊", "Arrived"), "#137333"],
+  ["no_show", t("爽约", "No-show"), "#b06000"], ["cancelled", t("取消", "Cancelled"), "#a50e0e"]];
+const percent = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 100)}%`);
 
 function row(r, by, total = false) {
   const name = by === "channel" ? (CHANNELS[r.group] || r.group) : (r.name || r.group);
   return el("tr", { class: total ? "total" : "" }, el(total ? "th" : "td", {}, name),
     el("td", {}, r.booked), el("td", {}, r.cancelled), el("td", {}, r.arrived),
-    el("td", {}, r.no_show), el("td", {}, rate(r)));
+    el("td", {}, r.no_show), el("td", {}, percent(r.arrival_rate)), el("td", {}, percent(r.utilisation)));
 }
 
 function totals(rows) {
-  const sum = (key) => rows.reduce((n, r) => n + r[key], 0);
+  const sum = (key) => rows.reduce((n, r) => n + (r[key] || 0), 0);
   const decided = sum("arrived") + sum("no_show");
+  const capacity = rows.every((r) => r.capacity) ? sum("capacity") : null;
   return { group: "", name: t("合计", "Total"), booked: sum("booked"), cancelled: sum("cancelled"),
-    arrived: sum("arrived"), no_show: sum("no_show"), arrival_rate: decided ? sum("arrived") / decided : null };
+    arrived: sum("arrived"), no_show: sum("no_show"), arrival_rate: decided ? sum("arrived") / decided : null,
+    utilisation: capacity ? sum("booked") / capacity : null };
+}
+
+const svg = (tag, attrs = {}, ...children) => {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+};
+
+// Lines for each count by day; a table of the same numbers follows for screen readers.
+function trend(days) {
+  const W = 720, H = 220, L = 36, B = 28, T = 10;
+  const top = Math.max(1, ...days.flatMap((d) => SERIES.map(([k]) => d[k])));
+  const x = (i) => L + (days.length === 1 ? (W - L) / 2 : (i * (W - L - 10)) / (days.length - 1));
+  const y = (v) => T + (H - T - B) * (1 - v / top);
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img",
+    "aria-label": t("每日预约、到诊、爽约、取消", "Booked, arrived, no-show and cancelled by day") });
+  for (const v of [0, Math.round(top / 2), top]) {
+    chart.append(svg("line", { x1: L, x2: W, y1: y(v), y2: y(v), class: "grid" }),
+      svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, String(v)));
+  }
+  const step = Math.max(1, Math.ceil(days.length / 8));
+  days.forEach((d, i) => {
+    if (i % step === 0) chart.append(svg("text", { x: x(i), y: H - 8, "text-anchor": "middle" }, d.date.slice(5)));
+  });
+  for (const [key, , colour] of SERIES) {
+    chart.append(svg("polyline", { fill: "none", stroke: colour, "stroke-width": 2,
+      points: days.map((d, i) => `${x(i)},${y(d[key])}`).join(" "), "data-series": key }));
+    if (days.length <= 31) {  // a dot a day: one day alone is a point, not a line
+      for (const [i, d] of days.entries()) chart.append(svg("circle", { cx: x(i), cy: y(d[key]), r: 3, fill: colour }));
+    }
+  }
+  // Colours as SVG attributes: the pages' Content-Security-Policy allows no inline style.
+  const legend = el("figcaption", { class: "legend" }, ...SERIES.map(([, label, colour]) =>
+    el("span", {}, svg("svg", { viewBox: "0 0 10 10", "aria-hidden": "true" },
+      svg("rect", { width: 10, height: 10, rx: 2, fill: colour })), label)));
+  const table = el("table", { class: "sr" }, el("tr", {}, el("th", {}, t("日期", "Date")),
+    ...SERIES.map(([, label]) => el("th", {}, label))),
+  ...days.map((d) => el("tr", {}, el("td", {}, d.date), ...SERIES.map(([k]) => el("td", {}, d[k])))));
+  $("trend").replaceChildren(chart, legend, table);
+}
+
+// Enquiries → booked → arrived, as bars (the follow-up desk's numbers for the same days).
+function funnel(total) {
+  const steps = [[t("咨询", "Enquiries"), total.enquiries], [t("已预约", "Booked"), total.converted],
+    [t("已到诊", "Arrived"), total.arrived]];
+  const most = Math.max(1, ...steps.map(([, n]) => n));
+  const W = 720, row = 34, L = 90, R = 50;
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${row * steps.length}`, role: "img",
+    "aria-label": steps.map(([label, n]) => `${label} ${n}`).join(t("，", ", ")) });
+  steps.forEach(([label, n], i) => {
+    const width = Math.max(2, ((W - L - R) * n) / most);
+    chart.append(svg("text", { x: 0, y: i * row + 21 }, label),
+      svg("rect", { x: L, y: i * row + 6, width, height: 22, rx: 4, fill: "#0b6e69", "data-step": i }),
+      svg("text", { x: L + width + 8, y: i * row + 21 }, String(n)));
+  });
+  $("funnel").replaceChildren(chart, el("figcaption", { class: "muted" }, t(`转化率 ${percent(total.conversion_rate)}，到诊率 ${percent(total.arrival_rate)}`,
+    `Conversion ${percent(total.conversion_rate)}, arrival ${percent(total.arrival_rate)}`)));
+}
+
+async function charts(q) {
+  const days = await api("GET", `/api/v1/stats/daily?${new URLSearchParams({ from: q.get("from"), to: q.get("to"), basis: q.get("basis") })}`);
+  if (days.ok) trend(days.data);
+  if (!services.followup) return;
+  const found = await api("GET", `${services.followup}/api/v1/funnel?${new URLSearchParams({ from: q.get("from"), to: q.get("to") })}`);
+  if (found.ok) funnel(found.data.total);
+  else $("funnel").replaceChildren(el("p", { class: "muted" }, t("回访数据暂时无法读取。", "The follow-up figures cannot be read now.")));
 }
 
 async function load(event) {
   event?.preventDefault();
   const q = new URLSearchParams(new FormData(form));
   $("stats-error").textContent = "";
+  $("csv").href = `/api/v1/stats.csv?${q}`;
   if (q.get("from") && q.get("to") && q.get("to") < q.get("from")) {
     $("stats").replaceChildren();
     $("stats-error").textContent = t("结束日期早于开始日期。", "The end date is before the start date.");
@@ -43,7 +118,8 @@ async function load(event) {
   const by = q.get("by");
   const rows = result.data;
   $("stats").replaceChildren(...(rows.length ? [...rows.map((r) => row(r, by)), row(totals(rows), by, true)]
-    : [el("tr", {}, el("td", { colspan: 6, class: "muted" }, t("这段时间没有预约。", "No appointments in these days.")))]));
+    : [el("tr", {}, el("td", { colspan: 7, class: "muted" }, t("这段时间没有预约。", "No appointments in these days.")))]));
+  charts(q);
 }
 
 form.addEventListener("submit", load);
