@@ -29,10 +29,12 @@ ENGLISH = {
     "有人取消时，系统按顺序自动为第一位候补患者预约并通知。":
         "When a place frees, the first waiting patient is booked and told at once.",
     "加入候补": "Add to the waitlist", "关闭": "Close",
-    "预约数": "Booked", "日期口径": "Days are", "就诊日期": "visit dates", "预约操作日期": "days booked",
+    "预约数": "Booked", "日期口径": "Days are", "就诊日期": "visit dates",
+    "预约操作日期": "days booked",
     "号源利用率": "Utilisation", "每日趋势": "By day", "咨询转化": "Enquiries to visits",
     "号源利用率 = 预约 ÷ 放出的号（专家、科室，按就诊日期）。":
-        "Utilisation = booked ÷ places offered (experts and departments, by visit date).", "医生停诊": "The expert is unavailable",
+        "Utilisation = booked ÷ places offered (experts and departments, by visit date).",
+    "医生停诊": "The expert is unavailable",
     "医院原因和医生停诊会给患者推荐其他时段，并转回访台跟进。":
         "The hospital's reasons offer the patient other places and reach the follow-up desk.",
     "预约不含已取消；可约余号只算尚未结束的时段。":
