@@ -169,7 +169,7 @@ def test_an_expiring_hold_can_be_kept_longer_and_an_expired_one_says_so(clinic,
     assert not alert.is_visible() and form.get_by_label("患者姓名").input_value() == "等一等"
 
 
-def test_the_english_pages_have_no_chinese_or_role_codes_left(clinic, browser) -> None:
+def test_the_english_pages_have_no_chinese_or_role_codes_left(clinic, browser, shots) -> None:
     """Bug 10: "…frontdesk。" on the 403 page, a Chinese subtitle on the English outbox,
     "系统管理员 Admin" as a name."""
     page = signed_in(browser, clinic, "consultant")
@@ -178,6 +178,14 @@ def test_the_english_pages_have_no_chinese_or_role_codes_left(clinic, browser) -
     assert "This page needs one of these roles: Administrator." in body, body
     assert not re.search(r"\b(admin|frontdesk|consultant|manager)\b", body), "no role codes"
     assert "陈晓雯 · Consultant" in page.locator("header").inner_text()
+    page.goto(f"{clinic.urls['booking']}/console?lang=en")
+    page.locator("#strip .day").first.wait_for()
+    assert "Next free" in page.locator("#next-available").inner_text()
+    page.screenshot(path=str(shots / "console-en.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(shots / "console-en-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    page.set_viewport_size(DESKTOP)
     page.goto(f"{clinic.urls['notify']}/outbox")
     subtitle = page.locator("main p").first.inner_text()
     assert subtitle.startswith("Under the embedded default"), subtitle
@@ -386,3 +394,30 @@ def test_the_manager_sees_a_trend_a_funnel_and_exports_csv(clinic, browser, shot
     page.locator("#stats-form").get_by_role("button", name="Show").click()
     assert wait_for(lambda: "Total" in page.locator("#stats").inner_text())
     page.screenshot(path=str(shots / "stats-en.png"), full_page=True)
+
+
+def test_a_no_show_is_confirmed_before_it_is_marked(clinic, browser) -> None:
+    """Bug 9: 爽约 sat next to 报到 and marked the patient at one click."""
+    open_now(clinic)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    grids = [api(clinic, "frontdesk", "GET", "booking", "/availability", params={
+        "department_id": d, "date": today.isoformat()}).json() for d in (1, 2, 3, 4)]
+    started = next(s for grid in grids for e in grid["experts"] for s in e["slots"]
+                   if datetime.fromisoformat(s["start"]) <= now < datetime.fromisoformat(s["end"])
+                   and s["remaining"])
+    booked = book(clinic, started["slot_id"], "没来的", "13500007777")
+    page = signed_in(browser, clinic, "frontdesk")
+    row = page.locator(f'#roster tr[data-code="{booked["code"]}"]')
+    row.wait_for()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    row.get_by_role("button", name="爽约").click()
+    assert wait_for(lambda: bool(asked)) and "没来的" in asked[0]
+    page.wait_for_timeout(500)
+    state = api(clinic, "frontdesk", "GET", "booking", f"/appointments/{booked['id']}").json()
+    assert state["status"] == "booked", "dismissed: nothing marked"
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="爽约").click()
+    assert wait_for(lambda: api(clinic, "frontdesk", "GET", "booking",
+                                f"/appointments/{booked['id']}").json()["status"] == "no_show")
