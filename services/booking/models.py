@@ -202,6 +202,8 @@ class Appointment(Base):
     complaint: Mapped[str] = mapped_column(Text, default="")
     override_reason: Mapped[str | None] = mapped_column(String(400), nullable=True)
     booked_by: Mapped[str] = mapped_column(String(60))
+    #: The consultant's name as their token gave it, for the manager's stats.
+    booked_by_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     cancel_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     cancel_note: Mapped[str | None] = mapped_column(String(400), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from services.booking.models import OutboxMessage, StatusChange
 from services.booking.ops.changes import mark_no_shows
 from services.booking.worker import as_system
+from services.common.auth import issue_token
+from services.common.config import DEFAULT_JWT_SECRET
 from services.common.logging import mask_phone
-from tests.support.booking import PHONES, SHANGHAI, local_now, tomorrow
+from tests.support.booking import PHONES, SHANGHAI, Staff, local_now, tomorrow
 
 
 def events(app, event_type: str) -> list[dict]:
@@ -226,6 +228,11 @@ def test_stats_by_booking_date_with_utilisation_a_daily_trend_and_csv(inv, consu
     lines = exported.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0].startswith("group,name,booked") and ",0.25" in lines[1]
     assert staff("consultant").get("/api/v1/stats/daily", query_string=span).status_code == 403
+    named = Staff(inv.app, {"Authorization": "Bearer " + issue_token(
+        DEFAULT_JWT_SECRET, "chen", ["consultant"], ttl_seconds=600, name="陈晓雯")})
+    assert named.book(slots[1], phone=PHONES[2]).status_code == 201
+    people = manager.get("/api/v1/stats", query_string={**span, "by": "consultant"}).json
+    assert {p["group"]: p["name"] for p in people}["chen"] == "陈晓雯 (chen)", "by name"
 
 
 def test_expert_leave_cancels_appointments_with_alternatives(app, inv, consultant) -> None:

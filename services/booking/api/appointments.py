@@ -102,7 +102,8 @@ def _book(data: dict[str, Any], endpoint: str, walk_in: bool) -> Any:
             channel=data.get("channel", Channel.WALK_IN.value),
             slot_id=data.get("slot_id"), hold_id=data.get("hold_id"),
             complaint=data["complaint"], override_reason=data.get("override_reason"),
-            walk_in=walk_in, overbook_reason=data.get("overbook_reason"))
+            walk_in=walk_in, overbook_reason=data.get("overbook_reason"),
+            by_name=current_principal().name)
         facts = book(session, desk, request)
         return APPOINTMENT.dump(staff_view(
             facts, contact=True, complaint=True, patient_link=link_for(session, desk, facts),

@@ -45,6 +45,7 @@ class BookingRequest:
     walk_in: bool = False
     overbook_reason: str | None = None
     from_waitlist: bool = False
+    by_name: str = ""  # the consultant's name, as their token says
 
 
 def book(session: Session, desk: Desk, request: BookingRequest) -> AppointmentFacts:
@@ -79,7 +80,8 @@ def book(session: Session, desk: Desk, request: BookingRequest) -> AppointmentFa
         channel="walk_in" if request.walk_in else request.channel,
         complaint=request.complaint.strip(),
         override_reason=(request.override_reason or "").strip() or None,
-        booked_by=desk.by, created_at=desk.now, updated_at=desk.now,
+        booked_by=desk.by, booked_by_name=request.by_name or desk.by, created_at=desk.now,
+        updated_at=desk.now,
         checked_in_at=desk.now if request.walk_in else None,
     )
     session.add(appointment)
