@@ -41,7 +41,7 @@ def create_staff_cmd(username: str, name: str, roles: tuple[str, ...], password:
                 click.echo(f"created {username} ({', '.join(roles)})")
                 return
             change_staff(session, member, name=name or None, roles=roles, password=password,
-                         active=True, minimum=minimum)
+                         active=True, minimum=minimum, keep_an_admin=False)
             click.echo(f"updated {username} ({', '.join(roles)}); earlier tokens no longer "
                        "work")
     except InvalidStaff as exc:
@@ -57,7 +57,7 @@ def deactivate_staff_cmd(username: str) -> None:
         member = find_staff(session, username)
         if member is None:
             raise click.UsageError(f"no staff account {username!r}")
-        change_staff(session, member, active=False)
+        change_staff(session, member, active=False, keep_an_admin=False)
     click.echo(f"deactivated {username}; its tokens no longer work anywhere")
 
 

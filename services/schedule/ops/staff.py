@@ -36,8 +36,11 @@ class LastAdmin(InvalidStaff):
 
 def change_staff(session: Session, member: StaffMember, *, name: str | None = None,
                  roles: Sequence[str] | None = None, password: str | None = None,
-                 active: bool | None = None, minimum: int = 4) -> bool:
-    """Apply the changes given; return whether the member's old tokens were ended."""
+                 active: bool | None = None, minimum: int = 4,
+                 keep_an_admin: bool = True) -> bool:
+    """Apply the changes given; return whether the member's old tokens were ended. The
+    last active administrator stays one, except from the command line (an operator with
+    the shell can always make another)."""
     ends_tokens = False
     was_admin = member.active and "admin" in member.role_list
     if name is not None:
@@ -48,7 +51,7 @@ def change_staff(session: Session, member: StaffMember, *, name: str | None = No
         member.password_hash, ends_tokens = hash_password(password, minimum), True
     if active is not None and active != member.active:
         member.active, ends_tokens = active, True
-    if was_admin and not (member.active and "admin" in member.role_list):
+    if keep_an_admin and was_admin and not (member.active and "admin" in member.role_list):
         _keep_an_admin(session)
     if ends_tokens:
         member.token_version += 1
@@ -57,7 +60,8 @@ def change_staff(session: Session, member: StaffMember, *, name: str | None = No
 
 
 def _keep_an_admin(session: Session) -> None:
-    """Nobody could manage staff again once the last active administrator is gone."""
+    """Nobody could manage staff from the pages once the last active administrator is
+    gone."""
     session.flush()
     admins = [m for m in session.scalars(select(StaffMember).where(StaffMember.active.is_(True)))
               if "admin" in m.role_list]
