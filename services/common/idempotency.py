@@ -103,16 +103,29 @@ class Keys:
 
     def once(self, rt: Runtime[Any], principal: str, endpoint: str, data: Any,
              work: Callable[[Session], Any], status: int = 201,
-             refusals: Callable[[], AbstractContextManager[Any]] = nullcontext) -> Response:
+             refusals: Callable[[], AbstractContextManager[Any]] = nullcontext,
+             precheck: Callable[[Session], None] | None = None) -> Response:
         """Run ``work(session)`` in one transaction and answer its body; with a key, record
         the answer in the same transaction, and answer a repeat of the key from the record.
 
         A repeat that arrives while the first is still running waits on the key's row and,
         once the first commits, gets its answer. Other unique-key refusals are raised as
         :class:`Conflict` for the endpoint to name.
+
+        ``precheck(session)`` runs first in a read, which takes no write lock: a request
+        it refuses (a full slot) is answered without queueing behind the writers. A key
+        already answered is answered from its record before the precheck, so a retried
+        booking gets its booking, not "full".
         """
         key = request_key()
         digest = fingerprint(data)
+        if precheck is not None:
+            with refusals(), rt.db.reading() as session:
+                replay = self.previous(session, key, principal, digest) if key else None
+                if replay is None:
+                    precheck(session)
+            if replay is not None and replay.status:
+                return answered(replay.status, replay.body)
         try:
             with refusals(), rt.db.transaction() as session:
                 if key:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.booking.domain.codes import ALPHABET
 from services.booking.models import OutboxMessage, StatusChange
@@ -119,6 +121,38 @@ def test_a_live_hold_is_extended_a_few_times_by_its_consultant_only(inv, consult
     assert consultant.post(extend).json["code"] == "hold_expired"
     assert consultant.post("/api/v1/holds/no-such-hold/extend").status_code == 404
     assert consultant.book(hold_id=hold["id"]).json["code"] == "hold_expired"
+
+
+# --- refusals from a read ------------------------------------------------------------------------
+
+def test_a_full_slot_is_refused_without_waiting_for_the_writers(app, inv, consultant) -> None:
+    """Issue 17: under a rush for the last place, those after it are answered from a read;
+    they do not queue for the write lock (held here by another transaction)."""
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=1)[0]
+    assert consultant.book(slot_id).status_code == 201
+    db = app.extensions["clinic"].db
+    answers: list[Any] = []
+    with db.transaction() as session:  # a writer holds the lock (SQLite: BEGIN IMMEDIATE)
+        session.execute(text("UPDATE slots SET updated_at = updated_at WHERE id = :id"),
+                        {"id": slot_id})
+        asker = threading.Thread(target=lambda: answers.append(
+            consultant.book(slot_id, phone=PHONES[1])))
+        asker.start()
+        asker.join(timeout=10)
+        assert answers, "a full slot must be refused while another writer holds the lock"
+    assert answers[0].status_code == 409 and answers[0].json["code"] == "slot_full"
+    held = consultant.post("/api/v1/holds", json={"slot_id": slot_id})
+    assert held.status_code == 409 and held.json["code"] == "slot_full"
+
+
+def test_a_retried_booking_gets_its_booking_not_full(inv, consultant) -> None:
+    """The read that refuses a full slot first answers a key already used."""
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=1)[0]
+    key = {"Idempotency-Key": "retry-1"}
+    first = consultant.book(slot_id, headers=key)
+    again = consultant.book(slot_id, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.json["code"] == first.json["code"]
 
 
 # --- booking -----------------------------------------------------------------------------------

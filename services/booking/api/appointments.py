@@ -22,7 +22,7 @@ from ..domain.privacy import Access, sees_contact
 from ..domain.statuses import Action, AppointmentStatus, CancelReason, Channel
 from ..ops import changes
 from ..ops.access import record_access
-from ..ops.booking import BookingRequest, book
+from ..ops.booking import BookingRequest, book, refuse_early
 from ..ops.links import link_for
 from ..reads.appointments import load_facts, search
 from ..reads.hospital import open_desk
@@ -94,23 +94,29 @@ class RescheduleIn(Schema):
 
 def _book(data: dict[str, Any], endpoint: str, walk_in: bool) -> Any:
     rt = runtime()
+    with refusals():  # a patient's fields the rules refuse: 422, naming the field
+        patient = clean_patient(data["patient"], rt.settings.phone_region)
+    request = BookingRequest(
+        patient=patient,
+        channel=data.get("channel", Channel.WALK_IN.value),
+        slot_id=data.get("slot_id"), hold_id=data.get("hold_id"),
+        complaint=data["complaint"], override_reason=data.get("override_reason"),
+        walk_in=walk_in, overbook_reason=data.get("overbook_reason"),
+        by_name=current_principal().name)
+
+    def early(session: Any) -> None:
+        refuse_early(session, open_desk(session, rt.settings, current_principal().username,
+                                        rt.now()), request)
 
     def work(session: Any) -> Any:
         desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-        request = BookingRequest(
-            patient=clean_patient(data["patient"], rt.settings.phone_region),
-            channel=data.get("channel", Channel.WALK_IN.value),
-            slot_id=data.get("slot_id"), hold_id=data.get("hold_id"),
-            complaint=data["complaint"], override_reason=data.get("override_reason"),
-            walk_in=walk_in, overbook_reason=data.get("overbook_reason"),
-            by_name=current_principal().name)
         facts = book(session, desk, request)
         return APPOINTMENT.dump(staff_view(
             facts, contact=True, complaint=True, patient_link=link_for(session, desk, facts),
             with_confirmation=True))
 
     try:
-        return idempotency.once(endpoint, data, work)
+        return idempotency.once(endpoint, data, work, precheck=early)
     except Conflict as conflict:
         if conflict.constraint == DUPLICATE:
             abort(409, code="duplicate", message="The patient already has an appointment "

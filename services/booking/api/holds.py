@@ -13,6 +13,8 @@ from services.common.fields import ID_RANGE
 from services.common.web import API_PREFIX
 
 from ..config import runtime
+from ..models import Slot
+from ..ops.booking import refuse_if_shut
 from ..ops.holds import extend_hold, place_hold, release_hold
 from ..reads.hospital import open_desk
 from . import idempotency
@@ -58,7 +60,13 @@ class Holds(MethodView):
                               "expires_at": hold.expires_at,
                               "seconds": rt.settings.hold_seconds})
 
-        return idempotency.once("holds", data, work)
+        def early(session: Any) -> None:  # a full slot refused from a read
+            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+            slot = session.get(Slot, data["slot_id"])
+            if slot is not None:
+                refuse_if_shut(session, desk, slot)
+
+        return idempotency.once("holds", data, work, precheck=early)
 
 
 @blp.route("/holds/<hold_id>")

@@ -19,6 +19,7 @@ __all__ = ["DOC", "once"]
 KEYS = Keys(IdempotencyRecord)
 
 
-def once(endpoint: str, data: Any, work: Callable[[Any], Any], status: int = 201) -> Response:
+def once(endpoint: str, data: Any, work: Callable[[Any], Any], status: int = 201,
+         precheck: Callable[[Any], None] | None = None) -> Response:
     return KEYS.once(runtime(), current_principal().username, endpoint, data, work, status,
-                     refusals)
+                     refusals, precheck)

@@ -97,6 +97,37 @@ def book(session: Session, desk: Desk, request: BookingRequest) -> AppointmentFa
     return facts
 
 
+def refuse_early(session: Session, desk: Desk, request: BookingRequest) -> None:
+    """What a read can refuse, before any write lock is taken: an unknown, stopped, closed
+    or full slot. Under a rush for the last places, the many who arrive after them are
+    answered at the pace of a read instead of queueing behind the writers. The write path
+    checks everything again; a place freed in between is simply not seen here."""
+    if request.hold_id is not None or request.slot_id is None:
+        return  # a hold already keeps its place
+    if request.walk_in and (request.overbook_reason or "").strip():
+        return  # the front desk may add a walk-in beyond capacity
+    slot = session.get(Slot, request.slot_id)
+    if slot is None:
+        raise NotFound("slot")
+    refuse_if_shut(session, desk, slot, walk_in=request.walk_in)
+
+
+def refuse_if_shut(session: Session, desk: Desk, slot: Slot, *, walk_in: bool = False) -> None:
+    if slot.status != SlotStatus.ACTIVE:
+        raise RuleBroken("slot_cancelled", "This slot was cancelled by the hospital.")
+    if walk_in:
+        check_walk_in(desk.today, slot.day, desk.now, slot.end_at)
+    else:
+        desk.rules.window.check(desk.now, slot.day, slot.start_at, desk.zone)
+    if slot.booked + slot.held < slot.capacity:
+        return
+    live = session.scalar(select(func.count()).select_from(Hold).where(
+        Hold.slot_id == slot.id, Hold.status == HoldStatus.ACTIVE,
+        Hold.expires_at > desk.now)) or 0
+    if slot.booked + live >= slot.capacity:
+        raise RuleBroken("slot_full", "This slot is full.")
+
+
 def _served(session: Session, desk: Desk, patient_id: int, appointment: Appointment) -> None:
     """Booked with the expert that day, however it came about: the patient no longer waits
     on that day's list."""
