@@ -35,6 +35,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }
+	@command -v pgbench >/dev/null || { echo "make bench needs pgbench (apt-get install postgresql-client)"; exit 1; }
 	$(BIN)/python -m bench.bus_throughput
 	$(BIN)/python -m bench.run
 

@@ -16,17 +16,27 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import DeclarativeBase
 
 from services.common.bus import Bus
+from services.common.contracts import Contract
 from services.common.db import Database
 from services.common.inbox import DeadLetterMixin, InboxConsumer, InboxMixin
 from services.common.outbox import Outbox, OutboxMixin, Relay
 
 EVENT = "bench.thing.happened"
+
+
+@dataclass(frozen=True)
+class ThingHappened(Contract):
+    """The benchmark's event: a number, nothing else."""
+
+    TYPE = EVENT
+    n: int
 
 
 class Base(DeclarativeBase):
@@ -73,15 +83,15 @@ def run(database_url: str, broker_url: str, bus_dir: Path, events: int) -> tuple
     bus.declare(consumer.queue)
     relay = Relay(db, bus, OutboxMessage, poll_seconds=0.01)
     stop = threading.Event()
-    threads = [threading.Thread(target=relay.run, args=(stop,)),
-               threading.Thread(target=consumer.run_until, args=(stop,))]
+    threads = [threading.Thread(target=relay.run, args=(stop,), daemon=True),
+               threading.Thread(target=consumer.run_until, args=(stop,), daemon=True)]
     for thread in threads:
         thread.start()
     started = time.perf_counter()
     for batch in range(0, events, 50):
         with db.transaction() as session:
             for n in range(batch, min(batch + 50, events)):
-                outbox.add(session, EVENT, {"n": n})
+                outbox.add(session, ThingHappened(n=n))
     while True:
         with db.reading() as session:
             done = session.scalar(select(func.count()).select_from(InboxRecord))
