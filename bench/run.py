@@ -286,12 +286,22 @@ def confirmations_missing(rt: Any, gateway: Gateway, wait: float = 60.0) -> int:
     return len(codes - set(gateway.arrived))
 
 
-def message_states(url: str) -> str:
-    """Notify's SMS by status and attempts, to tell a late confirmation from a lost one."""
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT status, attempts, count(*) FROM messages WHERE channel = "
-                            "'sms' GROUP BY status, attempts ORDER BY 1, 2").fetchall()
-    return " ".join(f"{status}/{attempts}:{n}" for status, attempts, n in rows)
+def message_states(booking_url: str, notify_url: str) -> str:
+    """Where each booking's event is: booking's outbox (published or not), notify's inbox
+    and dead letters, and notify's SMS by status and attempts — to tell a late
+    confirmation from a lost one."""
+    with psycopg.connect(booking_url) as conn:
+        booked_events, unpublished = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE published_at IS NULL) FROM outbox "
+            "WHERE event_type = 'booking.appointment.booked'").fetchone()
+    with psycopg.connect(notify_url) as conn:
+        handled = conn.execute("SELECT count(*) FROM inbox").fetchone()[0]
+        dead = conn.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
+        rows = conn.execute("SELECT status, template, count(*) FROM messages WHERE channel = "
+                            "'sms' GROUP BY status, template ORDER BY 1, 2").fetchall()
+    return (f"booked events {booked_events} (unpublished {unpublished}); notify handled "
+            f"{handled}, dead letters {dead}; SMS " +
+            " ".join(f"{status}/{template}:{n}" for status, template, n in rows))
 
 
 def poll_load(base: str, token: str, day: str) -> dict[str, float]:
@@ -346,7 +356,7 @@ def main() -> None:
             rows.append(("console poll (counts, 304), 50 clients", poll_load(base, token, day)))
             sms_p50, sms_p99 = probe.latency(gateway)
             missing = confirmations_missing(rt, gateway)
-            messages = message_states(db["notify"])
+            messages = message_states(db["booking"], db["notify"])
             over = oversold(rt)
             ceiling_tps = db_ceiling(db["booking"])
         finally:
@@ -357,7 +367,7 @@ def main() -> None:
                     process.wait(timeout=15)
             rt.db.dispose()
     report(rows, sms_p50, sms_p99, over, missing, ceiling_tps)
-    print(f"notify's SMS by status/attempts: {messages}")
+    print(f"where the confirmations are: {messages}")
 
 
 def report(rows: list[tuple[str, dict[str, float]]], sms_p50: float, sms_p99: float,
