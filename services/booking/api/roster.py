@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Response
@@ -19,6 +18,7 @@ from ..config import runtime
 from ..domain.privacy import sees_contact
 from ..reads.hospital import open_desk
 from ..reads.roster import roster
+from .csv_files import csv_download
 
 blp = Blueprint("roster", __name__, url_prefix=API_PREFIX,
                 description="The day's roster for the front desk.")
@@ -109,41 +109,20 @@ class RosterCsv(MethodView):
     def get(self, query: dict[str, Any]) -> Response:
         """The same roster as a CSV file."""
         view = _roster(query)
-        name = f"roster-{view['date'].isoformat()}.csv"
-        return Response(roster_csv(view), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return csv_download(CSV_COLUMNS, roster_rows(view),
+                            f"roster-{view['date'].isoformat()}.csv")
 
 
 CSV_COLUMNS = ("date", "department", "expert", "session", "queue_number", "slot_start", "code",
                "patient", "phone", "status", "channel", "overbooked")
 
 
-#: What a spreadsheet takes as the start of a formula (OWASP's CSV injection list).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: Any) -> Any:
-    """A value a spreadsheet shows as text: ``=HYPERLINK(…)`` as a name stays a name."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def roster_csv(view: dict[str, Any]) -> str:
-    """The roster as CSV (phones masked), with a BOM so spreadsheet programs read Chinese;
-    every cell that a spreadsheet would run as a formula is made plain text."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for block in view["experts"]:
-        department = (block["department"] or {}).get("name", "")
-        for entry in block["sessions"]:
-            for line in entry["appointments"]:
-                writer.writerow([cell(value) for value in (
-                    view["date"].isoformat(), department, block["expert"]["name"],
-                    entry["session"], line["queue_number"],
-                    line["slot_start"].strftime("%H:%M"), line["code"], line["patient_name"],
-                    line["phone"], line["status"], line["channel"],
-                    "yes" if line["overbooked"] else "")])
-    return out.getvalue()
+def roster_rows(view: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """The roster's lines for the CSV (phones masked)."""
+    return (
+        (view["date"].isoformat(), (block["department"] or {}).get("name", ""),
+         block["expert"]["name"], entry["session"], line["queue_number"],
+         line["slot_start"].strftime("%H:%M"), line["code"], line["patient_name"],
+         line["phone"], line["status"], line["channel"], "yes" if line["overbooked"] else "")
+        for block in view["experts"] for entry in block["sessions"]
+        for line in entry["appointments"])

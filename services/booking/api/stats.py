@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +17,7 @@ from services.common.web import API_PREFIX, unprocessable
 from ..config import runtime
 from ..reads.hospital import open_desk
 from ..reads.stats import BASES, STATS_GROUPS, daily, stats
-from .roster import cell
+from .csv_files import csv_download
 
 blp = Blueprint("stats", __name__, url_prefix=API_PREFIX,
                 description="Counts for managers.")
@@ -101,16 +99,9 @@ class StatsCsv(MethodView):
     @blp.response(200, content_type="text/csv")
     def get(self, query: dict[str, Any]) -> Response:
         """The same table as a CSV file (with a BOM, formulas made plain text)."""
-        rows = _stats(query)
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out)
-        writer.writerow(STATS_COLUMNS)
-        for row in rows:
-            writer.writerow([cell("" if row[c] is None else row[c]) for c in STATS_COLUMNS])
-        name = f"stats-{query['by']}-{query['from_']}-{query['to']}.csv"
-        return Response(out.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        rows = ([row[c] for c in STATS_COLUMNS] for row in _stats(query))
+        return csv_download(STATS_COLUMNS, rows,
+                            f"stats-{query['by']}-{query['from_']}-{query['to']}.csv")
 
 
 @blp.route("/stats/daily")
