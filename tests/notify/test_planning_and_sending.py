@@ -103,6 +103,7 @@ def test_no_consent_means_nothing_sent_but_logged_as_suppressed(app) -> None:
     consume(app, event("booked", facts(sms=False, email="li@example.cn")))
     assert {(m.channel, m.status, m.reason) for m in messages(app, template="confirmation")} == {
         ("sms", "suppressed", "no sms consent"), ("email", "suppressed", "no email consent")}
+    assert {m.facts for m in messages(app)} == {None}, "nothing kept to render again"
 
 
 def test_an_opted_out_patient_gets_nothing(app) -> None:

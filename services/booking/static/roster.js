@@ -182,9 +182,8 @@ async function walkIn(event) {
       slot_full: t("该时段已满；如确需加号，请填写加号原因。", "The slot is full; give a reason to add the patient anyway."),
       not_today: t("现场挂号只能挂今天的号。", "Walk-ins go into today's slots only."),
       slot_over: t("这个时段已经结束，请选择之后的时段。", "That slot is over; choose a later one."),
-    }[result.data?.code];
-    showProblem(event.target, result, $("walkin-error"), t("挂号失败", "Failed"));
-    if (told) $("walkin-error").textContent = told;
+    };
+    showProblem(event.target, result, $("walkin-error"), t("挂号失败", "Failed"), told);
     return;
   }
   clearProblem(event.target, $("walkin-error"));

@@ -76,9 +76,8 @@ async function join(event) {
       has_room: t("这一天还有空号，请直接预约。", "There are places left that day: book one."),
       already_waiting: t("这位患者已在候补名单上。", "This patient is already on the list."),
       closed: t("这一天的预约已截止。", "Booking for that day has closed."),
-    }[result.data?.code];
-    showProblem(event.target, result, $("wait-error"), t("未能加入候补", "Not added"));
-    if (told) $("wait-error").textContent = told;
+    };
+    showProblem(event.target, result, $("wait-error"), t("未能加入候补", "Not added"), told);
     return;
   }
   clearProblem(event.target, $("wait-error"));

@@ -90,8 +90,9 @@ export function clearProblem(form, box) {
   if (box) box.textContent = "";
 }
 
-// Marks each field the refusal names and puts the rest in `box`; true if anything shown.
-export function showProblem(form, result, box, fallback) {
+// Marks each field the refusal names and puts the rest in `box`; `told` gives a page's own
+// words for a refusal code. True if anything is shown.
+export function showProblem(form, result, box, fallback, told = {}) {
   clearProblem(form, box);
   const data = result.data || {};
   const json = data.errors?.json || data.errors?.query || {};
@@ -111,6 +112,7 @@ export function showProblem(form, result, box, fallback) {
   }
   const first = form.querySelector('[aria-invalid="true"]');
   if (first) first.focus();
-  if (box) box.textContent = loose.join("；") || (Object.keys(fields).length ? "" : sayCode(data, fallback));
+  if (box) box.textContent = loose.join("；") || (Object.keys(fields).length ? ""
+    : told[data.code] || sayCode(data, fallback));
   return Boolean(Object.keys(fields).length || data.detail);
 }
