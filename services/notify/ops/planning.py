@@ -44,7 +44,6 @@ class Planner:
     def __init__(self, settings: NotifySettings, renderer: Renderer | None = None) -> None:
         self.settings = settings
         self.composer = Composer(settings, renderer)
-        self.renderer = self.composer.renderer
         self.quiet = QuietHours(settings.quiet_start, settings.quiet_end)
 
     def on_booking_event(self, session: Session, facts: AppointmentEvent, event: Event,
@@ -102,7 +101,7 @@ class Planner:
     def _plan(self, session: Session, facts: AppointmentEvent, event: Event, template: str,
               state: Appointment, send_after: datetime, now: datetime) -> None:
         patient = facts.patient
-        home = self.renderer.language(facts.hospital.language if facts.hospital else None)
+        home = self.composer.renderer.language(facts.hospital.language if facts.hospital else None)
         # A patient with a phone from abroad reads English, as on their link's page.
         language = language_for(patient.phone, self.settings.phone_region, home) \
             if patient.phone else home
