@@ -327,6 +327,10 @@ def main() -> None:
         notify_env = {**env, "SMS_PROVIDER": "http", "SMS_GATEWAY_URL": gateway.url,
                       "SEND_POLL_SECONDS": "0.02", "RELAY_POLL_SECONDS": "0.02"}
         booking_port, ceiling_port = free_port(), free_port()
+        # As make run and docker-compose do: notify's queue is declared (by its migrate)
+        # before booking's relay publishes, or the broker drops the first events.
+        subprocess.run([str(BIN / "clinic-notify"), "migrate"], cwd=ROOT, env=notify_env,
+                       check=True, stdout=subprocess.DEVNULL)
         processes = [
             serve("services.booking.app:create_app()", booking_port, env),
             serve("bench.ceiling:app", ceiling_port, env),
