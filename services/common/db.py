@@ -82,8 +82,11 @@ def insert_unless_present(session: Session, table: Any, values: dict[str, Any],
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
-    return changed(session, statement) == 1
+    # RETURNING says whether the row went in: the driver's rowcount cannot (psycopg gives
+    # -1 for this statement, which once made every new patient look known).
+    statement = insert(table).values(**values).on_conflict_do_nothing(
+        index_elements=key).returning(*(table.c[column] for column in key))
+    return session.execute(statement).first() is not None
 
 
 def keep_loaded(session: Session, *objects: object) -> None:

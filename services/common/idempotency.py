@@ -101,6 +101,17 @@ class Keys:
             abort(422, message=f"This {HEADER} was used for a different request.")
         return Replay(record.status_code, json.loads(record.body))
 
+    def _checked(self, session: Session, key: str | None, principal: str, digest: str,
+                 precheck: Callable[[Session], None] | None) -> Replay | None:
+        """A used key's answer, else None once the precheck let the request through."""
+        if precheck is None:
+            return None
+        replay = self.previous(session, key, principal, digest) if key else None
+        if replay is not None and replay.status:
+            return replay
+        precheck(session)
+        return None
+
     def once(self, rt: Runtime[Any], principal: str, endpoint: str, data: Any,
              work: Callable[[Session], Any], status: int = 201,
              refusals: Callable[[], AbstractContextManager[Any]] = nullcontext,
@@ -119,15 +130,21 @@ class Keys:
         """
         key = request_key()
         digest = fingerprint(data)
-        if precheck is not None:
+        # SQLite's writer takes its lock at BEGIN, so its precheck needs a read of its own;
+        # on PostgreSQL the write transaction's first reads take no lock, so the precheck
+        # runs there and a booking costs one transaction, not two.
+        apart = precheck is not None and rt.db.dialect == "sqlite"
+        if apart:
             with refusals(), rt.db.reading() as session:
-                replay = self.previous(session, key, principal, digest) if key else None
-                if replay is None:
-                    precheck(session)
-            if replay is not None and replay.status:
+                replay = self._checked(session, key, principal, digest, precheck)
+            if replay is not None:
                 return answered(replay.status, replay.body)
         try:
             with refusals(), rt.db.transaction() as session:
+                if not apart:
+                    replay = self._checked(session, key, principal, digest, precheck)
+                    if replay is not None:
+                        return answered(replay.status, replay.body)
                 if key:
                     self.claim(session, key, principal, endpoint, digest, rt.now())
                 body = work(session)

@@ -17,6 +17,10 @@ from .contracts.schedule import StaffChanged
 from .db import Database, UTCDateTime
 from .events import Event
 from .inbox import Handler
+from .kept import Kept
+
+#: Whether each member's tokens stand, kept for a moment: every request asks.
+STANDING: Kept[tuple[bool, int] | None] = Kept(seconds=2.0)
 
 
 class StaffTokensMixin:
@@ -45,6 +49,7 @@ def keep_staff_copy(model: type[StaffTokensMixin]) -> Handler:
         row.token_version = max(row.token_version, change.token_version)
         row.active = change.active
         row.updated_at = event.occurred_at
+        STANDING.forget_when_committed(session, change.username)
 
     return on(StaffChanged, keep)
 
@@ -52,11 +57,20 @@ def keep_staff_copy(model: type[StaffTokensMixin]) -> Handler:
 def honoured_tokens(db: Database, model: type[StaffTokensMixin]) -> Callable[[Principal], bool]:
     """The check a service's runtime makes of every token: not older than the member's
     version, and the member not deactivated. A member schedule has not told of yet is
-    honoured (nothing of theirs was revoked)."""
+    honoured (nothing of theirs was revoked). Another process's change is seen within
+    two seconds of reaching this service."""
+
+    def standing(username: str) -> tuple[bool, int] | None:
+        with db.reading() as session:
+            row = session.get(model, username)
+            return None if row is None else (row.active, row.token_version)
 
     def honoured(principal: Principal) -> bool:
-        with db.reading() as session:
-            row = session.get(model, principal.username)
-        return row is None or (row.active and principal.version >= row.token_version)
+        found = STANDING.get(db.engine.url, principal.username,
+                             lambda: standing(principal.username))
+        if found is None:
+            return True
+        active, version = found
+        return active and principal.version >= version
 
     return honoured

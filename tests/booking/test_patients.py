@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from services.booking.models import AccessRecord, Appointment, OutboxMessage, Patient
-from tests.support.booking import PHONES, tomorrow
+from tests.support.booking import PHONES, Inventory, Staff, bearer, tomorrow
 
 VALID_ID = "11010519491231002X"  # checksum right: born 1949-12-31, a woman
 
@@ -144,6 +144,18 @@ def test_each_full_read_and_each_change_writes_one_access_record(app, inv, consu
     log = staff("admin").get(f"/api/v1/access-log?patient_id={pid}").json
     assert log[0]["action"] == "book" and len(log) == 6, "newest first"
     assert staff("manager").get("/api/v1/access-log").status_code == 403
+
+
+@pytest.mark.postgres
+def test_a_new_patient_is_known_as_new_on_postgresql_too(make_app, pg_url) -> None:
+    """The driver's rowcount once said -1 for the patient's insert on PostgreSQL, so every
+    new patient was taken for a known one: no creation in the access log."""
+    app = make_app("booking", database_url=pg_url)
+    slot_id = Inventory(app).session(tomorrow(), time(8), count=1)[0]
+    pid = book(Staff(app, bearer("consultant", "li")), slot_id, patient("吴刚")).json[
+        "patient"]["id"]
+    assert access(app) == [("li", "create_patient", pid), ("li", "book", pid)]
+    app.extensions["clinic"].db.dispose()
 
 
 def test_the_access_log_cannot_be_changed_or_emptied(app, inv, consultant) -> None:

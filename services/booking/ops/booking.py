@@ -90,7 +90,8 @@ def book(session: Session, desk: Desk, request: BookingRequest) -> AppointmentFa
            Action.WALK_IN if request.walk_in else Action.BOOK, request.override_reason)
     facts = facts_of(appointment, slot, expert, department, patient, desk)
     record_access(session, desk, patient.id, Access.BOOK, appointment.code)
-    _served(session, desk, patient.id, appointment)
+    if not new:  # nor is a patient first seen now on any waiting list
+        _served(session, desk, patient.id, appointment)
     tell(session, desk, facts, AppointmentBooked, from_waitlist=request.from_waitlist)
     if request.walk_in:
         tell(session, desk, facts, AppointmentCheckedIn)
@@ -109,6 +110,7 @@ def refuse_early(session: Session, desk: Desk, request: BookingRequest) -> None:
     slot = session.get(Slot, request.slot_id)
     if slot is None:
         raise NotFound("slot")
+    session.expunge(slot)  # the booking reads the slot afresh, whichever transaction this is
     refuse_if_shut(session, desk, slot, walk_in=request.walk_in)
 
 
@@ -135,7 +137,7 @@ def _served(session: Session, desk: Desk, patient_id: int, appointment: Appointm
         WaitlistEntry.patient_id == patient_id, WaitlistEntry.expert_id == appointment.expert_id,
         WaitlistEntry.day == appointment.day, WaitlistEntry.status == WaitStatus.WAITING)
         .values(status=WaitStatus.BOOKED, appointment_id=appointment.id, ended_at=desk.now)
-        .execution_options(synchronize_session="fetch"))
+        .execution_options(synchronize_session=False))
 
 
 def _usable_hold(session: Session, desk: Desk, request: BookingRequest) -> Hold:

@@ -8,18 +8,31 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import HospitalFacts
+from services.common.kept import Kept
 
 from ..config import BookingSettings
 from ..domain.desk import Desk
 from ..models import Hospital
 
+#: Every request's desk needs the hospital; its facts change a few times a year.
+KEPT: Kept[HospitalFacts | None] = Kept(seconds=5.0)
+
 
 def hospital_facts(session: Session) -> HospitalFacts | None:
+    return KEPT.get(session.get_bind().url, Hospital.__tablename__, lambda: _read(session))
+
+
+def _read(session: Session) -> HospitalFacts | None:
     row = session.get(Hospital, 1)
     if row is None:
         return None
     return HospitalFacts(name=row.name, address=row.address, directions=row.directions,
                          phone=row.phone, time_zone=row.time_zone, language=row.language)
+
+
+def forget_hospital(session: Session) -> None:
+    """Read the hospital afresh once this session's change to it commits."""
+    KEPT.forget_when_committed(session, Hospital.__tablename__)
 
 
 def open_desk(session: Session, settings: BookingSettings, by: str, now: datetime) -> Desk:
