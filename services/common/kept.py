@@ -37,6 +37,6 @@ class Kept(Generic[V]):
 
     def forget_when_committed(self, session: Session, key: Hashable) -> None:
         """Drop the kept value once ``session``'s change to it commits."""
-        where = (session.get_bind().url, key)
+        where = (session.get_bind().engine.url, key)
         event.listen(session, "after_commit", lambda _s: self._values.pop(where, None),
                      once=True)

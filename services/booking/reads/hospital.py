@@ -19,7 +19,7 @@ KEPT: Kept[HospitalFacts | None] = Kept(seconds=5.0)
 
 
 def hospital_facts(session: Session) -> HospitalFacts | None:
-    return KEPT.get(session.get_bind().url, Hospital.__tablename__, lambda: _read(session))
+    return KEPT.get(session.get_bind().engine.url, Hospital.__tablename__, lambda: _read(session))
 
 
 def _read(session: Session) -> HospitalFacts | None:
