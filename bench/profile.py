@@ -2,7 +2,8 @@
 
 ``.venv/bin/python -m bench.profile booking [count]`` books ``count`` new patients
 (default 300) on the spread slots; ``.venv/bin/python -m bench.profile availability
-[count]`` asks for the department-day of 50 experts × 32 slots ``count`` times. Both
+[count]`` asks for the department-day of 50 experts × 32 slots ``count`` times, and
+``poll`` asks for its counts with the last ETag, as the console does. All
 seed a fresh PostgreSQL database as ``make bench`` does, time a plain run, then
 profile a second one and print the profile, so the next speed-up is known. No broker
 is needed: a booking only writes its events to the outbox.
@@ -46,7 +47,13 @@ def availability(client: FlaskClient, _spread: list[int], day: str) -> Callable[
     return lambda: client.get(url, headers=HEADERS).status_code
 
 
-PATHS = {"booking": booking, "availability": availability}
+def poll(client: FlaskClient, _spread: list[int], day: str) -> Callable[[], int]:
+    url = f"/api/v1/availability/counts?department_id=1&date={day}"
+    etag = client.get(url, headers=HEADERS).headers["ETag"]
+    return lambda: client.get(url, headers={**HEADERS, "If-None-Match": etag}).status_code
+
+
+PATHS = {"booking": booking, "availability": availability, "poll": poll}
 
 
 def main(path: str, count: int) -> None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import text
+
+from services.booking.reads import polls
 from services.common.contracts.schedule import ExpertUpdated
 from tests.support.booking import PHONES, SHANGHAI, tomorrow
 
@@ -85,6 +88,42 @@ def test_the_polled_counts_answer_304_until_something_changes(inv, consultant) -
     assert consultant.get("/api/v1/availability/counts", query_string=query).json[
         "version"] != first.json["version"], "a stopped slot is"
     assert len(first.get_data()) < 200, "small enough to poll"
+
+
+def test_a_poll_sees_a_change_made_by_another_process_at_once(app, inv, consultant) -> None:
+    """The poll's answer is kept in memory; a write by any process (here plain SQL, which
+    this process's code never sees) changes the fingerprint, so the next poll has it."""
+    slots = inv.session(tomorrow(), time(8), count=3, capacity=2)
+    query = {"department_id": 1, "date": str(tomorrow())}
+    first = consultant.get("/api/v1/availability/counts", query_string=query)
+    with app.extensions["clinic"].db.transaction() as session:
+        session.execute(text("UPDATE slots SET booked = 1 WHERE id = :a"), {"a": slots[0]})
+    after = consultant.get("/api/v1/availability/counts", query_string=query,
+                           headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and [slots[0], 1, 0, 1, "open"] in after.json["slots"]
+    with app.extensions["clinic"].db.transaction() as session:  # one place moves over
+        session.execute(text("UPDATE slots SET booked = booked - 1 WHERE id = :a"),
+                        {"a": slots[0]})
+        session.execute(text("UPDATE slots SET booked = booked + 1 WHERE id = :b"),
+                        {"b": slots[1]})
+    moved = consultant.get("/api/v1/availability/counts", query_string=query).json["slots"]
+    assert [slots[1], 1, 0, 1, "open"] in moved and [slots[0], 2, 0, 0, "open"] in moved
+
+
+def test_what_only_the_clock_changes_shows_once_the_kept_answer_is_old(
+        inv, consultant, staff, clock, monkeypatch) -> None:
+    slot = inv.session(tomorrow(), time(8), count=1, capacity=1)[0]
+    staff("consultant", "wang").post("/api/v1/holds", json={"slot_id": slot})
+    query = {"department_id": 1, "date": str(tomorrow())}
+    held = consultant.get("/api/v1/availability/counts", query_string=query)
+    assert held.json["slots"] == [[slot, 0, 1, 0, "full"]]
+    clock.advance(timedelta(minutes=30))  # the hold ran out; no row changed yet
+    monkeypatch.setattr(polls, "FRESH_SECONDS", 3600.0)
+    kept = consultant.get("/api/v1/availability/counts", query_string=query)
+    assert kept.headers["ETag"] == held.headers["ETag"], "answered from memory"
+    monkeypatch.setattr(polls, "FRESH_SECONDS", 0.0)
+    assert consultant.get("/api/v1/availability/counts", query_string=query).json[
+        "slots"] == [[slot, 1, 0, 0, "open"]]
 
 
 def test_the_grid_tells_the_experts_specialty_and_bio(inv, consultant) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask import Response, json, request
@@ -19,11 +18,11 @@ from ..domain.availability import DayState, SlotState
 from ..reads.availability import (
     active_departments,
     availability,
-    counts,
     day_strip,
     next_available,
 )
 from ..reads.hospital import open_desk
+from ..reads.polls import polled_counts
 
 blp = Blueprint("availability", __name__, url_prefix=API_PREFIX,
                 description="Availability from booking's own inventory.")
@@ -89,11 +88,8 @@ def _scope(query: dict[str, Any]) -> None:
         unprocessable("department_id", "Give a department_id or an expert_id.", "query")
 
 
-def _json(body: Any, etag: str | None = None) -> Response:
-    response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
-    if etag:
-        response.set_etag(etag)
-    return response
+def _json(body: Any) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/json")
 
 
 @blp.route("/availability")
@@ -139,13 +135,12 @@ class AvailabilityCounts(MethodView):
         rt = runtime()
         with rt.db.reading() as session:
             desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            version, rows = counts(session, desk, query["date"] or desk.today, query["days"],
+            polled = polled_counts(session, desk, query["date"] or desk.today, query["days"],
                                    query.get("department_id"), query.get("expert_id"))
-        body = {"version": version, "slots": rows}
-        etag = hashlib.blake2b(json.dumps(body).encode(), digest_size=12).hexdigest()
-        if request.if_none_match.contains(etag):
-            return Response(status=304, headers={"ETag": f'"{etag}"'})
-        return _json(body, etag)
+        headers = {"ETag": f'"{polled.etag}"'}
+        if request.if_none_match.contains(polled.etag):
+            return Response(status=304, headers=headers)
+        return Response(polled.body, mimetype="application/json", headers=headers)
 
 
 class StripQuery(Schema):
