@@ -83,6 +83,7 @@ class System:
     notify: Database
     gateway: FakeGateway
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    web_urls: list[str] = field(default_factory=list)
     next_expert: int = 100
 
     COMMANDS = {
@@ -92,9 +93,12 @@ class System:
         "notify-worker": [str(BIN / "clinic-notify"), "worker"],
     }
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, **env: str) -> None:
+        """Start a process; a copy is named after its kind (``booking-web-2``) and may
+        have settings of its own (its port)."""
+        command = self.COMMANDS[name if name in self.COMMANDS else name.rsplit("-", 1)[0]]
         log = (self.folder / f"{name}.log").open("a")
-        self.processes[name] = subprocess.Popen(self.COMMANDS[name], cwd=ROOT, env=self.env,
+        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env={**self.env, **env},
                                                 stdout=log, stderr=subprocess.STDOUT)
 
     def kill(self, name: str) -> None:
@@ -163,17 +167,19 @@ class System:
                 time.sleep(0.3)
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory, postgres_available: bool) -> Iterator[System]:
+@contextlib.contextmanager
+def running_system(folder: Path, copies: int = 1) -> Iterator[System]:
+    """Booking's web and worker and notify's worker, ``copies`` of each, on one PostgreSQL
+    database per service and one RabbitMQ vhost; the n-th web copy listens on
+    ``system.web_urls[n]``."""
     if not servers.port_open(servers.RABBIT_HOST, servers.RABBIT_PORT):
         servers.unavailable("RabbitMQ is not reachable")
-    folder = tmp_path_factory.mktemp("faults")
     with servers.rabbit_vhost() as amqp_url, servers.pg_database() as booking_db, \
             servers.pg_database() as notify_db, FakeGateway() as gateway:
-        port = free_port()
+        ports = [free_port() for _ in range(copies)]
         env = {**os.environ, "LOG_LEVEL": "INFO", "VAR_DIR": str(folder / "var"),
                "BROKER_URL": amqp_url, "BOOKING_DATABASE_URL": booking_db,
-               "NOTIFY_DATABASE_URL": notify_db, "BOOKING_PORT": str(port),
+               "NOTIFY_DATABASE_URL": notify_db, "BOOKING_PORT": str(ports[0]),
                "WEB_CONCURRENCY": "1", "WEB_THREADS": "8",
                "SMS_PROVIDER": "http", "SMS_GATEWAY_URL": gateway.url,
                "SMS_GATEWAY_STATUS_URL": gateway.status_url,
@@ -184,18 +190,28 @@ def system(tmp_path_factory: pytest.TempPathFactory, postgres_available: bool) -
                "SEND_BATCH_SIZE": "10",
                "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
         prepare(env)
-        running = System(folder, env, f"http://127.0.0.1:{port}",
+        running = System(folder, env, f"http://127.0.0.1:{ports[0]}",
                          Database(f"{booking_db}?application_name={CHECKER}"),
-                         Database(f"{notify_db}?application_name={CHECKER}"), gateway)
+                         Database(f"{notify_db}?application_name={CHECKER}"), gateway,
+                         web_urls=[f"http://127.0.0.1:{port}" for port in ports])
         try:
-            for name in System.COMMANDS:
-                running.start(name)
-            assert wait_until(lambda: ready(running.booking_url), 60, 0.2), running.logs()
+            for copy, port in enumerate(ports, start=1):
+                suffix = "" if copy == 1 else f"-{copy}"
+                for name in System.COMMANDS:
+                    running.start(name + suffix, BOOKING_PORT=str(port))
+            for url in running.web_urls:
+                assert wait_until(lambda url=url: ready(url), 60, 0.2), running.logs()
             yield running
         finally:
             running.stop_all()
             running.booking.dispose()
             running.notify.dispose()
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory, postgres_available: bool) -> Iterator[System]:
+    with running_system(tmp_path_factory.mktemp("faults")) as running:
+        yield running
 
 
 def prepare(env: dict[str, str]) -> None:
@@ -227,6 +243,8 @@ class Booking:
     answers: list[int] = field(default_factory=list)  # every status seen; 0 = no answer
     code: str | None = None
     appointment_id: int | None = None
+    booked_at: float | None = None  # time.monotonic() of the 201
+    url: str = ""  # the web copy that answered it
 
 
 class Burst:
@@ -235,8 +253,9 @@ class Burst:
     database: a 5xx for a booking that was in fact made is recorded as a violation."""
 
     def __init__(self, system: System, slots: list[int], clients: int = 4,
-                 pause: float = 0.05) -> None:
+                 pause: float = 0.05, urls: list[str] | None = None) -> None:
         self.system = system
+        self.urls = urls or [system.booking_url]  # the n-th booking goes to urls[n % len]
         self.slots = slots
         self.places = len(slots) * 5
         self.pause = pause
@@ -276,16 +295,17 @@ class Burst:
             booking = Booking(key=str(uuid.uuid4()), phone=f"139{self.run_tag:05d}{n:03d}")
             with self.lock:
                 self.bookings.append(booking)
-            self._book(session, booking, self.slots[n // 5])
+            self._book(session, booking, self.slots[n // 5], self.urls[n % len(self.urls)])
             time.sleep(self.pause)
 
-    def _book(self, session: requests.Session, booking: Booking, slot_id: int) -> None:
+    def _book(self, session: requests.Session, booking: Booking, slot_id: int,
+              url: str) -> None:
         body = {"slot_id": slot_id, "channel": "phone",
                 "patient": {"name": "故障测试", "phone": booking.phone, "sms_consent": True}}
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
-                response = session.post(f"{self.system.booking_url}/api/v1/appointments",
+                response = session.post(f"{url}/api/v1/appointments",
                                         json=body, headers={"Idempotency-Key": booking.key},
                                         timeout=15)
                 status = response.status_code
@@ -298,6 +318,7 @@ class Burst:
             if status == 201 and response is not None:
                 booking.appointment_id = response.json()["id"]
                 booking.code = response.json()["code"]
+                booking.booked_at, booking.url = time.monotonic(), url
                 return
             if 400 <= status < 500:
                 with self.lock:

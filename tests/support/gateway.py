@@ -23,6 +23,7 @@ class FakeGateway:
         self.delivered: dict[str, dict[str, Any]] = {}  # client ref → message
         self.accepted: list[str] = []  # the ref of every request answered 200, repeats kept
         self.taken: list[dict[str, Any]] = []  # every message answered 200, repeats kept
+        self.taken_at: list[float] = []  # time.monotonic() of each of ``taken``
         self.lookups: list[str] = []  # refs asked about with GET /status/<ref>
         self.failures_left = 0
         self.refuse_with: int | None = None
@@ -83,6 +84,12 @@ class FakeGateway:
         with self.lock:
             return sum(text in body.get("text", "") for body in self.taken)
 
+    def first_taken(self, text: str) -> float | None:
+        """When the first message containing ``text`` was taken (time.monotonic())."""
+        with self.lock:
+            return next((at for body, at in zip(self.taken, self.taken_at, strict=True)
+                         if text in body.get("text", "")), None)
+
     def handle(self, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
         with self.lock:
             self.requests.append({"body": body, "headers": headers})
@@ -95,6 +102,7 @@ class FakeGateway:
             self.delivered.setdefault(ref, body)
             self.accepted.append(ref)
             self.taken.append(body)
+            self.taken_at.append(time.monotonic())
             hang, self.hang_once_seconds = self.hang_once_seconds, 0.0
         if hang or self.delay_seconds:
             time.sleep(hang or self.delay_seconds)  # the sender may die while waiting
