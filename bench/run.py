@@ -304,6 +304,30 @@ def message_states(booking_url: str, notify_url: str) -> str:
             " ".join(f"{status}/{template}:{n}" for status, template, n in rows))
 
 
+def two_copies(rt: Any, bases: list[str], script: str, slots: list[int],
+               token: str) -> dict[str, float]:
+    """The 50 clients split over two copies of booking's web (as behind a load balancer),
+    one wrk each at the same time; p50 and p99 are the worse copy's."""
+    results: list[dict[str, float]] = []
+    before = booked(rt, slots)
+    runs = [threading.Thread(target=lambda base=base: results.append(wrk(
+        f"{base}/api/v1/appointments", 25, script=script,
+        env={"BENCH_SLOTS": ",".join(map(str, slots)), "BENCH_TOKEN": token})))
+        for base in bases]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    total: dict[str, Any] = {key: sum(r[key] for r in results) for key in
+                             ("rps", "server_errors", "requests", "non_2xx", "socket_errors")}
+    total.update(p50=max(r["p50"] for r in results), p99=max(r["p99"] for r in results),
+                 statuses={}, booked_per_s=(booked(rt, slots) - before) / SECONDS)
+    for r in results:
+        for code, n in r["statuses"].items():
+            total["statuses"][code] = total["statuses"].get(code, 0) + n
+    return total
+
+
 def poll_load(base: str, token: str, day: str) -> dict[str, float]:
     """The console's poll at 50 clients: the counts of a department-day of 50 experts ×
     32 slots, asked with the ETag of the last answer, as the page does."""
@@ -326,7 +350,7 @@ def main() -> None:
         gateway = Gateway()
         notify_env = {**env, "SMS_PROVIDER": "http", "SMS_GATEWAY_URL": gateway.url,
                       "SEND_POLL_SECONDS": "0.02", "RELAY_POLL_SECONDS": "0.02"}
-        booking_port, ceiling_port = free_port(), free_port()
+        booking_port, ceiling_port, second_port = free_port(), free_port(), free_port()
         # As make run and docker-compose do: notify's queue is declared (by its migrate)
         # before booking's relay publishes, or the broker drops the first events.
         subprocess.run([str(BIN / "clinic-notify"), "migrate"], cwd=ROOT, env=notify_env,
@@ -334,6 +358,7 @@ def main() -> None:
         processes = [
             serve("services.booking.app:create_app()", booking_port, env),
             serve("bench.ceiling:app", ceiling_port, env),
+            serve("services.booking.app:create_app()", second_port, env),  # a second copy
             subprocess.Popen([str(BIN / "clinic-booking"), "worker"], cwd=ROOT,
                              env={**env, "RELAY_POLL_SECONDS": "0.02"}),
             subprocess.Popen([str(BIN / "clinic-notify"), "worker"], cwd=ROOT, env=notify_env),
@@ -351,6 +376,8 @@ def main() -> None:
                              env={"BENCH_SLOTS": ",".join(map(str, slots)), "BENCH_TOKEN": token})
                 result["booked_per_s"] = (booked(rt, slots) - before) / SECONDS
                 rows.append((label, result))
+            rows.append(("bookings, 2 web copies x 25 clients, 1600 slots", two_copies(
+                rt, [base, f"http://127.0.0.1:{second_port}"], script, spread, token)))
             rows.append(("minimal Flask JSON, 50 clients", wrk(
                 f"http://127.0.0.1:{ceiling_port}/json", 50, script=str(
                     Path(__file__).with_name("post_json.lua")))))
@@ -389,16 +416,19 @@ def report(rows: list[tuple[str, dict[str, float]]], sms_p50: float, sms_p99: fl
     print(f"{'booking -> SMS at the gateway (during the 50-client run)':<52}{'':>18}"
           f"{sms_p50:>9.0f}{sms_p99:>9.0f}")
     print(f"{'pgbench, the same writes, 16 clients (tx/s)':<52}{ceiling_tps:>9.0f}")
-    spread, hot, ceiling, availability, poll = (r for _, r in rows)
+    spread, hot, copies, ceiling, availability, poll = (r for _, r in rows)
+    server_errors = spread["server_errors"] + hot["server_errors"] + copies["server_errors"]
     print(f"bench: bookings_per_s={spread['booked_per_s']:.0f} "
           f"booking_p50_ms={spread['p50']:.1f} booking_p99_ms={spread['p99']:.1f} "
           f"hot_p99_ms={hot['p99']:.1f} oversold={over} "
-          f"booking_5xx={spread['server_errors'] + hot['server_errors']:.0f} "
+          f"booking_5xx={server_errors:.0f} "
           f"db_ceiling_tps={ceiling_tps:.0f} "
           f"db_ceiling_ratio={spread['booked_per_s'] / ceiling_tps:.3f} "
           f"flask_ceiling_rps={ceiling['rps']:.0f} poll_p99_ms={poll['p99']:.1f} "
           f"booking_to_sms_p50_ms={sms_p50:.0f} booking_to_sms_p99_ms={sms_p99:.0f} "
           f"confirmations_missing={missing} "
+          f"two_copies_bookings_per_s={copies['booked_per_s']:.0f} "
+          f"two_copies_p99_ms={copies['p99']:.1f} "
           f"hot_requests_per_s={hot['rps']:.0f} availability_p99_ms={availability['p99']:.1f} "
           f"socket_errors={sum(r['socket_errors'] for _, r in rows):.0f}")
 
