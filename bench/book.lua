@@ -2,6 +2,9 @@
 local slots = {}
 for id in string.gmatch(os.getenv("BENCH_SLOTS"), "%d+") do slots[#slots + 1] = id end
 local token = os.getenv("BENCH_TOKEN")
+-- Each run its own phones (1 + prefix + thread + counter): a run that met the patients of
+-- an earlier one would be refused as duplicates with the same expert and day.
+local prefix = os.getenv("BENCH_PHONE_PREFIX") or "39"
 local threads = 0
 
 function setup(thread)
@@ -18,7 +21,7 @@ end
 local counter = 0
 function request()
   counter = counter + 1
-  local phone = string.format("139%02d%06d", tid or 0, counter % 1000000)
+  local phone = string.format("1%s%02d%06d", prefix, tid or 0, counter % 1000000)
   local slot = slots[math.random(#slots)]
   -- With SMS consent: every booking's confirmation must reach the gateway (the bench
   -- counts those that do not as confirmations_missing).

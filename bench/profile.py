@@ -7,6 +7,11 @@
 seed a fresh PostgreSQL database as ``make bench`` does, time a plain run, then
 profile a second one and print the profile, so the next speed-up is known. No broker
 is needed: a booking only writes its events to the outbox.
+
+``.venv/bin/python -m bench.profile notify [count]`` books ``count`` patients, then hands
+their ``booking.appointment.booked`` events to notify's inbox consumer (each in its own
+transaction, as the worker does) and lets the sender send them to the dev outbox:
+notify's cost per confirmation, consumer and sender apart.
 """
 
 from __future__ import annotations
@@ -21,12 +26,24 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 from pyinstrument import Profiler
+from sqlalchemy import select
 
 from bench.run import databases, seed
 from services.booking.app import create_app
 from services.booking.config import BookingSettings
+from services.booking.models import OutboxMessage
 from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.contracts.schedule import HospitalUpdated
+from services.common.events import Event
+from services.common.service import boot, make_consumer
+from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
+from services.notify.config import NotifySettings
+from services.notify.handlers import handlers as notify_handlers
+from services.notify.handlers import on_hospital_updated as notify_hospital
+from services.notify.models import DeadLetter, InboxRecord
+from services.notify.ops.sending import Sender
+from services.notify.providers import build_providers
 
 TOKEN = issue_token(DEFAULT_JWT_SECRET, "bench", ["consultant"], ttl_seconds=3600)
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
@@ -38,7 +55,8 @@ def booking(client: FlaskClient, spread: list[int], _day: str) -> Callable[[], i
     def call() -> int:
         return client.post("/api/v1/appointments", headers=HEADERS, json={
             "slot_id": random.choice(spread), "channel": "chat",
-            "patient": {"name": "剖析", "phone": f"1390{next(phones):07d}"}}).status_code
+            "patient": {"name": "剖析", "phone": f"1390{next(phones):07d}",
+                        "sms_consent": True}}).status_code
     return call
 
 
@@ -81,7 +99,53 @@ def main(path: str, count: int) -> None:
     print(f"bench: {path}_in_process_ms={elapsed / count * 1000:.1f} requests={count}")
 
 
+def notify_main(count: int) -> None:
+    with databases("booking", "notify") as db, tempfile.TemporaryDirectory() as scratch:
+        booking_settings = BookingSettings.from_env(environ={}, database_url=db["booking"],
+                                                    var_dir=Path(scratch), log_level="WARNING")
+        app = create_app(booking_settings)
+        spread, _, day = seed(app.extensions["clinic"])
+        call = booking(app.test_client(), spread, day)
+        for _ in range(2 * count):
+            call()
+        with app.extensions["clinic"].db.reading() as session:
+            events = [Event.from_json(body) for body in session.scalars(
+                select(OutboxMessage.body).where(
+                    OutboxMessage.event_type == "booking.appointment.booked"))]
+        app.extensions["clinic"].db.dispose()
+        rt = boot(NotifySettings.from_env(environ={}, database_url=db["notify"],
+                                          var_dir=Path(scratch), log_level="WARNING"),
+                  NOTIFY_MIGRATIONS)
+        consumer = make_consumer(rt, notify_handlers(rt), InboxRecord, DeadLetter)
+        sender = Sender(rt.db, rt.settings, build_providers(rt.settings, rt.db), rt.clock)
+        with rt.db.transaction() as session:
+            notify_hospital(session, Event(type=HospitalUpdated.TYPE, source="bench", data={
+                "name": "压测医院", "address": "", "directions": "", "phone": "",
+                "language": "zh-CN", "time_zone": "Asia/Shanghai"}))
+        timed, profiled = events[:count], events[count:]
+        started = time.perf_counter()
+        for event in timed:
+            consumer.handle(event)
+        handled = time.perf_counter()
+        while sender.send_due():
+            pass
+        sent = time.perf_counter()
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            for event in profiled:
+                consumer.handle(event)
+            while sender.send_due():
+                pass
+        rt.db.dispose()
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(f"bench: notify_handle_ms={(handled - started) / len(timed) * 1000:.1f} "
+          f"notify_send_ms={(sent - handled) / len(timed) * 1000:.1f} events={len(timed)}")
+
+
 if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "notify":
+        notify_main(int(sys.argv[2]) if len(sys.argv) > 2 else 300)
+        sys.exit()
     if len(sys.argv) < 2 or sys.argv[1] not in PATHS:
-        sys.exit(f"usage: python -m bench.profile {{{','.join(PATHS)}}} [count]")
+        sys.exit(f"usage: python -m bench.profile {{{','.join([*PATHS, 'notify'])}}} [count]")
     main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 300)
