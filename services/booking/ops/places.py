@@ -18,13 +18,17 @@ from services.common.db import changed
 
 from ..domain.statuses import HoldStatus, SlotStatus
 from ..models import Hold, Slot
+from ..reads.polls import forget_polls_when_committed
 
 _NO_SYNC = {"synchronize_session": False}
 
 
 def _apply(session: Session, *where: Any, **values: Any) -> bool:
     statement = update(Slot).where(*where).values(**values).execution_options(**_NO_SYNC)
-    return changed(session, statement) == 1
+    if changed(session, statement) != 1:
+        return False
+    forget_polls_when_committed(session)
+    return True
 
 
 def _has_room(slot_id: int) -> tuple[Any, ...]:
