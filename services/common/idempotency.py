@@ -123,7 +123,7 @@ class Keys:
         once the first commits, gets its answer. Other unique-key refusals are raised as
         :class:`Conflict` for the endpoint to name.
 
-        ``precheck(session)`` runs first in a read, which takes no write lock: a request
+        ``precheck(session)`` runs first, before anything is written or locked: a request
         it refuses (a full slot) is answered without queueing behind the writers. A key
         already answered is answered from its record before the precheck, so a retried
         booking gets its booking, not "full".
