@@ -24,7 +24,7 @@ from services.common.web import Runtime
 from .config import BookingSettings
 from .models import Hospital, StaffTokens
 from .ops import inventory
-from .reads.hospital import forget_hospital, open_desk
+from .reads.hospital import open_desk
 
 SYSTEM = "system"
 
@@ -33,12 +33,7 @@ EVENT_TYPES = tuple(c.TYPE for c in (
     HospitalUpdated, SlotsPublished, SlotsCancelled, ExpertUpdated, DepartmentUpdated,
     StaffChanged))
 
-keep_hospital = keep_hospital_copy(Hospital)
-
-
-def on_hospital_updated(session: Session, event: Event) -> None:
-    keep_hospital(session, event)
-    forget_hospital(session)  # the web's desks keep the facts for a few seconds
+on_hospital_updated = keep_hospital_copy(Hospital)
 on_staff_changed = keep_staff_copy(StaffTokens)
 
 

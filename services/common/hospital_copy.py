@@ -19,6 +19,11 @@ from .contracts.schedule import HospitalUpdated
 from .db import UTCDateTime
 from .events import Event
 from .inbox import Handler
+from .kept import Kept
+
+#: A service's reading of its copy, kept for a few seconds: every request's desk needs
+#: the hospital, whose facts change a few times a year. Forgotten when the copy changes.
+KEPT: Kept[Any] = Kept(seconds=5.0)
 
 
 class HospitalCopyMixin:
@@ -53,6 +58,7 @@ def keep_hospital_copy(model: type[HospitalCopyMixin]) -> Handler:
         for field in dataclasses.fields(facts):
             setattr(row, field.name, getattr(facts, field.name))
         row.updated_at = event.occurred_at
+        KEPT.forget_when_committed(session, model.__tablename__)
 
     return on(HospitalUpdated, keep)
 

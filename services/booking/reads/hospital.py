@@ -8,18 +8,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import HospitalFacts
-from services.common.kept import Kept
+from services.common.hospital_copy import KEPT
 
 from ..config import BookingSettings
 from ..domain.desk import Desk
 from ..models import Hospital
 
-#: Every request's desk needs the hospital; its facts change a few times a year.
-KEPT: Kept[HospitalFacts | None] = Kept(seconds=5.0)
-
 
 def hospital_facts(session: Session) -> HospitalFacts | None:
-    return KEPT.get(session.get_bind().engine.url, Hospital.__tablename__, lambda: _read(session))
+    """As last heard, kept for a few seconds (forgotten when the copy changes)."""
+    facts: HospitalFacts | None = KEPT.get(session.get_bind().engine.url,
+                                          Hospital.__tablename__, lambda: _read(session))
+    return facts
 
 
 def _read(session: Session) -> HospitalFacts | None:
@@ -28,11 +28,6 @@ def _read(session: Session) -> HospitalFacts | None:
         return None
     return HospitalFacts(name=row.name, address=row.address, directions=row.directions,
                          phone=row.phone, time_zone=row.time_zone, language=row.language)
-
-
-def forget_hospital(session: Session) -> None:
-    """Read the hospital afresh once this session's change to it commits."""
-    KEPT.forget_when_committed(session, Hospital.__tablename__)
 
 
 def open_desk(session: Session, settings: BookingSettings, by: str, now: datetime) -> Desk:
