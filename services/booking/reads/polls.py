@@ -55,15 +55,14 @@ def polled_counts(session: Session, desk: Desk, first: date, days: int,
     key = (database, first, days, department_id, expert_id)
     now = time.monotonic()
     found = _kept.get(key)
-    if found is not None and now - found.made < FRESH_SECONDS:
-        if now - found.checked < SURE_SECONDS:
-            return found.polled
-        stamp = _stamp(session, first, days, department_id, expert_id)
-        if stamp == found.stamp:
-            found.checked = now
-            return found.polled
-    else:
-        stamp = _stamp(session, first, days, department_id, expert_id)
+    if found is not None and now - found.made >= FRESH_SECONDS:
+        found = None
+    if found is not None and now - found.checked < SURE_SECONDS:
+        return found.polled
+    stamp = _stamp(session, first, days, department_id, expert_id)
+    if found is not None and stamp == found.stamp:
+        found.checked = now
+        return found.polled
     version, rows = counts(session, desk, first, days, department_id, expert_id)
     body = json.dumps({"version": version, "slots": rows}, separators=(",", ":")).encode()
     polled = Polled(hashlib.blake2b(body, digest_size=12).hexdigest(), body)
