@@ -307,17 +307,23 @@ def message_states(booking_url: str, notify_url: str) -> str:
             " ".join(f"{status}/{template}:{n}" for status, template, n in rows))
 
 
+def book_load(base: str, clients: int, script: str, slots: list[int], token: str,
+              prefix: str) -> dict[str, Any]:
+    """wrk booking new patients on ``slots``, with phones of their own (``prefix``)."""
+    return wrk(f"{base}/api/v1/appointments", clients, script=script,
+               env={"BENCH_SLOTS": ",".join(map(str, slots)), "BENCH_TOKEN": token,
+                    "BENCH_PHONE_PREFIX": prefix})
+
+
 def two_copies(rt: Any, bases: list[str], script: str, slots: list[int],
                token: str) -> dict[str, float]:
     """The 50 clients split over two copies of booking's web (as behind a load balancer),
     one wrk each at the same time; p50 and p99 are the worse copy's."""
     results: list[dict[str, float]] = []
     before = booked(rt, slots)
-    runs = [threading.Thread(target=lambda base=base, prefix=prefix: results.append(wrk(
-        f"{base}/api/v1/appointments", 25, script=script,
-        env={"BENCH_SLOTS": ",".join(map(str, slots)), "BENCH_TOKEN": token,
-             "BENCH_PHONE_PREFIX": prefix}))) for base, prefix in zip(bases, ("36", "35"),
-                                                                      strict=True)]
+    runs = [threading.Thread(target=lambda base=base, prefix=prefix: results.append(
+        book_load(base, 25, script, slots, token, prefix)))
+        for base, prefix in zip(bases, ("36", "35"), strict=True)]
     for run in runs:
         run.start()
     for run in runs:
@@ -377,9 +383,7 @@ def main() -> None:
                 before = booked(rt, slots)
                 if clients == 50:
                     probe.thread.start()  # booking → SMS, timed during this run
-                result = wrk(f"{base}/api/v1/appointments", clients, script=script,
-                             env={"BENCH_SLOTS": ",".join(map(str, slots)), "BENCH_TOKEN": token,
-                                  "BENCH_PHONE_PREFIX": prefix})
+                result = book_load(base, clients, script, slots, token, prefix)
                 result["booked_per_s"] = (booked(rt, slots) - before) / SECONDS
                 rows.append((label, result))
             rows.append(("bookings, 2 web copies x 25 clients, 1600 slots", two_copies(
