@@ -66,6 +66,7 @@ class Settings:
     relay_batch_size: int = 200
     consumer_max_attempts: int = 5
     consumer_prefetch: int = 20
+    consumer_batch: int = 1  # events handled in one transaction (see inbox.py)
     outbox_retention_days: int = 7
     retention_interval_seconds: float = 3600
 

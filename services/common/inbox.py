@@ -8,6 +8,13 @@ handler again. A handler that raises is retried a bounded number of times
 the queue) and then parked in ``dead_letters``, from where it can be replayed.
 An error of the database itself (a dropped connection, a restart) is not the
 event's fault: it is retried without counting, so an outage parks nothing.
+
+With ``batch`` above one, the events the broker has already sent (up to ``batch``)
+are handled together in one transaction, each after the other in delivery order and
+each with its inbox row, and acked after that one commit: a busy queue pays for one
+commit and one inbox insert per batch instead of per event. If anything in the batch
+fails, nothing of it is kept and its events are handled one by one as above, so a
+redelivered or failing event is dealt with alone.
 """
 
 from __future__ import annotations
@@ -75,7 +82,8 @@ class InboxConsumer(ConsumerMixin):
 
     def __init__(self, *, bus: Bus, db: Database, service: str, handlers: Mapping[str, Handler],
                  inbox_model: type[InboxMixin], dead_letter_model: type[DeadLetterMixin],
-                 max_attempts: int = 5, prefetch: int = 20,
+                 max_attempts: int = 5, prefetch: int = 20, batch: int = 1,
+                 gather_seconds: float = 0.002,
                  retry_delay: Callable[[int], float] | None = None) -> None:
         self.bus = bus
         self.db = db
@@ -84,6 +92,10 @@ class InboxConsumer(ConsumerMixin):
         self.dead_letter_model = dead_letter_model
         self.max_attempts = max_attempts
         self.prefetch = prefetch
+        self.batch = max(1, min(batch, prefetch))  # more than prefetch never arrive at once
+        self.gather_seconds = gather_seconds
+        self._pending: list[tuple[Event, Message]] = []
+        self._consuming: Any = None  # the connection the consumer drains
         self.queue: Queue = bus.queue(service, self.handlers)
         self.retry_delay = retry_delay or (lambda attempt: min(0.1 * 2**attempt, 5.0))
         self.connection = bus.connection()
@@ -118,7 +130,25 @@ class InboxConsumer(ConsumerMixin):
         finally:
             self.connection.release()
 
-    # --- one message -------------------------------------------------------------------------
+    # --- gathering a batch ---------------------------------------------------------------------
+
+    def on_consume_ready(self, connection: Any, channel: Any, consumers: Any,
+                         **kwargs: Any) -> None:
+        self._consuming = connection
+        self._pending = []  # unacked on a lost connection: the broker sends them again
+
+    def on_consume_end(self, connection: Any, channel: Any) -> None:
+        self._handle_pending()  # a clean stop: what was gathered is still handled and acked
+
+    def on_iteration(self) -> None:
+        """Before waiting for the next message: gather what has already arrived, then
+        handle the batch."""
+        while self._consuming is not None and 0 < len(self._pending) < self.batch:
+            try:
+                self._consuming.drain_events(timeout=self.gather_seconds)
+            except TimeoutError:  # socket.timeout: nothing more has arrived
+                break
+        self._handle_pending()
 
     def on_message(self, body: Any, message: Message) -> None:
         try:
@@ -126,6 +156,46 @@ class InboxConsumer(ConsumerMixin):
         except InvalidEvent as exc:
             self._park_and_ack(message, None, _raw_body(message), str(exc), 1)
             return
+        self._pending.append((event, message))
+        if len(self._pending) >= self.batch:
+            self._handle_pending()
+
+    def _handle_pending(self) -> None:
+        batch, self._pending = self._pending, []
+        if len(batch) > 1 and self.handle_together([event for event, _ in batch]):
+            self._outage_retries = 0
+            for _, message in batch:
+                message.ack()
+            return
+        for event, message in batch:
+            self._handle_one(event, message)
+
+    def handle_together(self, events: list[Event]) -> bool:
+        """Handle ``events`` in one transaction with their inbox rows; False (and nothing
+        kept) if any of it failed, for the caller to handle them one by one."""
+        try:
+            with self.db.transaction() as session:
+                session.add_all([self.inbox_model(
+                    event_id=event.id, event_type=event.type, source=event.source,
+                    processed_at=utcnow()) for event in events])
+                session.flush()
+                for event in events:
+                    handler = self.handlers.get(event.type)
+                    if handler is not None:
+                        handler(session, event)
+                        session.flush()
+                        # The next event starts from the database, as it would in a
+                        # transaction of its own: no object read before a bulk update.
+                        session.expunge_all()
+        except Exception as exc:
+            log.info("a batch of %d events failed together (%s); handling them one by one",
+                     len(events), type(exc).__name__)
+            return False
+        return True
+
+    # --- one message -------------------------------------------------------------------------
+
+    def _handle_one(self, event: Event, message: Message) -> None:
         try:
             self.handle(event)
         except Exception as exc:

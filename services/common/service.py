@@ -62,4 +62,5 @@ def make_consumer(rt: Runtime[Any], handlers: Mapping[str, Handler], inbox_model
         bus=rt.bus, db=rt.db, service=rt.settings.SERVICE, handlers=handlers,
         inbox_model=inbox_model, dead_letter_model=dead_letter_model,
         max_attempts=rt.settings.consumer_max_attempts, prefetch=rt.settings.consumer_prefetch,
+        batch=rt.settings.consumer_batch,
     )

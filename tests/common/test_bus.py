@@ -223,9 +223,10 @@ def test_competing_relays_never_publish_a_row_twice(pg_url: str, amqp_url: str,
     assert messages == 600
 
 
-def _start_consumer(app_url: str, broker, marker: Path | None = None) -> subprocess.Popen:
+def _start_consumer(app_url: str, broker, marker: Path | None = None,
+                    *options: str) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "tests.support.consumer_proc", "--database-url", app_url,
-           "--broker-url", broker.url, "--bus-dir", str(broker.bus_dir)]
+           "--broker-url", broker.url, "--bus-dir", str(broker.bus_dir), *options]
     if marker is not None:
         cmd += ["--slow-marker", str(marker)]
     return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -83,11 +83,11 @@ class BusApp:
                     for i in range(count)]
 
     def consumer(self, handler: Callable[[Session, Event], None] = record,
-                 max_attempts: int = 5) -> InboxConsumer:
+                 max_attempts: int = 5, batch: int = 1) -> InboxConsumer:
         return InboxConsumer(
             bus=self.bus, db=self.db, service=SERVICE, handlers={EVENT_TYPE: handler},
             inbox_model=InboxRecord, dead_letter_model=DeadLetter, max_attempts=max_attempts,
-            retry_delay=lambda attempt: 0.01,
+            batch=batch, retry_delay=lambda attempt: 0.01,
         )
 
     def counts(self) -> dict[str, int]:
