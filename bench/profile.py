@@ -9,9 +9,10 @@ profile a second one and print the profile, so the next speed-up is known. No br
 is needed: a booking only writes its events to the outbox.
 
 ``.venv/bin/python -m bench.profile notify [count]`` books ``count`` patients, then hands
-their ``booking.appointment.booked`` events to notify's inbox consumer (each in its own
-transaction, as the worker does) and lets the sender send them to the dev outbox:
-notify's cost per confirmation, consumer and sender apart.
+their ``booking.appointment.booked`` events to notify's inbox consumer in batches of
+``CONSUMER_BATCH`` (one transaction each, as the worker does with a busy queue) and lets
+the sender send them to the dev outbox: notify's cost per confirmation, consumer and
+sender apart.
 """
 
 from __future__ import annotations
@@ -123,17 +124,21 @@ def notify_main(count: int) -> None:
                 "name": "压测医院", "address": "", "directions": "", "phone": "",
                 "language": "zh-CN", "time_zone": "Asia/Shanghai"}))
         timed, profiled = events[:count], events[count:]
+
+        def handle(events: list[Event]) -> None:
+            for at in range(0, len(events), consumer.batch):
+                if not consumer.handle_together(events[at:at + consumer.batch]):
+                    raise RuntimeError("a batch failed")
+
         started = time.perf_counter()
-        for event in timed:
-            consumer.handle(event)
+        handle(timed)
         handled = time.perf_counter()
         while sender.send_due():
             pass
         sent = time.perf_counter()
         profiler = Profiler(interval=0.0005)
         with profiler:
-            for event in profiled:
-                consumer.handle(event)
+            handle(profiled)
             while sender.send_due():
                 pass
         rt.db.dispose()

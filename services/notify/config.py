@@ -55,6 +55,8 @@ class NotifySettings(Settings):
     send_lease_seconds: int = 60
     send_retry_base_seconds: float = 5.0
     message_retention_days: int = 180
+    # Confirmations come in bursts as bookings do: plan up to 20 in one transaction.
+    consumer_batch: int = 20
 
     def check_production(self) -> None:
         """Production sends for real and hears only the real gateway: no dev outbox, no

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -37,8 +38,10 @@ on_hospital_updated = keep_hospital_copy(Hospital)
 on_staff_changed = keep_staff_copy(StaffTokens)
 
 
-def handlers(rt: Runtime[NotifySettings]) -> dict[str, Handler]:
-    planner = Planner(rt.settings)
+def handlers(rt: Runtime[NotifySettings],
+             on_due: Callable[[], None] | None = None) -> dict[str, Handler]:
+    """``on_due``: called after a commit that planned a message to send now."""
+    planner = Planner(rt.settings, on_due=on_due)
 
     def plan(session: Session, facts: AppointmentEvent, event: Event) -> None:
         planner.on_booking_event(session, facts, event, rt.now())

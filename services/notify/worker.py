@@ -16,8 +16,8 @@ from .providers import build_providers
 
 
 def build_loops(rt: Runtime[NotifySettings]) -> dict[str, Loop]:
-    consumer = make_consumer(rt, handlers(rt), InboxRecord, DeadLetter)
     sender = Sender(rt.db, rt.settings, build_providers(rt.settings, rt.db), rt.clock)
+    consumer = make_consumer(rt, handlers(rt, on_due=sender.wake), InboxRecord, DeadLetter)
     return {
         "notify-consumer": consumer.run_until,
         "notify-sender": sender.run,

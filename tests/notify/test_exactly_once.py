@@ -165,3 +165,22 @@ def test_a_worker_killed_mid_send_and_restarted_sends_one_sms(clinic, gateway, a
             "looked up, not sent again: one SMS even at a gateway that does not de-duplicate"
     else:
         assert len(gateway.taken) == 2, "sent again after the lease; kept once by reference"
+
+
+@pytest.mark.slow
+def test_a_new_confirmation_wakes_the_resting_sender(broker, make_app, auth_header,
+                                                     gateway) -> None:
+    """The sender polls every SEND_POLL_SECONDS for what is due later (reminders); a
+    confirmation planned by the consumer beside it goes at once, not at the next poll."""
+    import time as clock
+
+    booking = make_app("booking", **broker.settings())
+    notify = make_app("notify", sms_gateway_url=gateway.url, **{
+        **GATEWAY_SETTINGS, "send_poll_seconds": 120}, **broker.settings())
+    consultant = Staff(booking, {**auth_header("consultant")})
+    with Running(*notify_loops(notify)):
+        clock.sleep(1)  # the sender's first round found nothing: it rests for two minutes
+        book(booking, consultant)
+        publish(booking)
+        assert wait_until(lambda: len(gateway.delivered) == 1, timeout=20), \
+            "the confirmation waited for the sender's next poll"

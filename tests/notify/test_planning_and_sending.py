@@ -310,3 +310,75 @@ def test_the_message_log_shows_no_patient_link(app, auth_header) -> None:
     answer = app.test_client().get("/api/v1/messages", headers=auth_header("admin")).json
     assert answer and all("/p/token" not in m["body"] and "[patient link]" in m["body"]
                           for m in answer)
+
+
+def _cancelled(appointment_id: int = 7, **kw) -> Event:
+    return event("cancelled", facts(appointment_id, status="cancelled", cancellation={
+        "reason": "patient", "note": None, "by": "li", "alternatives": []}), **kw)
+
+
+def _moved() -> Event:
+    later = datetime.fromisoformat(facts()["slot"]["start"].replace("Z", "+00:00")) \
+        + timedelta(days=2)
+    return event("rescheduled", facts(start=later, previous=previous()))
+
+
+def _booked_then_asked_again() -> list[Event]:
+    booked = event("booked", facts(7), occurred_at=datetime.now(UTC) - timedelta(minutes=10))
+    return [booked, event("confirmation_requested", facts(7))]
+
+
+def _cancelled_before_an_older_booked() -> list[Event]:
+    booked = event("booked", facts())
+    return [_cancelled(occurred_at=booked.occurred_at + timedelta(seconds=5)), booked]
+
+
+#: Bursts whose later events depend on what the earlier ones planned.
+BURSTS = {
+    "booked then cancelled": lambda: [
+        event("booked", facts(email="li@example.cn", email_consent=True)),
+        _cancelled(occurred_at=datetime.now(UTC) + timedelta(seconds=1))],
+    "booked then moved": lambda: [event("booked", facts()), _moved()],
+    "booked, then the confirmation asked again": _booked_then_asked_again,
+    "a cancellation before an older booking": _cancelled_before_an_older_booked,
+    "two patients, one without consent": lambda: [
+        event("booked", facts(7)), event("booked", facts(8, sms=False))],
+}
+
+
+def _planned(app) -> list[tuple]:
+    """What was planned; a confirmation's time is the moment it was planned, so only a
+    reminder's is compared."""
+    return [(m.event_id, m.appointment_id, m.channel, m.template, m.status, m.reason,
+             m.send_after if m.template == "reminder" else None, m.body, m.ics is not None)
+            for m in messages(app)]
+
+
+@pytest.mark.parametrize("burst", BURSTS)
+def test_events_handled_together_plan_what_they_plan_one_by_one(make_app, tmp_path,
+                                                                burst) -> None:
+    """The worker handles a burst of events in one transaction (CONSUMER_BATCH): each
+    event must still see what the earlier ones planned, as in transactions of its own."""
+    from services.common.service import make_consumer
+
+    events = BURSTS[burst]()
+    alone, together = make_app("notify"), make_app("notify", var_dir=tmp_path / "together")
+    consume(alone, *events)
+    rt = together.extensions["clinic"]
+    assert make_consumer(rt, handlers(rt), InboxRecord, DeadLetter).handle_together(events)
+    assert _planned(together) == _planned(alone) != []
+
+
+def test_a_batch_with_an_event_already_handled_keeps_nothing_of_itself(app) -> None:
+    """A redelivered event in a batch fails the batch as a whole (its inbox row is
+    there): nothing of the batch is kept, and the worker handles them one by one."""
+    from services.common.service import make_consumer
+
+    rt = app.extensions["clinic"]
+    consumer = make_consumer(rt, handlers(rt), InboxRecord, DeadLetter)
+    seen = event("booked", facts(7))
+    consumer.handle(seen)
+    assert not consumer.handle_together([event("booked", facts(8)), seen])
+    assert {m.appointment_id for m in messages(app)} == {7}
+    assert consumer.handle_together([event("booked", facts(9)), event("booked", facts(10))])
+    assert {m.appointment_id for m in messages(app)} == {7, 9, 10}

@@ -70,14 +70,14 @@ class Composer:
         sequence."""
         return json.dumps({"data": facts.to_data(), "sequence": sequence}, ensure_ascii=False)
 
-    def again(self, session: Session, row: Message, now: datetime) -> None:
+    def again(self, session: Session, row: Message, now: datetime,
+              hospital: Hospital | None) -> None:
         """Render a message once more, as it is about to be sent, with the hospital's facts
-        as notify knows them now."""
+        as notify knows them now (``hospital``, notify's copy)."""
         if not row.facts or row.event_type not in CONTRACTS:
             return
         stored: dict[str, Any] = json.loads(row.facts)
         facts = CONTRACTS[row.event_type].from_data(stored["data"])
-        hospital = session.get(Hospital, 1)
         if hospital is not None:
             facts = dataclasses.replace(facts, hospital=HospitalFacts(
                 name=hospital.name, address=hospital.address, directions=hospital.directions,

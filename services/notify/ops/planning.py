@@ -8,9 +8,11 @@ per channel and template, however often it is delivered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -32,7 +34,7 @@ from ..domain.statuses import MessageStatus
 from ..domain.timing import QuietHours, reminder_time
 from ..models import Appointment, Message
 from .composing import Composer
-from .suppressions import is_suppressed
+from .suppressions import suppressed_channels
 
 TEMPLATES: dict[type[AppointmentEvent], str] = {
     AppointmentBooked: "confirmation", AppointmentCancelled: "cancellation",
@@ -41,10 +43,14 @@ CHANNELS = ("sms", "email")
 
 
 class Planner:
-    def __init__(self, settings: NotifySettings, renderer: Renderer | None = None) -> None:
+    def __init__(self, settings: NotifySettings, renderer: Renderer | None = None,
+                 on_due: Callable[[], None] | None = None) -> None:
+        """``on_due`` is called after a commit that planned a message due now (the worker
+        wakes its sender with it instead of letting the message wait for the next poll)."""
         self.settings = settings
         self.composer = Composer(settings, renderer)
         self.quiet = QuietHours(settings.quiet_start, settings.quiet_end)
+        self.on_due = on_due
 
     def on_booking_event(self, session: Session, facts: AppointmentEvent, event: Event,
                          now: datetime) -> None:
@@ -58,9 +64,10 @@ class Planner:
             withdraw_reminders(session, facts.appointment_id, now,
                                "appointment cancelled" if isinstance(facts, AppointmentCancelled)
                                else "appointment moved")
-        self._plan(session, facts, event, TEMPLATES[type(facts)], state, now, now)
+        suppressed = suppressed_channels(session, facts.patient)
+        self._plan(session, facts, event, TEMPLATES[type(facts)], state, now, now, suppressed)
         if isinstance(facts, AppointmentBooked | AppointmentRescheduled):
-            self._plan_reminder(session, facts, event, state, now)
+            self._plan_reminder(session, facts, event, state, now, suppressed)
 
     def _resend(self, session: Session, facts: ConfirmationRequested, event: Event,
                 now: datetime) -> None:
@@ -72,7 +79,8 @@ class Planner:
         if state is None:
             state = self._remember(session, facts, event)
         if state is not None:
-            self._plan(session, facts, event, "confirmation", state, now, now)
+            self._plan(session, facts, event, "confirmation", state, now, now,
+                       suppressed_channels(session, facts.patient))
 
     def _remember(self, session: Session, facts: AppointmentEvent,
                   event: Event) -> Appointment | None:
@@ -87,19 +95,21 @@ class Planner:
         state.status = facts.status
         state.start_at = facts.slot.start
         state.updated_at = event.occurred_at
-        session.flush()
         return state
 
     def _plan_reminder(self, session: Session, facts: AppointmentEvent, event: Event,
-                       state: Appointment, now: datetime) -> None:
+                       state: Appointment, now: datetime, suppressed: frozenset[str]) -> None:
         zone = ZoneInfo(facts.time_zone)
         at = reminder_time(state.start_at, zone, self.settings.reminder_hour, self.quiet)
         if at <= now or at >= state.start_at:
             return  # booked too late for a reminder: the confirmation was just sent
-        self._plan(session, facts, event, "reminder", state, at, now)
+        self._plan(session, facts, event, "reminder", state, at, now, suppressed)
 
     def _plan(self, session: Session, facts: AppointmentEvent, event: Event, template: str,
-              state: Appointment, send_after: datetime, now: datetime) -> None:
+              state: Appointment, send_after: datetime, now: datetime,
+              suppressed: frozenset[str]) -> None:
+        """Messages for each channel the patient has; one the patient said no to (no
+        consent, opted out in ``suppressed``, unreachable) is kept as suppressed."""
         patient = facts.patient
         home = self.composer.renderer.language(facts.hospital.language if facts.hospital else None)
         # A patient with a phone from abroad reads English, as on their link's page.
@@ -113,7 +123,7 @@ class Planner:
                 continue
             consented = patient.sms_consent if channel == "sms" else patient.email_consent
             why_not = refusal(channel, consented, recipient,
-                              is_suppressed(session, channel, recipient),
+                              channel in suppressed,
                               reachable=patient.mobile if channel == "sms" else True)
             composed = self.composer.compose(session, facts, template, channel, language,
                                              state.ics_sequence, now)
@@ -125,7 +135,15 @@ class Planner:
                 facts=None if why_not else self.composer.kept(facts, state.ics_sequence),
                 status=MessageStatus.SUPPRESSED if why_not else MessageStatus.QUEUED,
                 reason=why_not, send_after=send_after, created_at=now, updated_at=now))
-        session.flush()
+            if not why_not and send_after <= now:
+                self._tell_when_committed(session)
+
+    def _tell_when_committed(self, session: Session) -> None:
+        if self.on_due is None or session.info.get("due_told"):
+            return
+        session.info["due_told"] = True
+        on_due = self.on_due
+        sa_event.listen(session, "after_commit", lambda _session: on_due(), once=True)
 
 
 def withdraw_reminders(session: Session, appointment_id: int, now: datetime,

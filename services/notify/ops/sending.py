@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.clock import Clock, SystemClock
-from services.common.db import Database, is_transient
-from services.common.hospital_copy import hospital_zone
+from services.common.db import Database, changed, is_transient
 
 from ..config import NotifySettings
 from ..domain.statuses import MessageStatus
@@ -67,6 +67,11 @@ class Sender:
         self.clock = clock or SystemClock()
         self.quiet = QuietHours(settings.quiet_start, settings.quiet_end)
         self.composer = Composer(settings)
+        self._due = threading.Event()
+
+    def wake(self) -> None:
+        """Something is due now: the next round starts at once, not after the poll's pause."""
+        self._due.set()
 
     def claim(self, now: datetime | None = None) -> list[Claimed]:
         now = now or self.clock.now()
@@ -79,14 +84,17 @@ class Sender:
                     or_(Message.claimed_until.is_(None), Message.claimed_until < now))
                 .order_by(Message.send_after, Message.id).limit(self.settings.send_batch_size)
                 .with_for_update(skip_locked=True)).all()
-            zone = hospital_zone(session, Hospital, self.settings.default_time_zone)
+            # Held for the whole claim: the session keeps only what is referenced, and a
+            # reloaded copy per message would flush the claimed rows one at a time.
+            hospital = session.get(Hospital, 1)
+            zone = ZoneInfo(hospital.time_zone if hospital else self.settings.default_time_zone)
             for row in rows:
                 if row.template == "reminder" and not self._reminder_still_due(session, row,
                                                                                now, zone):
                     continue
                 in_doubt = row.handed_at is not None
                 if not in_doubt:  # what a provider may already hold is never changed
-                    self.composer.again(session, row, now)
+                    self.composer.again(session, row, now, hospital)
                 row.claimed_until, row.handed_at = lease_ends, now
                 row.attempts += 1
                 row.updated_at = now
@@ -139,6 +147,8 @@ class Sender:
     def _record(self, item: Claimed, provider: object, *, provider_id: str | None = None,
                 error: str | None = None, permanent: bool = False) -> str:
         now = self.clock.now()
+        if error is None:
+            return self._record_sent(item, getattr(provider, "name", None), provider_id, now)
         with self.db.transaction() as session:
             row = session.get(Message, item.message_id, with_for_update=True)
             if row is None:
@@ -146,21 +156,29 @@ class Sender:
             row.provider = getattr(provider, "name", None)
             row.claimed_until = row.handed_at = None
             row.updated_at = now
-            if error is None:
-                row.status, row.provider_id, row.sent_at, row.last_error = (
-                    MessageStatus.SENT, provider_id, now, None)
-            elif permanent or row.attempts >= self.settings.send_max_attempts:
+            if permanent or row.attempts >= self.settings.send_max_attempts:
                 row.status, row.last_error = MessageStatus.FAILED, error
             else:
                 row.last_error = error
                 row.send_after = now + backoff(row.attempts, self.settings.send_retry_base_seconds)
             if row.status != MessageStatus.QUEUED:
-                row.facts = None  # sent or given up: nothing is rendered again (least data)
+                row.facts = None  # given up: nothing is rendered again (least data)
             status = row.status
-        if error is not None:
-            log.warning("message %s (%s) attempt %d: %s -> %s", item.message_id,
-                        item.outgoing.channel, item.attempts, error, status)
+        log.warning("message %s (%s) attempt %d: %s -> %s", item.message_id,
+                    item.outgoing.channel, item.attempts, error, status)
         return status
+
+    def _record_sent(self, item: Claimed, provider: str | None, provider_id: str | None,
+                     now: datetime) -> str:
+        """The common outcome in one statement: sent, lease given back, facts dropped."""
+        with self.db.transaction() as session:
+            done = changed(session, update(Message).where(Message.id == item.message_id).values(
+                status=MessageStatus.SENT, provider=provider, provider_id=provider_id,
+                sent_at=now, last_error=None, claimed_until=None, handed_at=None, facts=None,
+                updated_at=now).execution_options(synchronize_session=False))
+        if not done:
+            raise LookupError(f"message {item.message_id} is gone")
+        return MessageStatus.SENT
 
     def send_due(self, now: datetime | None = None) -> int:
         claimed = self.claim(now)
@@ -172,6 +190,7 @@ class Sender:
         """Send until ``stop`` is set; while the database is away, wait longer each round."""
         pause = self.settings.send_poll_seconds
         while not stop.is_set():
+            self._due.clear()  # a wake from here on is for what this round may not see
             try:
                 sent = self.send_due()
                 pause = self.settings.send_poll_seconds
@@ -182,4 +201,13 @@ class Sender:
                     log.warning("sender waits for the database: %s", type(exc).__name__)
                 sent, pause = 0, min(pause * 2, 5.0)
             if not sent:
-                stop.wait(pause)
+                self._rest(stop, pause)
+
+    def _rest(self, stop: threading.Event, pause: float) -> None:
+        """Wait ``pause`` seconds, less when woken or stopped (looked at every 0.1 s)."""
+        end = time.monotonic() + pause
+        while not stop.is_set() and not self._due.is_set():
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            self._due.wait(min(left, 0.1))

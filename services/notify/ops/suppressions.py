@@ -7,14 +7,23 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services.common.contracts.booking import PatientContact
+
 from ..domain.statuses import MessageStatus
 from ..models import Message, Suppression
 
 
-def is_suppressed(session: Session, channel: str, recipient: str) -> bool:
-    return session.scalar(select(Suppression.id).where(
-        Suppression.channel == channel, Suppression.recipient == recipient,
-        Suppression.active.is_(True))) is not None
+def suppressed_channels(session: Session, patient: PatientContact) -> frozenset[str]:
+    """The channels this patient opted out of, in one query for both."""
+    reached = [(channel, recipient) for channel, recipient in
+               (("sms", patient.phone), ("email", patient.email)) if recipient]
+    if not reached:
+        return frozenset()
+    rows = session.execute(select(Suppression.channel, Suppression.recipient).where(
+        Suppression.active.is_(True),  # both lists, so the (channel, recipient) key serves
+        Suppression.channel.in_([channel for channel, _ in reached]),
+        Suppression.recipient.in_([recipient for _, recipient in reached])))
+    return frozenset(channel for channel, recipient in rows if (channel, recipient) in reached)
 
 
 def suppress(session: Session, channel: str, recipient: str, source: str, now: datetime,
