@@ -11,6 +11,7 @@ the outbox, RabbitMQ, notify and an SMS gateway on 127.0.0.1.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -51,6 +53,9 @@ from services.common.service import boot
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 WORKERS, THREADS, WRK_THREADS, SECONDS = "2", "8", "2", int(os.environ.get("BENCH_SECONDS", 10))
+#: Copies of notify's worker (consumer and sender each); they share the queue and the
+#: messages to send (SKIP LOCKED), as tests/faults/test_scale_out.py proves.
+NOTIFY_WORKERS = int(os.environ.get("BENCH_NOTIFY_WORKERS", 1))
 TIMEOUT = 30
 ENV = {**os.environ, "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": WORKERS, "WEB_THREADS": THREADS,
        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -230,15 +235,19 @@ class Gateway:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a real gateway's
+
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 match = re.search(r"预约码([A-Z0-9]{8})", body.get("text", ""))
                 if match:
                     gateway.arrived.setdefault(match.group(1), time.perf_counter())
                 self.send_response(200)
+                answer = b'{"id": "x"}'
                 self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b'{"id": "x"}')
+                self.wfile.write(answer)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -249,25 +258,35 @@ class Gateway:
 
 
 class Probe:
-    """Paced bookings (20 a second) made while the load runs, each timed from its 201 to
-    its confirmation at the gateway: booking → SMS under load, not on an idle machine."""
+    """Paced bookings (20 a second, for ``seconds``) made while the load runs, each timed
+    from its 201 to its confirmation at the gateway: booking → SMS under load, not on an
+    idle machine. Each booking has its own thread, so a slow answer does not slow the pace
+    and the probe ends with the run it measures."""
 
-    def __init__(self, base: str, token: str, slot_ids: list[int], count: int = 100) -> None:
+    def __init__(self, base: str, token: str, slot_ids: list[int], seconds: float) -> None:
         self.sent: dict[str, float] = {}
-        self.thread = threading.Thread(target=self._book, args=(base, token, slot_ids, count))
+        self.thread = threading.Thread(target=self._book, args=(base, token, slot_ids, seconds))
 
-    def _book(self, base: str, token: str, slot_ids: list[int], count: int) -> None:
+    def _book(self, base: str, token: str, slot_ids: list[int], seconds: float) -> None:
         headers = {"Authorization": f"Bearer {token}"}
-        with requests.Session() as http:
-            for n in range(count):
-                response = http.post(
-                    f"{base}/api/v1/appointments", headers=headers, timeout=TIMEOUT,
-                    json={"slot_id": slot_ids[n % len(slot_ids)], "channel": "phone",
-                          "patient": {"name": "延迟", "phone": f"1370000{n:04d}",
-                                      "sms_consent": True}})
-                if response.status_code == 201:
-                    self.sent[response.json()["code"]] = time.perf_counter()
-                time.sleep(0.05)
+
+        def one(n: int) -> None:
+            response = requests.post(
+                f"{base}/api/v1/appointments", headers=headers, timeout=TIMEOUT,
+                json={"slot_id": slot_ids[n % len(slot_ids)], "channel": "phone",
+                      "patient": {"name": "延迟", "phone": f"1370000{n:04d}",
+                                  "sms_consent": True}})
+            if response.status_code == 201:
+                self.sent[response.json()["code"]] = time.perf_counter()
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            for n in itertools.count():
+                at = started + n * 0.05
+                if at - started >= seconds:
+                    break
+                time.sleep(max(0.0, at - time.perf_counter()))
+                pool.submit(one, n)
 
     def latency(self, gateway: Gateway) -> tuple[float, float]:
         self.thread.join()
@@ -305,6 +324,35 @@ def message_states(booking_url: str, notify_url: str) -> str:
     return (f"booked events {booked_events} (unpublished {unpublished}); notify handled "
             f"{handled}, dead letters {dead}; SMS " +
             " ".join(f"{status}/{template}:{n}" for status, template, n in rows))
+
+
+def stage_delays(booking_url: str, notify_url: str) -> str:
+    """p50/p99 of each stage a confirmation passes, from the rows' own timestamps: booking's
+    commit to the relay's publish, the publish to notify's inbox commit, that commit to the
+    SMS handed to the gateway — so a late confirmation says where it waited."""
+    with psycopg.connect(booking_url) as conn:
+        published = {event_id: (created, at) for event_id, created, at in conn.execute(
+            "SELECT event_id, created_at, published_at FROM outbox "
+            "WHERE event_type = 'booking.appointment.booked'")}
+    with psycopg.connect(notify_url) as conn:
+        handled = dict(conn.execute("SELECT event_id, processed_at FROM inbox").fetchall())
+        sent = dict(conn.execute(
+            "SELECT event_id, sent_at FROM messages WHERE channel = 'sms' "
+            "AND template = 'confirmation' AND sent_at IS NOT NULL").fetchall())
+    stages: dict[str, list[float]] = {"relay": [], "bus+consumer": [], "sender": []}
+    for event_id, (created, at) in published.items():
+        if at is None or event_id not in handled or event_id not in sent:
+            continue
+        stages["relay"].append((at - created).total_seconds() * 1000)
+        stages["bus+consumer"].append((handled[event_id] - at).total_seconds() * 1000)
+        stages["sender"].append((sent[event_id] - handled[event_id]).total_seconds() * 1000)
+
+    def p(values: list[float], q: float) -> float:
+        values = sorted(values)
+        return values[max(int(len(values) * q) - 1, 0)] if values else float("nan")
+
+    return ", ".join(f"{name} {p(values, 0.5):.0f}/{p(values, 0.99):.0f} ms"
+                     for name, values in stages.items())
 
 
 def book_load(base: str, clients: int, script: str, slots: list[int], token: str,
@@ -371,12 +419,13 @@ def main() -> None:
             serve("services.booking.app:create_app()", second_port, env),  # a second copy
             subprocess.Popen([str(BIN / "clinic-booking"), "worker"], cwd=ROOT,
                              env={**env, "RELAY_POLL_SECONDS": "0.02"}),
-            subprocess.Popen([str(BIN / "clinic-notify"), "worker"], cwd=ROOT, env=notify_env),
+            *(subprocess.Popen([str(BIN / "clinic-notify"), "worker"], cwd=ROOT, env=notify_env)
+              for _ in range(NOTIFY_WORKERS)),
         ]
         base = f"http://127.0.0.1:{booking_port}"
         try:
             script = str(Path(__file__).with_name("book.lua"))
-            probe = Probe(base, token, spread[-200:], count=SECONDS * 20 - 20)
+            probe = Probe(base, token, spread[-200:], seconds=SECONDS)
             for label, slots, clients, prefix in (
                     ("bookings, 50 clients, 1600 slots", spread, 50, "39"),
                     ("bookings, 200 clients, 4 hot slots", hot, 200, "38")):
@@ -398,6 +447,7 @@ def main() -> None:
             sms_p50, sms_p99 = probe.latency(gateway)
             missing = confirmations_missing(rt, gateway)
             messages = message_states(db["booking"], db["notify"])
+            delays = stage_delays(db["booking"], db["notify"])
             over = oversold(rt)
         finally:
             for process in processes:
@@ -411,11 +461,13 @@ def main() -> None:
         ceiling_tps = db_ceiling(db["booking"])
     report(rows, sms_p50, sms_p99, over, missing, ceiling_tps)
     print(f"where the confirmations are: {messages}")
+    print(f"where they waited (p50/p99, all runs): {delays}")
 
 
 def report(rows: list[tuple[str, dict[str, float]]], sms_p50: float, sms_p99: float,
            over: int, missing: int, ceiling_tps: float) -> None:
-    print(f"gunicorn: {WORKERS} workers x {THREADS} threads (gthread); wrk: {WRK_THREADS} "
+    print(f"gunicorn: {WORKERS} workers x {THREADS} threads (gthread); notify workers: "
+          f"{NOTIFY_WORKERS}; wrk: {WRK_THREADS} "
           f"threads, {SECONDS} s per run, {TIMEOUT} s timeout; PostgreSQL and RabbitMQ on this "
           "machine")
     print(f"{'run':<52}{'req/s':>9}{'ok/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}"

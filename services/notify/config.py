@@ -51,6 +51,7 @@ class NotifySettings(Settings):
     quiet_end: time = time(8, 0)
     send_max_attempts: int = 8
     send_batch_size: int = 50
+    send_concurrency: int = 8  # recipients whose messages are handed over at once
     send_poll_seconds: float = 0.2
     send_lease_seconds: int = 60
     send_retry_base_seconds: float = 5.0

@@ -382,3 +382,57 @@ def test_a_batch_with_an_event_already_handled_keeps_nothing_of_itself(app) -> N
     assert {m.appointment_id for m in messages(app)} == {7}
     assert consumer.handle_together([event("booked", facts(9)), event("booked", facts(10))])
     assert {m.appointment_id for m in messages(app)} == {7, 9, 10}
+
+
+class SlowProvider:
+    """Takes a while per message, as a real gateway does, and notes who was being sent
+    to at the same time."""
+
+    name = "slow"
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight: list[str] = []
+        self.most_at_once = 0
+        self.overlapping_one_recipient = False
+        self.order: list[tuple[str, str]] = []
+
+    def send(self, item: Outgoing) -> str:
+        import time
+
+        with self.lock:
+            self.overlapping_one_recipient |= item.to in self.in_flight
+            self.in_flight.append(item.to)
+            self.most_at_once = max(self.most_at_once, len(self.in_flight))
+            self.order.append((item.to, item.ref))
+        time.sleep(0.1)
+        with self.lock:
+            self.in_flight.remove(item.to)
+        return f"p-{item.ref}"
+
+
+def test_the_sender_hands_over_to_several_recipients_at_once_each_in_order(app) -> None:
+    """Eight patients, one of them told of a booking and then of its cancellation: the
+    eight are sent to at the same time, the one's two messages one after the other in the
+    order they were planned."""
+    for n in range(8):
+        data = facts(7 + n)
+        data["patient"]["phone"] = f"+86138001380{n:02d}"
+        consume(app, event("booked", data))
+    cancelled = facts(7, status="cancelled", cancellation={
+        "reason": "patient", "note": None, "by": "li", "alternatives": []})
+    cancelled["patient"]["phone"] = "+8613800138000"
+    consume(app, event("cancelled", cancelled,
+                       occurred_at=datetime.now(UTC) + timedelta(seconds=1)))
+    provider = SlowProvider()
+    sender = sender_for(app, provider)
+    # Threads enough for all nine at once: only the grouping keeps the one's two apart.
+    sender.settings = dataclasses.replace(sender.settings, send_concurrency=16)
+    assert sender.send_due() == 9
+    assert provider.most_at_once > 1, "recipients were sent to at the same time"
+    assert not provider.overlapping_one_recipient
+    planned = [f"msg-{m.id}" for m in messages(app, recipient="+8613800138000")
+               if m.status == "sent"]
+    assert [ref for to, ref in provider.order if to == "+8613800138000"] == planned
+    assert len(planned) == 2
+    assert {m.status for m in messages(app) if m.template != "reminder"} == {"sent"}

@@ -7,6 +7,7 @@ auth or a token, and answer an id. The field names differ; they are settings.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import requests
@@ -35,7 +36,15 @@ class HttpGatewayProvider:
         self.id_field = id_field
         self.timeout = timeout
         self.status_url = status_url
-        self.session = requests.Session()
+        self._local = threading.local()  # a session per sending thread
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's session: the sender hands messages over from several threads."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     def payload(self, item: Outgoing) -> dict[str, Any]:
         body = {self.fields["to"]: item.to, self.fields["text"]: item.body}
