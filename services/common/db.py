@@ -9,7 +9,7 @@ so that writers queue on the database lock instead of failing with
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +70,16 @@ def changed(session: Session, statement: Executable) -> int:
     """Run an UPDATE or DELETE and say how many rows it changed."""
     result = session.execute(statement)
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+def after_commit_once(session: Session, name: str, action: Callable[[], None]) -> None:
+    """Run ``action`` once ``session`` commits (not on rollback), however often the
+    transaction asks for ``name``: what a change makes stale is forgotten or woken once."""
+    asked = session.info.setdefault("after_commit", set())
+    if name in asked:
+        return
+    asked.add(name)
+    event.listen(session, "after_commit", lambda _session: action(), once=True)
 
 
 def insert_unless_present(session: Session, table: Any, values: dict[str, Any],

@@ -175,17 +175,16 @@ class InboxConsumer(ConsumerMixin):
         kept) if any of it failed, for the caller to handle them one by one."""
         try:
             with self.db.transaction() as session:
-                session.add_all([self.inbox_model(
-                    event_id=event.id, event_type=event.type, source=event.source,
-                    processed_at=utcnow()) for event in events])
+                session.add_all([self._inbox_row(event) for event in events])
                 session.flush()
                 for event in events:
                     handler = self.handlers.get(event.type)
                     if handler is not None:
                         handler(session, event)
+                        # As in a transaction of its own, the next event sees this one's
+                        # writes (even from a plain connection, which does not autoflush)
+                        # and reads from the database, not from this one's objects.
                         session.flush()
-                        # The next event starts from the database, as it would in a
-                        # transaction of its own: no object read before a bulk update.
                         session.expunge_all()
         except Exception as exc:
             log.info("a batch of %d events failed together (%s); handling them one by one",
@@ -209,8 +208,7 @@ class InboxConsumer(ConsumerMixin):
         handler = self.handlers.get(event.type)
         try:
             with self.db.transaction() as session:
-                session.add(self.inbox_model(event_id=event.id, event_type=event.type,
-                                             source=event.source, processed_at=utcnow()))
+                session.add(self._inbox_row(event))
                 session.flush()
                 if handler is not None:
                     handler(session, event)
@@ -220,6 +218,10 @@ class InboxConsumer(ConsumerMixin):
                 return False
             raise
         return True
+
+    def _inbox_row(self, event: Event) -> InboxMixin:
+        return self.inbox_model(event_id=event.id, event_type=event.type, source=event.source,
+                                processed_at=utcnow())
 
     def _already_handled(self, event_id: str) -> bool:
         with self.db.reading() as session:

@@ -22,6 +22,8 @@ from typing import Any
 from sqlalchemy import URL, case, event, func, select
 from sqlalchemy.orm import Mapper, Session, object_session
 
+from services.common.db import after_commit_once
+
 from ..domain.desk import Desk
 from ..domain.statuses import SlotStatus
 from ..models import Expert, Slot
@@ -74,11 +76,8 @@ def polled_counts(session: Session, desk: Desk, first: date, days: int,
 
 def forget_polls_when_committed(session: Session) -> None:
     """This session changes places: once it commits, this process's polls look again."""
-    if session.info.get("forgets_polls"):
-        return
-    session.info["forgets_polls"] = True
     database = session.get_bind().engine.url
-    event.listen(session, "after_commit", lambda _s: _forget(database), once=True)
+    after_commit_once(session, "forget polls", lambda: _forget(database))
 
 
 def _slot_or_expert_written(_mapper: Mapper[Any], _connection: Any, target: Any) -> None:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,7 @@ from services.common.contracts.booking import (
     AppointmentRescheduled,
     ConfirmationRequested,
 )
-from services.common.db import changed
+from services.common.db import after_commit_once, changed
 from services.common.events import Event
 from services.common.phones import language_for
 
@@ -135,15 +134,8 @@ class Planner:
                 facts=None if why_not else self.composer.kept(facts, state.ics_sequence),
                 status=MessageStatus.SUPPRESSED if why_not else MessageStatus.QUEUED,
                 reason=why_not, send_after=send_after, created_at=now, updated_at=now))
-            if not why_not and send_after <= now:
-                self._tell_when_committed(session)
-
-    def _tell_when_committed(self, session: Session) -> None:
-        if self.on_due is None or session.info.get("due_told"):
-            return
-        session.info["due_told"] = True
-        on_due = self.on_due
-        sa_event.listen(session, "after_commit", lambda _session: on_due(), once=True)
+            if not why_not and send_after <= now and self.on_due is not None:
+                after_commit_once(session, "message due", self.on_due)
 
 
 def withdraw_reminders(session: Session, appointment_id: int, now: datetime,
