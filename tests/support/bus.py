@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, String, func, select
+from sqlalchemy import Integer, String, func, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from services.common.bus import Bus
@@ -89,6 +89,16 @@ class BusApp:
             inbox_model=InboxRecord, dead_letter_model=DeadLetter, max_attempts=max_attempts,
             batch=batch, retry_delay=lambda attempt: 0.01,
         )
+
+    def published_twice(self, count: int) -> list[str]:
+        """``count`` new events, each published twice, as after a relay crashed between
+        publishing and marking its rows."""
+        ids = self.emit(count)
+        assert self.relay.drain() == count
+        with self.db.transaction() as session:
+            session.execute(update(OutboxMessage).values(published_at=None))
+        assert self.relay.drain() == count
+        return ids
 
     def counts(self) -> dict[str, int]:
         with self.db.reading() as session:
