@@ -157,3 +157,17 @@ def test_the_patient_link_sends_no_referrer_and_is_not_cached(make_app) -> None:
     response = make_app("booking").test_client().get("/p/not-a-token")
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("target, kept", [
+    ("http://127.0.0.1:8001/admin", True), ("http://127.0.0.1:8002/roster", True),
+    ("http://127.0.0.1:8003/outbox", True), ("http://127.0.0.1:8004/worklist", True),
+    ("https://evil.example/login", False), ("//evil.example/", False)])
+def test_sign_in_goes_back_to_any_of_our_pages_and_nowhere_else(make_app, target: str,
+                                                                kept: bool) -> None:
+    """`make run` prints the follow-up worklist's address; signing in from it must lead
+    back there (it led to the console), and never to another site."""
+    from urllib.parse import quote
+
+    page = make_app("schedule").test_client().get(f"/login?next={quote(target, safe='')}")
+    assert (f'name="next" value="{target}"' in page.get_data(as_text=True)) is kept

@@ -35,8 +35,7 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     settings = runtime().settings
-    ours = {urlparse(u).netloc for u in (settings.schedule_url, settings.booking_url,
-                                          settings.notify_url)}
+    ours = {urlparse(u).netloc for u in settings.service_urls()}
     parsed = urlparse(target)
     if parsed.scheme in ("http", "https") and parsed.netloc in ours:
         return target
