@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     MetaData,
+    Table,
     UniqueConstraint,
     create_engine,
     event,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import CursorResult, make_url
+from sqlalchemy.engine import CursorResult, Row, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.expression import Executable
@@ -82,21 +83,28 @@ def after_commit_once(session: Session, name: str, action: Callable[[], None]) -
     event.listen(session, "after_commit", lambda _session: action(), once=True)
 
 
-def insert_unless_present(session: Session, table: Any, values: dict[str, Any],
-                          key: list[str]) -> bool:
-    """Insert a row unless one with the same ``key`` exists; True when this one went in.
+def inserted(session: Session, table: Any, values: dict[str, Any], key: list[str],
+             *returning: Any) -> Row[Any] | None:
+    """Insert a row unless ``key`` is taken: the ``returning`` columns (the key's when none
+    are named) of the row that went in, or None when another row has that key.
 
-    ``INSERT … ON CONFLICT DO NOTHING`` on both databases: two requests inserting the
-    same key at once leave one row and neither fails (the second waits for the first
-    on PostgreSQL and then finds its row).
+    ``INSERT … ON CONFLICT (key) DO NOTHING RETURNING`` on both databases, one round trip:
+    two requests inserting the same key at once leave one row and neither fails (the
+    second waits for the first on PostgreSQL, then finds its row). A conflict on any other
+    unique index still raises.
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     # RETURNING says whether the row went in: the driver's rowcount cannot (psycopg gives
     # -1 for this statement, which once made every new patient look known).
     statement = insert(table).values(**values).on_conflict_do_nothing(
-        index_elements=key).returning(*(table.c[column] for column in key))
-    return session.execute(statement).first() is not None
+        index_elements=key).returning(*(returning or [table.c[column] for column in key]))
+    return session.execute(statement).first()
+
+
+def table_of(model: Any) -> Table:
+    """A mapped class's table, typed as one, for Core statements on the hot paths."""
+    return cast(Table, model.__table__)
 
 
 def keep_loaded(session: Session, *objects: object) -> None:

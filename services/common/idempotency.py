@@ -48,10 +48,10 @@ class IdempotencyMixin:
 
 @dataclass(frozen=True)
 class Replay:
-    """The key was used before: answer with what was answered then."""
+    """The key was used before: answer with what was answered then (its JSON text)."""
 
     status: int
-    body: Any
+    body: str
 
 
 def request_key() -> str | None:
@@ -66,9 +66,12 @@ def fingerprint(body: Any) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def answered(status: int, body: Any) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status,
-                    mimetype="application/json")
+def as_json(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=False, default=str)
+
+
+def answered(status: int, text: str) -> Response:
+    return Response(text, status=status, mimetype="application/json")
 
 
 class Keys:
@@ -84,12 +87,12 @@ class Keys:
         session.flush()
 
     def remember(self, session: Session, key: str, principal: str, status: int,
-                 body: Any) -> None:
+                 text: str) -> None:
         record = session.get(self.model, (key, principal))
         if record is None:
             raise LookupError("remember() follows claim() in the same transaction")
         record.status_code = status
-        record.body = json.dumps(body, ensure_ascii=False, default=str)
+        record.body = text
 
     def previous(self, session: Session, key: str, principal: str,
                  digest: str) -> Replay | None:
@@ -99,7 +102,7 @@ class Keys:
             return None
         if record.request_hash != digest:
             abort(422, message=f"This {HEADER} was used for a different request.")
-        return Replay(record.status_code, json.loads(record.body))
+        return Replay(record.status_code, record.body)
 
     def _checked(self, session: Session, key: str | None, principal: str, digest: str,
                  precheck: Callable[[Session], None] | None) -> Replay | None:
@@ -147,9 +150,9 @@ class Keys:
                         return answered(replay.status, replay.body)
                 if key:
                     self.claim(session, key, principal, endpoint, digest, rt.now())
-                body = work(session)
+                text = as_json(work(session))  # serialised once: the record and the answer
                 if key:
-                    self.remember(session, key, principal, status, body)
+                    self.remember(session, key, principal, status, text)
         except Conflict:
             if key:
                 with rt.db.reading() as session:
@@ -157,4 +160,4 @@ class Keys:
                 if replay is not None:
                     return answered(replay.status, replay.body)
             raise
-        return answered(status, body)
+        return answered(status, text)

@@ -18,12 +18,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Index, Integer, Select, String, Text, func, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from .bus import Bus
 from .contracts import Contract
-from .db import Database, UTCDateTime, utcnow
+from .db import Database, UTCDateTime, table_of, utcnow
 from .events import Event
 
 log = logging.getLogger(__name__)
@@ -63,18 +75,13 @@ class Outbox:
 
     def add(self, session: Session, message: Contract, **columns: Any) -> Event:
         """Record an event as part of ``session``'s transaction and return it; ``columns``
-        fill a service's own columns of its outbox (booking's ``patient_id``)."""
+        fill a service's own columns of its outbox (booking's ``patient_id``). The row is
+        written at once, as a plain INSERT: events keep the order they were told in."""
         event = Event(type=message.TYPE, data=message.to_data(), source=self.source,
                       version=message.VERSION)
-        session.add(
-            self.model(
-                event_id=event.id,
-                event_type=event.type,
-                body=event.to_json(),
-                created_at=event.occurred_at,
-                **columns,
-            )
-        )
+        session.execute(insert(table_of(self.model)).values(
+            event_id=event.id, event_type=event.type, body=event.to_json(),
+            created_at=event.occurred_at, **columns))
         return event
 
     def pending_count(self, session: Session) -> int:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint
 
-from services.common.db import Database, insert_unless_present
+from services.common.db import Database, inserted
 
 
-def test_insert_unless_present_says_whether_the_row_went_in(database_url: str) -> None:
+def test_inserted_gives_the_new_row_or_none_when_the_key_is_taken(database_url: str) -> None:
     metadata = MetaData()
     table = Table("things", metadata, Column("id", Integer, primary_key=True),
                   Column("key", String(10)), UniqueConstraint("key"))
@@ -15,8 +15,10 @@ def test_insert_unless_present_says_whether_the_row_went_in(database_url: str) -
     metadata.create_all(db.engine)
     try:
         with db.transaction() as session:
-            assert insert_unless_present(session, table, {"key": "a"}, ["key"]) is True
-            assert insert_unless_present(session, table, {"key": "a"}, ["key"]) is False
-            assert insert_unless_present(session, table, {"key": "b"}, ["key"]) is True
+            first = inserted(session, table, {"key": "a"}, ["key"], table.c.id)
+            assert first is not None and first.id >= 1
+            assert inserted(session, table, {"key": "a"}, ["key"]) is None
+            again = inserted(session, table, {"key": "b"}, ["key"])
+            assert again is not None and again.key == "b"
     finally:
         db.dispose()

@@ -22,7 +22,7 @@ from ..domain.privacy import Access, sees_contact
 from ..domain.statuses import Action, AppointmentStatus, CancelReason, Channel
 from ..ops import changes
 from ..ops.access import record_access
-from ..ops.booking import BookingRequest, book, refuse_early
+from ..ops.booking import BookingRequest, SlotAtHand, book, refuse_early
 from ..ops.links import link_for
 from ..reads.appointments import load_facts, search
 from ..reads.hospital import open_desk
@@ -104,13 +104,15 @@ def _book(data: dict[str, Any], endpoint: str, walk_in: bool) -> Any:
         walk_in=walk_in, overbook_reason=data.get("overbook_reason"),
         by_name=current_principal().name)
 
+    seen: list[SlotAtHand | None] = [None]  # the early read's slot, for the booking
+
     def early(session: Any) -> None:
-        refuse_early(session, open_desk(session, rt.settings, current_principal().username,
-                                        rt.now()), request)
+        seen[0] = refuse_early(session, open_desk(
+            session, rt.settings, current_principal().username, rt.now()), request)
 
     def work(session: Any) -> Any:
         desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-        facts = book(session, desk, request)
+        facts = book(session, desk, request, seen[0])
         return APPOINTMENT.dump(staff_view(
             facts, contact=True, complaint=True, patient_link=link_for(session, desk, facts),
             with_confirmation=True))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
+
+from services.common.db import table_of
 
 from ..domain.desk import Desk
 from ..domain.privacy import Access
@@ -11,5 +14,7 @@ from ..models import AccessRecord
 
 def record_access(session: Session, desk: Desk, patient_id: int, action: Access,
                   detail: str = "") -> None:
-    session.add(AccessRecord(at=desk.now, staff=desk.by, patient_id=patient_id,
-                             action=action.value, detail=detail[:200]))
+    """Written at once, as a plain INSERT (the log is append-only: nothing reads it back)."""
+    session.execute(insert(table_of(AccessRecord)).values(
+        at=desk.now, staff=desk.by, patient_id=patient_id, action=action.value,
+        detail=detail[:200]))

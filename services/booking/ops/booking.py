@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, func, literal, select, update
+from sqlalchemy.orm import Session, aliased
 
 from services.common.contracts.booking import AppointmentBooked, AppointmentCheckedIn
-from services.common.db import keep_loaded
+from services.common.db import inserted, keep_loaded, table_of
 
 from ..domain.codes import new_code
 from ..domain.desk import Desk
@@ -30,6 +31,7 @@ from ..reads.appointments import facts_of
 from . import places
 from .access import record_access
 from .history import record
+from .links import new_link
 from .patients import remember_patient
 from .telling import tell
 
@@ -48,13 +50,27 @@ class BookingRequest:
     by_name: str = ""  # the consultant's name, as their token says
 
 
-def book(session: Session, desk: Desk, request: BookingRequest) -> AppointmentFacts:
-    """Book a place from a slot or from the consultant's own hold."""
+#: A slot with its expert and department, as one joined read gives them.
+SlotAtHand = tuple[Slot, Expert, Department | None]
+
+#: A code is 8 of 31 characters (8.5e11): a collision is rare even with millions booked,
+#: and each try is a new random code; running out of tries means something else is wrong.
+CODE_TRIES = 5
+
+
+def book(session: Session, desk: Desk, request: BookingRequest,
+         seen: SlotAtHand | None = None) -> AppointmentFacts:
+    """Book a place from a slot or from the consultant's own hold. ``seen`` is the slot as
+    :func:`refuse_early` read it in this request: its times, capacity and expert are read
+    once; its status and free places are checked again by the statement taking the place."""
     hold = _usable_hold(session, desk, request) if request.hold_id else None
     slot_id = hold.slot_id if hold else request.slot_id
     if slot_id is None:
         raise RuleBroken("slot_required", "Give a slot_id or a hold_id.", status=422)
-    slot, expert, department = open_slot(session, slot_id)
+    if seen is not None and seen[0].id == slot_id:
+        slot, expert, department = seen
+    else:
+        slot, expert, department = open_slot(session, slot_id)
     if request.walk_in:
         check_walk_in(desk.today, slot.day, desk.now, slot.end_at)
     else:
@@ -69,49 +85,72 @@ def book(session: Session, desk: Desk, request: BookingRequest) -> AppointmentFa
                                   request.override_reason)
 
     overbooked = _take_place(session, desk, slot, hold, request)
-    seat, queue_number = seat_in(session, slot, overbooked)
     status = AppointmentStatus.CHECKED_IN if request.walk_in else AppointmentStatus.BOOKED
-    appointment = Appointment(
-        code=_unused_code(session), slot_id=slot.id, expert_id=slot.expert_id,
+    appointment = _write_appointment(session, slot, overbooked, dict(
+        slot_id=slot.id, expert_id=slot.expert_id,
         department_id=slot.department_id, day=slot.day, start_at=slot.start_at,
-        session_end_at=slot.session_end_at, patient_id=patient.id, status=status, seat=seat,
-        queue_number=queue_number, overbooked=overbooked,
+        session_end_at=slot.session_end_at, patient_id=patient.id, status=status,
+        overbooked=overbooked,
         overbook_reason=request.overbook_reason if overbooked else None,
         channel="walk_in" if request.walk_in else request.channel,
         complaint=request.complaint.strip(),
         override_reason=(request.override_reason or "").strip() or None,
         booked_by=desk.by, booked_by_name=request.by_name or desk.by, created_at=desk.now,
-        updated_at=desk.now,
+        updated_at=desk.now, cancel_reason=None, cancel_note=None,
         checked_in_at=desk.now if request.walk_in else None,
-    )
-    session.add(appointment)
-    session.flush()
+    ))
     record(session, desk, appointment.id, None, status,
            Action.WALK_IN if request.walk_in else Action.BOOK, request.override_reason)
     facts = facts_of(appointment, slot, expert, department, patient, desk)
     record_access(session, desk, patient.id, Access.BOOK, appointment.code)
     if not new:  # nor is a patient first seen now on any waiting list
         _served(session, desk, patient.id, appointment)
+    new_link(session, desk, facts)  # no appointment this new has one to look for
     tell(session, desk, facts, AppointmentBooked, from_waitlist=request.from_waitlist)
     if request.walk_in:
         tell(session, desk, facts, AppointmentCheckedIn)
     return facts
 
 
-def refuse_early(session: Session, desk: Desk, request: BookingRequest) -> None:
+def _write_appointment(session: Session, slot: Slot, overbooked: bool,
+                       values: dict[str, Any]) -> Appointment:
+    """Insert the appointment in one statement that also takes the lowest free seat and
+    its queue number, and keeps its code unique: a code already given skips the row
+    (the unique index decides, no read first) and the next try has a new code.
+
+    The seat's read runs inside the INSERT, after the place's UPDATE locked the slot's
+    row, so it sees every seat taken before this place: two bookings of one slot never
+    pick the same seat (PostgreSQL gives each statement a fresh snapshot; SQLite has one
+    writer)."""
+    if overbooked:  # the front desk's walk-in beyond capacity: rare, read in Python
+        seat, queue_number = seat_in(session, slot, overbooked=True)
+        seats: dict[str, Any] = {"seat": seat, "queue_number": queue_number}
+    else:
+        seats = {"seat": free_seat(slot), "queue_number": free_seat(slot) + slot.seat_offset}
+    table = table_of(Appointment)
+    for _ in range(CODE_TRIES):
+        code = new_code()
+        row = inserted(session, table, {**values, **seats, "code": code}, ["code"],
+                       table.c.id, table.c.seat, table.c.queue_number)
+        if row is not None:
+            return Appointment(id=row.id, code=code, seat=row.seat,
+                               queue_number=row.queue_number, **values)
+    raise RuntimeError(f"no unused appointment code in {CODE_TRIES} tries")
+
+
+def refuse_early(session: Session, desk: Desk, request: BookingRequest) -> SlotAtHand | None:
     """What a read can refuse, before any write lock is taken: an unknown, stopped, closed
     or full slot. Under a rush for the last places, the many who arrive after them are
     answered at the pace of a read instead of queueing behind the writers. The write path
-    checks everything again; a place freed in between is simply not seen here."""
+    checks the slot's status and room again in the statement taking the place; a place
+    freed in between is simply not seen here. Returns the slot read, for the booking."""
     if request.hold_id is not None or request.slot_id is None:
-        return  # a hold already keeps its place
+        return None  # a hold already keeps its place
     if request.walk_in and (request.overbook_reason or "").strip():
-        return  # the front desk may add a walk-in beyond capacity
-    slot = session.get(Slot, request.slot_id)
-    if slot is None:
-        raise NotFound("slot")
-    session.expunge(slot)  # the booking reads the slot afresh, whichever transaction this is
-    refuse_if_shut(session, desk, slot, walk_in=request.walk_in)
+        return None  # the front desk may add a walk-in beyond capacity
+    seen = _slot_with_names(session, request.slot_id)
+    refuse_if_shut(session, desk, seen[0], walk_in=request.walk_in)
+    return seen
 
 
 def refuse_if_shut(session: Session, desk: Desk, slot: Slot, *, walk_in: bool = False) -> None:
@@ -174,13 +213,32 @@ def _take_place(session: Session, desk: Desk, slot: Slot, hold: Hold | None,
     raise RuleBroken("slot_full", "This slot is full.")
 
 
+def free_seat(slot: Slot) -> ColumnElement[int]:
+    """The lowest seat in 1..capacity no live appointment of the slot holds, as a SQL
+    expression (NULL when none is free): 1 when it is free, else the lowest taken seat
+    below capacity whose next seat is free, plus one."""
+    taken = aliased(Appointment)
+    after = aliased(Appointment)
+    live = (taken.slot_id == slot.id, taken.status != AppointmentStatus.CANCELLED)
+    first_free = select(literal(1)).where(~exists().where(
+        *live, taken.seat == 1)).scalar_subquery()
+    next_free = select(func.min(taken.seat) + 1).where(
+        *live, taken.seat < slot.capacity, ~exists().where(
+            after.slot_id == slot.id, after.status != AppointmentStatus.CANCELLED,
+            after.seat == taken.seat + 1)).scalar_subquery()
+    return func.coalesce(first_free, next_free)
+
+
 def seat_in(session: Session, slot: Slot, overbooked: bool) -> tuple[int, int]:
-    """The lowest free seat of the slot and its queue number in the session (号序)."""
+    """The lowest free seat of the slot and its queue number in the session (号序); an
+    overbooked walk-in's seat is beyond capacity and its number after the session's."""
+    if not overbooked:
+        seat = session.scalar(select(free_seat(slot)))
+        if seat is None:
+            raise RuleBroken("slot_full", "This slot is full.")
+        return seat, slot.seat_offset + seat
     taken = set(session.scalars(select(Appointment.seat).where(
         Appointment.slot_id == slot.id, Appointment.status != AppointmentStatus.CANCELLED)))
-    if not overbooked:
-        seat = next(n for n in range(1, slot.capacity + 1) if n not in taken)
-        return seat, slot.seat_offset + seat
     seat = next(n for n in range(slot.capacity + 1, slot.capacity + 1000) if n not in taken)
     last = session.scalar(select(func.max(Appointment.queue_number)).where(
         Appointment.expert_id == slot.expert_id, Appointment.day == slot.day,
@@ -188,16 +246,16 @@ def seat_in(session: Session, slot: Slot, overbooked: bool) -> tuple[int, int]:
     return seat, max(last or 0, slot.session_places) + 1
 
 
-def _unused_code(session: Session) -> str:
-    while True:
-        code = new_code()
-        if session.scalar(select(Appointment.id).where(Appointment.code == code)) is None:
-            return code
-
-
-def open_slot(session: Session, slot_id: int) -> tuple[Slot, Expert, Department | None]:
+def open_slot(session: Session, slot_id: int) -> SlotAtHand:
     """The slot with its expert and department, read in one query (the event and the
     answer need them); refused when the hospital cancelled it."""
+    slot, expert, department = _slot_with_names(session, slot_id)
+    if slot.status != SlotStatus.ACTIVE:
+        raise RuleBroken("slot_cancelled", "This slot was cancelled by the hospital.")
+    return slot, expert, department
+
+
+def _slot_with_names(session: Session, slot_id: int) -> SlotAtHand:
     row = session.execute(
         select(Slot, Expert, Department).join(Expert, Expert.id == Slot.expert_id)
         .outerjoin(Department, Department.id == Slot.department_id)
@@ -206,8 +264,6 @@ def open_slot(session: Session, slot_id: int) -> tuple[Slot, Expert, Department 
         raise NotFound("slot")
     slot, expert, department = row
     keep_loaded(session, slot, expert, department)
-    if slot.status != SlotStatus.ACTIVE:
-        raise RuleBroken("slot_cancelled", "This slot was cancelled by the hospital.")
     return slot, expert, department
 
 

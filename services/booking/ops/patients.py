@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import name_key
-from services.common.db import insert_unless_present, keep_loaded
+from services.common.db import inserted, keep_loaded, table_of
 from services.common.phones import is_mobile
 
 from ..domain.desk import Desk
@@ -32,11 +32,9 @@ def remember_patient(session: Session, desk: Desk,
     and whether they are new (a new patient has no appointments to duplicate or miss)."""
     told = request.details.told()
     if request.id is not None:
-        patient = _existing(session, request.id)
-        new = False
+        patient, new = _existing(session, request.id), False
     else:
-        new = insert_unless_present(session, Patient.__table__, _new_row(told, desk), KEY)
-        patient = _by_phone_and_name(session, told["phone"], told["name"])
+        patient, new = _inserted_or_found(session, _new_row(told, desk))
     keep_loaded(session, patient)
     if new:
         record_access(session, desk, patient.id, Access.CREATE_PATIENT)
@@ -52,6 +50,16 @@ def _existing(session: Session, patient_id: int) -> Patient:
     if patient is None or patient.erased_at is not None:
         raise NotFound("patient")
     return patient
+
+
+def _inserted_or_found(session: Session, row: dict[str, Any]) -> tuple[Patient, bool]:
+    """A new patient's row as written (no read back: the insert returned its id), or the
+    patient who already has this phone and name."""
+    table = table_of(Patient)
+    written = inserted(session, table, row, KEY, table.c.id)
+    if written is not None:
+        return Patient(id=written.id, erased_at=None, **row), True
+    return _by_phone_and_name(session, row["phone"], row["name"]), False
 
 
 def _by_phone_and_name(session: Session, phone: str, name: str) -> Patient:
