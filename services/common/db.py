@@ -83,6 +83,11 @@ def after_commit_once(session: Session, name: str, action: Callable[[], None]) -
     event.listen(session, "after_commit", lambda _session: action(), once=True)
 
 
+def insert_for(dialect: str) -> Callable[[Any], Any]:
+    """The dialect's INSERT, which knows ``ON CONFLICT`` (both databases have it)."""
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
 def inserted(session: Session, table: Any, values: dict[str, Any], key: list[str],
              *returning: Any) -> Row[Any] | None:
     """Insert a row unless ``key`` is taken: the ``returning`` columns (the key's when none
@@ -93,8 +98,7 @@ def inserted(session: Session, table: Any, values: dict[str, Any], key: list[str
     second waits for the first on PostgreSQL, then finds its row). A conflict on any other
     unique index still raises.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_for(session.get_bind().dialect.name)
     # RETURNING says whether the row went in: the driver's rowcount cannot (psycopg gives
     # -1 for this statement, which once made every new patient look known).
     statement = insert(table).values(**values).on_conflict_do_nothing(

@@ -1,6 +1,6 @@
 """The booking's one INSERT: the lowest free seat and a unique code, on both databases.
 
-The seat is found by SQL inside the appointment's INSERT (:func:`free_seat`), and a code
+The seat is found by SQL inside the appointment's INSERT (``ops/seats.py``), and a code
 already given is skipped by the unique index and tried again; these tests hold both to
 what they replace (a Python search over the taken seats, a read of the code first).
 """
@@ -17,8 +17,7 @@ from sqlalchemy import insert, select
 
 from services.booking.domain.statuses import AppointmentStatus
 from services.booking.models import Appointment, Patient, Slot
-from services.booking.ops import booking as booking_ops
-from services.booking.ops.booking import free_seat
+from services.booking.ops import seats
 from tests.support.booking import PHONES, Inventory, Staff, bearer, tomorrow
 
 NOW = datetime(2026, 11, 23, 8, tzinfo=UTC)
@@ -67,7 +66,7 @@ def test_the_seat_sql_finds_the_lowest_seat_no_live_appointment_holds(
                 patient_id=patient_id, status=status, seat=seat, queue_number=seat,
                 overbooked=seat > slot.capacity, channel="chat", booked_by="t",
                 created_at=NOW, updated_at=NOW))
-        assert session.scalar(select(free_seat(slot))) == lowest_free(slot.capacity, live)
+        assert seats.free_seat(session, slot) == lowest_free(slot.capacity, live)
         session.rollback()  # each example starts from an empty slot
 
 
@@ -91,7 +90,7 @@ def test_a_code_already_given_is_skipped_and_another_tried(app_on, monkeypatch) 
         drawn.append(next(codes))
         return drawn[-1]
 
-    monkeypatch.setattr(booking_ops, "new_code", draw)
+    monkeypatch.setattr(seats, "new_code", draw)
     second = consultant.book(slot_id, phone=PHONES[1])
     assert second.status_code == 201, second.json
     assert second.json["code"] == "NEWCODE2" and drawn == [first["code"], "NEWCODE2"]
@@ -107,7 +106,7 @@ def test_codes_that_keep_colliding_fail_the_booking_and_leave_nothing(app_on,
     slot_id = Inventory(app_on).session(tomorrow(), time(8), count=1, capacity=3)[0]
     consultant = Staff(app_on, bearer("consultant", "li"))
     taken = consultant.book(slot_id, phone=PHONES[0]).json["code"]
-    monkeypatch.setattr(booking_ops, "new_code", lambda: taken)
+    monkeypatch.setattr(seats, "new_code", lambda: taken)
     # Five random codes all taken cannot happen by chance (8.5e11 codes): it is a fault,
     # answered as one, and the transaction keeps nothing of the booking.
     assert consultant.book(slot_id, phone=PHONES[1]).status_code == 500

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import AppointmentBooked, AppointmentCheckedIn
-from services.common.db import inserted, keep_loaded, table_of
+from services.common.db import keep_loaded
 
-from ..domain.codes import new_code
 from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
 from ..domain.patients import PatientRequest
@@ -33,6 +31,7 @@ from .access import record_access
 from .history import record
 from .links import new_link
 from .patients import remember_patient
+from .seats import insert_appointment
 from .telling import tell
 
 
@@ -52,10 +51,6 @@ class BookingRequest:
 
 #: A slot with its expert and department, as one joined read gives them.
 SlotAtHand = tuple[Slot, Expert, Department | None]
-
-#: A code is 8 of 31 characters (8.5e11): a collision is rare even with millions booked,
-#: and each try is a new random code; running out of tries means something else is wrong.
-CODE_TRIES = 5
 
 
 def book(session: Session, desk: Desk, request: BookingRequest,
@@ -86,7 +81,7 @@ def book(session: Session, desk: Desk, request: BookingRequest,
 
     overbooked = _take_place(session, desk, slot, hold, request)
     status = AppointmentStatus.CHECKED_IN if request.walk_in else AppointmentStatus.BOOKED
-    appointment = _write_appointment(session, slot, overbooked, dict(
+    appointment = insert_appointment(session, slot, overbooked, dict(
         slot_id=slot.id, expert_id=slot.expert_id,
         department_id=slot.department_id, day=slot.day, start_at=slot.start_at,
         session_end_at=slot.session_end_at, patient_id=patient.id, status=status,
@@ -110,32 +105,6 @@ def book(session: Session, desk: Desk, request: BookingRequest,
     if request.walk_in:
         tell(session, desk, facts, AppointmentCheckedIn)
     return facts
-
-
-def _write_appointment(session: Session, slot: Slot, overbooked: bool,
-                       values: dict[str, Any]) -> Appointment:
-    """Insert the appointment in one statement that also takes the lowest free seat and
-    its queue number, and keeps its code unique: a code already given skips the row
-    (the unique index decides, no read first) and the next try has a new code.
-
-    The seat's read runs inside the INSERT, after the place's UPDATE locked the slot's
-    row, so it sees every seat taken before this place: two bookings of one slot never
-    pick the same seat (PostgreSQL gives each statement a fresh snapshot; SQLite has one
-    writer)."""
-    if overbooked:  # the front desk's walk-in beyond capacity: rare, read in Python
-        seat, queue_number = seat_in(session, slot, overbooked=True)
-        seats: dict[str, Any] = {"seat": seat, "queue_number": queue_number}
-    else:
-        seats = {"seat": free_seat(slot), "queue_number": free_seat(slot) + slot.seat_offset}
-    table = table_of(Appointment)
-    for _ in range(CODE_TRIES):
-        code = new_code()
-        row = inserted(session, table, {**values, **seats, "code": code}, ["code"],
-                       table.c.id, table.c.seat, table.c.queue_number)
-        if row is not None:
-            return Appointment(id=row.id, code=code, seat=row.seat,
-                               queue_number=row.queue_number, **values)
-    raise RuntimeError(f"no unused appointment code in {CODE_TRIES} tries")
 
 
 def refuse_early(session: Session, desk: Desk, request: BookingRequest) -> SlotAtHand | None:
@@ -211,39 +180,6 @@ def _take_place(session: Session, desk: Desk, slot: Slot, hold: Hold | None,
     if wants_overbook and places.take_overbooked_place(session, slot.id):
         return True
     raise RuleBroken("slot_full", "This slot is full.")
-
-
-def free_seat(slot: Slot) -> ColumnElement[int]:
-    """The lowest seat in 1..capacity no live appointment of the slot holds, as a SQL
-    expression (NULL when none is free): 1 when it is free, else the lowest taken seat
-    below capacity whose next seat is free, plus one."""
-    taken = aliased(Appointment)
-    after = aliased(Appointment)
-    live = (taken.slot_id == slot.id, taken.status != AppointmentStatus.CANCELLED)
-    first_free = select(literal(1)).where(~exists().where(
-        *live, taken.seat == 1)).scalar_subquery()
-    next_free = select(func.min(taken.seat) + 1).where(
-        *live, taken.seat < slot.capacity, ~exists().where(
-            after.slot_id == slot.id, after.status != AppointmentStatus.CANCELLED,
-            after.seat == taken.seat + 1)).scalar_subquery()
-    return func.coalesce(first_free, next_free)
-
-
-def seat_in(session: Session, slot: Slot, overbooked: bool) -> tuple[int, int]:
-    """The lowest free seat of the slot and its queue number in the session (号序); an
-    overbooked walk-in's seat is beyond capacity and its number after the session's."""
-    if not overbooked:
-        seat = session.scalar(select(free_seat(slot)))
-        if seat is None:
-            raise RuleBroken("slot_full", "This slot is full.")
-        return seat, slot.seat_offset + seat
-    taken = set(session.scalars(select(Appointment.seat).where(
-        Appointment.slot_id == slot.id, Appointment.status != AppointmentStatus.CANCELLED)))
-    seat = next(n for n in range(slot.capacity + 1, slot.capacity + 1000) if n not in taken)
-    last = session.scalar(select(func.max(Appointment.queue_number)).where(
-        Appointment.expert_id == slot.expert_id, Appointment.day == slot.day,
-        Appointment.overbooked.is_(True)))
-    return seat, max(last or 0, slot.session_places) + 1
 
 
 def open_slot(session: Session, slot_id: int) -> SlotAtHand:

@@ -36,8 +36,9 @@ from ..models import Appointment, StatusChange
 from ..reads.alternatives import alternatives_for
 from ..reads.appointments import load_facts
 from . import places, waitlist
-from .booking import open_slot, refuse_duplicate, seat_in
+from .booking import open_slot, refuse_duplicate
 from .history import record
+from .seats import seat_in
 from .telling import tell
 
 STATUS_EVENTS: dict[Action, type[AppointmentEvent]] = {
@@ -137,7 +138,7 @@ def _move(session: Session, desk: Desk, appointment: Appointment, slot_id: int,
         _free_place(session, appointment)  # a cancelled visit gave its place back already
     appointment.status = next_status(was, action) if action == Action.REBOOK else was
     appointment.cancel_reason = appointment.cancel_note = None
-    seat, queue_number = seat_in(session, slot, overbooked=False)
+    seat, queue_number = seat_in(session, slot)
     appointment.slot_id, appointment.expert_id = slot.id, slot.expert_id
     appointment.department_id, appointment.day = slot.department_id, slot.day
     appointment.start_at, appointment.session_end_at = slot.start_at, slot.session_end_at
