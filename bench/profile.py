@@ -85,13 +85,13 @@ def main(path: str, count: int) -> None:
         statuses: dict[int, int] = {}
         for _ in range(20):  # warm up: first requests compile queries and fill caches
             call()
-        statements = count_statements(app.extensions["clinic"].db.engine)
+        statements = Statements(app.extensions["clinic"].db.engine)
         started, cpu = time.perf_counter(), time.process_time()
         for _ in range(count):
             status = call()
             statuses[status] = statuses.get(status, 0) + 1
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        per_request = statements.pop() / count
+        per_request = statements.stop() / count
         profiler = Profiler(interval=0.0005)
         with profiler:
             for _ in range(count):
@@ -106,15 +106,19 @@ def main(path: str, count: int) -> None:
           f"requests={count}")
 
 
-def count_statements(engine: Engine) -> list[int]:
-    """A counter of the statements ``engine`` runs from now on (``pop()`` reads it)."""
-    seen = [0]
+class Statements:
+    """Counts the statements an engine runs, from now until :meth:`stop`."""
 
-    def one(*_args: object) -> None:
-        seen[0] += 1
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.seen = engine, 0
+        event.listen(engine, "before_cursor_execute", self._one)
 
-    event.listen(engine, "before_cursor_execute", one)
-    return seen
+    def _one(self, *_args: object) -> None:
+        self.seen += 1
+
+    def stop(self) -> int:
+        event.remove(self.engine, "before_cursor_execute", self._one)
+        return self.seen
 
 
 def notify_main(count: int) -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,9 +22,13 @@ from sqlalchemy import (
     MetaData,
     Table,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
+    insert,
+    select,
     text,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -81,6 +86,82 @@ def after_commit_once(session: Session, name: str, action: Callable[[], None]) -
         return
     asked.add(name)
     event.listen(session, "after_commit", lambda _session: action(), once=True)
+
+
+_TOGETHER = "rows_written_together"
+_Shape = tuple[tuple[Table, tuple[str, ...], int], ...]
+
+
+@contextmanager
+def rows_together(session: Session) -> Iterator[None]:
+    """Rows :func:`append_row` is given inside the block are written when it ends, all in
+    one statement on PostgreSQL (each row's INSERT a CTE of the last) and one INSERT per
+    table on SQLite: a request's log, history and outbox rows cost one round trip.
+    Nothing is written when the block raises. A block inside another writes its own rows
+    at its own end (so a savepoint inside the outer block keeps or drops its rows with
+    it). Only for rows nothing in the block reads back."""
+    outer = session.info.get(_TOGETHER)
+    rows: list[tuple[Table, dict[str, Any]]] = []
+    session.info[_TOGETHER] = rows
+    try:
+        yield
+    finally:
+        session.info[_TOGETHER] = outer
+    if rows:
+        _write_together(session, rows)
+
+
+def append_row(session: Session, table: Table, row: dict[str, Any]) -> None:
+    """Insert an append-only row: at once, or with the others of a :func:`rows_together`
+    block around this call."""
+    rows = session.info.get(_TOGETHER)
+    if rows is None:
+        session.execute(insert(table).values(**row))
+    else:
+        rows.append((table, row))
+
+
+def _write_together(session: Session, rows: list[tuple[Table, dict[str, Any]]]) -> None:
+    groups: dict[Table, list[dict[str, Any]]] = {}
+    for table, row in rows:  # a table's rows keep their order (and so their ids)
+        groups.setdefault(table, []).append(row)
+    shape = tuple((table, tuple(same[0]), len(same)) for table, same in groups.items())
+    if any(tuple(row) != columns for (_, columns, _), same in zip(shape, groups.values(),
+                                                                 strict=True) for row in same):
+        raise ValueError("rows of one table written together must name the same columns")
+    if session.get_bind().dialect.name != "postgresql":
+        for table, same in groups.items():
+            session.execute(insert(table), same)
+        return
+    parameters = {f"g{g}r{n}_{column}": value
+                  for g, same in enumerate(groups.values())
+                  for n, row in enumerate(same) for column, value in row.items()}
+    session.execute(_together(shape), parameters)
+
+
+@lru_cache(maxsize=64)
+def _together(shape: _Shape) -> Executable:
+    """One statement writing rows of this shape, built once: one INSERT per table with
+    bound parameters, all but the last as CTEs of the last (PostgreSQL runs every CTE, in
+    no set order between them). A table's several rows come from a UNION ALL, in order:
+    a multi-row VALUES would do the same but SQLAlchemy does not cache its SQL."""
+    inserts = [_insert_rows(g, table, columns, count)
+               for g, (table, columns, count) in enumerate(shape)]
+    last = inserts.pop()
+    for n, statement in enumerate(inserts):
+        last = last.add_cte(statement.cte(f"written_{n}"))
+    return last
+
+
+def _insert_rows(g: int, table: Table, columns: tuple[str, ...], count: int) -> Any:
+    def bound(n: int, column: str) -> Any:
+        return bindparam(f"g{g}r{n}_{column}", type_=table.c[column].type)
+
+    if count == 1:
+        return insert(table).values({column: bound(0, column) for column in columns})
+    rows = union_all(*(select(*(bound(n, column).label(column) for column in columns))
+                       for n in range(count)))
+    return insert(table).from_select(list(columns), rows)
 
 
 def insert_for(dialect: str) -> Callable[[Any], Any]:

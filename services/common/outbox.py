@@ -26,7 +26,6 @@ from sqlalchemy import (
     String,
     Text,
     func,
-    insert,
     select,
     text,
     update,
@@ -35,7 +34,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from .bus import Bus
 from .contracts import Contract
-from .db import Database, UTCDateTime, table_of, utcnow
+from .db import Database, UTCDateTime, append_row, table_of, utcnow
 from .events import Event
 
 log = logging.getLogger(__name__)
@@ -75,11 +74,12 @@ class Outbox:
 
     def add(self, session: Session, message: Contract, **columns: Any) -> Event:
         """Record an event as part of ``session``'s transaction and return it; ``columns``
-        fill a service's own columns of its outbox (booking's ``patient_id``). The row is
-        written at once, as a plain INSERT: events keep the order they were told in."""
+        fill a service's own columns of its outbox (booking's ``patient_id``). A plain
+        INSERT, with the request's other rows where it gathers them (``rows_together``);
+        events keep the order they were told in."""
         event = Event(type=message.TYPE, data=message.to_data(), source=self.source,
                       version=message.VERSION)
-        session.execute(insert(table_of(self.model)).values(
+        append_row(session, table_of(self.model), dict(
             event_id=event.id, event_type=event.type, body=event.to_json(),
             created_at=event.occurred_at, **columns))
         return event

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import AppointmentBooked, AppointmentCheckedIn
-from services.common.db import keep_loaded
+from services.common.db import keep_loaded, rows_together
 
 from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
@@ -57,7 +57,16 @@ def book(session: Session, desk: Desk, request: BookingRequest,
          seen: SlotAtHand | None = None) -> AppointmentFacts:
     """Book a place from a slot or from the consultant's own hold. ``seen`` is the slot as
     :func:`refuse_early` read it in this request: its times, capacity and expert are read
-    once; its status and free places are checked again by the statement taking the place."""
+    once; its status and free places are checked again by the statement taking the place.
+
+    The history, access log, link and outbox rows go to the database together, when the
+    booking is complete (one statement on PostgreSQL)."""
+    with rows_together(session):
+        return _book(session, desk, request, seen)
+
+
+def _book(session: Session, desk: Desk, request: BookingRequest,
+          seen: SlotAtHand | None) -> AppointmentFacts:
     hold = _usable_hold(session, desk, request) if request.hold_id else None
     slot_id = hold.slot_id if hold else request.slot_id
     if slot_id is None:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from services.common.db import table_of
+from services.common.db import append_row, table_of
 
 from ..domain.desk import Desk
 from ..domain.statuses import Action
 from ..models import StatusChange
 
+HISTORY = table_of(StatusChange)
+
 
 def record(session: Session, desk: Desk, appointment_id: int, before: str | None, after: str,
            action: Action, reason: str | None) -> None:
-    """Written at once, as a plain INSERT: no object to keep, no flush to wait for."""
-    session.execute(insert(table_of(StatusChange)).values(
+    """A plain INSERT (no object to keep), with the request's other rows where it
+    gathers them (see ``rows_together``)."""
+    append_row(session, HISTORY, dict(
         appointment_id=appointment_id, from_status=before, to_status=after,
         action=action.value, by=desk.by, reason=reason, at=desk.now))

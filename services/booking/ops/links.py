@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from services.common.db import table_of
+from services.common.db import append_row, table_of
 
 from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
@@ -43,8 +43,7 @@ def new_link(session: Session, desk: Desk, facts: AppointmentFacts) -> str:
     # 65 random bits: two tokens alike is a chance of one in 10**19 per pair; the
     # primary key would refuse it rather than let one link open two appointments.
     token, until = new_token(), expires_at(facts.visit_ends)
-    session.execute(insert(LINKS).values(token=token, appointment_id=facts.id,
-                                         expires_at=until))
+    append_row(session, LINKS, dict(token=token, appointment_id=facts.id, expires_at=until))
     session.info.setdefault(_KNOWN, {})[facts.id] = (token, until)
     return desk.links.url(token)
 
