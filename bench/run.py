@@ -164,6 +164,47 @@ def db_ceiling(url: str, clients: int = 16) -> float:
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 
+def cpu_by_part(booking_port: int) -> dict[str, float]:
+    """CPU seconds used so far by each part of the set-up, read from /proc (processes
+    still running; a gunicorn worker counts with its master's part)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parts: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # from field 3 (state) on
+        seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        part = _part(int(entry.name), stat[stat.index("(") + 1:stat.rindex(")")], command,
+                     booking_port)
+        parts[part] = parts.get(part, 0.0) + seconds
+    return parts
+
+
+def _part(pid: int, name: str, command: str, booking_port: int) -> str:
+    if pid == os.getpid():
+        return "bench (probe, gateway)"
+    for label, mark in (("booking web", f"127.0.0.1:{booking_port} "),
+                        ("booking worker", "clinic-booking worker"),
+                        ("notify worker", "clinic-notify worker"), ("wrk", "wrk ")):
+        if mark in command:
+            return label
+    if name in ("postgres", "wrk"):
+        return name
+    return "rabbitmq" if name == "beam.smp" else "other"
+
+
+def spent(before: dict[str, float], after: dict[str, float]) -> str:
+    used = {part: after[part] - before.get(part, 0.0) for part in after}
+    return ", ".join(f"{part} {seconds:.1f}" for part, seconds in
+                     sorted(used.items(), key=lambda item: -item[1]) if seconds >= 0.05)
+
+
 def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "python:services.common.gunicorn_defaults", "-b",
@@ -432,7 +473,10 @@ def main() -> None:
                 before = booked(rt, slots)
                 if clients == 50:
                     probe.thread.start()  # booking → SMS, timed during this run
+                    cpu_before = cpu_by_part(booking_port)
                 result = book_load(base, clients, script, slots, token, prefix)
+                if clients == 50:
+                    cpu = spent(cpu_before, cpu_by_part(booking_port))
                 result["booked_per_s"] = (booked(rt, slots) - before) / SECONDS
                 rows.append((label, result))
             rows.append(("bookings, 2 web copies x 25 clients, 1600 slots", two_copies(
@@ -462,6 +506,8 @@ def main() -> None:
     report(rows, sms_p50, sms_p99, over, missing, ceiling_tps)
     print(f"where the confirmations are: {messages}")
     print(f"where they waited (p50/p99, all runs): {delays}")
+    print(f"CPU seconds during the 50-client run ({SECONDS:.0f} s x {os.cpu_count()} cores): "
+          f"{cpu}")
 
 
 def report(rows: list[tuple[str, dict[str, float]]], sms_p50: float, sms_p99: float,
