@@ -194,9 +194,7 @@ def _part(pid: int, name: str, command: str, booking_port: int) -> str:
                         ("notify worker", "clinic-notify worker"), ("wrk", "wrk ")):
         if mark in command:
             return label
-    if name in ("postgres", "wrk"):
-        return name
-    return "rabbitmq" if name == "beam.smp" else "other"
+    return "rabbitmq" if name == "beam.smp" else name  # postgres, wrk, and the rest by name
 
 
 def spent(before: dict[str, float], after: dict[str, float]) -> str:
