@@ -72,9 +72,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def changed(session: Session, statement: Executable) -> int:
-    """Run an UPDATE or DELETE and say how many rows it changed."""
-    result = session.execute(statement)
+def changed(session: Session, statement: Executable,
+            parameters: dict[str, Any] | None = None) -> int:
+    """Run an UPDATE or DELETE (with ``parameters`` for its bound ones) and say how many
+    rows it changed."""
+    result = session.execute(statement, parameters)
     return int(cast(CursorResult[Any], result).rowcount)
 
 

@@ -22,7 +22,7 @@ from services.common.contracts.booking import (
     AppointmentRescheduled,
     ConfirmationRequested,
 )
-from services.common.db import after_commit_once, changed
+from services.common.db import after_commit_once, append_row, changed, rows_together, table_of
 from services.common.events import Event
 from services.common.phones import language_for
 
@@ -39,6 +39,7 @@ TEMPLATES: dict[type[AppointmentEvent], str] = {
     AppointmentBooked: "confirmation", AppointmentCancelled: "cancellation",
     AppointmentRescheduled: "reschedule", ConfirmationRequested: "confirmation"}
 CHANNELS = ("sms", "email")
+MESSAGES = table_of(Message)
 
 
 class Planner:
@@ -53,6 +54,13 @@ class Planner:
 
     def on_booking_event(self, session: Session, facts: AppointmentEvent, event: Event,
                          now: datetime) -> None:
+        """Plan the event's messages; they are written together when it is planned (one
+        statement on PostgreSQL), before the next event of a batch is looked at."""
+        with rows_together(session):
+            self._on_booking_event(session, facts, event, now)
+
+    def _on_booking_event(self, session: Session, facts: AppointmentEvent, event: Event,
+                          now: datetime) -> None:
         if isinstance(facts, ConfirmationRequested):
             self._resend(session, facts, event, now)
             return
@@ -126,14 +134,15 @@ class Planner:
                               reachable=patient.mobile if channel == "sms" else True)
             composed = self.composer.compose(session, facts, template, channel, language,
                                              state.ics_sequence, now)
-            session.add(Message(
+            append_row(session, MESSAGES, dict(
                 event_id=event.id, event_type=event.type, patient_id=patient.id,
                 appointment_id=facts.appointment_id, channel=channel, template=template,
                 language=language, recipient=recipient, subject=composed.subject,
                 body=composed.body, segments=composed.segments, ics=composed.ics,
                 facts=None if why_not else self.composer.kept(facts, state.ics_sequence),
                 status=MessageStatus.SUPPRESSED if why_not else MessageStatus.QUEUED,
-                reason=why_not, send_after=send_after, created_at=now, updated_at=now))
+                reason=why_not, send_after=send_after, created_at=now, updated_at=now,
+                attempts=0))
             if not why_not and send_after <= now and self.on_due is not None:
                 after_commit_once(session, "message due", self.on_due)
 

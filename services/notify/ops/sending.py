@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.clock import Clock, SystemClock
-from services.common.db import Database, changed, is_transient
+from services.common.db import Database, UTCDateTime, changed, is_transient, table_of
 
 from ..config import NotifySettings
 from ..domain.statuses import MessageStatus
@@ -57,6 +57,15 @@ def already_taken(provider: Provider, item: Claimed) -> str | None:
 def backoff(attempts: int, base: float = 5.0) -> timedelta:
     """``base`` seconds, then twice as long each time (5 s, 10 s, 20 s …), at most 10 minutes."""
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 600))
+
+
+_MESSAGES = table_of(Message)
+#: Built once (it runs for every message sent).
+_SENT = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).values(
+    status=MessageStatus.SENT.value, provider=bindparam("provider"),
+    provider_id=bindparam("provider_id"), sent_at=bindparam("now", type_=UTCDateTime()),
+    last_error=None, claimed_until=None, handed_at=None, facts=None,
+    updated_at=bindparam("now", type_=UTCDateTime()))
 
 
 class Sender:
@@ -174,10 +183,9 @@ class Sender:
                      now: datetime) -> str:
         """The common outcome in one statement: sent, lease given back, facts dropped."""
         with self.db.transaction() as session:
-            done = changed(session, update(Message).where(Message.id == item.message_id).values(
-                status=MessageStatus.SENT, provider=provider, provider_id=provider_id,
-                sent_at=now, last_error=None, claimed_until=None, handed_at=None, facts=None,
-                updated_at=now).execution_options(synchronize_session=False))
+            done = changed(session, _SENT, {
+                "message_id": item.message_id, "provider": provider,
+                "provider_id": provider_id, "now": now})
         if not done:
             raise LookupError(f"message {item.message_id} is gone")
         return MessageStatus.SENT

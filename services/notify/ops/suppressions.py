@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import PatientContact
+from services.common.db import table_of
 
 from ..domain.statuses import MessageStatus
 from ..models import Message, Suppression
@@ -19,11 +20,16 @@ def suppressed_channels(session: Session, patient: PatientContact) -> frozenset[
                (("sms", patient.phone), ("email", patient.email)) if recipient]
     if not reached:
         return frozenset()
-    rows = session.execute(select(Suppression.channel, Suppression.recipient).where(
-        Suppression.active.is_(True),  # both lists, so the (channel, recipient) key serves
-        Suppression.channel.in_([channel for channel, _ in reached]),
-        Suppression.recipient.in_([recipient for _, recipient in reached])))
+    rows = session.execute(_ACTIVE, {"channels": [channel for channel, _ in reached],
+                                     "recipients": [recipient for _, recipient in reached]})
     return frozenset(channel for channel, recipient in rows if (channel, recipient) in reached)
+
+
+_TABLE = table_of(Suppression)
+#: Built once (it runs for every event): both lists, so the (channel, recipient) key serves.
+_ACTIVE = select(_TABLE.c.channel, _TABLE.c.recipient).where(
+    _TABLE.c.active.is_(True), _TABLE.c.channel.in_(bindparam("channels", expanding=True)),
+    _TABLE.c.recipient.in_(bindparam("recipients", expanding=True)))
 
 
 def suppress(session: Session, channel: str, recipient: str, source: str, now: datetime,
