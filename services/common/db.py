@@ -97,8 +97,10 @@ _Shape = tuple[tuple[Table, tuple[str, ...], int], ...]
 @contextmanager
 def rows_together(session: Session) -> Iterator[None]:
     """Rows :func:`append_row` is given inside the block are written when it ends, all in
-    one statement on PostgreSQL (each row's INSERT a CTE of the last) and one INSERT per
-    table on SQLite: a request's log, history and outbox rows cost one round trip.
+    one statement on PostgreSQL (an INSERT per table, each but the last a CTE of the
+    last) and one INSERT per table on SQLite: a request's log, history and outbox rows
+    cost one round trip. A table's rows are written in the order given (events keep
+    theirs) and must name the same columns.
     Nothing is written when the block raises. A block inside another writes its own rows
     at its own end (so a savepoint inside the outer block keeps or drops its rows with
     it). Only for rows nothing in the block reads back."""
@@ -127,10 +129,10 @@ def _write_together(session: Session, rows: list[tuple[Table, dict[str, Any]]]) 
     groups: dict[Table, list[dict[str, Any]]] = {}
     for table, row in rows:  # a table's rows keep their order (and so their ids)
         groups.setdefault(table, []).append(row)
+    for same in groups.values():
+        if any(row.keys() != same[0].keys() for row in same):
+            raise ValueError("rows of one table written together must name the same columns")
     shape = tuple((table, tuple(same[0]), len(same)) for table, same in groups.items())
-    if any(tuple(row) != columns for (_, columns, _), same in zip(shape, groups.values(),
-                                                                 strict=True) for row in same):
-        raise ValueError("rows of one table written together must name the same columns")
     if session.get_bind().dialect.name != "postgresql":
         for table, same in groups.items():
             session.execute(insert(table), same)
