@@ -97,6 +97,20 @@ def test_a_wrong_forged_or_expired_link_is_a_page_not_json(app, inv, consultant,
     assert client.get(f"/p/{token_of(mine)}").status_code == 404
 
 
+def test_a_moved_visits_link_lives_until_a_day_after_the_new_visit(app, inv, consultant,
+                                                                   clock) -> None:
+    first_day = inv.session(tomorrow(), time(8), count=1)[0]
+    later = inv.session(tomorrow() + timedelta(days=4), time(8), count=1)[0]
+    booked = consultant.book(first_day).json
+    moved = consultant.post(f"/api/v1/appointments/{booked['id']}/reschedule",
+                            json={"slot_id": later})
+    assert moved.status_code == 200, moved.json
+    clock.advance(timedelta(days=3))  # past a day after the first visit, before the new one
+    assert app.test_client().get(f"/p/{token_of(booked)}").status_code == 200
+    clock.advance(timedelta(days=5))  # over a day after the new visit
+    assert app.test_client().get(f"/p/{token_of(booked)}").status_code == 404
+
+
 def test_a_link_an_earlier_version_sent_still_works(app, inv, consultant) -> None:
     slot_id = inv.session(tomorrow(), time(8), count=1)[0]
     booked = consultant.book(slot_id).json
