@@ -16,7 +16,7 @@ from services.booking.worker import as_system
 from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.logging import mask_phone
-from tests.support.booking import PHONES, SHANGHAI, Staff, local_now, tomorrow
+from tests.support.booking import PHONES, SHANGHAI, Inventory, Staff, bearer, local_now, tomorrow
 
 
 def events(app, event_type: str) -> list[dict]:
@@ -251,6 +251,23 @@ def test_expert_leave_cancels_appointments_with_alternatives(app, inv, consultan
     assert offered[2]["expert_name"] == "李晓梅", "then the department's nearest"
     assert inv.slot(away[0]).status == "cancelled"
     assert consultant.book(away[1], phone=PHONES[1]).json["code"] == "slot_cancelled"
+
+
+def test_a_leave_never_offers_a_place_that_has_begun(make_app, clock) -> None:
+    """Even where staff may book after a slot's start (a negative cut-off, as the
+    browser tests run with), the patient is offered only places still to come."""
+    app = make_app("booking", cutoff_minutes=-1440)
+    inv, consultant = Inventory(app), Staff(app, bearer("consultant", "li"))
+    today = tomorrow() - timedelta(days=1)
+    clock.set(datetime.combine(today, time(8, 40), tzinfo=SHANGHAI))
+    away = inv.session(tomorrow(), time(8), count=1, capacity=1)
+    same_expert_today = inv.session(today, time(8), count=4, capacity=1)  # 08:00-09:30
+    booked = consultant.book(away[0]).json
+    inv.cancel(away)
+    [event] = events(app, "booking.appointment.cancelled")
+    assert event["appointment_id"] == booked["id"]
+    offered = [o["slot_id"] for o in event["cancellation"]["alternatives"]]
+    assert offered == same_expert_today[2:], "09:00 and 09:30, not 08:00 and 08:30"
 
 
 def test_the_roster_and_the_stats_count_alike_and_over_slots_have_no_free_places(

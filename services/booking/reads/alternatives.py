@@ -18,8 +18,11 @@ from ..models import Expert, Slot
 
 def alternatives_for(session: Session, desk: Desk, *, expert_id: int, department_id: int,
                      start: datetime, limit: int = 3) -> list[Alternative]:
-    """Up to three bookable places: the same expert's next, then the department's nearest."""
-    bookable_from = desk.now + timedelta(minutes=desk.rules.window.cutoff_minutes)
+    """Up to three bookable places: the same expert's next, then the department's nearest.
+    Never one that has begun, even where the cut-off lets staff book after the start
+    (a negative ``CUTOFF_MINUTES``): the patient could not come to it."""
+    bookable_from = desk.now + max(timedelta(0),
+                                   timedelta(minutes=desk.rules.window.cutoff_minutes))
     free = (select(Slot, Expert.name).join(Expert, Expert.id == Slot.expert_id).where(
         Slot.status == SlotStatus.ACTIVE, Slot.booked + Slot.held < Slot.capacity,
         Slot.start_at > bookable_from, Slot.department_id == department_id))
