@@ -1,7 +1,8 @@
 """Where a request's time goes: call booking's Flask app in-process, under pyinstrument.
 
 ``.venv/bin/python -m bench.profile booking [count]`` books ``count`` new patients
-(default 300) on the spread slots; ``.venv/bin/python -m bench.profile availability
+(default 300) on the spread slots, ``refusal`` books on the hot slots once they are
+full (each a 409); ``.venv/bin/python -m bench.profile availability
 [count]`` asks for the department-day of 50 experts × 32 slots ``count`` times, and
 ``poll`` asks for its counts with the last ETag, as the console does. All
 seed a fresh PostgreSQL database as ``make bench`` does, time a plain run, then
@@ -50,29 +51,50 @@ TOKEN = issue_token(DEFAULT_JWT_SECRET, "bench", ["consultant"], ttl_seconds=360
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def booking(client: FlaskClient, spread: list[int], _day: str) -> Callable[[], int]:
+def _booker(client: FlaskClient, slots: list[int], prefix: str) -> Callable[[], int]:
+    """Books a new patient (phones from ``prefix``) on one of ``slots`` per call."""
     phones = itertools.count()
 
     def call() -> int:
         return client.post("/api/v1/appointments", headers=HEADERS, json={
-            "slot_id": random.choice(spread), "channel": "chat",
-            "patient": {"name": "剖析", "phone": f"1390{next(phones):07d}",
+            "slot_id": random.choice(slots), "channel": "chat",
+            "patient": {"name": "剖析", "phone": f"{prefix}{next(phones):07d}",
                         "sms_consent": True}}).status_code
     return call
 
 
-def availability(client: FlaskClient, _spread: list[int], day: str) -> Callable[[], int]:
+def booking(client: FlaskClient, spread: list[int], _day: str,
+            _hot: list[int] | None = None) -> Callable[[], int]:
+    return _booker(client, spread, "1390")
+
+
+def refusal(client: FlaskClient, _spread: list[int], _day: str,
+            hot: list[int]) -> Callable[[], int]:
+    """Bookings on the hot slots once they are full: what each of the hot run's many
+    late arrivals costs (a 409 from the early read)."""
+    call = _booker(client, hot, "1380")
+    while 201 in [call() for _ in range(4 * len(hot))]:
+        pass  # until a whole round is refused: every hot place taken
+    return call
+
+
+def availability(client: FlaskClient, _spread: list[int], day: str,
+                 _hot: list[int]) -> Callable[[], int]:
     url = f"/api/v1/availability?department_id=1&date={day}"
     return lambda: client.get(url, headers=HEADERS).status_code
 
 
-def poll(client: FlaskClient, _spread: list[int], day: str) -> Callable[[], int]:
+def poll(client: FlaskClient, _spread: list[int], day: str,
+         _hot: list[int]) -> Callable[[], int]:
     url = f"/api/v1/availability/counts?department_id=1&date={day}"
     etag = client.get(url, headers=HEADERS).headers["ETag"]
     return lambda: client.get(url, headers={**HEADERS, "If-None-Match": etag}).status_code
 
 
-PATHS = {"booking": booking, "availability": availability, "poll": poll}
+#: Given the client, the spread slots, the day and the hot slots: one request per call.
+Caller = Callable[[FlaskClient, list[int], str, list[int]], Callable[[], int]]
+PATHS: dict[str, Caller] = {"booking": booking, "refusal": refusal,
+                            "availability": availability, "poll": poll}
 
 
 def main(path: str, count: int) -> None:
@@ -80,8 +102,8 @@ def main(path: str, count: int) -> None:
         settings = BookingSettings.from_env(environ={}, database_url=db["booking"],
                                             var_dir=Path(scratch), log_level="WARNING")
         app = create_app(settings)
-        spread, _, day = seed(app.extensions["clinic"])
-        call = PATHS[path](app.test_client(), spread, day)
+        spread, hot, day = seed(app.extensions["clinic"])
+        call = PATHS[path](app.test_client(), spread, day, hot)
         statuses: dict[int, int] = {}
         for _ in range(20):  # warm up: first requests compile queries and fill caches
             call()

@@ -140,6 +140,8 @@ def refuse_if_shut(session: Session, desk: Desk, slot: Slot, *, walk_in: bool = 
         desk.rules.window.check(desk.now, slot.day, slot.start_at, desk.zone)
     if slot.booked + slot.held < slot.capacity:
         return
+    if slot.booked >= slot.capacity:  # the rush's late arrivals: no hold can change it
+        raise RuleBroken("slot_full", "This slot is full.")
     live = session.scalar(select(func.count()).select_from(Hold).where(
         Hold.slot_id == slot.id, Hold.status == HoldStatus.ACTIVE,
         Hold.expires_at > desk.now)) or 0
