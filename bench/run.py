@@ -5,7 +5,9 @@ bookings per second and latency with 50 clients over many slots and with 200
 clients on a few hot slots, the oversell count, the same gunicorn settings on a
 minimal Flask JSON endpoint (the framework's ceiling) and the ratio, availability
 for a department-day of 50 experts × 32 slots, and booking-to-SMS latency through
-the outbox, RabbitMQ, notify and an SMS gateway on 127.0.0.1.
+the outbox, RabbitMQ, notify and an SMS gateway on 127.0.0.1, timed during the first
+run. Each run starts with the web processes idle and the confirmations of the runs
+before it delivered, so no run measures the tail of another.
 """
 
 from __future__ import annotations
@@ -52,7 +54,11 @@ from services.common.service import boot
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-WORKERS, THREADS, WRK_THREADS, SECONDS = "2", "8", "2", int(os.environ.get("BENCH_SECONDS", 10))
+#: gunicorn's processes and threads for booking's web (as docker-compose.yml ships them);
+#: BENCH_WEB_WORKERS and BENCH_WEB_THREADS try others.
+WORKERS = os.environ.get("BENCH_WEB_WORKERS", "2")
+THREADS = os.environ.get("BENCH_WEB_THREADS", "8")
+WRK_THREADS, SECONDS = "2", int(os.environ.get("BENCH_SECONDS", 10))
 #: Copies of notify's worker (consumer and sender each); they share the queue and the
 #: messages to send (SKIP LOCKED), as tests/faults/test_scale_out.py proves.
 NOTIFY_WORKERS = int(os.environ.get("BENCH_NOTIFY_WORKERS", 1))
@@ -203,6 +209,20 @@ def spent(before: dict[str, float], after: dict[str, float]) -> str:
                      sorted(used.items(), key=lambda item: -item[1]) if seconds >= 0.05)
 
 
+def settled(booking_port: int, timeout: float = 60.0) -> None:
+    """Wait until the web processes are idle: gunicorn listens before its workers have
+    imported the app, and workers still booting would take CPU from the first run."""
+    deadline = time.monotonic() + timeout
+    web = ("booking web", "gunicorn")
+    while time.monotonic() < deadline:
+        before = cpu_by_part(booking_port)
+        time.sleep(0.5)
+        after = cpu_by_part(booking_port)
+        if sum(after.get(p, 0.0) - before.get(p, 0.0) for p in web) < 0.05:
+            return
+    raise RuntimeError("the web processes did not settle")
+
+
 def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "python:services.common.gunicorn_defaults", "-b",
@@ -334,6 +354,14 @@ class Probe:
         if not latencies:
             return float("nan"), float("nan")
         return statistics.median(latencies), latencies[max(int(len(latencies) * 0.99) - 1, 0)]
+
+
+def drained(rt: Any, gateway: Gateway, booking_port: int) -> None:
+    """Before the next run: notify has sent the last run's confirmations (or a minute has
+    passed) and the web processes are idle, so each run measures its own load and not
+    notify catching up with the one before (booking → SMS is timed in the first run)."""
+    confirmations_missing(rt, gateway)
+    settled(booking_port)
 
 
 def confirmations_missing(rt: Any, gateway: Gateway, wait: float = 60.0) -> int:
@@ -468,6 +496,7 @@ def main() -> None:
             for label, slots, clients, prefix in (
                     ("bookings, 50 clients, 1600 slots", spread, 50, "39"),
                     ("bookings, 200 clients, 4 hot slots", hot, 200, "38")):
+                drained(rt, gateway, booking_port)
                 before = booked(rt, slots)
                 if clients == 50:
                     probe.thread.start()  # booking → SMS, timed during this run
@@ -477,14 +506,18 @@ def main() -> None:
                     cpu = spent(cpu_before, cpu_by_part(booking_port))
                 result["booked_per_s"] = (booked(rt, slots) - before) / SECONDS
                 rows.append((label, result))
+            drained(rt, gateway, booking_port)
             rows.append(("bookings, 2 web copies x 25 clients, 1600 slots", two_copies(
                 rt, [base, f"http://127.0.0.1:{second_port}"], script, spread, token)))
+            drained(rt, gateway, booking_port)
             rows.append(("minimal Flask JSON, 50 clients", wrk(
                 f"http://127.0.0.1:{ceiling_port}/json", 50, script=str(
                     Path(__file__).with_name("post_json.lua")))))
+            drained(rt, gateway, booking_port)
             rows.append(("availability, 50 experts x 32 slots, 20 clients", wrk(
                 f"{base}/api/v1/availability?department_id=1&date={day}", 20,
                 headers={"Authorization": f"Bearer {token}"})))
+            drained(rt, gateway, booking_port)
             rows.append(("console poll (counts, 304), 50 clients", poll_load(base, token, day)))
             sms_p50, sms_p99 = probe.latency(gateway)
             missing = confirmations_missing(rt, gateway)
