@@ -12,7 +12,13 @@ import pytest
 import requests
 
 from tests.browser.test_followup_pages import api
-from tests.browser.test_pages import DESKTOP, PHONE, show_department, wait_for
+from tests.browser.test_pages import (
+    DESKTOP,
+    PHONE,
+    bookable_today,
+    show_department,
+    wait_for,
+)
 from tests.e2e.conftest import Clinic, launch_clinic
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -100,6 +106,7 @@ def book(clinic, slot_id: int, name: str, phone: str) -> dict:
 def test_focus_stays_where_it_is_while_the_pages_refresh(clinic, browser) -> None:
     """Bug 4: the console's grid and the roster were rebuilt every 5 s, sending keyboard
     focus to <body>."""
+    bookable_today(clinic, "消化内科")
     page = signed_in(browser, clinic, "consultant")
     grid = show_department(page, "消化内科")
     button = grid.locator(".slot.open").first
@@ -147,6 +154,7 @@ def test_an_expiring_hold_can_be_kept_longer_and_an_expired_one_says_so(clinic,
                                                                           browser) -> None:
     """Bug 7: an expired hold still said "已为您保留，剩余 0:00", with the message below
     the fold; a hold could not be extended."""
+    bookable_today(clinic, "儿科")
     page = signed_in(browser, clinic, "consultant")
     show_department(page, "儿科").locator(".slot.open").first.click()
     form = page.locator("#patient-form")

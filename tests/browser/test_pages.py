@@ -42,6 +42,51 @@ def show_department(page, label: str):
     return page.locator("#grid")
 
 
+def bookable_today(clinic, department: str) -> None:
+    """Today's grid of ``department`` has places a consultant can click, whatever the hour
+    the tests run: the demo's last session ends at 16:30 (at 11:30 at weekends), after
+    which every slot of today is past. Adds a session starting in a few minutes when no
+    open slot starts later than that."""
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime.now(zone)
+    soon = now + timedelta(minutes=3)
+    headers = {"Authorization": f"Bearer {clinic.token('admin')}"}
+
+    def get(service: str, path: str, **params):
+        return requests.get(f"{clinic.urls[service]}/api/v1{path}", headers=headers,
+                            params=params, timeout=10).json()
+
+    (department_id,) = [d["id"] for d in get("schedule", "/departments")
+                        if d["name"] == department]
+
+    def open_soon() -> bool:
+        grid = get("booking", "/availability", department_id=department_id,
+                   date=now.date().isoformat())
+        return any(s["state"] == "open" and s["remaining"] > 2
+                   and datetime.fromisoformat(s["start"]) > soon
+                   for e in grid["experts"] for s in e["slots"])
+
+    if open_soon():
+        return
+    start = (now + timedelta(minutes=10 - now.minute % 5)).replace(second=0, microsecond=0)
+    end = start + timedelta(minutes=30)
+    if end.date() != now.date():
+        pytest.skip("too near the hospital's midnight to add a session later today")
+    for expert in get("schedule", "/experts"):
+        if expert["department_id"] != department_id:
+            continue
+        added = requests.post(
+            f"{clinic.urls['schedule']}/api/v1/experts/{expert['id']}/extra-sessions",
+            headers=headers, timeout=10, json={
+                "date": now.date().isoformat(), "start": f"{start:%H:%M}",
+                "end": f"{end:%H:%M}", "slot_minutes": 10, "capacity_per_slot": 5,
+                "reason": "测试"})
+        if added.status_code == 201:  # booking has it once schedule's event arrives
+            assert wait_for(open_soon, 20), "the added session reached booking's grid"
+            return
+    raise AssertionError(f"no expert of {department} free for a session today")
+
+
 def wait_for(check, timeout: float = 15.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -58,6 +103,7 @@ def add_consultant(clinic, username: str) -> None:
 
 
 def test_consultants_book_and_the_front_desk_checks_in(clinic, browser, shots) -> None:
+    bookable_today(clinic, "儿科")
     desk = sign_in(browser, clinic, "frontdesk")
     assert desk.url.endswith("/roster")
     first = sign_in(browser, clinic, "consultant")
@@ -101,6 +147,7 @@ def test_consultants_book_and_the_front_desk_checks_in(clinic, browser, shots) -
 
 
 def test_a_full_slot_says_what_happened(clinic, browser) -> None:
+    bookable_today(clinic, "儿科")
     page = sign_in(browser, clinic, "consultant")
     show_department(page, "儿科").locator(".slot.open, .slot.low").first.wait_for()
     full = page.locator(".slot.full")
@@ -202,6 +249,7 @@ def book_by_api(clinic, department_id: int, patient: dict) -> dict:
 
 def test_a_returning_patient_fills_the_form_and_a_landline_is_named(clinic, browser,
                                                                     shots) -> None:
+    bookable_today(clinic, "心内科")
     earlier = book_by_api(clinic, 4, {"name": "韩梅梅", "phone": "13711112222",
                                       "email": "meimei@example.cn", "email_consent": True})
     page = sign_in(browser, clinic, "consultant")
