@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from services.booking.reads import polls
 from services.common.contracts.schedule import ExpertUpdated
-from tests.support.booking import PHONES, SHANGHAI, tomorrow
+from tests.support.booking import PHONES, SHANGHAI, Inventory, Staff, bearer, tomorrow
 
 
 def grid(consultant, day=None, days: int = 1) -> dict:
@@ -67,6 +67,21 @@ def test_the_strip_shows_fourteen_days_and_the_next_free_place(inv, consultant, 
     assert far["days"][0]["state"] == "not_released" and far["days"][0]["opens_at"]
     assert answer["next_available"]["slot_id"] == open_day[0]
     assert answer["next_available"]["expert_name"] == "王建国"
+
+
+def test_the_next_free_place_has_not_begun_when_staff_may_book_after_the_start(
+        make_app, clock) -> None:
+    """A negative cut-off (staff book after a slot's start) makes begun slots bookable,
+    but the grid shows them as past; the next free place is the first open one."""
+    app = make_app("booking", cutoff_minutes=-1440)
+    inv, consultant = Inventory(app), Staff(app, bearer("consultant", "li"))
+    today = tomorrow() - timedelta(days=1)
+    clock.set(datetime.combine(today, time(8, 40), tzinfo=SHANGHAI))
+    slots = inv.session(today, time(8), count=4, capacity=1)  # 08:00-09:30
+    answer = consultant.get("/api/v1/availability/days", query_string={
+        "department_id": 1, "from": str(today)}).json
+    assert answer["next_available"]["slot_id"] == slots[2], "09:00, not 08:00"
+    assert states(grid(consultant, today))["09:00"] == "open"
 
 
 def test_the_polled_counts_answer_304_until_something_changes(inv, consultant) -> None:

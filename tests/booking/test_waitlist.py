@@ -11,7 +11,15 @@ import pytest
 
 from services.booking.ops import waitlist
 from services.booking.reads.hospital import open_desk
-from tests.support.booking import PHONES, SHANGHAI, Staff, bearer, events_of, tomorrow
+from tests.support.booking import (
+    PHONES,
+    SHANGHAI,
+    Inventory,
+    Staff,
+    bearer,
+    events_of,
+    tomorrow,
+)
 
 
 def wait(desk: Staff, expert_id: int = 1, day=None, name: str = "候补甲",
@@ -71,6 +79,24 @@ def test_a_cancellation_books_the_first_waiting_patient_at_once(app, inv, consul
     entry = consultant.get("/api/v1/waitlist", query_string={
         "expert_id": 1, "date": str(tomorrow())}).json[1]
     assert entry["appointment_code"] and entry["appointment_id"]
+
+
+def test_a_place_under_way_neither_keeps_a_day_off_the_list_nor_goes_to_it(
+        make_app, clock) -> None:
+    """With a negative cut-off (staff book after a slot's start), a begun slot with room
+    does not count as room, and a freed place goes to the list only if it has not begun."""
+    app = make_app("booking", cutoff_minutes=-1440)
+    inv, consultant = Inventory(app), Staff(app, bearer("consultant", "li"))
+    today = tomorrow() - timedelta(days=1)
+    clock.set(datetime.combine(today, time(8, 40), tzinfo=SHANGHAI))
+    begun, later = inv.session(today, time(8), count=3, capacity=1)[1:]  # 08:30, 09:00
+    taken = consultant.book(later, phone=PHONES[0]).json
+    joined = wait(consultant, day=today)
+    assert joined.status_code == 201, joined.json
+    consultant.post(f"/api/v1/appointments/{taken['id']}/cancel", json={"reason": "patient"})
+    booked = [e for e in events_of(app, "booking.appointment.booked") if e["from_waitlist"]]
+    assert [e["slot"]["slot_id"] for e in booked] == [later], "09:00, not 08:30 (begun)"
+    assert inv.counts(begun) == (0, 0, 0)
 
 
 def test_moving_away_releasing_and_expiring_holds_free_places_too(app, inv, consultant,

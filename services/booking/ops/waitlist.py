@@ -39,8 +39,11 @@ class WaitRequest:
 
 
 def _bookable(desk: Desk, expert_id: int, day: date) -> list[ColumnElement[bool]]:
-    """Conditions of the expert-day's slots that can still be booked now."""
-    opens_after = desk.now + timedelta(minutes=desk.rules.window.cutoff_minutes)
+    """Conditions of the expert-day's slots that can still be booked now and have not
+    begun: where a negative cut-off lets staff book after the start, a waiting patient is
+    still not given a place that is under way (the grid shows it as past)."""
+    opens_after = desk.now + max(timedelta(0),
+                                 timedelta(minutes=desk.rules.window.cutoff_minutes))
     return [Slot.expert_id == expert_id, Slot.day == day, Slot.status == SlotStatus.ACTIVE,
             Slot.start_at > opens_after]
 

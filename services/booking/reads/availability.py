@@ -171,12 +171,14 @@ def day_strip(session: Session, desk: Desk, first: date, days: int, department_i
 
 def next_available(session: Session, desk: Desk, department_id: int | None,
                    expert_id: int | None, horizon_days: int = 60) -> dict[str, Any] | None:
-    """The earliest place that can be booked now, across the department's experts."""
+    """The earliest place that can be booked now, across the department's experts: an
+    open slot, so never one that has begun, even where a negative cut-off lets staff book
+    after the start (the grid shows those as past)."""
     judge = Judge(desk)
     query = (select(Slot.id, Slot.day, Slot.start_at, Expert.id, Expert.name)
              .join(Expert, Expert.id == Slot.expert_id)
              .where(Slot.status == SlotStatus.ACTIVE, Expert.active.is_(True),
-                    Slot.start_at > judge.at.open_after,
+                    Slot.start_at > max(judge.at.open_after, judge.at.now),
                     Slot.day <= desk.today + timedelta(days=horizon_days),
                     Slot.booked + Slot.held < Slot.capacity)
              .order_by(Slot.start_at, Slot.id).limit(200))
