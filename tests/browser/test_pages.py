@@ -117,6 +117,11 @@ def test_consultants_book_and_the_front_desk_checks_in(clinic, browser, shots) -
     show_department(second, "儿科").locator(f'.slot[data-slot="{slot_id}"]').wait_for()
     before = remaining(second, slot_id)
 
+    today = first.locator("#strip .day[aria-current=date] small")
+    strip_before = int(re.search(r"\d+", today.inner_text()).group(0))
+    offered = desk.locator(f'#walkin-form option[value="{slot_id}"]')
+    assert f"余 {before}" in offered.inner_text()
+
     slot.click()
     countdown = first.locator("#countdown")
     countdown.wait_for()
@@ -138,9 +143,11 @@ def test_consultants_book_and_the_front_desk_checks_in(clinic, browser, shots) -
     assert "儿科" in text and "号" in text
     first.screenshot(path=str(shots / "console.png"), full_page=True)
     assert wait_for(lambda: remaining(second, slot_id) == before - 1)
+    assert wait_for(lambda: today.inner_text() == f"余 {strip_before - 1}"), "the strip too"
 
     row = desk.locator(f'tr[data-code="{code}"]')
     row.wait_for(timeout=15000)  # appears without a reload
+    assert wait_for(lambda: f"余 {before - 1}" in offered.inner_text()), "the walk-in's count"
     row.get_by_role("button", name="报到").click()
     assert wait_for(lambda: "已报到" in row.inner_text())
     desk.screenshot(path=str(shots / "roster.png"), full_page=True)

@@ -85,7 +85,7 @@ async function poll() {
   const outcome = await pollCounts(grid.query, grid);
   if (!current()) return;
   if (outcome === "reload") { await loadGrid(); loadStrip(); return; }
-  if (outcome === "patched") { patch(); refreshWaitlist(); }
+  if (outcome === "patched") { patch(); refreshWaitlist(); loadStrip(); }  // the day's 余 too
   $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(grid.time_zone)}`;
 }
 

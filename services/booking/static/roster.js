@@ -127,7 +127,11 @@ async function loadWalkInSlots() {
     options.push(el("option", { value: slot.slot_id }, `${expert.name} ${hhmm(slot.start)} (${t("余", "free")} ${slot.remaining})`));
   }
   if (!current()) return;
-  form.elements.slot_id.replaceChildren(...options);
+  const select = form.elements.slot_id;
+  if (document.activeElement === select) return;  // not under the desk's hand; next time
+  const picked = select.value;
+  select.replaceChildren(...options);
+  if (options.some((o) => o.value === picked)) select.value = picked;
 }
 
 let lastShown = null;
@@ -164,6 +168,7 @@ async function load() {
       const focus = focused();
       render(result.data, found?.ok ? new Set(found.data.map((a) => a.id)) : null);
       refocus(focus);
+      if (lastShown !== null) loadWalkInSlots();  // the roster changed: so may the 余 counts
       lastShown = shown;
     }
   }
