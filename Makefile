@@ -25,7 +25,7 @@ run: $(STAMP)
 # Lint and types first: a change that breaks either fails before the long suite runs.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy services
+	$(BIN)/mypy services bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The pure and in-process tests only (no server, browser or slow test): a quick loop.
@@ -43,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy services
+	$(BIN)/mypy services bench
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

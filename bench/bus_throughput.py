@@ -94,7 +94,7 @@ def run(database_url: str, broker_url: str, bus_dir: Path, events: int) -> tuple
                 outbox.add(session, ThingHappened(n=n))
     while True:
         with db.reading() as session:
-            done = session.scalar(select(func.count()).select_from(InboxRecord))
+            done = session.scalar(select(func.count()).select_from(InboxRecord)) or 0
         if done >= events:
             break
         time.sleep(0.02)

@@ -167,7 +167,15 @@ def db_ceiling(url: str, clients: int = 16) -> float:
     if run.returncode != 0:
         raise RuntimeError(f"pgbench failed: {run.stderr.strip()[-2000:]}")
     out = run.stdout
-    return float(re.search(r"tps = ([\d.]+)", out).group(1))
+    return float(found(r"tps = ([\d.]+)", out))
+
+
+def found(pattern: str, text: str) -> str:
+    """The first group of ``pattern`` in a tool's output, or a clear failure."""
+    match = re.search(pattern, text)
+    if match is None:
+        raise RuntimeError(f"no {pattern!r} in the output: {text[-2000:]}")
+    return match.group(1)
 
 
 def cpu_by_part(booking_port: int) -> dict[str, float]:
@@ -238,7 +246,7 @@ def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
 
 def wrk(url: str, connections: int, *, script: str | None = None,
         headers: dict[str, str] | None = None,
-        env: dict[str, str] | None = None) -> dict[str, float]:
+        env: dict[str, str] | None = None) -> dict[str, Any]:
     # wrk's own 2 s timeout would leave the slowest answers out of the percentiles.
     cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{SECONDS}s", "--latency",
            f"--timeout={TIMEOUT}s"]
@@ -254,18 +262,18 @@ def wrk(url: str, connections: int, *, script: str | None = None,
                               r"timeout (\d+)", out)
     statuses = {int(c): int(n) for c, n in re.findall(r"(\d{3})=(\d+)", out.split("statuses:")[-1])
                 } if "statuses:" in out else {}
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+    return {"rps": float(found(r"Requests/sec:\s+([\d.]+)", out)),
             "server_errors": float(sum(n for c, n in statuses.items() if c >= 500)),
             "statuses": statuses,
             "p50": latency.get("50", 0.0), "p99": latency.get("99", 0.0),
-            "requests": float(re.search(r"(\d+) requests in", out).group(1)),
+            "requests": float(found(r"(\d+) requests in", out)),
             "non_2xx": float(errors.group(1)) if errors else 0.0,
             "socket_errors": float(sum(map(int, socket_errors.groups()))) if socket_errors
             else 0.0}
 
 
 def _ms(value: str) -> float:
-    number, unit = float(re.match(r"[\d.]+", value).group(0)), re.sub(r"[\d.]", "", value)
+    number, unit = float(found(r"^([\d.]+)", value)), re.sub(r"[\d.]", "", value)
     return number * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
@@ -375,17 +383,23 @@ def confirmations_missing(rt: Any, gateway: Gateway, wait: float = 60.0) -> int:
     return len(codes - set(gateway.arrived))
 
 
+def one_row(cursor: Any) -> tuple[Any, ...]:
+    row = cursor.fetchone()
+    assert row is not None, "an aggregate query answers one row"
+    return tuple(row)
+
+
 def message_states(booking_url: str, notify_url: str) -> str:
     """Where each booking's event is: booking's outbox (published or not), notify's inbox
     and dead letters, and notify's SMS by status and attempts — to tell a late
     confirmation from a lost one."""
     with psycopg.connect(booking_url) as conn:
-        booked_events, unpublished = conn.execute(
+        booked_events, unpublished = one_row(conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE published_at IS NULL) FROM outbox "
-            "WHERE event_type = 'booking.appointment.booked'").fetchone()
+            "WHERE event_type = 'booking.appointment.booked'"))
     with psycopg.connect(notify_url) as conn:
-        handled = conn.execute("SELECT count(*) FROM inbox").fetchone()[0]
-        dead = conn.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
+        handled = one_row(conn.execute("SELECT count(*) FROM inbox"))[0]
+        dead = one_row(conn.execute("SELECT count(*) FROM dead_letters"))[0]
         rows = conn.execute("SELECT status, template, count(*) FROM messages WHERE channel = "
                             "'sms' GROUP BY status, template ORDER BY 1, 2").fetchall()
     return (f"booked events {booked_events} (unpublished {unpublished}); notify handled "
@@ -402,8 +416,9 @@ def stage_delays(booking_url: str, notify_url: str) -> str:
             "SELECT event_id, created_at, published_at FROM outbox "
             "WHERE event_type = 'booking.appointment.booked'")}
     with psycopg.connect(notify_url) as conn:
-        handled = dict(conn.execute("SELECT event_id, processed_at FROM inbox").fetchall())
-        sent = dict(conn.execute(
+        handled: dict[str, datetime] = dict(
+            conn.execute("SELECT event_id, processed_at FROM inbox").fetchall())
+        sent: dict[str, datetime] = dict(conn.execute(
             "SELECT event_id, sent_at FROM messages WHERE channel = 'sms' "
             "AND template = 'confirmation' AND sent_at IS NOT NULL").fetchall())
     stages: dict[str, list[float]] = {"relay": [], "bus+consumer": [], "sender": []}
@@ -431,10 +446,10 @@ def book_load(base: str, clients: int, script: str, slots: list[int], token: str
 
 
 def two_copies(rt: Any, bases: list[str], script: str, slots: list[int],
-               token: str) -> dict[str, float]:
+               token: str) -> dict[str, Any]:
     """The 50 clients split over two copies of booking's web (as behind a load balancer),
     one wrk each at the same time; p50 and p99 are the worse copy's."""
-    results: list[dict[str, float]] = []
+    results: list[dict[str, Any]] = []
     before = booked(rt, slots)
     runs = [threading.Thread(target=lambda base=base, prefix=prefix: results.append(
         book_load(base, 25, script, slots, token, prefix)))
@@ -453,7 +468,7 @@ def two_copies(rt: Any, bases: list[str], script: str, slots: list[int],
     return total
 
 
-def poll_load(base: str, token: str, day: str) -> dict[str, float]:
+def poll_load(base: str, token: str, day: str) -> dict[str, Any]:
     """The console's poll at 50 clients: the counts of a department-day of 50 experts ×
     32 slots, asked with the ETag of the last answer, as the page does."""
     url = f"{base}/api/v1/availability/counts?department_id=1&date={day}"
@@ -465,7 +480,7 @@ def poll_load(base: str, token: str, day: str) -> dict[str, float]:
 def main() -> None:
     token = issue_token(DEFAULT_JWT_SECRET, "bench", ["consultant", "frontdesk"],
                         ttl_seconds=3600)
-    rows: list[tuple[str, dict[str, float]]] = []
+    rows: list[tuple[str, dict[str, Any]]] = []
     with databases("booking", "notify") as db, vhost() as broker, \
             tempfile.TemporaryDirectory() as scratch:
         env = {**ENV, "BOOKING_DATABASE_URL": db["booking"], "NOTIFY_DATABASE_URL": db["notify"],
@@ -542,7 +557,7 @@ def main() -> None:
           f"{cpu}")
 
 
-def report(rows: list[tuple[str, dict[str, float]]], sms_p50: float, sms_p99: float,
+def report(rows: list[tuple[str, dict[str, Any]]], sms_p50: float, sms_p99: float,
            over: int, missing: int, ceiling_tps: float) -> None:
     print(f"gunicorn: {WORKERS} workers x {THREADS} threads (gthread); notify workers: "
           f"{NOTIFY_WORKERS}; wrk: {WRK_THREADS} "
