@@ -33,6 +33,15 @@ def test_open_after_agrees_with_the_cut_off_of_every_slot(now, start, cutoff) ->
         assert not refused
 
 
+@given(now=moments, start=moments, cutoff=st.integers(min_value=-24 * 60, max_value=24 * 60))
+def test_what_is_offered_is_bookable_and_has_not_begun(now, start, cutoff) -> None:
+    """A negative cut-off lets staff book after a slot's start; nothing the product
+    offers on its own has begun, and all of it is before its cut-off."""
+    window = BookingWindow(cutoff_minutes=cutoff)
+    offered = start > window.offered_after(now)
+    assert offered == (start > now and now < window.closes_at(start))
+
+
 def test_a_slot_opens_at_the_release_time_in_the_hospital_zone() -> None:
     window = BookingWindow(release_days=7, release_time=time(7, 0))
     opens = window.opens_at(date(2026, 12, 10), SHANGHAI)

@@ -61,6 +61,12 @@ class BookingWindow:
         one subtraction for a whole grid instead of one per slot."""
         return now + timedelta(minutes=self.cutoff_minutes)
 
+    def offered_after(self, now: datetime) -> datetime:
+        """What the product offers on its own (the next free place, a leave's
+        alternatives, the waitlist's places) starts after this moment: before the cut-off
+        and not begun, even where a negative cut-off lets staff book after the start."""
+        return max(now, self.open_after(now))
+
     def check(self, now: datetime, day: date, start: datetime, zone: ZoneInfo) -> None:
         opens = self.opens_at(day, zone)
         if now < opens:

@@ -10,7 +10,7 @@ saying it came from the waitlist. An entry ends at the day's booking cut-off.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -42,10 +42,8 @@ def _bookable(desk: Desk, expert_id: int, day: date) -> list[ColumnElement[bool]
     """Conditions of the expert-day's slots that can still be booked now and have not
     begun: where a negative cut-off lets staff book after the start, a waiting patient is
     still not given a place that is under way (the grid shows it as past)."""
-    opens_after = desk.now + max(timedelta(0),
-                                 timedelta(minutes=desk.rules.window.cutoff_minutes))
     return [Slot.expert_id == expert_id, Slot.day == day, Slot.status == SlotStatus.ACTIVE,
-            Slot.start_at > opens_after]
+            Slot.start_at > desk.rules.window.offered_after(desk.now)]
 
 
 def join(session: Session, desk: Desk, request: WaitRequest) -> WaitlistEntry:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -21,8 +21,7 @@ def alternatives_for(session: Session, desk: Desk, *, expert_id: int, department
     """Up to three bookable places: the same expert's next, then the department's nearest.
     Never one that has begun, even where the cut-off lets staff book after the start
     (a negative ``CUTOFF_MINUTES``): the patient could not come to it."""
-    bookable_from = desk.now + max(timedelta(0),
-                                   timedelta(minutes=desk.rules.window.cutoff_minutes))
+    bookable_from = desk.rules.window.offered_after(desk.now)
     free = (select(Slot, Expert.name).join(Expert, Expert.id == Slot.expert_id).where(
         Slot.status == SlotStatus.ACTIVE, Slot.booked + Slot.held < Slot.capacity,
         Slot.start_at > bookable_from, Slot.department_id == department_id))

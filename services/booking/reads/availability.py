@@ -178,7 +178,7 @@ def next_available(session: Session, desk: Desk, department_id: int | None,
     query = (select(Slot.id, Slot.day, Slot.start_at, Expert.id, Expert.name)
              .join(Expert, Expert.id == Slot.expert_id)
              .where(Slot.status == SlotStatus.ACTIVE, Expert.active.is_(True),
-                    Slot.start_at > max(judge.at.open_after, judge.at.now),
+                    Slot.start_at > desk.rules.window.offered_after(desk.now),
                     Slot.day <= desk.today + timedelta(days=horizon_days),
                     Slot.booked + Slot.held < Slot.capacity)
              .order_by(Slot.start_at, Slot.id).limit(200))
