@@ -8,8 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.test_followup_pages import api
-from tests.browser.test_pages import PHONE, book_by_api, show_department, sign_in, wait_for
+from tests.browser.test_pages import PHONE, api, book_by_api, show_department, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import requests
 
-from tests.browser.test_pages import DESKTOP, book_by_api, sign_in, wait_for
+from tests.browser.test_pages import DESKTOP, api, book_by_api, sign_in, wait_for
 from tests.e2e.conftest import Clinic, launch_clinic
 from tests.e2e.test_followup_desk import ALWAYS
 
@@ -25,12 +24,6 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
         yield started
     finally:
         started.stop()
-
-
-def api(clinic, username: str, method: str, service: str, path: str, **kw):
-    headers = {"Authorization": f"Bearer {clinic.token(username)}"}
-    return requests.request(method, f"{clinic.urls[service]}/api/v1{path}", headers=headers,
-                            timeout=10, **kw)
 
 
 def test_an_enquiry_from_the_console_turns_booked_when_the_patient_books(clinic, browser,

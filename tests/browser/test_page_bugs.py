@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.browser.test_followup_pages import api
 from tests.browser.test_pages import (
     DESKTOP,
     PHONE,
+    add_session,
+    api,
     bookable_today,
     show_department,
     wait_for,
@@ -253,23 +254,12 @@ def open_now(clinic) -> None:
     """A session under way now, whatever the hour the tests run: walk-ins need one."""
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
     start = now.replace(minute=now.minute - now.minute % 5, second=0, microsecond=0)
-    end = start + timedelta(minutes=30)
-    if end.date() != start.date():
-        pytest.skip("too near the hospital's midnight to open a session that is under way")
-    experts = api(clinic, "admin", "GET", "schedule", "/experts").json()
-    for expert in experts:  # the first expert with no session at this hour
-        extra = api(clinic, "admin", "POST", "schedule", f"/experts/{expert['id']}/extra-sessions",
-                    json={"date": now.date().isoformat(), "start": f"{start:%H:%M}",
-                          "end": f"{end:%H:%M}", "slot_minutes": 5, "capacity_per_slot": 5,
-                          "reason": "测试"})
-        if extra.status_code == 201:  # booking has it once schedule's event arrives
-            assert wait_for(lambda expert=expert: any(
-                s["state"] != "past" for e in api(
-                    clinic, "frontdesk", "GET", "booking", "/availability",
-                    params={"expert_id": expert["id"]}).json()["experts"]
-                for s in e["slots"]), 20)
-            return
-    raise AssertionError(f"no expert free for a session now: {extra.text}")
+    expert = add_session(clinic, start, start + timedelta(minutes=30), 5)
+    assert wait_for(lambda: any(
+        s["state"] != "past" for e in api(
+            clinic, "frontdesk", "GET", "booking", "/availability",
+            params={"expert_id": expert}).json()["experts"]
+        for s in e["slots"]), 20)
 
 
 def test_a_walk_in_takes_phones_as_typed_and_marks_a_bad_one(clinic, browser) -> None:

@@ -42,26 +42,46 @@ def show_department(page, label: str):
     return page.locator("#grid")
 
 
+def api(clinic, username: str, method: str, service: str, path: str, **kw):
+    headers = {"Authorization": f"Bearer {clinic.token(username)}"}
+    return requests.request(method, f"{clinic.urls[service]}/api/v1{path}", headers=headers,
+                            timeout=10, **kw)
+
+
+def add_session(clinic, start: datetime, end: datetime, slot_minutes: int,
+                department_id: int | None = None) -> int:
+    """An extra session from ``start`` to ``end`` (hospital time) for the first expert (of
+    the department) free then; returns the expert. Booking has it once schedule's event
+    arrives: the caller waits for what it needs to see."""
+    if end.date() != start.date():
+        pytest.skip("too near the hospital's midnight to add a session the same day")
+    added = None
+    for expert in api(clinic, "admin", "GET", "schedule", "/experts").json():
+        if department_id is not None and expert["department_id"] != department_id:
+            continue
+        added = api(clinic, "admin", "POST", "schedule",
+                    f"/experts/{expert['id']}/extra-sessions", json={
+                        "date": start.date().isoformat(), "start": f"{start:%H:%M}",
+                        "end": f"{end:%H:%M}", "slot_minutes": slot_minutes,
+                        "capacity_per_slot": 5, "reason": "测试"})
+        if added.status_code == 201:
+            return expert["id"]
+    raise AssertionError(f"no expert free for a session: {added.text if added else ''}")
+
+
 def bookable_today(clinic, department: str) -> None:
     """Today's grid of ``department`` has places a consultant can click, whatever the hour
     the tests run: the demo's last session ends at 16:30 (at 11:30 at weekends), after
     which every slot of today is past. Adds a session starting in a few minutes when no
     open slot starts later than that."""
-    zone = ZoneInfo("Asia/Shanghai")
-    now = datetime.now(zone)
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
     soon = now + timedelta(minutes=3)
-    headers = {"Authorization": f"Bearer {clinic.token('admin')}"}
-
-    def get(service: str, path: str, **params):
-        return requests.get(f"{clinic.urls[service]}/api/v1{path}", headers=headers,
-                            params=params, timeout=10).json()
-
-    (department_id,) = [d["id"] for d in get("schedule", "/departments")
-                        if d["name"] == department]
+    (department_id,) = [d["id"] for d in api(clinic, "admin", "GET", "schedule",
+                                             "/departments").json() if d["name"] == department]
 
     def open_soon() -> bool:
-        grid = get("booking", "/availability", department_id=department_id,
-                   date=now.date().isoformat())
+        grid = api(clinic, "admin", "GET", "booking", "/availability", params={
+            "department_id": department_id, "date": now.date().isoformat()}).json()
         return any(s["state"] == "open" and s["remaining"] > 2
                    and datetime.fromisoformat(s["start"]) > soon
                    for e in grid["experts"] for s in e["slots"])
@@ -69,22 +89,8 @@ def bookable_today(clinic, department: str) -> None:
     if open_soon():
         return
     start = (now + timedelta(minutes=10 - now.minute % 5)).replace(second=0, microsecond=0)
-    end = start + timedelta(minutes=30)
-    if end.date() != now.date():
-        pytest.skip("too near the hospital's midnight to add a session later today")
-    for expert in get("schedule", "/experts"):
-        if expert["department_id"] != department_id:
-            continue
-        added = requests.post(
-            f"{clinic.urls['schedule']}/api/v1/experts/{expert['id']}/extra-sessions",
-            headers=headers, timeout=10, json={
-                "date": now.date().isoformat(), "start": f"{start:%H:%M}",
-                "end": f"{end:%H:%M}", "slot_minutes": 10, "capacity_per_slot": 5,
-                "reason": "测试"})
-        if added.status_code == 201:  # booking has it once schedule's event arrives
-            assert wait_for(open_soon, 20), "the added session reached booking's grid"
-            return
-    raise AssertionError(f"no expert of {department} free for a session today")
+    add_session(clinic, start, start + timedelta(minutes=30), 10, department_id)
+    assert wait_for(open_soon, 20), "the added session reached booking's grid"
 
 
 def wait_for(check, timeout: float = 15.0) -> bool:

@@ -128,7 +128,7 @@ async function loadWalkInSlots() {
   }
   if (!current()) return;
   const select = form.elements.slot_id;
-  if (document.activeElement === select) return;  // not under the desk's hand; next time
+  if (document.activeElement === select) return;  // the desk is choosing: not under its hand
   const picked = select.value;
   select.replaceChildren(...options);
   if (options.some((o) => o.value === picked)) select.value = picked;
