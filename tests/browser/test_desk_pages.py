@@ -5,10 +5,20 @@ appointment from the link on a phone, and leave shows who it affects before it i
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_pages import PHONE, api, book_by_api, show_department, sign_in, wait_for
+from tests.browser.test_pages import (
+    PHONE,
+    api,
+    book_by_api,
+    bookable_today,
+    show_department,
+    sign_in,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -191,3 +201,34 @@ def test_the_week_shows_its_dates_and_counts_follow_other_desks(clinic, browser)
         pass
     assert poll.value.status == 304, "an unchanged grid answers 304, with no body"
     assert poll.value.request.headers.get("if-none-match")
+
+
+def test_the_walk_in_list_follows_today_while_the_desk_views_another_day(clinic,
+                                                                        browser) -> None:
+    """The walk-in list offers today's slots whatever day the roster shows; it was read
+    again only when the shown roster changed, so with tomorrow shown its counts went stale."""
+    bookable_today(clinic, "消化内科")
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    (department,) = [d["id"] for d in api(clinic, "frontdesk", "GET", "booking",
+                                          "/departments").json() if d["name"] == "消化内科"]
+    grid = api(clinic, "frontdesk", "GET", "booking", "/availability",
+               params={"department_id": department}).json()
+    slot = next(s for e in grid["experts"] for s in e["slots"] if s["state"] == "open"
+                and s["remaining"] > 1
+                and datetime.fromisoformat(s["start"]) > now + timedelta(minutes=3))
+    desk = sign_in(browser, clinic, "frontdesk")
+    desk.locator("#department").select_option(label="消化内科")
+    slot_id, before = slot["slot_id"], slot["remaining"]
+    offered = desk.locator(f'#walkin-form option[value="{slot_id}"]')
+    assert wait_for(lambda: f"余 {before}" in offered.inner_text())
+    tomorrow = (now + timedelta(days=1)).date().isoformat()
+    desk.locator("#date").fill(tomorrow)
+    desk.locator("#date").dispatch_event("change")
+    assert wait_for(lambda: desk.locator("#roster-date").inner_text() == tomorrow)
+    booked = api(clinic, "consultant", "POST", "booking", "/appointments", json={
+        "slot_id": slot_id, "channel": "phone",
+        "patient": {"name": "另一位", "phone": "13600008888"}})
+    assert booked.status_code == 201, booked.text
+    assert wait_for(lambda: f"余 {before - 1}" in offered.inner_text(), 20), \
+        offered.inner_text()
+    assert desk.locator("#roster-date").inner_text() == tomorrow

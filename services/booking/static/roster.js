@@ -112,26 +112,60 @@ function render(view, byPhone) {
   known = ids;
 }
 
+// The walk-in list offers today's slots, whatever day the roster shows, so it follows
+// today's counts itself: each department's compact counts with the ETag last seen (a
+// bodiless 304 while nothing changed), and the list is read again when one changed.
+const walkInTags = new Map();
+let walkInEndsAt = Infinity;  // the first listed slot's end: past it, the list is stale
+
+const walkInDepartments = () => ($("department").value ? [$("department").value]
+  : [...$("department").options].map((o) => o.value).filter(Boolean));
+
+async function todayChanged(departments) {
+  const answers = await Promise.all(departments.map((d) => api("GET",
+    `/api/v1/availability/counts?department_id=${d}`, undefined,
+    walkInTags.has(d) ? { "If-None-Match": walkInTags.get(d) } : {})));
+  let changed = false;
+  answers.forEach((answer, i) => {
+    if (!answer.ok || answer.status === 304) return;
+    changed = true;
+    walkInTags.set(departments[i], answer.headers.get("ETag"));
+  });
+  return changed;
+}
+
 async function loadWalkInSlots() {
   const form = $("walkin-form");
   if (!form) return;
-  const departments = [...$("department").options].map((o) => o.value).filter(Boolean);
-  const chosen = $("department").value ? [$("department").value] : departments;
+  const chosen = walkInDepartments();
   const current = walkInTurn();
-  // A walk-in is a patient at the desk now: today's slots not yet over, whatever day the
-  // roster shows.
+  await todayChanged(chosen);  // the counts' ETags first: a change after them is seen next time
+  // A walk-in is a patient at the desk now: today's slots not yet over.
   const answers = await Promise.all(chosen.map((d) => api("GET", `/api/v1/availability?department_id=${d}`)));
   const options = [];
+  let endsAt = Infinity;
   for (const answer of answers) for (const expert of answer.data?.experts || []) for (const slot of expert.slots) {
-    if (new Date(slot.end).getTime() < Date.now()) continue;
+    const end = new Date(slot.end).getTime();
+    if (end < Date.now()) continue;
+    endsAt = Math.min(endsAt, end);
     options.push(el("option", { value: slot.slot_id }, `${expert.name} ${hhmm(slot.start)} (${t("余", "free")} ${slot.remaining})`));
   }
   if (!current()) return;
   const select = form.elements.slot_id;
-  if (document.activeElement === select) return;  // the desk is choosing: not under its hand
+  if (document.activeElement === select) {  // the desk is choosing: not under its hand
+    walkInEndsAt = 0;  // read again at the next tick instead
+    return;
+  }
+  walkInEndsAt = endsAt;
   const picked = select.value;
   select.replaceChildren(...options);
   if (options.some((o) => o.value === picked)) select.value = picked;
+}
+
+async function followToday() {
+  if (!$("walkin-form")) return;
+  const changed = await todayChanged(walkInDepartments());
+  if (changed || Date.now() > walkInEndsAt) loadWalkInSlots();
 }
 
 let lastShown = null;
@@ -168,7 +202,6 @@ async function load() {
       const focus = focused();
       render(result.data, found?.ok ? new Set(found.data.map((a) => a.id)) : null);
       refocus(focus);
-      if (lastShown !== null) loadWalkInSlots();  // the roster changed: so may the 余 counts
       lastShown = shown;
     }
   }
@@ -205,4 +238,4 @@ $("print").addEventListener("click", () => window.print());
 $("walkin-form")?.addEventListener("submit", walkIn);
 await load();
 loadWalkInSlots();
-setInterval(load, 5000);
+setInterval(() => { load(); followToday(); }, 5000);
