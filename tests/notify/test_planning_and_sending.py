@@ -113,6 +113,26 @@ def test_an_opted_out_patient_gets_nothing(app) -> None:
     assert {m.status for m in messages(app)} == {"suppressed"}
 
 
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres",
+                                                               marks=pytest.mark.postgres)])
+def test_an_opt_out_stops_its_own_channel_only(database, request, make_app) -> None:
+    """An opt-out is of one channel and one recipient: the patient's other channel still
+    goes."""
+    app = make_app("notify", **({"database_url": request.getfixturevalue("pg_url")}
+                                if database == "postgres" else {}))
+    with app.extensions["clinic"].db.transaction() as session:
+        suppress(session, "email", "li@example.cn", "api", utcnow())
+        suppress(session, "sms", "+8613800138001", "api", utcnow())
+    both = dict(email="li@example.cn", email_consent=True)
+    sms_out = facts(8, email="wang@example.cn", email_consent=True)
+    sms_out["patient"]["phone"] = "+8613800138001"
+    consume(app, event("booked", facts(7, **both)), event("booked", sms_out))
+    told = {(m.appointment_id, m.channel): (m.status, m.reason)
+            for m in messages(app, template="confirmation")}
+    assert told == {(7, "sms"): ("queued", None), (7, "email"): ("suppressed", "opted out"),
+                    (8, "sms"): ("suppressed", "opted out"), (8, "email"): ("queued", None)}
+
+
 def test_a_redelivered_event_makes_nothing_new(app) -> None:
     booked = event("booked", facts())
     consume(app, booked, booked, booked)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import PatientContact
@@ -16,20 +16,18 @@ from ..models import Message, Suppression
 
 def suppressed_channels(session: Session, patient: PatientContact) -> frozenset[str]:
     """The channels this patient opted out of, in one query for both."""
-    reached = [(channel, recipient) for channel, recipient in
-               (("sms", patient.phone), ("email", patient.email)) if recipient]
-    if not reached:
+    if not patient.phone and not patient.email:
         return frozenset()
-    rows = session.execute(_ACTIVE, {"channels": [channel for channel, _ in reached],
-                                     "recipients": [recipient for _, recipient in reached]})
-    return frozenset(channel for channel, recipient in rows if (channel, recipient) in reached)
+    rows = session.execute(_ACTIVE, {"phone": patient.phone, "email": patient.email})
+    return frozenset(rows.scalars())
 
 
 _TABLE = table_of(Suppression)
-#: Built once (it runs for every event): both lists, so the (channel, recipient) key serves.
-_ACTIVE = select(_TABLE.c.channel, _TABLE.c.recipient).where(
-    _TABLE.c.active.is_(True), _TABLE.c.channel.in_(bindparam("channels", expanding=True)),
-    _TABLE.c.recipient.in_(bindparam("recipients", expanding=True)))
+#: Built once (it runs for every event): each branch is a lookup of the (channel,
+#: recipient) key; a missing phone or email is NULL, which matches no row.
+_ACTIVE = select(_TABLE.c.channel).where(_TABLE.c.active.is_(True), or_(
+    and_(_TABLE.c.channel == "sms", _TABLE.c.recipient == bindparam("phone")),
+    and_(_TABLE.c.channel == "email", _TABLE.c.recipient == bindparam("email"))))
 
 
 def suppress(session: Session, channel: str, recipient: str, source: str, now: datetime,
