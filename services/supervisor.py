@@ -3,7 +3,9 @@
 A process that exits while the clinic runs is started again (after 1 s, then
 longer if it keeps failing, up to 30 s) and the log says so, so one crashed
 worker does not take the clinic down. Ctrl-C or SIGTERM stops them all: SIGTERM,
-then SIGKILL for any still running after ten seconds.
+then SIGKILL for any still running after ``STOP_WAIT`` seconds — longer than a
+worker's own ``STOP_WAIT`` and gunicorn's ``graceful_timeout``, so a process that is
+finishing its work is let finish — and a killed process is reaped and named.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from services.common.worker import StopSignals
+
 MAX_PAUSE = 30.0
 STEADY = 60.0  # a process up this long has recovered: its next crash waits 1 s again
+STOP_WAIT = 15.0  # > the workers' STOP_WAIT (10 s) and gunicorn's graceful_timeout (10 s)
 
 
 def read_procfile(path: Path) -> dict[str, str]:
@@ -33,7 +38,8 @@ def read_procfile(path: Path) -> dict[str, str]:
     return entries
 
 
-def say(name: str, text: str, out: IO[str] = sys.stdout) -> None:
+def say(name: str, text: str, out: IO[str] | None = None) -> None:
+    out = out or sys.stdout  # looked up when called: whatever stdout is then
     out.write(f"{datetime.now():%H:%M:%S} {name:<17} | {text}\n")
     out.flush()
 
@@ -65,18 +71,29 @@ class Supervisor:
     def __init__(self, procfile: Path, cwd: Path) -> None:
         self.cwd = cwd
         self.processes = [Process(n, c) for n, c in read_procfile(procfile).items()]
-        self.stopping = threading.Event()
+        self.signals = StopSignals()  # its handler takes no lock (see StopSignals)
+
+    @property
+    def stop_asked(self) -> bool:
+        return bool(self.signals.received)
 
     def run(self) -> int:
         for process in self.processes:
             say("supervisor", f"started {process.name} (pid {process.start(self.cwd)})")
-        while not self.stopping.wait(0.5):
+        while not self._pause(0.5):
             for process in self.processes:
                 self._look_after(process)
         return self._stop_all()
 
-    def stop(self, *_: object) -> None:
-        self.stopping.set()
+    def stop(self) -> None:
+        self.signals.note(signal.SIGTERM, None)
+
+    def _pause(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True as soon as a stop was asked for."""
+        deadline = time.monotonic() + seconds
+        while not self.stop_asked and time.monotonic() < deadline:
+            time.sleep(min(0.1, max(deadline - time.monotonic(), 0.0)))
+        return self.stop_asked
 
     def _look_after(self, process: Process) -> None:
         popen = process.popen
@@ -86,7 +103,7 @@ class Supervisor:
             process.pause = 1.0
         say("supervisor", f"{process.name} exited with code {popen.returncode}; "
                           f"restarting it in {process.pause:.0f} s")
-        if self.stopping.wait(process.pause):
+        if self._pause(process.pause):
             return
         process.pause = min(process.pause * 2, MAX_PAUSE)
         process.restarts += 1
@@ -94,15 +111,20 @@ class Supervisor:
         say("supervisor", f"restarted {process.name} (pid {pid}, restart {process.restarts})")
 
     def _stop_all(self) -> int:
-        running = [p.popen for p in self.processes if p.popen and p.popen.poll() is None]
-        for popen in running:
-            popen.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for popen in running:
+        running = [p for p in self.processes if p.popen and p.popen.poll() is None]
+        for process in running:
+            assert process.popen is not None
+            process.popen.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_WAIT
+        for process in running:
+            assert process.popen is not None
             try:
-                popen.wait(timeout=max(deadline - time.monotonic(), 0.1))
+                process.popen.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
-                popen.kill()
+                process.popen.kill()
+                process.popen.wait()  # reaped: no zombie left behind
+                say("supervisor", f"killed {process.name}: still running {STOP_WAIT:.0f} s "
+                                  "after SIGTERM")
         say("supervisor", "stopped everything")
         return 0
 
@@ -110,7 +132,6 @@ class Supervisor:
 def supervise(procfile: Path, cwd: Path) -> int:
     """Run until Ctrl-C or SIGTERM; return the exit code for ``make run``."""
     supervisor = Supervisor(procfile, cwd)
-    signal.signal(signal.SIGINT, supervisor.stop)
-    signal.signal(signal.SIGTERM, supervisor.stop)
+    supervisor.signals.install()
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     return supervisor.run()

@@ -7,6 +7,7 @@ may start together.
 
 import logging
 import os
+import signal
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
@@ -39,3 +40,14 @@ def post_fork(server: object, worker: object) -> None:
     for name in ("gunicorn.error", "gunicorn.access"):
         for handler in logging.getLogger(name).handlers:
             handler.addFilter(RedactingFilter())
+
+
+def post_worker_init(worker: object) -> None:
+    """Web workers leave Ctrl-C to their arbiter, which stops them with SIGQUIT.
+
+    Ctrl-C at ``make run`` reaches every process of the group. A worker that took
+    SIGINT and then its arbiter's SIGQUIT ran gunicorn's exiting handler twice, one
+    inside the other, and some hung until the supervisor killed them (leaving their
+    children behind); with SIGINT ignored each worker gets one signal and one exit.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

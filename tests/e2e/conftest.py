@@ -66,6 +66,30 @@ class Clinic:
             os.killpg(self.process.pid, signal.SIGKILL)
             raise
 
+    def left_behind(self, settle: float = 5.0) -> list[str]:
+        """"pid cmdline" of each process of the clinic's group still there (zombies
+        too: their cmdline is empty) once ``settle`` seconds have passed."""
+        deadline = time.monotonic() + settle
+        while True:
+            left = group_members(self.process.pid)
+            if not left or time.monotonic() > deadline:
+                return left
+            time.sleep(0.2)
+
+
+def group_members(pgid: int) -> list[str]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) == pgid:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                members.append(f"{entry.name} {cmdline.strip()}")
+        except (ProcessLookupError, FileNotFoundError, PermissionError):
+            pass  # ended while we looked
+    return members
+
 
 def launch_clinic(folder: Path, **extra_env: str) -> Clinic:
     """``clinic-run`` on free ports with its files under ``folder``."""

@@ -115,4 +115,5 @@ def test_the_follow_up_desk_end_to_end(start_clinic) -> None:
     assert total["calls"]["no_answer"] == 3 and total["calls"]["do_not_call"] == 1
     assert funnel["tasks"]["hospital_cancelled"] == {"unreached": 1, "do_not_call": 1}
     assert clinic.stop() in (0, 130)
+    assert clinic.left_behind() == [] and "| killed" not in clinic.log()
     assert "Traceback" not in clinic.log()

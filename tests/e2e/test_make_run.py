@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -117,8 +116,8 @@ def book_a_demo_place(clinic, consultant: dict[str, str]) -> str:
 
 def assert_stopped_cleanly(clinic) -> None:
     assert clinic.stop() in (0, 130), clinic.log()[-3000:]  # 130: stopped by Ctrl-C
-    leftovers = subprocess.run(["pgrep", "-f", str(clinic.var_dir)], capture_output=True)
-    assert leftovers.stdout == b""
+    assert clinic.left_behind() == [], "every process of make run ended with it"
+    assert "| killed" not in clinic.log(), "each stopped on its own, none had to be killed"
     assert "clinic is running" in clinic.log()
     assert "Traceback" not in clinic.log()
 

@@ -1,0 +1,81 @@
+"""The supervisor of ``make run``: stopping, as a person at the terminal stops it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import services.supervisor as supervisor_module
+from services.supervisor import Supervisor
+from tests.support.bus import wait_until
+
+STUBBORN = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(60)")
+POLITE = "import time; print('ready', flush=True); time.sleep(60)"
+
+
+class Output:
+    """What the supervisor printed so far (its lines go to the process's stdout)."""
+
+    def __init__(self, capfd: pytest.CaptureFixture[str]) -> None:
+        self.capfd, self.text = capfd, ""
+
+    def read(self) -> str:
+        self.text += self.capfd.readouterr().out
+        return self.text
+
+    def ready(self, count: int) -> bool:
+        return wait_until(lambda: self.read().count("| ready") >= count, timeout=20)
+
+
+def procfile(tmp_path: Path, **commands: str) -> Path:
+    path = tmp_path / "Procfile"
+    path.write_text("".join(f'{name}: {sys.executable} -c "{code}"\n'
+                            for name, code in commands.items()))
+    return path
+
+
+def test_a_process_that_ignores_sigterm_is_killed_reaped_and_named(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch) -> None:
+    monkeypatch.setattr(supervisor_module, "STOP_WAIT", 1.0)
+    supervisor = Supervisor(procfile(tmp_path, stubborn=STUBBORN, polite=POLITE), tmp_path)
+    runner = threading.Thread(target=supervisor.run)
+    runner.start()
+    output = Output(capfd)
+    assert output.ready(2)
+    supervisor.stop()
+    runner.join(timeout=20)
+    stubborn, polite = (p.popen for p in supervisor.processes)
+    assert stubborn is not None and polite is not None
+    assert stubborn.returncode == -signal.SIGKILL, "killed, and reaped: no zombie left"
+    assert polite.returncode == -signal.SIGTERM
+    out = output.read()
+    assert "killed stubborn" in out and "killed polite" not in out
+
+
+def test_ctrl_c_twice_stops_everything_without_a_kill(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """The supervisor's own handlers, real signals, one landing soon after the other."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    supervisor = Supervisor(procfile(tmp_path, one=POLITE, two=POLITE), tmp_path)
+    supervisor.signals.install()
+    output = Output(capfd)
+
+    def press_ctrl_c_twice() -> None:
+        if output.ready(2):
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=press_ctrl_c_twice, daemon=True).start()
+    try:
+        assert supervisor.run() == 0  # in the main thread, where signals are handled
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+    assert all(p.popen and p.popen.returncode == -signal.SIGTERM for p in supervisor.processes)
+    assert "killed" not in output.read() and "stopped everything" in output.text
