@@ -456,3 +456,40 @@ def test_the_sender_hands_over_to_several_recipients_at_once_each_in_order(app) 
     assert [ref for to, ref in provider.order if to == "+8613800138000"] == planned
     assert len(planned) == 2
     assert {m.status for m in messages(app) if m.template != "reminder"} == {"sent"}
+
+
+@pytest.mark.postgres
+def test_an_opt_out_made_while_its_confirmation_is_planned_still_stops_it(
+        pg_url, make_app, monkeypatch) -> None:
+    """The patient opts out (a STOP reply) while the consumer is planning their
+    confirmation: the planner had looked and found no opt-out, and the opt-out's
+    withdrawal of queued messages cannot see a row not yet committed. The sender looks
+    again when it claims the message, so nothing goes."""
+    import services.notify.ops.planning as planning
+
+    app = make_app("notify", database_url=pg_url)
+    db = app.extensions["clinic"].db
+    real = planning.suppressed_channels
+    opted_out = threading.Event()
+
+    def then_the_patient_opts_out(session, patient):
+        found = real(session, patient)
+
+        def stop_reply() -> None:
+            with db.transaction() as other:
+                suppress(other, "sms", patient.phone, "reply", utcnow())
+            opted_out.set()
+
+        threading.Thread(target=stop_reply).start()
+        assert opted_out.wait(10), "the opt-out was not held up by the planning"
+        return found
+
+    monkeypatch.setattr(planning, "suppressed_channels", then_the_patient_opts_out)
+    consume(app, event("booked", facts()))
+    assert {m.status for m in messages(app, channel="sms")} == {"queued"}, \
+        "the race happened: planned after the opt-out was recorded"
+    provider = FlakyProvider()
+    sender_for(app, provider).send_due()
+    assert provider.sent == []
+    [confirmation] = messages(app, template="confirmation")
+    assert (confirmation.status, confirmation.reason) == ("suppressed", "opted out")

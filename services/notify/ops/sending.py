@@ -32,6 +32,7 @@ from ..domain.timing import QuietHours
 from ..models import Appointment, Hospital, Message
 from ..providers import Lookup, Outgoing, PermanentError, Provider, Providers, TransientError
 from .composing import Composer
+from .suppressions import opted_out
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,13 @@ _SENT = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).value
     updated_at=bindparam("now", type_=UTCDateTime()))
 
 
+def _withdraw(row: Message, now: datetime) -> None:
+    """The recipient opted out after this was planned: it is not sent (nor kept to render)."""
+    log.info("message %s: its recipient opted out since it was planned; not sent", row.id)
+    row.status, row.reason, row.facts = MessageStatus.SUPPRESSED, "opted out", None
+    row.claimed_until, row.updated_at = None, now
+
+
 class Sender:
     def __init__(self, db: Database, settings: NotifySettings, providers: Providers,
                  clock: Clock | None = None) -> None:
@@ -99,7 +107,11 @@ class Sender:
             # reloaded copy per message would flush the claimed rows one at a time.
             hospital = session.get(Hospital, 1)
             zone = ZoneInfo(hospital.time_zone if hospital else self.settings.default_time_zone)
+            withdrawn = opted_out(session, {(row.channel, row.recipient) for row in rows})
             for row in rows:
+                if (row.channel, row.recipient) in withdrawn:
+                    _withdraw(row, now)
+                    continue
                 if row.template == "reminder" and not self._reminder_still_due(session, row,
                                                                                now, zone):
                     continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, or_, select, update
@@ -28,6 +29,23 @@ _TABLE = table_of(Suppression)
 _ACTIVE = select(_TABLE.c.channel).where(_TABLE.c.active.is_(True), or_(
     and_(_TABLE.c.channel == "sms", _TABLE.c.recipient == bindparam("phone")),
     and_(_TABLE.c.channel == "email", _TABLE.c.recipient == bindparam("email"))))
+
+
+def opted_out(session: Session,
+              recipients: Iterable[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """Which of these (channel, recipient) pairs opted out, in one query.
+
+    The sender asks this when it claims messages: an opt-out recorded while a message
+    was being planned withdraws only what was already committed, so the planner's own
+    look may be out of date by the time the message is due."""
+    pairs = set(recipients)
+    if not pairs:
+        return frozenset()
+    rows = session.execute(select(_TABLE.c.channel, _TABLE.c.recipient).where(
+        _TABLE.c.active.is_(True),
+        or_(*(and_(_TABLE.c.channel == channel, _TABLE.c.recipient == recipient)
+              for channel, recipient in sorted(pairs)))))
+    return frozenset((channel, recipient) for channel, recipient in rows)
 
 
 def suppress(session: Session, channel: str, recipient: str, source: str, now: datetime,
