@@ -80,6 +80,17 @@ def changed(session: Session, statement: Executable,
     return int(cast(CursorResult[Any], result).rowcount)
 
 
+def one_at_a_time(session: Session, key: str) -> None:
+    """Until this transaction ends, others asking for the same ``key`` wait their turn.
+
+    For a check-then-write whose check a concurrent writer could make stale without a
+    row to lock (a hold count, a do-not-call entry not yet there). A PostgreSQL
+    advisory lock; SQLite's single writer already takes turns.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
 def after_commit_once(session: Session, name: str, action: Callable[[], None]) -> None:
     """Run ``action`` once ``session`` commits (not on rollback), however often the
     transaction asks for ``name``: what a change makes stale is forgotten or woken once."""

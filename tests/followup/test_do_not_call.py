@@ -3,9 +3,14 @@ the patient's request, with the reason."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import create_engine, text
+
 from services.followup.worker import open_due_enquiry_tasks
+from tests.support.bus import wait_until
 from tests.support.followup import Caller, Feed, Person
 
 
@@ -84,3 +89,46 @@ def test_enquiries_of_listed_phones_never_hold_up_the_others(app, li: Caller, cl
                                                        rt.now()), limit=2)
     assert opened == 1
     assert [t["patient"]["name"] for t in li.tasks()] == ["李四"]
+
+
+@pytest.mark.postgres
+def test_a_phone_put_on_the_list_while_its_task_is_being_opened_is_not_called(
+        pg_url, make_app, clock, monkeypatch) -> None:
+    """A consultant puts a phone on the list while a no-show event for it is being turned
+    into a task: the event's look at the list found nothing, and the list's closing of open
+    tasks cannot see a task not yet committed. The two take turns per phone, so the
+    task ends closed as do-not-call either way round."""
+    import services.followup.ops.do_not_call as do_not_call
+
+    app = make_app("followup", database_url=pg_url)
+    feed, li = Feed(app), Caller(app, "li")
+    watcher = create_engine(pg_url)
+    real = do_not_call.on_the_list
+    listed = threading.Event()
+    answers: list[int] = []
+
+    def then_a_consultant_lists_it(session, phone):
+        found = real(session, phone)
+
+        def put_on_the_list() -> None:
+            answers.append(Caller(app, "wang").post(
+                "/api/v1/do-not-call", json={"phone": phone, "reason": "投诉"}).status_code)
+            listed.set()
+
+        threading.Thread(target=put_on_the_list).start()
+        assert wait_until(lambda: listed.is_set() or waiting_for_a_lock(watcher), timeout=10)
+        return found
+
+    monkeypatch.setattr(do_not_call, "on_the_list", then_a_consultant_lists_it)
+    feed.no_show(Person("张三", "+8613800138000"))
+    assert listed.wait(10) and answers == [201]
+    assert li.tasks() == [], "nobody is given a phone on the do-not-call list to call"
+    assert [t["kind"] for t in li.tasks(status="do_not_call")] == ["no_show"]
+    watcher.dispose()
+
+
+def waiting_for_a_lock(engine) -> bool:
+    with engine.connect() as connection:
+        return bool(connection.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'")))

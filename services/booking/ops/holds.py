@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services.common.db import changed
+from services.common.db import changed, one_at_a_time
 
 from ..domain.desk import Desk
 from ..domain.rules import Forbidden, NotFound, RuleBroken
@@ -20,7 +20,8 @@ from . import places, waitlist
 def place_hold(session: Session, desk: Desk, slot_id: int) -> Hold:
     """Keep one place for the consultant for ``hold_seconds``; 409 when the slot is full,
     or when they already hold ``max_holds`` places (one talk needs one, two at most)."""
-    _one_at_a_time(session, desk.by)
+    # Two holds of one consultant at once are counted one after the other.
+    one_at_a_time(session, f"holds:{desk.by}")
     live = session.scalar(select(func.count()).select_from(Hold).where(
         Hold.consultant == desk.by, Hold.status == HoldStatus.ACTIVE,
         Hold.expires_at > desk.now)) or 0
@@ -42,14 +43,6 @@ def place_hold(session: Session, desk: Desk, slot_id: int) -> Hold:
     session.add(hold)
     session.flush()
     return hold
-
-
-def _one_at_a_time(session: Session, consultant: str) -> None:
-    """Two holds of one consultant at once are counted one after the other (on SQLite the
-    single writer already does this)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:who))"),
-                        {"who": f"holds:{consultant}"})
 
 
 def release_hold(session: Session, desk: Desk, hold_id: str) -> None:

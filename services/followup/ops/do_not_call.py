@@ -6,10 +6,18 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services.common.db import one_at_a_time
+
 from ..domain.calling import CallRefused
 from ..domain.desk import Desk
 from ..domain.statuses import TaskStatus
 from ..models import DoNotCall, Task
+
+
+def take_turns(session: Session, phone: str) -> None:
+    """Opening a task for a phone and putting that phone on the list take turns: each
+    checks before it writes, and neither sees the other's uncommitted row."""
+    one_at_a_time(session, f"do-not-call:{phone}")
 
 
 def on_the_list(session: Session, phone: str) -> bool:
@@ -19,6 +27,7 @@ def on_the_list(session: Session, phone: str) -> bool:
 
 def add(session: Session, desk: Desk, phone: str, reason: str) -> DoNotCall:
     """Put the phone on the list and close every open task for it."""
+    take_turns(session, phone)
     row = session.scalar(select(DoNotCall).where(DoNotCall.phone == phone))
     if row is not None and row.active:
         close_tasks(session, desk, phone)

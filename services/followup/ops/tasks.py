@@ -25,7 +25,10 @@ def open_task(session: Session, desk: Desk, *, kind: TaskKind, name: str, name_k
     """A task due now (or when calling hours begin); none for a phone on the do-not-call
     list, nor a second one for the same appointment and kind or the same enquiry (a
     withdrawn one opens again)."""
-    if not phone or do_not_call.on_the_list(session, phone):
+    if not phone:
+        return None
+    do_not_call.take_turns(session, phone)
+    if do_not_call.on_the_list(session, phone):
         return None
     same = select(Task).where(Task.kind == kind)
     same = same.where(Task.enquiry_id == enquiry_id) if enquiry_id is not None else \
