@@ -87,6 +87,23 @@ class Message(Base):
     )
 
 
+class EarlyReceipt(Base):
+    """A delivery receipt that came before its message was recorded as sent.
+
+    A carrier can report delivery before the sender has written the gateway's id for
+    the message; the receipt waits here and is applied once that id is written
+    (``ops.receipts.apply_early_receipts``). It names no one: a gateway id and a status.
+    """
+
+    __tablename__ = "early_receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Appointment(Base):
     """What notify knows of an appointment: enough to withdraw reminders and version .ics."""
 

@@ -1,7 +1,10 @@
-"""Notify's worker: consumer of booking's events, and the sender. (Notify publishes
-nothing, so it runs no outbox relay.)"""
+"""Notify's worker: consumer of booking's events, the sender, and the receipts that
+came before their message was recorded. (Notify publishes nothing, so it runs no
+outbox relay.)"""
 
 from __future__ import annotations
+
+import logging
 
 from services.common.service import make_consumer
 from services.common.web import Runtime
@@ -10,9 +13,14 @@ from services.common.worker import Loop, Periodic, run_loops
 from .config import NotifySettings
 from .handlers import handlers
 from .models import DeadLetter, InboxRecord
+from .ops.receipts import apply_early_receipts
 from .ops.retention import purge_old
 from .ops.sending import Sender
 from .providers import build_providers
+
+log = logging.getLogger(__name__)
+#: How often receipts that came before their message was recorded are looked at again.
+EARLY_RECEIPT_SECONDS = 2.0
 
 
 def build_loops(rt: Runtime[NotifySettings]) -> dict[str, Loop]:
@@ -21,9 +29,19 @@ def build_loops(rt: Runtime[NotifySettings]) -> dict[str, Loop]:
     return {
         "notify-consumer": consumer.run_until,
         "notify-sender": sender.run,
+        "notify-receipts": Periodic("early receipts", EARLY_RECEIPT_SECONDS,
+                                    lambda: apply_early(rt)),
         "notify-retention": Periodic("retention", rt.settings.retention_interval_seconds,
                                      lambda: purge_old(rt)),
     }
+
+
+def apply_early(rt: Runtime[NotifySettings]) -> None:
+    with rt.db.transaction() as session:
+        applied, dropped = apply_early_receipts(session, rt.now())
+    if applied or dropped:
+        log.info("early receipts: %d applied to their messages, %d dropped as unmatched",
+                 applied, dropped)
 
 
 def run_worker(rt: Runtime[NotifySettings]) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from services.common.config import ConfigError
 from services.common.logging import mask_phone
 from services.notify.config import DEFAULT_WEBHOOK_SECRET
-from services.notify.models import DevOutboxItem
+from services.notify.models import DevOutboxItem, EarlyReceipt
 from tests.notify.test_planning_and_sending import consume, messages
 from tests.support.gateway import post_as_gateway
 from tests.support.notify import event, facts
@@ -89,6 +89,65 @@ def test_receipts_mark_messages_delivered_or_failed(app) -> None:
     assert post_as_gateway(client, unknown).json["result"] == "unknown message"
     assert post_as_gateway(client, receipt, provider="nobody").status_code == 404
     assert post_as_gateway(client, {"type": "receipt"}).status_code == 422
+
+
+class FastCarrier:
+    """A gateway whose carrier reports delivery before ``send`` has even returned."""
+
+    name = "fast"
+
+    def __init__(self, app, status: str = "delivered") -> None:
+        self.client, self.status = app.test_client(), status
+        self.answers: list[str] = []
+
+    def send(self, item) -> str:
+        provider_id = f"gw-{item.ref}"
+        receipt = {"type": "receipt", "provider_id": provider_id, "status": self.status,
+                   "error": "absent subscriber"}
+        self.answers.append(post_as_gateway(self.client, receipt).json["result"])
+        return provider_id
+
+
+@pytest.mark.parametrize("status", ["delivered", "failed"])
+def test_a_receipt_that_beats_its_message_being_recorded_is_applied_when_it_is(
+        app, status) -> None:
+    """The carrier's receipt came before the sender wrote the gateway's id: it used to
+    be answered "unknown message" and lost, and the log said sent for ever."""
+    from services.notify.ops.sending import Sender
+    from services.notify.providers import Providers
+    from services.notify.worker import apply_early
+
+    consume(app, event("booked", facts()))
+    rt = app.extensions["clinic"]
+    carrier = FastCarrier(app, status)
+    Sender(rt.db, rt.settings, Providers(sms=carrier, email=None)).send_due()
+    assert carrier.answers == ["unknown message"], "it came first"
+    [message] = messages(app, template="confirmation", channel="sms")
+    assert message.status == "sent"
+    apply_early(rt)
+    message = messages(app, id=message.id)[0]
+    assert message.status == status
+    assert message.last_error == ("absent subscriber" if status == "failed" else None)
+    with rt.db.reading() as session:
+        assert session.scalars(select(EarlyReceipt)).all() == [], "applied once, then gone"
+
+
+def test_a_receipt_whose_message_never_appears_is_dropped_after_a_day(app, clock) -> None:
+    from datetime import timedelta
+
+    from services.notify.worker import apply_early
+
+    rt = app.extensions["clinic"]
+    stray = {"type": "receipt", "provider_id": "not-ours", "status": "delivered"}
+    assert post_as_gateway(app.test_client(), stray).json["result"] == "unknown message"
+    clock.advance(timedelta(hours=23))
+    apply_early(rt)
+    with rt.db.reading() as session:
+        assert len(session.scalars(select(EarlyReceipt)).all()) == 1, "still waited for"
+    clock.advance(timedelta(hours=2))
+    apply_early(rt)
+    with rt.db.reading() as session:
+        assert session.scalars(select(EarlyReceipt)).all() == []
 
 
 def test_only_the_gateway_can_opt_a_patient_out_or_mark_a_message(app) -> None:
