@@ -38,12 +38,11 @@ from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.contracts.schedule import HospitalUpdated
 from services.common.events import Event
-from services.common.service import boot, make_consumer
+from services.common.service import boot
 from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
 from services.notify.config import NotifySettings
-from services.notify.handlers import handlers as notify_handlers
+from services.notify.handlers import consumer as notify_consumer
 from services.notify.handlers import on_hospital_updated as notify_hospital
-from services.notify.models import DeadLetter, InboxRecord
 from services.notify.ops.sending import Sender
 from services.notify.providers import build_providers
 
@@ -160,7 +159,7 @@ def notify_main(count: int) -> None:
         rt = boot(NotifySettings.from_env(environ={}, database_url=db["notify"],
                                           var_dir=Path(scratch), log_level="WARNING"),
                   NOTIFY_MIGRATIONS)
-        consumer = make_consumer(rt, notify_handlers(rt), InboxRecord, DeadLetter)
+        consumer = notify_consumer(rt)
         sender = Sender(rt.db, rt.settings, build_providers(rt.settings, rt.db), rt.clock)
         with rt.db.transaction() as session:
             notify_hospital(session, Event(type=HospitalUpdated.TYPE, source="bench", data={

@@ -14,7 +14,9 @@ are handled together in one transaction, each after the other in delivery order 
 each with its inbox row, and acked after that one commit: a busy queue pays for one
 commit and one inbox insert per batch instead of per event. If anything in the batch
 fails, nothing of it is kept and its events are handled one by one as above, so a
-redelivered or failing event is dealt with alone.
+redelivered or failing event is dealt with alone. A service may pass ``before_batch``
+to look up, in one query for the whole batch, what each handler would otherwise ask
+for itself (notify: its patients' opt-outs).
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ from .events import Event, InvalidEvent
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Event], None]
+#: Called once per batch, in its transaction, before its events' handlers: to ask in one
+#: query what each handler would ask for itself (kept in ``session.info``).
+BeforeBatch = Callable[[Session, list[Event]], None]
 ATTEMPTS_HEADER = "x-clinic-attempts"
 
 
@@ -84,7 +89,8 @@ class InboxConsumer(ConsumerMixin):
                  inbox_model: type[InboxMixin], dead_letter_model: type[DeadLetterMixin],
                  max_attempts: int = 5, prefetch: int = 20, batch: int = 1,
                  gather_seconds: float = 0.002,
-                 retry_delay: Callable[[int], float] | None = None) -> None:
+                 retry_delay: Callable[[int], float] | None = None,
+                 before_batch: BeforeBatch | None = None) -> None:
         self.bus = bus
         self.db = db
         self.handlers = dict(handlers)
@@ -94,6 +100,7 @@ class InboxConsumer(ConsumerMixin):
         self.prefetch = prefetch
         self.batch = max(1, min(batch, prefetch))  # more than prefetch never arrive at once
         self.gather_seconds = gather_seconds
+        self.before_batch = before_batch
         self._pending: list[tuple[Event, Message]] = []
         self._consuming: Any = None  # the connection the consumer drains
         self.queue: Queue = bus.queue(service, self.handlers)
@@ -177,6 +184,8 @@ class InboxConsumer(ConsumerMixin):
             with self.db.transaction() as session:
                 session.add_all([self._inbox_row(event) for event in events])
                 session.flush()
+                if self.before_batch is not None:
+                    self.before_batch(session, events)
                 for event in events:
                     handler = self.handlers.get(event.type)
                     if handler is not None:

@@ -11,7 +11,7 @@ from sqlalchemy import MetaData
 from .bus import Bus
 from .clock import Clock, SystemClock
 from .db import Database
-from .inbox import DeadLetterMixin, Handler, InboxConsumer, InboxMixin
+from .inbox import BeforeBatch, DeadLetterMixin, Handler, InboxConsumer, InboxMixin
 from .logging import configure_logging
 from .migrations import upgrade
 from .outbox import OutboxMixin, Relay
@@ -56,11 +56,12 @@ def make_relay(rt: Runtime[Any], model: type[OutboxMixin]) -> Relay:
 
 
 def make_consumer(rt: Runtime[Any], handlers: Mapping[str, Handler], inbox_model: type[InboxMixin],
-                  dead_letter_model: type[DeadLetterMixin]) -> InboxConsumer:
+                  dead_letter_model: type[DeadLetterMixin],
+                  before_batch: BeforeBatch | None = None) -> InboxConsumer:
     """The inbox consumer of a service's queue, bound to the event types it handles."""
     return InboxConsumer(
         bus=rt.bus, db=rt.db, service=rt.settings.SERVICE, handlers=handlers,
         inbox_model=inbox_model, dead_letter_model=dead_letter_model,
         max_attempts=rt.settings.consumer_max_attempts, prefetch=rt.settings.consumer_prefetch,
-        batch=rt.settings.consumer_batch,
+        batch=rt.settings.consumer_batch, before_batch=before_batch,
     )

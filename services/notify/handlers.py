@@ -19,14 +19,16 @@ from services.common.contracts.booking import (
 from services.common.contracts.schedule import HospitalUpdated, StaffChanged
 from services.common.events import Event
 from services.common.hospital_copy import keep_hospital_copy
-from services.common.inbox import Handler
+from services.common.inbox import Handler, InboxConsumer
+from services.common.service import make_consumer
 from services.common.staff_copy import keep_staff_copy
 from services.common.web import Runtime
 
 from .config import NotifySettings
-from .models import Hospital, StaffTokens
+from .models import DeadLetter, Hospital, InboxRecord, StaffTokens
 from .ops.erasure import forget_patient
 from .ops.planning import Planner
+from .ops.suppressions import remember_opt_outs
 
 TOLD = (AppointmentBooked, AppointmentCancelled, AppointmentRescheduled,
         ConfirmationRequested)
@@ -55,3 +57,10 @@ def handlers(rt: Runtime[NotifySettings],
     for kind in TOLD:
         bound[kind.TYPE] = on(kind, plan)
     return bound
+
+
+def consumer(rt: Runtime[NotifySettings],
+             on_due: Callable[[], None] | None = None) -> InboxConsumer:
+    """Notify's inbox consumer: a batch asks for its patients' opt-outs once."""
+    return make_consumer(rt, handlers(rt, on_due), InboxRecord, DeadLetter,
+                         before_batch=remember_opt_outs)

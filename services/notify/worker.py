@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import logging
 
-from services.common.service import make_consumer
 from services.common.web import Runtime
 from services.common.worker import Loop, Periodic, run_loops
 
 from .config import NotifySettings
-from .handlers import handlers
-from .models import DeadLetter, InboxRecord
+from .handlers import consumer as notify_consumer
 from .ops.receipts import apply_early_receipts
 from .ops.retention import purge_old
 from .ops.sending import Sender
@@ -25,7 +23,7 @@ EARLY_RECEIPT_SECONDS = 2.0
 
 def build_loops(rt: Runtime[NotifySettings]) -> dict[str, Loop]:
     sender = Sender(rt.db, rt.settings, build_providers(rt.settings, rt.db), rt.clock)
-    consumer = make_consumer(rt, handlers(rt, on_due=sender.wake), InboxRecord, DeadLetter)
+    consumer = notify_consumer(rt, on_due=sender.wake)
     return {
         "notify-consumer": consumer.run_until,
         "notify-sender": sender.run,

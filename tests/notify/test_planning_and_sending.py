@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from services.common.db import utcnow
 from services.common.events import Event
+from services.notify.handlers import consumer as notify_consumer
 from services.notify.handlers import handlers
 from services.notify.models import DeadLetter, DevOutboxItem, InboxRecord, Message
 from services.notify.ops.sending import Sender
@@ -379,14 +380,48 @@ def test_events_handled_together_plan_what_they_plan_one_by_one(make_app, tmp_pa
                                                                 burst) -> None:
     """The worker handles a burst of events in one transaction (CONSUMER_BATCH): each
     event must still see what the earlier ones planned, as in transactions of its own."""
-    from services.common.service import make_consumer
-
     events = BURSTS[burst]()
     alone, together = make_app("notify"), make_app("notify", var_dir=tmp_path / "together")
     consume(alone, *events)
     rt = together.extensions["clinic"]
-    assert make_consumer(rt, handlers(rt), InboxRecord, DeadLetter).handle_together(events)
+    assert notify_consumer(rt).handle_together(events)
     assert _planned(together) == _planned(alone) != []
+
+
+def test_a_batch_asks_for_its_opt_outs_once_and_honours_each(app) -> None:
+    """The worker's batch looks up every patient's opt-outs in one query (before_batch),
+    and each event is planned as if it had looked for itself."""
+    from sqlalchemy import event as sql_event
+
+    rt = app.extensions["clinic"]
+    with rt.db.transaction() as session:
+        suppress(session, "sms", "+8613800138001", "api", utcnow())
+        suppress(session, "email", "zhao@example.cn", "api", utcnow())
+    patients = {7: ("+8613800138000", "li@example.cn"), 8: ("+8613800138001", None),
+                9: ("+8613800138002", "zhao@example.cn")}
+    batch = []
+    for appointment_id, (phone, email) in patients.items():
+        data = facts(appointment_id, **({"email": email, "email_consent": True} if email
+                                        else {}))
+        data["patient"]["phone"] = phone
+        batch.append(event("booked", data))
+    asked: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        if "FROM suppressions" in statement:
+            asked.append(statement)
+
+    sql_event.listen(rt.db.engine, "before_cursor_execute", note)
+    try:
+        assert notify_consumer(rt).handle_together(batch)
+    finally:
+        sql_event.remove(rt.db.engine, "before_cursor_execute", note)
+    assert len(asked) == 1, "one look for the batch, not one per event"
+    told = {(m.appointment_id, m.channel): (m.status, m.reason)
+            for m in messages(app, template="confirmation")}
+    assert told == {(7, "sms"): ("queued", None), (7, "email"): ("queued", None),
+                    (8, "sms"): ("suppressed", "opted out"),
+                    (9, "sms"): ("queued", None), (9, "email"): ("suppressed", "opted out")}
 
 
 def test_a_batch_with_an_event_already_handled_keeps_nothing_of_itself(app) -> None:

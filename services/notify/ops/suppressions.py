@@ -10,17 +10,51 @@ from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import PatientContact
 from services.common.db import table_of
+from services.common.events import Event
 
 from ..domain.statuses import MessageStatus
 from ..models import Message, Suppression
 
 
 def suppressed_channels(session: Session, patient: PatientContact) -> frozenset[str]:
-    """The channels this patient opted out of, in one query for both."""
+    """The channels this patient opted out of, in one query for both (none when the
+    batch's look, :func:`remember_opt_outs`, already answered for these recipients)."""
     if not patient.phone and not patient.email:
         return frozenset()
+    pairs = _pairs(patient.phone, patient.email)
+    known: _Known | None = session.info.get(_BATCH_LOOK)
+    if known is not None and pairs <= known[0]:
+        return frozenset(channel for channel, recipient in pairs & known[1])
     rows = session.execute(_ACTIVE, {"phone": patient.phone, "email": patient.email})
     return frozenset(rows.scalars())
+
+
+def remember_opt_outs(session: Session, events: list[Event]) -> None:
+    """Ask once for the opt-outs of every patient in a batch of events, for
+    :func:`suppressed_channels` to answer each from (the consumer's ``before_batch``).
+
+    Kept in the session's ``info`` (the batch's transaction only), so it is as fresh as
+    a per-event look would be within that transaction; the sender looks again at claim.
+    """
+    asked: set[tuple[str, str]] = set()
+    for event in events:
+        patient = event.data.get("patient") if isinstance(event.data, dict) else None
+        if isinstance(patient, dict):
+            asked |= _pairs(patient.get("phone"), patient.get("email"))
+    session.info[_BATCH_LOOK] = (frozenset(asked), opted_out(session, asked))
+
+
+_BATCH_LOOK = "notify_opt_outs_of_the_batch"
+_Known = tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]
+
+
+def _pairs(phone: object, email: object) -> set[tuple[str, str]]:
+    pairs = set()
+    if isinstance(phone, str) and phone:
+        pairs.add(("sms", phone))
+    if isinstance(email, str) and email:
+        pairs.add(("email", email))
+    return pairs
 
 
 _TABLE = table_of(Suppression)
