@@ -281,6 +281,32 @@ def test_a_reminder_says_the_hospitals_address_as_it_is_when_sent(app) -> None:
     assert "新院路 8 号" in email.ics.replace("\r\n ", "")
 
 
+def test_a_message_rendered_with_the_hospitals_facts_of_now_is_not_rendered_again(
+        app, monkeypatch) -> None:
+    """Rendering again at send time is for facts that changed since planning; with the
+    same facts the text would be the same, so the sender does not pay for it."""
+    from services.notify.ops.composing import Composer
+
+    consume(app, Event(type="schedule.hospital.updated", data=HOSPITAL.to_data(),
+                       source="schedule"),
+            event("booked", facts(email="li@example.cn", email_consent=True)))
+    planned = {m.id: m.body for m in messages(app, template="confirmation")}
+    composed: list[str] = []
+    real = Composer.compose
+
+    def counted(self, session, facts, template, *args):
+        composed.append(template)
+        return real(self, session, facts, template, *args)
+
+    monkeypatch.setattr(Composer, "compose", counted)
+    provider = FlakyProvider()
+    sender_for(app, provider, email=FlakyProvider()).send_due()
+    assert composed == [], "the same facts: nothing rendered again"
+    assert {int(item.ref.removeprefix("msg-")): item.body for item in provider.sent} == {
+        id_: body for id_, body in planned.items()
+        if messages(app, id=id_)[0].channel == "sms"}
+
+
 def test_the_dev_outbox_keeps_a_retried_message_once(app) -> None:
     rt = app.extensions["clinic"]
     outbox = OutboxProvider(rt.db, "sms")

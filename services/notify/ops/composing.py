@@ -2,7 +2,8 @@
 
 The event's facts are kept with the message, so the text sent is rendered from the
 hospital's facts as they are at sending time: a reminder planned two weeks ago says
-today's address and directions. The rest of the facts are the event's own.
+today's address and directions. The rest of the facts are the event's own. With the
+same hospital facts the text would be the same, and it is not rendered again.
 """
 
 from __future__ import annotations
@@ -73,15 +74,19 @@ class Composer:
     def again(self, session: Session, row: Message, now: datetime,
               hospital: Hospital | None) -> None:
         """Render a message once more, as it is about to be sent, with the hospital's facts
-        as notify knows them now (``hospital``, notify's copy)."""
-        if not row.facts or row.event_type not in CONTRACTS:
+        as notify knows them now (``hospital``, notify's copy) — unless those are the facts
+        it was rendered with, which would give the same text (most confirmations: planned
+        a moment ago)."""
+        if not row.facts or row.event_type not in CONTRACTS or hospital is None:
             return
         stored: dict[str, Any] = json.loads(row.facts)
-        facts = CONTRACTS[row.event_type].from_data(stored["data"])
-        if hospital is not None:
-            facts = dataclasses.replace(facts, hospital=HospitalFacts(
-                name=hospital.name, address=hospital.address, directions=hospital.directions,
-                phone=hospital.phone, time_zone=hospital.time_zone, language=hospital.language))
+        now_known = HospitalFacts(
+            name=hospital.name, address=hospital.address, directions=hospital.directions,
+            phone=hospital.phone, time_zone=hospital.time_zone, language=hospital.language)
+        if stored["data"].get("hospital") == now_known.to_data():
+            return
+        facts = dataclasses.replace(CONTRACTS[row.event_type].from_data(stored["data"]),
+                                    hospital=now_known)
         composed = self.compose(session, facts, row.template, row.channel, row.language,
                                 stored["sequence"], now)
         row.subject, row.body, row.segments = composed.subject, composed.body, composed.segments

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import PatientContact
@@ -65,6 +65,12 @@ _ACTIVE = select(_TABLE.c.channel).where(_TABLE.c.active.is_(True), or_(
     and_(_TABLE.c.channel == "email", _TABLE.c.recipient == bindparam("email"))))
 
 
+#: One statement for any number of pairs (an expanding IN of row values; SQLite too).
+_OPTED_OUT = select(_TABLE.c.channel, _TABLE.c.recipient).where(
+    _TABLE.c.active.is_(True),
+    tuple_(_TABLE.c.channel, _TABLE.c.recipient).in_(bindparam("pairs", expanding=True)))
+
+
 def opted_out(session: Session,
               recipients: Iterable[tuple[str, str]]) -> frozenset[tuple[str, str]]:
     """Which of these (channel, recipient) pairs opted out, in one query.
@@ -72,14 +78,11 @@ def opted_out(session: Session,
     The sender asks this when it claims messages: an opt-out recorded while a message
     was being planned withdraws only what was already committed, so the planner's own
     look may be out of date by the time the message is due."""
-    pairs = set(recipients)
+    pairs = sorted(set(recipients))
     if not pairs:
         return frozenset()
-    rows = session.execute(select(_TABLE.c.channel, _TABLE.c.recipient).where(
-        _TABLE.c.active.is_(True),
-        or_(*(and_(_TABLE.c.channel == channel, _TABLE.c.recipient == recipient)
-              for channel, recipient in sorted(pairs)))))
-    return frozenset((channel, recipient) for channel, recipient in rows)
+    return frozenset((channel, recipient) for channel, recipient
+                     in session.execute(_OPTED_OUT, {"pairs": pairs}))
 
 
 def suppress(session: Session, channel: str, recipient: str, source: str, now: datetime,
