@@ -11,7 +11,7 @@ from services.common.worker import Loop, Periodic, run_loops
 
 from .config import NotifySettings
 from .handlers import consumer as notify_consumer
-from .ops.receipts import apply_early_receipts
+from .ops.receipts import any_early, apply_early_receipts
 from .ops.retention import purge_old
 from .ops.sending import Sender
 from .providers import build_providers
@@ -35,6 +35,9 @@ def build_loops(rt: Runtime[NotifySettings]) -> dict[str, Loop]:
 
 
 def apply_early(rt: Runtime[NotifySettings]) -> None:
+    with rt.db.reading() as session:
+        if not any_early(session):
+            return
     with rt.db.transaction() as session:
         applied, dropped = apply_early_receipts(session, rt.now())
     if applied or dropped:

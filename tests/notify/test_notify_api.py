@@ -214,3 +214,33 @@ def test_the_dev_outbox_page_does_not_exist_in_production(make_app) -> None:
     client = app.test_client()
     signed_in(client, app)
     assert client.get("/outbox").status_code == 404
+
+
+@pytest.mark.postgres
+def test_two_workers_share_the_early_receipts_out(pg_url, make_app) -> None:
+    """Scaled out, two notify workers look at the waiting receipts at once: the second
+    skips the rows the first holds instead of waiting to delete them a second time."""
+    import threading
+
+    from services.notify.ops.receipts import apply_early_receipts
+
+    app = make_app("notify", database_url=pg_url)
+    rt = app.extensions["clinic"]
+    stray = {"type": "receipt", "provider_id": "not-yet", "status": "delivered"}
+    assert post_as_gateway(app.test_client(), stray).json["result"] == "unknown message"
+    second: list[tuple[int, int]] = []
+    with rt.db.transaction() as first:
+        assert apply_early_receipts(first, rt.now()) == (0, 0)  # holds the row: kept, waits
+        other = threading.Thread(target=lambda: second.append(_apply_alone(rt)), daemon=True)
+        other.start()
+        other.join(timeout=5)
+        assert second == [(0, 0)], "the second worker went past the held row"
+    with rt.db.reading() as session:
+        assert len(session.scalars(select(EarlyReceipt)).all()) == 1
+
+
+def _apply_alone(rt) -> tuple[int, int]:
+    from services.notify.ops.receipts import apply_early_receipts
+
+    with rt.db.transaction() as session:
+        return apply_early_receipts(session, rt.now())

@@ -36,9 +36,10 @@ def record_receipt(session: Session, provider_id: str, status: MessageStatus,
 def apply_early_receipts(session: Session, now: datetime) -> tuple[int, int]:
     """Apply the receipts that came before their message was recorded, now that it is;
     drop those whose message has not appeared in ``EARLY_RECEIPT_KEPT``. Returns how
-    many were applied and how many dropped."""
+    many were applied and how many dropped. Two workers share the rows out (``SKIP
+    LOCKED`` on PostgreSQL) instead of applying and deleting the same ones."""
     early = session.scalars(select(EarlyReceipt).order_by(EarlyReceipt.id)
-                            .limit(EARLY_BATCH)).all()
+                            .limit(EARLY_BATCH).with_for_update(skip_locked=True)).all()
     if not early:
         return 0, 0
     sent = _sent_as(session, [receipt.provider_id for receipt in early])
@@ -54,6 +55,11 @@ def apply_early_receipts(session: Session, now: datetime) -> tuple[int, int]:
             dropped += 1
         session.delete(receipt)
     return applied, dropped
+
+
+def any_early(session: Session) -> bool:
+    """Whether any receipt waits (asked in a read, so an idle worker takes no write lock)."""
+    return session.scalar(select(EarlyReceipt.id).limit(1)) is not None
 
 
 def _sent_as(session: Session, provider_ids: list[str]) -> dict[str, Message]:
