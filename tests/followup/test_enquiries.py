@@ -95,3 +95,24 @@ def test_a_booking_on_the_same_phone_under_another_name_converts_nothing(
     with app.extensions["clinic"].db.reading() as session:
         task = session.scalars(select(Task)).one()
     assert task.status == "booked"  # her call-back closes: she booked
+
+
+def test_a_batch_of_enquiries_takes_its_phones_turns_in_one_order(
+        app, li: Caller, clock, monkeypatch) -> None:
+    """Two workers opening enquiry batches that share phones must take the phones' turns
+    in the same order, or each could hold one and wait for the other's. The batch takes
+    every turn first, sorted, whatever order the enquiries came in."""
+    import services.followup.ops.do_not_call as do_not_call
+
+    for name, phone in (("张三", "13900000003"), ("李四", "13900000001"),
+                        ("王五", "13900000002"), ("赵六", "13900000001")):
+        li.enquiry(name, phone, call_consent=True)
+        clock.advance(timedelta(minutes=1))
+    clock.advance(timedelta(days=1))
+    turns: list[str] = []
+    real = do_not_call.take_turns
+    monkeypatch.setattr(do_not_call, "take_turns",
+                        lambda session, phone: (turns.append(phone), real(session, phone)))
+    assert open_tasks(app) == 4
+    first = turns[:3]
+    assert first == sorted(first) == ["+8613900000001", "+8613900000002", "+8613900000003"]

@@ -64,6 +64,10 @@ def open_enquiry_tasks(session: Session, desk: Desk, limit: int = 200) -> int:
         # batch and keep newer ones waiting
         ~exists().where(DoNotCall.phone == Enquiry.phone, DoNotCall.active.is_(True)))
         .order_by(Enquiry.created_at).limit(limit).with_for_update(skip_locked=True)).all()
+    # Every phone's turn taken first, in one order: two workers opening batches that
+    # share phones would otherwise each hold one and wait for the other's (a deadlock).
+    for phone in sorted({enquiry.phone for enquiry in waiting}):
+        do_not_call.take_turns(session, phone)
     opened = 0
     for enquiry in waiting:
         task = open_task(session, desk, kind=TaskKind.ENQUIRY, name=enquiry.name,
