@@ -554,3 +554,39 @@ def test_an_opt_out_made_while_its_confirmation_is_planned_still_stops_it(
     assert provider.sent == []
     [confirmation] = messages(app, template="confirmation")
     assert (confirmation.status, confirmation.reason) == ("suppressed", "opted out")
+
+
+class KnowingProvider(FlakyProvider):
+    """A gateway that can be asked whether it already has a message (by our reference)."""
+
+    def __init__(self, has: set[str]) -> None:
+        super().__init__()
+        self.has = has
+
+    def lookup(self, ref: str) -> str | None:
+        return f"gw-{ref}" if ref in self.has else None
+
+
+@pytest.mark.parametrize("gateway_has_it", [True, False], ids=["it-went", "it-did-not"])
+def test_an_opt_out_after_a_sender_died_holding_the_message_is_not_guessed(
+        app, gateway_has_it) -> None:
+    """A sender took the confirmation and died; then the patient opted out. The log must
+    say what happened: sent if the gateway has it (it went before the opt-out), withdrawn
+    if not — and nothing is handed over after the opt-out either way."""
+    consume(app, event("booked", facts()))
+    [taken] = sender_for(app, FlakyProvider()).claim()  # ... and its sender dies here
+    with app.extensions["clinic"].db.transaction() as session:
+        suppress(session, "sms", "+8613800138000", "reply", utcnow())
+    assert messages(app, id=taken.message_id)[0].status == "queued", "left to the sender"
+    provider = KnowingProvider({taken.outgoing.ref} if gateway_has_it else set())
+    sender = sender_for(app, provider)
+    later = utcnow() + timedelta(seconds=app.extensions["clinic"].settings.send_lease_seconds + 1)
+    [again] = sender.claim(later)
+    assert again.in_doubt and again.opted_out
+    sender.deliver(again)
+    assert provider.sent == [], "nothing handed over after the opt-out"
+    message = messages(app, id=taken.message_id)[0]
+    if gateway_has_it:
+        assert (message.status, message.provider_id) == ("sent", f"gw-{taken.outgoing.ref}")
+    else:
+        assert (message.status, message.reason) == ("suppressed", "opted out")

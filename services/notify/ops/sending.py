@@ -44,6 +44,9 @@ class Claimed:
     attempts: int
     lease_ends: datetime
     in_doubt: bool = False  # an earlier sender may have handed it over before dying
+    #: Its recipient opted out since an earlier sender took it: only what the provider
+    #: already holds is recorded as sent; nothing is handed over.
+    opted_out: bool = False
 
 
 def already_taken(provider: Provider, item: Claimed) -> str | None:
@@ -67,6 +70,11 @@ _SENT = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).value
     provider_id=bindparam("provider_id"), sent_at=bindparam("now", type_=UTCDateTime()),
     last_error=None, claimed_until=None, handed_at=None, facts=None,
     updated_at=bindparam("now", type_=UTCDateTime()))
+
+
+_WITHDRAWN = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).values(
+    status=MessageStatus.SUPPRESSED.value, reason="opted out", claimed_until=None,
+    handed_at=None, facts=None, updated_at=bindparam("now", type_=UTCDateTime()))
 
 
 def _withdraw(row: Message, now: datetime) -> None:
@@ -109,13 +117,14 @@ class Sender:
             zone = ZoneInfo(hospital.time_zone if hospital else self.settings.default_time_zone)
             withdrawn = opted_out(session, {(row.channel, row.recipient) for row in rows})
             for row in rows:
-                if (row.channel, row.recipient) in withdrawn:
+                in_doubt = row.handed_at is not None
+                stop = (row.channel, row.recipient) in withdrawn
+                if stop and not in_doubt:
                     _withdraw(row, now)
                     continue
                 if row.template == "reminder" and not self._reminder_still_due(session, row,
                                                                                now, zone):
                     continue
-                in_doubt = row.handed_at is not None
                 if not in_doubt:  # what a provider may already hold is never changed
                     self.composer.again(session, row, now, hospital)
                 row.claimed_until, row.handed_at = lease_ends, now
@@ -125,7 +134,7 @@ class Sender:
                     ref=f"msg-{row.id}", channel=row.channel, to=row.recipient, body=row.body,
                     subject=row.subject, ics=row.ics,
                     ics_method="CANCEL" if row.template == "cancellation" else "REQUEST"),
-                    row.attempts, lease_ends, in_doubt))
+                    row.attempts, lease_ends, in_doubt, opted_out=stop))
         return claimed
 
     def _reminder_still_due(self, session: Session, row: Message, now: datetime,
@@ -157,6 +166,8 @@ class Sender:
                 log.info("message %s: the provider already had it (a sender stopped after "
                          "handing it over); not sent again", item.message_id)
                 return self._record(item, provider, provider_id=known)
+            if item.opted_out:
+                return self._record_withdrawn(item)
             provider_id = provider.send(item.outgoing)
         except TransientError as exc:
             return self._record(item, provider, error=str(exc), permanent=False)
@@ -201,6 +212,18 @@ class Sender:
         if not done:
             raise LookupError(f"message {item.message_id} is gone")
         return MessageStatus.SENT
+
+    def _record_withdrawn(self, item: Claimed) -> str:
+        """Not handed over: its recipient opted out, and the provider does not have it (or
+        cannot say; then an earlier sender may have sent it before dying)."""
+        with self.db.transaction() as session:
+            done = changed(session, _WITHDRAWN, {"message_id": item.message_id,
+                                                 "now": self.clock.now()})
+        if not done:
+            raise LookupError(f"message {item.message_id} is gone")
+        log.info("message %s: its recipient opted out since it was taken; not sent",
+                 item.message_id)
+        return MessageStatus.SUPPRESSED
 
     def send_due(self, now: datetime | None = None) -> int:
         """Claim what is due and hand it over: one recipient's messages one after the other,

@@ -87,7 +87,11 @@ def opted_out(session: Session,
 
 def suppress(session: Session, channel: str, recipient: str, source: str, now: datetime,
              note: str = "") -> Suppression:
-    """Record an opt-out and withdraw what is still waiting to go to that recipient."""
+    """Record an opt-out and withdraw what is still waiting to go to that recipient.
+
+    A message a sender has taken (``handed_at`` set) is left to it: it may be with the
+    provider already. A sender at work records what happened; one that died left it
+    in doubt, and the next claim asks the provider before calling it withdrawn."""
     row = session.scalar(select(Suppression).where(Suppression.channel == channel,
                                                    Suppression.recipient == recipient))
     if row is None:
@@ -96,7 +100,7 @@ def suppress(session: Session, channel: str, recipient: str, source: str, now: d
     row.active, row.source, row.note = True, source, note
     session.execute(update(Message).where(
         Message.channel == channel, Message.recipient == recipient,
-        Message.status == MessageStatus.QUEUED)
+        Message.status == MessageStatus.QUEUED, Message.handed_at.is_(None))
         .values(status=MessageStatus.SUPPRESSED, reason="opted out", updated_at=now)
         .execution_options(synchronize_session=False))
     session.flush()
