@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
 
 from services.common.clock import Clock, SystemClock
 from services.common.db import Database, UTCDateTime, changed, is_transient, table_of
@@ -205,25 +206,23 @@ class Sender:
     def _record_sent(self, item: Claimed, provider: str | None, provider_id: str | None,
                      now: datetime) -> str:
         """The common outcome in one statement: sent, lease given back, facts dropped."""
-        with self.db.transaction() as session:
-            done = changed(session, _SENT, {
-                "message_id": item.message_id, "provider": provider,
-                "provider_id": provider_id, "now": now})
-        if not done:
-            raise LookupError(f"message {item.message_id} is gone")
+        self._write_one(item, _SENT, provider=provider, provider_id=provider_id, now=now)
         return MessageStatus.SENT
 
     def _record_withdrawn(self, item: Claimed) -> str:
         """Not handed over: its recipient opted out, and the provider does not have it (or
         cannot say; then an earlier sender may have sent it before dying)."""
-        with self.db.transaction() as session:
-            done = changed(session, _WITHDRAWN, {"message_id": item.message_id,
-                                                 "now": self.clock.now()})
-        if not done:
-            raise LookupError(f"message {item.message_id} is gone")
+        self._write_one(item, _WITHDRAWN, now=self.clock.now())
         log.info("message %s: its recipient opted out since it was taken; not sent",
                  item.message_id)
         return MessageStatus.SUPPRESSED
+
+    def _write_one(self, item: Claimed, statement: Executable, **values: object) -> None:
+        """One outcome statement for this message, in its own transaction."""
+        with self.db.transaction() as session:
+            done = changed(session, statement, {"message_id": item.message_id, **values})
+        if not done:
+            raise LookupError(f"message {item.message_id} is gone")
 
     def send_due(self, now: datetime | None = None) -> int:
         """Claim what is due and hand it over: one recipient's messages one after the other,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, or_, select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import PatientContact
@@ -19,14 +19,11 @@ from ..models import Message, Suppression
 def suppressed_channels(session: Session, patient: PatientContact) -> frozenset[str]:
     """The channels this patient opted out of, in one query for both (none when the
     batch's look, :func:`remember_opt_outs`, already answered for these recipients)."""
-    if not patient.phone and not patient.email:
-        return frozenset()
     pairs = _pairs(patient.phone, patient.email)
     known: _Known | None = session.info.get(_BATCH_LOOK)
-    if known is not None and pairs <= known[0]:
-        return frozenset(channel for channel, recipient in pairs & known[1])
-    rows = session.execute(_ACTIVE, {"phone": patient.phone, "email": patient.email})
-    return frozenset(rows.scalars())
+    found = (known[1] & pairs if known is not None and pairs <= known[0]
+             else opted_out(session, pairs))
+    return frozenset(channel for channel, _recipient in found)
 
 
 def remember_opt_outs(session: Session, events: list[Event]) -> None:
@@ -58,13 +55,6 @@ def _pairs(phone: object, email: object) -> set[tuple[str, str]]:
 
 
 _TABLE = table_of(Suppression)
-#: Built once (it runs for every event): each branch is a lookup of the (channel,
-#: recipient) key; a missing phone or email is NULL, which matches no row.
-_ACTIVE = select(_TABLE.c.channel).where(_TABLE.c.active.is_(True), or_(
-    and_(_TABLE.c.channel == "sms", _TABLE.c.recipient == bindparam("phone")),
-    and_(_TABLE.c.channel == "email", _TABLE.c.recipient == bindparam("email"))))
-
-
 #: One statement for any number of pairs (an expanding IN of row values; SQLite too).
 _OPTED_OUT = select(_TABLE.c.channel, _TABLE.c.recipient).where(
     _TABLE.c.active.is_(True),
