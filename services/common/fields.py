@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from .web import unprocessable
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
+FIRST_BIRTH_DAY = date(1900, 1, 1)
 
 
 class Day(fields.Date):
@@ -25,6 +27,34 @@ class Day(fields.Date):
         bounds = validate.Range(min=FIRST_DAY, max=LAST_DAY,
                                 error="Give a date between 2000-01-01 and 2100-12-31.")
         super().__init__(validate=bounds, **kwargs)
+
+
+def _today() -> date:
+    """Today where the calendar is furthest ahead (UTC+14): a child born today in the
+    hospital's zone is never "born in the future", whatever zone the server keeps. The
+    running service's clock when there is one (tests move it), else the system's."""
+    now = datetime.now(UTC)
+    if has_app_context():
+        clinic = current_app.extensions.get("clinic")
+        if clinic is not None:
+            now = clinic.now()
+    return (now.astimezone(UTC) + timedelta(hours=14)).date()
+
+
+class BirthDate(fields.Date):
+    """A date of birth: ``YYYY-MM-DD`` from 1900-01-01 up to today, never in the future.
+
+    Not a :class:`Day`: those bound the days a clinic runs (2000–2100), and an adult was
+    born long before 2000.
+    """
+
+    default_error_messages = {"range": "Give a date of birth from 1900-01-01 up to today."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        day: date = super()._deserialize(value, attr, data, **kwargs)
+        if not FIRST_BIRTH_DAY <= day <= _today():
+            raise self.make_error("range")
+        return day
 
 
 class Export(Schema):

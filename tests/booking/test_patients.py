@@ -4,7 +4,7 @@ changes another patient, every full read and change is logged, erasure forgets."
 from __future__ import annotations
 
 import json
-from datetime import time, timedelta
+from datetime import UTC, time, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -13,6 +13,7 @@ from services.booking.models import AccessRecord, Appointment, OutboxMessage, Pa
 from tests.support.booking import PHONES, Inventory, Staff, bearer, tomorrow
 
 VALID_ID = "11010519491231002X"  # checksum right: born 1949-12-31, a woman
+ADULT_ID = "110105198005120036"  # checksum right: born 1980-05-12, a man
 
 
 def patient(name: str, phone: str = PHONES[0], **fields) -> dict:
@@ -97,6 +98,34 @@ def test_patient_fields_are_checked(inv, consultant, who, field) -> None:
     refused = book(consultant, slot_id, who)
     assert refused.status_code == 422
     assert field in refused.json["errors"]["json"]["patient"]
+
+
+def test_an_adults_date_of_birth_is_kept_and_checked_against_the_identity_card(
+        app, inv, consultant, clock) -> None:
+    """Issue 27 item 12: a birth date before 2000 was refused by the 2000–2100 bound of
+    the dates a clinic runs, so no adult's could be recorded nor checked against the card."""
+    slots = inv.session(tomorrow(), time(8), count=1, capacity=5)
+    alone = book(consultant, slots[0], patient("吴刚", birth_date="1980-05-12"))
+    assert alone.status_code == 201, alone.json
+    carded = book(consultant, slots[0], patient("郑强", phone=PHONES[1], id_number=ADULT_ID,
+                                                birth_date="1980-05-12", sex="male"))
+    assert carded.status_code == 201, carded.json
+    with app.extensions["clinic"].db.reading() as session:
+        stored = session.get(Patient, carded.json["patient"]["id"])
+        assert str(stored.birth_date) == "1980-05-12" and stored.sex == "male"
+    other = book(consultant, slots[0], patient("冯军", phone=PHONES[2], id_number=ADULT_ID,
+                                               birth_date="1981-05-12"))
+    assert other.status_code == 422, "the card says 1980-05-12: the cross-check ran"
+    assert "differs" in str(other.json["errors"]["json"]["patient"]["birth_date"])
+    today = clock.now().astimezone(UTC).date()
+    for refused in ("1899-12-31", (today + timedelta(days=2)).isoformat()):
+        answer = book(consultant, slots[0], patient("褚明", phone=PHONES[3], birth_date=refused))
+        assert answer.status_code == 422, refused
+        assert "birth_date" in answer.json["errors"]["json"]["patient"]
+    newborn = book(consultant, slots[0], patient("卫小宝", phone=PHONES[4],
+                                                 birth_date=today.isoformat(),
+                                                 guardian_name="卫母"))
+    assert newborn.status_code == 201, newborn.json
 
 
 def test_the_identity_card_number_is_always_answered_masked(app, inv, consultant) -> None:

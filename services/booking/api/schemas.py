@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.common.fields import ID_RANGE, Day
+from services.common.fields import ID_RANGE, BirthDate, Day
 
 from ..domain.patients import Sex
 from ..domain.statuses import AppointmentStatus, Channel
@@ -23,7 +23,7 @@ class PatientIn(Schema):
     email_consent = fields.Boolean()
     id_number = fields.String(validate=validate.Length(min=15, max=24),
                               metadata={"description": "居民身份证号, checksum checked"})
-    birth_date = Day()
+    birth_date = BirthDate()
     sex = fields.String(validate=validate.OneOf([s.value for s in Sex]))
     guardian_name = fields.String(validate=validate.Length(min=1, max=120),
                                   metadata={"description": "A child's parent"})
@@ -39,7 +39,7 @@ class PatientOut(Schema):
     sms_consent = fields.Boolean()
     email_consent = fields.Boolean()
     id_number = fields.String(allow_none=True, metadata={"description": "always masked"})
-    birth_date = Day(allow_none=True)
+    birth_date = BirthDate(allow_none=True)
     sex = fields.String(allow_none=True)
     guardian_name = fields.String(allow_none=True)
 
