@@ -4,8 +4,9 @@ patient's language; cancel asks first, a move takes one of the places offered (S
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from services.booking.api.patient_pages import day_words
 from services.booking.domain.patient_link import PatientLinks
 from services.common.config import DEFAULT_JWT_SECRET
 from tests.support.booking import PHONES, SHANGHAI, events_of, tomorrow
@@ -158,7 +159,8 @@ def test_the_patient_moves_to_an_offered_place(app, inv, consultant) -> None:
     refused = client.post(f"/api/v1/patient-link/{token}/reschedule",
                           json={"slot_id": 2**31 - 1})
     assert refused.status_code == 422 and refused.json["code"] == "not_offered"
-    moved = client.post(f"/p/{token}/reschedule", data={"slot_id": str(slots[2])})
+    moved = client.post(f"/p/{token}/reschedule", data={"slot_id": str(slots[2]),
+                                                        "confirmed": "1"})
     assert moved.status_code == 303 and "done=rescheduled" in moved.headers["Location"]
     assert "已为您改约" in page_text(client.get(moved.headers["Location"]))
     assert (inv.counts(slots[0]), inv.counts(slots[2])) == ((0, 0, 0), (1, 0, 0))
@@ -197,3 +199,145 @@ def test_an_erased_patients_link_opens_nothing(app, inv, consultant, staff) -> N
     staff("admin").post(f"/api/v1/patients/{booked['patient']['id']}/erase",
                         json={"reason": "本人要求"})
     assert app.test_client().get(f"/p/{token_of(booked)}").status_code == 404
+
+
+# Moving through the link (issue 27, items 3 and 11c): it asks first, naming the day
+# (今天/明天 and the weekday) and the time, and offers only places the patient could still
+# cancel online once there.
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
+
+
+def test_days_read_as_today_tomorrow_and_the_weekday() -> None:
+    today = date(2031, 12, 30)  # a Tuesday
+    assert day_words(today, today, "zh-CN") == "今天 12月30日 周二"
+    assert day_words(date(2031, 12, 31), today, "zh-CN") == "明天 12月31日 周三"
+    assert day_words(date(2032, 1, 1), today, "zh-CN") == "2032年1月1日 周四"
+    assert day_words(date(2032, 1, 4), today, "zh-CN") == "2032年1月4日 周日"
+    assert day_words(today, today, "en") == "Today, Tue 30 Dec"
+    assert day_words(date(2031, 12, 31), today, "en") == "Tomorrow, Wed 31 Dec"
+    assert day_words(date(2032, 1, 2), today, "en") == "Fri 2 Jan 2032"
+
+
+def test_moving_asks_first_naming_the_day_and_time(app, inv, consultant, clock) -> None:
+    day = tomorrow()
+    clock.set(at(day - timedelta(days=1), 15))
+    slots = inv.session(day, time(8), count=3, capacity=2)
+    booked = consultant.book(slots[0]).json
+    client, token = app.test_client(), token_of(booked)
+    weekday = "周" + "一二三四五六日"[day.weekday()]
+    tomorrow_words = f"明天 {day.month}月{day.day}日 {weekday}"
+    page = page_text(client.get(f"/p/{token}"))
+    assert f"{tomorrow_words} 08:00–08:30" in page, "the visit itself says 明天 and the day"
+    assert f"{tomorrow_words} 08:30 · 王建国" in page and f"{tomorrow_words} 09:00" in page
+    assert f'action="/p/{token}/reschedule"' not in page, "no form moves in one tap"
+    asking = f"/p/{token}/reschedule?slot_id={slots[2]}&amp;lang=zh-CN"
+    assert asking in page, "a place is a link to the question"
+
+    asked = client.get(asking.replace("&amp;", "&"))
+    assert asked.status_code == 200 and asked.mimetype == "text/html"
+    question = page_text(asked)
+    assert "确定改约到这个时间吗？" in question and f"{tomorrow_words} 09:00" in question
+    assert "确认改约" in question and "不改约，返回" in question
+    assert f"{tomorrow_words} 07:00" in question, "until when the new place may be cancelled"
+    assert (inv.counts(slots[0]), inv.counts(slots[2])) == ((1, 0, 0), (0, 0, 0)), \
+        "asking moves nothing"
+    assert events_of(app, "booking.appointment.rescheduled") == []
+
+    one_tap = client.post(f"/p/{token}/reschedule", data={"slot_id": str(slots[2]),
+                                                          "lang": "zh-CN"})
+    assert one_tap.status_code == 303
+    assert one_tap.headers["Location"].endswith(
+        f"/p/{token}/reschedule?slot_id={slots[2]}&lang=zh-CN"), "a form without it is asked"
+    assert inv.counts(slots[0]) == (1, 0, 0)
+
+    english = page_text(client.get(f"/p/{token}/reschedule?slot_id={slots[2]}&lang=en"))
+    assert "Move your appointment to this time?" in english and "确认" not in english
+    assert f"Tomorrow, {day:%a} {day.day} {day:%b} 09:00" in english
+
+    moved = client.post(f"/p/{token}/reschedule", data={
+        "slot_id": str(slots[2]), "lang": "zh-CN", "confirmed": "1"})
+    assert moved.status_code == 303 and "done=rescheduled" in moved.headers["Location"]
+    shown = page_text(client.get(moved.headers["Location"]))
+    assert "已为您改约" in shown and f"{tomorrow_words} 09:00–09:30" in shown
+    assert (inv.counts(slots[0]), inv.counts(slots[2])) == ((0, 0, 0), (1, 0, 0))
+
+    gone = client.get(f"/p/{token}/reschedule?slot_id=99999999")
+    assert gone.status_code == 303 and "error=not_offered" in gone.headers["Location"]
+
+
+def test_only_places_still_cancellable_online_are_offered(app, inv, consultant,
+                                                          clock) -> None:
+    """The report: at 08:00 a place at 08:45 was offered, and once there the page said it
+    was too late to cancel online. With the patient's cut-off of 2 hours, only places
+    starting after 10:00 are offered, and the API refuses the others."""
+    day = tomorrow()
+    clock.set(at(day, 8))
+    soon = inv.session(day, time(8, 45), count=8, capacity=2, minutes=10)  # 08:45…09:55
+    edge = inv.session(day, time(10), count=1, capacity=2, minutes=10)[0]
+    later = inv.session(day, time(10, 10), count=6, capacity=2, minutes=10)
+    visit = inv.session(day, time(12), count=1, capacity=2)[0]
+    booked = consultant.book(visit).json
+    client, token = app.test_client(), token_of(booked)
+    view = client.get(f"/api/v1/patient-link/{token}").json
+    assert view["can_cancel"] is True
+    offered = [p["slot_id"] for p in view["alternatives"]]
+    assert offered == later[:4], "four places, all after 10:00, none crowded out"
+    assert "今天" in page_text(client.get(f"/p/{token}"))
+
+    for slot in (soon[0], soon[-1], edge):
+        refused = client.post(f"/api/v1/patient-link/{token}/reschedule",
+                              json={"slot_id": slot})
+        assert refused.status_code == 422 and refused.json["code"] == "too_soon", slot
+    page = client.post(f"/p/{token}/reschedule", data={
+        "slot_id": str(soon[0]), "lang": "zh-CN", "confirmed": "1"})
+    assert page.status_code == 303 and "error=too_soon" in page.headers["Location"]
+    shown = client.get(page.headers["Location"])
+    assert shown.mimetype == "text/html"
+    assert "这个时间离现在太近，改约后将不能在线取消" in page_text(shown)
+    english = client.get(page.headers["Location"].replace("lang=zh-CN", "lang=en"))
+    assert "once moved there, you could no longer cancel online" in page_text(english)
+    asked = client.get(f"/p/{token}/reschedule?slot_id={soon[0]}")
+    assert asked.status_code == 303 and "error=not_offered" in asked.headers["Location"]
+    assert inv.counts(visit) == (1, 0, 0) and inv.counts(soon[0]) == (0, 0, 0)
+    assert events_of(app, "booking.appointment.rescheduled") == []
+
+    moved = client.post(f"/api/v1/patient-link/{token}/reschedule",
+                        json={"slot_id": later[0]})
+    assert moved.status_code == 200 and moved.json["can_cancel"] is True, \
+        "where the patient moved, they may still cancel online"
+
+
+def test_after_a_hospital_cancellation_booking_again_asks_first(app, inv, consultant,
+                                                                clock) -> None:
+    day = tomorrow()
+    clock.set(at(day, 8))
+    stopped = inv.session(day, time(9), count=1, capacity=1)
+    soon = inv.session(day, time(9, 30), count=1, capacity=1, expert_id=2,
+                       expert_name="李敏")[0]
+    others = inv.session(day + timedelta(days=1), time(8), count=2, capacity=1)
+    booked = consultant.book(stopped[0]).json
+    inv.cancel(stopped, reason="学术会议")
+    client, token = app.test_client(), token_of(booked)
+    view = client.get(f"/api/v1/patient-link/{token}").json
+    assert view["cancelled_by_hospital"] is True
+    assert [p["slot_id"] for p in view["alternatives"]] == others, "09:30 is too soon"
+    weekday = "周" + "一二三四五六日"[others_day(day).weekday()]
+    page = page_text(client.get(f"/p/{token}"))
+    assert "停诊" in page and "学术会议" in page and "今天" in page
+    asked = page_text(client.get(f"/p/{token}/reschedule?slot_id={others[0]}"))
+    assert "确定预约这个时间吗？" in asked and "已停诊的时间" in asked
+    assert f"{others_day(day).month}月{others_day(day).day}日 {weekday} 08:00" in asked
+    assert inv.counts(others[0]) == (0, 0, 0), "asking books nothing"
+    refused = client.post(f"/api/v1/patient-link/{token}/reschedule", json={"slot_id": soon})
+    assert refused.status_code == 422 and refused.json["code"] == "too_soon"
+    done = client.post(f"/p/{token}/reschedule", data={"slot_id": str(others[0]),
+                                                       "confirmed": "1"})
+    assert done.status_code == 303 and "done=rescheduled" in done.headers["Location"]
+    assert inv.counts(others[0]) == (1, 0, 0)
+    assert client.get(f"/api/v1/patient-link/{token}").json["status"] == "booked"
+
+
+def others_day(day: date) -> date:
+    return day + timedelta(days=1)

@@ -24,7 +24,7 @@ from ..ops.changes import cancel, move_for_patient
 from ..reads.appointments import load_facts
 from ..reads.hospital import open_desk
 from ..reads.links import appointment_of
-from ..reads.patient_link import offered_places, patient_view
+from ..reads.patient_link import offered_places, patient_view, refuse_too_soon
 from .errors import refusals
 
 blp = Blueprint("patient_link", __name__, url_prefix=f"{API_PREFIX}/patient-link",
@@ -32,6 +32,9 @@ blp = Blueprint("patient_link", __name__, url_prefix=f"{API_PREFIX}/patient-link
 
 PATIENT = "patient"
 INVALID = "This link is not valid or has expired."
+#: The note a cancellation through the link is stored with; pages show it in their own
+#: language (``ui_text.STORED_NOTES``).
+CANCELLED_BY_LINK = "cancelled through the patient link"
 
 
 class OfferedPlace(Schema):
@@ -59,9 +62,12 @@ class PatientView(Schema):
     cancel_reason = fields.String(allow_none=True)
     cancel_note = fields.String(allow_none=True)
     can_cancel = fields.Boolean(required=True)
+    today = fields.Date(metadata={"description": "the hospital's date now (for 今天/明天)"})
     cancel_until = fields.DateTime(required=True)
     alternatives = fields.List(fields.Nested(OfferedPlace), metadata={
-        "description": "places the patient may move to (POST …/reschedule)"})
+        "description": "places the patient may move to (POST …/reschedule): only places "
+                       "starting after the patient's cancel cut-off from now, so the moved "
+                       "visit can still be cancelled online"})
 
 
 class MoveIn(Schema):
@@ -90,7 +96,7 @@ def cancel_by_patient(token: str) -> None:
         desk = open_desk(session, rt.settings, PATIENT, rt.now())
         facts = facts_of(session, desk, token)
         cancel(session, desk, facts.id, CancelReason.PATIENT,
-               "cancelled through the patient link", by_patient=True)
+               CANCELLED_BY_LINK, by_patient=True)
 
 
 def move_by_patient(token: str, slot_id: int) -> None:
@@ -99,6 +105,8 @@ def move_by_patient(token: str, slot_id: int) -> None:
         desk = open_desk(session, rt.settings, PATIENT, rt.now())
         facts = facts_of(session, desk, token)
         offered = {p.slot_id for p in offered_places(session, desk, facts)}
+        if slot_id not in offered:
+            refuse_too_soon(session, desk, slot_id)
         move_for_patient(session, desk, facts.id, slot_id, offered)
 
 
@@ -137,6 +145,8 @@ class PatientMove(MethodView):
     @blp.response(200, PatientView)
     def post(self, data: dict[str, Any], token: str) -> dict[str, Any]:
         """Move to one of the places the link offers (``alternatives``): a booked visit
-        until the patient's cut-off; a visit the hospital cancelled is booked there."""
+        until the patient's cut-off; a visit the hospital cancelled is booked there. A
+        place starting within the patient's cut-off from now is refused (422 ``too_soon``):
+        the patient could not cancel it online afterwards."""
         answering(move_by_patient, token, data["slot_id"])
         return answering(show, token)

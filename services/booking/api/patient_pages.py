@@ -5,6 +5,7 @@ again."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,7 +38,34 @@ REFUSALS = {
     "same_slot": "您已经预约在这个时间。",
     "slot_cancelled": "这个时间已停诊，请选择其他时间。",
     "conflict": "没有成功，请刷新页面后再试。",
+    "too_soon": "这个时间离现在太近，改约后将不能在线取消，请选择其他时间。",
 }
+WEEKDAYS = "一二三四五六日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_words(day: date, today: date, language: str) -> str:
+    """The day as a patient reads it: 今天/明天 when it is, and always the weekday —
+    ``明天 3月6日 周四``, ``Tomorrow, Thu 6 Mar``."""
+    near = (day - today).days
+    if language == "en":
+        named = f"{WEEKDAYS_EN[day.weekday()]} {day.day} {MONTHS_EN[day.month - 1]}"
+        if day.year != today.year:
+            named += f" {day.year}"
+        return {0: f"Today, {named}", 1: f"Tomorrow, {named}"}.get(near, named)
+    named = f"{day.month}月{day.day}日 周{WEEKDAYS[day.weekday()]}"
+    if day.year != today.year:
+        named = f"{day.year}年{named}"
+    return {0: f"今天 {named}", 1: f"明天 {named}"}.get(near, named)
+
+
+def when_words(today: date, language: str) -> Any:
+    """``when(start[, end])`` for the templates: the day in words and the time."""
+    def when(start: datetime, end: datetime | None = None) -> str:
+        until = f"–{end:%H:%M}" if end is not None else ""
+        return f"{day_words(start.date(), today, language)} {start:%H:%M}{until}"
+    return when
 
 
 def wanted_language(default: str) -> str:
@@ -52,8 +80,10 @@ def translator(language: str) -> Any:
 
 
 def render(name: str, language: str, status: int = 200, **values: Any) -> Any:
+    view = values.get("view")
+    when = when_words(view["today"], language) if view else None
     return render_template(name, say=translator(language), lang=language, statuses=STATUSES,
-                           reasons=REASONS, refusals=REFUSALS, **values), status
+                           reasons=REASONS, refusals=REFUSALS, when=when, **values), status
 
 
 def dead_link() -> Any:
@@ -101,11 +131,39 @@ def do_cancel(token: str) -> Any:
     return change(token, "cancelled", cancel_by_patient, token)
 
 
+@pages.get("/p/<token>/reschedule")
+def confirm_move(token: str) -> Any:
+    """Moving asks first, naming the new day (今天/明天 and the weekday) and time: one tap
+    on a place must not move a visit."""
+    try:
+        view = show(token)
+    except InvalidLink:
+        return dead_link()
+    language = wanted_language(view["language"])
+    slot = request.args.get("slot_id", "")
+    place = next((p for p in view["alternatives"] if str(p["slot_id"]) == slot), None)
+    if place is None:
+        if view["can_cancel"] or view["cancelled_by_hospital"]:
+            return back(token, language, error="not_offered")
+        return back(token, language, error="too_late" if view["status"] == "booked"
+                    else "wrong_status")
+    # The cut-off keeps its distance from the start: the new place may be cancelled
+    # online until as long before it as the current one.
+    return render("patient_reschedule.html", language, view=view, token=token, place=place,
+                  place_cancel_until=place["start"] - (view["start"] - view["cancel_until"]))
+
+
 @pages.post("/p/<token>/reschedule")
 def do_move(token: str) -> Any:
     slot = request.form.get("slot_id", "")
     if not slot.isdigit() or len(slot) > 10:
         return change(token, "", not_offered)
+    if request.form.get("confirmed") != "1":  # a form without the question: ask it first
+        language = request.form.get("lang", "")
+        query = urlencode({"slot_id": slot, **({"lang": language}
+                                               if language in LANGUAGES else {})})
+        return redirect(f"{url_for('patient_pages.confirm_move', token=token)}?{query}",
+                        code=303)
     return change(token, "rescheduled", move_by_patient, token, int(slot))
 
 

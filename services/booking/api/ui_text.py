@@ -90,4 +90,15 @@ PATIENT_ENGLISH = {
     "这个时间已停诊，请选择其他时间。":
         "The hospital cancelled that time; please pick another.",
     "没有成功，请刷新页面后再试。": "That did not work; please reload the page and try again.",
+    "这个时间离现在太近，改约后将不能在线取消，请选择其他时间。":
+        "That time is too soon: once moved there, you could no longer cancel online. "
+        "Please pick a later time.",
+    "选择后会先请您确认。": "You will be asked to confirm first.",
+    "确认改约": "Move my appointment", "确认预约": "Book this time",
+    "确定改约到这个时间吗？": "Move your appointment to this time?",
+    "确定预约这个时间吗？": "Book this time instead?",
+    "新的时间": "New time", "原来的时间": "Booked now for", "已停诊的时间": "Cancelled visit",
+    "改约后原来的号会让给其他患者。": "Your current place will go to another patient.",
+    "改约后仍可在此时间前在线取消：": "Once moved, you can still cancel online until",
+    "不改约，返回": "No, go back", "返回": "Go back",
 }

@@ -3,9 +3,11 @@ the places they may move to."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import Alternative
@@ -13,7 +15,9 @@ from services.common.phones import language_for
 
 from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
+from ..domain.rules import RuleBroken
 from ..domain.statuses import BY_THE_HOSPITAL, AppointmentStatus
+from ..models import Slot
 from .alternatives import alternatives_for
 
 #: How many places a link offers to move to.
@@ -22,13 +26,39 @@ OFFERED = 4
 
 def offered_places(session: Session, desk: Desk, facts: AppointmentFacts) -> list[Alternative]:
     """The places the patient may move to: the same expert's next free ones, then the
-    department's nearest — none once the visit can no longer be changed online."""
+    department's nearest — none once the visit can no longer be changed online, and only
+    places the patient could still cancel online once there (starting after
+    :func:`movable_after`): a tap must not land them in a visit they cannot undo."""
     if not can_move(facts, desk):
         return []
-    places = alternatives_for(session, desk, expert_id=facts.expert.id,
+    # The booking rules' own choice, with the patient's cut-off as the booking cut-off
+    # where it is the later one: the query asks for what may be offered, so a morning of
+    # places too near does not crowd out the later ones.
+    window = desk.rules.window
+    patient_cutoff = desk.rules.cancel_window.patient_cutoff_minutes
+    if patient_cutoff > window.cutoff_minutes:
+        window = replace(window, cutoff_minutes=patient_cutoff)
+    places = alternatives_for(session, replace(desk, rules=replace(desk.rules, window=window)),
+                              expert_id=facts.expert.id,
                               department_id=facts.department.id if facts.department else 0,
                               start=facts.slot.start, limit=OFFERED + 1)
-    return [p for p in places if p.slot_id != facts.slot.slot_id][:OFFERED]
+    after = movable_after(desk)
+    return [p for p in places if p.slot_id != facts.slot.slot_id and p.start > after][:OFFERED]
+
+
+def movable_after(desk: Desk) -> datetime:
+    """A patient moves only to a place starting after this: one they may still cancel
+    (or move again) online, as their cut-off allows."""
+    return desk.now + timedelta(minutes=desk.rules.cancel_window.patient_cutoff_minutes)
+
+
+def refuse_too_soon(session: Session, desk: Desk, slot_id: int) -> None:
+    """Refuse a place the patient could no longer cancel online once moved there, whatever
+    the page showed (a stale page, a hand-made request)."""
+    start = session.scalar(select(Slot.start_at).where(Slot.id == slot_id))
+    if start is not None and start <= movable_after(desk):
+        raise RuleBroken("too_soon", "This place starts too soon: once moved there, the "
+                         "patient could no longer cancel online.", status=422)
 
 
 def cancel_until(facts: AppointmentFacts, desk: Desk) -> Any:
@@ -67,7 +97,7 @@ def patient_view(session: Session, desk: Desk, facts: AppointmentFacts,
         if hospital else {},
         "cancelled_by_hospital": cancelled_by_hospital(facts),
         "cancel_reason": facts.cancel_reason, "cancel_note": facts.cancel_note,
-        "can_cancel": can_cancel(facts, desk),
+        "can_cancel": can_cancel(facts, desk), "today": desk.today,
         "cancel_until": cancel_until(facts, desk).astimezone(desk.zone),
         "alternatives": [{"slot_id": p.slot_id, "expert": p.expert_name,
                           "start": p.start.astimezone(desk.zone), "remaining": p.remaining}
