@@ -35,6 +35,36 @@ def normalise(raw: str, region: str = "CN") -> Phone:
                  phonenumbers.number_type(number) in MOBILE_TYPES)
 
 
+def mask_phone(phone: str | None) -> str:
+    """A phone as lists show it: the first three and the last four digits of the national
+    number, ``+8613800138001`` → ``138****8001``, so two patients' numbers can be told
+    apart while four or more digits stay hidden.
+
+    The country code is left out (every number of a country starts with it). At most 7
+    digits are shown and at least 4 hidden: a landline's 10 digits show 2 and 4
+    (``+862155550100`` → ``21****0100``, its area code); a number of fewer than 8
+    digits shows only its last four (``***5678``).
+    """
+    if not phone:
+        return ""
+    digits = _national_digits(phone)
+    if not digits:
+        return ""
+    shown_first = min(3, max(0, len(digits) - 8))
+    hidden = max(len(digits) - shown_first - 4, 3)
+    return digits[:shown_first] + "*" * hidden + digits[-4:]
+
+
+def _national_digits(phone: str) -> str:
+    """The digits a person dials at home: without ``+86`` for an E.164 number."""
+    if phone.strip().startswith("+"):
+        try:
+            return phonenumbers.national_significant_number(phonenumbers.parse(phone))
+        except phonenumbers.NumberParseException:
+            pass
+    return "".join(ch for ch in phone if ch.isdigit() and ch.isascii())
+
+
 def is_mobile(e164: str) -> bool:
     try:
         return phonenumbers.number_type(phonenumbers.parse(e164)) in MOBILE_TYPES

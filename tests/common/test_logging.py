@@ -6,7 +6,13 @@ import logging
 
 import pytest
 
-from services.common.logging import RedactingFilter, mask_email, mask_phone, redact
+from services.common.logging import (
+    RedactingFilter,
+    mask_email,
+    mask_phone,
+    mask_phone_in_log,
+    redact,
+)
 
 
 @pytest.mark.parametrize("text, hidden", [
@@ -32,7 +38,17 @@ def test_redact_leaves_ordinary_text_alone(text: str) -> None:
 
 
 def test_masks_keep_only_what_staff_need() -> None:
-    assert mask_phone("+8613800138000") == "*********8000"
+    assert mask_phone("+8613800138000") == "138****8000"
+    assert mask_phone("+8613900138000") != mask_phone("+8613800138000"), "told apart"
+    assert mask_phone("+862155550100") == "21****0100", "a landline: its area code"
+    assert mask_phone("+8675512345678") == "755****5678"
+    assert mask_phone("+85291234567") == "****4567", "8 digits: the last four alone"
+    assert mask_phone("5678901") == "***8901", "fewer than 8 digits: the last four alone"
+    assert mask_phone("") == "" and mask_phone(None) == ""
+    for phone in ("+8613800138000", "+862155550100", "+447700900123", "+12025550123"):
+        shown = sum(ch.isdigit() for ch in mask_phone(phone))
+        assert shown <= 7 and mask_phone(phone).count("*") >= 4, phone
+    assert mask_phone_in_log("+8613800138000") == "*********8000", "a log keeps less"
     assert mask_email("li.wei@example.cn") == "l***@example.cn"
 
 
