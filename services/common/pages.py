@@ -25,6 +25,7 @@ from .auth import (
     page_csrf_token,
     signed_in,
 )
+from .refusal_words import page_words
 
 LANG_COOKIE = "clinic_lang"
 LANGUAGES = ("zh-CN", "en")
@@ -73,6 +74,10 @@ def page(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def install_pages(app: Flask, catalog: Mapping[str, str], *, serves_root: bool = False) -> None:
     """Shared layout and static files, the ``_`` translator, and the cookies pages need.
 
+    Every page also gets ``clinic_words`` (``refusal_words.page_words``): the texts of refusal
+    codes and access-log actions in its language, which ``base.html`` hands to the
+    scripts as a JSON block.
+
     A service whose pages do not serve ``/`` (``serves_root``) sends visitors of its
     bare address to schedule's, which signs them in and opens their role's home page.
     """
@@ -99,6 +104,7 @@ def install_pages(app: Flask, catalog: Mapping[str, str], *, serves_root: bool =
                 "urls": {"schedule": settings.schedule_url, "booking": settings.booking_url,
                          "notify": settings.notify_url, "followup": settings.followup_url},
                 "csrf_token": page_csrf_token(),
+                "clinic_words": page_words(settings.SERVICE, language),
                 "development": not settings.is_production, "service": settings.SERVICE}
 
     @app.before_request

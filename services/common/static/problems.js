@@ -41,19 +41,20 @@ const MESSAGES = [
   [/already exists|is taken|in use/i, () => "已经存在"],
 ];
 
-// Refusals of the rules, by their code (the English detail stays for the English pages).
-const CODES = {
-  slot_full: "这个时段已约满", duplicate: "该患者当天已预约这位专家", closed: "这个时段已停止预约",
-  not_released: "这个时段还没有放号", hold_expired: "保留已过期", slot_cancelled: "这个时段已停诊",
-  wrong_status: "这个预约的状态已经变了，请刷新", not_today: "只能在就诊当天办理",
-  slot_over: "这个时段已经结束", too_late: "已超过可以办理的时间", visit_started: "就诊已经开始",
-  conflict: "刚被别人改过，请刷新后再试", has_room: "还有空号，请直接预约",
-  already_waiting: "已在候补名单上", extend_limit: "不能再延长了",
-};
+// The page's words (services/common/refusal_words.py, rendered by base.html in the page's
+// language): refusals by code, access-log actions and details.
+export const WORDS = (() => {
+  try { return JSON.parse(document.getElementById("clinic-words")?.textContent || "{}"); } catch { return {}; }
+})();
+const REFUSALS = WORDS.refusals || {};
 
+// A refusal in the page's language: on Chinese pages the catalogue's words for its code,
+// else the detail through MESSAGES; on English pages the API's detail, which may say more
+// (a time, a count), else the catalogue's words.
 export function sayCode(data, fallback = "") {
-  if (zh() && data?.code && CODES[data.code]) return CODES[data.code];
-  return say(data?.detail) || fallback;
+  const known = data?.code && Object.hasOwn(REFUSALS, data.code) ? REFUSALS[data.code] : "";
+  if (zh() && known) return known;
+  return say(data?.detail) || known || fallback;
 }
 
 export function say(message) {

@@ -1,16 +1,27 @@
 // Patient data for admins: find a patient, export what every service holds on them,
 // erase it; the access log of every service, newest first.
 import { api, el, stampAt, toast } from "/static/common/clinic.js";
+import { WORDS } from "/static/common/problems.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
 const $ = (id) => document.getElementById(id);
 const services = JSON.parse(document.body.dataset.services || "{}");
 const zone = document.body.dataset.zone || "Asia/Shanghai";
-const ACTIONS = { view_patient: t("查看患者", "viewed patient"),
-  view_appointment: t("查看预约", "viewed appointment"), book: t("预约", "booked"),
-  create_patient: t("新建患者", "created patient"), update_patient: t("修改患者", "changed patient"),
-  export: t("导出", "exported"), erase: t("删除", "erased"), call_card: t("查看回访卡", "opened call card") };
+// The access log stores codes and a little fixed English; the page shows them in its
+// language from the shared catalogue (services/common/refusal_words.py).
+const ACTIONS = WORDS.access_actions || {};
+const DETAILS = WORDS.access_details || {};
+const word = (text) => (Object.hasOwn(DETAILS, text) ? DETAILS[text] : text);
+function detailOf(row) {
+  const detail = row.detail || "";
+  if (row.action === "erase") return detail; // the reason, as the admin wrote it
+  if (Object.hasOwn(DETAILS, detail)) return DETAILS[detail];
+  const task = detail.match(/^task (\d+) \((\w+)\)$/);
+  if (task) return `${word("task")} ${task[1]}${t("（", " (")}${word(task[2])}${t("）", ")")}`;
+  if (row.action === "update_patient") return detail.split(", ").map(word).join(t("、", ", "));
+  return detail;
+}
 let patientId = null;
 
 async function find(event) {
@@ -73,7 +84,7 @@ async function loadLog(event) {
   $("log").replaceChildren(...(rows.length ? rows.map((r) => el("tr", {},
     el("td", {}, stampAt(zone, r.at)), el("td", {}, r.staff),
     el("td", {}, r.patient_id), el("td", {}, ACTIONS[r.action] || r.action), el("td", {}, r.service),
-    el("td", {}, r.detail || "")))
+    el("td", {}, detailOf(r))))
     : [el("tr", {}, el("td", { colspan: 6, class: "muted" }, t("没有记录。", "No records.")))]));
 }
 

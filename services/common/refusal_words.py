@@ -1,0 +1,140 @@
+"""The pages' words for the codes the API answers with: refusals and access-log actions.
+
+One source: every service renders these into its pages (``base.html``, a JSON block
+that ``static/common/problems.js`` reads), so a Chinese page never shows the English
+``detail`` of a refusal it can name by its ``code``. The services keep raising their
+English messages (the API's clients read those); the English here is for a refusal
+whose detail did not come through. ``tests/test_refusal_words.py`` walks the services
+for every code they raise and fails on one missing here.
+
+A code means one thing everywhere unless a service gives it its own sense
+(``BY_SERVICE``: follow-up's ``closed`` is a closed task, booking's a closed slot).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+
+class Words(NamedTuple):
+    zh: str
+    en: str
+
+
+#: Refusal code → its words, for codes that mean the same in every service.
+REFUSALS: dict[str, Words] = {
+    # booking: holds, booking, changes, the day
+    "slot_full": Words("这个时段已约满", "This slot is full."),
+    "duplicate": Words("该患者当天已预约这位专家",
+                       "The patient already has an appointment with this expert on this day."),
+    "patient_exists": Words("已有患者使用这个手机号和姓名，请按其 ID 预约",
+                            "Another patient already has this phone number and name; "
+                            "book them by their id."),
+    "closed": Words("这个时段已停止预约", "Booking for this slot has closed."),
+    "not_released": Words("这个时段还没有放号", "This slot is not open for booking yet."),
+    "hold_expired": Words("保留已过期", "The hold has expired; hold the slot again."),
+    "hold_mismatch": Words("保留的不是这个时段", "The hold is for another slot."),
+    "extend_limit": Words("不能再延长了", "This hold cannot be kept any longer."),
+    "too_many_holds": Words("保留的号已达上限，请先预约或放弃其中一个",
+                            "You hold as many places as allowed; book or release one first."),
+    "slot_required": Words("请先选择时段", "Choose a slot first."),
+    "slot_cancelled": Words("这个时段已停诊", "This slot was cancelled by the hospital."),
+    "slot_over": Words("这个时段已经结束", "This slot is over; choose one that has not ended."),
+    "wrong_status": Words("这个预约的状态已经变了，请刷新",
+                          "This appointment's status has changed; refresh the page."),
+    "too_soon": Words("这个时段开始得太早：改约后患者将无法在线取消",
+                      "This place starts too soon: once moved there, the patient could no "
+                      "longer cancel online."),
+    "not_offered": Words("这个时段不在可改约的范围内", "This place is not one of those offered."),
+    "same_slot": Words("预约已经在这个时段", "The appointment is already in this slot."),
+    "resent_recently": Words("刚刚已重发过，请稍后再试",
+                             "The confirmation was sent again a moment ago."),
+    "not_today": Words("只能在就诊当天办理", "This is done on the day of the visit only."),
+    "too_early": Words("就诊还没有开始", "The visit has not started yet."),
+    "too_late": Words("已超过可以办理的时间", "It is too late for this."),
+    "visit_started": Words("就诊已经开始", "The visit has started; mark a no-show instead."),
+    "reason_required": Words("请写明原因", "Say why."),
+    "no_show_override_required": Words("该患者近期多次爽约，预约需填写原因",
+                                       "The patient missed several recent visits; booking "
+                                       "needs an override reason."),
+    "conflict": Words("刚被别人改过，请刷新后再试",
+                      "It changed at the same moment; look again and retry."),
+    # booking: the waiting list
+    "has_room": Words("还有空号，请直接预约", "There are free places that day: book one instead."),
+    "already_waiting": Words("已在候补名单上", "The patient is already on this list."),
+    "not_waiting": Words("这条候补已不在等候中", "This entry is no longer waiting."),
+    # schedule
+    "last_admin": Words("这是最后一位在用的系统管理员，不能取消",
+                        "This is the last active administrator."),
+    # followup: the worklist and the do-not-call list
+    "not_found": Words("找不到这一项", "Not found."),
+    "claimed": Words("另一位咨询员正在拨打这位患者", "Someone else is calling this person now."),
+    "not_due": Words("还没到拨打时间", "This call is not due yet."),
+    "outside_calling_hours": Words("现在不在可拨打的时间内",
+                                   "Patients are not called at this hour."),
+    "not_claimed": Words("请先领取任务再拨打", "Claim the task before calling."),
+    "appointment_code_required": Words("请填写新预约的预约码", "Give the new appointment's code."),
+    "unknown_appointment": Words("这个预约码不是该患者在任务开启后的预约",
+                                 "That code is not an appointment this patient made after the "
+                                 "task opened."),
+    "call_back_at_required": Words("请填写回拨时间", "Say when to call back."),
+    "call_back_in_the_past": Words("回拨时间已经过去", "The call-back time has passed."),
+    "not_on_the_list": Words("勿再来电名单上没有这一项", "No such entry on the do-not-call list."),
+    "own_work_only": Words("咨询员只能查看自己的工作（按咨询员）",
+                           "A consultant reads their own work only (by consultant)."),
+    # every service
+    "bad_input": Words("填写的内容有误", "The request has invalid fields."),
+    "database_unavailable": Words("数据库暂时不可用，请再试一次",
+                                  "The database was briefly unavailable; please try again."),
+}
+
+#: Codes a service uses in a sense of its own (before ``REFUSALS`` on its pages).
+BY_SERVICE: dict[str, dict[str, Words]] = {
+    "followup": {
+        "closed": Words("这个任务已结束", "This task is closed."),
+        "not_found": Words("找不到这个任务", "No such task."),
+    },
+}
+
+#: What staff did with a patient's data (the access log's ``action``, stored as the code).
+ACCESS_ACTIONS: dict[str, Words] = {
+    "view_patient": Words("查看患者", "viewed patient"),
+    "view_appointment": Words("查看预约", "viewed appointment"),
+    "book": Words("预约", "booked"),
+    "create_patient": Words("新建患者", "created patient"),
+    "update_patient": Words("修改患者", "changed patient"),
+    "export": Words("导出", "exported"),
+    "erase": Words("删除", "erased"),
+    "call_card": Words("查看回访卡", "opened call card"),
+}
+
+#: Words in an access-log ``detail`` that services store as fixed English or as codes:
+#: whole details, the patient fields an update names, the kinds of follow-up task.
+ACCESS_DETAILS: dict[str, Words] = {
+    "followup export": Words("回访服务的数据导出", "follow-up export"),
+    "task": Words("回访任务", "task"),
+    "name": Words("姓名", "name"), "phone": Words("手机号", "phone"),
+    "email": Words("邮箱", "email"), "sms_consent": Words("短信同意", "SMS consent"),
+    "email_consent": Words("邮件同意", "email consent"), "id_number": Words("证件号", "ID number"),
+    "birth_date": Words("出生日期", "date of birth"), "sex": Words("性别", "sex"),
+    "guardian_name": Words("监护人", "guardian"),
+    "enquiry": Words("咨询回访", "enquiry"), "no_show": Words("爽约回访", "no-show"),
+    "hospital_cancelled": Words("停诊通知", "hospital cancelled"),
+}
+
+
+def _in(language: str, words: Mapping[str, Words]) -> dict[str, str]:
+    return {code: (said.en if language == "en" else said.zh) for code, said in words.items()}
+
+
+def refusal_words(service: str, language: str) -> dict[str, str]:
+    """The text of each refusal code on ``service``'s pages, in ``language``."""
+    return _in(language, {**REFUSALS, **BY_SERVICE.get(service, {})})
+
+
+def page_words(service: str, language: str) -> dict[str, dict[str, str]]:
+    """Everything a page gets: refusals by code, access-log actions and detail words."""
+    return {"refusals": refusal_words(service, language),
+            "access_actions": _in(language, ACCESS_ACTIONS),
+            "access_details": _in(language, ACCESS_DETAILS)}
