@@ -3,11 +3,15 @@ patient's language; cancel asks first, a move takes one of the places offered (S
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from html import unescape
 
+from services.booking.api.patient_link import CANCELLED_BY_LINK
 from services.booking.api.patient_pages import day_words
 from services.booking.domain.patient_link import PatientLinks
+from services.common.auth import SESSION_COOKIE, issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from tests.support.booking import PHONES, SHANGHAI, events_of, tomorrow
 
@@ -341,3 +345,25 @@ def test_after_a_hospital_cancellation_booking_again_asks_first(app, inv, consul
 
 def others_day(day: date) -> date:
     return day + timedelta(days=1)
+
+
+def test_the_console_shows_a_cancellation_through_the_link_in_its_language(
+        app, inv, consultant) -> None:
+    """Issue 27, item 4: the note is stored as written and shown in the page's language."""
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    booked = consultant.book(slot_id).json
+    assert app.test_client().post(f"/p/{token_of(booked)}/cancel").status_code == 303
+    opened = consultant.get(f"/api/v1/appointments/{booked['id']}").json
+    assert opened["cancel_reason"] == "patient" and opened["cancel_note"] == CANCELLED_BY_LINK
+    desk = app.test_client()
+    desk.set_cookie(SESSION_COOKIE, issue_token(DEFAULT_JWT_SECRET, "consultant",
+                                                ["consultant"], ttl_seconds=600))
+
+    def notes(query: str = "") -> dict[str, str]:
+        page = page_text(desk.get(f"/console{query}"))
+        found = re.search(r"id=\"opened-facts\" data-notes='([^']*)'", page)
+        assert found, "the panel's facts carry the notes' words"
+        return json.loads(unescape(found.group(1)))
+
+    assert notes()[opened["cancel_note"]] == "患者通过短信链接取消"
+    assert notes("?lang=en")[opened["cancel_note"]] == "Cancelled by the patient through their link"

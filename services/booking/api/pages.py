@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from services.common.pages import page
+from services.common.pages import current_language, page
 
 from ..config import runtime
 from ..reads.hospital import open_desk
+from .ui_text import shown_notes
 
 pages = Blueprint("booking_pages", __name__, template_folder="../templates",
                   static_folder="../static", static_url_path="/static/booking")
@@ -22,7 +23,8 @@ def hospital_today() -> str:
 @pages.get("/console")
 @page("consultant", "frontdesk")
 def console() -> str:
-    return render_template("console.html", today=hospital_today())
+    return render_template("console.html", today=hospital_today(),
+                           notes=shown_notes(current_language()))
 
 
 @pages.get("/roster")

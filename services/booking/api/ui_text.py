@@ -49,7 +49,18 @@ ENGLISH = {
         "The patient is here: today's slots not yet over; checked in at once.",
     "到诊率 = 到诊 ÷（到诊 + 爽约）；按就诊日期统计。":
         "Arrival rate = arrived ÷ (arrived + no-show), by visit date.",
+    "患者通过短信链接取消": "Cancelled by the patient through their link",
 }
+
+#: Notes booking writes itself (not typed by staff), stored as written, and the Chinese
+#: key (above) the pages show for them: translated at display, the data unchanged.
+STORED_NOTES = {"cancelled through the patient link": "患者通过短信链接取消"}
+
+
+def shown_notes(language: str) -> dict[str, str]:
+    """Each stored note as a page in ``language`` shows it."""
+    return {stored: key if language == "zh-CN" else ENGLISH.get(key, stored)
+            for stored, key in STORED_NOTES.items()}
 
 #: English for the patient's pages (``/p/{token}``), for phones from abroad or ``?lang=en``.
 PATIENT_ENGLISH = {

@@ -46,7 +46,7 @@ async function open(id) {
     [t("专家", "Expert"), `${a.expert.name} ${a.expert.title || ""}`],
     [t("科室", "Department"), a.department?.name], [t("预约码", "Code"), a.code],
     [t("序号", "Number"), a.queue_number], [t("主诉", "Complaint"), a.complaint],
-    [t("取消原因", "Cancelled because"), a.cancel_reason && `${REASONS[a.cancel_reason] || a.cancel_reason}${a.cancel_note ? `：${a.cancel_note}` : ""}`]];
+    [t("取消原因", "Cancelled because"), a.cancel_reason && `${REASONS[a.cancel_reason] || a.cancel_reason}${a.cancel_note ? `：${JSON.parse($("opened-facts").dataset.notes || "{}")[a.cancel_note] || a.cancel_note}` : ""}`]];
   $("opened-facts").replaceChildren(...facts.filter(([, v]) => v).flatMap(([k, v]) =>
     [el("dt", {}, k), el("dd", {}, v)]));
   const upcoming = a.status === "booked";
