@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -235,6 +236,34 @@ def test_a_provider_down_too_long_ends_as_failed_after_the_last_attempt(app) -> 
         sender.send_due(now + timedelta(hours=hour))
     [confirmation] = messages(app, template="confirmation")
     assert confirmation.status == "failed" and confirmation.attempts == 8
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def shanghai(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize("reminder_hour, booked_hour", [(10, 11), (22, 9)])
+def test_an_0800_visit_booked_the_day_before_or_with_a_late_hour_is_reminded_that_evening(
+        make_app, clock, reminder_hour: int, booked_hour: int) -> None:
+    """Issue 27 item 11a: a visit at 08:00 got no reminder at all — booked after the day
+    before's 10:00, or with a reminder hour in quiet hours (moved to 08:00 of the visit's
+    day, the visit itself). It goes the evening before, at 20:00, and is sent then."""
+    app = make_app("notify", reminder_hour=time(reminder_hour))
+    day_before = (datetime.now(SHANGHAI) + timedelta(days=2)).date()
+    clock.set(shanghai(day_before, booked_hour))
+    visit = shanghai(day_before + timedelta(days=1), 8).astimezone(UTC)
+    consume(app, event("booked", facts(start=visit)))
+    [reminder] = messages(app, template="reminder", channel="sms")
+    assert reminder.status == "queued"
+    assert reminder.send_after.astimezone(SHANGHAI) == shanghai(day_before, 20)
+    provider = FlakyProvider()
+    sender = sender_for(app, provider)
+    sender.send_due(shanghai(day_before, 20).astimezone(UTC) + timedelta(minutes=1))
+    assert f"msg-{reminder.id}" in [item.ref for item in provider.sent]
+    assert messages(app, template="reminder", channel="sms")[0].status == "sent"
 
 
 def test_reminders_wait_for_quiet_hours_to_end_and_never_fire_once_cancelled(app) -> None:

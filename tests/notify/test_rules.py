@@ -97,12 +97,51 @@ def test_quiet_hours_hold_messages_until_they_end(local: time, allowed: time) ->
     assert result >= moment
 
 
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
+
+
 def test_the_reminder_goes_the_day_before_at_the_hour_outside_quiet_hours() -> None:
-    visit = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
-    at = reminder_time(visit, SHANGHAI, time(10), QuietHours())
-    assert at.astimezone(SHANGHAI) == datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
-    late = reminder_time(visit, SHANGHAI, time(22), QuietHours())
-    assert late.astimezone(SHANGHAI) == datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI)
+    visit = local(25, 9).astimezone(UTC)
+    booked = local(20, 15)
+    at = reminder_time(visit, SHANGHAI, time(10), QuietHours(), booked)
+    assert at is not None and at.astimezone(SHANGHAI) == local(24, 10)
+    early = reminder_time(visit, SHANGHAI, time(7), QuietHours(), booked)
+    assert early is not None and early.astimezone(SHANGHAI) == local(24, 8), \
+        "a morning hour in quiet hours waits for them to end, the same day"
+
+
+@pytest.mark.parametrize("visit_hour", [8, 9, 14])
+def test_a_reminder_in_quiet_hours_moves_to_the_evening_before_not_into_the_visit(
+        visit_hour: int) -> None:
+    """Issue 27 item 11a: at 22:00 the reminder was moved to 08:00 of the visit's day,
+    which for an 08:00 visit is the visit itself, and it was dropped."""
+    visit = local(25, visit_hour).astimezone(UTC)
+    at = reminder_time(visit, SHANGHAI, time(22), QuietHours(), local(20, 15))
+    assert at is not None and at.astimezone(SHANGHAI) == local(24, 20)
+
+
+@pytest.mark.parametrize("booked, reminded", [
+    (local(20, 15), local(24, 10)),       # days before: the day before at 10:00
+    (local(24, 9, 30), local(24, 20)),    # 10:00 is too close to the confirmation: evening
+    (local(24, 11), local(24, 20)),       # 10:00 is past: the evening before
+    (local(24, 19, 30), None),            # nothing allowed an hour on before the visit
+    (local(24, 23), None),                # in quiet hours until the visit itself
+    (local(25, 7), None),                 # the visit's own morning
+])
+def test_an_0800_visit_gets_one_reminder_at_an_allowed_time_when_there_is_one(
+        booked: datetime, reminded: datetime | None) -> None:
+    visit = local(25, 8).astimezone(UTC)
+    at = reminder_time(visit, SHANGHAI, time(10), QuietHours(), booked.astimezone(UTC))
+    assert (at.astimezone(SHANGHAI) if at else None) == reminded
+    if at is not None:
+        assert not QuietHours().contains(at.astimezone(SHANGHAI).time()) and at < visit
+
+
+def test_the_evening_is_an_hour_before_the_quiet_hours_or_the_start_of_a_short_day() -> None:
+    assert QuietHours().evening(local(24, 0).date(), SHANGHAI) == local(24, 20)
+    short = QuietHours(time(8, 30), time(8, 0))  # allowed 08:00–08:30 only
+    assert short.evening(local(24, 0).date(), SHANGHAI) == local(24, 8)
 
 
 def test_invite_and_cancel_share_the_uid_and_name_organizer_and_attendee() -> None:

@@ -107,8 +107,8 @@ class Planner:
     def _plan_reminder(self, session: Session, facts: AppointmentEvent, event: Event,
                        state: Appointment, now: datetime, suppressed: frozenset[str]) -> None:
         zone = ZoneInfo(facts.time_zone)
-        at = reminder_time(state.start_at, zone, self.settings.reminder_hour, self.quiet)
-        if at <= now or at >= state.start_at:
+        at = reminder_time(state.start_at, zone, self.settings.reminder_hour, self.quiet, now)
+        if at is None:
             return  # booked too late for a reminder: the confirmation was just sent
         self._plan(session, facts, event, "reminder", state, at, now, suppressed)
 
