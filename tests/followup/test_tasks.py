@@ -198,6 +198,15 @@ def test_a_call_back_booked_declined_and_wrong_number_end_as_they_should(
     assert datetime.fromisoformat(again["due_at"]) == datetime.fromisoformat(later)
     li.claim(ids["乙"])
     assert li.call(ids["乙"], "booked").json["code"] == "appointment_code_required"
+    # any code is not enough: booking must have made it for 乙 (tests/followup/test_facts.py)
+    assert li.call(ids["乙"], "booked", appointment_code="bcdfghjk").json["code"] == \
+        "unknown_appointment"
+    from services.common.contracts.booking import AppointmentBooked
+    from services.followup.ops.appointments import made
+
+    rt = app.extensions["clinic"]
+    with rt.db.transaction() as session:
+        made(session, feed.appointment(AppointmentBooked, people[1], code="BCDFGHJK"), rt.now())
     assert li.call(ids["乙"], "booked", appointment_code="bcdfghjk").json["status"] == "booked"
     li.claim(ids["丙"])
     assert li.call(ids["丙"], "declined").json["status"] == "declined"

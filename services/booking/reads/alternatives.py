@@ -20,10 +20,13 @@ def alternatives_for(session: Session, desk: Desk, *, expert_id: int, department
                      start: datetime, limit: int = 3) -> list[Alternative]:
     """Up to three bookable places: the same expert's next, then the department's nearest.
     Never one that has begun, even where the cut-off lets staff book after the start
-    (a negative ``CUTOFF_MINUTES``): the patient could not come to it."""
+    (a negative ``CUTOFF_MINUTES``): the patient could not come to it. Never an inactive
+    expert's: deactivating an expert cancels their slots day by day, and the later days'
+    slots must not be offered to the patients of the earlier ones."""
     bookable_from = desk.rules.window.offered_after(desk.now)
     free = (select(Slot, Expert.name).join(Expert, Expert.id == Slot.expert_id).where(
         Slot.status == SlotStatus.ACTIVE, Slot.booked + Slot.held < Slot.capacity,
+        Expert.active.is_(True),
         Slot.start_at > bookable_from, Slot.department_id == department_id))
     same_expert = free.where(Slot.expert_id == expert_id)
     others = free.where(Slot.expert_id != expert_id)

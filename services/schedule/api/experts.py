@@ -18,13 +18,20 @@ from ..domain.slots import InvalidSchedule
 from ..domain.slots import Leave as LeaveRule
 from ..domain.slots import Session as SessionRule
 from ..models import Department, Expert, Template
+from ..ops.deactivation import deactivate_expert
 from ..ops.directory import DuplicateCode, create_expert, update_expert
 from ..ops.extra_sessions import add_extra_session
 from ..ops.leave import add_leave
 from ..ops.templates import delete_template, save_template
 from ..reads.directory import get_department, get_expert, list_experts
 from ..reads.hospital import hospital_zone, local_today
-from ..reads.timetable import active_slots, expert_leaves, expert_templates, get_template
+from ..reads.timetable import (
+    active_slots,
+    expert_leaves,
+    expert_templates,
+    get_template,
+    slots_not_over,
+)
 from .schemas import SessionShape, SlotSchema, hhmm
 from .slots import slot_views
 
@@ -68,7 +75,11 @@ class ExpertChange(Schema):
     specialty = fields.String(validate=validate.Length(max=200))
     bio = fields.String(validate=validate.Length(max=4000))
     fee = Fee()
-    active = fields.Boolean(metadata={"description": "false deactivates: no more publishing"})
+    active = fields.Boolean(metadata={
+        "description": "false deactivates: no more publishing, and the expert's slots not "
+                       "yet over are cancelled as by leave (see POST .../deactivation)"})
+    reason = fields.String(load_default="", validate=validate.Length(max=400), metadata={
+        "description": "with active false: the reason the patients are told (default 专家停诊)"})
 
 
 class ExpertQuery(Schema):
@@ -108,11 +119,54 @@ class LeaveQuery(Schema):
     end = hhmm(load_default=None, allow_none=True)
 
 
+class ExpertRef(Schema):
+    """Who a preview is about, so the admin sees the name before confirming."""
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    title = fields.String(required=True)
+    department_name = fields.Function(lambda e: e.department.name, required=True)
+    active = fields.Boolean(required=True)
+
+
 class LeavePreview(Schema):
+    expert = fields.Nested(ExpertRef, required=True)
+    date = Day(required=True)
+    start = hhmm(allow_none=True)  # null, as end: the whole day
+    end = hhmm(allow_none=True)
     cancelled = fields.List(fields.Nested(SlotSchema), required=True, metadata={
         "description": "the slots inside the leave: recording it cancels them"})
     kept = fields.List(fields.Nested(SlotSchema), required=True, metadata={
         "description": "slots the leave only overlaps: kept"})
+
+
+class DeactivationDay(Schema):
+    date = Day(required=True)
+    slots = fields.Integer(required=True)
+    places = fields.Integer(required=True, metadata={"description": "capacity of those slots"})
+    sessions = fields.List(fields.String(), required=True, metadata={"example": ["08:00-11:30"]})
+
+
+class DeactivationPreview(Schema):
+    expert = fields.Nested(ExpertRef, required=True)
+    places = fields.Integer(required=True, metadata={
+        "description": "places in the slots it cancels, booked or not"})
+    days = fields.List(fields.Nested(DeactivationDay), required=True)
+    cancelled = fields.List(fields.Nested(SlotSchema), required=True, metadata={
+        "description": "the expert's active slots not yet over: deactivating cancels them "
+                       "(the admin page then asks booking who is booked in them)"})
+
+
+class DeactivationIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=400), metadata={
+        "description": "told to the patients and shown on the roster, as a leave's reason"})
+
+
+class DeactivationResult(Schema):
+    expert = fields.Nested(ExpertSchema, required=True)
+    cancelled_slot_ids = fields.List(fields.Integer(), required=True)
+    leave_ids = fields.List(fields.Integer(), required=True, metadata={
+        "description": "one leave per day with cancelled slots, as if recorded by hand"})
 
 
 class ExtraSessionSchema(SessionShape):
@@ -175,13 +229,67 @@ class ExpertResource(MethodView):
     @blp.arguments(ExpertChange)
     @blp.response(200, ExpertSchema)
     def patch(self, changes: dict[str, Any], expert_id: int) -> Expert:
-        """Change an expert, move them to another department, or deactivate them."""
-        with runtime().db.transaction() as session:
+        """Change an expert, move them to another department, or deactivate them.
+        Deactivating cancels their slots not yet over, as ``POST .../deactivation`` does."""
+        rt = runtime()
+        reason = changes.pop("reason", "")
+        deactivate = changes.get("active") is False
+        if deactivate:
+            changes.pop("active")
+        with rt.db.transaction() as session:
             expert = _expert(session, expert_id)
             if "department_id" in changes:
                 _department(session, changes["department_id"])
-            update_expert(session, expert, changes)
+            if changes or not deactivate:
+                update_expert(session, expert, changes)
+            if deactivate:
+                deactivate_expert(session, expert, reason, current_principal().username,
+                                  rt.settings.default_time_zone, rt.now())
             return expert
+
+
+@blp.route("/<int:expert_id>/deactivation-preview")
+class DeactivationPreviewResource(MethodView):
+    @roles_required("admin")
+    @blp.response(200, DeactivationPreview)
+    def get(self, expert_id: int) -> dict[str, Any]:
+        """What deactivating the expert would cancel: every active slot not yet over,
+        by day, changing nothing (the admin page then asks booking who is booked)."""
+        rt = runtime()
+        with rt.db.reading() as session:
+            expert = _expert(session, expert_id)
+            zone = hospital_zone(session, rt.settings.default_time_zone)
+            slots = slots_not_over(session, expert_id, rt.now()) if expert.active else []
+            days: dict[Any, dict[str, Any]] = {}
+            for slot in slots:
+                day = days.setdefault(slot.day, {"date": slot.day, "slots": 0, "places": 0,
+                                                 "sessions": []})
+                day["slots"] += 1
+                day["places"] += slot.capacity
+                if slot.session not in day["sessions"]:
+                    day["sessions"].append(slot.session)
+            return {"expert": expert, "places": sum(slot.capacity for slot in slots),
+                    "days": list(days.values()), "cancelled": slot_views(slots, zone)}
+
+
+@blp.route("/<int:expert_id>/deactivation")
+class Deactivation(MethodView):
+    @roles_required("admin")
+    @blp.arguments(DeactivationIn)
+    @blp.response(200, DeactivationResult)
+    def post(self, data: dict[str, Any], expert_id: int) -> dict[str, Any]:
+        """Deactivate the expert: their slots not yet over are cancelled as by leave (one
+        leave per day, ``schedule.slots.cancelled``), so booking cancels the appointments
+        as ``expert_unavailable`` and the patients are told; nothing more is published.
+        An expert already inactive is left as is."""
+        rt = runtime()
+        with rt.db.transaction() as session:
+            expert = _expert(session, expert_id)
+            leaves, slots = deactivate_expert(
+                session, expert, data["reason"], current_principal().username,
+                rt.settings.default_time_zone, rt.now())
+            return {"expert": expert, "cancelled_slot_ids": [slot.id for slot in slots],
+                    "leave_ids": [leave.id for leave in leaves]}
 
 
 @blp.route("/<int:expert_id>/templates")
@@ -284,10 +392,11 @@ class LeavePreviewResource(MethodView):
         except InvalidSchedule as exc:
             _refuse(exc)
         with rt.db.reading() as session:
-            _expert(session, expert_id)
+            expert = _expert(session, expert_id)
             zone = hospital_zone(session, rt.settings.default_time_zone)
             cancelled, kept = rule.split(active_slots(session, expert_id, rule.day), zone)
-            return {"cancelled": slot_views(cancelled, zone), "kept": slot_views(kept, zone)}
+            return {"expert": expert, "date": rule.day, "start": rule.start, "end": rule.end,
+                    "cancelled": slot_views(cancelled, zone), "kept": slot_views(kept, zone)}
 
 
 @blp.route("/<int:expert_id>/extra-sessions")

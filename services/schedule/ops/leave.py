@@ -38,15 +38,23 @@ def add_leave(session: Session, expert: Expert, leave: rules.Leave, reason: str,
     session.add(row)
     session.flush()
     cancelled, kept = leave.split(active_slots(session, expert.id, leave.day), zone)
-    for slot in cancelled:
+    cancel_for_leave(session, expert, row, cancelled, zone)
+    return row, cancelled, kept
+
+
+def cancel_for_leave(session: Session, expert: Expert, row: Leave, slots: list[Slot],
+                     zone: ZoneInfo) -> None:
+    """Cancel one day's slots for a leave and tell booking, which cancels their
+    appointments (``expert_unavailable``) and tells the patients. Deactivating an expert
+    takes the same path."""
+    for slot in slots:
         slot.status = SlotStatus.CANCELLED
-        slot.cancel_reason = reason
+        slot.cancel_reason = row.reason
         slot.leave_id = row.id
-    if cancelled:
+    if slots:
         session.flush()
         outbox.add(session, SlotsCancelled(
             expert=expert_facts(expert), department=department_facts(expert.department),
-            date=leave.day, time_zone=zone.key, reason=reason, leave_id=row.id,
-            slot_ids=[slot.id for slot in cancelled],
-            slots=[published_slot(slot) for slot in cancelled]))
-    return row, cancelled, kept
+            date=row.day, time_zone=zone.key, reason=row.reason, leave_id=row.id,
+            slot_ids=[slot.id for slot in slots],
+            slots=[published_slot(slot) for slot in slots]))

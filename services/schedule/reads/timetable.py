@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +37,13 @@ def active_slots(session: Session, expert_id: int, day: date) -> list[Slot]:
     return list(session.scalars(select(Slot).where(
         Slot.expert_id == expert_id, Slot.day == day, Slot.status == SlotStatus.ACTIVE)
         .order_by(Slot.start_at)))
+
+
+def slots_not_over(session: Session, expert_id: int, now: datetime) -> list[Slot]:
+    """The expert's active slots that have not ended: what deactivating them cancels."""
+    return list(session.scalars(select(Slot).where(
+        Slot.expert_id == expert_id, Slot.status == SlotStatus.ACTIVE, Slot.end_at > now)
+        .order_by(Slot.day, Slot.start_at)))
 
 
 def list_slots(session: Session, *, expert_id: int | None, day: date | None,
