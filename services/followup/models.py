@@ -111,6 +111,8 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: The code of the appointment that closed it as booked (a call or booking's event).
+    booked_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     __table_args__ = (
         Index("ix_tasks_open_due", "due_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
@@ -164,6 +166,36 @@ class KnownPatient(Base):
     patient_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     phone: Mapped[str] = mapped_column(String(20))
     name_key: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KnownAppointment(Base):
+    """Appointments booking made, as its events told them: a ``booked`` call must name one
+    of these, made (or moved) for the task's patient after the task opened (SPEC §9,
+    "outcomes are facts")."""
+
+    __tablename__ = "known_appointments"
+
+    appointment_id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                                autoincrement=False)
+    code: Mapped[str] = mapped_column(String(8), index=True)
+    patient_id: Mapped[int] = mapped_column(Integer, index=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    name_key: Mapped[str] = mapped_column(String(120))
+    booked_by: Mapped[str] = mapped_column(String(60))
+    #: When followup learned it was booked, or last moved.
+    booked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class StaffName(Base):
+    """Staff members' display names, as their own signed tokens gave them when they
+    worked here: pages name people, not usernames."""
+
+    __tablename__ = "staff_names"
+
+    username: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -62,7 +62,8 @@ def test_by_channel_and_department(app, story) -> None:
 
 def test_the_period_and_who_may_read_it(app, story, li: Caller) -> None:
     manager = Caller(app, "boss", role="manager")
-    assert li.get("/api/v1/funnel").status_code == 403
+    assert li.get("/api/v1/funnel", query_string={"by": "channel"}).status_code == 403
+    assert [r["group"] for r in li.get("/api/v1/funnel").json["rows"]] == ["li"]  # theirs
     empty = manager.get("/api/v1/funnel", query_string={"from": "2026-01-01",
                                                         "to": "2026-01-31"}).json
     assert empty["rows"] == [] and empty["total"]["enquiries"] == 0

@@ -17,6 +17,7 @@ from ..config import runtime
 from ..domain.calling import CallRefused
 from ..domain.desk import Desk
 from ..models import IdempotencyRecord
+from ..ops.staff import known_as
 from ..reads.hospital import open_desk
 
 KEYS = Keys(IdempotencyRecord)
@@ -37,6 +38,14 @@ def refusals() -> Iterator[None]:
 def desk(session: Any) -> Desk:
     rt = runtime()
     return open_desk(session, rt.settings, current_principal().username, rt.now())
+
+
+def working_desk(session: Any) -> Desk:
+    """The desk of a request that writes: the member's display name is kept too, so the
+    pages name them (their token carries it)."""
+    here = desk(session)
+    known_as(session, here, current_principal().name)
+    return here
 
 
 def once(endpoint: str, data: Any, work: Callable[[Any], Any]) -> Response:

@@ -18,7 +18,7 @@ from ..config import runtime
 from ..domain.statuses import EnquiryStatus
 from ..ops.enquiries import record_enquiry
 from ..reads.enquiries import enquiries, enquiry_view, get_enquiry
-from .common import CALLERS, desk, once, refusals
+from .common import CALLERS, desk, once, refusals, working_desk
 
 blp = Blueprint("enquiries", __name__, url_prefix=API_PREFIX,
                 description="Enquiries: who asked, how, about what, and whether they agreed "
@@ -82,7 +82,7 @@ class Enquiries(MethodView):
             if not name:
                 unprocessable("name", "The name is needed.")
             enquiry = record_enquiry(
-                session, desk(session), name=name, phone=phone, channel=data["channel"],
+                session, working_desk(session), name=name, phone=phone, channel=data["channel"],
                 department_id=data["department_id"], complaint=data["complaint"].strip(),
                 call_consent=data["call_consent"], note=data["note"].strip())
             return OUT.dump(enquiry_view(enquiry, full=True))

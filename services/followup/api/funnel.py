@@ -1,4 +1,5 @@
-"""``/api/v1/funnel``: how many enquiries became bookings and arrivals (manager, admin)."""
+"""``/api/v1/funnel``: how many enquiries became bookings and arrivals (manager, admin;
+a consultant, their own row)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import roles_required
+from services.common.auth import current_principal, roles_required
 from services.common.fields import Day, day_span
-from services.common.web import API_PREFIX, unprocessable
+from services.common.web import API_PREFIX, abort, unprocessable
 
 from ..config import runtime
-from ..domain.statuses import Outcome
+from ..domain.statuses import Outcome, TaskKind
 from ..reads.funnel import GROUPS, funnel, rates, task_outcomes
-from .common import READERS, desk
+from ..reads.staff import staff_names
+from .common import CALLERS, READERS, desk
 
 blp = Blueprint("funnel", __name__, url_prefix=API_PREFIX,
                 description="The enquiry → booking → arrival funnel and what the calls "
@@ -63,12 +65,19 @@ class FunnelOut(Schema):
 
 @blp.route("/funnel")
 class Funnel(MethodView):
-    @roles_required(*READERS)
+    @roles_required(*READERS, *CALLERS)
     @blp.arguments(FunnelQuery, location="query")
     @blp.response(200, FunnelOut)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Enquiries recorded in the period by consultant, channel or department; calls
-        made in the period by outcome; tasks opened in the period by how they ended."""
+        made in the period by outcome; tasks opened in the period by how they ended. A
+        consultant reads their own work only: ``by=consultant``, one row, theirs (any
+        other grouping is 403)."""
+        principal = current_principal()
+        own = not principal.has_any(READERS)
+        if own and query["by"] != "consultant":
+            abort(403, message="A consultant reads the funnel of their own work only "
+                               "(by=consultant).")
         with runtime().db.reading() as session:
             here = desk(session)
             last = query.get("to") or here.today
@@ -79,6 +88,16 @@ class Funnel(MethodView):
                 unprocessable("to", "'to' is before 'from'.", "query")
             after, before = day_span(first, last, here.zone)
             rows = funnel(session, after, before, query["by"])
+            if query["by"] == "consultant":
+                names = staff_names(session, (r["group"] for r in rows))
+                rows = [{**r, "name": names.get(r["group"], r["name"])} for r in rows]
+            if own:
+                mine = [r for r in rows if r["group"] == principal.username] or [
+                    {"group": principal.username, "name": principal.name or principal.username,
+                     **rates(0, 0, 0), "calls": dict.fromkeys((o.value for o in Outcome), 0)}]
+                return {"from_": first, "to": last, "by": "consultant", "rows": mine,
+                        "total": {**mine[0], "group": "", "name": "total"},
+                        "tasks": {k.value: {} for k in TaskKind}}
             calls, tasks = task_outcomes(session, after, before)
         return {"from_": first, "to": last, "by": query["by"], "rows": rows,
                 "total": total(rows, calls), "tasks": tasks}

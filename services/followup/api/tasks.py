@@ -16,8 +16,9 @@ from ..config import runtime
 from ..domain.statuses import Outcome, TaskKind, TaskStatus
 from ..ops.access import record_access
 from ..ops.tasks import CALL_CARD, claim, holds_claim, log_call
+from ..reads.staff import staff_names
 from ..reads.tasks import calls_of, get_task, view, worklist
-from .common import CALLERS, desk, once, refusals
+from .common import CALLERS, desk, once, refusals, working_desk
 
 blp = Blueprint("tasks", __name__, url_prefix=API_PREFIX,
                 description="Follow-up tasks: who to call, when, and what came of each call.")
@@ -41,6 +42,7 @@ class PatientOut(Schema):
 class CallOut(Schema):
     at = fields.DateTime(required=True)
     by = fields.String(required=True)
+    by_name = fields.String(metadata={"description": "the caller's display name"})
     outcome = fields.String(required=True)
     note = fields.String()
     call_back_at = fields.DateTime(allow_none=True)
@@ -60,6 +62,11 @@ class TaskOut(Schema):
                                     "alternatives"})
     claimed_by = fields.String(allow_none=True)
     claimed_until = fields.DateTime(allow_none=True)
+    claimed_by_name = fields.String(allow_none=True, metadata={
+        "description": "the display name of the consultant holding the claim"})
+    booked_code = fields.String(allow_none=True, metadata={
+        "description": "the appointment that closed the task as booked"})
+    closed_at = fields.DateTime(allow_none=True)
     section = fields.String(allow_none=True, metadata={
         "description": "due_now, overdue or later"})
     enquiry_id = fields.Integer(allow_none=True)
@@ -68,6 +75,8 @@ class TaskOut(Schema):
 
 class CallCard(TaskOut):
     calls = fields.List(fields.Nested(CallOut))
+    recorded_by_name = fields.String(allow_none=True, metadata={
+        "description": "for an enquiry: the display name of who recorded it"})
     hospital = fields.Dict(metadata={"description": "address, directions, phone to tell"})
 
 
@@ -111,7 +120,12 @@ class TaskResource(MethodView):
                 record_access(session, here, CALL_CARD, patient_id=task.patient_id,
                               task_id=task.id, detail=f"task {task.id} ({task.kind})")
             hospital = here.hospital
-            return {**view(task, here, full=mine), "calls": calls_of(session, task.id),
+            shown = view(task, here, full=mine)
+            recorder = shown["context"].get("recorded_by")
+            names = staff_names(session, [task.claimed_by, recorder])
+            return {**view(task, here, full=mine, names=names),
+                    "recorded_by_name": names.get(recorder) if recorder else None,
+                    "calls": calls_of(session, task.id),
                     "hospital": {"name": hospital.name, "address": hospital.address,
                                  "directions": hospital.directions, "phone": hospital.phone}
                     if hospital else {}}
@@ -124,8 +138,9 @@ class Claim(MethodView):
     def post(self, task_id: int) -> dict[str, Any]:
         """Take the task for 15 minutes, so nobody else calls the same person."""
         with refusals(), runtime().db.transaction() as session:
-            here = desk(session)
-            return view(claim(session, here, task_id), here, full=False)
+            here = working_desk(session)
+            task = claim(session, here, task_id)
+            return view(task, here, full=False, names=staff_names(session, [task.claimed_by]))
 
 
 @blp.route("/tasks/<int:task_id>/calls")
@@ -140,7 +155,7 @@ class Calls(MethodView):
         closed by a booking, a refusal, a wrong number or a do-not-call)."""
 
         def work(session: Any) -> Any:
-            here = desk(session)
+            here = working_desk(session)
             task = log_call(session, here, task_id, Outcome(data["outcome"]),
                             note=data["note"].strip(), call_back_at=data["call_back_at"],
                             appointment_code=(data["appointment_code"] or "").upper() or None)

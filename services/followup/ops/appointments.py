@@ -15,9 +15,9 @@ from services.common.contracts.booking import (
 
 from ..domain.desk import Desk
 from ..domain.statuses import TaskKind, TaskStatus
-from ..models import KnownPatient
+from ..models import KnownAppointment, KnownPatient
 from . import enquiries
-from .tasks import close_for_patient, open_task, withdraw
+from .tasks import close_for_patient, log_booking_call, open_task, withdraw
 
 #: Cancellations the hospital made: its patients are called, first those no SMS reached.
 BY_THE_HOSPITAL = ("hospital", "expert_unavailable")
@@ -35,15 +35,34 @@ def remember(session: Session, event: AppointmentEvent, at: datetime) -> None:
     row.phone, row.name_key, row.updated_at = patient.phone, name_key(patient.name), at
 
 
+def made(session: Session, event: AppointmentEvent, at: datetime) -> None:
+    """Booking made (or moved) this appointment for this patient at ``at``: a ``booked``
+    call may name it from then on, for tasks that opened before."""
+    patient = event.patient
+    if not patient.phone:
+        return
+    row = session.get(KnownAppointment, event.appointment_id)
+    if row is None:
+        row = KnownAppointment(appointment_id=event.appointment_id, booked_by=event.booked_by)
+        session.add(row)
+    row.code, row.patient_id, row.phone = event.code, patient.id, patient.phone
+    row.name_key, row.booked_at, row.cancelled_at = name_key(patient.name), at, None
+
+
 def booked(session: Session, desk: Desk, event: AppointmentEvent) -> None:
     """Enquiries of the same phone and name are converted; the patient's open tasks close
-    as booked."""
+    as booked. A task the booking consultant holds (they booked from its call card) gets
+    the successful call logged in their name."""
     remember(session, event, desk.now)
     if not event.patient.phone:
         return
+    made(session, event, desk.now)
     enquiries.convert(session, desk, event)
-    close_for_patient(session, desk, patient_id=event.patient.id, phone=event.patient.phone,
-                      name_key=name_key(event.patient.name), status=TaskStatus.BOOKED)
+    patient, key = event.patient, name_key(event.patient.name)
+    log_booking_call(session, desk, by=event.booked_by, code=event.code, patient_id=patient.id,
+                     phone=patient.phone, name_key=key)
+    close_for_patient(session, desk, patient_id=patient.id, phone=patient.phone, name_key=key,
+                      status=TaskStatus.BOOKED, code=event.code)
 
 
 def rescheduled(session: Session, desk: Desk, event: AppointmentEvent) -> None:
@@ -51,15 +70,19 @@ def rescheduled(session: Session, desk: Desk, event: AppointmentEvent) -> None:
     hospital cancelled): nobody needs to call them about it."""
     remember(session, event, desk.now)
     if event.patient.phone:
+        made(session, event, desk.now)
         close_for_patient(session, desk, patient_id=event.patient.id,
                           phone=event.patient.phone, name_key=name_key(event.patient.name),
-                          status=TaskStatus.BOOKED)
+                          status=TaskStatus.BOOKED, code=event.code)
 
 
 def cancelled(session: Session, desk: Desk, event: AppointmentCancelled) -> None:
     """A visit the hospital cancelled: the patient is called, first if no SMS reached them
-    (no consent, or a landline)."""
+    (no consent, or a landline). A cancelled appointment is no longer a booking to name."""
     remember(session, event, desk.now)
+    known = session.get(KnownAppointment, event.appointment_id)
+    if known is not None:
+        known.cancelled_at = desk.now
     if event.cancellation.reason not in BY_THE_HOSPITAL:
         return
     patient = event.patient

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..domain.calling import CallRefused, after_call, first_due
 from ..domain.desk import Desk
 from ..domain.statuses import EnquiryStatus, Outcome, TaskKind, TaskStatus
-from ..models import CallAttempt, DoNotCall, Enquiry, Task
+from ..models import CallAttempt, DoNotCall, Enquiry, KnownAppointment, Task
 from . import do_not_call
 
 CALL_CARD = "call_card"
@@ -124,6 +124,9 @@ def log_call(session: Session, desk: Desk, task_id: int, outcome: Outcome, *, no
         raise CallRefused("not_claimed", "Claim the task before calling.")
     if outcome == Outcome.BOOKED and not appointment_code:
         raise CallRefused("appointment_code_required", "Give the new appointment's code.", 422)
+    if outcome == Outcome.BOOKED and not booked_for(session, task, appointment_code or ""):
+        raise CallRefused("unknown_appointment", "No appointment with this code was booked "
+                          "for this patient since the task opened.", 422)
     after = after_call(desk.rules, desk.zone, desk.now, task.attempts, outcome, call_back_at)
     session.add(CallAttempt(task_id=task.id, by=desk.by, at=desk.now, outcome=outcome.value,
                             note=note, call_back_at=call_back_at,
@@ -135,23 +138,60 @@ def log_call(session: Session, desk: Desk, task_id: int, outcome: Outcome, *, no
         task.due_at = after.due_at
     if after.status != TaskStatus.OPEN:
         task.closed_at = desk.now
+    if outcome == Outcome.BOOKED:
+        task.booked_code = appointment_code
     if outcome == Outcome.DO_NOT_CALL:
         do_not_call.add(session, desk, task.phone, note or "asked on a follow-up call")
     session.flush()
     return task
 
 
-def close_for_patient(session: Session, desk: Desk, *, patient_id: int | None, phone: str,
-                      name_key: str, status: TaskStatus) -> int:
-    """Close the open tasks of one patient (by id, or by phone and name)."""
+def booked_for(session: Session, task: Task, code: str) -> bool:
+    """Booking made (or moved) an appointment with ``code`` for the task's patient — the
+    same phone and name — after the task opened, and it still stands."""
+    return session.scalar(select(exists().where(
+        KnownAppointment.code == code.upper(), KnownAppointment.phone == task.phone,
+        KnownAppointment.name_key == task.name_key, KnownAppointment.cancelled_at.is_(None),
+        KnownAppointment.booked_at >= task.created_at))) or False
+
+
+def open_tasks_of(session: Session, *, patient_id: int | None, phone: str,
+                  name_key: str) -> list[Task]:
+    """One patient's open tasks (by id, or by phone and name), locked."""
     same_person = and_(Task.phone == phone, Task.name_key == name_key)
     if patient_id is not None:
         same_person = or_(Task.patient_id == patient_id, same_person)
-    tasks = session.scalars(select(Task).where(Task.status == TaskStatus.OPEN,
-                                               same_person)).all()
+    return list(session.scalars(select(Task).where(Task.status == TaskStatus.OPEN, same_person)
+                                .order_by(Task.id).with_for_update()))
+
+
+def log_booking_call(session: Session, desk: Desk, *, by: str, code: str,
+                     patient_id: int | None, phone: str, name_key: str) -> int:
+    """The consultant holding a task booked its patient (from the call card): that is the
+    successful call, logged in their name with the code. A claim that ran out within the
+    last claim period still counts — the booking itself may have taken a while."""
+    logged = 0
+    for task in open_tasks_of(session, patient_id=patient_id, phone=phone, name_key=name_key):
+        if task.claimed_by != by or task.claimed_until is None \
+                or task.claimed_until < desk.now - desk.rules.claim:
+            continue
+        session.add(CallAttempt(task_id=task.id, by=by, at=desk.now, outcome=Outcome.BOOKED.value,
+                                note="", appointment_code=code))
+        task.last_outcome = Outcome.BOOKED.value
+        logged += 1
+    return logged
+
+
+def close_for_patient(session: Session, desk: Desk, *, patient_id: int | None, phone: str,
+                      name_key: str, status: TaskStatus, code: str | None = None) -> int:
+    """Close the open tasks of one patient (by id, or by phone and name); ``code`` is the
+    appointment that closed them as booked, for the call card to say."""
+    tasks = open_tasks_of(session, patient_id=patient_id, phone=phone, name_key=name_key)
     for task in tasks:
         task.status, task.closed_at, task.updated_at = status, desk.now, desk.now
         task.claimed_by = task.claimed_until = None
+        if code is not None:
+            task.booked_code = code
     return len(tasks)
 
 

@@ -14,6 +14,7 @@ from services.common.logging import mask_phone
 from ..domain.desk import Desk
 from ..domain.statuses import TaskKind, TaskStatus
 from ..models import CallAttempt, Task
+from .staff import staff_names
 
 #: A call due longer ago than this is overdue (one spacing: it should have been made).
 OVERDUE_AFTER = timedelta(hours=2)
@@ -40,12 +41,17 @@ def worklist(session: Session, desk: Desk, *, status: str = TaskStatus.OPEN,
         statement = statement.where(Task.kind == kind)
     if due_before is not None:
         statement = statement.where(Task.due_at <= due_before)
-    return [view(task, desk, full=False) for task in session.scalars(statement)]
+    tasks = list(session.scalars(statement))
+    names = staff_names(session, (task.claimed_by for task in tasks))
+    return [view(task, desk, full=False, names=names) for task in tasks]
 
 
-def view(task: Task, desk: Desk, *, full: bool) -> dict[str, Any]:
-    """A task as the worklist shows it; the full phone only on the claimer's call card."""
+def view(task: Task, desk: Desk, *, full: bool,
+         names: dict[str, str] | None = None) -> dict[str, Any]:
+    """A task as the worklist shows it; the full phone only on the claimer's call card.
+    ``names`` gives staff members' display names by username."""
     claimed = task.claimed_until is not None and task.claimed_until > desk.now
+    names = names or {}
     return {
         "id": task.id, "kind": task.kind, "status": task.status,
         "patient": {"id": task.patient_id, "name": task.name,
@@ -54,17 +60,21 @@ def view(task: Task, desk: Desk, *, full: bool) -> dict[str, Any]:
         "sms_reached": task.sms_reached, "context": json.loads(task.context or "{}"),
         "claimed_by": task.claimed_by if claimed else None,
         "claimed_until": task.claimed_until if claimed else None,
+        "claimed_by_name": names.get(task.claimed_by or "", task.claimed_by)
+        if claimed else None,
+        "booked_code": task.booked_code, "closed_at": task.closed_at,
         "section": section(task, desk) if task.status == TaskStatus.OPEN else None,
         "enquiry_id": task.enquiry_id, "appointment_id": task.appointment_id,
     }
 
 
 def calls_of(session: Session, task_id: int) -> list[dict[str, Any]]:
-    rows = session.scalars(select(CallAttempt).where(CallAttempt.task_id == task_id)
-                           .order_by(CallAttempt.id))
-    return [{"at": r.at, "by": r.by, "outcome": r.outcome, "note": r.note,
-             "call_back_at": r.call_back_at, "appointment_code": r.appointment_code}
-            for r in rows]
+    rows = list(session.scalars(select(CallAttempt).where(CallAttempt.task_id == task_id)
+                                .order_by(CallAttempt.id)))
+    names = staff_names(session, (r.by for r in rows))
+    return [{"at": r.at, "by": r.by, "by_name": names.get(r.by, r.by), "outcome": r.outcome,
+             "note": r.note, "call_back_at": r.call_back_at,
+             "appointment_code": r.appointment_code} for r in rows]
 
 
 def get_task(session: Session, task_id: int) -> Task | None:
