@@ -166,7 +166,7 @@ def test_roster_exports_as_csv_with_masked_phones(inv, consultant, frontdesk) ->
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][:3] == ["date", "department", "expert"]
+    assert rows[0][:3] == ["日期", "科室", "专家"], "in the page's language (Chinese)"
     assert rows[1][6:9] == [booked["code"], "张三", mask_phone("+8613800138000")]
     assert "138001" not in response.get_data(as_text=True)
 
@@ -227,7 +227,7 @@ def test_stats_by_booking_date_with_utilisation_a_daily_trend_and_csv(inv, consu
     exported = manager.get("/api/v1/stats.csv", query_string=span)
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     lines = exported.get_data(as_text=True).lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("group,name,booked") and ",0.25" in lines[1]
+    assert lines[0].startswith("分组,名称,预约数") and ",25.0%" in lines[1]
     assert staff("consultant").get("/api/v1/stats/daily", query_string=span).status_code == 403
     named = Staff(inv.app, {"Authorization": "Bearer " + issue_token(
         DEFAULT_JWT_SECRET, "chen", ["consultant"], ttl_seconds=600, name="陈晓雯")})
@@ -337,4 +337,4 @@ def test_a_name_that_looks_like_a_formula_is_exported_as_text(inv, consultant, f
     assert consultant.book(slot_id, name=name).status_code == 201
     text = frontdesk.get(f"/api/v1/roster.csv?date={tomorrow()}").get_data(as_text=True)
     [row] = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert row["patient"] == "'" + name, "a spreadsheet shows it, never runs it"
+    assert row["患者"] == "'" + name, "a spreadsheet shows it, never runs it"

@@ -18,7 +18,7 @@ from ..config import runtime
 from ..domain.privacy import sees_contact
 from ..reads.hospital import open_desk
 from ..reads.roster import roster
-from .csv_files import csv_download
+from .csv_files import CHANNEL_WORDS, STATUS_WORDS, YES, Words, csv_download, said, word
 
 blp = Blueprint("roster", __name__, url_prefix=API_PREFIX,
                 description="The day's roster for the front desk.")
@@ -113,16 +113,20 @@ class RosterCsv(MethodView):
                             f"roster-{view['date'].isoformat()}.csv")
 
 
-CSV_COLUMNS = ("date", "department", "expert", "session", "queue_number", "slot_start", "code",
-               "patient", "phone", "status", "channel", "overbooked")
+CSV_COLUMNS = (
+    Words("日期", "Date"), Words("科室", "Department"), Words("专家", "Expert"),
+    Words("时段", "Session"), Words("序号", "No."), Words("时间", "Time"),
+    Words("预约码", "Code"), Words("患者", "Patient"), Words("手机", "Phone"),
+    Words("状态", "Status"), Words("渠道", "Channel"), Words("加号", "Extra place"))
 
 
 def roster_rows(view: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-    """The roster's lines for the CSV (phones masked)."""
+    """The roster's lines for the CSV (phones masked), statuses and channels in words."""
     return (
         (view["date"].isoformat(), (block["department"] or {}).get("name", ""),
          block["expert"]["name"], entry["session"], line["queue_number"],
          line["slot_start"].strftime("%H:%M"), line["code"], line["patient_name"],
-         line["phone"], line["status"], line["channel"], "yes" if line["overbooked"] else "")
+         line["phone"], word(STATUS_WORDS, line["status"]), word(CHANNEL_WORDS, line["channel"]),
+         said(YES) if line["overbooked"] else "")
         for block in view["experts"] for entry in block["sessions"]
         for line in entry["appointments"])

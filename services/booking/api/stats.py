@@ -17,7 +17,7 @@ from services.common.web import API_PREFIX, unprocessable
 from ..config import runtime
 from ..reads.hospital import open_desk
 from ..reads.stats import BASES, STATS_GROUPS, daily, stats
-from .csv_files import csv_download
+from .csv_files import CHANNEL_WORDS, Words, csv_download, percent, word
 
 blp = Blueprint("stats", __name__, url_prefix=API_PREFIX,
                 description="Counts for managers.")
@@ -90,6 +90,23 @@ class Stats(MethodView):
 
 STATS_COLUMNS = ("group", "name", "booked", "cancelled", "arrived", "no_show",
                  "arrival_rate", "capacity", "utilisation")
+#: The CSV's header for each column, as the statistics page heads it.
+STATS_HEADERS = {
+    "group": Words("分组", "Group"), "name": Words("名称", "Name"),
+    "booked": Words("预约数", "Booked"), "cancelled": Words("取消", "Cancelled"),
+    "arrived": Words("到诊", "Arrived"), "no_show": Words("爽约", "No-show"),
+    "arrival_rate": Words("到诊率", "Arrival rate"), "capacity": Words("放出的号", "Places"),
+    "utilisation": Words("号源利用率", "Utilisation"),
+}
+PERCENTAGES = ("arrival_rate", "utilisation")
+
+
+def csv_row(row: dict[str, Any], by: str) -> list[Any]:
+    """A row of the table for the CSV: rates as percentages, a channel by its word."""
+    shown = {**row, **{rate: percent(row[rate]) for rate in PERCENTAGES}}
+    if by == "channel":
+        shown["group"] = shown["name"] = word(CHANNEL_WORDS, row["group"])
+    return [shown[column] for column in STATS_COLUMNS]
 
 
 @blp.route("/stats.csv")
@@ -98,9 +115,10 @@ class StatsCsv(MethodView):
     @blp.arguments(StatsQuery, location="query")
     @blp.response(200, content_type="text/csv")
     def get(self, query: dict[str, Any]) -> Response:
-        """The same table as a CSV file (with a BOM, formulas made plain text)."""
-        rows = ([row[c] for c in STATS_COLUMNS] for row in _stats(query))
-        return csv_download(STATS_COLUMNS, rows,
+        """The same table as a CSV file (with a BOM, formulas made plain text), in the
+        page's language."""
+        rows = (csv_row(row, query["by"]) for row in _stats(query))
+        return csv_download([STATS_HEADERS[column] for column in STATS_COLUMNS], rows,
                             f"stats-{query['by']}-{query['from_']}-{query['to']}.csv")
 
 
