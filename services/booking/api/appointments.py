@@ -111,7 +111,10 @@ def _book(data: dict[str, Any], endpoint: str, walk_in: bool) -> Any:
             session, rt.settings, current_principal().username, rt.now()), request)
 
     def work(session: Any) -> Any:
-        desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+        # The confirmation text is pasted to the patient: the hospital's facts as they are
+        # now, as the SMS will say them, not as this process kept them a few seconds ago.
+        desk = open_desk(session, rt.settings, current_principal().username, rt.now(),
+                         fresh_hospital=True)
         facts = book(session, desk, request, seen[0])
         return APPOINTMENT.dump(staff_view(
             facts, contact=True, complaint=True, patient_link=link_for(session, desk, facts),
