@@ -24,6 +24,11 @@ def page_text(response) -> str:
     return response.get_data(as_text=True)
 
 
+def words(response) -> str:
+    """The page's text as read: tags out, entities decoded."""
+    return unescape(re.sub(r"<[^>]+>", "", page_text(response)))
+
+
 def test_the_link_is_short_random_and_one_per_appointment(app, inv, consultant) -> None:
     slots = inv.session(tomorrow(), time(8), count=2)
     first = consultant.book(slots[0], phone=PHONES[0]).json
@@ -232,16 +237,17 @@ def test_moving_asks_first_naming_the_day_and_time(app, inv, consultant, clock) 
     client, token = app.test_client(), token_of(booked)
     weekday = "周" + "一二三四五六日"[day.weekday()]
     tomorrow_words = f"明天 {day.month}月{day.day}日 {weekday}"
-    page = page_text(client.get(f"/p/{token}"))
+    shown = client.get(f"/p/{token}")
+    page = words(shown)
     assert f"{tomorrow_words} 08:00–08:30" in page, "the visit itself says 明天 and the day"
     assert f"{tomorrow_words} 08:30 · 王建国" in page and f"{tomorrow_words} 09:00" in page
-    assert f'action="/p/{token}/reschedule"' not in page, "no form moves in one tap"
+    assert f'action="/p/{token}/reschedule"' not in page_text(shown), "no form moves at a tap"
     asking = f"/p/{token}/reschedule?slot_id={slots[2]}&amp;lang=zh-CN"
-    assert asking in page, "a place is a link to the question"
+    assert asking in page_text(shown), "a place is a link to the question"
 
     asked = client.get(asking.replace("&amp;", "&"))
     assert asked.status_code == 200 and asked.mimetype == "text/html"
-    question = page_text(asked)
+    question = words(asked)
     assert "确定改约到这个时间吗？" in question and f"{tomorrow_words} 09:00" in question
     assert "确认改约" in question and "不改约，返回" in question
     assert f"{tomorrow_words} 07:00" in question, "until when the new place may be cancelled"
@@ -256,15 +262,15 @@ def test_moving_asks_first_naming_the_day_and_time(app, inv, consultant, clock) 
         f"/p/{token}/reschedule?slot_id={slots[2]}&lang=zh-CN"), "a form without it is asked"
     assert inv.counts(slots[0]) == (1, 0, 0)
 
-    english = page_text(client.get(f"/p/{token}/reschedule?slot_id={slots[2]}&lang=en"))
+    english = words(client.get(f"/p/{token}/reschedule?slot_id={slots[2]}&lang=en"))
     assert "Move your appointment to this time?" in english and "确认" not in english
     assert f"Tomorrow, {day:%a} {day.day} {day:%b} 09:00" in english
 
     moved = client.post(f"/p/{token}/reschedule", data={
         "slot_id": str(slots[2]), "lang": "zh-CN", "confirmed": "1"})
     assert moved.status_code == 303 and "done=rescheduled" in moved.headers["Location"]
-    shown = page_text(client.get(moved.headers["Location"]))
-    assert "已为您改约" in shown and f"{tomorrow_words} 09:00–09:30" in shown
+    after = words(client.get(moved.headers["Location"]))
+    assert "已为您改约" in after and f"{tomorrow_words} 09:00–09:30" in after
     assert (inv.counts(slots[0]), inv.counts(slots[2])) == ((0, 0, 0), (1, 0, 0))
 
     gone = client.get(f"/p/{token}/reschedule?slot_id=99999999")
@@ -320,19 +326,20 @@ def test_after_a_hospital_cancellation_booking_again_asks_first(app, inv, consul
     stopped = inv.session(day, time(9), count=1, capacity=1)
     soon = inv.session(day, time(9, 30), count=1, capacity=1, expert_id=2,
                        expert_name="李敏")[0]
-    others = inv.session(day + timedelta(days=1), time(8), count=2, capacity=1)
+    next_day = day + timedelta(days=1)
+    others = inv.session(next_day, time(8), count=2, capacity=1)
     booked = consultant.book(stopped[0]).json
     inv.cancel(stopped, reason="学术会议")
     client, token = app.test_client(), token_of(booked)
     view = client.get(f"/api/v1/patient-link/{token}").json
     assert view["cancelled_by_hospital"] is True
     assert [p["slot_id"] for p in view["alternatives"]] == others, "09:30 is too soon"
-    weekday = "周" + "一二三四五六日"[others_day(day).weekday()]
+    weekday = "周" + "一二三四五六日"[next_day.weekday()]
     page = page_text(client.get(f"/p/{token}"))
     assert "停诊" in page and "学术会议" in page and "今天" in page
-    asked = page_text(client.get(f"/p/{token}/reschedule?slot_id={others[0]}"))
+    asked = words(client.get(f"/p/{token}/reschedule?slot_id={others[0]}"))
     assert "确定预约这个时间吗？" in asked and "已停诊的时间" in asked
-    assert f"{others_day(day).month}月{others_day(day).day}日 {weekday} 08:00" in asked
+    assert f"{next_day.month}月{next_day.day}日 {weekday} 08:00" in asked
     assert inv.counts(others[0]) == (0, 0, 0), "asking books nothing"
     refused = client.post(f"/api/v1/patient-link/{token}/reschedule", json={"slot_id": soon})
     assert refused.status_code == 422 and refused.json["code"] == "too_soon"
@@ -341,10 +348,6 @@ def test_after_a_hospital_cancellation_booking_again_asks_first(app, inv, consul
     assert done.status_code == 303 and "done=rescheduled" in done.headers["Location"]
     assert inv.counts(others[0]) == (1, 0, 0)
     assert client.get(f"/api/v1/patient-link/{token}").json["status"] == "booked"
-
-
-def others_day(day: date) -> date:
-    return day + timedelta(days=1)
 
 
 def test_the_console_shows_a_cancellation_through_the_link_in_its_language(

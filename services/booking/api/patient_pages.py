@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from services.common.db import Conflict
@@ -61,10 +62,12 @@ def day_words(day: date, today: date, language: str) -> str:
 
 
 def when_words(today: date, language: str) -> Any:
-    """``when(start[, end])`` for the templates: the day in words and the time."""
-    def when(start: datetime, end: datetime | None = None) -> str:
+    """``when(start[, end])`` for the templates: the day in words and the time, the time
+    kept on one line."""
+    def when(start: datetime, end: datetime | None = None) -> Markup:
         until = f"–{end:%H:%M}" if end is not None else ""
-        return f"{day_words(start.date(), today, language)} {start:%H:%M}{until}"
+        return Markup('{} <span class="time">{}</span>').format(
+            day_words(start.date(), today, language), f"{start:%H:%M}{until}")
     return when
 
 
