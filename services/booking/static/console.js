@@ -132,7 +132,8 @@ async function takeHold(expert, slot, label, keepForm = false) {
   $("expired").hidden = true; $("extend").disabled = false; $("form-error").textContent = "";
   $("book").disabled = false;
   startCountdown();
-  if (!keepForm) $("patient-form").elements.name.focus();
+  // The phone first: it finds a returning patient and fills the name (the form's order too).
+  if (!keepForm) $("patient-form").elements.phone.focus();
   else $("book").focus();
   if (forTask) fillFromTask();
   loadGrid();

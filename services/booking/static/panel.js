@@ -15,6 +15,7 @@ const REASONS = { patient: t("患者要求", "the patient asked"), hospital: t("
 let opened = null;   // the appointment open in the panel
 let moving = null;   // the appointment being moved: the next slot clicked is its new place
 let onChange = () => {};
+let lastQuery = null; // what the list shows the answer to: read again after a change
 
 export const isMoving = () => moving !== null;
 
@@ -24,7 +25,18 @@ async function find(event) {
   event.preventDefault();
   const q = $("find-form").elements.q.value.trim();
   if (!q) return;
+  lastQuery = q;
+  await listFound(q);
+}
+
+// The list again after a cancel or a move: its rows still said 已预约 and the old time.
+async function refreshFound() {
+  if (lastQuery !== null) await listFound(lastQuery);
+}
+
+async function listFound(q) {
   const result = await api("GET", `/api/v1/appointments?q=${encodeURIComponent(q)}&limit=20`);
+  if (q !== lastQuery) return;  // another search was started meanwhile
   const rows = result.ok ? result.data : [];
   $("found").replaceChildren(...(rows.length ? rows.map((a) => el("li", { "data-appointment": a.id },
     el("button", { type: "button", onclick: () => open(a.id) },
@@ -78,7 +90,7 @@ export async function moveTo(slot, label) {
   toast(t(`已改约到 ${label}，患者会收到改约短信`, `Moved to ${label}; the patient is told`), "ok");
   const id = moving.id;
   stopMoving();
-  await open(id);
+  await Promise.all([open(id), refreshFound()]);
   onChange();
 }
 
@@ -96,7 +108,8 @@ async function cancel(event) {
     { reason: f.reason.value, note: f.note.value.trim() || null });
   if (!result.ok) { $("opened-error").textContent = result.data?.detail || t("未取消", "Not cancelled"); return; }
   toast(t("已取消，号源已释放", "Cancelled; the place is free again"), "ok");
-  await open(opened.id);
+  await Promise.all([open(opened.id), refreshFound()]);
+  $("opened-title").focus();  // the form is gone: keep the keyboard in the panel
   onChange();
 }
 
@@ -106,7 +119,10 @@ export function initPanel(changed) {
   $("move").addEventListener("click", startMoving);
   $("stop-moving").addEventListener("click", stopMoving);
   $("resend").addEventListener("click", resend);
-  $("cancel-open").addEventListener("click", () => { $("cancel-form").hidden = false; });
+  $("cancel-open").addEventListener("click", () => {
+    $("cancel-form").hidden = false;
+    $("cancel-form").elements.reason.focus();  // the next thing to choose, not the button
+  });
   $("cancel-form").addEventListener("submit", cancel);
 }
 

@@ -1,5 +1,5 @@
 // The front-desk roster: the day by expert and session, kept current without reloading.
-import { api, clockAt, el, hhmm, newestOnly, toast } from "/static/common/clinic.js";
+import { api, clockAt, el, hhmm, newestOnly, toast, todayAt } from "/static/common/clinic.js";
 import { clearProblem, showProblem } from "/static/common/problems.js";
 
 const zh = document.body.dataset.lang !== "en";
@@ -27,12 +27,14 @@ function withReason(line, path, question) {
   if (reason && reason.trim()) act(line, path, { reason: reason.trim() });
 }
 
-function actions(line, started) {
+// ``today``: the roster shows the hospital's today. A patient checks in on the visit's
+// day only (the API refuses another day), so a later day's rows offer no 报到.
+function actions(line, started, today) {
   if (!canAct) return "";
   const b = (label, handler, kind = "secondary") => el("button", { type: "button", class: kind, onclick: handler }, label);
   const list = [];
   if (line.status === "booked") {
-    list.push(b(t("报到", "Check in"), () => act(line, "check-in"), "primary"));
+    if (today) list.push(b(t("报到", "Check in"), () => act(line, "check-in"), "primary"));
     if (started) list.push(b(t("爽约", "No-show"), () => {
       if (window.confirm(t(`把 ${line.patient_name}（${line.queue_number}号）记为爽约？`,
         `Mark ${line.patient_name} (number ${line.queue_number}) as a no-show?`))) act(line, "no-show");
@@ -52,7 +54,7 @@ function actions(line, started) {
 const HEAD = [t("序号", "No."), t("时间", "Time"), t("姓名", "Name"), t("手机", "Phone"),
   t("预约码", "Code"), t("状态", "Status"), "", ""];
 
-function rowFor(line, now) {
+function rowFor(line, now, today) {
   const fresh = known && !known.has(line.id);
   const extra = line.overbooked
     ? el("span", { class: "pill over", title: line.overbook_reason || "" }, t(" 加号", " extra")) : "";
@@ -63,10 +65,10 @@ function rowFor(line, now) {
     el("td", {}, el("span", { class: `pill ${line.status}` }, STATUS[line.status],
       line.cancel_reason === "expert_unavailable" ? t("（停诊）", " (stopped)") : "")),
     el("td", { class: "muted" }, line.channel === "walk_in" ? t("现场", "walk-in") : ""),
-    el("td", {}, actions(line, new Date(line.slot_start).getTime() <= now)));
+    el("td", {}, actions(line, new Date(line.slot_start).getTime() <= now, today)));
 }
 
-function sessionBlock(session, match, ids, now) {
+function sessionBlock(session, match, ids, now, today) {
   const title = session.session || `${hhmm(session.start)}-${hhmm(session.end)}`;
   const c = session.counts;
   const summary = t(`预约 ${c.booked} · 已到 ${c.arrived} · 余 ${c.remaining}`,
@@ -82,7 +84,7 @@ function sessionBlock(session, match, ids, now) {
   if (!lines.length) return el("div", {}, heading, el("p", { class: "muted" }, t("暂无患者", "No patients")));
   const head = el("tr", {}, ...HEAD.map((h, i) => el("th", { class: i === 3 ? "optional" : "" }, h)));
   return el("div", {}, heading,
-    el("table", {}, el("thead", {}, head), el("tbody", {}, ...lines.map((line) => rowFor(line, now)))));
+    el("table", {}, el("thead", {}, head), el("tbody", {}, ...lines.map((line) => rowFor(line, now, today)))));
 }
 
 // A phone typed whole or in part, in any spelling: the roster shows phones masked, so the
@@ -101,10 +103,11 @@ function render(view, byPhone) {
     || a.patient_name.toLowerCase().includes(query) || a.phone.endsWith(query)));
   const ids = new Set();
   const now = Date.now();
+  const today = view.date === todayAt(view.time_zone);  // the hospital's today, not the browser's
   const blocks = view.experts.map((block) => el("section", { class: "card" },
     el("h2", {}, `${block.expert.name} ${block.expert.title} `,
       el("span", { class: "muted" }, block.department ? block.department.name : "")),
-    ...block.sessions.map((session) => sessionBlock(session, match, ids, now))));
+    ...block.sessions.map((session) => sessionBlock(session, match, ids, now, today))));
   $("roster").replaceChildren(...blocks);
   if (!view.experts.length) $("roster").append(el("p", { class: "muted" }, t("这一天没有出诊。", "No sessions on this day.")));
   if (query && !ids.size) $("roster").prepend(el("p", { class: "note", role: "status" },
@@ -197,7 +200,9 @@ async function load() {
     // The same answer for the same search changes nothing on screen: keep the page as it
     // is (a rebuild every 5 s sent keyboard focus to <body>). A changed one is rebuilt,
     // and focus goes back to the same button of the same patient's row.
-    const shown = JSON.stringify([result.data, found?.data, $("search").value]);
+    // (The hospital's date too: at midnight yesterday's 报到 buttons go, today's come.)
+    const shown = JSON.stringify([result.data, found?.data, $("search").value,
+      todayAt(result.data.time_zone)]);
     if (shown !== lastShown) {
       const focus = focused();
       render(result.data, found?.ok ? new Set(found.data.map((a) => a.id)) : null);
