@@ -4,11 +4,20 @@ filled in, and the outcome buttons."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.test_pages import DESKTOP, api, book_by_api, sign_in, wait_for
+from tests.browser.test_pages import (
+    DESKTOP,
+    PHONE,
+    add_consultant,
+    api,
+    book_by_api,
+    sign_in,
+    wait_for,
+)
 from tests.e2e.conftest import Clinic, launch_clinic
 from tests.e2e.test_followup_desk import ALWAYS
 
@@ -125,3 +134,145 @@ def test_a_manager_is_not_shown_the_worklist(clinic, browser) -> None:
     assert page.get_by_role("link", name="回访", exact=True).count() == 0
     page.goto(f"{clinic.urls['followup']}/worklist")
     assert "没有权限" in page.inner_text("body")
+
+
+def cancelled_patient(clinic, name: str, phone: str) -> dict:
+    """A patient booked for tomorrow whose expert then goes on leave: a hospital
+    cancellation task with alternatives opens for them."""
+    booked = book_by_api(clinic, 2, {"name": name, "phone": phone})
+    leave = api(clinic, "admin", "POST", "schedule", f"/experts/{booked['expert']['id']}/leave",
+                json={"date": booked["date"], "reason": "学术会议"})
+    assert leave.status_code == 201, leave.text
+    return booked
+
+
+def worklist_row(page, clinic, name: str):
+    page.goto(f"{clinic.urls['followup']}/worklist")
+    row = page.locator("#due_now tr", has_text=name)
+    assert wait_for(lambda: (page.reload() or True) and row.count() == 1, 20), name
+    return row
+
+
+def test_booking_from_the_call_card_logs_the_call_and_the_card_says_so_at_once(
+        clinic, browser) -> None:
+    """Issue 27: the booking made from the card is the successful call, in the
+    consultant's (display) name; the card and the list say so without a reload; the
+    consultant's own funnel row on the page counts it; focus lands on the card."""
+    cancelled_patient(clinic, "杨过", "13912340021")
+    page = sign_in(browser, clinic, "consultant")
+    row = worklist_row(page, clinic, "杨过")
+    row.get_by_role("button", name="领取").click()
+    page.locator("#card-body").wait_for()
+    assert page.evaluate("document.activeElement.id") == "card-phone", "focus on the card"
+    form = page.locator("#call-form")
+    form.get_by_role("button", name="已预约").click()
+    assert page.locator("#call-error").inner_text() == "请填写新预约的预约码。"
+    form.get_by_label("新预约码").fill("ZZZZZZZZ")
+    form.get_by_role("button", name="已预约").click()
+    error = page.locator("#call-error")
+    assert wait_for(lambda: "不是这位患者在任务开始后的新预约" in error.inner_text())
+    assert "appointment" not in page.locator("#card").inner_text()
+
+    with page.context.expect_page() as opened:
+        page.locator("#card-alternatives a").first.click()
+    console = opened.value
+    console.wait_for_load_state("networkidle")
+    patient = console.locator("#patient-form")
+    assert wait_for(lambda: patient.get_by_label("患者姓名").input_value() == "杨过")
+    patient.get_by_role("button", name="确认预约").click()
+    confirmation = console.locator("#confirmation")
+    confirmation.wait_for()
+    code = re.search(r"预约码：(\w{8})", confirmation.input_value()).group(1)
+    console.close()
+
+    state = page.locator("#card-state")
+    assert wait_for(lambda: code in state.inner_text(), 20), "the card says so, no reload"
+    assert "已预约" in state.inner_text() and "陈晓雯" in state.inner_text()
+    assert f"陈晓雯 · 已预约 {code}" in page.locator("#card-calls").inner_text()
+    assert not page.locator("#call-form").is_visible()
+    assert "杨过" not in page.locator("#due_now").inner_text()
+    assert wait_for(lambda: "已预约 1" in page.locator("#my-work").inner_text()), \
+        page.locator("#my-work").inner_text()
+
+
+def test_a_task_closed_by_a_booking_says_so_when_booked_is_pressed(clinic, browser) -> None:
+    """The patient was booked elsewhere while the card was open: pressing 已预约 shows the
+    task's state in Chinese, never the API's English; an error toast goes once a claim
+    succeeds."""
+    cancelled_patient(clinic, "小龙女", "13912340022")
+    page = sign_in(browser, clinic, "consultant")
+    row = worklist_row(page, clinic, "小龙女")
+    page.route("**/api/v1/tasks/*/claim", lambda route: route.fulfill(
+        status=409, content_type="application/problem+json",
+        body='{"code": "claimed", "detail": "admin is calling this person now."}'))
+    row.get_by_role("button", name="领取").click()
+    toast = page.locator("#toast")
+    assert wait_for(lambda: "另一位咨询员正在拨打这位患者" in toast.inner_text())
+    page.unroute("**/api/v1/tasks/*/claim")
+    row = page.locator("#due_now tr", has_text="小龙女")
+    row.get_by_role("button", name="领取").click()
+    page.locator("#card-body").wait_for()
+    assert wait_for(lambda: "show" not in (toast.get_attribute("class") or "")), \
+        "the error toast goes once the claim succeeds"
+
+    page.route("**/api/v1/tasks", lambda route: route.abort())  # the list stands still
+    task_id = page.locator("#due_now tr", has_text="小龙女").get_attribute("data-task")
+    booked = book_by_api(clinic, 3, {"name": "小龙女", "phone": "13912340022"})
+    # booked by the consultant holding the claim (the API client signs as them): the call
+    # is logged in her name; the card still shows the form until the button is pressed
+    assert wait_for(lambda: api(clinic, "consultant", "GET", "followup", f"/tasks/{task_id}")
+                    .json()["status"] == "booked", 20)
+    form = page.locator("#call-form")
+    form.get_by_label("新预约码").fill(booked["code"])
+    form.get_by_role("button", name="已预约").click()
+    state = page.locator("#card-state")
+    assert wait_for(lambda: booked["code"] in state.inner_text())
+    assert "已预约" in state.inner_text()
+    assert "This task is closed" not in page.inner_text("body")
+    page.unroute("**/api/v1/tasks")
+
+
+def test_staff_names_and_the_card_first_on_a_phone(clinic, browser) -> None:
+    cancelled_patient(clinic, "郭靖", "13912340023")
+    page = sign_in(browser, clinic, "consultant", viewport=PHONE)
+    row = worklist_row(page, clinic, "郭靖")
+    row.get_by_role("button", name="领取").click()
+    page.locator("#card-body").wait_for()
+    top = page.evaluate("document.getElementById('card').getBoundingClientRect().top")
+    assert top < 200, f"the card starts {top} px down"
+    add_consultant(clinic, "consultant2")
+    second = sign_in(browser, clinic, "consultant2", password="second-pw")
+    theirs = worklist_row(second, clinic, "郭靖")
+    assert "拨打中：陈晓雯" in theirs.inner_text()
+
+
+def test_the_enquiry_form_after_a_save_and_after_an_error(clinic, browser) -> None:
+    page = sign_in(browser, clinic, "consultant", start=None)
+    page.goto(f"{clinic.urls['followup']}/enquiry")
+    form = page.locator("#enquiry-form")
+    form.get_by_label("姓名").fill("黄蓉")
+    form.get_by_label("手机号").fill("13722224444")
+    form.get_by_role("button", name="保存").click()
+    toast = page.locator("#toast")
+    assert wait_for(lambda: "已保存" in toast.inner_text())
+    assert page.evaluate("document.activeElement.name") == "name", "ready for the next one"
+    form.get_by_label("姓名").fill("黄药师")
+    form.get_by_label("手机号").fill("12345")
+    form.get_by_role("button", name="保存").click()
+    assert "手机号格式不对" in form.inner_text()
+    assert "show" not in (toast.get_attribute("class") or ""), "no green toast beside the error"
+    form.get_by_label("手机号").fill("13722225555")
+    form.get_by_role("button", name="保存").click()
+    assert wait_for(lambda: "已保存" in toast.inner_text()
+                    and "show" in (toast.get_attribute("class") or ""))
+    assert "手机号格式不对" not in form.inner_text()
+
+
+def test_the_manager_sees_the_calls_and_each_consultant_in_the_funnel(clinic, browser) -> None:
+    page = sign_in(browser, clinic, "manager", viewport=DESKTOP)
+    assert page.url.endswith("/stats")
+    table = page.locator("#funnel-people")
+    assert wait_for(lambda: table.locator("tr").count() >= 1, 20)
+    assert "回访拨打" in page.locator("#funnel-calls").inner_text()
+    assert "按咨询员" in page.locator("#funnel-split").inner_text()
+    assert "合计" in table.inner_text() or "没有咨询" in table.inner_text()

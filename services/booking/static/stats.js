@@ -70,8 +70,18 @@ function trend(days) {
   $("trend").replaceChildren(chart, legend, table);
 }
 
-// Enquiries → booked → arrived, as bars (the follow-up desk's numbers for the same days).
-function funnel(total) {
+// Enquiries → booked → arrived, as bars (the follow-up desk's numbers for the same days),
+// what the calls came to, and the same split by consultant.
+const OUTCOMES = [["booked", t("已预约", "Booked")], ["call_back", t("约定回电", "Call back")],
+  ["no_answer", t("无人接听", "No answer")], ["busy", t("占线", "Busy")], ["switched_off", t("关机", "Switched off")],
+  ["declined", t("不需要", "Declined")], ["wrong_number", t("号码错误", "Wrong number")],
+  ["do_not_call", t("勿再来电", "Do not call")]];
+const callsMade = (calls) => OUTCOMES.reduce((n, [key]) => n + ((calls || {})[key] || 0), 0);
+const callsSaid = (calls) => OUTCOMES.filter(([key]) => (calls || {})[key])
+  .map(([key, label]) => `${label} ${calls[key]}`).join(t("，", ", ")) || "—";
+
+function funnel(answer) {
+  const total = answer.total;
   const steps = [[t("咨询", "Enquiries"), total.enquiries], [t("已预约", "Booked"), total.converted],
     [t("已到诊", "Arrived"), total.arrived]];
   const most = Math.max(1, ...steps.map(([, n]) => n));
@@ -86,15 +96,35 @@ function funnel(total) {
   });
   $("funnel").replaceChildren(chart, el("figcaption", { class: "muted" }, t(`转化率 ${percent(total.conversion_rate)}，到诊率 ${percent(total.arrival_rate)}`,
     `Conversion ${percent(total.conversion_rate)}, arrival ${percent(total.arrival_rate)}`)));
+  $("funnel-calls").textContent = t(`回访拨打 ${callsMade(total.calls)} 次：${callsSaid(total.calls)}`,
+    `${callsMade(total.calls)} follow-up calls: ${callsSaid(total.calls)}`);
+  const line = (r, head = false) => el("tr", { class: head ? "total" : "" }, el(head ? "th" : "td", {}, r.name || r.group),
+    el("td", {}, r.enquiries), el("td", {}, r.converted), el("td", {}, r.arrived),
+    el("td", {}, percent(r.conversion_rate)), el("td", {}, percent(r.arrival_rate)),
+    el("td", {}, callsMade(r.calls)), el("td", {}, callsSaid(r.calls)));
+  const heads = [t("咨询员", "Consultant"), t("咨询", "Enquiries"), t("已预约", "Booked"), t("已到诊", "Arrived"),
+    t("转化率", "Conversion"), t("到诊率", "Arrival"), t("拨打", "Calls"), t("拨打结果", "What the calls came to")];
+  $("funnel-split").replaceChildren(el("h3", { id: "funnel-people-title" }, t("按咨询员", "By consultant")),
+    el("table", { "aria-labelledby": "funnel-people-title" },
+      el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))),
+      el("tbody", { id: "funnel-people" }, ...(answer.rows.length
+        ? [...answer.rows.map((r) => line(r)), line({ ...total, name: t("合计", "Total") }, true)]
+        : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("这段时间没有咨询和回访。", "No enquiries or calls in these days.")))]))),
+    el("p", { class: "muted" }, t("咨询按记录人统计，拨打按打电话的人统计；合计的拨打含这段时间内的全部回访拨打。",
+      "Enquiries count for who recorded them, calls for who made them; the total counts every follow-up call in these days.")));
 }
 
 async function charts(q) {
   const days = await api("GET", `/api/v1/stats/daily?${new URLSearchParams({ from: q.get("from"), to: q.get("to"), basis: q.get("basis") })}`);
   if (days.ok) trend(days.data);
   if (!services.followup) return;
-  const found = await api("GET", `${services.followup}/api/v1/funnel?${new URLSearchParams({ from: q.get("from"), to: q.get("to") })}`);
-  if (found.ok) funnel(found.data.total);
-  else $("funnel").replaceChildren(el("p", { class: "muted" }, t("回访数据暂时无法读取。", "The follow-up figures cannot be read now.")));
+  const found = await api("GET", `${services.followup}/api/v1/funnel?${new URLSearchParams({ from: q.get("from"), to: q.get("to"), by: "consultant" })}`);
+  if (found.ok) funnel(found.data);
+  else {
+    $("funnel").replaceChildren(el("p", { class: "muted" }, t("回访数据暂时无法读取。", "The follow-up figures cannot be read now.")));
+    $("funnel-calls").textContent = "";
+    $("funnel-split").replaceChildren();
+  }
 }
 
 async function load(event) {

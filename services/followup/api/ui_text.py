@@ -18,6 +18,7 @@ ENGLISH = {
     "无人接听": "No answer", "占线": "Busy", "关机": "Switched off", "号码错误": "Wrong number",
     "不需要": "Declined", "勿再来电": "Do not call", "约定回电时间": "Call back at",
     "约定回电": "Call back", "新预约码": "New appointment code", "已预约": "Booked",
+    "收起": "Put away",
     "今天记录的咨询": "Enquiries recorded today", "时间": "Time", "姓名": "Name",
     "手机号": "Phone", "渠道": "Channel", "可回电": "May call", "状态": "Status",
     "同一姓名和手机号预约后，咨询会自动变为“已预约”。":

@@ -2,6 +2,7 @@
 // log each call. The rules (calling hours, spacing, the cap, do-not-call) are the
 // server's; this page says what it answered.
 import { api, el, stampAt, toast } from "/static/common/clinic.js";
+import { sayCode } from "/static/common/problems.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -24,6 +25,19 @@ const REASONS = { hospital: t("医院停诊", "the hospital cancelled"),
   expert_unavailable: t("专家停诊", "the expert is unavailable") };
 const CHANNELS = { chat: t("在线咨询", "Online chat"), phone: t("电话", "Phone"),
   wechat: t("微信", "WeChat"), qq: "QQ", walk_in: t("到院", "Walk-in"), other: t("其他", "Other") };
+
+// The page's own words for every refusal followup answers with (the shared catalogue's
+// "closed" is a slot's; here it is a task's). Chinese pages never show the API's English.
+const hours = $("rules").dataset.hours || "";
+const TOLD = zh ? {
+  not_found: "找不到这个任务，可能已被删除。", closed: "这个任务已结束。",
+  claimed: "另一位咨询员正在拨打这位患者。", not_due: "还没到这次拨打的时间。",
+  outside_calling_hours: `现在不在呼叫时间内（${hours}）。`, not_claimed: "请先领取任务再拨打。",
+  appointment_code_required: "请填写新预约的预约码。",
+  unknown_appointment: "这个预约码不是这位患者在任务开始后的新预约，请核对。",
+  call_back_at_required: "请填写约定回电的时间。", call_back_in_the_past: "约定回电的时间已经过去。",
+} : {};
+const refusal = (result, fallback) => TOLD[result.data?.code] || sayCode(result.data, fallback);
 
 let card = null;      // the open call card
 let callKey = null;   // the Idempotency-Key of the call being logged
@@ -51,27 +65,54 @@ function taskRow(task) {
     el("td", {}, when(task.due_at), el("br"),
       el("small", { class: "muted" }, `${t("未接通", "unanswered")} ${task.attempts}/${maxAttempts}`)),
     el("td", { class: "optional" }, task.last_outcome ? OUTCOMES[task.last_outcome] : "",
-      theirs ? el("small", { class: "muted" }, ` ${t("拨打中：", "calling: ")}${task.claimed_by}`) : null),
+      theirs ? el("small", { class: "muted" }, ` ${t("拨打中：", "calling: ")}${task.claimed_by_name || task.claimed_by}`) : null),
     el("td", {}, action));
 }
 
 async function load() {
   const kind = $("kind").value;
-  const result = await api("GET", `/api/v1/tasks${kind ? `?kind=${kind}` : ""}`);
+  const result = await api("GET", "/api/v1/tasks");
   if (!result.ok) return;
+  // The open card's task is no longer open (booked from the card, or closed by a booking
+  // event): the card says what became of it, at once.
+  if (card && !card.closed && !result.data.some((task) => task.id === card.id)) refreshCard(card.id);
+  const shown = result.data.filter((task) => !kind || task.kind === kind);
   for (const section of ["due_now", "overdue", "later"]) {
-    const rows = result.data.filter((task) => task.section === section);
+    const rows = shown.filter((task) => task.section === section);
     $(`${section}-count`).textContent = rows.length;
     $(section).replaceChildren(...(rows.length ? rows.map(taskRow)
       : [el("tr", {}, el("td", { class: "muted" }, t("没有", "None")))]));
   }
   $("updated").textContent = `${t("更新于", "Updated")} ${stampAt(zone, new Date().toISOString()).slice(11)}`;
+  myWork();
+}
+
+// The consultant's own row of the funnel (SPEC §9): the last 30 days of their work.
+async function myWork() {
+  const result = await api("GET", "/api/v1/funnel?by=consultant");
+  if (!result.ok || !result.data.rows.length) return;
+  const r = result.data.rows[0];
+  const calls = Object.entries(r.calls || {}).filter(([, n]) => n);
+  const made = calls.reduce((sum, [, n]) => sum + n, 0);
+  $("my-work").textContent = t(
+    `我的回访（近 30 天）：记录咨询 ${r.enquiries}，已预约 ${r.converted}，已到诊 ${r.arrived}；拨打 ${made} 次${calls.length ? `（${calls.map(([o, n]) => `${OUTCOMES[o]} ${n}`).join("，")}）` : ""}`,
+    `My follow-up (last 30 days): ${r.enquiries} enquiries, ${r.converted} booked, ${r.arrived} arrived; ${made} calls${calls.length ? ` (${calls.map(([o, n]) => `${OUTCOMES[o]} ${n}`).join(", ")})` : ""}`);
+  $("my-work").hidden = false;
+}
+
+// An error shown earlier goes once something succeeds.
+function settled() {
+  const box = $("toast");
+  if (box.classList.contains("error")) box.className = "";
+  $("call-error").textContent = "";
 }
 
 async function claim(id) {
   const result = await api("POST", `/api/v1/tasks/${id}/claim`);
-  if (!result.ok) { toast(result.data?.detail || t("无法领取", "Could not claim"), "error"); load(); return; }
+  if (!result.ok) { toast(refusal(result, t("无法领取", "Could not claim")), "error"); load(); return; }
+  settled();
   await openCard(id);
+  $("card-phone").focus();
   load();
 }
 
@@ -90,8 +131,16 @@ function consoleLink(task, slot) {
 
 async function openCard(id) {
   const result = await api("GET", `/api/v1/tasks/${id}`);
-  if (!result.ok) { toast(result.data?.detail || t("无法打开", "Could not open"), "error"); return; }
-  card = result.data;
+  if (!result.ok) { toast(refusal(result, t("无法打开", "Could not open")), "error"); return; }
+  settled();
+  showCard(result.data);
+  // On a phone the card comes first (clinic.css, .worklist.calling) and into view.
+  $("worklist-layout").classList.add("calling");
+  $("card").scrollIntoView({ block: "start" });
+}
+
+function showCard(data) {
+  card = data;
   callKey = crypto.randomUUID();
   const c = card.context;
   $("card-hint").hidden = true; $("card-body").hidden = false;
@@ -102,7 +151,7 @@ async function openCard(id) {
   facts($("card-what"), card.kind === "enquiry" ? [
     [t("咨询时间", "Asked"), c.asked_at && stampAt(zone, c.asked_at).slice(0, 16)],
     [t("渠道", "Channel"), CHANNELS[c.channel]], [t("咨询内容", "Asked about"), c.complaint],
-    [t("备注", "Note"), c.note], [t("记录人", "Recorded by"), c.recorded_by]] : [
+    [t("备注", "Note"), c.note], [t("记录人", "Recorded by"), card.recorded_by_name || c.recorded_by]] : [
     [t("预约码", "Code"), c.code], [t("就诊时间", "Visit"), c.start && stampAt(zone, c.start).slice(0, 16)],
     [t("专家", "Expert"), c.expert], [t("科室", "Department"), c.department],
     [t("原因", "Why"), card.kind === "no_show" ? t("未到诊", "did not come") : REASONS[c.reason] || c.reason],
@@ -121,11 +170,42 @@ async function openCard(id) {
   $("card-console-box").hidden = alternatives.length > 0;
   $("card-console").href = consoleLink(card, null);
   $("card-calls").replaceChildren(...(card.calls.length ? card.calls.map((call) => el("li", {},
-    `${stampAt(zone, call.at).slice(5, 16)} ${call.by} · ${OUTCOMES[call.outcome]}`,
+    `${stampAt(zone, call.at).slice(5, 16)} ${call.by_name || call.by} · ${OUTCOMES[call.outcome]}`,
     call.appointment_code ? ` ${call.appointment_code}` : "", call.note ? ` — ${call.note}` : ""))
     : [el("li", { class: "muted" }, t("还没有拨打", "No calls yet"))]));
   $("call-form").reset(); $("call-error").textContent = "";
-  startCountdown(card.claimed_until);
+  const open = card.status === "open";
+  card.closed = !open;
+  $("call-form").hidden = !open; $("card-claim").hidden = !open;
+  $("card-closed").hidden = open;
+  if (open) { startCountdown(card.claimed_until); return; }
+  clearInterval(countdown);
+  $("card-state").textContent = stateOf(card);
+}
+
+// What became of a task that is no longer open, in the page's language.
+function stateOf(task) {
+  const code = task.booked_code || "";
+  const byCall = task.status === "booked" && [...task.calls].reverse()
+    .find((call) => call.outcome === "booked" && (!code || call.appointment_code === code));
+  if (byCall) {
+    return t(`已预约 ${byCall.appointment_code}：${byCall.by_name || byCall.by} 的这次回访已记录为“已预约”，任务已结束。`,
+      `Booked ${byCall.appointment_code}: the call by ${byCall.by_name || byCall.by} is logged as booked; the task is closed.`);
+  }
+  if (task.status === "booked") {
+    return t(`已因新预约${code ? ` ${code}` : ""}关闭：患者已经有了预约，不用再拨打。`,
+      `Closed by a new booking${code ? ` (${code})` : ""}: the patient has an appointment; no call is needed.`);
+  }
+  return t(`这个任务已结束：${STATUSES[task.status] || task.status}。`,
+    `This task is closed: ${STATUSES[task.status] || task.status}.`);
+}
+
+// The card's task as it is now (no longer claimed by anyone once closed, so this read
+// shows a masked phone and writes nothing to the access log).
+async function refreshCard(id) {
+  const result = await api("GET", `/api/v1/tasks/${id}`);
+  if (!result.ok || !card || card.id !== id) return;
+  if (result.data.status !== "open") showCard(result.data);
 }
 
 function startCountdown(until) {
@@ -143,6 +223,7 @@ function closeCard(message) {
   clearInterval(countdown);
   card = null;
   $("card-body").hidden = true; $("card-hint").hidden = false;
+  $("worklist-layout").classList.remove("calling");
   if (message) toast(message);
   load();
 }
@@ -162,23 +243,47 @@ async function logCall(outcome) {
   if (outcome === "do_not_call" && !window.confirm(t("把这个号码加入勿再来电名单？以后不会再为它开任何回访任务。",
     "Put this number on the do-not-call list? No follow-up task will ever open for it again."))) return;
   const body = { outcome, note: f.note.value.trim() };
-  if (outcome === "call_back") body.call_back_at = hospitalMoment(f.call_back_at.value);
-  if (outcome === "booked") body.appointment_code = f.appointment_code.value.trim() || null;
-  const result = await api("POST", `/api/v1/tasks/${card.id}/calls`, body, { "Idempotency-Key": callKey });
+  if (outcome === "call_back") {
+    body.call_back_at = hospitalMoment(f.call_back_at.value);
+    if (!body.call_back_at) { say(TOLD.call_back_at_required || "Say when to call back."); f.call_back_at.focus(); return; }
+  }
+  if (outcome === "booked") {
+    body.appointment_code = f.appointment_code.value.trim().toUpperCase() || null;
+    if (!/^[0-9A-Z]{8}$/.test(body.appointment_code || "")) {
+      say(body.appointment_code ? t("预约码是 8 位字母或数字。", "An appointment code is 8 letters or digits.")
+        : TOLD.appointment_code_required || "Give the new appointment's code.");
+      f.appointment_code.focus();
+      return;
+    }
+  }
+  const id = card.id;
+  const result = await api("POST", `/api/v1/tasks/${id}/calls`, body, { "Idempotency-Key": callKey });
   if (!result.ok) {
-    $("call-error").textContent = result.data?.detail
-      || Object.values(result.data?.errors?.json || {}).flat().join(" ") || t("未保存", "Not saved");
+    // Closed meanwhile (a booking closed it, or a colleague's call): show what it is now.
+    if (result.data?.code === "closed") { await refreshCard(id); load(); return; }
+    say(refusal(result, t("未保存", "Not saved")));
     return;
   }
+  settled();
   const task = result.data;
   closeCard(task.status === "open"
     ? t(`已记录。下次拨打：${when(task.due_at)}`, `Logged. Next call: ${when(task.due_at)}`)
     : t(`已记录，任务结束：${STATUSES[task.status]}`, `Logged; the task is closed: ${STATUSES[task.status]}`));
 }
 
+function say(text) {
+  $("call-error").textContent = text;
+}
+
 for (const button of document.querySelectorAll("[data-outcome]")) {
   button.addEventListener("click", () => logCall(button.dataset.outcome));
 }
 $("kind").addEventListener("change", load);
+$("card-done").addEventListener("click", () => closeCard());
+// Back from the console (another tab) or the phone: the list and the card at once.
+document.addEventListener("visibilitychange", () => { if (!document.hidden) load(); });
+window.addEventListener("focus", load);
 await load();
-setInterval(load, 15000);
+// Every 15 s; every 5 s while a card is open, so a booking made from it shows at once.
+let ticks = 0;
+setInterval(() => { ticks += 1; if (!document.hidden && (card || ticks % 3 === 0)) load(); }, 5000);
