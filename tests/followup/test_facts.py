@@ -174,7 +174,12 @@ def test_erasure_forgets_the_appointments_booking_told_of(app, feed: Feed) -> No
     _, booked = feed.booked(person, code="BCDFGHJK")
     keep = Person("李四", "+8613912345678")
     feed.booked(keep, code="KEEPCODE")
+    admin = Caller(app, "root", role="admin")
+    export = admin.get("/api/v1/patients/703/export").json
+    assert [(a["code"], a["phone"]) for a in export["appointments"]] == [
+        ("BCDFGHJK", "+8613800138000")]
     feed.erased(703, [booked.appointment_id])
     with app.extensions["clinic"].db.reading() as session:
         left = [(a.code, a.phone) for a in session.scalars(select(KnownAppointment))]
     assert left == [("KEEPCODE", "+8613912345678")]
+    assert admin.get("/api/v1/patients/703/export").json["appointments"] == []

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import AccessRecord, CallAttempt, Enquiry, KnownPatient, Task
+from ..models import AccessRecord, CallAttempt, Enquiry, KnownAppointment, KnownPatient, Task
 
 
 def theirs(session: Session, patient_id: int, known: KnownPatient | None,
@@ -33,17 +33,21 @@ ENQUIRY = ("id", "name", "phone", "channel", "department_id", "complaint", "note
            "call_consent", "status", "recorded_by", "created_at", "converted_at",
            "appointment_code", "arrived_at")
 TASK = ("id", "kind", "status", "name", "phone", "due_at", "attempts", "last_outcome",
-        "created_at", "closed_at")
+        "created_at", "closed_at", "booked_code")
+APPOINTMENT = ("appointment_id", "code", "phone", "booked_by", "booked_at", "cancelled_at")
 CALL = ("id", "task_id", "by", "at", "outcome", "note", "call_back_at", "appointment_code")
 
 
 def export_of(session: Session, patient_id: int) -> dict[str, Any]:
     """Everything followup holds on the patient (PIPL's right of access), unmasked."""
-    enquiry_ids, task_ids = theirs(session, patient_id, session.get(KnownPatient, patient_id))
+    known = session.get(KnownPatient, patient_id)
+    enquiry_ids, task_ids = theirs(session, patient_id, known)
     rows = {
         "enquiries": (Enquiry, ENQUIRY, Enquiry.id.in_(enquiry_ids)),
         "tasks": (Task, TASK, Task.id.in_(task_ids)),
         "calls": (CallAttempt, CALL, CallAttempt.task_id.in_(task_ids)),
+        "appointments": (KnownAppointment, APPOINTMENT,
+                         KnownAppointment.patient_id == patient_id),
         "access_log": (AccessRecord, ("at", "staff", "action", "task_id", "detail"),
                        AccessRecord.patient_id == patient_id),
     }
