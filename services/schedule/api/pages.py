@@ -13,7 +13,7 @@ from services.common.pages import page, page_principal
 
 from ..config import runtime
 from ..ops.sign_in import Throttled, attempt
-from ..reads.hospital import hospital_zone
+from ..reads.hospital import hospital_zone, local_today
 
 pages = Blueprint("schedule_pages", __name__, template_folder="../templates",
                   static_folder="../static", static_url_path="/static/schedule")
@@ -92,11 +92,13 @@ def logout() -> Response:
 def admin() -> str:
     # Booking's address: before leave is recorded, the page asks it who is booked. The
     # hospital's zone: the week shown starts on the hospital's Monday, not the browser's.
+    # Today: the hospital's, from the server's clock, so the week opens on this week
+    # whatever the browser's zone or clock.
     rt = runtime()
     with rt.db.reading() as session:
         zone = hospital_zone(session, rt.settings.default_time_zone)
     return render_template("admin.html", services={"booking": rt.settings.booking_url},
-                           zone=zone.key)
+                           zone=zone.key, today=local_today(zone, rt.now()).isoformat())
 
 
 @pages.get("/admin/staff")

@@ -94,9 +94,95 @@ async function loadExperts() {
       e.active ? "" : el("span", { class: "pill cancelled" }, t("已停用", "inactive")), " ",
       small(t("编辑", "Edit"), () => editInPlace(line, EXPERT_FIELDS(), e, url, loadExperts)),
       small(e.active ? t("停用", "Deactivate") : t("启用", "Activate"),
-        () => setActive(url, !e.active, e.name, loadExperts), e.active ? "danger" : "secondary"));
+        () => (e.active ? previewDeactivation(e, line) : setActive(url, true, e.name, loadExperts)),
+        e.active ? "danger" : "secondary"));
     return line;
   }));
+  showChosenExpert();
+}
+
+// Who an expert is, as the admin tells two apart: name, title, department.
+const who = (e) => `${e.name}${e.title ? ` ${e.title}` : ""}${e.department_name ? ` · ${e.department_name}` : ""}`;
+const chosenExpert = () => experts.find((e) => String(e.id) === expertId());
+
+// The leave and extra-session cards say which expert they apply to: the one chosen in the
+// week card, easy to miss from below.
+function showChosenExpert() {
+  const chosen = chosenExpert();
+  for (const id of ["leave-expert", "extra-expert"]) {
+    $(id).textContent = chosen ? who(chosen) : t("（先在上方选择专家）", "(choose an expert above)");
+  }
+}
+
+// Who is booked in these slots, asked of booking in chunks (its filter takes 200 ids).
+async function bookedIn(ids) {
+  const chunks = [];
+  for (let n = 0; n < ids.length; n += 50) chunks.push(ids.slice(n, n + 50));
+  const answers = await Promise.all(chunks.map((chunk) => api("GET",
+    `${services.booking}/api/v1/appointments?status=booked&limit=500&${chunk.map((id) => `slot_id=${id}`).join("&")}`)));
+  const failed = answers.find((a) => !a.ok);
+  if (failed) return { failed };
+  return { people: answers.flatMap((a) => a.data)
+    .sort((a, b) => a.start.localeCompare(b.start)) };
+}
+
+const noSms = (a) => !a.patient.sms_consent || !a.patient.mobile;
+const patientRows = (people) => people.map((a) => el("tr", {},
+  el("td", {}, `${a.date} ${hhmm(a.start)}`), el("td", {}, `${a.patient.name} ${a.patient.phone}`),
+  el("td", {}, noSms(a) ? el("strong", {}, t("不能，需电话通知", "no: a call is needed")) : t("能", "yes"))));
+
+// Deactivating an expert is 停诊 for every slot of theirs not yet over: first what it
+// cancels and who is booked, then the admin confirms with the reason the patients are told.
+async function previewDeactivation(expert, line) {
+  const url = `/api/v1/experts/${expert.id}`;
+  const preview = await api("GET", `${url}/deactivation-preview`);
+  if (!preview.ok) { toast(t("未能读取该专家的号源", "Could not read the expert's slots"), "error"); return; }
+  const { cancelled, days, places } = preview.data;
+  const found = cancelled.length ? await bookedIn(cancelled.map((s) => s.slot_id)) : { people: [] };
+  if (found.failed) { toast(t("未能向预约服务查询受影响的患者", "Could not ask booking who is affected"), "error"); return; }
+  const people = found.people;
+  if (!cancelled.length) {
+    if (!window.confirm(t(`停用${who(expert)}？该专家没有未结束的号源，没有患者受影响；停用后不再发布新的号源。`,
+      `Deactivate ${who(expert)}? No slot of theirs is still to come and no patient is affected; nothing new is published for them.`))) return;
+    const result = await api("PATCH", url, { active: false });
+    toast(result.ok ? t(`已停用${expert.name}`, `${expert.name} deactivated`) : t("未能保存", "Not saved"),
+      result.ok ? "ok" : "error");
+    await loadExperts(); loadTemplates(); loadWeek();
+    return;
+  }
+  const silent = people.filter(noSms).length;
+  const dayList = days.map((d) => `${d.date.slice(5)}（${DAYS[isoWeekday(d.date) - 1]}）${d.sessions.join("、")}`).join("；");
+  const panel = el("form", { class: "preview deactivation", novalidate: true, "aria-labelledby": `deactivate-${expert.id}` },
+    el("h3", { id: `deactivate-${expert.id}` }, t(`停用 ${who(expert)}`, `Deactivate ${who(expert)}`)),
+    el("p", { class: "summary", role: "status" }, t(
+      `将取消 ${days.length} 天的 ${cancelled.length} 个号段（共 ${places} 个号位），影响 ${people.length} 位已预约患者（${silent} 位收不到短信，由回访台电话通知）。`,
+      `This cancels ${cancelled.length} slots (${places} places) on ${days.length} days and ${people.length} booked patients (${silent} cannot get an SMS; the follow-up desk will call them).`)),
+    el("p", { class: "note" }, dayList),
+    people.length ? el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("时段", "Slot")),
+      el("th", {}, t("患者", "Patient")), el("th", {}, t("能否收到短信", "Can get an SMS")))),
+    el("tbody", {}, ...patientRows(people))) : "",
+    el("p", {}, t("确认后：这些号段按停诊取消，患者的预约以“专家停诊”取消，患者收到停诊通知和可改约的号源并进入回访；该专家不再发布新的号源，已结束的号段不变。",
+      "Once confirmed: these slots are cancelled as for leave, the appointments are cancelled as “expert unavailable”, the patients are told with places they can move to and reach the follow-up desk; nothing new is published for the expert, and slots already over stay as they were.")),
+    el("label", {}, t("停诊原因（告知患者）", "Reason (the patients are told)"), " ",
+      el("input", { name: "reason", required: true, maxlength: 400 })),
+    el("p", { class: "error", role: "alert" }),
+    el("div", { class: "actions" },
+      el("button", { type: "submit", class: "danger" }, t(`确认停用并取消 ${cancelled.length} 个号段`, `Deactivate and cancel ${cancelled.length} slots`)),
+      el("button", { type: "button", class: "secondary", onclick: loadExperts }, t("返回", "Back"))));
+  panel.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const errorBox = panel.querySelector("p.error");
+    clearProblem(panel, errorBox);
+    const reason = panel.elements.reason.value.trim();
+    if (!reason) { errorBox.textContent = t("请填写停诊原因", "Give the reason"); return; }
+    const result = await api("POST", `${url}/deactivation`, { reason });
+    if (!result.ok) { showProblem(panel, result, errorBox, t("出错了", "Something went wrong")); return; }
+    toast(t(`已停用${expert.name}，取消 ${result.data.cancelled_slot_ids.length} 个号段；受影响的患者会收到停诊通知并进入回访`,
+      `${expert.name} deactivated; ${result.data.cancelled_slot_ids.length} slots cancelled; the patients are told and reach the follow-up desk`), "ok");
+    await loadExperts(); loadTemplates(); loadWeek();
+  });
+  line.replaceChildren(panel);
+  panel.elements.reason.focus();
 }
 
 const expertId = () => $("week-expert").value;
@@ -133,7 +219,10 @@ async function loadWeek() {
   if (!current()) return;
   $("week").replaceChildren(el("div", { class: "weekgrid" }, ...days.map((day, n) => {
     const slots = answers[n].data || [];
-    return el("div", { class: "day", "data-date": day }, el("h3", {}, `${DAYS[isoWeekday(day) - 1]} ${day.slice(5)}`),
+    const isToday = day === today();
+    return el("div", { class: isToday ? "day today" : "day", "data-date": day, ...(isToday ? { "aria-current": "date" } : {}) },
+      el("h3", {}, `${DAYS[isoWeekday(day) - 1]} ${day.slice(5)}`),
+      isToday ? el("span", { class: "pill today" }, t("今天", "today")) : "",
       slots.length ? el("ul", { class: "plain" }, ...slots.map((s) => el("li",
         { class: s.status === "cancelled" ? "cancelled" : "" },
         `${hhmm(s.start)}–${hhmm(s.end)} × ${s.capacity}`,
@@ -172,27 +261,27 @@ async function previewLeave(event) {
   if (!preview.ok) { showProblem($("leave-form"), preview, $("leave-error")); return; }
   $("leave-error").textContent = "";
   const ids = preview.data.cancelled.map((s) => s.slot_id);
-  let people = [];
-  if (ids.length) {
-    const found = await api("GET", `${services.booking}/api/v1/appointments?status=booked&limit=200&${
-      ids.map((id) => `slot_id=${id}`).join("&")}`);
-    if (!found.ok) { showProblem($("leave-form"), found, $("leave-error")); return; }
-    people = found.data;
-  }
-  leave = { expert: expertId(), body };
-  showLeave(preview.data, people);
+  const found = ids.length ? await bookedIn(ids) : { people: [] };
+  if (found.failed) { showProblem($("leave-form"), found.failed, $("leave-error")); return; }
+  leave = { expert: expertId(), body, whom: `${who(preview.data.expert)}，${leaveWhen(preview.data)}` };
+  showLeave(preview.data, found.people);
+}
+
+// Whose leave and when, in the admin's words: 王建国 主任医师 · 心内科，12-08（周二）全天.
+function leaveWhen(preview) {
+  const weekday = DAYS[isoWeekday(preview.date) - 1];
+  const day = t(`${preview.date}（${weekday}）`, `${preview.date} (${weekday}) `);
+  return day + (preview.start ? `${preview.start}–${preview.end}` : t("全天", "all day"));
 }
 
 function showLeave(preview, people) {
-  const silent = people.filter((a) => !a.patient.sms_consent || !a.patient.mobile).length;
+  const silent = people.filter(noSms).length;
+  const whom = `${who(preview.expert)}，${leaveWhen(preview)}`;
   $("leave-summary").textContent = preview.cancelled.length
-    ? t(`将取消 ${preview.cancelled.length} 个号段，影响 ${people.length} 位患者（${silent} 位收不到短信，由回访台电话通知）。`,
-      `This cancels ${preview.cancelled.length} slots and ${people.length} patients (${silent} cannot get an SMS; the follow-up desk will call them).`)
-    : t("这段时间内没有可取消的号段。", "No slot lies wholly inside this time.");
-  $("leave-patients").replaceChildren(...people.map((a) => el("tr", {},
-    el("td", {}, `${a.date} ${hhmm(a.start)}`), el("td", {}, `${a.patient.name} ${a.patient.phone}`),
-    el("td", {}, a.patient.sms_consent && a.patient.mobile ? t("能", "yes")
-      : el("strong", {}, t("不能，需电话通知", "no: a call is needed"))))));
+    ? t(`${whom}：将取消 ${preview.cancelled.length} 个号段，影响 ${people.length} 位患者（${silent} 位收不到短信，由回访台电话通知）。`,
+      `${whom}: this cancels ${preview.cancelled.length} slots and ${people.length} patients (${silent} cannot get an SMS; the follow-up desk will call them).`)
+    : t(`${whom}：这段时间内没有可取消的号段。`, `${whom}: no slot lies wholly inside this time.`);
+  $("leave-patients").replaceChildren(...patientRows(people));
   $("leave-kept").textContent = preview.kept.length
     ? t(`只部分重叠的 ${preview.kept.length} 个号段保留：${preview.kept.map((s) => hhmm(s.start)).join("、")}`,
       `${preview.kept.length} slots only overlap the leave and are kept: ${preview.kept.map((s) => hhmm(s.start)).join(", ")}`) : "";
@@ -218,9 +307,10 @@ function wire() {
   $("leave-back").addEventListener("click", () => { leave = null; $("leave-preview").hidden = true; });
   $("leave-confirm").addEventListener("click", () => {
     if (!leave) return;
+    const { whom } = leave;
     submit($("leave-form"), $("leave-error"), "POST", `/api/v1/experts/${leave.expert}/leave`, leave.body, async (r) => {
-      toast(t(`已停诊，取消 ${r.data.cancelled_slot_ids.length} 个号段，受影响的患者会收到通知并进入回访`,
-        `Leave recorded; ${r.data.cancelled_slot_ids.length} slots cancelled; the patients are told and reach the follow-up desk`), "ok");
+      toast(t(`已停诊（${whom}），取消 ${r.data.cancelled_slot_ids.length} 个号段，受影响的患者会收到通知并进入回访`,
+        `Leave recorded (${whom}); ${r.data.cancelled_slot_ids.length} slots cancelled; the patients are told and reach the follow-up desk`), "ok");
       leave = null; $("leave-preview").hidden = true;
       loadWeek(); }); });
   $("extra-form").addEventListener("submit", (e) => { e.preventDefault();
@@ -232,15 +322,23 @@ function wire() {
     toast(result.ok ? t(`已发布 ${result.data.slots_created} 个号段`, `Published ${result.data.slots_created} slots`)
       : t("发布失败", "Publishing failed"), result.ok ? "ok" : "error");
     loadWeek(); });
-  $("week-expert").addEventListener("change", () => { loadTemplates(); loadWeek(); });
+  $("week-expert").addEventListener("change", () => {
+    // a preview is for the expert it was made for: another choice closes it
+    leave = null; $("leave-preview").hidden = true;
+    showChosenExpert(); loadTemplates(); loadWeek(); });
   $("week-start").addEventListener("change", loadWeek);
   for (const [id, step] of [["week-prev", -7], ["week-next", 7]]) {
     $(id).addEventListener("click", () => {
       $("week-start").value = addDays($("week-start").value, step); loadWeek(); });
   }
+  $("week-today").addEventListener("click", () => { $("week-start").value = monday(today()); loadWeek(); });
 }
 
+// Today at the hospital, as the server's clock has it (the browser's may be off or
+// elsewhere); the week opens on its Monday.
+const today = () => $("week-card").dataset.today || todayAt(document.body.dataset.zone);
+
 wire();
-$("week-start").value = monday(todayAt(document.body.dataset.zone));
+$("week-start").value = monday(today());
 await Promise.all([loadHospital(), loadDepartments(), loadExperts()]);
 await Promise.all([loadTemplates(), loadWeek()]);

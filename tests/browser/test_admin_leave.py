@@ -1,0 +1,187 @@
+"""Issue 27 items 5 and 6 on the admin page: leave names whose and when, the leave and
+extra-session cards stand apart, the week opens on this week, and deactivating an expert
+shows the patients it affects before it cancels anything."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.browser.test_pages import DESKTOP, api, wait_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+
+
+def hospital_today():
+    return datetime.now(SHANGHAI).date()
+
+
+def admin_page(browser, clinic, **context):
+    page = browser.new_context(viewport=DESKTOP, locale="zh-CN", **context).new_page()
+    page.goto(f"{clinic.urls['schedule']}/login")
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码").fill("demo")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/admin")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def booked_patient(clinic, skip: set[int], name: str, phone: str) -> tuple[dict, dict, dict]:
+    """A patient booked (by API) in a slot from tomorrow on of an expert not in ``skip``:
+    (expert, slot, appointment)."""
+    experts = api(clinic, "admin", "GET", "schedule", "/experts",
+                  params={"active": "true"}).json()
+    for expert in (e for e in experts if e["id"] not in skip):
+        for n in range(1, 8):
+            day = hospital_today() + timedelta(days=n)
+            slots = api(clinic, "admin", "GET", "schedule", "/slots",
+                        params={"expert_id": expert["id"], "date": day.isoformat()}).json()
+            if not slots:
+                continue
+            slot = slots[0]
+            answer = None
+
+            def booked(slot: dict = slot) -> bool:
+                nonlocal answer
+                answer = api(clinic, "consultant", "POST", "booking", "/appointments", json={
+                    "slot_id": slot["slot_id"], "channel": "phone",
+                    "patient": {"name": name, "phone": phone, "sms_consent": True}})
+                return answer.status_code == 201
+
+            assert wait_for(booked, 20), answer.text if answer is not None else ""
+            return expert, slot, answer.json()
+    raise AssertionError("no expert with a slot in the coming week")
+
+
+def test_the_leave_preview_names_the_expert_and_the_date_and_the_cards_stand_apart(
+        clinic, browser, shots) -> None:
+    """Before: 将取消 7 个号段，影响 3 位患者 — no name, no date — under one heading shared
+    with extra sessions, both forms labelled 日期, the expert picked in another card."""
+    expert, slot, appointment = booked_patient(clinic, set(), "欧阳锋", "13611114444")
+    page = admin_page(browser, clinic)
+    page.locator("#week-expert").select_option(str(expert["id"]))
+    named = f"{expert['name']} {expert['title']} · {expert['department_name']}"
+    assert wait_for(lambda: page.locator("#leave-expert").inner_text() == named)
+    assert page.locator("#extra-expert").inner_text() == named, "each card says whose"
+    leave_card = page.locator("section", has=page.get_by_role("heading", name="停诊", exact=True))
+    extra_card = page.locator("section", has=page.get_by_role("heading", name="加诊", exact=True))
+    assert leave_card.locator("#leave-form").count() == 1
+    assert extra_card.locator("#extra-form").count() == 1
+    assert leave_card.locator("#extra-form").count() == 0, "two cards, two headings"
+    assert page.get_by_label("停诊日期").count() == 1 and page.get_by_label("加诊日期").count() == 1
+    assert page.get_by_label("日期", exact=True).count() == 0, "no two fields named alike"
+
+    day = slot["date"]
+    weekday = WEEKDAYS[datetime.fromisoformat(day).weekday()]
+    form = page.locator("#leave-form")
+    form.get_by_label("停诊日期").fill(day)
+    form.get_by_label("停诊原因").fill("外出会诊")
+    form.get_by_role("button", name="查看影响").click()
+    summary = page.locator("#leave-summary")
+    assert wait_for(lambda: "将取消" in summary.inner_text())
+    text = summary.inner_text()
+    assert expert["name"] in text and expert["title"] in text, text
+    assert f"{day}（{weekday}）全天" in text, text
+    assert "欧阳锋" in page.locator("#leave-patients").inner_text()
+    page.screenshot(path=str(shots / "admin-leave-preview.png"), full_page=True)
+
+    # a part of the day: its times are named too
+    start = slot["start"][11:16]
+    form.get_by_label("停诊开始").fill(start)
+    form.get_by_label("停诊结束").fill(slot["end"][11:16])
+    form.get_by_role("button", name="查看影响").click()
+    assert wait_for(lambda: f"{day}（{weekday}）{start}–{slot['end'][11:16]}"
+                    in summary.inner_text()), summary.inner_text()
+    page.get_by_role("button", name="确认停诊").click()
+    toast = page.locator("#toast")
+    assert wait_for(lambda: "已停诊" in toast.inner_text() and expert["name"] in toast.inner_text())
+    assert wait_for(lambda: api(clinic, "consultant", "GET", "booking",
+                                f"/appointments/{appointment['id']}").json()["cancel_reason"]
+                    == "expert_unavailable", 20)
+
+
+def test_choosing_another_expert_closes_an_open_leave_preview(clinic, browser) -> None:
+    page = admin_page(browser, clinic)
+    options = page.locator("#week-expert option")
+    first, second = options.nth(0).get_attribute("value"), options.nth(1).get_attribute("value")
+    page.locator("#week-expert").select_option(first)
+    form = page.locator("#leave-form")
+    form.get_by_label("停诊日期").fill((hospital_today() + timedelta(days=1)).isoformat())
+    form.get_by_label("停诊原因").fill("外出")
+    form.get_by_role("button", name="查看影响").click()
+    assert wait_for(lambda: page.locator("#leave-preview").is_visible())
+    page.locator("#week-expert").select_option(second)
+    assert wait_for(lambda: page.locator("#leave-preview").is_hidden()), \
+        "a preview made for one expert cannot be confirmed for another"
+
+
+def test_the_week_opens_on_this_week_by_the_hospitals_clock(clinic, browser, shots) -> None:
+    """The browser's clock is ten days behind and it sits in Honolulu: the week shown is
+    still the one holding the hospital's today, marked as today."""
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="Pacific/Honolulu")
+    context.clock.install(time=datetime.now(SHANGHAI) - timedelta(days=10))
+    page = context.new_page()
+    page.goto(f"{clinic.urls['schedule']}/login")
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码").fill("demo")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/admin")
+    today = hospital_today()
+    monday = today - timedelta(days=today.weekday())
+    assert wait_for(lambda: page.locator("#week-start").input_value() == monday.isoformat()), \
+        page.locator("#week-start").input_value()
+    page.locator("#week .day").first.wait_for()
+    assert page.locator("#week .day h3").first.inner_text() == f"周一 {monday:%m-%d}"
+    marked = page.locator('#week .day[aria-current="date"]')
+    assert marked.count() == 1 and marked.get_attribute("data-date") == today.isoformat()
+    assert "今天" in marked.inner_text()
+    page.screenshot(path=str(shots / "admin-week-today.png"), full_page=False)
+    page.get_by_role("button", name="下一周").click()
+    assert wait_for(lambda: page.locator("#week-start").input_value()
+                    == (monday + timedelta(days=7)).isoformat())
+    page.get_by_role("button", name="本周").click()
+    assert wait_for(lambda: page.locator("#week-start").input_value() == monday.isoformat())
+
+
+def test_deactivating_an_expert_shows_his_patients_first_and_then_cancels_as_leave(
+        clinic, browser, shots) -> None:
+    """Item 5: the confirmation said published places and appointments stay; his patients
+    then heard nothing and the roster kept counting his places."""
+    expert, slot, appointment = booked_patient(clinic, set(), "洪七公", "13611115555")
+    page = admin_page(browser, clinic)
+    line = page.locator(f'#experts li[data-expert="{expert["id"]}"]')
+    line.get_by_role("button", name="停用").click()
+    panel = line.locator("form.deactivation")
+    panel.wait_for()
+    text = panel.inner_text()
+    assert f"停用 {expert['name']} {expert['title']}" in text, text
+    assert re.search(r"将取消 \d+ 天的 \d+ 个号段（共 \d+ 个号位），"
+                     r"影响 [1-9]\d* 位已预约患者", text), text
+    assert "洪七公" in text
+    assert "已发布的号源和预约不变" not in text, "the old, untrue promise"
+    page.screenshot(path=str(shots / "admin-deactivate-preview.png"), full_page=True)
+    assert api(clinic, "consultant", "GET", "booking",
+               f"/appointments/{appointment['id']}").json()["status"] == "booked", \
+        "nothing changes before the confirmation"
+    panel.get_by_role("button", name="确认停用").click()
+    assert panel.locator("p.error").inner_text() == "请填写停诊原因", "a reason is asked for"
+    panel.get_by_label("停诊原因").fill("调离本院")
+    panel.get_by_role("button", name="确认停用").click()
+    toast = page.locator("#toast")
+    assert wait_for(lambda: f"已停用{expert['name']}" in toast.inner_text())
+    assert wait_for(lambda: "已停用" in page.locator(
+        f'#experts li[data-expert="{expert["id"]}"]').inner_text())
+    assert wait_for(lambda: api(clinic, "consultant", "GET", "booking",
+                                f"/appointments/{appointment['id']}").json()["cancel_reason"]
+                    == "expert_unavailable", 20)
+    roster = api(clinic, "frontdesk", "GET", "booking", "/roster",
+                 params={"date": slot["date"]}).json()
+    his = [b for b in roster["experts"] if b["expert"]["id"] == expert["id"]]
+    assert all(s["counts"]["remaining"] == 0 for b in his for s in b["sessions"]), \
+        "the roster counts no place of his"
