@@ -23,6 +23,7 @@ const MESSAGES = [
   [/^Letters, digits, - and _ only \(1 to 40\)\.$/, () => "只能用字母、数字、- 和 _（1 到 40 个）"],
   [/^Letters, digits, \. - and _ only \(2 to 60\)\.$/, () => "只能用字母、数字、.、- 和 _（2 到 60 个）"],
   [/^Give a date between 2000-01-01 and 2100-12-31\.$/, () => "日期应在 2000 年到 2100 年之间"],
+  [/^Give a date of birth from 1900-01-01 up to today\.$/, () => "出生日期应在 1900-01-01 到今天之间"],
   [/^The fee is between 0 and 100000\.$/, () => "挂号费应在 0 到 100000 之间"],
   [/^The date is in the past\.$/, () => "日期已经过去"],
   [/^Give both start and end, or neither for the whole day\.$/, () => "开始和结束都填，或都不填（整天）"],
