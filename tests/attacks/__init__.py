@@ -1,0 +1,1 @@
+"""The attacks of issue 28, replayed against the services so the holes stay closed."""
