@@ -41,6 +41,30 @@ def _today() -> date:
     return (now.astimezone(UTC) + timedelta(hours=14)).date()
 
 
+class Instant(fields.AwareDateTime):
+    """A moment given with its zone (``2026-12-07T10:00:00+08:00`` or ``…Z``), between
+    2000 and 2100, loaded in UTC.
+
+    A time without a zone is refused (422), not guessed: the staff member's browser, the
+    server and the hospital may each keep another zone. The years are bounded like
+    :class:`Day`'s, so converting the moment to another zone never runs off the
+    calendar (``9999-12-31T23:00:00-12:00`` was a 500).
+    """
+
+    default_error_messages = {
+        "invalid_awareness": "Give the time with its zone, e.g. 2026-12-07T10:00:00+08:00.",
+        "range": "Give a time between 2000-01-01 and 2100-12-31.",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any,
+                     **kwargs: Any) -> datetime:
+        moment: datetime = super()._deserialize(value, attr, data, **kwargs)
+        # Checked before converting: within these years no offset (under a day) overflows.
+        if not FIRST_DAY.year <= moment.year <= LAST_DAY.year:
+            raise self.make_error("range")
+        return moment.astimezone(UTC)
+
+
 class BirthDate(fields.Date):
     """A date of birth: ``YYYY-MM-DD`` from 1900-01-01 up to today, never in the future.
 

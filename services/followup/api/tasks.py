@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import roles_required
+from services.common.fields import Instant
 from services.common.idempotency import DOC
 from services.common.web import API_PREFIX, not_found
 
@@ -28,7 +29,7 @@ class TaskQuery(Schema):
     status = fields.String(load_default=TaskStatus.OPEN.value,
                            validate=validate.OneOf([s.value for s in TaskStatus]))
     kind = fields.String(validate=validate.OneOf([k.value for k in TaskKind]))
-    due_before = fields.DateTime()
+    due_before = Instant(metadata={"description": "with its zone (…+08:00 or …Z)"})
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
@@ -83,7 +84,7 @@ class CallCard(TaskOut):
 class CallIn(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf([o.value for o in Outcome]))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
-    call_back_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    call_back_at = Instant(load_default=None, allow_none=True)
     appointment_code = fields.String(load_default=None, allow_none=True,
                                      validate=validate.Regexp(r"^[0-9A-Za-z]{8}$"))
 
