@@ -195,7 +195,10 @@ def test_the_english_pages_have_no_chinese_or_role_codes_left(clinic, browser, s
     page.screenshot(path=str(shots / "console-en-phone.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     page.set_viewport_size(DESKTOP)
-    page.goto(f"{clinic.urls['notify']}/outbox")
+    page.goto(f"{clinic.urls['notify']}/outbox")  # an admin's page (issue 28 item 9a)
+    assert "This page needs one of these roles: Administrator." in page.inner_text("body")
+    page = signed_in(browser, clinic, "admin")
+    page.goto(f"{clinic.urls['notify']}/outbox?lang=en")
     subtitle = page.locator("main p").first.inner_text()
     assert subtitle.startswith("Under the embedded default"), subtitle
     assert not re.search(r"[\u4e00-\u9fff]", page.locator("main h1").inner_text())

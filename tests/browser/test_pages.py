@@ -240,6 +240,7 @@ def test_pages_fit_a_phone_and_the_outbox_shows_messages(clinic, browser, shots)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, "no sideways scrolling on a phone"
     page.screenshot(path=str(shots / "console-phone.png"), full_page=True)
+    page = sign_in(browser, clinic, "admin", viewport=PHONE)  # the outbox is an admin's page
     page.goto(f"{clinic.urls['notify']}/outbox")
     assert wait_for(lambda: (page.reload() or True) and "短信" in page.inner_text("body"), 20)
     page.screenshot(path=str(shots / "outbox.png"))
