@@ -49,7 +49,8 @@ class RosterLine(Schema):
     slot_start = fields.DateTime()
     status = fields.String()
     patient_name = fields.String()
-    phone = fields.String(metadata={"description": "masked: the first three and last four digits (138****8000)"})
+    phone = fields.String(metadata={
+        "description": "masked: the first three and last four digits (138****8000)"})
     channel = fields.String()
     overbooked = fields.Boolean()
     overbook_reason = fields.String(allow_none=True)
