@@ -303,6 +303,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Erased data is overwritten, not merely unlinked: without it a patient's phone
+        # stays readable in the file's free space after an erasure (SPEC §11).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -313,6 +316,32 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def checkpoint(engine: Engine) -> None:
+    """SQLite: copy the write-ahead log into the database file and empty the log, so that
+    pages from before an erasure (which hold what it erased) are not left in the ``-wal``
+    file. Waits at most a second for readers; does nothing on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()  # outside any BEGIN: a checkpoint runs alone
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA busy_timeout=1000")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+    finally:
+        raw.close()
+
+
+def checkpoint_after_commit(session: Session) -> None:
+    """:func:`checkpoint` once this transaction (an erasure) has committed."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    after_commit_once(session, "wal_checkpoint", lambda: checkpoint(engine))
 
 
 class Conflict(Exception):
@@ -362,6 +391,10 @@ class Database:
         """A session for reads only; on SQLite it does not queue behind writers."""
         with self._readers() as session:
             yield session
+
+    def checkpoint(self) -> None:
+        """See :func:`checkpoint`."""
+        checkpoint(self.engine)
 
     def ping(self) -> None:
         with self.engine.connect() as connection:

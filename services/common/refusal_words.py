@@ -60,6 +60,14 @@ REFUSALS: dict[str, Words] = {
                                        "needs an override reason."),
     "conflict": Words("刚被别人改过，请刷新后再试",
                       "It changed at the same moment; look again and retry."),
+    # booking: patients and privacy
+    "phone_search_not_allowed": Words("您的角色不能按手机号查找，请按姓名、预约码或患者 ID 查找",
+                                      "Your role cannot search by phone; find the patient "
+                                      "by name, appointment code or id."),
+    "phone_fragment": Words("请输入完整手机号或其后四位",
+                            "Give the whole phone number or exactly its last four digits."),
+    "patient_erased": Words("该患者的个人数据已删除，不能再为其预约",
+                            "This patient's data was erased; they cannot be booked."),
     # booking: the waiting list
     "has_room": Words("还有空号，请直接预约", "There are free places that day: book one instead."),
     "already_waiting": Words("已在候补名单上", "The patient is already on this list."),
@@ -107,12 +115,18 @@ ACCESS_ACTIONS: dict[str, Words] = {
     "export": Words("导出", "exported"),
     "erase": Words("删除", "erased"),
     "call_card": Words("查看回访卡", "opened call card"),
+    "search_phone": Words("按手机号查找", "searched by phone"),
 }
 
 #: Words in an access-log ``detail`` that services store as fixed English or as codes:
 #: whole details, the patient fields an update names, the kinds of follow-up task.
 ACCESS_DETAILS: dict[str, Words] = {
     "followup export": Words("回访服务的数据导出", "follow-up export"),
+    "notify export": Words("通知服务的数据导出", "notify export"),
+    "full number": Words("完整号码", "full number"),
+    "last four": Words("后四位", "last four digits"),
+    "full number, nobody found": Words("完整号码，未找到患者", "full number, nobody found"),
+    "last four, nobody found": Words("后四位，未找到患者", "last four digits, nobody found"),
     "task": Words("回访任务", "task"),
     "name": Words("姓名", "name"), "phone": Words("手机号", "phone"),
     "email": Words("邮箱", "email"), "sms_consent": Words("短信同意", "SMS consent"),

@@ -152,8 +152,12 @@ def test_desks_find_returning_patients_masked_and_open_one_fully(app, inv, consu
         assert staff(role).get(f"/api/v1/patients/{booked['patient']['id']}").status_code \
             == 403
     assert staff("manager").get(f"/api/v1/patients?phone={PHONES[0]}").status_code == 403
-    masked = staff("admin").get(f"/api/v1/patients?phone={PHONES[0]}").json
-    assert masked[0]["id"] == booked["patient"]["id"] and PHONES[0] not in json.dumps(masked)
+    refused = staff("admin").get(f"/api/v1/patients?phone={PHONES[0]}")
+    assert refused.status_code == 403 and refused.json["code"] == "phone_search_not_allowed"
+    for query in ("q=周杰", f"code={booked['code']}", f"id={booked['patient']['id']}"):
+        masked = staff("admin").get(f"/api/v1/patients?{query}").json
+        assert [p["id"] for p in masked] == [booked["patient"]["id"]], query
+        assert PHONES[0] not in json.dumps(masked)
 
 
 def test_each_full_read_and_each_change_writes_one_access_record(app, inv, consultant,
@@ -166,12 +170,13 @@ def test_each_full_read_and_each_change_writes_one_access_record(app, inv, consu
     consultant.get(f"/api/v1/patients/{pid}")
     consultant.get(f"/api/v1/appointments/{booked['id']}")
     staff("manager").get(f"/api/v1/appointments/{booked['id']}")  # masked: not a full read
-    consultant.get(f"/api/v1/patients?phone={PHONES[0]}")  # masked list: not a full read
+    consultant.get(f"/api/v1/patients?phone={PHONES[0]}")  # masked, but a phone search
     book(consultant, other, {"id": pid, "email": "gang@example.cn"})
     assert access(app)[2:] == [("li", "view_patient", pid), ("li", "view_appointment", pid),
+                               ("li", "search_phone", pid),
                                ("li", "update_patient", pid), ("li", "book", pid)]
     log = staff("admin").get(f"/api/v1/access-log?patient_id={pid}").json
-    assert log[0]["action"] == "book" and len(log) == 6, "newest first"
+    assert log[0]["action"] == "book" and len(log) == 7, "newest first"
     assert staff("manager").get("/api/v1/access-log").status_code == 403
 
 

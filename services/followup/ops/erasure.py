@@ -1,5 +1,6 @@
 """Forgetting an erased patient: their enquiries, tasks and call notes keep nothing
-personal, the appointments booking told of are forgotten; the counts of the funnel stay."""
+personal, the appointments booking told of are forgotten, parked events and stored
+answers naming them are deleted; the counts of the funnel stay."""
 
 from __future__ import annotations
 
@@ -7,10 +8,20 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import PatientErased
+from services.common.db import checkpoint_after_commit
+from services.common.forgetting import Traces, forget_in_infrastructure
 
 from ..domain.desk import Desk
 from ..domain.statuses import TaskStatus
-from ..models import CallAttempt, Enquiry, KnownAppointment, KnownPatient, Task
+from ..models import (
+    CallAttempt,
+    DeadLetter,
+    Enquiry,
+    IdempotencyRecord,
+    KnownAppointment,
+    KnownPatient,
+    Task,
+)
 from ..reads.patients import theirs
 
 ERASED = "（已删除）"
@@ -20,6 +31,10 @@ def forget_patient(session: Session, desk: Desk, erased: PatientErased) -> None:
     known = session.get(KnownPatient, erased.patient_id)
     enquiry_ids, task_ids = theirs(session, erased.patient_id, known,
                                    erased.appointment_ids)
+    phones = {known.phone} if known is not None else set()
+    phones |= set(session.scalars(select(Enquiry.phone).where(Enquiry.id.in_(enquiry_ids))))
+    phones |= set(session.scalars(select(Task.phone).where(Task.id.in_(task_ids))))
+    traces = Traces.of(erased.patient_id, erased.appointment_ids, phones)
     session.execute(update(Enquiry).where(Enquiry.id.in_(enquiry_ids)).values(
         name=ERASED, name_key=f"erased-{erased.patient_id}", phone="", complaint="", note="",
         updated_at=desk.now).execution_options(synchronize_session=False))
@@ -41,4 +56,8 @@ def forget_patient(session: Session, desk: Desk, erased: PatientErased) -> None:
                     .execution_options(synchronize_session=False))
     if known is not None:
         session.delete(known)
+    # parked events and stored answers (enquiries) that name the patient go
+    forget_in_infrastructure(session, traces, dead_letters=DeadLetter,
+                             answers=IdempotencyRecord)
+    checkpoint_after_commit(session)  # SQLite: erased pages leave the -wal file
     session.flush()

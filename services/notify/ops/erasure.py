@@ -2,20 +2,21 @@
 
 Each message keeps its channel, template, status and times (the message log's
 counts) but loses its recipient, subject, text and invite; a message still
-waiting is withdrawn. The dev outbox's copies and any parked event about the
-patient are removed. Opt-outs stay: they are the phone's owner's wish, and a
-family sharing the phone keeps it.
+waiting is withdrawn. The dev outbox's copies and any parked event naming the
+patient (by id, appointment, phone or address) are removed. Opt-outs stay: they
+are the phone's owner's wish, and a family sharing the phone keeps it.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import PatientErased
+from services.common.db import checkpoint_after_commit
+from services.common.forgetting import Traces, forget_in_infrastructure
 
 from ..domain.statuses import MessageStatus
 from ..models import DeadLetter, DevOutboxItem, Message
@@ -25,7 +26,10 @@ def forget_patient(session: Session, erased: PatientErased, now: datetime) -> in
     """Return how many messages were emptied."""
     theirs = or_(Message.patient_id == erased.patient_id,
                  Message.appointment_id.in_(erased.appointment_ids))
-    ids = list(session.scalars(select(Message.id).where(theirs)))
+    rows = session.execute(select(Message.id, Message.recipient).where(theirs)).all()
+    ids = [row.id for row in rows]
+    traces = Traces.of(erased.patient_id, erased.appointment_ids,
+                       {row.recipient for row in rows})
     session.execute(update(Message).where(theirs, Message.status == MessageStatus.QUEUED)
                     .values(status=MessageStatus.CANCELLED, reason="patient erased")
                     .execution_options(synchronize_session=False))
@@ -35,17 +39,7 @@ def forget_patient(session: Session, erased: PatientErased, now: datetime) -> in
     if ids:
         session.execute(delete(DevOutboxItem).where(
             DevOutboxItem.message_ref.in_([f"msg-{n}" for n in ids])))
-    _drop_parked_events(session, erased)
+    # parked events naming the patient go (notify has no outbox and no stored answers)
+    forget_in_infrastructure(session, traces, dead_letters=DeadLetter)
+    checkpoint_after_commit(session)  # SQLite: erased pages leave the -wal file
     return len(ids)
-
-
-def _drop_parked_events(session: Session, erased: PatientErased) -> None:
-    for letter in session.scalars(select(DeadLetter)):
-        try:
-            data = json.loads(letter.body).get("data") or {}
-        except (ValueError, AttributeError):
-            continue
-        patient = data.get("patient") if isinstance(data, dict) else None
-        if (isinstance(patient, dict) and patient.get("id") == erased.patient_id) or \
-                data.get("appointment_id") in erased.appointment_ids:
-            session.delete(letter)
