@@ -1,4 +1,5 @@
-"""Standard logging, configured once per process, that never writes a phone or email.
+"""Standard logging, configured once per process, that never writes a phone, an identity
+card number or an email.
 
 Patients' phone numbers and email addresses must not reach a log line
 (SPEC §1, "least data"). A filter on the root handler rewrites every record's
@@ -14,12 +15,9 @@ import sys
 from datetime import UTC, datetime
 
 # What lists show (``138****8000``) lives with the other phone rules; kept importable here.
+from .phones import mask_in_text
 from .phones import mask_phone as mask_phone
 
-# Bounded by ASCII letters and digits only: in "电话13800138000" the Chinese characters
-# are word characters to Python, and a \w boundary would keep the number whole.
-_PHONE = re.compile(r"(?<![0-9A-Za-z_-])\+?\d[\d\s-]{6,16}\d(?![0-9A-Za-z_-])")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
 
@@ -41,16 +39,11 @@ def mask_email(email: str | None) -> str:
 
 
 def redact(text: str) -> str:
-    """Mask anything in free text that looks like a phone number or an email address."""
+    """Mask anything in free text that looks like an email address, a phone number or an
+    identity card number (:func:`~services.common.phones.mask_in_text`, keeping the last
+    four characters); ids, counts, durations, times and appointment codes stay readable."""
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
-
-    def _phone(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        if len(digits) < 8 or _DATE.fullmatch(match.group(0)):  # counts and dates stay
-            return match.group(0)
-        return mask_phone_in_log(digits)
-
-    return _PHONE.sub(_phone, text)
+    return mask_in_text(text, for_log=True)
 
 
 class RedactingFilter(logging.Filter):

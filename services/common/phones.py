@@ -6,6 +6,7 @@ Only a mobile number (or one that may be mobile, as US numbers are) takes an SMS
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -82,3 +83,63 @@ def language_for(e164: str, home_region: str, home_language: str) -> str:
     if country == phonenumbers.country_code_for_region(home_region):
         return home_language
     return "en"
+
+
+# --- phone and identity card numbers inside free text -----------------------------------------
+#
+# Found wherever they stand: after a letter, "_" or "-" (``id_13800138000``), next to Chinese
+# text, grouped by spaces, hyphens or dots (``138.0013.8000``). Only another digit ends a
+# number, so a longer number (a timestamp in milliseconds) is never taken for a part of one.
+# What is not a phone's shape stays readable: ids, counts, durations, Unix times, dates, times
+# and appointment codes.
+
+# Typed with a Chinese keyboard, digits and signs may be full-width (１３８－００１３).
+_SEP = r"[\s.\-．－]?"
+_PLUS = "[+＋]"
+_ID_CARD = re.compile(r"(?<!\d)\d{17}[\dXxＸｘ](?!\d)")
+#: A mainland mobile, 1[3-9] and nine more digits, with +86, 86 or 0086 before it or not.
+_MOBILE = re.compile(
+    rf"(?<!\d)(?:(?:{_PLUS}|[0０]{{2}})?[8８][6６]{_SEP})?[1１][3-9３-９]\d(?:{_SEP}\d){{8}}(?!\d)")
+#: A mainland landline with its area code: 021-5555 0100, 0755 1234 5678.
+_LANDLINE = re.compile(rf"(?<!\d)[0０][1-9１-９]\d{{1,2}}{_SEP}\d{{3,4}}{_SEP}\d{{4}}(?!\d)")
+#: Any number written the international way, with "+": +44 7700 900123.
+_INTERNATIONAL = re.compile(rf"(?<!\d){_PLUS}\d(?:{_SEP}\d){{6,15}}(?!\d)")
+
+
+def _digits(text: str) -> str:
+    """The digits of ``text`` as ASCII (a full-width ``１３８`` is ``138``)."""
+    return "".join(str(int(ch)) for ch in text if ch.isdecimal())
+
+
+def mask_in_text(text: str, *, for_log: bool = False) -> str:
+    """``text`` with every phone and identity card number in it masked.
+
+    As lists show them (``138****8000``, ``1101**********002X``), for free text that staff
+    read (a complaint in a list); ``for_log`` keeps only the last four characters
+    (``*******8000``), least data for a log line.
+    """
+
+    def id_card(match: re.Match[str]) -> str:
+        last = match.group(0)[17]
+        value = _digits(match.group(0)[:17]) + (_digits(last) or "X")
+        return "*" * 14 + value[-4:] if for_log else value[:4] + "*" * 10 + value[-4:]
+
+    def phone(national: str, number: str) -> str:
+        if for_log:
+            return "*" * max(len(national) - 4, 3) + national[-4:]
+        return mask_phone(number)
+
+    def mobile(match: re.Match[str]) -> str:
+        national = _digits(match.group(0))[-11:]  # without 86
+        return phone(national, national)
+
+    def landline(match: re.Match[str]) -> str:
+        return phone(_digits(match.group(0)), _digits(match.group(0)))
+
+    def international(match: re.Match[str]) -> str:
+        return phone(_digits(match.group(0)), "+" + _digits(match.group(0)))
+
+    text = _ID_CARD.sub(id_card, text)
+    text = _MOBILE.sub(mobile, text)
+    text = _LANDLINE.sub(landline, text)
+    return _INTERNATIONAL.sub(international, text)

@@ -30,3 +30,21 @@ def test_what_reaches_the_log_file_is_masked(tmp_path) -> None:
         handler.flush()
     text = log_file.read_text()
     assert "booked for" in text and personal_data_in(text) == []
+
+
+def test_the_check_sees_every_spelling_and_identity_numbers_and_the_filter_masks_them(
+        tmp_path) -> None:
+    """Issue 28 item 9b: phones after "_", "-" or a letter, dotted phones and identity card
+    numbers escaped both the masking and this check."""
+    spelt = ("id_13800138000", "x-13800138000", "abc13800138000", "138.0013.8000",
+             "11010519491231002X")
+    for text in spelt:
+        assert personal_data_in(f"patient {text} booked"), text
+    log_file = tmp_path / "log.txt"
+    configure_logging("test", "INFO", "text", str(log_file))
+    logging.getLogger("t").info("patient %s", " ".join(spelt))
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = log_file.read_text()
+    assert "patient" in text and personal_data_in(text) == []
+    assert personal_data_in("booked K7QM4TZP at 1733456789123 for slot 2147483647") == []
