@@ -11,6 +11,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,8 @@ class Principal:
     roles: tuple[str, ...]
     name: str = ""
     version: int = 0  # the staff member's token version when the token was issued
+    token_id: str = ""  # the token's own id (``jti``): signing out revokes this one token
+    expires_at: datetime | None = None  # when the token ends by itself
 
     def has_any(self, roles: Iterable[str]) -> bool:
         return bool(set(self.roles) & set(roles))
@@ -52,7 +55,8 @@ def issue_token(secret: str, username: str, roles: Iterable[str], *, ttl_seconds
     """Sign a token for ``username`` carrying ``roles``, valid for ``ttl_seconds``.
 
     ``version`` is the staff member's token version: a password reset, a change of roles
-    or a deactivation raises it, and every service then refuses the older tokens."""
+    or a deactivation raises it, and every service then refuses the older tokens. Each
+    token gets its own random id (``jti``): signing out revokes that id, and only it."""
     now = now or datetime.now(UTC)
     unknown = set(roles) - set(ROLES)
     if unknown:
@@ -63,6 +67,7 @@ def issue_token(secret: str, username: str, roles: Iterable[str], *, ttl_seconds
         "name": name or username,
         "roles": sorted(set(roles)),
         "ver": version,
+        "jti": secrets.token_urlsafe(16),
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
     }
@@ -82,11 +87,15 @@ def verify_token(secret: str, token: str) -> Principal:
         raise AuthError("invalid token") from exc
     roles = claims.get("roles")
     version = claims.get("ver", 0)
+    token_id = claims.get("jti", "")
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles) \
-            or not isinstance(version, int):
+            or not isinstance(version, int) or not isinstance(token_id, str) \
+            or len(token_id) > 64:
         raise AuthError("invalid token")
     return Principal(username=str(claims["sub"]), roles=tuple(roles),
-                     name=str(claims.get("name") or claims["sub"]), version=version)
+                     name=str(claims.get("name") or claims["sub"]), version=version,
+                     token_id=token_id,
+                     expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC))
 
 
 def signed_in(token: str) -> Principal:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from datetime import timedelta
+from typing import Any, ClassVar
 
 from services.common.config import Settings
 from services.common.web import Runtime, current_runtime
@@ -20,10 +21,20 @@ class ScheduleSettings(Settings):
     publish_horizon_days: int = 14
     publish_interval_seconds: float = 3600
     load_demo: bool = True
+    #: An address waits once this many sign-ins from it failed within the window below
+    #: (a whole call centre signs in from one address: much more than one account's 5).
+    sign_in_address_failures: int = 100
+    sign_in_address_minutes: int = 15
 
     @property
     def min_password_length(self) -> int:
         return PRODUCTION_PASSWORD_LENGTH if self.is_production else DEVELOPMENT_PASSWORD_LENGTH
+
+    @property
+    def address_limits(self) -> dict[str, Any]:
+        """The address's limit, as :func:`..ops.sign_in.sign_in` takes it."""
+        return {"address_failures": self.sign_in_address_failures,
+                "address_window": timedelta(minutes=self.sign_in_address_minutes)}
 
 
 def runtime() -> Runtime[ScheduleSettings]:

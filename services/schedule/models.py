@@ -62,14 +62,30 @@ class StaffMember(Base):
 
 class SignInFailure(Base):
     """Wrong passwords counted per account (``user:NAME``) and per address (``addr:IP``),
-    in the database so every web process of schedule sees the same counts."""
+    in the database so every web process of schedule sees the same counts. An account's
+    row is locked while its password is checked, so parallel tries are counted one by
+    one (``ops/sign_in.py``)."""
 
     __tablename__ = "sign_in_failures"
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: An address: when its window of counting began. An account: its first failure.
     first_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: No try is checked before this time (429 with ``Retry-After``).
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: The latest failure: an account's count is forgotten a while after it.
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class RevokedToken(Base):
+    """A token ended by signing out (its ``jti``), kept until it would have expired."""
+
+    __tablename__ = "revoked_tokens"
+
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(60))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class Hospital(HospitalCopyMixin, Base):

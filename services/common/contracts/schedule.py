@@ -91,10 +91,14 @@ class SlotsCancelled(Contract):
 class StaffChanged(Contract):
     """A staff member's tokens before ``token_version`` are void; an inactive member's are
     all void. Sent when an account is made, its password reset, its roles changed, or it
-    is deactivated."""
+    is deactivated; and when the member signs out, naming the one token that ended
+    (``signed_out``, its id, valid until ``signed_out_until``): that token is void
+    everywhere, the member's other tokens stand."""
 
     TYPE = "schedule.staff.changed"
 
     username: str
     token_version: int
     active: bool
+    signed_out: str = ""
+    signed_out_until: datetime | None = None

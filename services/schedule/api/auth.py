@@ -1,4 +1,5 @@
-"""``POST /api/v1/auth/token``: a staff member's name and password for a signed token."""
+"""``POST /api/v1/auth/token``: a staff member's name and password for a signed token;
+``POST /api/v1/auth/logout``: that token ends, on every service."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import issue_token
+from services.common.auth import ROLES, current_principal, issue_token, roles_required
 from services.common.web import API_PREFIX, abort
 
 from ..config import runtime
-from ..ops.sign_in import Throttled, attempt
+from ..ops.sign_in import Throttled, sign_in
+from ..ops.sign_out import sign_out
 
 blp = Blueprint("auth", __name__, url_prefix=f"{API_PREFIX}/auth",
                 description="Sign in: exchange a staff member's name and password for a token.")
@@ -41,13 +43,15 @@ class Token(MethodView):
     @blp.arguments(Credentials)
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="Wrong name or password.")
+    @blp.alt_response(429, description="Too many failures for this account (or, far more, "
+                      "from this address): wait ``Retry-After`` seconds; even the right "
+                      "password is refused until then.")
     def post(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Sign in and get a bearer token for every service."""
         rt = runtime()
         try:
-            with rt.db.transaction() as session:
-                member = attempt(session, credentials["username"], credentials["password"],
-                                 request.remote_addr, rt.now())
+            member = sign_in(rt.db, credentials["username"], credentials["password"],
+                             request.remote_addr, rt.now(), **rt.settings.address_limits)
         except Throttled as exc:
             abort(429, message=str(exc), headers={"Retry-After": str(exc.seconds)})
         if member is None:
@@ -60,3 +64,16 @@ class Token(MethodView):
             "expires_at": rt.now() + timedelta(seconds=ttl),
             "username": member.username, "name": member.name, "roles": list(member.role_list),
         }
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @roles_required(*ROLES)
+    @blp.response(204)
+    def post(self) -> None:
+        """Sign out: the token this request carries stops working on every service (here
+        at once, elsewhere once they hear of it); the member's other tokens stand."""
+        rt = runtime()
+        with rt.db.transaction() as session:
+            sign_out(session, current_principal(), rt.now(),
+                     timedelta(seconds=rt.settings.jwt_ttl_seconds))

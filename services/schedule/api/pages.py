@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
 from flask import Blueprint, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from services.common.auth import SESSION_COOKIE, csrf_ok, issue_token
+from services.common.auth import SESSION_COOKIE, AuthError, csrf_ok, issue_token, signed_in
 from services.common.pages import page, page_principal
 
 from ..config import runtime
-from ..ops.sign_in import Throttled, attempt
+from ..ops.sign_in import Throttled, sign_in
+from ..ops.sign_out import sign_out
 from ..reads.hospital import hospital_zone, local_today
 
 pages = Blueprint("schedule_pages", __name__, template_folder="../templates",
@@ -59,12 +61,12 @@ def login() -> Any:
     rt = runtime()
     username = request.form.get("username", "").strip()
     try:
-        with rt.db.transaction() as session:
-            member = attempt(session, username, request.form.get("password", ""),
-                             request.remote_addr, rt.now())
+        member = sign_in(rt.db, username, request.form.get("password", ""),
+                         request.remote_addr, rt.now(), **rt.settings.address_limits)
     except Throttled as exc:
+        wait = f"{exc.seconds} 秒" if exc.seconds < 120 else f"{-(-exc.seconds // 60)} 分钟"
         page = render_template("login.html", next_url=next_url or "", username=username,
-                               error=f"登录失败次数过多，请 {exc.seconds // 60 + 1} 分钟后再试。")
+                               error=f"登录失败次数过多，请 {wait}后再试。")
         return page, 429, {"Retry-After": str(exc.seconds)}
     if member is None:
         return render_template("login.html", next_url=next_url or "",
@@ -81,8 +83,20 @@ def login() -> Any:
 
 @pages.post("/logout")
 def logout() -> Response:
+    """Sign out: the session's token ends on every service, not only its cookie here."""
     response = redirect("/login")
     if csrf_ok():
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            try:
+                principal = signed_in(token)
+            except AuthError:
+                pass  # expired or ended already: nothing left to end
+            else:
+                rt = runtime()
+                with rt.db.transaction() as session:
+                    sign_out(session, principal, rt.now(),
+                             timedelta(seconds=rt.settings.jwt_ttl_seconds))
         response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

@@ -1,54 +1,39 @@
-"""Throttled sign-in: five wrong passwords for an account, or from one address, and that
-account or address waits (SPEC §11). Counted in the database, so every web process
-sees the same counts."""
+"""Throttled sign-in (SPEC §11): one account's failures delay that account's next try;
+an address is only limited by a much higher count. Counted in the database, so every
+web process of schedule sees the same counts, and race-free:
+
+- the account's row is locked (``SELECT … FOR UPDATE``; on SQLite every write
+  transaction is serial) *before* its password is checked and until the outcome is
+  written, so parallel tries for one account are checked one at a time, and once the
+  fifth has failed the others are refused without a check;
+- the address's count is taken first, in its own short transaction (the address row is
+  never locked while a password is checked, so a call centre's colleagues do not queue
+  behind each other), and given back when the password was right or never checked.
+
+The rule itself (how long, after how many) is :mod:`..domain.sign_in`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services.common.db import Database, insert_for
+
+from ..domain.sign_in import (
+    ADDRESS_FAILURES,
+    ADDRESS_WINDOW,
+    account_delay,
+    account_forgotten,
+    address_blocked,
+    address_window_over,
+    retry_after,
+)
 from ..domain.staff import password_matches
 from ..models import SignInFailure, StaffMember
 from ..reads.staff import find_staff
-
-ALLOWED_FAILURES = 5
-WINDOW = timedelta(minutes=15)
-LOCK = timedelta(minutes=15)
-
-
-def keys(username: str, address: str | None) -> list[str]:
-    return [f"user:{username.casefold()}"[:120], f"addr:{address or 'unknown'}"[:120]]
-
-
-def wait_seconds(session: Session, names: list[str], now: datetime) -> int:
-    """How long the caller must wait before trying again (0: they may try now)."""
-    waits = [int((row.locked_until - now).total_seconds()) + 1
-             for row in (session.get(SignInFailure, name) for name in names)
-             if row is not None and row.locked_until is not None and row.locked_until > now]
-    return max(waits, default=0)
-
-
-def record_failure(session: Session, names: list[str], now: datetime) -> None:
-    for name in names:
-        row = session.get(SignInFailure, name, with_for_update=True)
-        if row is None:
-            row = SignInFailure(key=name, failures=0, first_at=now)
-            session.add(row)
-        if now - row.first_at > WINDOW:
-            row.failures, row.first_at, row.locked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= ALLOWED_FAILURES:
-            row.locked_until = now + LOCK
-    session.flush()
-
-
-def record_success(session: Session, username: str) -> None:
-    """The account's count starts again; the address's stays (one right password does not
-    excuse a run of guesses at other accounts)."""
-    row = session.get(SignInFailure, keys(username, None)[0])
-    if row is not None:
-        session.delete(row)
 
 
 class Throttled(Exception):
@@ -57,19 +42,87 @@ class Throttled(Exception):
         self.seconds = seconds
 
 
-def attempt(session: Session, username: str, password: str, address: str | None,
-            now: datetime) -> StaffMember | None:
-    """The member these credentials sign in, or None (the failure counted, and committed
-    with the caller's transaction); refused without even looking while the account or
-    the address is waiting (:class:`Throttled`)."""
-    names = keys(username, address)
-    wait = wait_seconds(session, names, now)
-    if wait:
-        raise Throttled(wait)
-    member = find_staff(session, username)
-    stored = member.password_hash if member is not None and member.active else None
-    if member is None or not password_matches(stored, password):
-        record_failure(session, names, now)
-        return None
-    record_success(session, username)
-    return member
+def account_key(username: str) -> str:
+    return f"user:{username.casefold()}"[:120]
+
+
+def address_key(address: str | None) -> str:
+    return f"addr:{address or 'unknown'}"[:120]
+
+
+def _locked(session: Session, key: str, now: datetime) -> SignInFailure:
+    """The key's row, made if missing, locked until the transaction ends."""
+    insert = insert_for(session.get_bind().dialect.name)
+    session.execute(insert(SignInFailure).values(key=key, failures=0, first_at=now)
+                    .on_conflict_do_nothing(index_elements=["key"]))
+    return session.scalars(select(SignInFailure).where(SignInFailure.key == key)
+                           .with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
+def _take_address_try(db: Database, key: str, now: datetime, limit: int,
+                      window: timedelta) -> None:
+    """Count one more failure for the address ahead of the check (given back by
+    :func:`_give_back` unless it fails), or refuse when the address has too many."""
+    with db.transaction() as session:
+        row = _locked(session, key, now)
+        if address_window_over(row.first_at, now, window):
+            row.failures, row.first_at, row.locked_until = 0, now, None
+        if address_blocked(row.failures, limit):
+            row.locked_until = row.first_at + window
+            wait = retry_after(row.locked_until, now)
+            if wait:
+                raise Throttled(wait)
+        row.failures += 1
+        row.last_at = now
+
+
+def _give_back(session: Session, key: str) -> None:
+    session.execute(update(SignInFailure)
+                    .where(SignInFailure.key == key, SignInFailure.failures > 0)
+                    .values(failures=SignInFailure.failures - 1))
+
+
+def sign_in(db: Database, username: str, password: str, address: str | None,
+            now: datetime, *, address_failures: int = ADDRESS_FAILURES,
+            address_window: timedelta = ADDRESS_WINDOW) -> StaffMember | None:
+    """The member these credentials sign in, or None (the failure counted). While the
+    account or the address must wait, :class:`Throttled` — even for the right password,
+    which is then not even checked."""
+    at_address = address_key(address)
+    _take_address_try(db, at_address, now, address_failures, address_window)
+    try:
+        with db.transaction() as session:
+            account = _locked(session, account_key(username), now)
+            if account_forgotten(account.last_at, now):
+                account.failures, account.first_at, account.locked_until = 0, now, None
+            wait = retry_after(account.locked_until, now)
+            if wait:
+                raise Throttled(wait)
+            member = find_staff(session, username)
+            stored = member.password_hash if member is not None and member.active else None
+            if member is None or not password_matches(stored, password):
+                account.failures += 1
+                account.last_at = now
+                delay = account_delay(account.failures)
+                account.locked_until = now + delay if delay else None
+                return None
+            session.delete(account)  # a success: the account's count starts again
+            _give_back(session, at_address)
+            return member
+    except Throttled:
+        with db.transaction() as session:
+            _give_back(session, at_address)
+        raise
+
+
+def forget_old(session: Session, now: datetime) -> int:
+    """Counts nobody needs any more: accounts quiet for a day, addresses whose window
+    ended a day ago (retention, run by the worker)."""
+    before = now - timedelta(days=1)
+    stale = session.scalars(select(SignInFailure).where(
+        SignInFailure.first_at < before,
+        (SignInFailure.last_at.is_(None)) | (SignInFailure.last_at < before))).all()
+    for row in stale:
+        session.delete(row)
+    return len(stale)

@@ -26,7 +26,7 @@ def create_staff(session: Session, username: str, name: str, roles: Sequence[str
                          token_version=1, created_at=now)
     session.add(member)
     session.flush()
-    _tell(session, member)
+    tell(session, member)
     return member
 
 
@@ -42,6 +42,9 @@ def change_staff(session: Session, member: StaffMember, *, name: str | None = No
     last active administrator stays one, except from the command line (an operator with
     the shell can always make another)."""
     ends_tokens = False
+    could_end_an_admin = active is False or (roles is not None and "admin" not in roles)
+    if keep_an_admin and could_end_an_admin:
+        _lock_the_admins(session, member)
     was_admin = member.active and "admin" in member.role_list
     if name is not None:
         member.name = name
@@ -55,21 +58,33 @@ def change_staff(session: Session, member: StaffMember, *, name: str | None = No
         _keep_an_admin(session)
     if ends_tokens:
         member.token_version += 1
-        _tell(session, member)
+        tell(session, member)
     return ends_tokens
+
+
+def _lock_the_admins(session: Session, member: StaffMember) -> None:
+    """Serialise every change that may take an administrator away: lock the rows of the
+    active administrators (in id order, so two changes never wait for each other) and the
+    member's own, and read the member again. A parallel change of another administrator
+    waits here until this one commits, then sees it — two admins deactivating each other
+    at once cannot both succeed. (On SQLite a write transaction is serial anyway.)"""
+    session.execute(select(StaffMember.id)
+                    .where(StaffMember.active.is_(True), StaffMember.roles.contains("admin"))
+                    .order_by(StaffMember.id).with_for_update())
+    session.refresh(member, with_for_update=True)
 
 
 def _keep_an_admin(session: Session) -> None:
     """Nobody could manage staff from the pages once the last active administrator is
-    gone."""
+    gone. Counted after the admins' rows were locked (:func:`_lock_the_admins`), from the
+    rows as committed, not from objects read earlier."""
     session.flush()
-    admins = [m for m in session.scalars(select(StaffMember).where(StaffMember.active.is_(True)))
-              if "admin" in m.role_list]
-    if not admins:
+    roles = session.scalars(select(StaffMember.roles).where(StaffMember.active.is_(True)))
+    if not any("admin" in r.split(",") for r in roles):
         raise LastAdmin("The hospital needs at least one active administrator.")
 
 
-def _tell(session: Session, member: StaffMember) -> None:
+def tell(session: Session, member: StaffMember) -> None:
     outbox.add(session, StaffChanged(username=member.username,
                                      token_version=member.token_version,
                                      active=member.active))

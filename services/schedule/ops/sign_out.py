@@ -1,0 +1,52 @@
+"""Signing out ends the token signed out with, on every service (SPEC §11).
+
+Only that token: the member's other sessions (another computer, the phone desk's second
+screen) stay signed in. Its id (``jti``) is written to ``revoked_tokens`` — schedule
+refuses it from this commit on — and ``schedule.staff.changed`` names it, so every other
+service refuses it once the event is handled. Kept until the token would have expired.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from services.common.auth import Principal
+from services.common.contracts.schedule import StaffChanged
+from services.common.db import inserted, table_of
+
+from ..models import RevokedToken, outbox
+from ..reads.staff import find_staff
+from .staff import tell
+
+
+def sign_out(session: Session, principal: Principal, now: datetime,
+             ttl: timedelta = timedelta(hours=12)) -> bool:
+    """End ``principal``'s token; whether this call ended it (False: already ended)."""
+    member = find_staff(session, principal.username)
+    if not principal.token_id:
+        # A token from before tokens had ids cannot be named: end all of the member's.
+        if member is None:
+            return False
+        member.token_version += 1
+        tell(session, member)
+        return True
+    until = principal.expires_at or now + ttl
+    if inserted(session, table_of(RevokedToken), {
+            "token_id": principal.token_id, "username": principal.username,
+            "expires_at": until}, ["token_id"]) is None:
+        return False  # signed out already (two tabs, a double click)
+    outbox.add(session, StaffChanged(
+        username=principal.username,
+        token_version=member.token_version if member is not None else principal.version,
+        active=member.active if member is not None else True,
+        signed_out=principal.token_id, signed_out_until=until))
+    return True
+
+
+def forget_expired(session: Session, now: datetime) -> int:
+    """Ids of tokens that have expired anyway are no longer needed."""
+    result = session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))
+    return int(getattr(result, "rowcount", 0) or 0)
