@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.common.logging import mask_email, mask_phone
+from services.common.phones import mask_in_text
 
 from ..domain.confirmation import confirmation_text
 from ..domain.facts import AppointmentFacts
@@ -19,7 +20,8 @@ def staff_view(facts: AppointmentFacts, *, contact: bool = False, complaint: boo
 
     ``contact`` gives the full phone and email (logged by the caller); otherwise they are
     masked. ``complaint`` is for the desks that talk to the patient; managers and admins
-    never get it. The patient link goes only into the answer to a booking.
+    never get it; a phone or identity number written into it is masked unless ``contact``.
+    The patient link goes only into the answer to a booking.
     """
     patient = facts.patient
     view: dict[str, Any] = {
@@ -41,7 +43,7 @@ def staff_view(facts: AppointmentFacts, *, contact: bool = False, complaint: boo
         "cancel_reason": facts.cancel_reason, "cancel_note": facts.cancel_note,
     }
     if complaint:
-        view["complaint"] = facts.complaint
+        view["complaint"] = facts.complaint if contact else mask_in_text(facts.complaint)
     if history is not None:
         view["history"] = history
     if patient_link:

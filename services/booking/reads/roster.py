@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.logging import mask_phone
+from services.common.phones import mask_in_text
 
 from ..domain.desk import Desk
 from ..domain.statuses import AppointmentStatus as S
@@ -105,5 +106,5 @@ def _line(appointment: Appointment, patient: Patient, desk: Desk,
             "checked_in_at": appointment.checked_in_at.astimezone(desk.zone)
             if appointment.checked_in_at else None}
     if complaints:
-        line["complaint"] = appointment.complaint
+        line["complaint"] = mask_in_text(appointment.complaint)  # a list: masked
     return line

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.logging import mask_phone
+from services.common.phones import mask_in_text
 
 from ..models import Enquiry
 
@@ -17,12 +18,14 @@ def enquiry_view(enquiry: Enquiry, *, full: bool = False,
                  complaint: bool = True) -> dict[str, Any]:
     """An enquiry as staff see it: the phone masked unless ``full``; what was asked and
     the note only to those who talk to patients (``complaint``), never to managers and
-    admins (SPEC §8)."""
+    admins (SPEC §8); a phone or identity number written into them is masked unless
+    ``full``."""
+    said = (lambda text: text) if full else mask_in_text
     view = {
         "id": enquiry.id, "name": enquiry.name,
         "phone": enquiry.phone if full else mask_phone(enquiry.phone),
         "channel": enquiry.channel, "department_id": enquiry.department_id,
-        "complaint": enquiry.complaint, "note": enquiry.note,
+        "complaint": said(enquiry.complaint), "note": said(enquiry.note),
         "call_consent": enquiry.call_consent, "status": enquiry.status,
         "recorded_by": enquiry.recorded_by, "created_at": enquiry.created_at,
         "converted_at": enquiry.converted_at, "appointment_code": enquiry.appointment_code,

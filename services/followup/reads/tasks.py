@@ -10,6 +10,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from services.common.logging import mask_phone
+from services.common.phones import mask_in_text
 
 from ..domain.desk import Desk
 from ..domain.statuses import TaskKind, TaskStatus
@@ -57,7 +58,7 @@ def view(task: Task, desk: Desk, *, full: bool,
         "patient": {"id": task.patient_id, "name": task.name,
                     "phone": task.phone if full else mask_phone(task.phone)},
         "due_at": task.due_at, "attempts": task.attempts, "last_outcome": task.last_outcome,
-        "sms_reached": task.sms_reached, "context": json.loads(task.context or "{}"),
+        "sms_reached": task.sms_reached, "context": context_of(task, full=full),
         "claimed_by": task.claimed_by if claimed else None,
         "claimed_until": task.claimed_until if claimed else None,
         "claimed_by_name": names.get(task.claimed_by or "", task.claimed_by)
@@ -66,6 +67,21 @@ def view(task: Task, desk: Desk, *, full: bool,
         "section": section(task, desk) if task.status == TaskStatus.OPEN else None,
         "enquiry_id": task.enquiry_id, "appointment_id": task.appointment_id,
     }
+
+
+#: Free text in a task's context: what the patient asked, the desk's note.
+FREE_TEXT = ("complaint", "note")
+
+
+def context_of(task: Task, *, full: bool) -> dict[str, Any]:
+    """What happened; a phone or identity number written into its free text is masked
+    except on the claimer's call card (``full``)."""
+    context: dict[str, Any] = json.loads(task.context or "{}")
+    if not full:
+        for key in FREE_TEXT:
+            if isinstance(context.get(key), str):
+                context[key] = mask_in_text(context[key])
+    return context
 
 
 def calls_of(session: Session, task_id: int) -> list[dict[str, Any]]:
