@@ -21,6 +21,12 @@ def hospital_today():
     return datetime.now(SHANGHAI).date()
 
 
+def opening_monday(today):
+    """The week the admin page opens on: today's, the coming one at a weekend."""
+    return today - timedelta(days=today.weekday()) + timedelta(days=7 if today.weekday() >= 5
+                                                                else 0)
+
+
 def admin_page(browser, clinic, **context):
     page = browser.new_context(viewport=DESKTOP, locale="zh-CN", **context).new_page()
     page.goto(f"{clinic.urls['schedule']}/login")
@@ -134,19 +140,41 @@ def test_the_week_opens_on_this_week_by_the_hospitals_clock(clinic, browser, sho
     page.wait_for_url("**/admin")
     today = hospital_today()
     monday = today - timedelta(days=today.weekday())
-    assert wait_for(lambda: page.locator("#week-start").input_value() == monday.isoformat()), \
+    opened = opening_monday(today)
+    assert wait_for(lambda: page.locator("#week-start").input_value() == opened.isoformat()), \
         page.locator("#week-start").input_value()
     page.locator("#week .day").first.wait_for()
-    assert page.locator("#week .day h3").first.inner_text() == f"周一 {monday:%m-%d}"
+    assert page.locator("#week .day h3").first.inner_text() == f"周一 {opened:%m-%d}"
+    page.get_by_role("button", name="下一周").click()
+    assert wait_for(lambda: page.locator("#week-start").input_value()
+                    == (opened + timedelta(days=7)).isoformat())
+    page.get_by_role("button", name="本周").click()
+    assert wait_for(lambda: page.locator("#week-start").input_value() == monday.isoformat())
+    page.locator(f'#week .day[data-date="{today.isoformat()}"]').wait_for()
     marked = page.locator('#week .day[aria-current="date"]')
     assert marked.count() == 1 and marked.get_attribute("data-date") == today.isoformat()
     assert "今天" in marked.inner_text()
     page.screenshot(path=str(shots / "admin-week-today.png"), full_page=False)
-    page.get_by_role("button", name="下一周").click()
-    assert wait_for(lambda: page.locator("#week-start").input_value()
-                    == (monday + timedelta(days=7)).isoformat())
-    page.get_by_role("button", name="本周").click()
-    assert wait_for(lambda: page.locator("#week-start").input_value() == monday.isoformat())
+
+
+@pytest.mark.parametrize(("today", "opened"), [
+    ("2026-12-06", "2026-12-07"), ("2026-12-05", "2026-12-07"), ("2026-12-09", "2026-12-07"),
+    ("2026-12-07", "2026-12-07")])
+def test_at_a_weekend_the_week_opens_on_the_coming_one(clinic, browser, today, opened) -> None:
+    """Issue 27 item 6: on a Sunday the page opened on a week six days of which were past.
+    The hospital's today the server puts on the page is set to each day in turn."""
+    page = admin_page(browser, clinic)
+
+    def as_if(route) -> None:
+        answer = route.fetch()
+        route.fulfill(response=answer, body=re.sub(r'data-today="[0-9-]*"',
+                                                   f'data-today="{today}"', answer.text()))
+
+    page.route("**/admin", as_if)
+    page.reload()
+    assert wait_for(lambda: page.locator("#week-start").input_value() == opened), \
+        page.locator("#week-start").input_value()
+    page.context.close()
 
 
 def test_deactivating_an_expert_shows_his_patients_first_and_then_cancels_as_leave(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.browser.test_admin_leave import opening_monday
 from tests.browser.test_pages import (
     DESKTOP,
     PHONE,
@@ -60,7 +61,7 @@ def test_the_admin_week_is_headed_by_each_dates_own_weekday(clinic, browser) -> 
     page.get_by_role("link", name="排班管理").click()
     page.wait_for_load_state("networkidle")
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    monday = today - timedelta(days=today.weekday())
+    monday = opening_monday(today)
     assert page.locator("#week-start").input_value() == monday.isoformat(), \
         "the hospital's Monday, not the browser's"
     first = headers_of_week(page)[0]

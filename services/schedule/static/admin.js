@@ -208,6 +208,9 @@ async function loadTemplates() {
 }
 
 const monday = (day) => addDays(day, 1 - isoWeekday(day));
+// The week the page opens on: today's, but on a Saturday or Sunday the coming one, since
+// this week is nearly over and what the admin plans (leave, extra sessions) lies ahead.
+const openingWeek = (day) => addDays(monday(day), isoWeekday(day) >= 6 ? 7 : 0);
 
 async function loadWeek() {
   if (!expertId() || !$("week-start").value) return;
@@ -335,10 +338,10 @@ function wire() {
 }
 
 // Today at the hospital, as the server's clock has it (the browser's may be off or
-// elsewhere); the week opens on its Monday.
+// elsewhere); the week opens on its Monday (the next Monday at a weekend).
 const today = () => $("week-card").dataset.today || todayAt(document.body.dataset.zone);
 
 wire();
-$("week-start").value = monday(today());
+$("week-start").value = openingWeek(today());
 await Promise.all([loadHospital(), loadDepartments(), loadExperts()]);
 await Promise.all([loadTemplates(), loadWeek()]);
