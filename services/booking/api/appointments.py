@@ -18,10 +18,10 @@ from ..config import runtime
 from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
 from ..domain.patients import clean_patient
-from ..domain.privacy import Access, sees_contact
+from ..domain.privacy import Access, phone_in_text, phone_search, sees_contact
 from ..domain.statuses import Action, AppointmentStatus, CancelReason, Channel
 from ..ops import changes
-from ..ops.access import record_access
+from ..ops.access import record_access, record_phone_search
 from ..ops.booking import BookingRequest, SlotAtHand, book, refuse_early
 from ..ops.links import link_for
 from ..reads.appointments import load_facts, search
@@ -69,9 +69,11 @@ class SearchQuery(Schema):
     date = Day()
     code = fields.String(validate=validate.Length(max=20))
     phone = fields.String(validate=validate.Length(max=40),
-                          metadata={"description": "Full number or its last four digits"})
+                          metadata={"description": "The whole number or exactly its last four "
+                                    "digits (consultant, front desk; logged)"})
     q = fields.String(validate=validate.Length(min=1, max=60),
-                      metadata={"description": "Code, name, or the phone's last four digits"})
+                      metadata={"description": "Code, name, or (consultant, front desk) the "
+                                "whole phone number or its last four digits"})
     status = fields.String(validate=validate.OneOf([s.value for s in AppointmentStatus]))
     expert_id = fields.Integer(validate=ID_RANGE)
     slot_id = fields.List(fields.Integer(validate=ID_RANGE), validate=validate.Length(max=200),
@@ -147,16 +149,33 @@ class Appointments(MethodView):
     @roles_required(*READERS)
     @blp.arguments(SearchQuery, location="query")
     @blp.response(200, AppointmentSchema(many=True))
+    @blp.alt_response(403, description="phone_search_not_allowed: managers and admins "
+                      "cannot search by phone")
+    @blp.alt_response(422, description="phone_fragment: neither a whole number nor "
+                      "exactly its last four digits")
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        """Find appointments by date, code, phone (or its last four digits) or name."""
+        """Find appointments by date, code, name or phone. A phone (``phone``, or digits in
+        ``q``) is the whole number or exactly its last four digits, for consultants and the
+        front desk only; each search by phone is written to the access log."""
         rt = runtime()
         principal = current_principal()
-        with rt.db.reading() as session:
+        region = rt.settings.phone_region
+        with refusals():
+            phone = (phone_search(query["phone"], principal.roles, region)
+                     if query.get("phone") else None)
+        q = query.get("q")
+        q_phone = phone_in_text(q, principal.roles, region) if q else None
+        by_phone = phone or q_phone
+        # a search by phone writes its access-log rows in the same transaction
+        with (rt.db.transaction() if by_phone else rt.db.reading()) as session:
             desk = open_desk(session, rt.settings, principal.username, rt.now())
             found = search(session, desk, day=query.get("date"), code=query.get("code"),
-                           phone=query.get("phone"), q=query.get("q"),
+                           phone=phone, q=q, q_phone=q_phone,
                            status=query.get("status"), expert_id=query.get("expert_id"),
                            slot_ids=query.get("slot_id"), limit=query["limit"])
+            if by_phone is not None:
+                record_phone_search(session, desk, by_phone, [
+                    facts.patient.id for facts in found if by_phone.matches(facts.patient.phone)])
             complaint = sees_contact(principal.roles)
             return [staff_view(facts, complaint=complaint) for facts in found]
 

@@ -10,14 +10,14 @@ from marshmallow import Schema, fields, validate
 
 from services.common.auth import current_principal, roles_required
 from services.common.contracts import plain
-from services.common.fields import Day, Export
+from services.common.fields import ID_RANGE, Day, Export
 from services.common.web import API_PREFIX, abort
 
 from ..config import runtime
 from ..domain.patients import InvalidPatient, normalise_phone
-from ..domain.privacy import Access
-from ..ops.access import record_access
-from ..ops.erasure import erase_patient
+from ..domain.privacy import Access, phone_search
+from ..ops.access import record_access, record_phone_search
+from ..ops.erasure import erase_patient, hold_patient
 from ..reads.hospital import open_desk
 from ..reads.patients import appointments_of, export_of, find_patients, get_patient, record_of
 from .errors import refusals
@@ -31,10 +31,14 @@ DESKS = ("consultant", "frontdesk")
 
 
 class PatientQuery(Schema):
-    phone = fields.String(validate=validate.Length(min=4, max=40),
-                          metadata={"description": "Whole number or its last digits"})
+    phone = fields.String(validate=validate.Length(min=4, max=40), metadata={
+        "description": "The whole number or exactly its last four digits (consultant, "
+                       "front desk; logged)"})
     q = fields.String(validate=validate.Length(min=1, max=60),
                       metadata={"description": "A part of the name"})
+    code = fields.String(validate=validate.Length(min=1, max=20),
+                         metadata={"description": "The code of one of their appointments"})
+    id = fields.Integer(validate=ID_RANGE, metadata={"description": "The patient's id"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
@@ -80,15 +84,31 @@ class Patients(MethodView):
     @roles_required(*DESKS, "admin")
     @blp.arguments(PatientQuery, location="query")
     @blp.response(200, PatientOut(many=True))
+    @blp.alt_response(403, description="phone_search_not_allowed: an admin cannot search "
+                      "by phone")
+    @blp.alt_response(422, description="phone_fragment: neither a whole number nor "
+                      "exactly its last four digits")
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        """Returning patients by phone and/or name, contact data masked: the desks pick one
-        and open it to fill the form; an admin finds the one whose data to export or erase."""
-        if not query.get("phone") and not query.get("q"):
-            abort(422, message="Give a phone number or a part of the name.",
-                  errors={"query": {"phone": ["Give a phone number or a part of the name."]}})
-        with runtime().db.reading() as session:
-            found = find_patients(session, phone=query.get("phone"), q=query.get("q"),
+        """Returning patients by phone, name, appointment code or id, contact data masked:
+        the desks pick one and open it to fill the form (a search by phone is logged); an
+        admin finds the one whose data to export or erase (never by phone)."""
+        if not any(query.get(k) for k in ("phone", "q", "code", "id")):
+            abort(422, message="Give a phone number, a part of the name, an appointment "
+                  "code or an id.", errors={"query": {"q": [
+                      "Give a phone number, a part of the name, an appointment code or "
+                      "an id."]}})
+        rt = runtime()
+        principal = current_principal()
+        with refusals():
+            phone = (phone_search(query["phone"], principal.roles, rt.settings.phone_region)
+                     if query.get("phone") else None)
+        with (rt.db.transaction() if phone else rt.db.reading()) as session:
+            found = find_patients(session, phone=phone, q=query.get("q"),
+                                  code=query.get("code"), patient_id=query.get("id"),
                                   limit=query["limit"])
+            if phone is not None:
+                desk = open_desk(session, rt.settings, principal.username, rt.now())
+                record_phone_search(session, desk, phone, [p.id for p in found])
             return [patient_view(record_of(p), contact=False) for p in found]
 
 
@@ -131,9 +151,10 @@ class PatientErase(MethodView):
         personal detail emptied here, then in notify and followup by event."""
         rt = runtime()
         with refusals(), rt.db.transaction() as session:
+            hold_patient(session, patient_id)  # the row lock first, then the clock
             desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            kept = erase_patient(session, desk, patient_id, data["reason"],
-                                 rt.settings.outbox_retention_days)
+            kept = erase_patient(session, desk, patient_id, data["reason"])
+        rt.db.checkpoint()  # SQLite: the pages from before the erasure leave the -wal file
         return {"patient_id": patient_id, "appointments": len(kept)}
 
 

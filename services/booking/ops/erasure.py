@@ -1,48 +1,56 @@
 """Erasing a patient (PIPL): nothing personal left in booking, the counts kept.
 
 Future appointments are cancelled without a message (the patient asked for this);
-the record, complaints and free-text reasons are emptied; booking's outbox rows
-and stored answers that carried the patient's details are scrubbed; then
+the record, complaints and free-text reasons are emptied; booking's outbox rows,
+parked dead letters and stored answers that carried the patient's details are
+scrubbed or deleted (``services.common.forgetting``, as every service does); then
 ``booking.patient.erased`` tells notify and followup to do the same.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import PatientErased
+from services.common.forgetting import Traces, forget_in_infrastructure
+from services.common.forgetting import scrubbed as scrubbed_of
 
 from ..domain.desk import Desk
 from ..domain.privacy import ERASED_NAME, Access
+from ..domain.rules import NotFound
 from ..domain.statuses import Action, AppointmentStatus, CancelReason, WaitStatus
 from ..models import (
     Appointment,
+    DeadLetter,
     IdempotencyRecord,
     OutboxMessage,
+    Patient,
     StatusChange,
     WaitlistEntry,
     outbox,
 )
-from ..reads.patients import get_patient
 from . import places, waitlist
 from .access import record_access
 from .history import record
 from .links import forget_links
+from .patients import lock_patient
 
 PERSONAL_KEYS = ("name", "phone", "email")
 
 
-def erase_patient(session: Session, desk: Desk, patient_id: int, reason: str,
-                  answers_kept_days: int) -> list[int]:
-    """Forget the patient; return their appointments' ids (all of them, kept as counts)."""
-    patient = get_patient(session, patient_id)
+def erase_patient(session: Session, desk: Desk, patient_id: int, reason: str) -> list[int]:
+    """Forget the patient; return their appointments' ids (all of them, kept as counts).
+
+    The patient's row is locked first (:func:`hold_patient`): a booking for them that
+    is running commits first and its appointment is cancelled here; one that comes after
+    finds the patient erased and is refused."""
+    patient = hold_patient(session, patient_id)
     appointment_ids = list(session.scalars(select(Appointment.id).where(
         Appointment.patient_id == patient_id).order_by(Appointment.id)))
+    traces = Traces.of(patient_id, appointment_ids, [patient.phone, patient.email])
     freed = _cancel_future_silently(session, desk, patient_id)
     _leave_waitlists(session, desk, patient_id)
     patient.name, patient.name_key = ERASED_NAME, f"erased-{patient_id}"
@@ -55,14 +63,26 @@ def erase_patient(session: Session, desk: Desk, patient_id: int, reason: str,
         .execution_options(synchronize_session=False))
     session.execute(update(StatusChange).where(StatusChange.appointment_id.in_(
         appointment_ids)).values(reason=None).execution_options(synchronize_session=False))
-    _scrub_outbox(session, patient_id)
     forget_links(session, appointment_ids)
-    _forget_answers(session, patient_id, desk.now - timedelta(days=answers_kept_days))
+    # its outbox rows scrubbed, parked letters and stored answers that name it deleted
+    forget_in_infrastructure(
+        session, traces, dead_letters=DeadLetter, outbox=OutboxMessage,
+        outbox_where=OutboxMessage.patient_id == patient_id,
+        scrub=lambda data: scrubbed(scrubbed_of(data, traces)), answers=IdempotencyRecord)
     record_access(session, desk, patient_id, Access.ERASE, reason)
     outbox.add(session, PatientErased(patient_id=patient_id, appointment_ids=appointment_ids),
                patient_id=patient_id)
     waitlist.places_freed(session, desk, freed)  # their places go to those waiting
     return appointment_ids
+
+
+def hold_patient(session: Session, patient_id: int) -> Patient:
+    """Lock the patient's row until the erasure commits; call it before reading the clock,
+    so that the erasure is dated after every booking that committed before it."""
+    patient = lock_patient(session, patient_id)
+    if patient is None or patient.erased_at is not None:
+        raise NotFound("patient")
+    return patient
 
 
 def _cancel_future_silently(session: Session, desk: Desk, patient_id: int) -> list[int]:
@@ -96,16 +116,6 @@ def _leave_waitlists(session: Session, desk: Desk, patient_id: int) -> None:
                     .execution_options(synchronize_session=False))
 
 
-def _scrub_outbox(session: Session, patient_id: int) -> None:
-    """The patient's events keep their shape (a late relay still sends a valid one) but
-    carry nothing personal."""
-    for row in session.scalars(select(OutboxMessage).where(
-            OutboxMessage.patient_id == patient_id)):
-        envelope = json.loads(row.body)
-        envelope["data"] = scrubbed(envelope["data"])
-        row.body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
-
-
 def scrubbed(data: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
     if isinstance(data.get("patient"), dict):
@@ -114,16 +124,3 @@ def scrubbed(data: dict[str, Any]) -> dict[str, Any]:
     if "patient_link" in data:
         data["patient_link"] = ""
     return data
-
-
-def _forget_answers(session: Session, patient_id: int, since: datetime) -> None:
-    """Stored answers to booking calls (kept for Idempotency-Key retries) carry the
-    patient's details: those of this patient go."""
-    for record_ in session.scalars(select(IdempotencyRecord).where(
-            IdempotencyRecord.created_at >= since)):
-        try:
-            body = json.loads(record_.body or "null")
-        except ValueError:
-            continue
-        if isinstance(body, dict) and (body.get("patient") or {}).get("id") == patient_id:
-            session.delete(record_)

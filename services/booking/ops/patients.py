@@ -19,7 +19,7 @@ from services.common.phones import is_mobile
 from ..domain.desk import Desk
 from ..domain.patients import InvalidPatient, PatientRequest
 from ..domain.privacy import Access
-from ..domain.rules import NotFound
+from ..domain.rules import NotFound, RuleBroken
 from ..models import Patient
 from .access import record_access
 
@@ -46,10 +46,23 @@ def remember_patient(session: Session, desk: Desk,
 
 
 def _existing(session: Session, patient_id: int) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None or patient.erased_at is not None:
+    """The patient's row, locked until the booking commits (see :func:`lock_patient`);
+    an erased patient is refused: nothing may be booked for a record that is gone."""
+    patient = lock_patient(session, patient_id)
+    if patient is None:
         raise NotFound("patient")
+    if patient.erased_at is not None:
+        raise RuleBroken("patient_erased", "This patient's data was erased; they cannot be "
+                         "booked. Book them as a new patient if they ask again.")
     return patient
+
+
+def lock_patient(session: Session, patient_id: int) -> Patient | None:
+    """Read the patient's row with ``SELECT … FOR UPDATE`` (PostgreSQL; SQLite's single
+    writer already takes turns): a booking and an erasure of one patient take turns, so
+    no booking for them commits after their erasure (SPEC §11)."""
+    return session.scalar(select(Patient).where(Patient.id == patient_id)
+                          .with_for_update().execution_options(populate_existing=True))
 
 
 def _inserted_or_found(session: Session, row: dict[str, Any]) -> tuple[Patient, bool]:
@@ -63,10 +76,14 @@ def _inserted_or_found(session: Session, row: dict[str, Any]) -> tuple[Patient, 
 
 
 def _by_phone_and_name(session: Session, phone: str, name: str) -> Patient:
+    """The patient with this phone and name, locked as :func:`lock_patient` locks."""
     patient = session.scalar(select(Patient).where(Patient.phone == phone,
-                                                   Patient.name_key == name_key(name)))
-    if patient is None:
-        raise LookupError("a patient just inserted or found is gone")
+                                                   Patient.name_key == name_key(name))
+                             .with_for_update().execution_options(populate_existing=True))
+    if patient is None or patient.erased_at is not None:
+        # erased while this booking waited for the row: it is no one's phone and name now
+        raise RuleBroken("patient_erased", "This patient's data was erased just now; book "
+                         "again to make a new record.")
     return patient
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import date
 from typing import Any
@@ -14,6 +13,7 @@ from services.common.contracts.booking import DepartmentRef, ExpertRef, PatientC
 
 from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
+from ..domain.privacy import PhoneSearch
 from ..domain.rules import NotFound
 from ..domain.statuses import AppointmentStatus
 from ..models import Appointment, Department, Expert, Patient, Slot
@@ -61,13 +61,16 @@ def load_facts(session: Session, desk: Desk, appointment_id: int) -> Appointment
 
 
 def search(session: Session, desk: Desk, *, day: date | None = None, code: str | None = None,
-           phone: str | None = None, q: str | None = None, status: str | None = None,
+           phone: PhoneSearch | None = None, q: str | None = None,
+           q_phone: PhoneSearch | None = None, status: str | None = None,
            expert_id: int | None = None, slot_ids: list[int] | None = None,
            limit: int = 100) -> list[AppointmentFacts]:
     """Appointments by date, status, expert, code, phone or name. ``q`` is what a desk
-    types: a code (or its start), a name (or part of it), or digits of a phone — the
-    whole number in any spelling, or a part of it. On one day the order is the roster's;
-    across dates the nearest visits to today come first, upcoming before past."""
+    types: a code (or its start) or a name (or part of it); ``q_phone`` is the phone it
+    means, when the caller may search by phone (the whole number, or exactly its last
+    four digits: never another fragment, see ``domain.privacy``). On one day the order
+    is the roster's; across dates the nearest visits to today come first, upcoming before
+    past."""
     statement = _joined().limit(limit)
     if day is not None:
         statement = statement.order_by(Appointment.expert_id, Appointment.queue_number)
@@ -86,28 +89,27 @@ def search(session: Session, desk: Desk, *, day: date | None = None, code: str |
         conditions.append(Appointment.slot_id.in_(slot_ids))
     if code:
         conditions.append(Appointment.code == code.strip().upper())
-    if phone:
-        conditions.append(Patient.phone.like(f"%{phone_digits(phone)}"))
+    if phone is not None:
+        conditions.append(phone_matches(phone))
     if q:
-        conditions.append(matching(q))
+        conditions.append(matching(q, q_phone))
     rows = session.execute(statement.where(*conditions)).all()
     return [facts_of(appointment, slot, expert, department, patient, desk)
             for appointment, slot, expert, department, patient in rows]
 
 
-def phone_digits(text: str) -> str:
-    """The digits of a phone as typed: full-width folded, spaces, dashes and brackets gone."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
+def phone_matches(phone: PhoneSearch) -> Any:
+    """The whole number compared for equality, or exactly the last four digits as a suffix."""
+    if phone.full:
+        return Patient.phone == phone.full
+    return Patient.phone.endswith(phone.last_four or "", autoescape=True)
 
 
-def matching(q: str) -> Any:
+def matching(q: str, q_phone: PhoneSearch | None = None) -> Any:
     text = " ".join(unicodedata.normalize("NFKC", q).split())
     matches: list[Any] = [Patient.name.contains(text, autoescape=True)]
     if len(text) >= 4 and text.isalnum() and text.isascii():
         matches.append(Appointment.code.startswith(text.upper(), autoescape=True))
-    compact = re.sub(r"[\s\-()+]", "", text)
-    if len(compact) >= 4 and compact.isdigit():
-        # a phone, whole in any spelling (+86 138-0013-8000) or a part of it (0013 8000):
-        # the stored E.164 number contains its digits
-        matches.append(Patient.phone.contains(compact, autoescape=True))
+    if q_phone is not None:
+        matches.append(phone_matches(q_phone))
     return or_(*matches)

@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 from services.common.contracts.booking import name_key
 
 from ..domain.desk import Desk
+from ..domain.privacy import PhoneSearch
 from ..domain.rules import NotFound
 from ..models import AccessRecord, Appointment, Expert, Patient, StatusChange, WaitlistEntry
+from .appointments import phone_matches
 
 FIELDS = ("id", "name", "phone", "mobile", "email", "sms_consent", "email_consent",
           "id_number", "birth_date", "sex", "guardian_name")
@@ -29,18 +31,25 @@ def get_patient(session: Session, patient_id: int) -> Patient:
     return patient
 
 
-def find_patients(session: Session, *, phone: str | None = None, q: str | None = None,
+def find_patients(session: Session, *, phone: PhoneSearch | None = None, q: str | None = None,
+                  code: str | None = None, patient_id: int | None = None,
                   limit: int = 20) -> list[Patient]:
-    """Returning patients by their phone (whole, or its last digits) and/or a part of the
-    name, most recently seen first."""
+    """Returning patients by their phone (the whole number, or exactly its last four
+    digits: see ``domain.privacy``), a part of the name, one of their appointments' codes
+    or their id; most recently seen first."""
     statement = (select(Patient).where(Patient.erased_at.is_(None))
                  .order_by(Patient.updated_at.desc()).limit(limit))
-    if phone:
-        digits = "".join(ch for ch in phone if ch.isdigit())
-        statement = statement.where(Patient.phone.like(f"%{digits}"))
+    if phone is not None:
+        statement = statement.where(phone_matches(phone))
     if q:
-        statement = statement.where(or_(Patient.name.contains(q.strip()),
-                                        Patient.name_key.contains(name_key(q))))
+        statement = statement.where(or_(Patient.name.contains(q.strip(), autoescape=True),
+                                        Patient.name_key.contains(name_key(q),
+                                                                  autoescape=True)))
+    if code:
+        statement = statement.where(Patient.id.in_(select(Appointment.patient_id).where(
+            Appointment.code == code.strip().upper())))
+    if patient_id is not None:
+        statement = statement.where(Patient.id == patient_id)
     return list(session.scalars(statement))
 
 
