@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common.access_records import AccessRecordMixin
 from services.common.db import UTCDateTime
 from services.common.hospital_copy import HospitalCopyMixin
 from services.common.inbox import DeadLetterMixin, InboxMixin
@@ -27,6 +28,10 @@ class InboxRecord(InboxMixin, Base):
 
 class DeadLetter(DeadLetterMixin, Base):
     pass
+
+
+class AccessRecord(AccessRecordMixin, Base):
+    """Who exported a patient's messages (full contact, texts), and when (append-only)."""
 
 
 class StaffTokens(StaffTokensMixin, Base):

@@ -295,7 +295,9 @@ def test_an_admin_exports_and_erases_a_patients_data(clinic, browser, shots) -> 
     page = sign_in(browser, clinic, "admin")
     page.get_by_role("link", name="患者数据").click()
     page.wait_for_load_state("networkidle")
-    page.locator("#find-form").get_by_label("手机号").fill("13622223333")
+    assert page.locator("#find-form").get_by_label("手机号").count() == 0, \
+        "an admin never searches by phone (SPEC §11)"
+    page.locator("#find-form").get_by_label("姓名").fill("李华")
     page.locator("#find-form").get_by_role("button", name="查找").click()
     row = page.locator("#found tr", has_text="李华")
     assert "13622223333" not in row.inner_text(), "the admin sees the phone masked"

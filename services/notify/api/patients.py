@@ -7,12 +7,13 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.common.auth import roles_required
+from services.common.auth import current_principal, roles_required
 from services.common.contracts import plain
 from services.common.fields import Export
 from services.common.web import API_PREFIX
 
 from ..config import runtime
+from ..ops.access import EXPORT, EXPORT_DETAIL, record_access
 from ..reads.patients import export_of
 
 blp = Blueprint("patients", __name__, url_prefix=API_PREFIX,
@@ -24,6 +25,10 @@ class PatientExport(MethodView):
     @roles_required("admin")
     @blp.response(200, Export)
     def get(self, patient_id: int) -> dict[str, Any]:
-        """Every message to the patient, unmasked; booking logs the export it joins."""
-        with runtime().db.reading() as session:
+        """Every message to the patient, unmasked but for the patient's own link (a
+        placeholder in its place); the export is written to notify's access log."""
+        rt = runtime()
+        with rt.db.transaction() as session:
+            record_access(session, at=rt.now(), staff=current_principal().username,
+                          patient_id=patient_id, action=EXPORT, detail=EXPORT_DETAIL)
             return plain(export_of(session, patient_id))

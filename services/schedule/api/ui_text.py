@@ -39,6 +39,9 @@ ENGLISH = {
     "查找": "Find", "患者": "Patient", "导出全部数据": "Export all their data",
     "删除原因（如：本人来函）": "Why (e.g. the patient's letter)",
     "删除该患者的个人数据": "Erase this patient's personal data", "访问日志": "Access log",
+    "预约码": "Appointment code",
+    "按姓名、预约码或患者 ID 查找；管理员不能按手机号查找。":
+        "Find by name, appointment code or patient id; admins cannot search by phone.",
     "患者 ID": "Patient id", "员工": "Staff", "从": "From", "到": "To", "查看": "Show",
     "操作": "Action", "服务": "Service", "说明": "Detail",
     "应患者本人要求导出或删除其数据（个人信息保护法）；每次查看、导出和删除都记录在访问日志中。":

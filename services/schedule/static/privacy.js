@@ -1,5 +1,6 @@
-// Patient data for admins: find a patient, export what every service holds on them,
-// erase it; the access log of every service, newest first.
+// Patient data for admins: find a patient (by name, appointment code or patient id: an
+// admin never searches by phone, SPEC §11), export what every service holds on them,
+// erase it; the access log of every service (booking, notify, followup), newest first.
 import { api, el, stampAt, toast } from "/static/common/clinic.js";
 import { WORDS } from "/static/common/problems.js";
 
@@ -26,7 +27,12 @@ let patientId = null;
 
 async function find(event) {
   event.preventDefault();
-  const query = new URLSearchParams([...new FormData(event.target)].filter(([, v]) => v));
+  const query = new URLSearchParams([...new FormData(event.target)]
+    .map(([k, v]) => [k, String(v).trim()]).filter(([, v]) => v));
+  if (![...query.keys()].length) {
+    $("find-error").textContent = t("请输入姓名、预约码或患者 ID。", "Give a name, an appointment code or a patient id.");
+    return;
+  }
   const result = await api("GET", `${services.booking}/api/v1/patients?${query}`);
   $("find-error").textContent = result.ok ? "" : (result.data?.detail || t("查找失败", "Search failed"));
   $("found").replaceChildren(...(result.ok ? result.data : []).map((p) => el("tr", {},
@@ -75,7 +81,7 @@ async function erase(event) {
 async function loadLog(event) {
   event?.preventDefault();
   const query = new URLSearchParams([...new FormData($("log-form"))].filter(([, v]) => v));
-  const answers = await Promise.all(["booking", "followup"].filter((s) => services[s])
+  const answers = await Promise.all(["booking", "notify", "followup"].filter((s) => services[s])
     .map((s) => api("GET", `${services[s]}/api/v1/access-log?${query}`)));
   const failed = answers.find((a) => !a.ok);
   $("log-error").textContent = failed ? (failed.data?.detail || t("读取失败", "Could not read the log")) : "";
