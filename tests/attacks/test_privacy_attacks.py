@@ -34,14 +34,12 @@ from services.notify.models import AccessRecord as NotifyAccess
 from services.notify.models import Base as NotifyBase
 from services.notify.models import DeadLetter as NotifyDeadLetter
 from tests.support.booking import Inventory, Staff, bearer, tomorrow
-from tests.test_privacy import (  # noqa: F401 (clinic: the fixture of one patient in every service)
-    EMAIL,
-    NAME,
-    PHONE,
-    clinic,
-    hand_over,
-    personal_rows,
-)
+from tests.test_privacy import EMAIL, NAME, PHONE, hand_over, personal_rows
+from tests.test_privacy import clinic as seeded_clinic
+
+#: One patient booked twice (SMS and email), cancelled once, their messages planned in
+#: notify and their enquiry in followup (``tests/test_privacy.py``).
+clinic = seeded_clinic
 
 VICTIM = "13912345678"
 
