@@ -53,3 +53,21 @@ def test_unsigned_token_is_refused() -> None:
 def test_unknown_roles_cannot_be_issued() -> None:
     with pytest.raises(ValueError):
         issue_token(SECRET, "wang", ["root"], ttl_seconds=60)
+
+
+def test_every_token_has_its_own_id_and_says_when_it_ends() -> None:
+    """Signing out revokes one token by its id (``jti``), not all the member's tokens."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    first, second = (verify_token(SECRET, issue_token(SECRET, "wang", ["admin"],
+                                                      ttl_seconds=60, now=now))
+                     for _ in range(2))
+    assert first.token_id and second.token_id and first.token_id != second.token_id
+    assert first.expires_at == now + timedelta(seconds=60)
+
+
+def test_a_token_id_that_is_not_short_text_is_refused() -> None:
+    for jti in (12, "x" * 65):
+        token = jwt.encode({"iss": "clinic", "sub": "wang", "roles": ["admin"], "iat": 1,
+                            "exp": 9999999999, "jti": jti}, SECRET, algorithm="HS256")
+        with pytest.raises(AuthError):
+            verify_token(SECRET, token)
