@@ -68,10 +68,21 @@ def test_the_roster_masks_phones_apart_and_says_the_full_number_is_searched(clin
     search = desk.get_by_label("查找（预约码、姓名、手机号或后四位）")
     assert search.is_visible(), "the full number works, and the label says so"
     show_roster_day(desk, later["date"])
-    search.fill("136 2222 0003")
+    search.press_sequentially("136 2222 0003")
     row = desk.locator(f'tr[data-code="{later["code"]}"]')
     row.wait_for()
     assert "136****0003" in row.inner_text(), "masked as 138****8001: told apart"
+    # The roster refreshes every 5 s; the number is looked up (and logged) once, and the
+    # digits typed on the way to it look nothing up.
+    for _ in range(2):
+        before = desk.locator("#updated").inner_text()
+        assert wait_for(lambda before=before: desk.locator("#updated").inner_text() != before,
+                        12)
+    patient_id = later["patient"]["id"]
+    searches = [r for r in api(clinic, "admin", "GET", "booking", "/access-log",
+                               params={"patient_id": patient_id}).json()
+                if r["action"] == "search_phone"]
+    assert len(searches) == 1, searches
 
 
 def open_found(clinic, browser, phone: str, booked: dict):
