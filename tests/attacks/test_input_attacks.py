@@ -159,3 +159,21 @@ def test_a_phone_in_a_complaint_is_masked_in_followups_lists(make_app, clock) ->
     assert "139****5678" in task["context"]["complaint"]
     own_card = li.get(f"/api/v1/tasks/{task['id']}").json
     assert own_card["context"]["complaint"] == COMPLAINT, "the claimer's call card: full"
+
+
+def test_a_phone_in_a_call_note_is_masked_on_another_consultants_card(make_app, clock) -> None:
+    """A call's note is free text too: whoever does not hold the claim reads it masked."""
+    from services.followup.worker import open_due_enquiry_tasks
+
+    clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    app = make_app("followup")
+    Feed(app)
+    li, wang = Caller(app, "li"), Caller(app, "wang")
+    assert li.enquiry(name="赵敏", phone="13700001111", complaint="胸闷").status_code == 201
+    clock.advance(timedelta(days=2))
+    open_due_enquiry_tasks(app.extensions["clinic"])
+    (task,) = li.tasks()
+    assert li.claim(task["id"]).status_code == 200
+    assert li.call(task["id"], "no_answer", note=f"家属说改打 {PHONE_IN_TEXT}").status_code == 201
+    (note_of_another,) = [c["note"] for c in wang.get(f"/api/v1/tasks/{task['id']}").json["calls"]]
+    assert PHONE_IN_TEXT not in note_of_another and "139****5678" in note_of_another

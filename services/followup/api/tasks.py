@@ -126,7 +126,7 @@ class TaskResource(MethodView):
             names = staff_names(session, [task.claimed_by, recorder])
             return {**view(task, here, full=mine, names=names),
                     "recorded_by_name": names.get(recorder) if recorder else None,
-                    "calls": calls_of(session, task.id),
+                    "calls": calls_of(session, task.id, full=mine),
                     "hospital": {"name": hospital.name, "address": hospital.address,
                                  "directions": hospital.directions, "phone": hospital.phone}
                     if hospital else {}}

@@ -84,12 +84,14 @@ def context_of(task: Task, *, full: bool) -> dict[str, Any]:
     return context
 
 
-def calls_of(session: Session, task_id: int) -> list[dict[str, Any]]:
+def calls_of(session: Session, task_id: int, *, full: bool) -> list[dict[str, Any]]:
+    """The calls so far; a phone or identity number in a call's note is masked except on
+    the claimer's call card (``full``), as in the task's own free text."""
     rows = list(session.scalars(select(CallAttempt).where(CallAttempt.task_id == task_id)
                                 .order_by(CallAttempt.id)))
     names = staff_names(session, (r.by for r in rows))
     return [{"at": r.at, "by": r.by, "by_name": names.get(r.by, r.by), "outcome": r.outcome,
-             "note": r.note, "call_back_at": r.call_back_at,
+             "note": r.note if full else mask_in_text(r.note), "call_back_at": r.call_back_at,
              "appointment_code": r.appointment_code} for r in rows]
 
 
