@@ -8,6 +8,7 @@ changes a row, and the migration that makes the table adds triggers refusing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +34,14 @@ class AccessRecordMixin:
     detail: Mapped[str] = mapped_column(String(200), default="")
 
 
-def access_rows(session: Session, model: type[AccessRecordMixin], *,
+def access_rows(session: Session, model: type[Any], *,
                 patient_id: int | None = None, staff: str | None = None,
                 after: datetime | None = None, before: datetime | None = None,
-                limit: int = 1000) -> list[dict[str, Any]]:
-    """The log newest first, filtered by patient, member of staff and time."""
+                limit: int = 1000,
+                describe: Callable[[Any], str] | None = None) -> list[dict[str, Any]]:
+    """The log newest first, filtered by patient, member of staff and time. ``model`` has
+    the mixin's columns (booking's older table keeps its own declaration); ``describe``
+    gives a row's detail where the service words it from columns of its own."""
     statement = select(model).order_by(model.id.desc()).limit(limit)
     if patient_id is not None:
         statement = statement.where(model.patient_id == patient_id)
@@ -48,4 +52,5 @@ def access_rows(session: Session, model: type[AccessRecordMixin], *,
     if before is not None:
         statement = statement.where(model.at < before)
     return [{"id": r.id, "at": r.at, "staff": r.staff, "patient_id": r.patient_id,
-             "action": r.action, "detail": r.detail} for r in session.scalars(statement)]
+             "action": r.action, "detail": describe(r) if describe else r.detail}
+            for r in session.scalars(statement)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from services.common.access_records import access_rows
 from services.common.contracts.booking import name_key
 
 from ..domain.desk import Desk
@@ -103,17 +103,6 @@ def export_of(session: Session, patient_id: int) -> dict[str, Any]:
     }
 
 
-def access_log(session: Session, *, patient_id: int | None = None, staff: str | None = None,
-               after: datetime | None = None, before: datetime | None = None,
-               limit: int = 1000) -> list[dict[str, Any]]:
-    statement = select(AccessRecord).order_by(AccessRecord.id.desc()).limit(limit)
-    if patient_id is not None:
-        statement = statement.where(AccessRecord.patient_id == patient_id)
-    if staff:
-        statement = statement.where(AccessRecord.staff == staff)
-    if after is not None:
-        statement = statement.where(AccessRecord.at >= after)
-    if before is not None:
-        statement = statement.where(AccessRecord.at < before)
-    return [{"id": r.id, "at": r.at, "staff": r.staff, "patient_id": r.patient_id,
-             "action": r.action, "detail": r.detail} for r in session.scalars(statement)]
+def access_log(session: Session, *, patient_id: int) -> list[dict[str, Any]]:
+    """The patient's rows of the access log, for their export."""
+    return access_rows(session, AccessRecord, patient_id=patient_id)

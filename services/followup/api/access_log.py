@@ -1,37 +1,23 @@
-"""``/api/v1/access-log``: who saw a patient's full phone on a call card, and when
-(admin); the admin's privacy page joins it with booking's."""
+"""``/api/v1/access-log``: who saw a patient's full phone on a call card, or exported
+what followup holds on them, and when (admin)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask.views import MethodView
-from flask_smorest import Blueprint
-
-from services.common.auth import roles_required
-from services.common.fields import AccessOut, AccessQuery, hospital_days
-from services.common.web import API_PREFIX
+from services.common.access_log_api import access_log_blueprint
 
 from ..config import runtime
-from ..reads.access import access_log
-from .common import desk
-
-blp = Blueprint("access_log", __name__, url_prefix=API_PREFIX,
-                description="The append-only log of every call card that showed a full "
-                            "phone.")
+from ..models import AccessRecord, Hospital
 
 
-@blp.route("/access-log")
-class AccessLog(MethodView):
-    @roles_required("admin")
-    @blp.arguments(AccessQuery, location="query")
-    @blp.response(200, AccessOut(many=True))
-    def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        """Newest first; filter by patient, staff member and days."""
-        with runtime().db.reading() as session:
-            after, before = hospital_days(query.get("from_"), query.get("to"),
-                                          desk(session).zone)
-            rows = access_log(session, patient_id=query.get("patient_id"),
-                              staff=query.get("staff"), after=after, before=before,
-                              limit=query["limit"])
-        return [{**row, "service": "followup"} for row in rows]
+def _detail(row: Any) -> str:
+    """Older rows named their task only in their own column."""
+    return str(row.detail or (f"task {row.task_id}" if row.task_id else ""))
+
+
+blp = access_log_blueprint(
+    "followup", AccessRecord, Hospital,
+    default_zone=lambda: runtime().settings.default_time_zone, describe=_detail,
+    description="The append-only log of every call card that showed a full phone, and of "
+                "exports.")
