@@ -169,3 +169,43 @@ def test_the_grid_tells_the_experts_specialty_and_bio(inv, consultant) -> None:
                             bio="从医 30 年。"))
     expert = grid(consultant)["experts"][0]
     assert (expert["specialty"], expert["bio"]) == ("冠心病、高血压", "从医 30 年。")
+
+
+def test_a_deactivated_expert_shows_as_stopped_with_the_reason_on_his_cancelled_days(
+        inv, consultant) -> None:
+    """Deactivation cancels an expert's slots through leave's path, with the admin's reason.
+    The console shows him on those days as 停诊 with that reason — as the roster does, and
+    as it shows an active expert's leave — never with a place to book, never as the next
+    free place, and not on days where he has no cancelled slot (his slot still on sale
+    there stays hidden)."""
+    day, later = tomorrow(), tomorrow() + timedelta(days=1)
+    gone = inv.session(day, time(8), count=2, capacity=3)
+    left_on_sale = inv.session(later, time(8), count=1, capacity=3)
+    other = inv.session(later, time(9), count=1, capacity=3, expert_id=2, expert_name="李晓梅")
+    inv.cancel(gone, reason="专家调离本院")
+    inv.apply(ExpertUpdated(id=1, code="E1", name="王建国", title="主任医师", department_id=1,
+                            fee="50.00", active=False))
+
+    [wang] = grid(consultant, day)["experts"]
+    assert (wang["name"], wang["remaining"]) == ("王建国", 0)
+    assert [(s["slot_id"], s["state"], s["stop_reason"], s["remaining"], s["bookable"])
+            for s in wang["slots"]] == [(slot, "stopped", "专家调离本院", 0, False)
+                                        for slot in gone]
+    assert [e["name"] for e in grid(consultant, later)["experts"]] == ["李晓梅"], \
+        "not on a day without his cancelled slots; his slot on sale stays hidden"
+    two_days = grid(consultant, day, days=2)["experts"]
+    assert {e["name"]: [s["slot_id"] for s in e["slots"]] for e in two_days} == {
+        "王建国": gone, "李晓梅": other}
+    polled = consultant.get("/api/v1/availability/counts", query_string={
+        "department_id": 1, "date": str(day)}).json["slots"]
+    assert [(s[0], s[1], s[4]) for s in polled] == [(slot, 0, "stopped") for slot in gone]
+
+    strip = consultant.get("/api/v1/availability/days", query_string={
+        "department_id": 1, "from": str(day), "days": 2}).json
+    days = {d["date"]: d for d in strip["days"]}
+    assert (days[str(day)]["state"], days[str(day)]["stop_reason"],
+            days[str(day)]["remaining"]) == ("stopped", "专家调离本院", 0)
+    assert (days[str(later)]["state"], days[str(later)]["remaining"]) == ("open", 3)
+    assert "stop_reason" not in days[str(later)]
+    assert strip["next_available"]["slot_id"] == other[0] != left_on_sale[0]
+    assert strip["next_available"]["expert_name"] == "李晓梅"

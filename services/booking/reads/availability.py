@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.availability import DayState, Moment, SlotState, day_state, slot_state
@@ -46,7 +46,11 @@ class Row(NamedTuple):
 def _rows(session: Session, desk: Desk, first: date, days: int, department_id: int | None,
           expert_id: int | None) -> list[Row]:
     """Slots of active experts, on sale or 停诊, with held places net of holds already
-    expired (the worker sweeps them every few seconds)."""
+    expired (the worker sweeps them every few seconds); and the 停诊 slots of an inactive
+    expert — deactivation cancels his slots not yet over as leave does, with the reason
+    the patients are told — so the console says he stopped on those days, and why,
+    instead of showing nobody. Only those: any slot of his still on sale (today's, over
+    before he was deactivated) stays hidden as before, so nothing of his is bookable here."""
     stale = (select(Hold.slot_id, func.count().label("n"))
              .where(Hold.status == HoldStatus.ACTIVE, Hold.expires_at <= desk.now)
              .group_by(Hold.slot_id).subquery())
@@ -59,7 +63,8 @@ def _rows(session: Session, desk: Desk, first: date, days: int, department_id: i
              .outerjoin(Department, Department.id == Slot.department_id)
              .outerjoin(stale, stale.c.slot_id == Slot.id)
              .where(Slot.status.in_(SHOWN), Slot.day >= first,
-                    Slot.day < first + timedelta(days=days), Expert.active.is_(True))
+                    Slot.day < first + timedelta(days=days),
+                    or_(Expert.active.is_(True), Slot.status == SlotStatus.CANCELLED))
              .order_by(Expert.id, Slot.start_at))
     if department_id:
         query = query.where(Slot.department_id == department_id)
