@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from services.common.auth import issue_token
+from services.common.config import DEFAULT_JWT_SECRET
 from services.common.pages import LANG_COOKIE
-from tests.support.booking import PHONES, local_now, tomorrow
+from tests.support.booking import PHONES, Staff, local_now, tomorrow
 
 
 def rows_of(response: Any) -> list[list[str]]:
@@ -99,21 +101,49 @@ def stats_csv(staff, day, lang: str | None = None) -> list[list[str]]:
 
 def test_the_stats_csv_speaks_chinese_with_percentages(staff, day) -> None:
     rows = stats_csv(staff, day)
-    assert rows[0] == ["分组", "名称", "预约数", "取消", "到诊", "爽约", "到诊率", "放出的号",
-                       "号源利用率"]
-    assert rows[1] == ["现场挂号", "现场挂号", "2", "0", "1", "1", "50.0%", "", ""]
+    assert rows[0] == ["分组", "预约数", "取消", "到诊", "爽约", "到诊率", "放出的号", "号源利用率"]
+    assert rows[1] == ["现场挂号", "2", "0", "1", "1", "50.0%", "", ""]
 
 
 def test_the_stats_csv_speaks_english_to_an_english_page(staff, day) -> None:
     rows = stats_csv(staff, day, "en")
-    assert rows[0] == ["Group", "Name", "Booked", "Cancelled", "Arrived", "No-show",
-                       "Arrival rate", "Places", "Utilisation"]
-    assert rows[1] == ["walk-in", "walk-in", "2", "0", "1", "1", "50.0%", "", ""]
+    assert rows[0] == ["Group", "Booked", "Cancelled", "Arrived", "No-show", "Arrival rate",
+                       "Places", "Utilisation"]
+    assert rows[1] == ["walk-in", "2", "0", "1", "1", "50.0%", "", ""]
 
 
 def test_the_stats_csv_gives_utilisation_as_a_percentage(inv, consultant, staff) -> None:
     slots = inv.session(tomorrow(), time(8), count=2, capacity=2)  # 4 places
     consultant.book(slots[0])
     span = {"from": tomorrow().isoformat(), "to": tomorrow().isoformat(), "by": "expert"}
-    [_, row] = rows_of(staff("manager").get("/api/v1/stats.csv", query_string=span))
-    assert row[1:] == ["王建国", "1", "0", "0", "0", "", "4", "25.0%"]
+    [head, row] = rows_of(staff("manager").get("/api/v1/stats.csv", query_string=span))
+    assert head[:3] == ["分组", "专家编号", "预约数"]
+    assert row[0] == "王建国" and row[1].isdigit(), "the group by name, then its id"
+    assert row[2:] == ["1", "0", "0", "0", "", "4", "25.0%"]
+
+
+def test_the_stats_csv_names_groups_by_their_names_not_ids(inv, staff) -> None:
+    """Issue: the 分组 column held internal ids (1, 2, 7) and usernames, and a
+    consultant read ``陈晓雯 (chen)``; the group is its name, an id column says so."""
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    named = Staff(inv.app, {"Authorization": "Bearer " + issue_token(
+        DEFAULT_JWT_SECRET, "chen", ["consultant"], ttl_seconds=600, name="陈晓雯")})
+    assert named.book(slot_id).status_code == 201
+    day = tomorrow().isoformat()
+    manager = staff("manager")
+
+    def csv_by(by: str, lang: str = "zh") -> list[list[str]]:
+        return rows_of(manager.get("/api/v1/stats.csv", query_string={
+            "from": day, "to": day, "by": by, "lang": lang}))
+
+    assert csv_by("consultant") == [
+        ["分组", "账号", "预约数", "取消", "到诊", "爽约", "到诊率", "放出的号", "号源利用率"],
+        ["陈晓雯", "chen", "1", "0", "0", "0", "", "", ""]]
+    assert csv_by("consultant", "en")[0][:2] == ["Group", "Username"]
+    [head, row] = csv_by("department")
+    assert head[:2] == ["分组", "科室编号"] and not row[0].isdigit() and row[1].isdigit()
+    [head, row] = csv_by("expert", "en")
+    assert head[:2] == ["Group", "Expert ID"] and row[0] == "王建国"
+    [page_row] = manager.get("/api/v1/stats", query_string={
+        "from": day, "to": day, "by": "consultant"}).json
+    assert (page_row["group"], page_row["name"]) == ("chen", "陈晓雯"), "the page shows the name"

@@ -227,13 +227,13 @@ def test_stats_by_booking_date_with_utilisation_a_daily_trend_and_csv(inv, consu
     exported = manager.get("/api/v1/stats.csv", query_string=span)
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     lines = exported.get_data(as_text=True).lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("分组,名称,预约数") and ",25.0%" in lines[1]
+    assert lines[0].startswith("分组,专家编号,预约数") and ",25.0%" in lines[1]
     assert staff("consultant").get("/api/v1/stats/daily", query_string=span).status_code == 403
     named = Staff(inv.app, {"Authorization": "Bearer " + issue_token(
         DEFAULT_JWT_SECRET, "chen", ["consultant"], ttl_seconds=600, name="陈晓雯")})
     assert named.book(slots[1], phone=PHONES[2]).status_code == 201
     people = manager.get("/api/v1/stats", query_string={**span, "by": "consultant"}).json
-    assert {p["group"]: p["name"] for p in people}["chen"] == "陈晓雯 (chen)", "by name"
+    assert {p["group"]: p["name"] for p in people}["chen"] == "陈晓雯", "by display name"
 
 
 def test_expert_leave_cancels_appointments_with_alternatives(app, inv, consultant) -> None:

@@ -88,25 +88,39 @@ class Stats(MethodView):
         return _stats(query)
 
 
-STATS_COLUMNS = ("group", "name", "booked", "cancelled", "arrived", "no_show",
-                 "arrival_rate", "capacity", "utilisation")
-#: The CSV's header for each column, as the statistics page heads it.
+STATS_COLUMNS = ("name", "booked", "cancelled", "arrived", "no_show", "arrival_rate",
+                 "capacity", "utilisation")
+#: The CSV's header for each column, as the statistics page heads it: the group by its
+#: name (an expert's, a department's, a consultant's display name, a channel's word).
 STATS_HEADERS = {
-    "group": Words("分组", "Group"), "name": Words("名称", "Name"),
+    "name": Words("分组", "Group"),
     "booked": Words("预约数", "Booked"), "cancelled": Words("取消", "Cancelled"),
     "arrived": Words("到诊", "Arrived"), "no_show": Words("爽约", "No-show"),
     "arrival_rate": Words("到诊率", "Arrival rate"), "capacity": Words("放出的号", "Places"),
     "utilisation": Words("号源利用率", "Utilisation"),
 }
+#: After the name, what tells two of the same name apart, headed as what it is; a
+#: channel's word is all there is to say of a channel.
+GROUP_ID_HEADERS = {
+    "expert": Words("专家编号", "Expert ID"), "department": Words("科室编号", "Department ID"),
+    "consultant": Words("账号", "Username"),
+}
 PERCENTAGES = ("arrival_rate", "utilisation")
 
 
+def csv_headers(by: str) -> list[Words]:
+    heads = [STATS_HEADERS[column] for column in STATS_COLUMNS]
+    return [*heads[:1], GROUP_ID_HEADERS[by], *heads[1:]] if by in GROUP_ID_HEADERS else heads
+
+
 def csv_row(row: dict[str, Any], by: str) -> list[Any]:
-    """A row of the table for the CSV: rates as percentages, a channel by its word."""
+    """A row of the table for the CSV: the group by its name (then its id, where it has
+    one), rates as percentages, a channel by its word."""
     shown = {**row, **{rate: percent(row[rate]) for rate in PERCENTAGES}}
     if by == "channel":
-        shown["group"] = shown["name"] = word(CHANNEL_WORDS, row["group"])
-    return [shown[column] for column in STATS_COLUMNS]
+        shown["name"] = word(CHANNEL_WORDS, row["group"])
+    cells = [shown[column] for column in STATS_COLUMNS]
+    return [*cells[:1], row["group"], *cells[1:]] if by in GROUP_ID_HEADERS else cells
 
 
 @blp.route("/stats.csv")
@@ -118,7 +132,7 @@ class StatsCsv(MethodView):
         """The same table as a CSV file (with a BOM, formulas made plain text), in the
         page's language."""
         rows = (csv_row(row, query["by"]) for row in _stats(query))
-        return csv_download([STATS_HEADERS[column] for column in STATS_COLUMNS], rows,
+        return csv_download(csv_headers(query["by"]), rows,
                             f"stats-{query['by']}-{query['from_']}-{query['to']}.csv")
 
 

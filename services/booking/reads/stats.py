@@ -122,9 +122,8 @@ def _group_names(session: Session, by: str) -> dict[Any, str]:
         return {e.id: e.name for e in session.scalars(select(Expert))}
     if by == "department":
         return {d.id: d.name for d in session.scalars(select(Department))}
-    if by == "consultant":  # "陈晓雯 (consultant)": the name their token gave, and who
-        return {user: f"{name} ({user})" if name and name != user else user
-                for user, name in session.execute(
+    if by == "consultant":  # 陈晓雯: the name their token gave (the username without one)
+        return {user: name or user for user, name in session.execute(
                     select(Appointment.booked_by, func.max(Appointment.booked_by_name))
                     .group_by(Appointment.booked_by)).all()}
     return {}
