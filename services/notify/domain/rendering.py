@@ -36,10 +36,23 @@ LANGUAGES = ("zh-CN", "en")
 WEEKDAYS = {"zh-CN": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 REASONS = {
     "zh-CN": {"patient": "应您的要求", "hospital": "医院安排调整",
-              "expert_unavailable": "医生临时停诊"},
+              "expert_unavailable": "医生停诊"},
     "en": {"patient": "at your request", "hospital": "a change at the hospital",
            "expert_unavailable": "the doctor is unavailable"},
 }
+#: Cancelled by the hospital: the notice tells how to book again even with no place offered.
+BY_THE_HOSPITAL = ("hospital", "expert_unavailable")
+
+
+def reason_text(reason: str, note: str, language: str) -> str:
+    """Why the visit is cancelled, as the patient is told. A 停诊 (leave, or the expert's
+    deactivation) carries the reason the admin typed for the patients
+    (停诊原因（告知患者）) as its note: that is the reason, not a stock phrase — "临时"
+    was false for an expert who left. Without a note, a neutral 医生停诊."""
+    said = REASONS[language].get(reason, "")
+    if reason != "expert_unavailable" or not note:
+        return said
+    return note if language == "zh-CN" else f"{said}: {note}"
 
 
 @dataclass(frozen=True)
@@ -70,14 +83,16 @@ def context(facts: AppointmentEvent, language: str) -> dict[str, Any]:
         "expert": facts.expert, "patient_name": facts.patient.name,
         "when": when(start, language), "time": f"{start:%H:%M}", "end": f"{end:%H:%M}",
         "queue_number": facts.queue_number, "code": facts.code, "link": facts.patient_link,
-        "reason_text": "", "note": "", "alternatives": [], "previous_when": "",
+        "reason_text": "", "note": "", "by_hospital": False, "alternatives": [],
+        "previous_when": "",
         "from_waitlist": isinstance(facts, AppointmentBooked) and facts.from_waitlist,
     }
     if isinstance(facts, AppointmentCancelled):
         cancellation = facts.cancellation
+        note = (cancellation.note or "").strip()
         values.update(
-            reason_text=REASONS[language].get(cancellation.reason, ""),
-            note=cancellation.note or "",
+            reason_text=reason_text(cancellation.reason, note, language), note=note,
+            by_hospital=cancellation.reason in BY_THE_HOSPITAL,
             alternatives=[{"expert_name": a.expert_name, "slot_id": a.slot_id,
                            "when": when(a.start.astimezone(zone), language)}
                           for a in cancellation.alternatives])
