@@ -75,6 +75,8 @@ REFUSALS: dict[str, Words] = {
     # schedule
     "last_admin": Words("这是最后一位在用的系统管理员，不能取消",
                         "This is the last active administrator."),
+    "session_over": Words("这个时段已经过去（按医院时间），不能再加诊",
+                          "This session is already over (hospital time)."),
     # followup: the worklist and the do-not-call list
     "not_found": Words("找不到这一项", "Not found."),
     "claimed": Words("另一位咨询员正在拨打这位患者", "Someone else is calling this person now."),

@@ -16,6 +16,7 @@ from services.schedule.domain.slots import (
     Session,
     WeeklyRule,
     check_no_overlap,
+    check_not_over,
     plan_day,
     slots_for_session,
     to_utc,
@@ -161,3 +162,15 @@ def test_leave_needs_both_times_or_neither() -> None:
         Leave(date(2026, 11, 23), time(8), None).check()
     with pytest.raises(InvalidSchedule):
         Leave(date(2026, 11, 23), time(9), time(8)).check()
+
+
+def test_a_one_off_session_already_over_in_the_hospitals_zone_is_refused() -> None:
+    day = date(2026, 12, 7)
+    morning = Session(time(9), time(10), 30, 3)
+    at_1704 = datetime(2026, 12, 7, 17, 4, tzinfo=SHANGHAI)
+    with pytest.raises(InvalidSchedule) as refused:
+        check_not_over(day, morning, SHANGHAI, at_1704)
+    assert refused.value.field == "start" and refused.value.code == "session_over"
+    check_not_over(day, Session(time(17), time(18), 30, 3), SHANGHAI, at_1704)  # under way
+    # the same instant is 04:04 in New York: its 09:00–10:00 is still ahead
+    check_not_over(day, morning, NEW_YORK, at_1704)

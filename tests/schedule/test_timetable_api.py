@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +12,8 @@ from sqlalchemy import select
 from services.schedule.models import OutboxMessage
 from tests.support.booking import bearer
 from tests.support.schedule import local_today, next_weekday
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def events(app, event_type: str) -> list[dict]:
@@ -271,6 +274,31 @@ def test_bad_extra_sessions_are_422(admin, expert, values, field) -> None:
     response = admin.post(f"/api/v1/experts/{expert['id']}/extra-sessions", json=body)
     assert response.status_code == 422
     assert field in response.json["errors"]["json"], response.json
+
+
+def test_an_extra_session_already_over_is_refused_in_the_hospitals_time(
+        admin, expert, clock) -> None:
+    """The reviewer's 加诊 for today 09:00–10:00 entered at 17:04 was saved, its slots born
+    已过: refused on the time with the code the pages word. One under way or ahead is kept."""
+    day = next_weekday(6)
+    clock.set(datetime.combine(day, time(17, 4), SHANGHAI))
+    url = f"/api/v1/experts/{expert['id']}/extra-sessions"
+    body = {"date": day.isoformat(), "start": "09:00", "end": "10:00", "slot_minutes": 30,
+            "capacity_per_slot": 3}
+    over = admin.post(url, json=body)
+    assert over.status_code == 422, over.json
+    assert over.json["code"] == "session_over"
+    assert "start" in over.json["errors"]["json"], over.json
+    ended_now = admin.post(url, json={**body, "start": "16:04", "end": "17:04",
+                                      "slot_minutes": 30})
+    assert ended_now.status_code == 422, "ending at this minute is over too"
+    assert admin.slots(expert["id"], day) == []
+    under_way = admin.post(url, json={**body, "start": "17:00", "end": "18:00"})
+    assert under_way.status_code == 201, under_way.json
+    ahead = admin.post(url, json={**body, "start": "19:00", "end": "20:00"})
+    assert ahead.status_code == 201, ahead.json
+    # the hospital's zone, not UTC: 17:04 in Shanghai is 09:04 UTC, when 09:00–10:00 runs
+    assert len(admin.slots(expert["id"], day)) == 4
 
 
 @pytest.mark.parametrize("role", ["consultant", "frontdesk", "manager"])

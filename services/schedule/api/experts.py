@@ -188,6 +188,8 @@ def _department(session: Any, department_id: int) -> Department:
 
 
 def _refuse(exc: InvalidSchedule) -> NoReturn:
+    if exc.code:  # the pages say it in their language by the code
+        abort(422, message=str(exc), errors={"json": {exc.field: [str(exc)]}}, code=exc.code)
     unprocessable(exc.field, str(exc))
 
 

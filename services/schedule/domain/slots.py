@@ -25,9 +25,10 @@ MAX_CAPACITY = 500
 class InvalidSchedule(ValueError):
     """A rule the schedule refuses, naming the field at fault."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,16 @@ def slots_for_session(day: date, session: Session, zone: ZoneInfo) -> list[Plann
         slots.append(PlannedSlot(start, start + step, session.capacity, label))
         start += step
     return slots
+
+
+def check_not_over(day: date, session: Session, zone: ZoneInfo, now: datetime) -> None:
+    """A one-off session is for time still ahead: refuse one already over at ``now`` in the
+    hospital's zone (every slot of it would be born 已过). One under way is allowed: its
+    slots still to come take walk-ins, the ones begun are past as any other."""
+    if to_utc(day, session.end, zone) <= now:
+        raise InvalidSchedule(
+            "start", f"This session is already over ({day} {session.label}, hospital time).",
+            code="session_over")
 
 
 def plan_day(day: date, rules: Sequence[WeeklyRule], zone: ZoneInfo,

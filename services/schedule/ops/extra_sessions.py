@@ -26,6 +26,7 @@ def add_extra_session(session: Session, expert: Expert, day: date, shape: rules.
     zone = hospital_zone(session, default_zone)
     not_in_past(day, zone, now)
     shape.check()
+    rules.check_not_over(day, shape, zone, now)
     session.scalar(select(Expert.id).where(Expert.id == expert.id).with_for_update())
     planned = rules.slots_for_session(day, shape, zone)
     for other_start, other_end in _occupied(session, expert.id, day, zone):

@@ -1,6 +1,6 @@
 // The admin page: hospital facts, departments, experts, templates, a week of slots.
 import { addDays, api, el, hhmm, isoWeekday, newestOnly, todayAt, toast } from "/static/common/clinic.js";
-import { clearProblem, showProblem } from "/static/common/problems.js";
+import { WORDS, clearProblem, showProblem } from "/static/common/problems.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -89,7 +89,7 @@ async function loadExperts() {
   if (chosen) select.value = chosen;
   $("experts").replaceChildren(...everyone.map((e) => {
     const url = `/api/v1/experts/${e.id}`;
-    const line = el("li", { "data-expert": e.id },
+    const line = el("li", { "data-expert": e.id, tabindex: "-1" },
       el("strong", {}, e.name), ` ${e.title} · ${e.department_name} · ${e.code} `,
       e.active ? "" : el("span", { class: "pill cancelled" }, t("已停用", "inactive")), " ",
       small(t("编辑", "Edit"), () => editInPlace(line, EXPERT_FIELDS(), e, url, loadExperts)),
@@ -99,6 +99,22 @@ async function loadExperts() {
     return line;
   }));
   showChosenExpert();
+}
+
+// After a change made from the expert's line (the line itself rebuilt), the keyboard goes
+// back to that line, which now says 已停用, not to the top of the page.
+function focusExpert(id) {
+  document.querySelector(`#experts li[data-expert="${id}"]`)?.focus();
+}
+
+// A required field left empty: said beside the form, marked, and the keyboard put in it.
+function missing(node, name, box, message) {
+  clearProblem(node, box);
+  const input = node.elements[name];
+  input.setAttribute("aria-invalid", "true");
+  if (box.id) input.setAttribute("aria-describedby", box.id);
+  box.textContent = message;
+  input.focus();
 }
 
 // Who an expert is, as the admin tells two apart: name, title, department.
@@ -148,6 +164,7 @@ async function previewDeactivation(expert, line) {
     toast(result.ok ? t(`已停用${expert.name}`, `${expert.name} deactivated`) : t("未能保存", "Not saved"),
       result.ok ? "ok" : "error");
     await loadExperts(); loadTemplates(); loadWeek();
+    focusExpert(expert.id);
     return;
   }
   const silent = people.filter(noSms).length;
@@ -165,21 +182,23 @@ async function previewDeactivation(expert, line) {
       "Once confirmed: these slots are cancelled as for leave, the appointments are cancelled as “expert unavailable”, the patients are told with places they can move to and reach the follow-up desk; nothing new is published for the expert, and slots already over stay as they were.")),
     el("label", {}, t("停诊原因（告知患者）", "Reason (the patients are told)"), " ",
       el("input", { name: "reason", required: true, maxlength: 400 })),
-    el("p", { class: "error", role: "alert" }),
+    el("p", { class: "error", role: "alert", id: `deactivate-error-${expert.id}` }),
     el("div", { class: "actions" },
       el("button", { type: "submit", class: "danger" }, t(`确认停用并取消 ${cancelled.length} 个号段`, `Deactivate and cancel ${cancelled.length} slots`)),
-      el("button", { type: "button", class: "secondary", onclick: loadExperts }, t("返回", "Back"))));
+      el("button", { type: "button", class: "secondary",
+        onclick: async () => { await loadExperts(); focusExpert(expert.id); } }, t("返回", "Back"))));
   panel.addEventListener("submit", async (event) => {
     event.preventDefault();
     const errorBox = panel.querySelector("p.error");
     clearProblem(panel, errorBox);
     const reason = panel.elements.reason.value.trim();
-    if (!reason) { errorBox.textContent = t("请填写停诊原因", "Give the reason"); return; }
+    if (!reason) { missing(panel, "reason", errorBox, t("请填写停诊原因", "Give the reason")); return; }
     const result = await api("POST", `${url}/deactivation`, { reason });
     if (!result.ok) { showProblem(panel, result, errorBox, t("出错了", "Something went wrong")); return; }
     toast(t(`已停用${expert.name}，取消 ${result.data.cancelled_slot_ids.length} 个号段；受影响的患者会收到停诊通知并进入回访`,
       `${expert.name} deactivated; ${result.data.cancelled_slot_ids.length} slots cancelled; the patients are told and reach the follow-up desk`), "ok");
     await loadExperts(); loadTemplates(); loadWeek();
+    focusExpert(expert.id);
   });
   line.replaceChildren(panel);
   panel.elements.reason.focus();
@@ -236,13 +255,37 @@ async function loadWeek() {
   })));
 }
 
-async function submit(node, errorBox, method, url, body, done) {
+// A field refusal that carries a code (the extra session already over) is said beside the
+// field in the catalogue's words on the Chinese page; the API's English detail otherwise.
+function sayFieldsByCode(result) {
+  const data = result.data || {};
+  const words = zh && data.code ? (WORDS.refusals || {})[data.code] : "";
+  const fields = data.errors?.json;
+  if (!words || !fields) return result;
+  const told = Object.fromEntries(Object.keys(fields).map((name) => [name, [words]]));
+  return { ...result, data: { ...data, errors: { ...data.errors, json: told } } };
+}
+
+// `saved` names what was saved, from the answer; "已保存" when not given.
+async function submit(node, errorBox, method, url, body, done, saved) {
   clearProblem(node, errorBox);
   const result = await api(method, url, body);
-  if (!result.ok) { showProblem(node, result, errorBox, t("出错了", "Something went wrong")); return; }
+  if (!result.ok) {
+    showProblem(node, sayFieldsByCode(result), errorBox, t("出错了", "Something went wrong"));
+    return;
+  }
   node.reset?.();
-  toast(t("已保存", "Saved"), "ok");
+  toast(saved ? saved(result) : t("已保存", "Saved"), "ok");
   await done(result);
+}
+
+// The extra session saved, as the admin checks it: whose, the day and the hours.
+function extraSaved(expert, result) {
+  const extra = result.data;
+  const weekday = DAYS[isoWeekday(extra.date) - 1];
+  const name = expert ? who(expert) : "";
+  return t(`已加诊：${name}，${extra.date}（${weekday}）${extra.start}–${extra.end}，${extra.slots.length} 个号段`,
+    `Extra session added: ${name}, ${extra.date} (${weekday}) ${extra.start}–${extra.end}, ${extra.slots.length} slots`);
 }
 
 const optional = (value) => (value === "" ? null : value);
@@ -255,11 +298,12 @@ let leave = null;  // {expert, body} previewed and not yet confirmed
 
 async function previewLeave(event) {
   event.preventDefault();
+  clearProblem($("leave-form"), $("leave-error"));
   const body = form(event.target); body.start = optional(body.start); body.end = optional(body.end);
   const query = new URLSearchParams({ date: body.date || "" });
   if (body.start) query.set("start", body.start);
   if (body.end) query.set("end", body.end);
-  if (!body.reason?.trim()) { $("leave-error").textContent = t("请填写停诊原因", "Give the reason"); return; }
+  if (!body.reason?.trim()) { missing($("leave-form"), "reason", $("leave-error"), t("请填写停诊原因", "Give the reason")); return; }
   const preview = await api("GET", `/api/v1/experts/${expertId()}/leave-preview?${query}`);
   if (!preview.ok) { showProblem($("leave-form"), preview, $("leave-error")); return; }
   $("leave-error").textContent = "";
@@ -319,7 +363,9 @@ function wire() {
   $("extra-form").addEventListener("submit", (e) => { e.preventDefault();
     const body = form(e.target);
     for (const k of ["slot_minutes", "capacity_per_slot"]) body[k] = Number(body[k]);
-    submit(e.target, $("extra-error"), "POST", `/api/v1/experts/${expertId()}/extra-sessions`, body, loadWeek); });
+    const expert = chosenExpert();
+    submit(e.target, $("extra-error"), "POST", `/api/v1/experts/${expertId()}/extra-sessions`, body, loadWeek,
+      (result) => extraSaved(expert, result)); });
   $("publish").addEventListener("click", async () => {
     const result = await api("POST", "/api/v1/publish", {});
     toast(result.ok ? t(`已发布 ${result.data.slots_created} 个号段`, `Published ${result.data.slots_created} slots`)
