@@ -69,6 +69,15 @@ def test_a_patients_own_cancellation_is_told_as_before() -> None:
     assert "(at your request). Call 021-5555 0100." in en
 
 
+def test_a_desk_note_on_a_patients_own_cancellation_stays_with_the_desk() -> None:
+    """The note of a cancellation the patient asked for is the desk's own (the link writes
+    "cancelled through the patient link"): the email told it to the patient, in English."""
+    for language in ("zh-CN", "en"):
+        body = notice("email", language, reason="patient",
+                      note="cancelled through the patient link", offers=False)
+        assert "patient link" not in body, body
+
+
 # --- from schedule's leave to notify's text -----------------------------------------------------
 
 def _outbox(app: Flask, model: Any) -> list[Event]:
