@@ -53,12 +53,21 @@ function trend(days) {
   days.forEach((d, i) => {
     if (i % step === 0) chart.append(svg("text", { x: x(i), y: H - 8, "text-anchor": "middle" }, d.date.slice(5)));
   });
-  for (const [key, , colour] of SERIES) {
+  // Each series a little to the side of the day (booked left … cancelled right), so
+  // equal counts — 到诊 and 爽约 both 0, say — show every dot, none behind another; the
+  // lines first, then the dots over them.
+  const side = (k) => (k - (SERIES.length - 1) / 2) * 7;
+  SERIES.forEach(([key, , colour], k) => {
     chart.append(svg("polyline", { fill: "none", stroke: colour, "stroke-width": 2,
-      points: days.map((d, i) => `${x(i)},${y(d[key])}`).join(" "), "data-series": key }));
-    if (days.length <= 31) {  // a dot a day: one day alone is a point, not a line
-      for (const [i, d] of days.entries()) chart.append(svg("circle", { cx: x(i), cy: y(d[key]), r: 3, fill: colour }));
-    }
+      points: days.map((d, i) => `${x(i) + side(k)},${y(d[key])}`).join(" "), "data-series": key }));
+  });
+  if (days.length <= 31) {  // a dot a day: one day alone is a point, not a line
+    SERIES.forEach(([key, label, colour], k) => {
+      for (const [i, d] of days.entries()) {
+        chart.append(svg("circle", { cx: x(i) + side(k), cy: y(d[key]), r: 3, fill: colour,
+          "data-series": key, "data-date": d.date }, svg("title", {}, `${d.date} ${label} ${d[key]}`)));
+      }
+    });
   }
   // Colours as SVG attributes: the pages' Content-Security-Policy allows no inline style.
   const legend = el("figcaption", { class: "legend" }, ...SERIES.map(([, label, colour]) =>
@@ -70,9 +79,11 @@ function trend(days) {
   $("trend").replaceChildren(chart, legend, table);
 }
 
-// Enquiries → booked → arrived, as bars (the follow-up desk's numbers for the same days),
+// Enquiries → converted to bookings → arrived, as bars (the follow-up desk's numbers for the same days),
 // what the calls came to, and the same split by consultant.
-const OUTCOMES = [["booked", t("已预约", "Booked")], ["call_back", t("约定回电", "Call back")],
+// The call outcome "booked" is 约成 (a call that booked), the enquiry step 转为预约
+// (enquiries converted to bookings): never the same word, as on the worklist.
+const OUTCOMES = [["booked", t("约成", "Booked on the call")], ["call_back", t("约定回电", "Call back")],
   ["no_answer", t("无人接听", "No answer")], ["busy", t("占线", "Busy")], ["switched_off", t("关机", "Switched off")],
   ["declined", t("不需要", "Declined")], ["wrong_number", t("号码错误", "Wrong number")],
   ["do_not_call", t("勿再来电", "Do not call")]];
@@ -82,8 +93,8 @@ const callsSaid = (calls) => OUTCOMES.filter(([key]) => (calls || {})[key])
 
 function funnel(answer) {
   const total = answer.total;
-  const steps = [[t("咨询", "Enquiries"), total.enquiries], [t("已预约", "Booked"), total.converted],
-    [t("已到诊", "Arrived"), total.arrived]];
+  const steps = [[t("咨询", "Enquiries"), total.enquiries], [t("转为预约", "Converted"), total.converted],
+    [t("到诊", "Arrived"), total.arrived]];
   const most = Math.max(1, ...steps.map(([, n]) => n));
   const W = 720, row = 34, L = 90, R = 50;
   const chart = svg("svg", { viewBox: `0 0 ${W} ${row * steps.length}`, role: "img",
@@ -102,7 +113,7 @@ function funnel(answer) {
     el("td", {}, r.enquiries), el("td", {}, r.converted), el("td", {}, r.arrived),
     el("td", {}, percent(r.conversion_rate)), el("td", {}, percent(r.arrival_rate)),
     el("td", {}, callsMade(r.calls)), el("td", {}, callsSaid(r.calls)));
-  const heads = [t("咨询员", "Consultant"), t("咨询", "Enquiries"), t("已预约", "Booked"), t("已到诊", "Arrived"),
+  const heads = [t("咨询员", "Consultant"), t("咨询", "Enquiries"), t("转为预约", "Converted"), t("到诊", "Arrived"),
     t("转化率", "Conversion"), t("到诊率", "Arrival"), t("拨打", "Calls"), t("拨打结果", "What the calls came to")];
   $("funnel-split").replaceChildren(el("h3", { id: "funnel-people-title" }, t("按咨询员", "By consultant")),
     el("table", { "aria-labelledby": "funnel-people-title" },
@@ -110,8 +121,8 @@ function funnel(answer) {
       el("tbody", { id: "funnel-people" }, ...(answer.rows.length
         ? [...answer.rows.map((r) => line(r)), line({ ...total, name: t("合计", "Total") }, true)]
         : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("这段时间没有咨询和回访。", "No enquiries or calls in these days.")))]))),
-    el("p", { class: "muted" }, t("咨询按记录人统计，拨打按打电话的人统计；合计的拨打含这段时间内的全部回访拨打。",
-      "Enquiries count for who recorded them, calls for who made them; the total counts every follow-up call in these days.")));
+    el("p", { class: "muted" }, t("转为预约 = 记录的咨询中后来预约了的；约成 = 以预约结束的回访拨打。咨询按记录人统计，拨打按打电话的人统计；合计的拨打含这段时间内的全部回访拨打。",
+      "Converted = enquiries that were booked since; booked on the call = follow-up calls that ended in a booking. Enquiries count for who recorded them, calls for who made them; the total counts every follow-up call in these days.")));
 }
 
 async function charts(q) {
