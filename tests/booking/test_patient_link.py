@@ -370,3 +370,95 @@ def test_the_console_shows_a_cancellation_through_the_link_in_its_language(
 
     assert notes()[opened["cancel_note"]] == "患者通过短信链接取消"
     assert notes("?lang=en")[opened["cancel_note"]] == "Cancelled by the patient through their link"
+
+
+def test_an_old_link_after_the_desk_rebooked_names_the_new_visit_and_offers_nothing(
+        app, inv, consultant, clock) -> None:
+    """The reviewer's case: the hospital cancelled, the desk then booked the patient again
+    (another code, its own SMS); the old link still offered places and a tap said only
+    您当天已预约了这位医生。 Now it names the new visit and offers none."""
+    day = tomorrow()
+    clock.set(at(day, 7))
+    stopped = inv.session(day, time(9), count=1, capacity=1)
+    others = inv.session(day + timedelta(days=1), time(8), count=3, capacity=2)
+    old = consultant.book(stopped[0]).json
+    inv.cancel(stopped, reason="学术会议")
+    client, token = app.test_client(), token_of(old)
+    assert client.get(f"/api/v1/patient-link/{token}").json["alternatives"], \
+        "before the desk rebooks, the old link offers places"
+    clock.advance(timedelta(minutes=5))
+    new = consultant.book(others[1]).json
+    assert new["code"] != old["code"]
+    view = client.get(f"/api/v1/patient-link/{token}").json
+    assert view["alternatives"] == [], "no place offered once the patient is booked again"
+    page = words(client.get(f"/p/{token}"))
+    assert "您已有新的预约" in page
+    next_day = day + timedelta(days=1)
+    assert f"{next_day.month}月{next_day.day}日 周{'一二三四五六日'[next_day.weekday()]}" \
+           f" 08:30–09:00" in page
+    assert "王建国" in page and "新的预约另有短信通知" in page
+    assert "改约到：" not in page
+    assert "/reschedule?slot_id=" not in page_text(client.get(f"/p/{token}"))
+    asked = client.get(f"/p/{token}/reschedule?slot_id={others[0]}")
+    assert asked.status_code == 303 and "error=replaced" in asked.headers["Location"]
+    taken = client.post(f"/p/{token}/reschedule", data={"slot_id": str(others[0]),
+                                                        "confirmed": "1"})
+    assert taken.status_code == 303 and "error=replaced" in taken.headers["Location"]
+    told = words(client.get(taken.headers["Location"]))
+    assert "您已有新的预约，这个旧链接不能再预约。" in told
+    assert "您当天已预约了这位医生" not in told
+    refused = client.post(f"/api/v1/patient-link/{token}/reschedule", json={"slot_id": others[0]})
+    assert refused.status_code == 422 and refused.json["code"] == "not_offered"
+    assert inv.counts(others[0]) == (0, 0, 0) and inv.counts(others[1]) == (1, 0, 0)
+    english = words(client.get(f"/p/{token}?lang=en"))
+    assert "You already have a new appointment" in english and "您已有" not in english
+    # the new visit cancelled too: the old link offers places again
+    consultant.post(f"/api/v1/appointments/{new['id']}/cancel", json={"reason": "patient"})
+    assert client.get(f"/api/v1/patient-link/{token}").json["alternatives"]
+
+
+def test_a_booking_made_before_the_cancellation_is_not_a_replacement(
+        app, inv, consultant, clock) -> None:
+    day = tomorrow()
+    clock.set(at(day, 7))
+    stopped = inv.session(day, time(9), count=1, capacity=1)
+    elsewhere = inv.session(day + timedelta(days=2), time(8), count=1, capacity=2,
+                            expert_id=2, expert_name="李敏")
+    old = consultant.book(stopped[0]).json
+    consultant.book(elsewhere[0])  # booked first, another visit of the same patient
+    clock.advance(timedelta(minutes=5))
+    inv.cancel(stopped, reason="学术会议")
+    view = app.test_client().get(f"/api/v1/patient-link/{token_of(old)}").json
+    assert view["alternatives"], "a visit booked before the cancellation replaced nothing"
+    assert "您已有新的预约" not in words(app.test_client().get(f"/p/{token_of(old)}"))
+
+
+def test_a_single_hospital_cancellation_is_headed_by_what_happened_not_leave(
+        app, inv, consultant, clock) -> None:
+    """A desk cancellation for 医院原因 was headed 停诊 / 医院停诊, as if the expert were away;
+    and booking again after it said 改约后仍可…在线取消 (it is a new booking, not a move)."""
+    day = tomorrow()
+    clock.set(at(day, 7))
+    slot = inv.session(day, time(9), count=1, capacity=1)
+    others = inv.session(day + timedelta(days=1), time(8), count=1, capacity=1)
+    booked = consultant.book(slot[0]).json
+    cancelled = consultant.post(f"/api/v1/appointments/{booked['id']}/cancel",
+                                json={"reason": "hospital", "note": "设备检修"})
+    assert cancelled.status_code == 200, cancelled.json
+    client, token = app.test_client(), token_of(booked)
+    page = words(client.get(f"/p/{token}"))
+    assert "医院取消了这次预约" in page and "原因：设备检修" in page
+    assert "停诊" not in page, page
+    asked = words(client.get(f"/p/{token}/reschedule?slot_id={others[0]}"))
+    assert "确定预约这个时间吗？" in asked and "已取消的时间" in asked
+    assert "预约后，在此时间前仍可在线取消：" in asked
+    assert "改约后" not in asked and "停诊" not in asked
+    english = words(client.get(f"/p/{token}?lang=en"))
+    assert "The hospital cancelled this appointment" in english and "Reason: 设备检修" in english
+
+
+def test_the_patient_pages_own_texts_have_their_english() -> None:
+    from services.booking.api.patient_pages import HEADINGS, REFUSALS, TEXTS, translator
+    english = translator("en")
+    for text in [*HEADINGS.values(), *REFUSALS.values(), *TEXTS.values()]:
+        assert english(text) != text, text

@@ -27,6 +27,19 @@ LANGUAGES = ("zh-CN", "en")
 STATUSES = {"booked": "已预约", "checked_in": "已报到", "completed": "已就诊",
             "cancelled": "已取消", "no_show": "未到诊"}
 REASONS = {"hospital": "医院停诊", "expert_unavailable": "专家停诊"}
+#: The heading of a visit the hospital cancelled, by what happened: 停诊 only for the
+#: expert's leave; a single cancellation for the hospital's reasons says so.
+HEADINGS = {"expert_unavailable": "停诊", "hospital": "医院取消了这次预约"}
+#: Texts these pages show from here (through ``say``); their English is in LINK_ENGLISH
+#: until ``ui_text.PATIENT_ENGLISH`` has them.
+TEXTS = {
+    "hospital_reason": "原因",
+    "replaced": "您已有新的预约",
+    "replaced_sms": "新的预约另有短信通知，请用那条短信里的链接查看、取消或改约。"
+                    "这个旧链接不再提供可预约的时间。",
+    "rebook_cancel_until": "预约后，在此时间前仍可在线取消：",
+    "cancelled_visit": "已取消的时间",
+}
 #: What each refusal means to a patient (the codes of the domain's RuleBroken).
 REFUSALS = {
     "too_late": "已超过在线取消或改约的时间，如需更改请致电医院。",
@@ -40,6 +53,21 @@ REFUSALS = {
     "slot_cancelled": "这个时间已停诊，请选择其他时间。",
     "conflict": "没有成功，请刷新页面后再试。",
     "too_soon": "这个时间离现在太近，改约后将不能在线取消，请选择其他时间。",
+    "replaced": "您已有新的预约，这个旧链接不能再预约。新的预约见下方。",
+}
+#: English for the texts above that ``ui_text.PATIENT_ENGLISH`` does not have yet.
+LINK_ENGLISH = {
+    "医院取消了这次预约": "The hospital cancelled this appointment",
+    "原因": "Reason",
+    "您已有新的预约": "You already have a new appointment",
+    "新的预约另有短信通知，请用那条短信里的链接查看、取消或改约。这个旧链接不再提供可预约的时间。":
+        "Your new appointment has its own SMS: use the link in that message to see, cancel "
+        "or move it. This old link no longer offers times to book.",
+    "预约后，在此时间前仍可在线取消：": "Once booked, you can still cancel online until",
+    "已取消的时间": "Cancelled visit",
+    "您已有新的预约，这个旧链接不能再预约。新的预约见下方。":
+        "You already have a new appointment, so this old link cannot book another. "
+        "It is shown below.",
 }
 WEEKDAYS = "一二三四五六日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -79,14 +107,15 @@ def wanted_language(default: str) -> str:
 def translator(language: str) -> Any:
     if language == "zh-CN":
         return lambda text: text
-    return lambda text: PATIENT_ENGLISH.get(text, text)
+    return lambda text: PATIENT_ENGLISH.get(text) or LINK_ENGLISH.get(text, text)
 
 
 def render(name: str, language: str, status: int = 200, **values: Any) -> Any:
     view = values.get("view")
     when = when_words(view["today"], language) if view else None
     return render_template(name, say=translator(language), lang=language, statuses=STATUSES,
-                           reasons=REASONS, refusals=REFUSALS, when=when, **values), status
+                           reasons=REASONS, headings=HEADINGS, texts=TEXTS, refusals=REFUSALS,
+                           when=when, **values), status
 
 
 def dead_link() -> Any:
@@ -146,6 +175,8 @@ def confirm_move(token: str) -> Any:
     slot = request.args.get("slot_id", "")
     place = next((p for p in view["alternatives"] if str(p["slot_id"]) == slot), None)
     if place is None:
+        if view["replaced_by"]:
+            return back(token, language, error="replaced")
         if view["can_cancel"] or view["cancelled_by_hospital"]:
             return back(token, language, error="not_offered")
         return back(token, language, error="too_late" if view["status"] == "booked"
@@ -177,9 +208,12 @@ def not_offered() -> None:
 def change(token: str, done: str, action: Any, *args: Any) -> Any:
     """Make the change; answer with a redirect to the appointment, saying how it went."""
     try:
-        language = wanted_language(show(token)["language"])
+        view = show(token)
     except InvalidLink:
         return dead_link()
+    language = wanted_language(view["language"])
+    if action is move_by_patient and view["replaced_by"]:
+        return back(token, language, error="replaced")
     try:
         action(*args)
     except InvalidLink:

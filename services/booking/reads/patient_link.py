@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import Alternative
@@ -16,9 +16,10 @@ from services.common.phones import language_for
 from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
 from ..domain.rules import RuleBroken
-from ..domain.statuses import BY_THE_HOSPITAL, AppointmentStatus
-from ..models import Slot
+from ..domain.statuses import ACTIVE, BY_THE_HOSPITAL, AppointmentStatus
+from ..models import Appointment, Slot, StatusChange
 from .alternatives import alternatives_for
+from .appointments import load_facts
 
 #: How many places a link offers to move to.
 OFFERED = 4
@@ -29,7 +30,7 @@ def offered_places(session: Session, desk: Desk, facts: AppointmentFacts) -> lis
     department's nearest — none once the visit can no longer be changed online, and only
     places the patient could still cancel online once there (starting after
     :func:`movable_after`): a tap must not land them in a visit they cannot undo."""
-    if not can_move(facts, desk):
+    if not can_move(facts, desk) or replaced_by(session, facts) is not None:
         return []
     # The booking rules' own choice, with the patient's cut-off as the booking cut-off
     # where it is the later one: the query asks for what may be offered, so a morning of
@@ -77,6 +78,43 @@ def can_move(facts: AppointmentFacts, desk: Desk) -> bool:
     return can_cancel(facts, desk) or cancelled_by_hospital(facts)
 
 
+def replaced_by(session: Session, facts: AppointmentFacts) -> int | None:
+    """The patient's live appointment booked after this one was cancelled, if any — the
+    desk rebooked them (another code, its own SMS and link). The old link then offers no
+    place: taking one would book the patient twice (or be refused as a duplicate). One
+    in the same department comes first, then the one booked first."""
+    if facts.status != AppointmentStatus.CANCELLED:
+        return None
+    cancelled_at = session.scalar(
+        select(func.max(StatusChange.at)).where(
+            StatusChange.appointment_id == facts.id,
+            StatusChange.to_status == AppointmentStatus.CANCELLED.value))
+    if cancelled_at is None:
+        return None
+    department_id = facts.department.id if facts.department else 0
+    return session.scalar(
+        select(Appointment.id).where(
+            Appointment.patient_id == facts.patient.id, Appointment.id != facts.id,
+            Appointment.status.in_([s.value for s in ACTIVE]),
+            Appointment.created_at >= cancelled_at)
+        .order_by(case((Appointment.department_id == department_id, 0), else_=1),
+                  Appointment.created_at, Appointment.id)
+        .limit(1))
+
+
+def replacement_view(session: Session, desk: Desk, facts: AppointmentFacts
+                     ) -> dict[str, Any] | None:
+    """The new visit as the old link names it: when, with whom, where — not its code or
+    link, which its own SMS carries."""
+    found = replaced_by(session, facts)
+    if found is None:
+        return None
+    new = load_facts(session, desk, found)
+    return {"start": new.local_start, "end": new.local_end, "expert": new.expert.name,
+            "expert_title": new.expert.title,
+            "department": new.department.name if new.department else ""}
+
+
 def patient_view(session: Session, desk: Desk, facts: AppointmentFacts,
                  phone_region: str) -> dict[str, Any]:
     """What the patient sees: their name masked, the facts of the visit, whether (and
@@ -96,6 +134,7 @@ def patient_view(session: Session, desk: Desk, facts: AppointmentFacts,
                      "time_zone": hospital.time_zone, "language": hospital.language}
         if hospital else {},
         "cancelled_by_hospital": cancelled_by_hospital(facts),
+        "replaced_by": replacement_view(session, desk, facts),
         "cancel_reason": facts.cancel_reason, "cancel_note": facts.cancel_note,
         "can_cancel": can_cancel(facts, desk), "today": desk.today,
         "cancel_until": cancel_until(facts, desk).astimezone(desk.zone),
