@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, render_template
+from markupsafe import Markup, escape
 
 from services.common.hospital_copy import hospital_zone
 from services.common.pages import page
@@ -23,6 +26,37 @@ ENGLISH = {
 
 pages = Blueprint("outbox_pages", __name__, template_folder="../templates")
 
+#: A web address in a message body: up to white space, a quote or an angle bracket, or
+#: the Chinese punctuation an SMS puts after it.
+_URL = re.compile(r"""https?://[^\s<>"'，。；、）】]+""")
+#: Stops a sentence rather than the address it follows.
+_TRAILING = ".,;:!?)]}"
+
+
+def linked(body: str, booking_url: str) -> Markup:
+    """The body, escaped, with each link to the booking service (the patient's link) made
+    a link a developer can follow; any other address stays text. Only ``http(s)`` on the
+    configured booking origin, so a message cannot put a ``javascript:`` or another site's
+    address under the admin's click; ``rel=noreferrer`` keeps this page out of the
+    patient page's logs."""
+    base = urlsplit(booking_url)
+    allowed = base.scheme in ("http", "https") and base.netloc
+    prefix = booking_url.rstrip("/") + "/"
+    out: list[Markup] = []
+    last = 0
+    for found in _URL.finditer(body):
+        url = found.group().rstrip(_TRAILING)
+        end = found.start() + len(url)
+        out.append(escape(body[last:found.start()]))
+        if allowed and url.startswith(prefix) and urlsplit(url).netloc == base.netloc:
+            out.append(Markup('<a href="{}" rel="noreferrer" target="_blank">{}</a>')
+                       .format(url, url))
+        else:
+            out.append(escape(url))
+        last = end
+    out.append(escape(body[last:]))
+    return Markup("").join(out)
+
 
 @pages.get("/outbox")
 @page("admin")
@@ -39,4 +73,6 @@ def outbox() -> Any:
     with rt.db.reading() as session:
         items = dev_outbox(session, hospital_zone(session, Hospital,
                                                   rt.settings.default_time_zone))
-    return render_template("outbox.html", items=items)
+    booking_url = rt.settings.booking_url
+    return render_template("outbox.html", items=items,
+                           linked=lambda body: linked(body, booking_url))
