@@ -85,3 +85,40 @@ def test_a_patient_moves_through_the_link_after_confirming(clinic, browser, shot
     assert page.locator("dd.when").inner_text().startswith(
         words_for(datetime.fromisoformat(chosen["start"])))
     page.screenshot(path=str(shots / "patient-link-moved.png"), full_page=True)
+
+
+def test_an_old_link_after_the_desk_rebooked_names_the_new_visit(clinic, browser,
+                                                                   shots) -> None:
+    """The hospital cancelled (医院原因), the desk booked the patient again (another code):
+    the old link offered places and a tap said only 您当天已预约了这位医生。 Now it is headed
+    by what happened, names the new visit and offers nothing, on a phone."""
+    booking = f"{clinic.urls['booking']}/api/v1"
+    headers = {"Authorization": f"Bearer {clinic.token('consultant')}"}
+    tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date()
+    found = requests.get(f"{booking}/availability?department_id=1&date={tomorrow}&days=7",
+                         headers=headers, timeout=10).json()
+    slots = [s for e in found["experts"] for s in e["slots"] if s["remaining"]]
+    patient = {"name": "李雷", "phone": "13622224444", "sms_consent": True}
+    old = requests.post(f"{booking}/appointments", headers=headers, timeout=10, json={
+        "slot_id": slots[0]["slot_id"], "channel": "phone", "patient": patient}).json()
+    cancelled = requests.post(f"{booking}/appointments/{old['id']}/cancel", headers=headers,
+                              timeout=10, json={"reason": "hospital", "note": "设备检修"})
+    assert cancelled.status_code == 200, cancelled.text
+    later = next(s for s in slots if s["date"] != slots[0]["date"])
+    new = requests.post(f"{booking}/appointments", headers=headers, timeout=10, json={
+        "slot_id": later["slot_id"], "channel": "phone", "patient": patient})
+    assert new.status_code == 201, new.text
+
+    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    page.goto(old["patient_link"])
+    text = page.inner_text("body")
+    assert "医院取消了这次预约" in text and "原因：设备检修" in text
+    assert "停诊" not in text, text
+    replaced = page.locator(".replaced")
+    assert "您已有新的预约" in replaced.inner_text()
+    assert replaced.locator(".when").inner_text().startswith(
+        words_for(datetime.fromisoformat(later["start"])))
+    assert "新的预约另有短信通知" in replaced.inner_text()
+    assert page.locator("ul.places a").count() == 0, "no place offered"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(shots / "patient-link-replaced.png"), full_page=True)
