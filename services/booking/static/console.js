@@ -1,6 +1,6 @@
 // The consultant console: pick a slot, hold it, book it, paste the confirmation.
 import { api, clockAt, el, hhmm, newestOnly, toast, validPhone } from "/static/common/clinic.js";
-import { showProblem } from "/static/common/problems.js";
+import { sayCode, showProblem } from "/static/common/problems.js";
 import { counter, dayLabel, renderGrid, slotText, stripDay } from "/static/booking/grid.js";
 import { initPanel, isMoving, moveTo } from "/static/booking/panel.js";
 import { initWaitlist, refreshWaitlist, showWaitlist } from "/static/booking/waitlist.js";
@@ -11,6 +11,7 @@ const $ = (id) => document.getElementById(id);
 let hold = null;      // {id, slot_id, expires_at, label}
 let timer = null;
 let idempotencyKey = null;
+let booked = null;    // {id, slot_id} of the appointment the 预约成功 panel shows
 const gridTurn = newestOnly();
 
 async function loadDepartments() {
@@ -121,7 +122,7 @@ async function takeHold(expert, slot, label, keepForm = false) {
   const result = await api("POST", "/api/v1/holds", { slot_id: slot.slot_id });
   if (!result.ok) {
     toast(result.data?.code === "slot_full" ? t("这个时段刚刚约满了，请选择其他时段。", "That slot just filled up; please pick another.")
-      : (result.data?.detail || t("无法保留", "Could not hold")), "error");
+      : sayCode(result.data, t("无法保留", "Could not hold")), "error");
     loadGrid();
     return;
   }
@@ -230,7 +231,25 @@ async function release(refresh = true) {
   if (hold) await api("DELETE", `/api/v1/holds/${hold.id}`);
   hold = null;
   $("hold").hidden = true; $("patient-form").hidden = true; $("hint").hidden = false; $("expired").hidden = true;
-  if (refresh) loadGrid();
+  if (refresh) await loadGrid();
+}
+
+// 放弃保留: its button is gone, so the keyboard goes to the next thing to choose — the
+// first free slot, or the department when the grid has none.
+async function releaseByHand() {
+  await release();
+  ($("grid").querySelector(".slot.open, .slot.low") || $("department")).focus();
+}
+
+// The appointment the 预约成功 panel shows was cancelled or moved (from the 查找预约
+// panel): its confirmation no longer holds, so the panel goes, with nothing left to copy.
+function appointmentChanged(a) {
+  if (!a || !booked || a.id !== booked.id) return;
+  if (a.status === "booked" && a.slot_id === booked.slot_id) return;
+  booked = null;
+  $("confirmation").value = "";
+  $("done").hidden = true;
+  if (!hold && $("patient-form").hidden) $("hint").hidden = false;
 }
 
 
@@ -309,7 +328,9 @@ async function book(event) {
   if (response.status === 201) {
     clearInterval(timer); hold = null;
     $("confirmation").value = data.confirmation_text;
+    booked = { id: data.id, slot_id: data.slot_id };
     $("patient-form").hidden = true; $("hold").hidden = true; $("done").hidden = false;
+    $("copy").focus();  // the form is gone; copying the confirmation is what comes next
     form.reset(); $("override").hidden = true; forgetPatient();
     forTask = null; $("for-task").hidden = true;
     toast(t(`预约成功：${data.code}，${data.queue_number}号`, `Booked: ${data.code}, number ${data.queue_number}`), "ok");
@@ -325,7 +346,7 @@ async function book(event) {
   }
   if (data.code === "no_show_override_required") {
     $("override").hidden = false;
-    markField(form, "override_reason", data.detail);
+    markField(form, "override_reason", sayCode(data));
     form.elements.override_reason.focus();
     return;
   }
@@ -343,7 +364,7 @@ $("patient-form").elements.name.addEventListener("input", () => {
   if (chosen && $("patient-form").elements.name.value.trim() !== chosen.name) $("chosen").textContent = "";
 });
 $("patient-form").addEventListener("input", (e) => markField(e.currentTarget, e.target.name, ""));
-$("release").addEventListener("click", () => release());
+$("release").addEventListener("click", releaseByHand);
 $("extend").addEventListener("click", extend);
 $("hold-again").addEventListener("click", holdAgain);
 $("copy").addEventListener("click", async () => {
@@ -351,7 +372,7 @@ $("copy").addEventListener("click", async () => {
   try { await navigator.clipboard.writeText($("confirmation").value); } catch { document.execCommand("copy"); }
   toast(t("已复制，可粘贴到对话中", "Copied; paste it into the chat"), "ok");
 });
-$("again").addEventListener("click", () => { $("done").hidden = true; $("hint").hidden = false; });
+$("again").addEventListener("click", () => { booked = null; $("done").hidden = true; $("hint").hidden = false; });
 $("department").addEventListener("change", () => { loadGrid(); loadStrip(); });
 for (const id of ["date", "days"]) $(id).addEventListener("change", () => { loadGrid(); loadStrip(); });
 window.addEventListener("pagehide", () => {
@@ -359,7 +380,7 @@ window.addEventListener("pagehide", () => {
     headers: { "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content } });
 });
 
-initPanel(() => loadGrid());
+initPanel((appointment) => { loadGrid(); appointmentChanged(appointment); });
 initWaitlist(() => loadGrid());
 await loadDepartments();
 await openFromLink();

@@ -1,8 +1,10 @@
 // The console's appointment panel: find an appointment across dates by what the caller
 // says (phone in any spelling or a part of it, name, code), open it (full contact data,
 // logged), move it by clicking a slot in the grid, cancel it with a reason, send its
-// confirmation again.
+// confirmation again. A refusal is said by its code in the page's language (sayCode), and
+// the appointment and the found list are read again, so the panel shows what is now true.
 import { api, el, toast } from "/static/common/clinic.js";
+import { sayCode } from "/static/common/problems.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -44,12 +46,12 @@ async function listFound(q) {
       `${when(a)} ${a.expert.name} · ${a.code}`),
     el("span", { class: `pill ${a.status}` }, STATUSES[a.status])))
     : [el("li", { class: "muted" }, result.ok ? t("没有找到。", "Nothing found.")
-      : (result.data?.detail || t("查找失败", "Search failed")))]));
+      : sayCode(result.data, t("查找失败", "Search failed")))]));
 }
 
 async function open(id) {
   const result = await api("GET", `/api/v1/appointments/${id}`);
-  if (!result.ok) { toast(result.data?.detail || t("无法打开", "Could not open"), "error"); return; }
+  if (!result.ok) { toast(sayCode(result.data, t("无法打开", "Could not open")), "error"); return; }
   opened = result.data;
   const a = opened;
   $("opened").hidden = false; $("cancel-form").hidden = true; $("opened-error").textContent = "";
@@ -63,6 +65,14 @@ async function open(id) {
     [el("dt", {}, k), el("dd", {}, v)]));
   const upcoming = a.status === "booked";
   for (const id of ["move", "resend", "cancel-open"]) $(id).disabled = !upcoming;
+}
+
+// After a refusal (wrong_status, conflict …: someone else changed the appointment): the
+// appointment and the found list read again, and the console told (its grid, and the
+// confirmation it shows if this appointment is the one it just booked).
+async function reread(id) {
+  await Promise.all([open(id), refreshFound()]);
+  onChange(opened);
 }
 
 function startMoving() {
@@ -82,35 +92,46 @@ export function stopMoving() {
 export async function moveTo(slot, label) {
   if (!window.confirm(t(`把 ${moving.patient.name} 的预约改到 ${label}？`, `Move ${moving.patient.name} to ${label}?`))) return;
   const result = await api("POST", `/api/v1/appointments/${moving.id}/reschedule`, { slot_id: slot.slot_id });
+  const id = moving.id;
   if (!result.ok) {
     toast(result.data?.code === "slot_full" ? t("这个时段刚刚约满了", "That slot just filled up")
-      : (result.data?.detail || t("改约未成功", "Not moved")), "error");
+      : sayCode(result.data, t("改约未成功", "Not moved")), "error");
+    await reread(id);
+    // Still booked: still being moved (to another slot), with its current time named.
+    if (opened?.id === id && opened.status === "booked") startMoving();
+    else stopMoving();
     return;
   }
   toast(t(`已改约到 ${label}，患者会收到改约短信`, `Moved to ${label}; the patient is told`), "ok");
-  const id = moving.id;
   stopMoving();
   await Promise.all([open(id), refreshFound()]);
-  onChange();
+  onChange(opened);
 }
 
 async function resend() {
   const result = await api("POST", `/api/v1/appointments/${opened.id}/resend`);
-  toast(result.ok ? t("确认信息已重发", "Confirmation sent again")
-    : (result.data?.code === "resent_recently" ? t("刚刚已重发过，请稍后再试", "Sent a moment ago; try again later")
-      : (result.data?.detail || t("未发送", "Not sent"))), result.ok ? "ok" : "error");
+  if (result.ok) { toast(t("确认信息已重发", "Confirmation sent again"), "ok"); return; }
+  toast(sayCode(result.data, t("未发送", "Not sent")), "error");
+  if (result.data?.code !== "resent_recently") await reread(opened.id);
 }
 
 async function cancel(event) {
   event.preventDefault();
   const f = event.target.elements;
-  const result = await api("POST", `/api/v1/appointments/${opened.id}/cancel`,
+  const id = opened.id;
+  const result = await api("POST", `/api/v1/appointments/${id}/cancel`,
     { reason: f.reason.value, note: f.note.value.trim() || null });
-  if (!result.ok) { $("opened-error").textContent = result.data?.detail || t("未取消", "Not cancelled"); return; }
+  if (!result.ok) {
+    await reread(id);  // e.g. cancelled by someone else meanwhile: the panel says 已取消
+    if (opened?.id === id && opened.status === "booked") $("cancel-form").hidden = false;  // as typed
+    $("opened-error").textContent = sayCode(result.data, t("未取消", "Not cancelled"));
+    $("opened-title").focus();
+    return;
+  }
   toast(t("已取消，号源已释放", "Cancelled; the place is free again"), "ok");
-  await Promise.all([open(opened.id), refreshFound()]);
+  await Promise.all([open(id), refreshFound()]);
   $("opened-title").focus();  // the form is gone: keep the keyboard in the panel
-  onChange();
+  onChange(opened);
 }
 
 export function initPanel(changed) {

@@ -1,6 +1,6 @@
 // The front-desk roster: the day by expert and session, kept current without reloading.
 import { api, clockAt, el, hhmm, newestOnly, toast, todayAt } from "/static/common/clinic.js";
-import { clearProblem, showProblem } from "/static/common/problems.js";
+import { clearProblem, sayCode, showProblem } from "/static/common/problems.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -15,10 +15,13 @@ let known = null;
 const rosterTurn = newestOnly();
 const walkInTurn = newestOnly();
 
+// A refusal (the row changed meanwhile: wrong_status, conflict …) is said by its code in
+// the page's language, and the roster is read again either way, so the row shows what is.
 async function act(line, path, body = {}) {
   const result = await api("POST", `/api/v1/appointments/${line.id}/${path}`, body);
-  toast(result.ok ? `${line.queue_number}${t("号", "")} ${line.patient_name}: ${STATUS[result.data.status]}`
-    : (result.data?.detail || t("操作失败", "Failed")), result.ok ? "ok" : "error");
+  toast(result.ok ? t(`${line.queue_number}号 ${line.patient_name}：${STATUS[result.data.status]}`,
+    `No. ${line.queue_number} ${line.patient_name}: ${STATUS[result.data.status]}`)
+    : sayCode(result.data, t("操作失败", "Failed")), result.ok ? "ok" : "error");
   load();
 }
 

@@ -3,7 +3,7 @@
 // patient is booked by the server at once; this panel only shows it.
 import { api, el, toast, validPhone } from "/static/common/clinic.js";
 import { dayLabel } from "/static/booking/grid.js";
-import { clearProblem, showProblem } from "/static/common/problems.js";
+import { clearProblem, sayCode, showProblem } from "/static/common/problems.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -55,7 +55,7 @@ function entryLine(entry) {
 
 async function leave(entry) {
   const result = await api("DELETE", `/api/v1/waitlist/${entry.id}`);
-  if (!result.ok) toast(result.data?.detail || t("移除失败", "Could not remove"), "error");
+  if (!result.ok) toast(sayCode(result.data, t("移除失败", "Could not remove")), "error");
   await refresh();
   onChange();
 }

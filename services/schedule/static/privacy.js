@@ -2,7 +2,7 @@
 // admin never searches by phone, SPEC §11), export what every service holds on them,
 // erase it; the access log of every service (booking, notify, followup), newest first.
 import { api, el, stampAt, toast } from "/static/common/clinic.js";
-import { WORDS } from "/static/common/problems.js";
+import { sayCode, WORDS } from "/static/common/problems.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -34,7 +34,7 @@ async function find(event) {
     return;
   }
   const result = await api("GET", `${services.booking}/api/v1/patients?${query}`);
-  $("find-error").textContent = result.ok ? "" : (result.data?.detail || t("查找失败", "Search failed"));
+  $("find-error").textContent = result.ok ? "" : sayCode(result.data, t("查找失败", "Search failed"));
   $("found").replaceChildren(...(result.ok ? result.data : []).map((p) => el("tr", {},
     el("td", {}, p.id), el("td", {}, p.name), el("td", {}, p.phone),
     el("td", {}, el("button", { type: "button", class: "secondary", onclick: () => choose(p) },
@@ -71,7 +71,11 @@ async function erase(event) {
   if (!window.confirm(t(`删除患者 #${patientId} 的全部个人数据？此操作不能撤销；未来的预约会被取消且不通知。`,
     `Erase every personal detail of patient #${patientId}? This cannot be undone; future appointments are cancelled without a message.`))) return;
   const result = await api("POST", `${services.booking}/api/v1/patients/${patientId}/erase`, { reason });
-  if (!result.ok) { $("erase-error").textContent = result.data?.detail || t("删除失败", "Not erased"); return; }
+  if (!result.ok) {  // said in the page's language; the log read again: it shows what happened
+    $("erase-error").textContent = sayCode(result.data, t("删除失败", "Not erased"));
+    loadLog();
+    return;
+  }
   $("erase-error").textContent = "";
   toast(t(`已删除；保留 ${result.data.appointments} 条预约记录用于统计`, `Erased; ${result.data.appointments} appointments kept as counts`), "ok");
   $("patient-card").hidden = true;
@@ -84,7 +88,7 @@ async function loadLog(event) {
   const answers = await Promise.all(["booking", "notify", "followup"].filter((s) => services[s])
     .map((s) => api("GET", `${services[s]}/api/v1/access-log?${query}`)));
   const failed = answers.find((a) => !a.ok);
-  $("log-error").textContent = failed ? (failed.data?.detail || t("读取失败", "Could not read the log")) : "";
+  $("log-error").textContent = failed ? sayCode(failed.data, t("读取失败", "Could not read the log")) : "";
   const rows = answers.filter((a) => a.ok).flatMap((a) => a.data)
     .sort((a, b) => b.at.localeCompare(a.at));
   $("log").replaceChildren(...(rows.length ? rows.map((r) => el("tr", {},
