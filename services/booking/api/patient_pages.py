@@ -30,8 +30,8 @@ REASONS = {"hospital": "医院停诊", "expert_unavailable": "专家停诊"}
 #: The heading of a visit the hospital cancelled, by what happened: 停诊 only for the
 #: expert's leave; a single cancellation for the hospital's reasons says so.
 HEADINGS = {"expert_unavailable": "停诊", "hospital": "医院取消了这次预约"}
-#: Texts these pages show from here (through ``say``); their English is in LINK_ENGLISH
-#: until ``ui_text.PATIENT_ENGLISH`` has them.
+#: Texts these pages show from here (through ``say``); their English is in
+#: ``ui_text.PATIENT_ENGLISH``.
 TEXTS = {
     "hospital_reason": "原因",
     "replaced": "您已有新的预约",
@@ -54,20 +54,6 @@ REFUSALS = {
     "conflict": "没有成功，请刷新页面后再试。",
     "too_soon": "这个时间离现在太近，改约后将不能在线取消，请选择其他时间。",
     "replaced": "您已有新的预约，这个旧链接不能再预约。新的预约见下方。",
-}
-#: English for the texts above that ``ui_text.PATIENT_ENGLISH`` does not have yet.
-LINK_ENGLISH = {
-    "医院取消了这次预约": "The hospital cancelled this appointment",
-    "原因": "Reason",
-    "您已有新的预约": "You already have a new appointment",
-    "新的预约另有短信通知，请用那条短信里的链接查看、取消或改约。这个旧链接不再提供可预约的时间。":
-        "Your new appointment has its own SMS: use the link in that message to see, cancel "
-        "or move it. This old link no longer offers times to book.",
-    "预约后，在此时间前仍可在线取消：": "Once booked, you can still cancel online until",
-    "已取消的时间": "Cancelled visit",
-    "您已有新的预约，这个旧链接不能再预约。新的预约见下方。":
-        "You already have a new appointment, so this old link cannot book another. "
-        "It is shown below.",
 }
 WEEKDAYS = "一二三四五六日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -107,7 +93,7 @@ def wanted_language(default: str) -> str:
 def translator(language: str) -> Any:
     if language == "zh-CN":
         return lambda text: text
-    return lambda text: PATIENT_ENGLISH.get(text) or LINK_ENGLISH.get(text, text)
+    return lambda text: PATIENT_ENGLISH.get(text, text)
 
 
 def render(name: str, language: str, status: int = 200, **values: Any) -> Any:

@@ -113,4 +113,15 @@ PATIENT_ENGLISH = {
     "改约后原来的号会让给其他患者。": "Your current place will go to another patient.",
     "改约后仍可在此时间前在线取消：": "Once moved, you can still cancel online until",
     "不改约，返回": "No, go back", "返回": "Go back",
+    "医院取消了这次预约": "The hospital cancelled this appointment",
+    "原因": "Reason",
+    "您已有新的预约": "You already have a new appointment",
+    "新的预约另有短信通知，请用那条短信里的链接查看、取消或改约。这个旧链接不再提供可预约的时间。":
+        "Your new appointment has its own SMS: use the link in that message to see, cancel "
+        "or move it. This old link no longer offers times to book.",
+    "预约后，在此时间前仍可在线取消：": "Once booked, you can still cancel online until",
+    "已取消的时间": "Cancelled visit",
+    "您已有新的预约，这个旧链接不能再预约。新的预约见下方。":
+        "You already have a new appointment, so this old link cannot book another. "
+        "It is shown below.",
 }
