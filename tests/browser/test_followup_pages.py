@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -122,7 +124,7 @@ def test_the_worklist_card_and_the_console_on_an_alternative(clinic, browser, sh
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="勿再来电").click()
     assert wait_for(lambda: "勿再来电" in page.locator("#toast").inner_text())
-    assert "周芷若" not in page.locator("#due_now").inner_text()
+    assert wait_for(lambda: "周芷若" not in page.locator("#due_now").inner_text())
 
     english = page.context.new_page()
     english.goto(f"{clinic.urls['followup']}/worklist?lang=en")
@@ -165,13 +167,17 @@ def test_booking_from_the_call_card_logs_the_call_and_the_card_says_so_at_once(
     page.locator("#card-body").wait_for()
     assert page.evaluate("document.activeElement.id") == "card-phone", "focus on the card"
     form = page.locator("#call-form")
-    form.get_by_role("button", name="已预约").click()
+    form.get_by_role("button", name="约成").click()
     assert page.locator("#call-error").inner_text() == "请填写新预约的预约码。"
     form.get_by_label("新预约码").fill("ZZZZZZZZ")
-    form.get_by_role("button", name="已预约").click()
+    form.get_by_role("button", name="约成").click()
     error = page.locator("#call-error")
     assert wait_for(lambda: "不是这位患者在任务开始后的新预约" in error.inner_text())
     assert "appointment" not in page.locator("#card").inner_text()
+    code_field = form.get_by_label("新预约码")
+    assert page.evaluate("document.activeElement.name") == "appointment_code", \
+        "the server's refusal puts the keyboard on the code, not on the button"
+    assert code_field.get_attribute("aria-invalid") == "true"
 
     with page.context.expect_page() as opened:
         page.locator("#card-alternatives a").first.click()
@@ -187,12 +193,20 @@ def test_booking_from_the_call_card_logs_the_call_and_the_card_says_so_at_once(
 
     state = page.locator("#card-state")
     assert wait_for(lambda: code in state.inner_text(), 20), "the card says so, no reload"
-    assert "已预约" in state.inner_text() and "陈晓雯" in state.inner_text()
-    assert f"陈晓雯 · 已预约 {code}" in page.locator("#card-calls").inner_text()
+    assert "约成" in state.inner_text() and "陈晓雯" in state.inner_text()
+    assert f"陈晓雯 · 约成 {code}" in page.locator("#card-calls").inner_text()
     assert not page.locator("#call-form").is_visible()
     assert "杨过" not in page.locator("#due_now").inner_text()
-    assert wait_for(lambda: "已预约 1" in page.locator("#my-work").inner_text()), \
-        page.locator("#my-work").inner_text()
+    # the closed card's places are what was offered then: no link to book, no old count
+    places = page.locator("#card-alternatives")
+    assert places.locator("a").count() == 0 and places.locator("li").count() >= 1
+    assert "余" not in places.inner_text()
+    assert page.locator("#card-alternatives-closed").is_visible()
+    # the call that booked (约成) is not the enquiry funnel's step (转为预约)
+    my_work = page.locator("#my-work")
+    assert wait_for(lambda: re.search(r"约成 [1-9]", my_work.inner_text())), \
+        my_work.inner_text()  # earlier tests in this module may have booked by call too
+    assert "转为预约" in my_work.inner_text() and "已预约" not in my_work.inner_text()
 
 
 def test_a_task_closed_by_a_booking_says_so_when_booked_is_pressed(clinic, browser) -> None:
@@ -224,10 +238,10 @@ def test_a_task_closed_by_a_booking_says_so_when_booked_is_pressed(clinic, brows
                     .json()["status"] == "booked", 20)
     form = page.locator("#call-form")
     form.get_by_label("新预约码").fill(booked["code"])
-    form.get_by_role("button", name="已预约").click()
+    form.get_by_role("button", name="约成").click()
     state = page.locator("#card-state")
     assert wait_for(lambda: booked["code"] in state.inner_text())
-    assert "已预约" in state.inner_text()
+    assert "约成" in state.inner_text()
     assert "This task is closed" not in page.inner_text("body")
     page.unroute("**/api/v1/tasks")
 
@@ -276,3 +290,56 @@ def test_the_manager_sees_the_calls_and_each_consultant_in_the_funnel(clinic, br
     assert "回访拨打" in page.locator("#funnel-calls").inner_text()
     assert "按咨询员" in page.locator("#funnel-split").inner_text()
     assert "合计" in table.inner_text() or "没有咨询" in table.inner_text()
+
+
+def test_a_card_closed_by_someone_elses_booking_spaces_the_code(clinic, browser) -> None:
+    """The booking came from another consultant while this one held the claim: the card
+    says 已因新预约 CODE 关闭, a space on both sides of the Latin code."""
+    cancelled_patient(clinic, "尹志平", "13912340024")
+    add_consultant(clinic, "consultant3")
+    page = sign_in(browser, clinic, "consultant3", password="second-pw")
+    row = worklist_row(page, clinic, "尹志平")
+    row.get_by_role("button", name="领取").click()
+    page.locator("#card-body").wait_for()
+    booked = book_by_api(clinic, 3, {"name": "尹志平", "phone": "13912340024"})  # by 陈晓雯
+    state = page.locator("#card-state")
+    assert wait_for(lambda: booked["code"] in state.inner_text(), 20)
+    assert f"已因新预约 {booked['code']} 关闭" in state.inner_text(), state.inner_text()
+    assert page.locator("#card-alternatives a").count() == 0
+
+
+def test_after_a_call_back_the_keyboard_goes_to_the_next_task(clinic, browser) -> None:
+    cancelled_patient(clinic, "丘处机", "13912340025")
+    cancelled_patient(clinic, "王处一", "13912340026")
+    page = sign_in(browser, clinic, "consultant")
+    row = worklist_row(page, clinic, "丘处机")
+    assert wait_for(lambda: page.locator("#due_now tr", has_text="王处一").count() == 1, 20)
+    row.get_by_role("button", name="领取").click()
+    page.locator("#card-body").wait_for()
+    later = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)
+    form = page.locator("#call-form")
+    form.get_by_label("约定回电时间").fill(later.strftime("%Y-%m-%dT10:00"))
+    form.get_by_role("button", name="约定回电").click()
+    assert wait_for(lambda: "已记录" in page.locator("#toast").inner_text())
+    focused = ("document.activeElement.closest('tr[data-task]')?.innerText"
+               " || document.activeElement.id")
+    assert wait_for(lambda: page.evaluate(focused) not in ("", None)), "not <body>"
+    assert page.evaluate("document.activeElement.tagName") == "BUTTON"
+    assert page.evaluate("document.activeElement.closest('#due_now, #overdue') !== null")
+    assert "丘处机" not in page.evaluate(focused), "the next task, not the one called"
+
+
+def test_the_worklist_at_phone_width(clinic, browser) -> None:
+    """领取 stays one word at 390 px (not 领 / 取), and the hint is true at every width
+    (the list is above the card on a phone, not on its left)."""
+    cancelled_patient(clinic, "孙不二", "13912340027")
+    page = sign_in(browser, clinic, "consultant", viewport=PHONE)
+    row = worklist_row(page, clinic, "孙不二")
+    claim = row.get_by_role("button", name="领取")
+    lines = claim.evaluate("""(button) => {
+        const range = document.createRange(); range.selectNodeContents(button);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size; }""")
+    assert lines == 1, f"领取 on {lines} lines"
+    hint = page.locator("#card-hint").inner_text()
+    assert "在列表中领取" in hint and "左侧" not in hint
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scroll"

@@ -10,14 +10,17 @@ ENGLISH = {
     "待回访": "To call", "类型": "Kind", "全部": "All", "停诊通知": "Hospital cancelled",
     "爽约回访": "No-show", "咨询回访": "Enquiry", "记录咨询": "Record an enquiry",
     "现在可拨": "Due now", "已超时": "Overdue", "稍后": "Later", "回访卡": "Call card",
-    "在左侧领取一个任务：15 分钟内只有您会拨打这位患者。":
-        "Claim a task on the left: for 15 minutes only you call this person.",
+    "在列表中领取一个任务：15 分钟内只有您会拨打这位患者。":
+        "Claim a task from the list: for 15 minutes only you call this person.",
+    "任务已结束，这些是当时提供的时段，不再从这里预约。":
+        "The task is closed: these are the places offered then, not to be booked from here.",
     "领取剩余": "Claim left", "发生了什么": "What happened", "可告知患者": "Facts to tell",
     "可改约的时段": "Slots to offer instead", "在预约台为患者预约": "Book them in the console",
     "拨打记录": "Calls so far", "备注（可选）": "Note (optional)", "通话结果": "How the call ended",
     "无人接听": "No answer", "占线": "Busy", "关机": "Switched off", "号码错误": "Wrong number",
     "不需要": "Declined", "勿再来电": "Do not call", "约定回电时间": "Call back at",
     "约定回电": "Call back", "新预约码": "New appointment code", "已预约": "Booked",
+    "约成": "Booked on the call",
     "收起": "Put away",
     "今天记录的咨询": "Enquiries recorded today", "时间": "Time", "姓名": "Name",
     "手机号": "Phone", "渠道": "Channel", "可回电": "May call", "状态": "Status",

@@ -16,9 +16,9 @@ const KINDS = { hospital_cancelled: t("停诊通知", "Hospital cancelled"),
   no_show: t("爽约回访", "No-show"), enquiry: t("咨询回访", "Enquiry") };
 const OUTCOMES = { no_answer: t("无人接听", "No answer"), busy: t("占线", "Busy"),
   switched_off: t("关机", "Switched off"), wrong_number: t("号码错误", "Wrong number"),
-  call_back: t("约定回电", "Call back"), booked: t("已预约", "Booked"),
+  call_back: t("约定回电", "Call back"), booked: t("约成", "Booked on the call"),
   declined: t("不需要", "Declined"), do_not_call: t("勿再来电", "Do not call") };
-const STATUSES = { booked: t("已预约", "booked"), unreached: t("无法联系", "unreached"),
+const STATUSES = { booked: t("已有新预约", "booked since"), unreached: t("无法联系", "unreached"),
   declined: t("不需要", "declined"), wrong_number: t("号码错误", "wrong number"),
   do_not_call: t("勿再来电", "do not call"), withdrawn: t("已撤销", "withdrawn") };
 const REASONS = { hospital: t("医院停诊", "the hospital cancelled"),
@@ -38,6 +38,12 @@ const TOLD = zh ? {
   call_back_at_required: "请填写约定回电的时间。", call_back_in_the_past: "约定回电的时间已经过去。",
 } : {};
 const refusal = (result, fallback) => TOLD[result.data?.code] || sayCode(result.data, fallback);
+
+// The field a refusal is about: the keyboard goes there, not to the button pressed.
+const FIELD_OF = {
+  appointment_code_required: (f) => f.appointment_code, unknown_appointment: (f) => f.appointment_code,
+  call_back_at_required: (f) => f.call_back_at, call_back_in_the_past: (f) => f.call_back_at,
+};
 
 let card = null;      // the open call card
 let callKey = null;   // the Idempotency-Key of the call being logged
@@ -77,12 +83,15 @@ async function load() {
   // event): the card says what became of it, at once.
   if (card && !card.closed && !result.data.some((task) => task.id === card.id)) refreshCard(card.id);
   const shown = result.data.filter((task) => !kind || task.kind === kind);
+  // Rebuilt every few seconds: the keyboard stays on the same task's button.
+  const held = document.activeElement?.closest?.("#worklist-layout tr[data-task]")?.dataset.task;
   for (const section of ["due_now", "overdue", "later"]) {
     const rows = shown.filter((task) => task.section === section);
     $(`${section}-count`).textContent = rows.length;
     $(section).replaceChildren(...(rows.length ? rows.map(taskRow)
       : [el("tr", {}, el("td", { class: "muted" }, t("没有", "None")))]));
   }
+  if (held) document.querySelector(`tr[data-task="${held}"] button:not([disabled])`)?.focus();
   $("updated").textContent = `${t("更新于", "Updated")} ${stampAt(zone, new Date().toISOString()).slice(11)}`;
   myWork();
 }
@@ -95,8 +104,8 @@ async function myWork() {
   const calls = Object.entries(r.calls || {}).filter(([, n]) => n);
   const made = calls.reduce((sum, [, n]) => sum + n, 0);
   $("my-work").textContent = t(
-    `我的回访（近 30 天）：记录咨询 ${r.enquiries}，已预约 ${r.converted}，已到诊 ${r.arrived}；拨打 ${made} 次${calls.length ? `（${calls.map(([o, n]) => `${OUTCOMES[o]} ${n}`).join("，")}）` : ""}`,
-    `My follow-up (last 30 days): ${r.enquiries} enquiries, ${r.converted} booked, ${r.arrived} arrived; ${made} calls${calls.length ? ` (${calls.map(([o, n]) => `${OUTCOMES[o]} ${n}`).join(", ")})` : ""}`);
+    `我的回访（近 30 天）：记录咨询 ${r.enquiries}，转为预约 ${r.converted}，到诊 ${r.arrived}；拨打 ${made} 次${calls.length ? `（${calls.map(([o, n]) => `${OUTCOMES[o]} ${n}`).join("，")}）` : ""}`,
+    `My follow-up (last 30 days): ${r.enquiries} enquiries, ${r.converted} converted to bookings, ${r.arrived} arrived; ${made} calls${calls.length ? ` (${calls.map(([o, n]) => `${OUTCOMES[o]} ${n}`).join(", ")})` : ""}`);
   $("my-work").hidden = false;
 }
 
@@ -104,7 +113,7 @@ async function myWork() {
 function settled() {
   const box = $("toast");
   if (box.classList.contains("error")) box.className = "";
-  $("call-error").textContent = "";
+  say("");
 }
 
 async function claim(id) {
@@ -162,19 +171,25 @@ function showCard(data) {
   facts($("card-hospital"), [[t("医院", "Hospital"), h.name], [t("地址", "Address"), h.address],
     [t("路线", "How to get there"), h.directions], [t("电话", "Phone"), h.phone]]);
   const alternatives = c.alternatives || [];
+  const open = card.status === "open";
   $("card-alternatives-box").hidden = alternatives.length === 0;
-  $("card-alternatives").replaceChildren(...alternatives.map((slot) => el("li", {},
-    el("a", { href: consoleLink(card, slot), target: "_blank", rel: "noopener" },
-      `${slot.expert} · ${stampAt(zone, slot.start).slice(5, 16)}`),
-    el("span", { class: "muted" }, ` ${t("余", "left")} ${slot.remaining}`))));
-  $("card-console-box").hidden = alternatives.length > 0;
+  // On a closed task the places are what was offered, not something to book: plain
+  // text, without the counts of then.
+  $("card-alternatives").replaceChildren(...alternatives.map((slot) => {
+    const place = `${slot.expert} · ${stampAt(zone, slot.start).slice(5, 16)}`;
+    return open ? el("li", {},
+      el("a", { href: consoleLink(card, slot), target: "_blank", rel: "noopener" }, place),
+      el("span", { class: "muted" }, ` ${t("余", "left")} ${slot.remaining}`))
+      : el("li", { class: "muted" }, place);
+  }));
+  $("card-alternatives-closed").hidden = open;
+  $("card-console-box").hidden = !open || alternatives.length > 0;
   $("card-console").href = consoleLink(card, null);
   $("card-calls").replaceChildren(...(card.calls.length ? card.calls.map((call) => el("li", {},
     `${stampAt(zone, call.at).slice(5, 16)} ${call.by_name || call.by} · ${OUTCOMES[call.outcome]}`,
     call.appointment_code ? ` ${call.appointment_code}` : "", call.note ? ` — ${call.note}` : ""))
     : [el("li", { class: "muted" }, t("还没有拨打", "No calls yet"))]));
-  $("call-form").reset(); $("call-error").textContent = "";
-  const open = card.status === "open";
+  $("call-form").reset(); say("");
   card.closed = !open;
   $("call-form").hidden = !open; $("card-claim").hidden = !open;
   $("card-closed").hidden = open;
@@ -189,11 +204,11 @@ function stateOf(task) {
   const byCall = task.status === "booked" && [...task.calls].reverse()
     .find((call) => call.outcome === "booked" && (!code || call.appointment_code === code));
   if (byCall) {
-    return t(`已预约 ${byCall.appointment_code}：${byCall.by_name || byCall.by} 的这次回访已记录为“已预约”，任务已结束。`,
-      `Booked ${byCall.appointment_code}: the call by ${byCall.by_name || byCall.by} is logged as booked; the task is closed.`);
+    return t(`新预约 ${byCall.appointment_code}：${byCall.by_name || byCall.by} 的这次回访已记录为“约成”，任务已结束。`,
+      `New booking ${byCall.appointment_code}: the call by ${byCall.by_name || byCall.by} is logged as booked on the call; the task is closed.`);
   }
   if (task.status === "booked") {
-    return t(`已因新预约${code ? ` ${code}` : ""}关闭：患者已经有了预约，不用再拨打。`,
+    return t(`已因新预约${code ? ` ${code} ` : ""}关闭：患者已经有了预约，不用再拨打。`,
       `Closed by a new booking${code ? ` (${code})` : ""}: the patient has an appointment; no call is needed.`);
   }
   return t(`这个任务已结束：${STATUSES[task.status] || task.status}。`,
@@ -219,13 +234,25 @@ function startCountdown(until) {
   countdown = setInterval(tick, 1000);
 }
 
-function closeCard(message) {
+async function closeCard(message) {
   clearInterval(countdown);
+  // The keyboard was on the card (a button now hidden): it goes to the list's next task,
+  // else the first one to claim, else the card's heading — never back to <body>.
+  const focused = document.activeElement;
+  const lost = !focused || focused === document.body || $("card").contains(focused);
+  const rows = [...document.querySelectorAll("#worklist-layout tr[data-task]")].map((row) => row.dataset.task);
+  const after = card ? rows.slice(rows.indexOf(String(card.id)) + 1) : rows;
   card = null;
   $("card-body").hidden = true; $("card-hint").hidden = false;
   $("worklist-layout").classList.remove("calling");
   if (message) toast(message);
-  load();
+  if (lost) $("card-title").focus();
+  await load();
+  if (!lost || (document.activeElement !== $("card-title") && document.activeElement !== document.body)) return;
+  const button = (id) => document.querySelector(`tr[data-task="${id}"] button:not([disabled])`);
+  const next = after.map(button).find(Boolean)
+    || document.querySelector("#due_now button:not([disabled]), #overdue button:not([disabled])");
+  if (next) next.focus();
 }
 
 // A datetime-local value is a moment on the browser's clock; the hospital's clock is what
@@ -245,14 +272,13 @@ async function logCall(outcome) {
   const body = { outcome, note: f.note.value.trim() };
   if (outcome === "call_back") {
     body.call_back_at = hospitalMoment(f.call_back_at.value);
-    if (!body.call_back_at) { say(TOLD.call_back_at_required || "Say when to call back."); f.call_back_at.focus(); return; }
+    if (!body.call_back_at) { say(TOLD.call_back_at_required || "Say when to call back.", f.call_back_at); return; }
   }
   if (outcome === "booked") {
     body.appointment_code = f.appointment_code.value.trim().toUpperCase() || null;
     if (!/^[0-9A-Z]{8}$/.test(body.appointment_code || "")) {
       say(body.appointment_code ? t("预约码是 8 位字母或数字。", "An appointment code is 8 letters or digits.")
-        : TOLD.appointment_code_required || "Give the new appointment's code.");
-      f.appointment_code.focus();
+        : TOLD.appointment_code_required || "Give the new appointment's code.", f.appointment_code);
       return;
     }
   }
@@ -261,7 +287,7 @@ async function logCall(outcome) {
   if (!result.ok) {
     // Closed meanwhile (a booking closed it, or a colleague's call): show what it is now.
     if (result.data?.code === "closed") { await refreshCard(id); load(); return; }
-    say(refusal(result, t("未保存", "Not saved")));
+    say(refusal(result, t("未保存", "Not saved")), FIELD_OF[result.data?.code]?.(f));
     return;
   }
   settled();
@@ -271,8 +297,15 @@ async function logCall(outcome) {
     : t(`已记录，任务结束：${STATUSES[task.status]}`, `Logged; the task is closed: ${STATUSES[task.status]}`));
 }
 
-function say(text) {
+// The call form's error; with a field, that field is marked and takes the keyboard (the
+// button pressed is not what needs fixing). Any new word clears the earlier mark.
+function say(text, field = null) {
   $("call-error").textContent = text;
+  for (const marked of $("call-form").querySelectorAll("[aria-invalid]")) marked.removeAttribute("aria-invalid");
+  if (!field) return;
+  field.setAttribute("aria-invalid", "true");
+  field.setAttribute("aria-describedby", "call-error");
+  field.focus();
 }
 
 for (const button of document.querySelectorAll("[data-outcome]")) {
