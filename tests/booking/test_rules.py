@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.booking.domain.rules import BookingWindow, CancelWindow, NoShowPolicy, RuleBroken
-from services.booking.domain.statuses import TRANSITIONS, AppointmentStatus, next_status
+from services.booking.domain.statuses import (
+    ACTIVE,
+    TRANSITIONS,
+    Action,
+    AppointmentStatus,
+    next_status,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 moments = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 1, 1),
@@ -78,12 +84,49 @@ def test_frequent_no_shows_need_a_real_reason(no_shows, reason) -> None:
         policy.check(no_shows, reason)
 
 
-@given(status=st.sampled_from(AppointmentStatus), action=st.sampled_from(sorted(TRANSITIONS)))
+#: The appointment's legal moves, written out from SPEC §3 and docs/booking.md ("Status
+#: changes", "Patient link") and NOT read from the code: (status, action) → new status.
+#: booked → checked_in → completed; booked → cancelled; booked → no_show; a check-in or a
+#: no-show set by mistake is undone back to booked; a visit the hospital cancelled is
+#: booked again through the patient link (rebook). Nothing else moves a status.
+LEGAL_MOVES = {
+    ("booked", "cancel"): "cancelled",
+    ("booked", "check_in"): "checked_in",
+    ("booked", "no_show"): "no_show",
+    ("checked_in", "undo_check_in"): "booked",
+    ("checked_in", "complete"): "completed",
+    ("no_show", "undo_no_show"): "booked",
+    ("cancelled", "rebook"): "booked",
+}
+#: Actions that change no status through the table (they make, move or re-send one).
+NOT_STATUS_MOVES = {"book", "walk_in", "reschedule", "resend"}
+
+
+def test_the_transition_table_is_exactly_the_legal_moves() -> None:
+    """Adding an illegal move to the table (cancel a checked-in visit, check in a
+    no-show, complete a visit only booked, …) or dropping a legal one fails here."""
+    table = {(str(status), str(action)): str(target)
+             for action, (allowed, target) in TRANSITIONS.items() for status in allowed}
+    assert table == LEGAL_MOVES
+    assert {str(a) for a in Action} - {str(a) for a in TRANSITIONS} == NOT_STATUS_MOVES
+    assert {str(s) for s in AppointmentStatus} == {
+        "booked", "checked_in", "completed", "cancelled", "no_show"}
+
+
+def test_booked_and_checked_in_are_the_active_statuses() -> None:
+    """"One active appointment (booked or checked in) per patient, expert and day"."""
+    assert {str(s) for s in ACTIVE} == {"booked", "checked_in"}
+
+
+@pytest.mark.parametrize("status", [s.value for s in AppointmentStatus])
+@pytest.mark.parametrize("action", sorted(a.value for a in TRANSITIONS))
 def test_each_action_applies_only_where_the_table_says(status, action) -> None:
-    allowed, target = TRANSITIONS[action]
-    if status in allowed:
-        assert next_status(status, action) == target
+    """Every (status, action) pair: the legal ones lead where the spec says, every other
+    one is refused as ``wrong_status`` — checked against the list above, not the table."""
+    if (status, action) in LEGAL_MOVES:
+        assert next_status(status, Action(action)) == LEGAL_MOVES[status, action]
     else:
         with pytest.raises(RuleBroken) as broken:
-            next_status(status, action)
+            next_status(status, Action(action))
         assert broken.value.code == "wrong_status"
+        assert broken.value.status == 409

@@ -227,3 +227,61 @@ def test_counts_stay_true_whatever_the_order(database_url: str, make_settings) -
             phases=[Phase.explicit, Phase.reuse, Phase.generate]))
     finally:
         db.dispose()
+
+
+# --- illegal moves through the API ---------------------------------------------------------------
+
+def test_illegal_status_moves_are_refused_through_the_api(inv, consultant, frontdesk,
+                                                          clock) -> None:
+    """Issue 29 item 8: each move the state machine forbids (SPEC §3) is a 409
+    ``wrong_status`` through the API and leaves the appointment as it was; and a checked-in
+    visit still counts as the patient's one active appointment with the expert that day."""
+    from tests.support.booking import PHONES
+
+    day = tomorrow()
+    slots = inv.session(day, time(10), count=4, capacity=5)
+    ids = {}
+    for who, phone in zip(("checked_in", "cancelled", "booked", "no_show"), PHONES,
+                          strict=False):
+        answer = consultant.book(slots[0], phone=phone, name=f"病人{who}")
+        assert answer.status_code == 201, answer.json
+        ids[who] = answer.json["id"]
+
+    def act(who: str, move: str, **body) -> object:
+        url = f"/api/v1/appointments/{ids[who]}/{move}"
+        return frontdesk.post(url, json=body) if body else frontdesk.post(url)
+
+    def status_of(who: str) -> str:
+        return consultant.get(f"/api/v1/appointments/{ids[who]}").json["status"]
+
+    clock.set(datetime.combine(day, time(8), tzinfo=SHANGHAI))  # the visit's day, before it
+    assert act("checked_in", "check-in").status_code == 200
+    assert act("cancelled", "cancel", reason="patient").status_code == 200
+    refused = {
+        ("checked_in", "cancel"): act("checked_in", "cancel", reason="patient"),
+        ("cancelled", "undo-no-show"): act("cancelled", "undo-no-show", reason="弄错了"),
+        ("cancelled", "check-in"): act("cancelled", "check-in"),
+        ("cancelled", "complete"): act("cancelled", "complete"),
+        ("booked", "complete"): act("booked", "complete"),
+        ("booked", "undo-check-in"): act("booked", "undo-check-in", reason="弄错了"),
+        ("booked", "undo-no-show"): act("booked", "undo-no-show", reason="弄错了"),
+        ("checked_in", "check-in"): act("checked_in", "check-in"),
+    }
+    clock.set(datetime.combine(day, time(10, 5), tzinfo=SHANGHAI))  # the visit has begun
+    assert act("no_show", "no-show").status_code == 200
+    refused |= {
+        ("no_show", "check-in"): act("no_show", "check-in"),
+        ("no_show", "complete"): act("no_show", "complete"),
+        ("no_show", "undo-check-in"): act("no_show", "undo-check-in", reason="弄错了"),
+        ("checked_in", "no-show"): act("checked_in", "no-show"),
+        ("cancelled", "no-show"): act("cancelled", "no-show"),
+    }
+    for move, answer in refused.items():
+        assert (answer.status_code, answer.json["code"]) == (409, "wrong_status"), move
+    assert {who: status_of(who) for who in ids} == {
+        "checked_in": "checked_in", "cancelled": "cancelled", "booked": "booked",
+        "no_show": "no_show"}
+    again = consultant.book(slots[3], phone=PHONES[0], name="病人checked_in")
+    assert again.status_code == 409 and again.json["code"] == "duplicate", \
+        "a checked-in visit is active: one per patient, expert and day"
+    assert again.json["existing"]["id"] == ids["checked_in"]
