@@ -215,7 +215,8 @@ def test_bad_patient_details_are_422(inv, consultant, patient, field) -> None:
     response = consultant.post("/api/v1/appointments", json={
         "slot_id": slot_id, "patient": patient, "channel": "phone"})
     assert response.status_code == 422
-    assert field in json.dumps(response.json["errors"])
+    assert list(response.json["errors"]["json"]["patient"]) == [field], \
+        "the refusal names the field itself, not only in its message"
 
 
 @pytest.mark.parametrize("body, field", [

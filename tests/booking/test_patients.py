@@ -9,6 +9,7 @@ from datetime import UTC, time, timedelta
 import pytest
 from sqlalchemy import select, text
 
+from services.booking.domain.patients import InvalidPatient, check_id_number, clean_patient
 from services.booking.models import AccessRecord, Appointment, OutboxMessage, Patient
 from tests.support.booking import PHONES, Inventory, Staff, bearer, tomorrow
 
@@ -230,3 +231,145 @@ def test_a_landline_is_booked_but_known_to_take_no_sms(app, inv, consultant) -> 
         [body] = session.scalars(select(OutboxMessage.body).where(
             OutboxMessage.event_type == "booking.appointment.booked"))
     assert json.loads(body)["data"]["patient"]["mobile"] is False
+
+
+# --- identity card numbers (issue 29 item 8) --------------------------------------------------
+
+def mod_11_2(body: str) -> str:
+    """ISO 7064 MOD 11-2 written out independently of the code's weight table."""
+    total = sum(int(digit) * (2 ** (17 - i) % 11) for i, digit in enumerate(body))
+    return "0123456789X"[(12 - total % 11) % 11]
+
+
+#: One valid number per check character (GB 11643's own example first), so a changed
+#: weight or a swapped check character fails.
+VALID_IDS = {
+    "11010519491231002X": "X", "440304199001010070": "0", "440304199001010011": "1",
+    "440304199001010062": "2", "440304199001010193": "3", "440304199001010054": "4",
+    "440304199001010185": "5", "440304199001010046": "6", "440304199001010097": "7",
+    "440304199001010038": "8", "440304199001010089": "9", "44030419900101002X": "X",
+    ADULT_ID: "6",
+}
+CHECK_WRONG = "The identity card number's check character is wrong; check the digits."
+NO_DATE = "The identity card number holds no real date of birth."
+BAD_FORM = ("An identity card number has 17 digits and a check character (a digit or X).")
+
+
+def test_the_check_characters_of_the_table_are_right() -> None:
+    for number, check in VALID_IDS.items():
+        assert number[-1] == check == mod_11_2(number[:17]), number
+
+
+@pytest.mark.parametrize("number", sorted(VALID_IDS))
+def test_every_valid_number_is_accepted_and_every_other_check_character_refused(
+        number: str) -> None:
+    assert check_id_number(number).value == number
+    for wrong in "0123456789X":
+        if wrong == number[-1]:
+            continue
+        with pytest.raises(InvalidPatient) as refused:
+            check_id_number(number[:17] + wrong)
+        assert (refused.value.field, str(refused.value)) == ("id_number", CHECK_WRONG)
+
+
+def test_the_card_says_the_birth_date_and_the_sex() -> None:
+    woman, man = check_id_number(VALID_ID), check_id_number(ADULT_ID)
+    assert (str(woman.birth_date), woman.sex) == ("1949-12-31", "female")
+    assert (str(man.birth_date), man.sex) == ("1980-05-12", "male")
+    assert check_id_number("440304199001010070").sex == "male", "7: odd"
+    assert check_id_number("44030419900101002X").sex == "female", "2: even"
+
+
+def with_check(body: str) -> str:
+    return body + mod_11_2(body)
+
+
+#: Malformed numbers, each refused with the field and the reason (checksums made right
+#: where the point is the date, so it is the date check that refuses them).
+MALFORMED = [
+    ("11010519800512003", BAD_FORM),  # 17 characters
+    ("1101051980051200366", BAD_FORM),  # 19
+    ("110105198005120036 0", BAD_FORM),  # a space inside
+    ("11010519800512003A", BAD_FORM),  # a check letter that is not X
+    ("1101051980O512003X", BAD_FORM),  # a letter O among the digits
+    ("11010519800512003-", BAD_FORM),
+    ("١١٠١٠٥١٩٨٠٠٥١٢٠٠٣6", BAD_FORM),  # Arabic-Indic digits: str.isdigit says yes
+    ("፩፩፩፩፩፩፩፩፩፩፩፩፩፩፩፩፩1", BAD_FORM),  # Ethiopic digits: int() fails on them (was a 500)
+    ("❶❶❶❶❶❶❶❶❶❶❶❶❶❶❶❶❶1", BAD_FORM),  # dingbat digits, the same
+    (with_check("11010519801332003"), NO_DATE),  # month 13, day 32
+    (with_check("11010519800230003"), NO_DATE),  # 30 February
+    (with_check("11010519810229003"), NO_DATE),  # 29 February of a common year
+    (with_check("11010500000512003"), NO_DATE),  # year 0000
+    (with_check("11010500010101003"), NO_DATE),  # year 0001: stored before
+    (with_check("11010518991231003"), NO_DATE),  # before 1900, the birth date's bound
+    (with_check("11010519800012003"), NO_DATE),  # month 00
+    (with_check("11010519800500003"), NO_DATE),  # day 00
+    ("110105198005120035", CHECK_WRONG),
+]
+
+
+@pytest.mark.parametrize("number, message", MALFORMED)
+def test_malformed_numbers_are_refused_with_the_field(number: str, message: str) -> None:
+    with pytest.raises(InvalidPatient) as refused:
+        check_id_number(number)
+    assert (refused.value.field, str(refused.value)) == ("id_number", message)
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("11010519491231002x", VALID_ID),  # lowercase x
+    ("１１０１０５１９４９１２３１００２Ｘ", VALID_ID),  # full-width, as a Chinese IME types
+    ("１１０１０５１９４９１２３１００２ｘ", VALID_ID),
+    (" 110105198005120036\n", ADULT_ID),
+    (with_check("11010519800229003"), with_check("11010519800229003")),  # a leap day
+])
+def test_numbers_written_another_way_are_folded(typed: str, stored: str) -> None:
+    assert check_id_number(typed).value == stored
+
+
+@pytest.mark.parametrize("number, message", MALFORMED)
+@pytest.mark.parametrize("told", [{}, {"birth_date": "1980-05-12"}, {"sex": "male"},
+                                  {"birth_date": "1980-05-12", "sex": "unknown"}])
+def test_a_malformed_number_is_a_422_naming_the_field_never_a_500(
+        inv, consultant, number, message, told) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    refused = book(consultant, slot_id, patient("钱", id_number=number, **told))
+    assert refused.status_code == 422, refused.json
+    assert refused.json["errors"]["json"]["patient"] == {"id_number": [message]}
+
+
+def test_a_number_typed_another_way_is_stored_folded(app, inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1, capacity=5)[0]
+    for n, typed in enumerate(("11010519491231002x", "１１０１０５１９８００５１２００３６")):
+        booked = book(consultant, slot_id, patient(f"钱{n}", phone=PHONES[n], id_number=typed))
+        assert booked.status_code == 201, booked.json
+        with app.extensions["clinic"].db.reading() as session:
+            stored = session.get(Patient, booked.json["patient"]["id"])
+            assert stored.id_number == (VALID_ID, ADULT_ID)[n]
+
+
+# --- names: stored as cleaned, the guardian's too --------------------------------------------
+
+def test_a_multi_word_name_and_the_guardians_name_are_stored_cleaned_and_read_back(
+        app, inv, consultant) -> None:
+    slot_id = inv.session(tomorrow(), time(8), count=1)[0]
+    booked = book(consultant, slot_id, patient("  Mary　Ann   Lee ", guardian_name=" 李　 秀兰  "))
+    assert booked.status_code == 201, booked.json
+    pid = booked.json["patient"]["id"]
+    assert booked.json["patient"]["name"] == "Mary Ann Lee"
+    with app.extensions["clinic"].db.reading() as session:
+        stored = session.get(Patient, pid)
+        assert (stored.name, stored.guardian_name) == ("Mary Ann Lee", "李 秀兰")
+    record = consultant.get(f"/api/v1/patients/{pid}").json
+    assert (record["name"], record["guardian_name"]) == ("Mary Ann Lee", "李 秀兰")
+    again = book(consultant, slot_id, {"id": pid, "guardian_name": "王大力"})
+    assert again.status_code == 409 and again.json["code"] == "duplicate"
+    later = inv.session(tomorrow() + timedelta(days=1), time(8), count=1)[0]
+    moved = book(consultant, later, {"id": pid, "guardian_name": "  王  大力 "})
+    assert moved.status_code == 201
+    assert consultant.get(f"/api/v1/patients/{pid}").json["guardian_name"] == "王 大力"
+
+
+def test_a_blank_guardian_name_is_refused_with_its_field() -> None:
+    with pytest.raises(InvalidPatient) as refused:
+        clean_patient({"name": "小宝", "phone": PHONES[0], "guardian_name": " 　 "})
+    assert refused.value.field == "guardian_name"

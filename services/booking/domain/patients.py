@@ -9,6 +9,7 @@ booking leaves out never erases what is stored.
 from __future__ import annotations
 
 import dataclasses
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,11 @@ from services.common.phones import Phone
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
+#: 17 ASCII digits and a check character, once full-width forms are folded: ``str.isdigit``
+#: also says yes to Arabic-Indic (٣) or Ethiopic (፩) digits, which no card carries.
+ID_FORM = re.compile(r"[0-9]{17}[0-9X]")
+#: The earliest date of birth anyone is recorded with (the ``birth_date`` field's bound).
+FIRST_BIRTH_DAY = date(1900, 1, 1)
 
 
 class InvalidPatient(ValueError):
@@ -94,7 +100,7 @@ class IdNumber:
 
 def check_id_number(raw: str) -> IdNumber:
     value = unicodedata.normalize("NFKC", raw).strip().upper()
-    if len(value) != 18 or not value[:17].isdigit() or value[17] not in ID_CHECK:
+    if not ID_FORM.fullmatch(value):
         raise InvalidPatient("id_number", "An identity card number has 17 digits and a check "
                              "character (a digit or X).")
     total = sum(int(digit) * weight for digit, weight in zip(value, ID_WEIGHTS, strict=False))
@@ -103,10 +109,13 @@ def check_id_number(raw: str) -> IdNumber:
                              "wrong; check the digits.")
     number = IdNumber(value)
     try:
-        number.birth_date  # noqa: B018 - it is the check
+        born = number.birth_date
     except ValueError as exc:
         raise InvalidPatient("id_number", "The identity card number holds no real date of "
                              "birth.") from exc
+    if born < FIRST_BIRTH_DAY:
+        raise InvalidPatient("id_number", "The identity card number holds no real date of "
+                             "birth.")
     return number
 
 
