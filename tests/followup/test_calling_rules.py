@@ -16,7 +16,7 @@ from services.followup.domain.calling import (
     after_call,
     first_due,
 )
-from services.followup.domain.statuses import UNANSWERED, Outcome, TaskStatus
+from services.followup.domain.statuses import CLOSES, UNANSWERED, Outcome, TaskStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ZONES = [ZoneInfo(z) for z in ("Asia/Shanghai", "Asia/Urumqi", "America/New_York",
@@ -106,3 +106,77 @@ def test_a_call_back_needs_a_time_to_come() -> None:
     with pytest.raises(CallRefused) as past:
         after_call(RULES, SHANGHAI, at(24, 10), 0, Outcome.CALL_BACK, at(24, 9))
     assert past.value.code == "call_back_in_the_past"
+
+
+# --- the edges of calling hours and of a call-back (issue 29 item 8) ---------------------------
+
+def test_calling_hours_run_from_0900_inclusive_to_2000_exclusive() -> None:
+    """Calling hours 09:00–20:00: 09:00:00 is inside, 20:00:00 is not (a call may start
+    at 19:59:59, never at 20:00), and 08:59:59 waits for 09:00."""
+    second = timedelta(seconds=1)
+    hours = RULES.hours
+    assert hours.contains(at(24, 9), SHANGHAI)
+    assert not hours.contains(at(24, 9) - second, SHANGHAI)
+    assert hours.contains(at(24, 20) - second, SHANGHAI)
+    assert not hours.contains(at(24, 20), SHANGHAI)
+    assert hours.next_time(at(24, 9), SHANGHAI) == at(24, 9)
+    assert hours.next_time(at(24, 9) - second, SHANGHAI) == at(24, 9)
+    assert hours.next_time(at(24, 20) - second, SHANGHAI) == at(24, 20) - second
+    assert hours.next_time(at(24, 20), SHANGHAI) == at(25, 9), "20:00:00 is after hours"
+    assert hours.next_time(at(24, 23, 59), SHANGHAI) == at(25, 9)
+    assert first_due(RULES, SHANGHAI, at(24, 20)) == at(25, 9)
+
+
+def test_an_unanswered_call_whose_spacing_ends_at_2000_moves_to_the_morning() -> None:
+    after = after_call(RULES, SHANGHAI, at(24, 18), 0, Outcome.BUSY)
+    assert after.due_at == at(25, 9)
+    just_in = after_call(RULES, SHANGHAI, at(24, 17, 59), 0, Outcome.BUSY)
+    assert just_in.due_at == at(24, 19, 59)
+
+
+def test_a_call_back_for_now_is_refused_and_one_a_second_later_kept() -> None:
+    now = at(24, 10)
+    with pytest.raises(CallRefused) as refused:
+        after_call(RULES, SHANGHAI, now, 0, Outcome.CALL_BACK, now)
+    assert (refused.value.code, refused.value.status) == ("call_back_in_the_past", 422)
+    soon = now + timedelta(seconds=1)
+    after = after_call(RULES, SHANGHAI, now, 0, Outcome.CALL_BACK, soon)
+    assert (after.status, after.unanswered, after.due_at) == (TaskStatus.OPEN, 0, soon)
+    with pytest.raises(CallRefused) as missing:
+        after_call(RULES, SHANGHAI, now, 0, Outcome.CALL_BACK)
+    assert (missing.value.code, missing.value.status) == ("call_back_at_required", 422)
+    evening = after_call(RULES, SHANGHAI, now, 0, Outcome.CALL_BACK, at(24, 20))
+    assert evening.due_at == at(25, 9), "a call-back asked for 20:00 waits for the morning"
+
+
+def test_which_outcomes_count_as_unanswered_and_which_close() -> None:
+    """Written out from SPEC §9, not read from the code: no_answer, busy and switched_off
+    count towards the cap; wrong_number, booked, declined and do_not_call close the task;
+    call_back keeps it open with no attempt counted."""
+    assert {str(o) for o in UNANSWERED} == {"no_answer", "busy", "switched_off"}
+    assert {str(o): str(s) for o, s in CLOSES.items()} == {
+        "wrong_number": "wrong_number", "booked": "booked", "declined": "declined",
+        "do_not_call": "do_not_call"}
+    assert {str(o) for o in Outcome} == {str(o) for o in UNANSWERED} | {
+        str(o) for o in CLOSES} | {"call_back"}
+
+
+def test_a_refused_call_back_is_a_422_and_changes_nothing(app, feed, li, clock) -> None:
+    from tests.support.followup import Person
+
+    feed.no_show(Person())
+    [task] = li.tasks()
+    assert li.claim(task["id"]).status_code == 200
+    now = clock.now()
+    for body, code in [({}, "call_back_at_required"),
+                       ({"call_back_at": now.isoformat()}, "call_back_in_the_past"),
+                       ({"call_back_at": (now - timedelta(minutes=5)).isoformat()},
+                        "call_back_in_the_past")]:
+        refused = li.call(task["id"], "call_back", **body)
+        assert (refused.status_code, refused.json["code"]) == (422, code), body
+    [same] = li.tasks()
+    assert (same["status"], same["attempts"], same["due_at"]) == \
+        ("open", 0, task["due_at"]), "a refused call logged nothing"
+    evening = li.call(task["id"], "call_back", call_back_at="2026-11-24T20:00:00+08:00")
+    assert evening.status_code == 201, evening.json
+    assert datetime.fromisoformat(evening.json["due_at"]) == at(25, 9)
