@@ -211,3 +211,46 @@ def test_a_template_naming_a_missing_fact_fails_instead_of_sending_a_blank(tmp_p
     with pytest.raises(UndefinedError):
         Renderer(str(tmp_path)).render("confirmation", "sms", "zh-CN",
                                      typed("booked", facts()))
+
+
+# --- consent: the rules written out, not read from the code (issue 29 item 8) ------------------
+
+def test_the_opt_out_keywords_are_the_three_of_the_spec() -> None:
+    """SPEC §6 and docs/notify.md: ``TD``, ``退订``, ``STOP`` — no more, no fewer."""
+    from services.notify.domain.consent import OPT_OUT_KEYWORDS
+
+    assert {str(word) for word in OPT_OUT_KEYWORDS} == {"TD", "退订", "STOP"}
+
+
+@pytest.mark.parametrize("reply", [
+    "ＴＤ", "ｔｄ", "ＳＴＯＰ", "Ｔｄ！", "　退订　", "T D", "退 订。"])
+def test_opt_outs_in_full_width_letters_or_spaced_out_count(reply: str) -> None:
+    """A Chinese phone in full-width mode sends ``ＴＤ``: the patient said 退订 all the
+    same (before the fix it was not an opt-out, and messages kept going)."""
+    assert is_opt_out(reply)
+
+
+@pytest.mark.parametrize("reply", ["T", "D", "TDD", "退", "订", "STO", "STOPP", "不要退订", None])
+def test_near_misses_are_not_opt_outs(reply) -> None:
+    assert not is_opt_out(reply)
+
+
+@pytest.mark.parametrize("recipient", ["+8613800138000", "", None])
+@pytest.mark.parametrize("reachable", [True, False])
+@pytest.mark.parametrize("consented", [True, False])
+@pytest.mark.parametrize("opted_out", [True, False])
+def test_a_message_goes_only_with_an_address_a_mobile_consent_and_no_opt_out(
+        recipient, reachable, consented, opted_out) -> None:
+    """Every combination: it may go only when all four hold; otherwise the first missing
+    one, in this order, is the reason logged with the suppressed message."""
+    if not recipient:
+        expected = "no sms address"
+    elif not reachable:
+        expected = "not a mobile number"
+    elif not consented:
+        expected = "no sms consent"
+    elif opted_out:
+        expected = "opted out"
+    else:
+        expected = None
+    assert refusal("sms", consented, recipient, opted_out, reachable=reachable) == expected

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 OPT_OUT_KEYWORDS = frozenset({"TD", "退订", "STOP"})
 
 
 def is_opt_out(reply: str) -> bool:
-    """A reply that is one of the keywords, whatever the case, spacing or punctuation."""
-    word = re.sub(r"[\s\.\,\!\?。，！？]+", "", reply or "").upper()
+    """A reply that is one of the keywords, whatever the case, spacing or punctuation, and
+    in full-width letters too (``ＴＤ``, as a Chinese input method in full-width mode sends)."""
+    folded = unicodedata.normalize("NFKC", reply or "")
+    word = re.sub(r"[\s\.\,\!\?。，！？]+", "", folded).upper()
     return word in OPT_OUT_KEYWORDS
 
 
