@@ -6,6 +6,10 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# pytest-xdist workers for `make test` and `make test-fast` (WORKERS=0: one process).
+# A module's tests that share a module-scoped clinic stay on one worker (loadgroup).
+WORKERS ?= 2
+XDIST  := -n $(WORKERS) --dist loadgroup
 
 .PHONY: run test test-fast install lint typecheck bench clean
 
@@ -23,15 +27,18 @@ run: $(STAMP)
 	$(BIN)/clinic-run
 
 # Lint and types first: a change that breaks either fails before the long suite runs.
+# Then every test on $(WORKERS) workers, except the few that stop RabbitMQ (the other
+# workers' tests use it): those run alone afterwards. Each run checks its own log lines.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy services bench
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) -m "not stops_rabbitmq" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m stops_rabbitmq $(PYTEST_ARGS)
 
 # The pure and in-process tests only (no server, browser or slow test): a quick loop.
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -m "not slow and not postgres and not rabbitmq and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) -m "not slow and not postgres and not rabbitmq and not browser" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import shutil
 import tempfile
@@ -22,27 +23,82 @@ from tests.support.services import service_parts
 # --- no phone number or email in any log line, during the whole run -------------------------
 
 LOG_FILE_NAME = "clinic-test-log.txt"
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Every process the run starts (they inherit LOG_FILE) also logs to one file."""
+    """Every process the run starts (they inherit LOG_FILE) also logs to one file. Under
+    pytest-xdist the controller makes the file and every worker (and what it starts) appends
+    to that same file, so the controller's end-of-run check reads every worker's lines."""
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is not None:
+        config.clinic_log_file = None  # type: ignore[attr-defined]  # the controller checks
+        os.environ["LOG_FILE"] = worker_input["clinic_log_file"]
+        return
     folder = Path(tempfile.mkdtemp(prefix="clinic-logs-"))
     config.clinic_log_file = folder / LOG_FILE_NAME  # type: ignore[attr-defined]
     os.environ["LOG_FILE"] = str(config.clinic_log_file)  # type: ignore[attr-defined]
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_GiveWorkersTheLogFile(config.clinic_log_file),  # type: ignore[attr-defined]
+                                      "clinic-log-file")
+
+
+class _GiveWorkersTheLogFile:
+    """xdist's hook, registered only when xdist is there: each worker is told the file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput["clinic_log_file"] = str(self.path)
 
 
 SERVER_FIXTURES = {"pg_url": "postgres", "postgres_available": "postgres",
                    "amqp_url": "rabbitmq", "rabbit_session_url": "rabbitmq"}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def stops_rabbitmq(item: pytest.Item) -> bool:
+    """Does the test stop the machine's one RabbitMQ (``rabbitmqctl("stop_app")``)?"""
+    function = getattr(item, "function", None)
+    try:
+        return function is not None and "stop_app" in inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that asks for a real server is marked so, whichever fixture asked:
-    ``make test-fast`` leaves them out by marker."""
+    ``make test-fast`` leaves them out by marker.
+
+    For pytest-xdist: a test that stops RabbitMQ is marked ``stops_rabbitmq`` (``make test``
+    runs those alone, after the parallel run, as stopping the broker would break the other
+    workers' tests); the tests of a module with a module-scoped fixture (a whole clinic, the
+    fault tests' system) share an ``xdist_group``, so ``--dist loadgroup`` starts it once."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     for item in items:
         for fixture in getattr(item, "fixturenames", ()):
             if fixture in SERVER_FIXTURES:
                 item.add_marker(SERVER_FIXTURES[fixture])
+        if stops_rabbitmq(item):
+            item.add_marker("stops_rabbitmq")
+            if workers > 1:
+                item.add_marker(pytest.mark.usefixtures("_not_beside_other_workers"))
+        info = getattr(item, "_fixtureinfo", None)
+        if info is not None and any(
+                definition.scope == "module"
+                for definitions in info.name2fixturedefs.values() for definition in definitions):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+@pytest.fixture
+def _not_beside_other_workers() -> None:
+    pytest.fail("this test stops RabbitMQ, which other xdist workers use: run it without -n "
+                "(make test runs `pytest -m stops_rabbitmq` alone after the parallel run)",
+                pytrace=False)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No log line of the run (every xdist worker's too) carries personal data."""
     path = getattr(session.config, "clinic_log_file", None)
     if path is None or not path.exists():
         return

@@ -14,7 +14,6 @@ import contextlib
 import functools
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -55,6 +54,7 @@ from services.notify.models import Message
 from tests.support import servers
 from tests.support.bus import Running, wait_until
 from tests.support.gateway import FakeGateway
+from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
 
@@ -64,12 +64,6 @@ BIN = Path(sys.executable).parent
 CHECKER = "clinic-fault-check"
 CONSULTANT = "fault-consultant"
 ADMIN = f"host={servers.PG_HOST} port={servers.PG_PORT} user={servers.PG_USER} dbname=postgres"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -7,6 +7,7 @@ reason, except under ``CI=true``, where that is a failure.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -39,6 +40,29 @@ def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
             return True
     except OSError:
         return False
+
+
+#: Under pytest-xdist each worker ("gw0", "gw1" …) takes ports from its own block, below
+#: the kernel's ephemeral range (32768+): a port handed to a server about to start cannot
+#: be handed to another worker's server, nor picked for an outgoing connection meanwhile.
+PORT_BLOCK = 2000
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_FIRST_PORT = 10000 + PORT_BLOCK * (int(_WORKER[2:]) + 1 if _WORKER[2:].isdigit() else 0)
+_next_ports = itertools.cycle(range(_FIRST_PORT, _FIRST_PORT + PORT_BLOCK))
+
+
+def free_port() -> int:
+    """A port nobody listens on now, not given out earlier in this run by this process,
+    and never given to another xdist worker."""
+    for _ in range(PORT_BLOCK):
+        port = next(_next_ports)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {_FIRST_PORT}-{_FIRST_PORT + PORT_BLOCK - 1}")
 
 
 def pg_admin_url(database: str = "postgres") -> str:
