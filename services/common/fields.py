@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,9 +15,22 @@ from .web import unprocessable
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
 FIRST_BIRTH_DAY = date(1900, 1, 1)
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class Day(fields.Date):
+class CalendarDate(fields.Date):
+    """A date written ``YYYY-MM-DD`` and nothing else: Python reads ISO week dates and
+    compact forms too (``1980-W01`` is 1979-12-31, ``20261207``), which nobody at a desk
+    means and the pages never send."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str) or not ISO_DAY.fullmatch(value):
+            raise self.make_error("invalid")
+        day: date = super()._deserialize(value, attr, data, **kwargs)
+        return day
+
+
+class Day(CalendarDate):
     """A ``YYYY-MM-DD`` date between 2000 and 2100.
 
     The bounds keep date arithmetic (a date plus a number of days) from running
@@ -65,7 +79,7 @@ class Instant(fields.AwareDateTime):
         return moment.astimezone(UTC)
 
 
-class BirthDate(fields.Date):
+class BirthDate(CalendarDate):
     """A date of birth: ``YYYY-MM-DD`` from 1900-01-01 up to today, never in the future.
 
     Not a :class:`Day`: those bound the days a clinic runs (2000–2100), and an adult was
