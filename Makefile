@@ -6,12 +6,12 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-# pytest-xdist workers for `make test` and `make test-fast` (WORKERS=0: one process).
+# pytest-xdist workers for `make test-parallel` and `make test-fast` (WORKERS=0: one process).
 # A module's tests that share a module-scoped clinic stay on one worker (loadgroup).
 WORKERS ?= 2
 XDIST  := -n $(WORKERS) --dist loadgroup
 
-.PHONY: run test test-fast install lint typecheck bench clean
+.PHONY: run test test-parallel test-fast install lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "clinic needs Python 3.11 or newer on PATH"; exit 1; }
@@ -27,9 +27,15 @@ run: $(STAMP)
 	$(BIN)/clinic-run
 
 # Lint and types first: a change that breaks either fails before the long suite runs.
-# Then every test on $(WORKERS) workers, except the few that stop RabbitMQ (the other
-# workers' tests use it): those run alone afterwards. Each run checks its own log lines.
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy services bench
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# `make test` on $(WORKERS) xdist workers (not yet what CI runs: see docs/operations.md):
+# every test except the few that stop RabbitMQ (the other workers' tests use it), then
+# those alone. Each of the two pytest runs checks its own log lines.
+test-parallel: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy services bench
 	$(BIN)/python -m pytest $(XDIST) -m "not stops_rabbitmq" $(PYTEST_ARGS)
