@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -48,7 +49,10 @@ def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
 PORT_BLOCK = 2000
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 _FIRST_PORT = 10000 + PORT_BLOCK * (int(_WORKER[2:]) + 1 if _WORKER[2:].isdigit() else 0)
-_next_ports = itertools.cycle(range(_FIRST_PORT, _FIRST_PORT + PORT_BLOCK))
+#: From a random place in the block, so two runs at once (two clones) rarely meet.
+_start = random.randrange(PORT_BLOCK)
+_next_ports = itertools.cycle([*range(_FIRST_PORT + _start, _FIRST_PORT + PORT_BLOCK),
+                               *range(_FIRST_PORT, _FIRST_PORT + _start)])
 
 
 def free_port() -> int:
