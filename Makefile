@@ -7,9 +7,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # pytest-xdist workers for `make test-parallel` and `make test-fast` (WORKERS=0: one process).
-# A module's tests that share a module-scoped clinic stay on one worker (loadgroup).
+# A module's tests stay on one worker (loadfile), so a module-scoped clinic starts once.
 WORKERS ?= 2
-XDIST  := -n $(WORKERS) --dist loadgroup
+XDIST  := -n $(WORKERS) --dist loadfile
 
 .PHONY: run test test-parallel test-fast install lint typecheck bench clean
 
@@ -41,10 +41,11 @@ test-parallel: $(STAMP)
 	$(BIN)/python -m pytest $(XDIST) -m "not stops_rabbitmq" $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m stops_rabbitmq $(PYTEST_ARGS)
 
-# The pure and in-process tests only (no server, browser or slow test): a quick loop.
+# The pure and in-process tests only (no server, browser or slow test): a quick loop, test by
+# test over the workers (no module-scoped clinic here to keep together).
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q $(XDIST) -m "not slow and not postgres and not rabbitmq and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(WORKERS) -m "not slow and not postgres and not rabbitmq and not browser" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "make bench needs wrk (apt-get install wrk)"; exit 1; }

@@ -70,10 +70,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """A test that asks for a real server is marked so, whichever fixture asked:
     ``make test-fast`` leaves them out by marker.
 
-    For pytest-xdist: a test that stops RabbitMQ is marked ``stops_rabbitmq`` (``make test``
-    runs those alone, after the parallel run, as stopping the broker would break the other
-    workers' tests); the tests of a module with a module-scoped fixture (a whole clinic, the
-    fault tests' system) share an ``xdist_group``, so ``--dist loadgroup`` starts it once."""
+    For pytest-xdist: a test that stops RabbitMQ is marked ``stops_rabbitmq`` (``make
+    test-parallel`` runs those alone, after the parallel run, as stopping the broker would
+    break the other workers' tests). The Makefile's ``--dist loadfile`` keeps a module on one
+    worker, so a module-scoped clinic starts once (``loadgroup`` does not group under pytest
+    9.2: xdist 3.8 renames ``item._nodeid``, which pytest 9 no longer reads)."""
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     for item in items:
         for fixture in getattr(item, "fixturenames", ()):
@@ -83,11 +84,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker("stops_rabbitmq")
             if workers > 1:
                 item.add_marker(pytest.mark.usefixtures("_not_beside_other_workers"))
-        info = getattr(item, "_fixtureinfo", None)
-        if info is not None and any(
-                definition.scope == "module"
-                for definitions in info.name2fixturedefs.values() for definition in definitions):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.fixture
