@@ -145,6 +145,11 @@ def cancelled_patient(clinic, name: str, phone: str) -> dict:
     leave = api(clinic, "admin", "POST", "schedule", f"/experts/{booked['expert']['id']}/leave",
                 json={"date": booked["date"], "reason": "学术会议"})
     assert leave.status_code == 201, leave.text
+    # Booking hears of the leave through the bus: until it has, the next booking could
+    # still pick one of the slots the leave cancels (409 slot_cancelled under load).
+    assert wait_for(lambda: api(clinic, "consultant", "GET", "booking",
+                                f"/appointments/{booked['id']}").json()["status"]
+                    == "cancelled", 20), "booking cancelled the appointment for the leave"
     return booked
 
 
