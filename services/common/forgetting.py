@@ -29,13 +29,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .idempotency import IdempotencyMixin
 from .inbox import DeadLetterMixin
 from .outbox import OutboxMixin
+from .phones import national_digits
 
 #: Events that name a patient only to say they were erased: a parked one stays.
 KEPT_TYPES = frozenset({"booking.patient.erased"})
@@ -62,7 +62,7 @@ class Traces:
             if "@" in contact:
                 needles.add(contact.lower())
             else:
-                needles.add(_national_digits(contact))
+                needles.add(national_digits(contact))
         return cls(patient_id, frozenset(appointment_ids),
                    tuple(sorted(n for n in needles if len(n) >= 5)))
 
@@ -94,14 +94,6 @@ class Traces:
             return self.named_in(json.loads(body))
         except ValueError:
             return self.in_text(body)
-
-
-def _national_digits(phone: str) -> str:
-    try:
-        number = phonenumbers.parse(phone, None if phone.startswith("+") else "CN")
-        return phonenumbers.national_significant_number(number)
-    except phonenumbers.NumberParseException:
-        return "".join(ch for ch in phone if ch.isdigit())
 
 
 @dataclass

@@ -48,7 +48,7 @@ def mask_phone(phone: str | None) -> str:
     """
     if not phone:
         return ""
-    digits = _national_digits(phone)
+    digits = national_digits(phone)
     if not digits:
         return ""
     shown_first = min(3, max(0, len(digits) - 8))
@@ -56,7 +56,7 @@ def mask_phone(phone: str | None) -> str:
     return digits[:shown_first] + "*" * hidden + digits[-4:]
 
 
-def _national_digits(phone: str) -> str:
+def national_digits(phone: str) -> str:
     """The digits a person dials at home: without ``+86`` for an E.164 number."""
     if phone.strip().startswith("+"):
         try:

@@ -18,7 +18,7 @@ from ..domain.statuses import Outcome, TaskKind, TaskStatus
 from ..ops.access import record_access
 from ..ops.tasks import CALL_CARD, claim, holds_claim, log_call
 from ..reads.staff import staff_names
-from ..reads.tasks import calls_of, get_task, view, worklist
+from ..reads.tasks import calls_of, get_task, recorded_by, view, worklist
 from .common import CALLERS, desk, once, refusals, working_desk
 
 blp = Blueprint("tasks", __name__, url_prefix=API_PREFIX,
@@ -121,8 +121,7 @@ class TaskResource(MethodView):
                 record_access(session, here, CALL_CARD, patient_id=task.patient_id,
                               task_id=task.id, detail=f"task {task.id} ({task.kind})")
             hospital = here.hospital
-            shown = view(task, here, full=mine)
-            recorder = shown["context"].get("recorded_by")
+            recorder = recorded_by(task)
             names = staff_names(session, [task.claimed_by, recorder])
             return {**view(task, here, full=mine, names=names),
                     "recorded_by_name": names.get(recorder) if recorder else None,

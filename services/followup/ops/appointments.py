@@ -17,7 +17,14 @@ from ..domain.desk import Desk
 from ..domain.statuses import TaskKind, TaskStatus
 from ..models import KnownAppointment, KnownPatient
 from . import enquiries
-from .tasks import close_for_patient, log_booking_call, open_task, withdraw
+from .tasks import (
+    close_for_patient,
+    close_tasks,
+    log_booking_call,
+    open_task,
+    open_tasks_of,
+    withdraw,
+)
 
 #: Cancellations the hospital made: its patients are called, first those no SMS reached.
 BY_THE_HOSPITAL = ("hospital", "expert_unavailable")
@@ -58,11 +65,11 @@ def booked(session: Session, desk: Desk, event: AppointmentEvent) -> None:
         return
     made(session, event, desk.now)
     enquiries.convert(session, desk, event)
-    patient, key = event.patient, name_key(event.patient.name)
-    log_booking_call(session, desk, by=event.booked_by, code=event.code, patient_id=patient.id,
-                     phone=patient.phone, name_key=key)
-    close_for_patient(session, desk, patient_id=patient.id, phone=patient.phone, name_key=key,
-                      status=TaskStatus.BOOKED, code=event.code)
+    patient = event.patient
+    tasks = open_tasks_of(session, patient_id=patient.id, phone=patient.phone,
+                          name_key=name_key(patient.name))
+    log_booking_call(session, desk, tasks, by=event.booked_by, code=event.code)
+    close_tasks(desk, tasks, status=TaskStatus.BOOKED, code=event.code)
 
 
 def rescheduled(session: Session, desk: Desk, event: AppointmentEvent) -> None:

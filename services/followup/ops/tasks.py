@@ -165,13 +165,13 @@ def open_tasks_of(session: Session, *, patient_id: int | None, phone: str,
                                 .order_by(Task.id).with_for_update()))
 
 
-def log_booking_call(session: Session, desk: Desk, *, by: str, code: str,
-                     patient_id: int | None, phone: str, name_key: str) -> int:
-    """The consultant holding a task booked its patient (from the call card): that is the
-    successful call, logged in their name with the code. A claim that ran out within the
-    last claim period still counts — the booking itself may have taken a while."""
+def log_booking_call(session: Session, desk: Desk, tasks: list[Task], *, by: str,
+                     code: str) -> int:
+    """The consultant holding one of ``tasks`` booked its patient (from the call card):
+    that is the successful call, logged in their name with the code. A claim that ran out
+    within the last claim period still counts — the booking itself may have taken a while."""
     logged = 0
-    for task in open_tasks_of(session, patient_id=patient_id, phone=phone, name_key=name_key):
+    for task in tasks:
         if task.claimed_by != by or task.claimed_until is None \
                 or task.claimed_until < desk.now - desk.rules.claim:
             continue
@@ -187,6 +187,12 @@ def close_for_patient(session: Session, desk: Desk, *, patient_id: int | None, p
     """Close the open tasks of one patient (by id, or by phone and name); ``code`` is the
     appointment that closed them as booked, for the call card to say."""
     tasks = open_tasks_of(session, patient_id=patient_id, phone=phone, name_key=name_key)
+    return close_tasks(desk, tasks, status=status, code=code)
+
+
+def close_tasks(desk: Desk, tasks: list[Task], *, status: TaskStatus,
+                code: str | None = None) -> int:
+    """Close ``tasks`` (open, locked by :func:`open_tasks_of`) with ``status``."""
     for task in tasks:
         task.status, task.closed_at, task.updated_at = status, desk.now, desk.now
         task.claimed_by = task.claimed_until = None

@@ -84,6 +84,12 @@ def context_of(task: Task, *, full: bool) -> dict[str, Any]:
     return context
 
 
+def recorded_by(task: Task) -> str | None:
+    """Who recorded the enquiry the task calls back, as its context keeps it."""
+    by = json.loads(task.context or "{}").get("recorded_by")
+    return str(by) if by else None
+
+
 def calls_of(session: Session, task_id: int, *, full: bool) -> list[dict[str, Any]]:
     """The calls so far; a phone or identity number in a call's note is masked except on
     the claimer's call card (``full``), as in the task's own free text."""
