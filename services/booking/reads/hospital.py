@@ -39,7 +39,7 @@ def open_desk(session: Session, settings: BookingSettings, by: str, now: datetim
               fresh_hospital: bool = False) -> Desk:
     """The desk for one request: who, when, the rules, and the hospital's facts and zone.
     ``fresh_hospital`` for a request whose answer tells the hospital's facts (the booking's
-    confirmation text): read in its own transaction, one primary-key row, never kept."""
+    confirmation text): one primary-key read in the request's transaction, never kept."""
     hospital = hospital_facts(session, fresh=fresh_hospital)
     zone = ZoneInfo(hospital.time_zone if hospital else settings.default_time_zone)
     return Desk(by=by, now=now, zone=zone, rules=settings.rules, links=settings.links,
