@@ -18,7 +18,6 @@ class BookingSettings(Settings):
     SERVICE: ClassVar[str] = "booking"
     DEFAULT_PORT: ClassVar[int] = 8002
 
-    default_time_zone: str = "Asia/Shanghai"
     hold_seconds: int = 300
     max_holds_per_staff: int = 3
     phone_region: str = "CN"

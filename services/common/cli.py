@@ -8,9 +8,10 @@ from typing import Any
 import click
 from sqlalchemy import MetaData
 
+from .hospital_copy import HospitalCopyMixin
 from .inbox import DeadLetterMixin, list_dead_letters, replay_dead_letter
+from .runtime import Runtime, S
 from .service import boot
-from .web import Runtime, S
 
 
 class ServiceGroup(click.Group):
@@ -22,12 +23,13 @@ class ServiceGroup(click.Group):
 def service_cli(settings_cls: type[S], migrations: str,
                 dead_letter_model: type[DeadLetterMixin] | None,
                 run_worker: Callable[[Runtime[S]], None],
-                consumes: Iterable[str] = (), metadata: MetaData | None = None) -> ServiceGroup:
+                consumes: Iterable[str] = (), metadata: MetaData | None = None,
+                hospital: type[HospitalCopyMixin] | None = None) -> ServiceGroup:
     """A click group with the commands common to every service."""
 
     def runtime(migrate: bool = True) -> Runtime[S]:
         settings = settings_cls.from_env(migrate_on_start=migrate)
-        return boot(settings, migrations, consumes, metadata=metadata)
+        return boot(settings, migrations, consumes, metadata=metadata, hospital=hospital)
 
     @click.group(cls=ServiceGroup, help=f"The clinic {settings_cls.SERVICE} service.")
     @click.pass_context

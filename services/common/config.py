@@ -69,6 +69,13 @@ class Settings:
     consumer_batch: int = 1  # events handled in one transaction (see inbox.py)
     outbox_retention_days: int = 7
     retention_interval_seconds: float = 3600
+    #: The hospital's zone until schedule has told this service the hospital's own.
+    default_time_zone: str = "Asia/Shanghai"
+
+    @property
+    def rules(self) -> Any:
+        """The service's rules for its desk (None where a service has no desk rules)."""
+        return None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:

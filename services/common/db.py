@@ -38,6 +38,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
+from .refusals import Refused
+
 READ_ONLY = "clinic_read_only"
 
 
@@ -344,16 +346,31 @@ def checkpoint_after_commit(session: Session) -> None:
     after_commit_once(session, "wal_checkpoint", lambda: checkpoint(engine))
 
 
-class Conflict(Exception):
+class Conflict(Refused):
     """The database refused a change by a unique key; ``constraint`` names which (or None).
 
-    Callers decide what a conflict means (a duplicate booking, a replayed request, an
-    event handled before) by the constraint's name, never by the driver's message.
+    A key whose refusal means a rule (a second booking for the same day) is declared
+    beside it with :func:`refuse_on`, and comes out with that rule's code and words;
+    any other (a replayed request, an event handled before) is a plain ``conflict``
+    its caller recognises by the constraint's name, never by the driver's message.
     """
 
     def __init__(self, constraint: str | None) -> None:
-        super().__init__(f"unique key {constraint or '(unknown)'} refused the change")
+        code, message = REFUSALS.get(constraint or "", (
+            "conflict", "The record changed at the same moment; look at it again and retry."))
+        super().__init__(code, message)
         self.constraint = constraint
+
+
+#: Constraint name -> (code, message) of the refusal it means (see :func:`refuse_on`).
+REFUSALS: dict[str, tuple[str, str]] = {}
+
+
+def refuse_on(constraint: str, code: str, message: str) -> str:
+    """Declare, beside a unique key, the refusal its violation means; returns the name so
+    the key's declaration can use it: ``UniqueConstraint(..., name=refuse_on(...))``."""
+    REFUSALS[constraint] = (code, message)
+    return constraint
 
 
 class Database:

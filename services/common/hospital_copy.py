@@ -1,12 +1,15 @@
-"""A consuming service's copy of the hospital's facts, kept from ``schedule.hospital.updated``.
+"""The hospital's facts in each service's own table, read and kept the same way everywhere.
 
-Booking needs the time zone, notify everything a message says; both keep the same
-copy the same way, so the table's columns and the handler are defined once here.
+Schedule owns the facts; booking, notify and followup keep a copy from
+``schedule.hospital.updated``. All four tables have these columns, and every service
+reads its row through :func:`hospital_reader` (kept a few seconds, forgotten when this
+process commits a change), so the facts and the zone are worked out in one place.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -14,12 +17,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .contracts import on
 from .contracts.schedule import HospitalUpdated
 from .db import UTCDateTime
 from .events import Event
-from .inbox import Handler
+from .hospital import Hospital, zone_of
 from .kept import Kept
+
+if TYPE_CHECKING:
+    from .event_handlers import WorkHandler
+    from .unit_of_work import Work
 
 #: A service's reading of its copy, kept for a few seconds: every request's desk needs
 #: the hospital, whose facts change a few times a year. Forgotten when the copy changes.
@@ -44,11 +50,12 @@ class HospitalCopyMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-def keep_hospital_copy(model: type[HospitalCopyMixin]) -> Handler:
+def keep_hospital_copy(model: type[HospitalCopyMixin]) -> WorkHandler:
     """The handler of ``schedule.hospital.updated`` for a service's copy."""
 
-    def keep(session: Session, facts: HospitalUpdated, event: Event) -> None:
+    def keep(work: Work[Any], facts: HospitalUpdated, event: Event) -> None:
         """Keep our copy; an older event never overwrites a newer one."""
+        session = work.session
         row = session.get(model, 1)
         if row is not None and row.updated_at >= event.occurred_at:
             return
@@ -58,12 +65,41 @@ def keep_hospital_copy(model: type[HospitalCopyMixin]) -> Handler:
         for field in dataclasses.fields(facts):
             setattr(row, field.name, getattr(facts, field.name))
         row.updated_at = event.occurred_at
-        KEPT.forget_when_committed(session, model.__tablename__)
+        forget_kept_hospital(session, model)
 
-    return on(HospitalUpdated, keep)
+    return keep
+
+
+def hospital_reader(model: type[HospitalCopyMixin]) -> Callable[[Session, bool], Hospital | None]:
+    """How a service reads its hospital row as the domain's value, for ``Runtime.hospital``.
+
+    Kept for a few seconds per database unless ``fresh``: another process's change (the
+    worker's handler) is seen within those seconds, and a text the patient is given now
+    must say what their SMS says, so it reads the row itself."""
+
+    def read(session: Session, fresh: bool = False) -> Hospital | None:
+        if fresh:
+            return _read(session, model)
+        kept: Hospital | None = KEPT.get(session.get_bind().engine.url, model.__tablename__,
+                                         lambda: _read(session, model))
+        return kept
+
+    return read
+
+
+def _read(session: Session, model: type[HospitalCopyMixin]) -> Hospital | None:
+    row = session.get(model, 1)
+    if row is None:
+        return None
+    return Hospital(name=row.name, address=row.address, directions=row.directions,
+                    phone=row.phone, time_zone=row.time_zone, language=row.language)
+
+
+def forget_kept_hospital(session: Session, model: type[HospitalCopyMixin]) -> None:
+    """After a change to the row commits, this process reads it afresh."""
+    KEPT.forget_when_committed(session, model.__tablename__)
 
 
 def hospital_zone(session: Session, model: type[HospitalCopyMixin], default: str) -> ZoneInfo:
     """The hospital's time zone as this service last heard it, else ``default``."""
-    row = session.get(model, 1)
-    return ZoneInfo(row.time_zone if row else default)
+    return zone_of(hospital_reader(model)(session, False), default)

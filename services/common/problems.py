@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .db import is_transient
+from .refusals import Kind, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,32 @@ def problem(status: int, detail: str | None = None, **extra: Any) -> Response:
     return response
 
 
+#: Each kind of refusal as the status of its answer: the one place a rule meets HTTP.
+STATUS_OF = {Kind.NOT_FOUND: 404, Kind.FORBIDDEN: 403, Kind.CONFLICT: 409, Kind.INVALID: 422,
+             Kind.THROTTLED: 429}
+
+
+def refusal_problem(refusal: Refusal, location: str = "json") -> Response:
+    """A refusal as a problem document: its code, words, the field at fault (as schema
+    errors name fields, nested for a dotted name) and its details."""
+    status = STATUS_OF[refusal.kind]
+    errors = None
+    if refusal.field:
+        tree: dict[str, Any] = {}
+        leaf = tree
+        *parents, last = refusal.field.split(".")
+        for name in parents:
+            leaf = leaf.setdefault(name, {})
+        leaf[last] = [refusal.message]
+        errors = {location: tree}
+    details = dict(refusal.details)
+    retry_after = details.pop("retry_after", None)
+    response = problem(status, refusal.message, errors=errors, code=refusal.code, **details)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def http_exception_problem(error: HTTPException) -> Response:
     """Turn a werkzeug/flask-smorest HTTP error into a problem response."""
     status = error.code or 500
@@ -68,6 +95,10 @@ def http_exception_problem(error: HTTPException) -> Response:
 
 def register_problem_handlers(app: Flask) -> None:
     """Answer every error with a problem document; log unexpected ones without leaking."""
+
+    @app.errorhandler(Refusal)
+    def _refused(refusal: Refusal) -> Response:
+        return refusal_problem(refusal)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

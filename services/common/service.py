@@ -11,17 +11,19 @@ from sqlalchemy import MetaData
 from .bus import Bus
 from .clock import Clock, SystemClock
 from .db import Database
+from .hospital_copy import HospitalCopyMixin, hospital_reader
 from .inbox import BeforeBatch, DeadLetterMixin, Handler, InboxConsumer, InboxMixin
 from .logging import configure_logging
 from .migrations import upgrade
 from .outbox import OutboxMixin, Relay
-from .web import Runtime, S
+from .runtime import Runtime, S
 
 log = logging.getLogger(__name__)
 
 
 def boot(settings: S, migrations: str, consumes: Iterable[str] = (),
-         clock: Clock | None = None, metadata: MetaData | None = None) -> Runtime[S]:
+         clock: Clock | None = None, metadata: MetaData | None = None,
+         hospital: type[HospitalCopyMixin] | None = None) -> Runtime[S]:
     """Check the settings, open the database (migrated) and set up the service's queue.
 
     A consuming service declares its queue and bindings here, at every start of
@@ -37,7 +39,8 @@ def boot(settings: S, migrations: str, consumes: Iterable[str] = (),
     bus = Bus(settings.broker_url, bus_dir=settings.bus_dir, queue_type=settings.bus_queue_type)
     if consumes:
         declare_queue(bus, settings.SERVICE, consumes)
-    return Runtime(settings=settings, db=db, bus=bus, clock=clock or SystemClock())
+    return Runtime(settings=settings, db=db, bus=bus, clock=clock or SystemClock(),
+                   hospital=hospital_reader(hospital) if hospital is not None else None)
 
 
 def declare_queue(bus: Bus, service: str, event_types: Iterable[str]) -> None:

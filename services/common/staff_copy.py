@@ -13,15 +13,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Boolean, Integer, String, Text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from .auth import Principal
-from .contracts import on
 from .contracts.schedule import StaffChanged
 from .db import Database, UTCDateTime
 from .events import Event
-from .inbox import Handler
 from .kept import Kept
+
+if TYPE_CHECKING:
+    from .event_handlers import WorkHandler
+    from .unit_of_work import Work
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,13 @@ def signed_out_ids(row: StaffTokensMixin) -> dict[str, int]:
     return found if isinstance(found, dict) else {}
 
 
-def keep_staff_copy(model: type[StaffTokensMixin]) -> Handler:
-    def keep(session: Session, change: StaffChanged, event: Event) -> None:
+def keep_staff_copy(model: type[StaffTokensMixin]) -> WorkHandler:
+    """The handler of ``schedule.staff.changed`` for a service's copy."""
+
+    def keep(work: Work[Any], change: StaffChanged, event: Event) -> None:
         """Versions only grow: a late, older event never revives a token. A token signed
         out stays void whatever order the events come in."""
+        session = work.session
         row = session.get(model, change.username, with_for_update=True)
         if row is None:
             row = model(username=change.username, token_version=0, active=True,
@@ -90,7 +95,7 @@ def keep_staff_copy(model: type[StaffTokensMixin]) -> Handler:
         row.active = change.active
         row.updated_at = event.occurred_at
 
-    return on(StaffChanged, keep)
+    return keep
 
 
 def honoured_tokens(db: Database, model: type[StaffTokensMixin]) -> Callable[[Principal], bool]:

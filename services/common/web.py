@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import http
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Generic, NoReturn, TypeVar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 import flask_smorest
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, jsonify
 from flask_cors import CORS
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -18,48 +17,31 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from . import inputs
-from .auth import Principal
-from .bus import Bus
-from .clock import Clock, SystemClock
+from .auth import current_principal
 from .config import Settings
-from .db import Database
 from .headers import install_headers
 from .problems import PROBLEM_JSON, ProblemSchema, http_exception_problem, register_problem_handlers
+from .runtime import Runtime, current_runtime
+from .unit_of_work import Work, unit_of_work
+
+__all__ = ["Runtime", "current_runtime"]  # where every service's config found them before
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 
 
-S = TypeVar("S", bound=Settings)
-
-
-@dataclass
-class Runtime(Generic[S]):
-    """The one place a service's settings, database, bus and clock live while it runs."""
-
-    settings: S
-    db: Database
-    bus: Bus
-    clock: Clock = field(default_factory=SystemClock)
-    #: Whether a principal's token is still honoured (not revoked); None honours all.
-    tokens: Callable[[Principal], bool] | None = None
-
-    def now(self) -> datetime:
-        return self.clock.now()
-
-
-def current_runtime(kind: type[S]) -> Runtime[S]:
-    """The runtime of the app handling this request, its settings of type ``kind``."""
-    rt: Runtime[Any] = current_app.extensions["clinic"]
-    if not isinstance(rt.settings, kind):
-        raise TypeError(f"this app runs {type(rt.settings).__name__}, not {kind.__name__}")
-    return rt
-
-
 def runtime() -> Runtime[Settings]:
     """The runtime with only the settings every service has (for shared views)."""
     return current_runtime(Settings)
+
+
+@contextmanager
+def work(*, fresh_hospital: bool = False) -> Iterator[Work[Any]]:
+    """This request's unit of work, at the signed-in member's desk (see unit_of_work)."""
+    with unit_of_work(runtime(), current_principal().username,
+                      fresh_hospital=fresh_hospital) as here:
+        yield here
 
 
 class ClinicApi(Api):

@@ -17,7 +17,6 @@ class FollowupSettings(Settings):
     SERVICE: ClassVar[str] = "followup"
     DEFAULT_PORT: ClassVar[int] = 8004
 
-    default_time_zone: str = "Asia/Shanghai"
     phone_region: str = "CN"
     followup_max_attempts: int = 3
     followup_spacing_hours: float = 2.0

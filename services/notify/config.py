@@ -18,7 +18,6 @@ class NotifySettings(Settings):
     SERVICE: ClassVar[str] = "notify"
     DEFAULT_PORT: ClassVar[int] = 8003
 
-    default_time_zone: str = "Asia/Shanghai"
     default_language: str = "zh-CN"
     phone_region: str = "CN"
     template_dir: str = ""

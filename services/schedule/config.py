@@ -17,7 +17,6 @@ class ScheduleSettings(Settings):
     SERVICE: ClassVar[str] = "schedule"
     DEFAULT_PORT: ClassVar[int] = 8001
 
-    default_time_zone: str = "Asia/Shanghai"
     publish_horizon_days: int = 14
     publish_interval_seconds: float = 3600
     load_demo: bool = True

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.common.contracts.booking import name_key
 from services.common.db import inserted, keep_loaded, table_of
+from services.common.patient_identity import name_key
 from services.common.phones import is_mobile
 
 from ..domain.desk import Desk

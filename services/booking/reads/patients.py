@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.common.access_records import access_rows
-from services.common.contracts.booking import name_key
+from services.common.patient_identity import name_key
 
 from ..domain.desk import Desk
 from ..domain.privacy import PhoneSearch

@@ -8,6 +8,6 @@ inside a template. Unknown extra fields are ignored, so a producer may add one
 before its consumers use it.
 """
 
-from .base import Contract, ContractError, on, plain
+from .base import Contract, ContractError, plain
 
-__all__ = ["Contract", "ContractError", "on", "plain"]
+__all__ = ["Contract", "ContractError", "plain"]

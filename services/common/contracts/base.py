@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self
 
 import dacite
-from sqlalchemy.orm import Session
 
 from ..events import Event, InvalidEvent, parse_wire_time, wire_time
 
@@ -74,17 +73,3 @@ def plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     return value
-
-
-C = TypeVar("C", bound=Contract)
-
-
-def on(contract: type[C], handle: Callable[[Session, C, Event], None]
-       ) -> Callable[[Session, Event], None]:
-    """An inbox handler that reads the event as ``contract`` before ``handle`` sees it."""
-
-    def handler(session: Session, event: Event) -> None:
-        handle(session, contract.from_event(event), event)
-
-    handler.contract = contract  # type: ignore[attr-defined]
-    return handler

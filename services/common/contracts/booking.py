@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -10,13 +9,6 @@ from .base import Contract
 from .schedule import HospitalUpdated
 
 HospitalFacts = HospitalUpdated
-
-
-def name_key(name: str) -> str:
-    """How names are compared with the ones in booking's events: trimmed, inner spaces
-    collapsed, full-width folded (NFKC), case-folded — ``" ＬＩ  ｗｅｉ "`` is ``li wei``.
-    The same phone and the same ``name_key`` are the same patient (SPEC §8)."""
-    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
 @dataclass(frozen=True)

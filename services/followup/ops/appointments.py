@@ -7,11 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.common.contracts.booking import (
-    AppointmentCancelled,
-    AppointmentEvent,
-    name_key,
-)
+from services.common.contracts.booking import AppointmentCancelled, AppointmentEvent
+from services.common.patient_identity import name_key
 
 from ..domain.desk import Desk
 from ..domain.statuses import TaskKind, TaskStatus

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.common.contracts.booking import AppointmentEvent, name_key
+from services.common.contracts.booking import AppointmentEvent
+from services.common.patient_identity import name_key
 
 from ..domain.desk import Desk
 from ..domain.statuses import EnquiryStatus
