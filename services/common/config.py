@@ -69,6 +69,11 @@ class Settings:
     consumer_batch: int = 1  # events handled in one transaction (see inbox.py)
     outbox_retention_days: int = 7
     retention_interval_seconds: float = 3600
+    #: gunicorn: processes and threads of a web service, its access log, trusted proxies.
+    web_concurrency: int = 2
+    web_threads: int = 4
+    web_access_log: bool = False
+    forwarded_allow_ips: str = "127.0.0.1"
     #: The hospital's zone until schedule has told this service the hospital's own.
     default_time_zone: str = "Asia/Shanghai"
 

@@ -1,36 +1,42 @@
-"""gunicorn defaults shared by the three web processes; each overrides ``bind``.
+"""gunicorn defaults shared by the four web processes; each sets ``bind`` with :func:`bind_for`.
 
 Sized for a small machine: ``WEB_CONCURRENCY`` processes with ``WEB_THREADS``
 threads each. The service's ``create_app`` migrates under a lock, so workers
-may start together.
+may start together. Every value comes from :class:`~services.common.config.Settings`
+(the environment is read in one place, with one set of names and defaults).
 """
 
 import logging
-import os
 import signal
 
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+from services.common.config import Settings
+
+_settings = Settings.from_env()
+
+workers = _settings.web_concurrency
+threads = _settings.web_threads
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
-accesslog = "-" if os.environ.get("WEB_ACCESS_LOG", "0") == "1" else None
+accesslog = "-" if _settings.web_access_log else None
 # The path without its query string: searches carry phone digits (?phone=, ?q=).
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+loglevel = _settings.log_level.lower()
+forwarded_allow_ips = _settings.forwarded_allow_ips
 
-# gunicorn 27 opens a control socket at one fixed path by default; three services
+# gunicorn 27 opens a control socket at one fixed path by default; four services
 # (or two test runs) on one machine would fight over it, and nothing here uses it.
 control_socket_disable = True
 
 
 def bind_for(service: str, default_port: int) -> str:
-    host = os.environ.get(f"{service}_HOST", os.environ.get("HOST", "127.0.0.1"))
-    port = os.environ.get(f"{service}_PORT", str(default_port))
-    return f"{host}:{port}"
+    """``host:port`` as the service's settings say (``BOOKING_PORT``, else ``PORT``…)."""
+    own: type[Settings] = type(f"{service.title()}Bind", (Settings,),
+                               {"SERVICE": service.lower(), "DEFAULT_PORT": default_port})
+    settings = own.from_env()
+    return f"{settings.host}:{settings.port}"
 
 
 def post_fork(server: object, worker: object) -> None:
