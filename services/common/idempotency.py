@@ -17,12 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, request
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Conflict, UTCDateTime
-from .web import Runtime, abort
+from .runtime import Runtime
+
+if TYPE_CHECKING:
+    from flask import Response
+
+# The models of every service hold an IdempotencyMixin table, and a worker loads the models:
+# Flask (and the web module) are imported by the functions that answer requests, when they run.
 
 HEADER = "Idempotency-Key"
 DOC = {"in": "header", "name": HEADER, "required": False,
@@ -55,6 +60,10 @@ class Replay:
 
 
 def request_key() -> str | None:
+    from flask import request
+
+    from .web import abort
+
     key = request.headers.get(HEADER, "").strip()
     if len(key) > 200:
         abort(422, message=f"{HEADER} is at most 200 characters.")
@@ -62,6 +71,8 @@ def request_key() -> str | None:
 
 
 def fingerprint(body: Any) -> str:
+    from flask import request
+
     raw = json.dumps([request.method, request.path, body], sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -71,6 +82,8 @@ def as_json(body: Any) -> str:
 
 
 def answered(status: int, text: str) -> Response:
+    from flask import Response
+
     return Response(text, status=status, mimetype="application/json")
 
 
@@ -101,6 +114,8 @@ class Keys:
         if record is None:
             return None
         if record.request_hash != digest:
+            from .web import abort
+
             abort(422, message=f"This {HEADER} was used for a different request.")
         return Replay(record.status_code, record.body)
 

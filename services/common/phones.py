@@ -11,12 +11,17 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from .refusals import Invalid
+
 MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE,
                           phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
-class InvalidPhone(ValueError):
-    pass
+class InvalidPhone(Invalid):
+    """Not a phone number that exists; answered as 422 naming the ``phone`` field."""
+
+    def __init__(self, message: str, field: str = "phone") -> None:
+        super().__init__(None, message, field=field)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,8 @@ def refusal_problem(refusal: Refusal, location: str = "json") -> Response:
         errors = {location: tree}
     details = dict(refusal.details)
     retry_after = details.pop("retry_after", None)
-    response = problem(status, refusal.message, errors=errors, code=refusal.code, **details)
+    code = refusal.code if refusal.named else None
+    response = problem(status, refusal.message, errors=errors, code=code, **details)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response

@@ -26,7 +26,9 @@ class Refusal(Exception):
 
     ``code`` names the rule for pages and clients (``slot_full``); ``message`` says it
     in words; ``field`` names the input at fault (dotted for nested: ``patient.phone``);
-    ``details`` adds members to the answer (``existing``, ``retry_after``).
+    ``details`` adds members to the answer (``existing``, ``retry_after``). A refusal
+    made without a code answers without one (``named`` is False): its words are all a
+    client gets, as for a plain "No such task.".
     """
 
     kind: ClassVar[Kind] = Kind.CONFLICT
@@ -36,6 +38,7 @@ class Refusal(Exception):
                  **details: Any) -> None:
         super().__init__(message or code or self.default_code)
         self.code = code or self.default_code
+        self.named = code is not None
         self.message = message or str(self.code)
         self.field = field
         self.details = details

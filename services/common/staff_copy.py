@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .auth import Principal
 from .contracts.schedule import StaffChanged
 from .db import Database, UTCDateTime
 from .events import Event
 from .kept import Kept
 
 if TYPE_CHECKING:
+    from .auth import Principal
     from .event_handlers import WorkHandler
     from .unit_of_work import Work
 

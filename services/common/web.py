@@ -23,6 +23,7 @@ from .headers import install_headers
 from .problems import PROBLEM_JSON, ProblemSchema, http_exception_problem, register_problem_handlers
 from .runtime import Runtime, current_runtime
 from .unit_of_work import Work, unit_of_work
+from .unit_of_work import reading as read_only
 
 __all__ = ["Runtime", "current_runtime"]  # where every service's config found them before
 
@@ -41,6 +42,14 @@ def work(*, fresh_hospital: bool = False) -> Iterator[Work[Any]]:
     """This request's unit of work, at the signed-in member's desk (see unit_of_work)."""
     with unit_of_work(runtime(), current_principal().username,
                       fresh_hospital=fresh_hospital) as here:
+        yield here
+
+
+@contextmanager
+def reading(by: str | None = None) -> Iterator[Work[Any]]:
+    """This request's read-only session and desk: the signed-in member's, or ``by`` for a
+    request nobody signed in to (a patient's link, a provider's callback)."""
+    with read_only(runtime(), by or current_principal().username) as here:
         yield here
 
 
