@@ -70,6 +70,10 @@ def _code_position(cls: ast.ClassDef) -> int | None:
     return fields.index("code") if "code" in fields else None
 
 
+def _own_init(cls: ast.ClassDef) -> bool:
+    return any(isinstance(item, ast.FunctionDef) and item.name == "__init__" for item in cls.body)
+
+
 def refusal_classes(trees: list[ast.Module]) -> tuple[dict[str, int], set[str]]:
     """Exceptions that carry a code: those taking it as an argument (by position), and
     every subclass of one (which names its code itself)."""
@@ -81,6 +85,10 @@ def refusal_classes(trees: list[ast.Module]) -> tuple[dict[str, int], set[str]]:
         exceptions |= more
     takes = {name: position for name, cls in classes.items() if name in exceptions
              and (position := _code_position(cls)) is not None}
+    while more := {name: takes[_name(base)] for name, cls in classes.items()  # Refused(code…)
+                   if name not in takes and not _own_init(cls)
+                   for base in cls.bases if _name(base) in takes}:
+        takes |= more  # a subclass without a constructor of its own takes its base's
     subclasses: set[str] = set()
     while True:
         more = {name for name, cls in classes.items() if name not in subclasses

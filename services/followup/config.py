@@ -7,7 +7,7 @@ from datetime import time, timedelta
 from typing import ClassVar
 
 from services.common.config import Settings
-from services.common.web import Runtime, current_runtime
+from services.common.runtime import Runtime, current_runtime
 
 from .domain.calling import CallingHours, CallRules
 

@@ -1,4 +1,5 @@
-"""What followup does with each event it consumes; each runs inside the inbox transaction."""
+"""What followup does with each event it consumes; each runs in the inbox's transaction at
+the system's desk (see :mod:`services.common.event_handlers`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from services.common.contracts import Contract, on
 from services.common.contracts.booking import (
     AppointmentBooked,
     AppointmentCancelled,
@@ -19,61 +19,65 @@ from services.common.contracts.booking import (
     PatientErased,
 )
 from services.common.contracts.schedule import DepartmentUpdated, HospitalUpdated, StaffChanged
+from services.common.event_handlers import SYSTEM, EventHandlers, WorkHandler
 from services.common.events import Event
 from services.common.hospital_copy import keep_hospital_copy
 from services.common.inbox import Handler
+from services.common.runtime import Runtime
 from services.common.staff_copy import keep_staff_copy
-from services.common.web import Runtime
+from services.common.unit_of_work import Work
 
-from .config import FollowupSettings
-from .domain.desk import Desk
+from .domain.calling import FollowupDesk
 from .models import Hospital, StaffTokens
 from .ops import appointments, directory, enquiries
 from .ops.erasure import forget_patient
-from .reads.hospital import open_desk
 
-SYSTEM = "system"
-C = TypeVar("C", bound=Contract)
+__all__ = ["EVENT_TYPES", "HANDLERS", "SYSTEM", "handlers"]
+
+C = TypeVar("C")
+
+HANDLERS = EventHandlers()
+HANDLERS.add(HospitalUpdated, keep_hospital_copy(Hospital))
+HANDLERS.add(StaffChanged, keep_staff_copy(StaffTokens))
+
+
+def at_the_desk(act: Callable[[Session, FollowupDesk, C], None]) -> WorkHandler:
+    """An operation of ``(session, desk, facts)`` as a handler: it acts as the system, at
+    the time the event is handled."""
+
+    def handle(work: Work[Any], facts: C, event: Event) -> None:
+        act(work.session, work.desk, facts)
+
+    return handle
+
+
+HANDLERS.add(AppointmentBooked, at_the_desk(appointments.booked))
+HANDLERS.add(AppointmentCancelled, at_the_desk(appointments.cancelled))
+HANDLERS.add(AppointmentRescheduled, at_the_desk(appointments.rescheduled))
+HANDLERS.add(AppointmentNoShow, at_the_desk(appointments.no_show))
+HANDLERS.add(NoShowUndone, at_the_desk(appointments.no_show_undone))
+HANDLERS.add(PatientErased, at_the_desk(forget_patient))
+
+
+@HANDLERS.on(DepartmentUpdated)
+def department(work: Work[Any], facts: DepartmentUpdated, event: Event) -> None:
+    directory.remember_department(work.session, facts, event.occurred_at)
+
+
+@HANDLERS.on(AppointmentCheckedIn)
+def arrived(work: Work[Any], facts: AppointmentCheckedIn, event: Event) -> None:
+    enquiries.arrived(work.session, facts.appointment_id, event.occurred_at)
+
+
+@HANDLERS.on(CheckInUndone)
+def arrival_undone(work: Work[Any], facts: CheckInUndone, event: Event) -> None:
+    enquiries.arrived(work.session, facts.appointment_id, None)
+
 
 #: The event types followup's queue is bound to.
-EVENT_TYPES = tuple(c.TYPE for c in (
-    HospitalUpdated, StaffChanged, DepartmentUpdated, AppointmentBooked, AppointmentCancelled,
-    AppointmentRescheduled, AppointmentNoShow, NoShowUndone, AppointmentCheckedIn,
-    CheckInUndone, PatientErased))
+EVENT_TYPES = HANDLERS.types
 
 
-def handlers(rt: Runtime[FollowupSettings]) -> dict[str, Handler]:
-    def at_the_desk(act: Callable[[Session, Desk, C], None]) -> Callable[[Session, C, Event],
-                                                                         None]:
-        """Run ``act`` as the system, at the event's own time for anything it records."""
-
-        def handle(session: Session, facts: C, event: Event) -> None:
-            act(session, open_desk(session, rt.settings, SYSTEM, rt.now()), facts)
-
-        return handle
-
-    def arrived(session: Session, facts: AppointmentCheckedIn, event: Event) -> None:
-        enquiries.arrived(session, facts.appointment_id, event.occurred_at)
-
-    def arrival_undone(session: Session, facts: CheckInUndone, event: Event) -> None:
-        enquiries.arrived(session, facts.appointment_id, None)
-
-    def department(session: Session, facts: DepartmentUpdated, event: Event) -> None:
-        directory.remember_department(session, facts, event.occurred_at)
-
-    bound: dict[str, Any] = {
-        HospitalUpdated.TYPE: keep_hospital_copy(Hospital),
-        StaffChanged.TYPE: keep_staff_copy(StaffTokens),
-        DepartmentUpdated.TYPE: on(DepartmentUpdated, department),
-        AppointmentBooked.TYPE: on(AppointmentBooked, at_the_desk(appointments.booked)),
-        AppointmentCancelled.TYPE: on(AppointmentCancelled, at_the_desk(appointments.cancelled)),
-        AppointmentRescheduled.TYPE: on(AppointmentRescheduled,
-                                        at_the_desk(appointments.rescheduled)),
-        AppointmentNoShow.TYPE: on(AppointmentNoShow, at_the_desk(appointments.no_show)),
-        NoShowUndone.TYPE: on(NoShowUndone, at_the_desk(appointments.no_show_undone)),
-        AppointmentCheckedIn.TYPE: on(AppointmentCheckedIn, arrived),
-        CheckInUndone.TYPE: on(CheckInUndone, arrival_undone),
-        PatientErased.TYPE: on(PatientErased, at_the_desk(forget_patient)),
-    }
-    assert set(bound) == set(EVENT_TYPES)
-    return bound
+def handlers(rt: Runtime[Any]) -> dict[str, Handler]:
+    """The inbox consumer's handlers (the worker's, and the tests' that feed events)."""
+    return HANDLERS.bind(rt)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common.access_records import AccessRecordMixin
 from services.common.db import UTCDateTime
 from services.common.hospital_copy import HospitalCopyMixin
 from services.common.idempotency import IdempotencyMixin
@@ -199,18 +200,11 @@ class StaffName(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class AccessRecord(Base):
-    """Who saw a patient's full phone on a call card, and when (append-only, SPEC §8)."""
+class AccessRecord(AccessRecordMixin, Base):
+    """Who saw a patient's full phone on a call card, or exported what followup holds on
+    them, and when (append-only, SPEC §8); a call card's read names its task too."""
 
-    __tablename__ = "access_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    staff: Mapped[str] = mapped_column(String(60), index=True)
-    patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    action: Mapped[str] = mapped_column(String(30))
-    detail: Mapped[str] = mapped_column(String(200), default="")
 
 
 class IdempotencyRecord(IdempotencyMixin, Base):

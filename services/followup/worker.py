@@ -3,25 +3,26 @@ opens enquiry tasks, and retention. Followup publishes nothing, so it runs no re
 
 from __future__ import annotations
 
+from services.common.event_handlers import SYSTEM
+from services.common.runtime import Runtime
 from services.common.service import make_consumer
-from services.common.web import Runtime
+from services.common.unit_of_work import unit_of_work
 from services.common.worker import Loop, Periodic, run_loops
 
 from .config import FollowupSettings
-from .handlers import SYSTEM, handlers
+from .handlers import HANDLERS
 from .models import DeadLetter, InboxRecord
 from .ops.retention import purge_old
 from .ops.tasks import open_enquiry_tasks
-from .reads.hospital import open_desk
 
 
 def open_due_enquiry_tasks(rt: Runtime[FollowupSettings]) -> int:
-    with rt.db.transaction() as session:
-        return open_enquiry_tasks(session, open_desk(session, rt.settings, SYSTEM, rt.now()))
+    with unit_of_work(rt, SYSTEM) as work:
+        return open_enquiry_tasks(work.session, work.desk)
 
 
 def build_loops(rt: Runtime[FollowupSettings]) -> dict[str, Loop]:
-    consumer = make_consumer(rt, handlers(rt), InboxRecord, DeadLetter)
+    consumer = make_consumer(rt, HANDLERS.bind(rt), InboxRecord, DeadLetter)
     settings = rt.settings
     return {
         "followup-consumer": consumer.run_until,

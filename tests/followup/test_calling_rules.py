@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.common.refusals import Invalid, Kind
 from services.followup.domain.calling import (
     CallingHours,
-    CallRefused,
     CallRules,
     after_call,
     first_due,
@@ -100,10 +100,10 @@ def test_an_answered_call_closes_or_keeps_by_what_was_said() -> None:
 
 
 def test_a_call_back_needs_a_time_to_come() -> None:
-    with pytest.raises(CallRefused) as missing:
+    with pytest.raises(Invalid) as missing:
         after_call(RULES, SHANGHAI, at(24, 10), 0, Outcome.CALL_BACK)
     assert missing.value.code == "call_back_at_required"
-    with pytest.raises(CallRefused) as past:
+    with pytest.raises(Invalid) as past:
         after_call(RULES, SHANGHAI, at(24, 10), 0, Outcome.CALL_BACK, at(24, 9))
     assert past.value.code == "call_back_in_the_past"
 
@@ -136,15 +136,15 @@ def test_an_unanswered_call_whose_spacing_ends_at_2000_moves_to_the_morning() ->
 
 def test_a_call_back_for_now_is_refused_and_one_a_second_later_kept() -> None:
     now = at(24, 10)
-    with pytest.raises(CallRefused) as refused:
+    with pytest.raises(Invalid) as refused:
         after_call(RULES, SHANGHAI, now, 0, Outcome.CALL_BACK, now)
-    assert (refused.value.code, refused.value.status) == ("call_back_in_the_past", 422)
+    assert (refused.value.code, refused.value.kind) == ("call_back_in_the_past", Kind.INVALID)
     soon = now + timedelta(seconds=1)
     after = after_call(RULES, SHANGHAI, now, 0, Outcome.CALL_BACK, soon)
     assert (after.status, after.unanswered, after.due_at) == (TaskStatus.OPEN, 0, soon)
-    with pytest.raises(CallRefused) as missing:
+    with pytest.raises(Invalid) as missing:
         after_call(RULES, SHANGHAI, now, 0, Outcome.CALL_BACK)
-    assert (missing.value.code, missing.value.status) == ("call_back_at_required", 422)
+    assert (missing.value.code, missing.value.kind) == ("call_back_at_required", Kind.INVALID)
     evening = after_call(RULES, SHANGHAI, now, 0, Outcome.CALL_BACK, at(24, 20))
     assert evening.due_at == at(25, 9), "a call-back asked for 20:00 waits for the morning"
 

@@ -74,8 +74,8 @@ def test_the_list_is_for_staff_who_call(app) -> None:
 def test_enquiries_of_listed_phones_never_hold_up_the_others(app, li: Caller, clock) -> None:
     """The timer takes enquiries in batches, oldest first: ones it may never call must
     not fill the batch."""
+    from services.common.unit_of_work import unit_of_work
     from services.followup.ops.tasks import open_enquiry_tasks
-    from services.followup.reads.hospital import open_desk
 
     li.post("/api/v1/do-not-call", json={"phone": "13800138000"})
     for n in range(3):
@@ -84,9 +84,8 @@ def test_enquiries_of_listed_phones_never_hold_up_the_others(app, li: Caller, cl
     li.enquiry("李四", "13912345678")
     clock.advance(timedelta(hours=25))
     rt = app.extensions["clinic"]
-    with rt.db.transaction() as session:
-        opened = open_enquiry_tasks(session, open_desk(session, rt.settings, "system",
-                                                       rt.now()), limit=2)
+    with unit_of_work(rt, "system") as work:
+        opened = open_enquiry_tasks(work.session, work.desk, limit=2)
     assert opened == 1
     assert [t["patient"]["name"] for t in li.tasks()] == ["李四"]
 

@@ -1,4 +1,5 @@
-"""What followup's blueprints share: refusals as problems, the desk, idempotent creates."""
+"""What followup's blueprints share: who may call and read, the read-only unit of work,
+idempotent creates and the phone as sent."""
 
 from __future__ import annotations
 
@@ -7,18 +8,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Response
+from sqlalchemy.orm import Session
 
 from services.common.auth import current_principal
 from services.common.idempotency import Keys
-from services.common.phones import InvalidPhone
-from services.common.web import abort
+from services.common.phones import InvalidPhone, normalise
+from services.common.refusals import Invalid
+from services.common.unit_of_work import Work, desk_for
+from services.common.unit_of_work import reading as reading_at
 
 from ..config import runtime
-from ..domain.calling import CallRefused
-from ..domain.desk import Desk
 from ..models import IdempotencyRecord
-from ..ops.staff import known_as
-from ..reads.hospital import open_desk
 
 KEYS = Keys(IdempotencyRecord)
 CALLERS = ("consultant",)
@@ -26,28 +26,28 @@ READERS = ("manager", "admin")
 
 
 @contextmanager
-def refusals() -> Iterator[None]:
-    try:
-        yield
-    except CallRefused as exc:
-        abort(exc.status, message=str(exc), code=exc.code)
-    except InvalidPhone as exc:
-        abort(422, message=str(exc), errors={"json": {"phone": [str(exc)]}})
+def reading() -> Iterator[Work[Any]]:
+    """This request's read-only unit of work, at the signed-in member's desk (what
+    ``web.work()`` is for writes)."""
+    with reading_at(runtime(), current_principal().username) as here:
+        yield here
 
 
-def desk(session: Any) -> Desk:
+def once(endpoint: str, data: Any, act: Callable[[Work[Any]], Any]) -> Response:
+    """``act`` in the unit of work of an idempotent create: the key's transaction, at the
+    signed-in member's desk."""
     rt = runtime()
-    return open_desk(session, rt.settings, current_principal().username, rt.now())
+    by = current_principal().username
+
+    def run(session: Session) -> Any:
+        return act(Work(session, desk_for(rt, session, by), rt))
+
+    return KEYS.once(rt, by, endpoint, data, run)
 
 
-def working_desk(session: Any) -> Desk:
-    """The desk of a request that writes: the member's display name is kept too, so the
-    pages name them (their token carries it)."""
-    here = desk(session)
-    known_as(session, here, current_principal().name)
-    return here
-
-
-def once(endpoint: str, data: Any, work: Callable[[Any], Any]) -> Response:
-    return KEYS.once(runtime(), current_principal().username, endpoint, data, work,
-                     refusals=refusals)
+def phone_of(raw: str) -> str:
+    """The phone as sent, in E.164; one that is no phone is refused naming the field."""
+    try:
+        return normalise(raw, runtime().settings.phone_region).e164
+    except InvalidPhone as exc:
+        raise Invalid(message=str(exc), field="phone") from exc

@@ -11,14 +11,13 @@ from marshmallow import Schema, fields, validate
 from services.common.auth import roles_required
 from services.common.idempotency import DOC
 from services.common.logging import mask_phone
-from services.common.phones import normalise
-from services.common.web import API_PREFIX
+from services.common.unit_of_work import Work
+from services.common.web import API_PREFIX, work
 
-from ..config import runtime
 from ..models import DoNotCall
 from ..ops.do_not_call import add, remove
 from ..reads.do_not_call import entries
-from .common import desk, once, refusals
+from .common import once, phone_of, reading
 
 blp = Blueprint("do_not_call", __name__, url_prefix=f"{API_PREFIX}/do-not-call",
                 description="The do-not-call list: final for a phone across every task.")
@@ -62,8 +61,8 @@ class Entries(MethodView):
     @blp.response(200, EntryOut(many=True))
     def get(self) -> list[dict[str, Any]]:
         """The list, newest first, phones masked."""
-        with runtime().db.reading() as session:
-            return [entry_view(row) for row in entries(session)]
+        with reading() as w:
+            return [entry_view(row) for row in entries(w.session)]
 
     @roles_required("consultant", "admin")
     @blp.arguments(EntryIn)
@@ -71,14 +70,12 @@ class Entries(MethodView):
     @blp.doc(parameters=[DOC])
     def post(self, data: dict[str, Any]) -> Any:
         """Never call this phone again; its open tasks close."""
-        rt = runtime()
 
-        def work(session: Any) -> Any:
-            phone = normalise(data["phone"], rt.settings.phone_region).e164
-            return OUT.dump(entry_view(add(session, desk(session), phone,
-                                           data["reason"].strip())))
+        def act(w: Work[Any]) -> Any:
+            phone = phone_of(data["phone"])
+            return OUT.dump(entry_view(add(w.session, w.desk, phone, data["reason"].strip())))
 
-        return once("do-not-call", data, work)
+        return once("do-not-call", data, act)
 
 
 @blp.route("/<int:entry_id>")
@@ -88,5 +85,5 @@ class Entry(MethodView):
     @blp.response(200, EntryOut)
     def delete(self, data: dict[str, Any], entry_id: int) -> dict[str, Any]:
         """The patient asked to be called again: remove the entry, with the reason."""
-        with refusals(), runtime().db.transaction() as session:
-            return entry_view(remove(session, desk(session), entry_id, data["reason"]))
+        with work() as w:
+            return entry_view(remove(w.session, w.desk, entry_id, data["reason"]))

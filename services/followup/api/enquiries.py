@@ -11,14 +11,14 @@ from marshmallow import Schema, fields, validate
 from services.common.auth import current_principal, roles_required
 from services.common.fields import ID_RANGE, Day, hospital_days
 from services.common.idempotency import DOC
-from services.common.phones import normalise
+from services.common.unit_of_work import Work
 from services.common.web import API_PREFIX, not_found, unprocessable
 
-from ..config import runtime
 from ..domain.statuses import EnquiryStatus
 from ..ops.enquiries import record_enquiry
+from ..ops.staff import known_as
 from ..reads.enquiries import enquiries, enquiry_view, get_enquiry
-from .common import CALLERS, desk, once, refusals, working_desk
+from .common import CALLERS, once, phone_of, reading
 
 blp = Blueprint("enquiries", __name__, url_prefix=API_PREFIX,
                 description="Enquiries: who asked, how, about what, and whether they agreed "
@@ -74,31 +74,30 @@ class Enquiries(MethodView):
     @blp.doc(parameters=[DOC])
     def post(self, data: dict[str, Any]) -> Any:
         """Record someone who asked but did not book."""
-        rt = runtime()
 
-        def work(session: Any) -> Any:
-            phone = normalise(data["phone"], rt.settings.phone_region).e164
+        def act(w: Work[Any]) -> Any:
+            phone = phone_of(data["phone"])
             name = " ".join(data["name"].split())
             if not name:
                 unprocessable("name", "The name is needed.")
+            known_as(w.session, w.desk, current_principal().name)
             enquiry = record_enquiry(
-                session, working_desk(session), name=name, phone=phone, channel=data["channel"],
+                w.session, w.desk, name=name, phone=phone, channel=data["channel"],
                 department_id=data["department_id"], complaint=data["complaint"].strip(),
                 call_consent=data["call_consent"], note=data["note"].strip())
             return OUT.dump(enquiry_view(enquiry, full=True))
 
-        return once("enquiries", data, work)
+        return once("enquiries", data, act)
 
     @roles_required("consultant", "manager", "admin")
     @blp.arguments(EnquiryQuery, location="query")
     @blp.response(200, EnquiryOut(many=True))
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """Enquiries, newest first, phones masked; filter by status and days recorded."""
-        with runtime().db.reading() as session:
-            after, before = hospital_days(query.get("from_"), query.get("to"),
-                                          desk(session).zone)
+        with reading() as w:
+            after, before = hospital_days(query.get("from_"), query.get("to"), w.desk.zone)
             return [enquiry_view(e, complaint=talks_to_patients()) for e in enquiries(
-                session, status=query.get("status"), after=after, before=before,
+                w.session, status=query.get("status"), after=after, before=before,
                 limit=query["limit"])]
 
 
@@ -108,8 +107,8 @@ class EnquiryResource(MethodView):
     @blp.response(200, EnquiryOut)
     def get(self, enquiry_id: int) -> dict[str, Any]:
         """One enquiry (the phone masked: the call card shows it to the caller)."""
-        with refusals(), runtime().db.reading() as session:
-            enquiry = get_enquiry(session, enquiry_id) or not_found("enquiry")
+        with reading() as w:
+            enquiry = get_enquiry(w.session, enquiry_id) or not_found("enquiry")
             return enquiry_view(enquiry, complaint=talks_to_patients())
 
 

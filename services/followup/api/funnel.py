@@ -14,11 +14,10 @@ from services.common.auth import current_principal, roles_required
 from services.common.fields import Day, day_span
 from services.common.web import API_PREFIX, abort, unprocessable
 
-from ..config import runtime
 from ..domain.statuses import Outcome, TaskKind
 from ..reads.funnel import GROUPS, funnel, rates, task_outcomes
 from ..reads.staff import staff_names
-from .common import CALLERS, READERS, desk
+from .common import CALLERS, READERS, reading
 
 blp = Blueprint("funnel", __name__, url_prefix=API_PREFIX,
                 description="The enquiry → booking → arrival funnel and what the calls "
@@ -78,8 +77,8 @@ class Funnel(MethodView):
         if own and query["by"] != "consultant":
             abort(403, message="A consultant reads the funnel of their own work only "
                                "(by=consultant).")
-        with runtime().db.reading() as session:
-            here = desk(session)
+        with reading() as w:
+            session, here = w.session, w.desk
             last = query.get("to") or here.today
             first = query.get("from_") or last - timedelta(days=29)
             if last - first >= LONGEST:

@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from services.common.pages import page
+from services.common.unit_of_work import reading
 
 from ..config import runtime
 from ..reads.directory import active_departments
-from ..reads.hospital import open_desk
 from .enquiries import CHANNELS
 
 pages = Blueprint("followup_pages", __name__, template_folder="../templates",
@@ -24,9 +24,9 @@ CHANNEL_NAMES = {"chat": "在线咨询", "phone": "电话", "wechat": "微信", 
 def context() -> dict[str, Any]:
     """What both pages show: the hospital's clock and calling hours, where the console is."""
     rt = runtime()
-    with rt.db.reading() as session:
-        desk = open_desk(session, rt.settings, "page", rt.now())
-        departments = active_departments(session)
+    with reading(rt, "page") as w:
+        desk = w.desk
+        departments = active_departments(w.session)
     hours = desk.rules.hours
     return {"zone": desk.zone.key, "today": desk.today.isoformat(),
             "services": {"booking": rt.settings.booking_url},

@@ -10,12 +10,10 @@ from flask_smorest import Blueprint
 from services.common.auth import roles_required
 from services.common.contracts import plain
 from services.common.fields import Export
-from services.common.web import API_PREFIX
+from services.common.web import API_PREFIX, work
 
-from ..config import runtime
 from ..ops.access import record_access
 from ..reads.patients import export_of
-from .common import desk
 
 blp = Blueprint("patients", __name__, url_prefix=API_PREFIX,
                 description="What followup holds on one patient, for their PIPL request.")
@@ -28,8 +26,8 @@ class PatientExport(MethodView):
     def get(self, patient_id: int) -> dict[str, Any]:
         """The patient's enquiries, tasks, calls and call-card reads, unmasked; the export
         itself is logged."""
-        with runtime().db.transaction() as session:
-            found = plain(export_of(session, patient_id))
-            record_access(session, desk(session), "export", patient_id=patient_id,
+        with work() as w:
+            found = plain(export_of(w.session, patient_id))
+            record_access(w.session, w.desk, "export", patient_id=patient_id,
                           detail="followup export")
             return found

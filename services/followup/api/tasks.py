@@ -8,18 +8,19 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import roles_required
+from services.common.auth import current_principal, roles_required
 from services.common.fields import Instant
 from services.common.idempotency import DOC
-from services.common.web import API_PREFIX, not_found
+from services.common.unit_of_work import Work
+from services.common.web import API_PREFIX, not_found, work
 
-from ..config import runtime
 from ..domain.statuses import Outcome, TaskKind, TaskStatus
 from ..ops.access import record_access
+from ..ops.staff import known_as
 from ..ops.tasks import CALL_CARD, claim, holds_claim, log_call
 from ..reads.staff import staff_names
 from ..reads.tasks import calls_of, get_task, recorded_by, view, worklist
-from .common import CALLERS, desk, once, refusals, working_desk
+from .common import CALLERS, once, reading
 
 blp = Blueprint("tasks", __name__, url_prefix=API_PREFIX,
                 description="Follow-up tasks: who to call, when, and what came of each call.")
@@ -100,8 +101,8 @@ class Tasks(MethodView):
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """The worklist: hospital cancellations no SMS reached first, then by due time;
         phones masked."""
-        with runtime().db.reading() as session:
-            return worklist(session, desk(session), status=query["status"],
+        with reading() as w:
+            return worklist(w.session, w.desk, status=query["status"],
                             kind=query.get("kind"), due_before=query.get("due_before"),
                             limit=query["limit"])
 
@@ -113,8 +114,8 @@ class TaskResource(MethodView):
     def get(self, task_id: int) -> dict[str, Any]:
         """The call card: the facts to tell, the calls so far; the full phone only to the
         consultant holding the claim (that read is logged)."""
-        with refusals(), runtime().db.transaction() as session:
-            here = desk(session)
+        with work(fresh_hospital=True) as w:
+            session, here = w.session, w.desk
             task = get_task(session, task_id) or not_found("task")
             mine = holds_claim(task, here)
             if mine:
@@ -137,10 +138,11 @@ class Claim(MethodView):
     @blp.response(200, TaskOut)
     def post(self, task_id: int) -> dict[str, Any]:
         """Take the task for 15 minutes, so nobody else calls the same person."""
-        with refusals(), runtime().db.transaction() as session:
-            here = working_desk(session)
-            task = claim(session, here, task_id)
-            return view(task, here, full=False, names=staff_names(session, [task.claimed_by]))
+        with work() as w:
+            known_as(w.session, w.desk, current_principal().name)
+            task = claim(w.session, w.desk, task_id)
+            return view(task, w.desk, full=False,
+                        names=staff_names(w.session, [task.claimed_by]))
 
 
 @blp.route("/tasks/<int:task_id>/calls")
@@ -154,11 +156,11 @@ class Calls(MethodView):
         least two hours later within calling hours, closed after three unanswered calls,
         closed by a booking, a refusal, a wrong number or a do-not-call)."""
 
-        def work(session: Any) -> Any:
-            here = working_desk(session)
-            task = log_call(session, here, task_id, Outcome(data["outcome"]),
+        def act(w: Work[Any]) -> Any:
+            known_as(w.session, w.desk, current_principal().name)
+            task = log_call(w.session, w.desk, task_id, Outcome(data["outcome"]),
                             note=data["note"].strip(), call_back_at=data["call_back_at"],
                             appointment_code=(data["appointment_code"] or "").upper() or None)
-            return OUT.dump(view(task, here, full=False))
+            return OUT.dump(view(task, w.desk, full=False))
 
-        return once(f"calls-{task_id}", data, work)
+        return once(f"calls-{task_id}", data, act)

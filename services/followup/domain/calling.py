@@ -12,16 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from services.common.desk import Desk
+from services.common.refusals import Invalid
+
 from .statuses import CLOSES, UNANSWERED, Outcome, TaskStatus
-
-
-class CallRefused(Exception):
-    """A call the rules do not allow, with a code for the pages."""
-
-    def __init__(self, code: str, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -55,6 +49,11 @@ class CallRules:
     enquiry_wait: timedelta = timedelta(hours=24)
 
 
+#: The circumstances of one piece of follow-up work: who, when, the hospital's zone and
+#: facts, under the desk's calling rules.
+FollowupDesk = Desk[CallRules]
+
+
 @dataclass(frozen=True)
 class AfterCall:
     """What a logged call leaves the task as."""
@@ -66,8 +65,8 @@ class AfterCall:
 
 def after_call(rules: CallRules, zone: ZoneInfo, now: datetime, unanswered: int,
                outcome: Outcome, call_back_at: datetime | None = None) -> AfterCall:
-    """The task after a call with ``outcome``; raises :class:`CallRefused` for a call-back
-    without a time or in the past."""
+    """The task after a call with ``outcome``; a call-back without a time or in the past
+    is :class:`Invalid`."""
     if outcome in UNANSWERED:
         unanswered += 1
         if unanswered >= rules.max_attempts:
@@ -76,9 +75,9 @@ def after_call(rules: CallRules, zone: ZoneInfo, now: datetime, unanswered: int,
                          rules.hours.next_time(now + rules.spacing, zone))
     if outcome == Outcome.CALL_BACK:
         if call_back_at is None:
-            raise CallRefused("call_back_at_required", "Say when to call back.", 422)
+            raise Invalid("call_back_at_required", "Say when to call back.")
         if call_back_at <= now:
-            raise CallRefused("call_back_in_the_past", "The call-back time has passed.", 422)
+            raise Invalid("call_back_in_the_past", "The call-back time has passed.")
         return AfterCall(TaskStatus.OPEN, unanswered, rules.hours.next_time(call_back_at, zone))
     return AfterCall(CLOSES[outcome], unanswered, None)
 

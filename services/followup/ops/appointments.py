@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from services.common.contracts.booking import AppointmentCancelled, AppointmentEvent
 from services.common.patient_identity import name_key
 
-from ..domain.desk import Desk
+from ..domain.calling import FollowupDesk
 from ..domain.statuses import TaskKind, TaskStatus
 from ..models import KnownAppointment, KnownPatient
 from . import enquiries
@@ -53,7 +53,7 @@ def made(session: Session, event: AppointmentEvent, at: datetime) -> None:
     row.name_key, row.booked_at, row.cancelled_at = name_key(patient.name), at, None
 
 
-def booked(session: Session, desk: Desk, event: AppointmentEvent) -> None:
+def booked(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> None:
     """Enquiries of the same phone and name are converted; the patient's open tasks close
     as booked. A task the booking consultant holds (they booked from its call card) gets
     the successful call logged in their name."""
@@ -69,7 +69,7 @@ def booked(session: Session, desk: Desk, event: AppointmentEvent) -> None:
     close_tasks(desk, tasks, status=TaskStatus.BOOKED, code=event.code)
 
 
-def rescheduled(session: Session, desk: Desk, event: AppointmentEvent) -> None:
+def rescheduled(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> None:
     """The patient has a visit again (moved, or booked again through their link after the
     hospital cancelled): nobody needs to call them about it."""
     remember(session, event, desk.now)
@@ -80,7 +80,7 @@ def rescheduled(session: Session, desk: Desk, event: AppointmentEvent) -> None:
                           status=TaskStatus.BOOKED, code=event.code)
 
 
-def cancelled(session: Session, desk: Desk, event: AppointmentCancelled) -> None:
+def cancelled(session: Session, desk: FollowupDesk, event: AppointmentCancelled) -> None:
     """A visit the hospital cancelled: the patient is called, first if no SMS reached them
     (no consent, or a landline). A cancelled appointment is no longer a booking to name."""
     remember(session, event, desk.now)
@@ -102,7 +102,7 @@ def cancelled(session: Session, desk: Desk, event: AppointmentCancelled) -> None
                                         for a in event.cancellation.alternatives]})
 
 
-def no_show(session: Session, desk: Desk, event: AppointmentEvent) -> None:
+def no_show(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> None:
     remember(session, event, desk.now)
     patient = event.patient
     open_task(session, desk, kind=TaskKind.NO_SHOW, name=patient.name,
@@ -110,7 +110,7 @@ def no_show(session: Session, desk: Desk, event: AppointmentEvent) -> None:
               appointment_id=event.appointment_id, context=visit(event))
 
 
-def no_show_undone(session: Session, desk: Desk, event: AppointmentEvent) -> None:
+def no_show_undone(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> None:
     """The front desk marked the no-show by mistake: nobody is called about it."""
     withdraw(session, desk, event.appointment_id, TaskKind.NO_SHOW)
 

@@ -7,9 +7,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.common.db import one_at_a_time
+from services.common.refusals import NotFound
 
-from ..domain.calling import CallRefused
-from ..domain.desk import Desk
+from ..domain.calling import FollowupDesk
 from ..domain.statuses import TaskStatus
 from ..models import DoNotCall, Task
 
@@ -25,7 +25,7 @@ def on_the_list(session: Session, phone: str) -> bool:
                                                      DoNotCall.active.is_(True))) is not None
 
 
-def add(session: Session, desk: Desk, phone: str, reason: str) -> DoNotCall:
+def add(session: Session, desk: FollowupDesk, phone: str, reason: str) -> DoNotCall:
     """Put the phone on the list and close every open task for it."""
     take_turns(session, phone)
     row = session.scalar(select(DoNotCall).where(DoNotCall.phone == phone))
@@ -42,19 +42,19 @@ def add(session: Session, desk: Desk, phone: str, reason: str) -> DoNotCall:
     return row
 
 
-def close_tasks(session: Session, desk: Desk, phone: str) -> None:
+def close_tasks(session: Session, desk: FollowupDesk, phone: str) -> None:
     session.execute(update(Task).where(Task.phone == phone, Task.status == TaskStatus.OPEN)
                     .values(status=TaskStatus.DO_NOT_CALL, closed_at=desk.now,
                             updated_at=desk.now, claimed_by=None, claimed_until=None)
                     .execution_options(synchronize_session=False))
 
 
-def remove(session: Session, desk: Desk, entry_id: int, reason: str) -> DoNotCall:
+def remove(session: Session, desk: FollowupDesk, entry_id: int, reason: str) -> DoNotCall:
     """The patient asked to be called again. Tasks closed by the entry stay closed; new
     ones may open from now on."""
     row = session.get(DoNotCall, entry_id)
     if row is None or not row.active:
-        raise CallRefused("not_on_the_list", "No such entry on the do-not-call list.", 404)
+        raise NotFound("entry on the do-not-call list", code="not_on_the_list")
     row.active, row.removed_by, row.removed_at, row.removal_reason = (
         False, desk.by, desk.now, reason)
     return row

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from services.common.contracts.booking import AppointmentEvent
 from services.common.patient_identity import name_key
 
-from ..domain.desk import Desk
+from ..domain.calling import FollowupDesk
 from ..domain.statuses import EnquiryStatus
 from ..models import Enquiry
 
 
-def record_enquiry(session: Session, desk: Desk, *, name: str, phone: str, channel: str,
+def record_enquiry(session: Session, desk: FollowupDesk, *, name: str, phone: str, channel: str,
                    department_id: int | None, complaint: str, call_consent: bool,
                    note: str) -> Enquiry:
     enquiry = Enquiry(name=name, name_key=name_key(name), phone=phone, channel=channel,
@@ -28,7 +28,7 @@ def record_enquiry(session: Session, desk: Desk, *, name: str, phone: str, chann
     return enquiry
 
 
-def convert(session: Session, desk: Desk, booked: AppointmentEvent) -> int:
+def convert(session: Session, desk: FollowupDesk, booked: AppointmentEvent) -> int:
     """Every open enquiry of the same phone **and** name becomes converted with this
     appointment (a family member booked on the phone converts nothing)."""
     patient = booked.patient

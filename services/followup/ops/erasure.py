@@ -11,7 +11,7 @@ from services.common.contracts.booking import PatientErased
 from services.common.db import checkpoint_after_commit
 from services.common.forgetting import Traces, forget_in_infrastructure
 
-from ..domain.desk import Desk
+from ..domain.calling import FollowupDesk
 from ..domain.statuses import TaskStatus
 from ..models import (
     CallAttempt,
@@ -27,7 +27,7 @@ from ..reads.patients import theirs
 ERASED = "（已删除）"
 
 
-def forget_patient(session: Session, desk: Desk, erased: PatientErased) -> None:
+def forget_patient(session: Session, desk: FollowupDesk, erased: PatientErased) -> None:
     known = session.get(KnownPatient, erased.patient_id)
     enquiry_ids, task_ids = theirs(session, erased.patient_id, known,
                                    erased.appointment_ids)

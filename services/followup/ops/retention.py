@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.common.retention import purge_delivered
-from services.common.web import Runtime
+from services.common.runtime import Runtime
 
 from ..config import FollowupSettings
 from ..models import DeadLetter, InboxRecord

@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 
 from services.common.db import inserted, table_of
 
-from ..domain.desk import Desk
+from ..domain.calling import FollowupDesk
 from ..models import StaffName
 
 
-def known_as(session: Session, desk: Desk, name: str) -> None:
+def known_as(session: Session, desk: FollowupDesk, name: str) -> None:
     """The member at the desk is called ``name`` (their token says so); none, none kept.
     Two requests of the same member at once leave one row and neither fails."""
     name = " ".join(name.split())[:120]

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from ..domain.calling import CallRefused, after_call, first_due
-from ..domain.desk import Desk
+from services.common.refusals import Invalid, NotFound, Refused
+
+from ..domain.calling import FollowupDesk, after_call, first_due
 from ..domain.statuses import EnquiryStatus, Outcome, TaskKind, TaskStatus
 from ..models import CallAttempt, DoNotCall, Enquiry, KnownAppointment, Task
 from . import do_not_call
@@ -18,7 +19,7 @@ from . import do_not_call
 CALL_CARD = "call_card"
 
 
-def open_task(session: Session, desk: Desk, *, kind: TaskKind, name: str, name_key: str,
+def open_task(session: Session, desk: FollowupDesk, *, kind: TaskKind, name: str, name_key: str,
               phone: str, patient_id: int | None = None, enquiry_id: int | None = None,
               appointment_id: int | None = None, sms_reached: bool = True,
               context: dict[str, Any] | None = None) -> Task | None:
@@ -46,7 +47,7 @@ def open_task(session: Session, desk: Desk, *, kind: TaskKind, name: str, name_k
     return task
 
 
-def reopen(task: Task, desk: Desk) -> Task:
+def reopen(task: Task, desk: FollowupDesk) -> Task:
     """A no-show marked again after it was undone: the same task, open again, its calls
     so far kept."""
     task.status, task.closed_at, task.updated_at = TaskStatus.OPEN, None, desk.now
@@ -54,7 +55,7 @@ def reopen(task: Task, desk: Desk) -> Task:
     return task
 
 
-def open_enquiry_tasks(session: Session, desk: Desk, limit: int = 200) -> int:
+def open_enquiry_tasks(session: Session, desk: FollowupDesk, limit: int = 200) -> int:
     """Enquiries with consent, still not booked ``enquiry_wait`` after they were recorded."""
     waiting = session.scalars(select(Enquiry).where(
         Enquiry.status == EnquiryStatus.OPEN, Enquiry.call_consent.is_(True),
@@ -85,48 +86,49 @@ def locked(session: Session, task_id: int) -> Task:
     task = session.scalar(select(Task).where(Task.id == task_id).with_for_update()
                           .execution_options(populate_existing=True))
     if task is None:
-        raise CallRefused("not_found", "No such task.", 404)
+        raise NotFound("task")
     return task
 
 
-def claim(session: Session, desk: Desk, task_id: int) -> Task:
+def claim(session: Session, desk: FollowupDesk, task_id: int) -> Task:
     """The task is this consultant's for ``claim`` minutes: nobody else calls the person."""
     task = locked(session, task_id)
     if task.status != TaskStatus.OPEN:
-        raise CallRefused("closed", "This task is closed.")
+        raise Refused("closed", "This task is closed.")
     if task.claimed_by not in (None, desk.by) and task.claimed_until is not None \
             and task.claimed_until > desk.now:
-        raise CallRefused("claimed", f"{task.claimed_by} is calling this person now.")
+        raise Refused("claimed", f"{task.claimed_by} is calling this person now.")
     if task.due_at > desk.now:
         due = task.due_at.astimezone(desk.zone)
-        raise CallRefused("not_due", f"This call is due at {due:%Y-%m-%d %H:%M}.")
+        raise Refused("not_due", f"This call is due at {due:%Y-%m-%d %H:%M}.")
     if not desk.rules.hours.contains(desk.now, desk.zone):
         hours = desk.rules.hours
-        raise CallRefused("outside_calling_hours", f"Patients are called between "
-                          f"{hours.start:%H:%M} and {hours.end:%H:%M} only.")
+        raise Refused("outside_calling_hours", f"Patients are called between "
+                      f"{hours.start:%H:%M} and {hours.end:%H:%M} only.")
     task.claimed_by, task.claimed_until = desk.by, desk.now + desk.rules.claim
     task.updated_at = desk.now
     return task
 
 
-def holds_claim(task: Task, desk: Desk) -> bool:
+def holds_claim(task: Task, desk: FollowupDesk) -> bool:
     return (task.claimed_by == desk.by and task.claimed_until is not None
             and task.claimed_until > desk.now)
 
 
-def log_call(session: Session, desk: Desk, task_id: int, outcome: Outcome, *, note: str = "",
-             call_back_at: Any = None, appointment_code: str | None = None) -> Task:
+def log_call(session: Session, desk: FollowupDesk, task_id: int, outcome: Outcome, *,
+             note: str = "", call_back_at: Any = None,
+             appointment_code: str | None = None) -> Task:
     """Record one call, answered or not, and move the task on by the rules."""
     task = locked(session, task_id)
     if task.status != TaskStatus.OPEN:
-        raise CallRefused("closed", "This task is closed.")
+        raise Refused("closed", "This task is closed.")
     if not holds_claim(task, desk):
-        raise CallRefused("not_claimed", "Claim the task before calling.")
+        raise Refused("not_claimed", "Claim the task before calling.")
     if outcome == Outcome.BOOKED and not appointment_code:
-        raise CallRefused("appointment_code_required", "Give the new appointment's code.", 422)
+        raise Invalid("appointment_code_required", "Give the new appointment's code.")
     if outcome == Outcome.BOOKED and not booked_for(session, task, appointment_code or ""):
-        raise CallRefused("unknown_appointment", "No appointment with this code was booked "
-                          "for this patient since the task opened.", 422)
+        raise Invalid("unknown_appointment", "No appointment with this code was booked "
+                      "for this patient since the task opened.")
     after = after_call(desk.rules, desk.zone, desk.now, task.attempts, outcome, call_back_at)
     session.add(CallAttempt(task_id=task.id, by=desk.by, at=desk.now, outcome=outcome.value,
                             note=note, call_back_at=call_back_at,
@@ -165,7 +167,7 @@ def open_tasks_of(session: Session, *, patient_id: int | None, phone: str,
                                 .order_by(Task.id).with_for_update()))
 
 
-def log_booking_call(session: Session, desk: Desk, tasks: list[Task], *, by: str,
+def log_booking_call(session: Session, desk: FollowupDesk, tasks: list[Task], *, by: str,
                      code: str) -> int:
     """The consultant holding one of ``tasks`` booked its patient (from the call card):
     that is the successful call, logged in their name with the code. A claim that ran out
@@ -182,7 +184,7 @@ def log_booking_call(session: Session, desk: Desk, tasks: list[Task], *, by: str
     return logged
 
 
-def close_for_patient(session: Session, desk: Desk, *, patient_id: int | None, phone: str,
+def close_for_patient(session: Session, desk: FollowupDesk, *, patient_id: int | None, phone: str,
                       name_key: str, status: TaskStatus, code: str | None = None) -> int:
     """Close the open tasks of one patient (by id, or by phone and name); ``code`` is the
     appointment that closed them as booked, for the call card to say."""
@@ -190,7 +192,7 @@ def close_for_patient(session: Session, desk: Desk, *, patient_id: int | None, p
     return close_tasks(desk, tasks, status=status, code=code)
 
 
-def close_tasks(desk: Desk, tasks: list[Task], *, status: TaskStatus,
+def close_tasks(desk: FollowupDesk, tasks: list[Task], *, status: TaskStatus,
                 code: str | None = None) -> int:
     """Close ``tasks`` (open, locked by :func:`open_tasks_of`) with ``status``."""
     for task in tasks:
@@ -201,7 +203,7 @@ def close_tasks(desk: Desk, tasks: list[Task], *, status: TaskStatus,
     return len(tasks)
 
 
-def withdraw(session: Session, desk: Desk, appointment_id: int, kind: TaskKind) -> None:
+def withdraw(session: Session, desk: FollowupDesk, appointment_id: int, kind: TaskKind) -> None:
     task = session.scalar(select(Task).where(Task.appointment_id == appointment_id,
                                              Task.kind == kind, Task.status == TaskStatus.OPEN))
     if task is not None:
@@ -209,7 +211,7 @@ def withdraw(session: Session, desk: Desk, appointment_id: int, kind: TaskKind) 
                                                         desk.now)
 
 
-def claim_minutes_left(task: Task, desk: Desk) -> int:
+def claim_minutes_left(task: Task, desk: FollowupDesk) -> int:
     if task.claimed_until is None or task.claimed_until <= desk.now:
         return 0
     return int((task.claimed_until - desk.now) / timedelta(minutes=1)) + 1

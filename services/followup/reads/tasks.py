@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from services.common.logging import mask_phone
 from services.common.phones import mask_in_text
 
-from ..domain.desk import Desk
+from ..domain.calling import FollowupDesk
 from ..domain.statuses import TaskKind, TaskStatus
 from ..models import CallAttempt, Task
 from .staff import staff_names
@@ -21,7 +21,7 @@ from .staff import staff_names
 OVERDUE_AFTER = timedelta(hours=2)
 
 
-def section(task: Task, desk: Desk) -> str:
+def section(task: Task, desk: FollowupDesk) -> str:
     if task.due_at > desk.now:
         return "later"
     return "overdue" if desk.now - task.due_at > OVERDUE_AFTER else "due_now"
@@ -33,7 +33,7 @@ def first_in_line() -> Any:
                                                                 else_=0)), else_=1)
 
 
-def worklist(session: Session, desk: Desk, *, status: str = TaskStatus.OPEN,
+def worklist(session: Session, desk: FollowupDesk, *, status: str = TaskStatus.OPEN,
              kind: str | None = None, due_before: Any = None,
              limit: int = 200) -> list[dict[str, Any]]:
     statement = (select(Task).where(Task.status == status)
@@ -47,7 +47,7 @@ def worklist(session: Session, desk: Desk, *, status: str = TaskStatus.OPEN,
     return [view(task, desk, full=False, names=names) for task in tasks]
 
 
-def view(task: Task, desk: Desk, *, full: bool,
+def view(task: Task, desk: FollowupDesk, *, full: bool,
          names: dict[str, str] | None = None) -> dict[str, Any]:
     """A task as the worklist shows it; the full phone only on the claimer's call card.
     ``names`` gives staff members' display names by username."""
