@@ -79,7 +79,7 @@ def test_receipts_mark_messages_delivered_or_failed(app) -> None:
 
     consume(app, event("booked", facts()))
     rt = app.extensions["clinic"]
-    Sender(rt.db, rt.settings, Providers(sms=FlakyProvider(), email=None)).send_due()
+    Sender(rt, Providers(sms=FlakyProvider(), email=None)).send_due()
     [sent] = messages(app, status="sent")
     client = app.test_client()
     receipt = {"type": "receipt", "provider_id": sent.provider_id, "status": "delivered"}
@@ -120,7 +120,7 @@ def test_a_receipt_that_beats_its_message_being_recorded_is_applied_when_it_is(
     consume(app, event("booked", facts()))
     rt = app.extensions["clinic"]
     carrier = FastCarrier(app, status)
-    Sender(rt.db, rt.settings, Providers(sms=carrier, email=None)).send_due()
+    Sender(rt, Providers(sms=carrier, email=None)).send_due()
     assert carrier.answers == ["unknown message"], "it came first"
     [message] = messages(app, template="confirmation", channel="sms")
     assert message.status == "sent"

@@ -182,7 +182,7 @@ def test_rescheduling_moves_the_reminder(app) -> None:
 
 def sender_for(app, sms, email=None) -> Sender:
     rt = app.extensions["clinic"]
-    return Sender(rt.db, rt.settings, Providers(sms=sms, email=email))
+    return Sender(rt, Providers(sms=sms, email=email))
 
 
 def test_the_sender_hands_due_messages_over_once(app) -> None:
