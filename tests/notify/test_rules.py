@@ -254,3 +254,17 @@ def test_a_message_goes_only_with_an_address_a_mobile_consent_and_no_opt_out(
     else:
         expected = None
     assert refusal("sms", consented, recipient, opted_out, reachable=reachable) == expected
+
+
+def test_notifys_domain_reads_no_event_contracts() -> None:
+    """Booking's events are read as notify's own values in ``services/notify/wire.py``
+    only: the templates, the calendar and the timing rules never see the wire's classes."""
+    import ast
+
+    domain = Path(__file__).resolve().parents[2] / "services" / "notify" / "domain"
+    for path in domain.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        names |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                  for alias in node.names}
+        assert not {n for n in names if "contracts" in n}, path
