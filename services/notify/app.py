@@ -14,14 +14,14 @@ from services.common.web import create_base_app
 from .api import pages, register_api
 from .config import NotifySettings
 from .handlers import EVENT_TYPES
-from .models import Base, DeadLetter, StaffTokens
+from .models import Base, DeadLetter, Hospital, StaffTokens
 
 MIGRATIONS = "services.notify:migrations"
 
 
 def create_app(settings: NotifySettings | None = None, clock: Clock | None = None) -> Flask:
     rt = boot(settings or NotifySettings.from_env(), MIGRATIONS, EVENT_TYPES, clock,
-              metadata=Base.metadata)
+              metadata=Base.metadata, hospital=Hospital)
     rt.tokens = honoured_tokens(rt.db, StaffTokens)
     app, api = create_base_app(__name__, rt)
     register_api(api)

@@ -7,7 +7,7 @@ from datetime import time
 from typing import ClassVar
 
 from services.common.config import ConfigError, Settings
-from services.common.web import Runtime, current_runtime
+from services.common.runtime import Runtime, current_runtime
 
 DEFAULT_WEBHOOK_SECRET = "dev-only-webhook-secret-change-me-in-production"
 DEV_PROVIDERS = ("outbox",)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from services.common.web import Runtime
+from services.common.event_handlers import SYSTEM
+from services.common.runtime import Runtime
+from services.common.unit_of_work import reading, unit_of_work
 from services.common.worker import Loop, Periodic, run_loops
 
 from .config import NotifySettings
@@ -22,7 +24,7 @@ EARLY_RECEIPT_SECONDS = 2.0
 
 
 def build_loops(rt: Runtime[NotifySettings]) -> dict[str, Loop]:
-    sender = Sender(rt.db, rt.settings, build_providers(rt.settings, rt.db), rt.clock)
+    sender = Sender(rt, build_providers(rt.settings, rt.db))
     consumer = notify_consumer(rt, on_due=sender.wake)
     return {
         "notify-consumer": consumer.run_until,
@@ -35,11 +37,11 @@ def build_loops(rt: Runtime[NotifySettings]) -> dict[str, Loop]:
 
 
 def apply_early(rt: Runtime[NotifySettings]) -> None:
-    with rt.db.reading() as session:
-        if not any_early(session):
+    with reading(rt, SYSTEM) as look:
+        if not any_early(look.session):
             return
-    with rt.db.transaction() as session:
-        applied, dropped = apply_early_receipts(session, rt.now())
+    with unit_of_work(rt, SYSTEM) as work:
+        applied, dropped = apply_early_receipts(work.session, work.desk.now)
     if applied or dropped:
         log.info("early receipts: %d applied to their messages, %d dropped as unmatched",
                  applied, dropped)

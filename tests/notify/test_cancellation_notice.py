@@ -18,7 +18,7 @@ from services.common.service import make_consumer
 from services.notify.domain.rendering import Renderer
 from services.notify.models import Message
 from tests.support.booking import PHONES, Staff, bearer
-from tests.support.notify import facts, typed
+from tests.support.notify import facts, told
 from tests.support.schedule import Admin, local_today, next_weekday
 
 OFFER = {"slot_id": 5, "expert_id": 4, "expert_name": "李晓梅", "remaining": 1,
@@ -30,7 +30,7 @@ def notice(channel: str, language: str, *, reason: str = "expert_unavailable",
     data = facts(status="cancelled", cancellation={
         "reason": reason, "note": note, "by": "system",
         "alternatives": [OFFER] if offers else []})
-    return Renderer().render("cancellation", channel, language, typed("cancelled", data)).body
+    return Renderer().render("cancellation", channel, language, told("cancelled", data)).body
 
 
 @pytest.mark.parametrize("channel", ["sms", "email"])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from services.common.config import ConfigError
 from services.common.logging import mask_phone
 from services.notify.config import DEFAULT_WEBHOOK_SECRET
-from services.notify.models import DevOutboxItem, EarlyReceipt
+from services.notify.models import DevOutboxItem, EarlyReceipt, Suppression
 from tests.notify.test_planning_and_sending import consume, messages
 from tests.support.gateway import post_as_gateway
 from tests.support.notify import event, facts
@@ -56,6 +56,37 @@ def test_bad_opt_outs_are_422(app, auth_header, recipient) -> None:
     assert response.status_code == 422
 
 
+def problem_of(response) -> tuple[int, str, object]:
+    body = response.json
+    return response.status_code, body["detail"], body.get("errors")
+
+
+def test_each_refusal_keeps_its_status_words_and_field(app, auth_header) -> None:
+    """The answers notify gave before its refusals were raised where the rules live: the
+    same status, words and field at fault (a ``code`` naming the kind came with them)."""
+    client, admin = app.test_client(), auth_header("admin")
+    email = client.post("/api/v1/opt-outs", json={"channel": "email", "recipient": "li@"},
+                        headers=admin)
+    said = "This is not an email address."
+    assert problem_of(email) == (422, said, {"json": {"recipient": [said]}})
+    phone = client.post("/api/v1/opt-outs", json={"recipient": "12345"}, headers=admin)
+    status, detail, errors = problem_of(phone)
+    assert status == 422 and detail and errors == {"json": {"recipient": [detail]}}
+    assert problem_of(client.delete("/api/v1/opt-outs/999", headers=admin)) == (
+        404, "No such opt-out.", None)
+    reply = {"type": "inbound", "from": "+8613800138000", "text": "TD"}
+    assert problem_of(post_as_gateway(client, reply, provider="nobody")) == (
+        404, "No such SMS provider.", None)
+    assert problem_of(post_as_gateway(client, {"type": "receipt"})) == (
+        422, "A receipt needs provider_id and status.", None)
+    assert problem_of(post_as_gateway(client, {"type": "inbound", "text": "TD"})) == (
+        422, "A reply needs from and text.", None)
+    assert problem_of(post_as_gateway(client, {**reply, "from": "12345"})) == (
+        422, "The sender is not a phone number.", None)
+    with app.extensions["clinic"].db.reading() as session:
+        assert session.scalars(select(Suppression)).all() == [], "nothing refused was kept"
+
+
 @pytest.mark.parametrize("keyword", ["TD", "退订", "stop"])
 def test_an_opt_out_keyword_by_sms_suppresses_later_messages(app, keyword) -> None:
     client = app.test_client()
@@ -79,7 +110,7 @@ def test_receipts_mark_messages_delivered_or_failed(app) -> None:
 
     consume(app, event("booked", facts()))
     rt = app.extensions["clinic"]
-    Sender(rt.db, rt.settings, Providers(sms=FlakyProvider(), email=None)).send_due()
+    Sender(rt, Providers(sms=FlakyProvider(), email=None)).send_due()
     [sent] = messages(app, status="sent")
     client = app.test_client()
     receipt = {"type": "receipt", "provider_id": sent.provider_id, "status": "delivered"}
@@ -120,7 +151,7 @@ def test_a_receipt_that_beats_its_message_being_recorded_is_applied_when_it_is(
     consume(app, event("booked", facts()))
     rt = app.extensions["clinic"]
     carrier = FastCarrier(app, status)
-    Sender(rt.db, rt.settings, Providers(sms=carrier, email=None)).send_due()
+    Sender(rt, Providers(sms=carrier, email=None)).send_due()
     assert carrier.answers == ["unknown message"], "it came first"
     [message] = messages(app, template="confirmation", channel="sms")
     assert message.status == "sent"

@@ -32,6 +32,20 @@ def consume(app, *events) -> None:
         consumer.handle(each)
 
 
+def test_the_sender_is_woken_once_after_a_commit_that_planned_a_message_due_now(app) -> None:
+    """The worker binds its sender's wake-up to the handlers: a message nobody may be sent
+    (no consent) wakes nothing; a confirmation and its later reminder wake it once."""
+    from services.common.service import make_consumer
+
+    rt, woken = app.extensions["clinic"], []
+    consumer = make_consumer(rt, handlers(rt, on_due=lambda: woken.append(True)), InboxRecord,
+                             DeadLetter)
+    consumer.handle(event("booked", facts(7, sms=False)))
+    assert woken == []
+    consumer.handle(event("booked", facts(8)))
+    assert woken == [True]
+
+
 def messages(app, **where) -> list[Message]:
     with app.extensions["clinic"].db.reading() as session:
         query = select(Message).order_by(Message.id)
@@ -182,7 +196,7 @@ def test_rescheduling_moves_the_reminder(app) -> None:
 
 def sender_for(app, sms, email=None) -> Sender:
     rt = app.extensions["clinic"]
-    return Sender(rt.db, rt.settings, Providers(sms=sms, email=email))
+    return Sender(rt, Providers(sms=sms, email=email))
 
 
 def test_the_sender_hands_due_messages_over_once(app) -> None:

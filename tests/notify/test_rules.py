@@ -15,7 +15,7 @@ from services.notify.domain.consent import is_opt_out, refusal
 from services.notify.domain.rendering import LANGUAGES, Renderer
 from services.notify.domain.sms import encoding, segments
 from services.notify.domain.timing import QuietHours, reminder_time
-from tests.support.notify import facts, previous, typed
+from tests.support.notify import facts, previous, told
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -47,18 +47,18 @@ def test_the_demo_hospitals_confirmation_fits_three_segments() -> None:
                 expert=ExpertRef(id=1, name=longest_expert[1], title=longest_expert[2],
                                  fee="100.00").__dict__,
                 queue_number=25, patient_link="http://127.0.0.1:8002/p/Ab3dEf7hIj2")
-    rendered = Renderer().render("confirmation", "sms", "zh-CN", typed("booked", data))
+    rendered = Renderer().render("confirmation", "sms", "zh-CN", told("booked", data))
     assert len(rendered.body) <= 201 and rendered.segments <= 3, (len(rendered.body),
                                                                    rendered.body)
 
 
 def test_a_confirmation_from_the_waitlist_says_so() -> None:
     data = facts()
-    plain = Renderer().render("confirmation", "sms", "zh-CN", typed("booked", data)).body
-    waited = Renderer().render("confirmation", "sms", "zh-CN", typed(
+    plain = Renderer().render("confirmation", "sms", "zh-CN", told("booked", data)).body
+    waited = Renderer().render("confirmation", "sms", "zh-CN", told(
         "booked", {**data, "from_waitlist": True})).body
     assert "候补" not in plain and "候补成功" in waited
-    english = Renderer().render("confirmation", "email", "en", typed(
+    english = Renderer().render("confirmation", "email", "en", told(
         "booked", {**data, "from_waitlist": True})).body
     assert "waiting list" in english
 
@@ -177,7 +177,7 @@ def test_every_template_renders_true_facts(template, channel, language) -> None:
                                                  "expert_name": "李晓梅", "remaining": 1,
                                                  "start": "2026-12-01T01:00:00Z"}]},
                  previous=previous())
-    rendered = Renderer().render(template, channel, language, typed(kind, data))
+    rendered = Renderer().render(template, channel, language, told(kind, data))
     assert "K7QM4TZP" in rendered.body and "张伟" in rendered.body
     assert "None" not in rendered.body and "{{" not in rendered.body
     if channel == "sms":
@@ -190,7 +190,7 @@ def test_every_template_renders_true_facts(template, channel, language) -> None:
 
 
 def test_confirmation_says_what_the_patient_needs(tmp_path: Path) -> None:
-    body = Renderer().render("confirmation", "sms", "zh-CN", typed("booked", facts())).body
+    body = Renderer().render("confirmation", "sms", "zh-CN", told("booked", facts())).body
     for fact in ("仁和医院", "消化内科", "张伟", "11号", "K7QM4TZP", "示范路 100 号",
                  "http://127.0.0.1:8002/p/token"):
         assert fact in body
@@ -201,7 +201,7 @@ def test_a_hospital_override_wins(tmp_path: Path) -> None:
     override = tmp_path / "zh-CN" / "confirmation.sms.j2"
     override.write_text("【{{ hospital.name }}】预约 {{ code }}")
     body = Renderer(str(tmp_path)).render("confirmation", "sms", "zh-CN",
-                                     typed("booked", facts())).body
+                                     told("booked", facts())).body
     assert body == "【仁和医院】预约 K7QM4TZP"
 
 
@@ -210,7 +210,7 @@ def test_a_template_naming_a_missing_fact_fails_instead_of_sending_a_blank(tmp_p
     (tmp_path / "zh-CN" / "confirmation.sms.j2").write_text("{{ hospital.fax }}")
     with pytest.raises(UndefinedError):
         Renderer(str(tmp_path)).render("confirmation", "sms", "zh-CN",
-                                     typed("booked", facts()))
+                                     told("booked", facts()))
 
 
 # --- consent: the rules written out, not read from the code (issue 29 item 8) ------------------
@@ -254,3 +254,17 @@ def test_a_message_goes_only_with_an_address_a_mobile_consent_and_no_opt_out(
     else:
         expected = None
     assert refusal("sms", consented, recipient, opted_out, reachable=reachable) == expected
+
+
+def test_notifys_domain_reads_no_event_contracts() -> None:
+    """Booking's events are read as notify's own values in ``services/notify/wire.py``
+    only: the templates, the calendar and the timing rules never see the wire's classes."""
+    import ast
+
+    domain = Path(__file__).resolve().parents[2] / "services" / "notify" / "domain"
+    for path in domain.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        names |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                  for alias in node.names}
+        assert not {n for n in names if "contracts" in n}, path

@@ -17,6 +17,8 @@ from services.common.contracts.booking import (
     SlotTime,
 )
 from services.common.events import Event
+from services.notify.domain.visit import Visit
+from services.notify.wire import visit_of
 
 HOSPITAL = HospitalFacts(name="仁和医院", address="上海市黄浦区示范路 100 号",
                          directions="地铁 2 号线", phone="021-5555 0100",
@@ -59,6 +61,11 @@ def previous(start: datetime | None = None) -> dict[str, Any]:
 
 def typed(kind: str, data: dict[str, Any]) -> AppointmentEvent:
     return KINDS[kind].from_data(data)
+
+
+def told(kind: str, data: dict[str, Any]) -> Visit:
+    """The visit notify renders from this event's data (as its handler reads it)."""
+    return visit_of(typed(kind, data))
 
 
 def event(event_type: str, data: dict[str, Any], **kw: Any) -> Event:

@@ -8,8 +8,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import roles_required
+from services.common.auth import current_principal, roles_required
 from services.common.fields import ID_RANGE
+from services.common.unit_of_work import reading
 from services.common.web import API_PREFIX
 
 from ..config import runtime
@@ -59,5 +60,5 @@ class Messages(MethodView):
     @blp.response(200, MessageSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """Messages, newest first: channel, masked recipient, template, status, attempts."""
-        with runtime().db.reading() as session:
-            return messages(session, **query)
+        with reading(runtime(), current_principal().username) as look:
+            return messages(look.session, **query)

@@ -8,13 +8,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import roles_required
-from services.common.web import API_PREFIX, not_found, unprocessable
+from services.common.auth import current_principal, roles_required
+from services.common.unit_of_work import reading
+from services.common.web import API_PREFIX, work
 
 from ..config import runtime
-from ..domain.recipients import InvalidRecipient, normalise_recipient
-from ..ops.suppressions import opt_in_again, suppress
-from ..reads.messages import get_opt_out, opt_out_view, opt_outs
+from ..ops.suppressions import opt_in_again, opt_out
+from ..reads.messages import opt_out_view, opt_outs
 
 blp = Blueprint("opt_outs", __name__, url_prefix=API_PREFIX,
                 description="The opt-out (suppression) list.")
@@ -43,23 +43,16 @@ class OptOuts(MethodView):
     @blp.response(200, OptOutSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """Everyone who asked not to be written to."""
-        with runtime().db.reading() as session:
-            return opt_outs(session)
+        with reading(runtime(), current_principal().username) as look:
+            return opt_outs(look.session)
 
     @roles_required("admin", "consultant", "frontdesk")
     @blp.arguments(OptOutIn)
     @blp.response(201, OptOutSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Stop all further messages to this phone or address on this channel."""
-        rt = runtime()
-        try:
-            recipient = normalise_recipient(data["channel"], data["recipient"],
-                                            rt.settings.phone_region)
-        except InvalidRecipient as exc:
-            unprocessable("recipient", str(exc))
-        with rt.db.transaction() as session:
-            return opt_out_view(suppress(session, data["channel"], recipient, "api", rt.now(),
-                                         data["note"]))
+        with work() as w:
+            return opt_out_view(opt_out(w, data["channel"], data["recipient"], data["note"]))
 
 
 @blp.route("/opt-outs/<int:opt_out_id>")
@@ -68,7 +61,5 @@ class OptOutResource(MethodView):
     @blp.response(204)
     def delete(self, opt_out_id: int) -> None:
         """The patient opted in again: messages may go to them from now on."""
-        rt = runtime()
-        with rt.db.transaction() as session:
-            opt_in_again(session, get_opt_out(session, opt_out_id) or not_found("opt-out"),
-                         rt.now())
+        with work() as w:
+            opt_in_again(w, opt_out_id)

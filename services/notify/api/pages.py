@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, render_template
 from markupsafe import Markup, escape
 
-from services.common.hospital_copy import hospital_zone
+from services.common.auth import current_principal
 from services.common.pages import page
+from services.common.unit_of_work import reading
 
 from ..config import runtime
-from ..models import Hospital
 from ..reads.messages import dev_outbox
 
 #: English for the dev outbox page (the Chinese text is the key).
@@ -70,9 +70,8 @@ def outbox() -> Any:
     rt = runtime()
     if rt.settings.is_production:
         abort(404)
-    with rt.db.reading() as session:
-        items = dev_outbox(session, hospital_zone(session, Hospital,
-                                                  rt.settings.default_time_zone))
+    with reading(rt, current_principal().username) as look:
+        items = dev_outbox(look.session, look.desk.zone)
     booking_url = rt.settings.booking_url
     return render_template("outbox.html", items=items,
                            linked=lambda body: linked(body, booking_url))

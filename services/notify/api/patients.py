@@ -7,12 +7,11 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.common.auth import current_principal, roles_required
+from services.common.auth import roles_required
 from services.common.contracts import plain
 from services.common.fields import Export
-from services.common.web import API_PREFIX
+from services.common.web import API_PREFIX, work
 
-from ..config import runtime
 from ..ops.access import EXPORT, EXPORT_DETAIL, record_access
 from ..reads.patients import export_of
 
@@ -27,8 +26,7 @@ class PatientExport(MethodView):
     def get(self, patient_id: int) -> dict[str, Any]:
         """Every message to the patient, unmasked but for the patient's own link (a
         placeholder in its place); the export is written to notify's access log."""
-        rt = runtime()
-        with rt.db.transaction() as session:
-            record_access(session, at=rt.now(), staff=current_principal().username,
-                          patient_id=patient_id, action=EXPORT, detail=EXPORT_DETAIL)
-            return plain(export_of(session, patient_id))
+        with work() as w:
+            record_access(w.session, at=w.desk.now, staff=w.desk.by, patient_id=patient_id,
+                          action=EXPORT, detail=EXPORT_DETAIL)
+            return plain(export_of(w.session, patient_id))

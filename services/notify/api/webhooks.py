@@ -18,10 +18,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from services.common.refusals import Invalid, NotFound
+from services.common.unit_of_work import unit_of_work
 from services.common.web import API_PREFIX, abort
 
 from ..config import runtime
-from ..domain.recipients import InvalidRecipient, normalise_phone
+from ..domain.recipients import reply_sender
 from ..domain.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, why_refused
 from ..domain.statuses import MessageStatus
 from ..ops.receipts import record_receipt, record_reply
@@ -30,6 +32,8 @@ blp = Blueprint("webhooks", __name__, url_prefix=f"{API_PREFIX}/webhooks",
                 description="What SMS gateways tell us: receipts and replies.")
 
 PROVIDERS = ("http", "outbox")
+#: Who acts in a webhook's unit of work: the gateway that signed it, not a member of staff.
+GATEWAY = "sms-gateway"
 
 
 class WebhookIn(Schema):
@@ -75,7 +79,7 @@ class SmsWebhook(MethodView):
     def post(self, data: dict[str, Any], provider: str) -> dict[str, str]:
         """A delivery receipt or an inbound reply from the SMS gateway."""
         if provider not in PROVIDERS:
-            abort(404, message="No such SMS provider.")
+            raise NotFound("SMS provider")
         if data["type"] == "receipt":
             return {"result": receipt(data)}
         return {"result": inbound(data)}
@@ -83,20 +87,15 @@ class SmsWebhook(MethodView):
 
 def receipt(data: dict[str, Any]) -> str:
     if not data.get("provider_id") or not data.get("status"):
-        abort(422, message="A receipt needs provider_id and status.")
-    rt = runtime()
-    with rt.db.transaction() as session:
-        return record_receipt(session, data["provider_id"], MessageStatus(data["status"]),
-                              data.get("error"), rt.now())
+        raise Invalid(message="A receipt needs provider_id and status.")
+    with unit_of_work(runtime(), GATEWAY) as w:
+        return record_receipt(w.session, data["provider_id"], MessageStatus(data["status"]),
+                              data.get("error"), w.desk.now)
 
 
 def inbound(data: dict[str, Any]) -> str:
     if not data.get("from_") or "text" not in data:
-        abort(422, message="A reply needs from and text.")
-    rt = runtime()
-    try:
-        phone = normalise_phone(data["from_"], rt.settings.phone_region)
-    except InvalidRecipient:
-        abort(422, message="The sender is not a phone number.")
-    with rt.db.transaction() as session:
-        return record_reply(session, phone, data["text"], rt.now())
+        raise Invalid(message="A reply needs from and text.")
+    with unit_of_work(runtime(), GATEWAY) as w:
+        phone = reply_sender(data["from_"], w.rt.settings.phone_region)
+        return record_reply(w.session, phone, data["text"], w.desk.now)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from services.common import phones
+from services.common.refusals import Invalid
 
 
-class InvalidRecipient(ValueError):
-    pass
+class InvalidRecipient(Invalid):
+    """No message can go to this phone or address; ``field`` names where it was given."""
+
+    def __init__(self, message: str, field: str | None = "recipient") -> None:
+        super().__init__(message=message, field=field)
 
 
 def normalise_phone(raw: str, region: str) -> str:
@@ -24,3 +28,12 @@ def normalise_recipient(channel: str, raw: str, region: str) -> str:
             raise InvalidRecipient("This is not an email address.")
         return raw
     return normalise_phone(raw, region)
+
+
+def reply_sender(raw: str, region: str) -> str:
+    """The phone a patient's reply came from; a gateway naming no phone is refused whole
+    (no field: the gateway, not a person, sent it)."""
+    try:
+        return normalise_phone(raw, region)
+    except InvalidRecipient as exc:
+        raise InvalidRecipient("The sender is not a phone number.", field=None) from exc

@@ -8,10 +8,10 @@ not carry fails loudly instead of sending a message with a blank in it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import (
     BaseLoader,
@@ -23,14 +23,8 @@ from jinja2 import (
     TemplateNotFound,
 )
 
-from services.common.contracts.booking import (
-    AppointmentBooked,
-    AppointmentCancelled,
-    AppointmentEvent,
-    AppointmentRescheduled,
-)
-
 from .sms import segments
+from .visit import Visit
 
 LANGUAGES = ("zh-CN", "en")
 WEEKDAYS = {"zh-CN": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
@@ -74,30 +68,29 @@ NO_HOSPITAL = {"name": "", "address": "", "directions": "", "phone": ""}
 NO_DEPARTMENT = {"name": "", "location": ""}
 
 
-def context(facts: AppointmentEvent, language: str) -> dict[str, Any]:
-    """What templates may say: only facts the event carries, dates in hospital time."""
-    zone = ZoneInfo(facts.time_zone)
-    start, end = facts.slot.start.astimezone(zone), facts.slot.end.astimezone(zone)
+def context(visit: Visit, language: str) -> dict[str, Any]:
+    """What templates may say: only facts the event carried, dates in hospital time."""
+    zone = visit.zone
+    start, end = visit.start.astimezone(zone), visit.end.astimezone(zone)
     values: dict[str, Any] = {
-        "hospital": facts.hospital or NO_HOSPITAL, "department": facts.department or NO_DEPARTMENT,
-        "expert": facts.expert, "patient_name": facts.patient.name,
+        "hospital": visit.hospital or NO_HOSPITAL, "department": visit.department or NO_DEPARTMENT,
+        "expert": visit.expert, "patient_name": visit.patient.name,
         "when": when(start, language), "time": f"{start:%H:%M}", "end": f"{end:%H:%M}",
-        "queue_number": facts.queue_number, "code": facts.code, "link": facts.patient_link,
+        "queue_number": visit.queue_number, "code": visit.code, "link": visit.link,
         "reason_text": "", "note": "", "by_hospital": False, "alternatives": [],
-        "previous_when": "",
-        "from_waitlist": isinstance(facts, AppointmentBooked) and facts.from_waitlist,
+        "previous_when": "", "from_waitlist": visit.from_waitlist,
     }
-    if isinstance(facts, AppointmentCancelled):
-        cancellation = facts.cancellation
+    cancellation = visit.cancellation
+    if cancellation is not None:
         note = (cancellation.note or "").strip()
         values.update(
             reason_text=reason_text(cancellation.reason, note, language), note=note,
             by_hospital=cancellation.reason in BY_THE_HOSPITAL,
             alternatives=[{"expert_name": a.expert_name, "slot_id": a.slot_id,
                            "when": when(a.start.astimezone(zone), language)}
-                          for a in cancellation.alternatives])
-    if isinstance(facts, AppointmentRescheduled):
-        values["previous_when"] = when(facts.previous.slot.start.astimezone(zone), language)
+                          for a in cancellation.offers])
+    if visit.previous_start is not None:
+        values["previous_when"] = when(visit.previous_start.astimezone(zone), language)
     return values
 
 
@@ -114,9 +107,8 @@ class Renderer:
     def language(self, wanted: str | None) -> str:
         return wanted if wanted in LANGUAGES else self.default_language
 
-    def render(self, template: str, channel: str, language: str,
-               facts: AppointmentEvent) -> Rendered:
-        values = context(facts, language)
+    def render(self, template: str, channel: str, language: str, visit: Visit) -> Rendered:
+        values = context(visit, language)
         body = self._get(language, f"{template}.{channel}.j2").render(values).strip()
         subject = ""
         if channel == "email":
@@ -129,3 +121,11 @@ class Renderer:
             return self.env.get_template(f"{language}/{name}")
         except TemplateNotFound:
             return self.env.get_template(f"{self.default_language}/{name}")
+
+
+@functools.lru_cache(maxsize=16)
+def renderer(override_dir: str = "", default_language: str = "zh-CN") -> Renderer:
+    """One renderer per template folder, shared by the planner and the sender of every
+    runtime: its environment keeps each template compiled (and Jinja looks again at a
+    changed override file), so a planner may be made for each event at no cost."""
+    return Renderer(override_dir, default_language)

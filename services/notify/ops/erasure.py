@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.common.contracts.booking import PatientErased
 from services.common.db import checkpoint_after_commit
 from services.common.forgetting import Traces, forget_in_infrastructure
 
@@ -22,13 +21,13 @@ from ..domain.statuses import MessageStatus
 from ..models import DeadLetter, DevOutboxItem, Message
 
 
-def forget_patient(session: Session, erased: PatientErased, now: datetime) -> int:
-    """Return how many messages were emptied."""
-    theirs = or_(Message.patient_id == erased.patient_id,
-                 Message.appointment_id.in_(erased.appointment_ids))
+def forget_patient(session: Session, patient_id: int, appointment_ids: list[int],
+                   now: datetime) -> int:
+    """Forget the patient and their appointments; return how many messages were emptied."""
+    theirs = or_(Message.patient_id == patient_id, Message.appointment_id.in_(appointment_ids))
     rows = session.execute(select(Message.id, Message.recipient).where(theirs)).all()
     ids = [row.id for row in rows]
-    traces = Traces.of(erased.patient_id, erased.appointment_ids,
+    traces = Traces.of(patient_id, appointment_ids,
                        {row.recipient for row in rows})
     session.execute(update(Message).where(theirs, Message.status == MessageStatus.QUEUED)
                     .values(status=MessageStatus.CANCELLED, reason="patient erased")

@@ -8,21 +8,14 @@ per channel and template, however often it is delivered.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from services.common.contracts.booking import (
-    AppointmentBooked,
-    AppointmentCancelled,
-    AppointmentEvent,
-    AppointmentRescheduled,
-    ConfirmationRequested,
-)
-from services.common.db import after_commit_once, append_row, changed, rows_together, table_of
+from services.common.db import append_row, changed, rows_together, table_of
 from services.common.events import Event
 from services.common.phones import language_for
 
@@ -31,94 +24,111 @@ from ..domain.consent import refusal
 from ..domain.rendering import Renderer
 from ..domain.statuses import MessageStatus
 from ..domain.timing import QuietHours, reminder_time
+from ..domain.visit import Happened, Visit
 from ..models import Appointment, Message
 from .composing import Composer
 from .suppressions import suppressed_channels
 
-TEMPLATES: dict[type[AppointmentEvent], str] = {
-    AppointmentBooked: "confirmation", AppointmentCancelled: "cancellation",
-    AppointmentRescheduled: "reschedule", ConfirmationRequested: "confirmation"}
+TEMPLATES: dict[Happened, str] = {
+    Happened.BOOKED: "confirmation", Happened.CANCELLED: "cancellation",
+    Happened.RESCHEDULED: "reschedule", Happened.CONFIRMATION_ASKED: "confirmation"}
 CHANNELS = ("sms", "email")
 MESSAGES = table_of(Message)
+#: Set in a transaction's ``session.info`` when it planned a message due at once: whoever
+#: runs the transaction (the worker) may wake its sender when it commits.
+DUE_NOW = "notify_message_due_now"
+
+
+def planned_due_now(session: Session) -> bool:
+    """Whether this transaction planned a message to send at once."""
+    return bool(session.info.get(DUE_NOW))
 
 
 class Planner:
-    def __init__(self, settings: NotifySettings, renderer: Renderer | None = None,
-                 on_due: Callable[[], None] | None = None) -> None:
-        """``on_due`` is called after a commit that planned a message due now (the worker
-        wakes its sender with it instead of letting the message wait for the next poll)."""
+    """Plans one event's messages with ``settings``; cheap to make (the templates are
+    compiled once per folder, see :func:`..domain.rendering.renderer`)."""
+
+    def __init__(self, settings: NotifySettings, renderer: Renderer | None = None) -> None:
         self.settings = settings
         self.composer = Composer(settings, renderer)
         self.quiet = QuietHours(settings.quiet_start, settings.quiet_end)
-        self.on_due = on_due
 
-    def on_booking_event(self, session: Session, facts: AppointmentEvent, event: Event,
-                         now: datetime) -> None:
+    def on_booking_event(self, session: Session, visit: Visit, kept: Mapping[str, Any],
+                         event: Event, now: datetime) -> None:
         """Plan the event's messages; they are written together when it is planned (one
-        statement on PostgreSQL), before the next event of a batch is looked at."""
+        statement on PostgreSQL), before the next event of a batch is looked at.
+        ``kept`` is what a queued message keeps of the event to be rendered again."""
         with rows_together(session):
-            self._on_booking_event(session, facts, event, now)
+            Planning(self, session, visit, kept, event, now).plan()
 
-    def _on_booking_event(self, session: Session, facts: AppointmentEvent, event: Event,
-                          now: datetime) -> None:
-        if isinstance(facts, ConfirmationRequested):
-            self._resend(session, facts, event, now)
+
+class Planning:
+    """One event being planned: the transaction, the visit, the event and its time."""
+
+    def __init__(self, planner: Planner, session: Session, visit: Visit,
+                 kept: Mapping[str, Any], event: Event, now: datetime) -> None:
+        self.planner, self.settings = planner, planner.settings
+        self.session, self.visit, self.kept, self.event, self.now = (session, visit, kept,
+                                                                     event, now)
+
+    def plan(self) -> None:
+        visit, session, now = self.visit, self.session, self.now
+        if visit.happened is Happened.CONFIRMATION_ASKED:
+            self._resend()
             return
-        state = self._remember(session, facts, event)
+        state = self._remember()
         if state is None:
             return  # an older event than what we know: saying it now would be untrue
-        if isinstance(facts, AppointmentCancelled | AppointmentRescheduled):
-            withdraw_reminders(session, facts.appointment_id, now,
-                               "appointment cancelled" if isinstance(facts, AppointmentCancelled)
+        if visit.happened in (Happened.CANCELLED, Happened.RESCHEDULED):
+            withdraw_reminders(session, visit.appointment_id, now,
+                               "appointment cancelled" if visit.happened is Happened.CANCELLED
                                else "appointment moved")
-        suppressed = suppressed_channels(session, facts.patient)
-        self._plan(session, facts, event, TEMPLATES[type(facts)], state, now, now, suppressed)
-        if isinstance(facts, AppointmentBooked | AppointmentRescheduled):
-            self._plan_reminder(session, facts, event, state, now, suppressed)
+        suppressed = suppressed_channels(session, visit.patient)
+        self._plan(TEMPLATES[visit.happened], state, now, suppressed)
+        if visit.happened in (Happened.BOOKED, Happened.RESCHEDULED):
+            self._plan_reminder(state, suppressed)
 
-    def _resend(self, session: Session, facts: ConfirmationRequested, event: Event,
-                now: datetime) -> None:
+    def _resend(self) -> None:
         """The confirmation again, unless notify already knows of a later change (then the
         confirmation would no longer be true)."""
-        state = session.get(Appointment, facts.appointment_id)
-        if state is not None and state.updated_at > event.occurred_at:
+        state = self.session.get(Appointment, self.visit.appointment_id)
+        if state is not None and state.updated_at > self.event.occurred_at:
             return
         if state is None:
-            state = self._remember(session, facts, event)
+            state = self._remember()
         if state is not None:
-            self._plan(session, facts, event, "confirmation", state, now, now,
-                       suppressed_channels(session, facts.patient))
+            self._plan("confirmation", state, self.now,
+                       suppressed_channels(self.session, self.visit.patient))
 
-    def _remember(self, session: Session, facts: AppointmentEvent,
-                  event: Event) -> Appointment | None:
-        state = session.get(Appointment, facts.appointment_id)
+    def _remember(self) -> Appointment | None:
+        visit, session, event = self.visit, self.session, self.event
+        state = session.get(Appointment, visit.appointment_id)
         if state is not None and state.updated_at > event.occurred_at:
             return None
         if state is None:
-            state = Appointment(id=facts.appointment_id, ics_sequence=0)
+            state = Appointment(id=visit.appointment_id, ics_sequence=0)
             session.add(state)
         else:
             state.ics_sequence += 1
-        state.status = facts.status
-        state.start_at = facts.slot.start
+        state.status = visit.status
+        state.start_at = visit.start
         state.updated_at = event.occurred_at
         return state
 
-    def _plan_reminder(self, session: Session, facts: AppointmentEvent, event: Event,
-                       state: Appointment, now: datetime, suppressed: frozenset[str]) -> None:
-        zone = ZoneInfo(facts.time_zone)
-        at = reminder_time(state.start_at, zone, self.settings.reminder_hour, self.quiet, now)
+    def _plan_reminder(self, state: Appointment, suppressed: frozenset[str]) -> None:
+        at = reminder_time(state.start_at, self.visit.zone, self.settings.reminder_hour,
+                           self.planner.quiet, self.now)
         if at is None:
             return  # booked too late for a reminder: the confirmation was just sent
-        self._plan(session, facts, event, "reminder", state, at, now, suppressed)
+        self._plan("reminder", state, at, suppressed)
 
-    def _plan(self, session: Session, facts: AppointmentEvent, event: Event, template: str,
-              state: Appointment, send_after: datetime, now: datetime,
+    def _plan(self, template: str, state: Appointment, send_after: datetime,
               suppressed: frozenset[str]) -> None:
         """Messages for each channel the patient has; one the patient said no to (no
         consent, opted out in ``suppressed``, unreachable) is kept as suppressed."""
-        patient = facts.patient
-        home = self.composer.renderer.language(facts.hospital.language if facts.hospital else None)
+        visit, session, now, composer = self.visit, self.session, self.now, self.planner.composer
+        patient = visit.patient
+        home = composer.renderer.language(visit.hospital.language if visit.hospital else None)
         # A patient with a phone from abroad reads English, as on their link's page.
         language = language_for(patient.phone, self.settings.phone_region, home) \
             if patient.phone else home
@@ -132,19 +142,19 @@ class Planner:
             why_not = refusal(channel, consented, recipient,
                               channel in suppressed,
                               reachable=patient.mobile if channel == "sms" else True)
-            composed = self.composer.compose(session, facts, template, channel, language,
-                                             state.ics_sequence, now)
+            composed = composer.compose(session, visit, template, channel, language,
+                                        state.ics_sequence, now)
             append_row(session, MESSAGES, dict(
-                event_id=event.id, event_type=event.type, patient_id=patient.id,
-                appointment_id=facts.appointment_id, channel=channel, template=template,
+                event_id=self.event.id, event_type=self.event.type, patient_id=patient.id,
+                appointment_id=visit.appointment_id, channel=channel, template=template,
                 language=language, recipient=recipient, subject=composed.subject,
                 body=composed.body, segments=composed.segments, ics=composed.ics,
-                facts=None if why_not else self.composer.kept(facts, state.ics_sequence),
+                facts=None if why_not else composer.kept(self.kept, state.ics_sequence),
                 status=MessageStatus.SUPPRESSED if why_not else MessageStatus.QUEUED,
                 reason=why_not, send_after=send_after, created_at=now, updated_at=now,
                 attempts=0))
-            if not why_not and send_after <= now and self.on_due is not None:
-                after_commit_once(session, "message due", self.on_due)
+            if not why_not and send_after <= now:
+                session.info[DUE_NOW] = True
 
 
 def withdraw_reminders(session: Session, appointment_id: int, now: datetime,

@@ -7,8 +7,10 @@ from datetime import timedelta
 from sqlalchemy import delete, update
 
 from services.common.db import changed
+from services.common.event_handlers import SYSTEM
 from services.common.retention import purge_delivered
-from services.common.web import Runtime
+from services.common.runtime import Runtime
+from services.common.unit_of_work import unit_of_work
 
 from ..config import NotifySettings
 from ..domain.statuses import MessageStatus
@@ -25,7 +27,8 @@ def purge_old(rt: Runtime[NotifySettings]) -> int:
     removed = purge_delivered(rt.db, before=now - timedelta(days=settings.outbox_retention_days),
                               inbox=InboxRecord, dead_letters=DeadLetter)
     old = now - timedelta(days=settings.message_retention_days)
-    with rt.db.transaction() as session:
+    with unit_of_work(rt, SYSTEM, now=now) as work:
+        session = work.session
         removed += changed(session, update(Message).where(
             Message.created_at < old, Message.status != MessageStatus.QUEUED,
             Message.body != REDACTED)

@@ -24,13 +24,15 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
-from services.common.clock import Clock, SystemClock
-from services.common.db import Database, UTCDateTime, changed, is_transient, table_of
+from services.common.db import UTCDateTime, changed, is_transient, table_of
+from services.common.event_handlers import SYSTEM
+from services.common.runtime import Runtime
+from services.common.unit_of_work import unit_of_work
 
 from ..config import NotifySettings
 from ..domain.statuses import MessageStatus
 from ..domain.timing import QuietHours
-from ..models import Appointment, Hospital, Message
+from ..models import Appointment, Message
 from ..providers import Lookup, Outgoing, PermanentError, Provider, Providers, TransientError
 from .composing import Composer
 from .suppressions import opted_out
@@ -86,14 +88,21 @@ def _withdraw(row: Message, now: datetime) -> None:
 
 
 class Sender:
-    def __init__(self, db: Database, settings: NotifySettings, providers: Providers,
-                 clock: Clock | None = None) -> None:
-        self.db = db
-        self.settings = settings
+    """Sends what is due in one runtime: its database, clock and hospital's facts.
+
+    A claim is a unit of work at the system's desk, which gives it the hospital's facts
+    and zone, read afresh (a text about to be handed over says today's address). Each
+    outcome is one statement in its own short transaction: it needs no desk.
+    """
+
+    def __init__(self, rt: Runtime[NotifySettings], providers: Providers) -> None:
+        self.rt = rt
+        self.db = rt.db
+        self.settings = rt.settings
         self.providers = providers
-        self.clock = clock or SystemClock()
-        self.quiet = QuietHours(settings.quiet_start, settings.quiet_end)
-        self.composer = Composer(settings)
+        self.clock = rt.clock
+        self.quiet = QuietHours(rt.settings.quiet_start, rt.settings.quiet_end)
+        self.composer = Composer(rt.settings)
         self._due = threading.Event()
         self._threads: ThreadPoolExecutor | None = None
 
@@ -105,17 +114,14 @@ class Sender:
         now = now or self.clock.now()
         claimed = []
         lease_ends = now + timedelta(seconds=self.settings.send_lease_seconds)
-        with self.db.transaction() as session:
+        with unit_of_work(self.rt, SYSTEM, now=now, fresh_hospital=True) as work:
+            session, hospital, zone = work.session, work.desk.hospital, work.desk.zone
             rows = session.scalars(
                 select(Message).where(
                     Message.status == MessageStatus.QUEUED, Message.send_after <= now,
                     or_(Message.claimed_until.is_(None), Message.claimed_until < now))
                 .order_by(Message.send_after, Message.id).limit(self.settings.send_batch_size)
                 .with_for_update(skip_locked=True)).all()
-            # Held for the whole claim: the session keeps only what is referenced, and a
-            # reloaded copy per message would flush the claimed rows one at a time.
-            hospital = session.get(Hospital, 1)
-            zone = ZoneInfo(hospital.time_zone if hospital else self.settings.default_time_zone)
             withdrawn = opted_out(session, {(row.channel, row.recipient) for row in rows})
             for row in rows:
                 in_doubt = row.handed_at is not None

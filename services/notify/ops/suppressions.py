@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from services.common.contracts.booking import PatientContact
 from services.common.db import table_of
 from services.common.events import Event
+from services.common.refusals import NotFound
+from services.common.unit_of_work import Work
 
+from ..domain.recipients import normalise_recipient
 from ..domain.statuses import MessageStatus
+from ..domain.visit import Patient
 from ..models import Message, Suppression
 
 
-def suppressed_channels(session: Session, patient: PatientContact) -> frozenset[str]:
+def suppressed_channels(session: Session, patient: Patient) -> frozenset[str]:
     """The channels this patient opted out of, in one query for both (none when the
     batch's look, :func:`remember_opt_outs`, already answered for these recipients)."""
     pairs = _pairs(patient.phone, patient.email)
@@ -97,7 +101,18 @@ def suppress(session: Session, channel: str, recipient: str, source: str, now: d
     return row
 
 
-def opt_in_again(session: Session, suppression: Suppression, now: datetime) -> None:
+def opt_out(work: Work[Any], channel: str, raw: str, note: str) -> Suppression:
+    """Staff record that a patient said no to ``channel`` at this phone or address (as
+    written: made comparable here, refused if it is neither)."""
+    recipient = normalise_recipient(channel, raw, work.rt.settings.phone_region)
+    return suppress(work.session, channel, recipient, "api", work.desk.now, note)
+
+
+def opt_in_again(work: Work[Any], opt_out_id: int) -> None:
     """The patient opted in again: messages may go to them from now on."""
+    suppression = work.session.get(Suppression, opt_out_id)
+    if suppression is None:
+        raise NotFound("opt-out")
+    now = work.desk.now
     suppression.active = False
     suppression.note = f"{suppression.note} (opted in again {now:%Y-%m-%d})".strip()

@@ -62,10 +62,6 @@ def opt_outs(session: Session) -> list[dict[str, Any]]:
     return [opt_out_view(row) for row in rows]
 
 
-def get_opt_out(session: Session, opt_out_id: int) -> Suppression | None:
-    return session.get(Suppression, opt_out_id)
-
-
 def dev_outbox(session: Session, zone: ZoneInfo, limit: int = 200) -> list[dict[str, Any]]:
     """What the dev providers "sent", newest first, on the hospital's clock, masked."""
     return [{"channel": item.channel, "to": masked(item.channel, item.recipient),
