@@ -35,7 +35,7 @@ from bench.run import publish
 from services.booking.app import MIGRATIONS as BOOKING_MIGRATIONS
 from services.booking.config import BookingSettings
 from services.booking.handlers import EVENT_TYPES as BOOKING_EVENTS
-from services.booking.handlers import on_hospital_updated as booking_hospital
+from services.booking.handlers import HANDLERS as BOOKING_HANDLERS
 from services.booking.models import Appointment, IdempotencyRecord
 from services.booking.models import DeadLetter as BookingDeadLetter
 from services.booking.models import OutboxMessage as BookingOutbox
@@ -47,7 +47,7 @@ from services.common.service import boot
 from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
 from services.notify.config import NotifySettings
 from services.notify.handlers import EVENT_TYPES as NOTIFY_EVENTS
-from services.notify.handlers import on_hospital_updated as notify_hospital
+from services.notify.handlers import HANDLERS as NOTIFY_HANDLERS
 from services.notify.models import DeadLetter as NotifyDeadLetter
 from services.notify.models import InboxRecord as NotifyInbox
 from services.notify.models import Message
@@ -213,12 +213,12 @@ def prepare(env: dict[str, str]) -> None:
     hospital = Event(type="schedule.hospital.updated", source="test", data={
         "name": "仁和医院", "address": "北京市东城区", "directions": "", "phone": "010-6512 3456",
         "language": "zh-CN", "time_zone": "Asia/Shanghai"})
-    parts = ((BookingSettings, BOOKING_MIGRATIONS, BOOKING_EVENTS, booking_hospital),
-             (NotifySettings, NOTIFY_MIGRATIONS, NOTIFY_EVENTS, notify_hospital))
-    for settings_cls, migrations, consumes, on_hospital in parts:
+    parts = ((BookingSettings, BOOKING_MIGRATIONS, BOOKING_EVENTS, BOOKING_HANDLERS),
+             (NotifySettings, NOTIFY_MIGRATIONS, NOTIFY_EVENTS, NOTIFY_HANDLERS))
+    for settings_cls, migrations, consumes, handlers in parts:
         rt = boot(settings_cls.from_env(environ=env), migrations, consumes)
         with rt.db.transaction() as session:
-            on_hospital(session, hospital)
+            handlers.bind(rt)[hospital.type](session, hospital)
         rt.db.dispose()
 
 
