@@ -65,8 +65,9 @@ def test_an_older_hospital_event_never_overwrites_a_newer_one(service: str, make
     newer = Event(type="schedule.hospital.updated", data=FACTS, source="schedule")
     older = Event(type="schedule.hospital.updated", data={**FACTS, "name": "旧名字"},
                   source="schedule", occurred_at=newer.occurred_at - timedelta(minutes=5))
-    db = app.extensions["clinic"].db
+    rt = app.extensions["clinic"]
+    keep = handlers.HANDLERS.bind(rt)["schedule.hospital.updated"]
     for event in (newer, older):
-        with db.transaction() as session:
-            handlers.on_hospital_updated(session, event)
+        with rt.db.transaction() as session:
+            keep(session, event)
     assert copy_of(app, models.Hospital)["name"] == "华山医院"
