@@ -34,6 +34,9 @@ from services.followup.ops.tasks import CALL_CARD
 SERVICES = Path(__file__).resolve().parents[1] / "services"
 #: Functions that put a ``code=`` into a problem document.
 HELPERS = {"abort", "problem"}
+#: Functions given a code by position: ``refuse_on(constraint, code, message)`` declares the
+#: refusal a unique key's violation means, beside the key in ``models.py``.
+POSITIONAL_HELPERS = {"refuse_on": 1}
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -70,13 +73,15 @@ def _code_position(cls: ast.ClassDef) -> int | None:
     return fields.index("code") if "code" in fields else None
 
 
-def _own_init(cls: ast.ClassDef) -> bool:
+def _has_init(cls: ast.ClassDef) -> bool:
     return any(isinstance(item, ast.FunctionDef) and item.name == "__init__" for item in cls.body)
 
 
 def refusal_classes(trees: list[ast.Module]) -> tuple[dict[str, int], set[str]]:
-    """Exceptions that carry a code: those taking it as an argument (by position), and
-    every subclass of one (which names its code itself)."""
+    """Exceptions that carry a code: those taking it as an argument (by position), a
+    subclass without a constructor of its own taking it where its base does
+    (``Invalid("phone_fragment", …)``); and every subclass of one (which may name its code
+    itself)."""
     classes = {node.name: node for tree in trees for node in ast.walk(tree)
                if isinstance(node, ast.ClassDef)}
     exceptions = {"Exception", "ValueError", "RuntimeError", "LookupError"}
@@ -85,10 +90,10 @@ def refusal_classes(trees: list[ast.Module]) -> tuple[dict[str, int], set[str]]:
         exceptions |= more
     takes = {name: position for name, cls in classes.items() if name in exceptions
              and (position := _code_position(cls)) is not None}
-    while more := {name: takes[_name(base)] for name, cls in classes.items()  # Refused(code…)
-                   if name not in takes and not _own_init(cls)
-                   for base in cls.bases if _name(base) in takes}:
-        takes |= more  # a subclass without a constructor of its own takes its base's
+    while inherited := {name: takes[base] for name, cls in classes.items()
+                        if name not in takes and not _has_init(cls)
+                        for base in map(_name, cls.bases) if base in takes}:
+        takes |= inherited
     subclasses: set[str] = set()
     while True:
         more = {name for name, cls in classes.items() if name not in subclasses
@@ -139,6 +144,10 @@ def refusal_codes(parsed: list[Module] | None = None) -> list[Found]:
                 found += [Found(service, c, where) for value in given for c in literals(value)]
             elif name in HELPERS:
                 found += [Found(service, c, where) for value in keyword for c in literals(value)]
+            elif name in POSITIONAL_HELPERS:
+                position = POSITIONAL_HELPERS[name]
+                given = keyword or node.args[position:position + 1]
+                found += [Found(service, c, where) for value in given for c in literals(value)]
     return found
 
 
@@ -164,7 +173,9 @@ def test_the_walker_finds_the_codes_of_every_kind_of_refusal() -> None:
     """So that the first test cannot pass by finding nothing."""
     found = {(f.service, f.code) for f in refusal_codes()}
     assert {("booking", "not_today"), ("booking", "duplicate"),  # RuleBroken, a subclass
-            ("booking", "patient_exists"), ("schedule", "last_admin"),  # abort(code=)
+            ("booking", "patient_exists"),  # refuse_on beside a unique key
+            ("booking", "phone_fragment"),  # Invalid, a common kind taking the code
+            ("schedule", "last_admin"),  # abort(code=)
             ("followup", "appointment_code_required"), ("followup", "closed"),  # CallRefused
             ("common", "bad_input"), ("common", "database_unavailable"),  # problem(code=)
             } <= found
@@ -172,7 +183,8 @@ def test_the_walker_finds_the_codes_of_every_kind_of_refusal() -> None:
 
 def test_the_walker_reads_a_new_hierarchy_and_its_codes() -> None:
     """A shared refusal class with the code not first, a subclass naming its code, a
-    helper, a conditional code; and a code it cannot read is reported, not skipped."""
+    subclass given its code as its base is, a helper, a key's declared refusal, a
+    conditional code; and a code it cannot read is reported, not skipped."""
     source = ('class Refusal(Exception):\n'
               '    def __init__(self, kind, code, message): ...\n'
               'class Gone(Refusal):\n'
@@ -181,12 +193,15 @@ def test_the_walker_reads_a_new_hierarchy_and_its_codes() -> None:
               '    raise Refusal("conflict", "brand_new", "…")\n'
               '    raise Refusal(kind="x", code="a" if x else "b", message="…")\n'
               '    abort(409, code=exc.code)\n'
-              '    problem(409, code=CODES[x])\n')
+              '    problem(409, code=CODES[x])\n'
+              '    raise Gone("conflict", "gone_again", "…")\n'
+              '    refuse_on("uq_x", "taken", "…")\n')
     found = refusal_codes([("demo", "services/demo/x.py", ast.parse(source))])
     assert sorted((f.code or "?", f.where) for f in found) == [
         ("?", "services/demo/x.py:9"), ("a", "services/demo/x.py:7"),
         ("b", "services/demo/x.py:7"), ("brand_new", "services/demo/x.py:6"),
-        ("gone", "services/demo/x.py:3")]
+        ("gone", "services/demo/x.py:3"), ("gone_again", "services/demo/x.py:10"),
+        ("taken", "services/demo/x.py:11")]
 
 
 def test_each_word_has_its_chinese_and_its_english() -> None:

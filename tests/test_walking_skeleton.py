@@ -66,8 +66,8 @@ def test_an_older_hospital_event_never_overwrites_a_newer_one(service: str, make
     older = Event(type="schedule.hospital.updated", data={**FACTS, "name": "旧名字"},
                   source="schedule", occurred_at=newer.occurred_at - timedelta(minutes=5))
     rt = app.extensions["clinic"]
-    on_hospital = handlers.HANDLERS.bind(rt)[newer.type]
+    keep = handlers.HANDLERS.bind(rt)["schedule.hospital.updated"]
     for event in (newer, older):
         with rt.db.transaction() as session:
-            on_hospital(session, event)
+            keep(session, event)
     assert copy_of(app, models.Hospital)["name"] == "华山医院"

@@ -15,14 +15,14 @@ from .api import pages, patient_pages, register_api
 from .api.ui_text import ENGLISH
 from .config import BookingSettings
 from .handlers import EVENT_TYPES
-from .models import Base, DeadLetter, StaffTokens
+from .models import Base, DeadLetter, Hospital, StaffTokens
 
 MIGRATIONS = "services.booking:migrations"
 
 
 def create_app(settings: BookingSettings | None = None, clock: Clock | None = None) -> Flask:
     rt = boot(settings or BookingSettings.from_env(), MIGRATIONS, EVENT_TYPES, clock,
-              metadata=Base.metadata)
+              metadata=Base.metadata, hospital=Hospital)
     rt.tokens = honoured_tokens(rt.db, StaffTokens)
     app, api = create_base_app(__name__, rt)
     register_api(api)

@@ -7,11 +7,11 @@ from services.common.cli import service_cli
 from .app import MIGRATIONS
 from .config import BookingSettings
 from .handlers import EVENT_TYPES
-from .models import Base, DeadLetter
+from .models import Base, DeadLetter, Hospital
 from .worker import run_worker
 
 cli = service_cli(BookingSettings, MIGRATIONS, DeadLetter, run_worker, EVENT_TYPES,
-                  metadata=Base.metadata)
+                  metadata=Base.metadata, hospital=Hospital)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from datetime import time
 from typing import ClassVar
 
 from services.common.config import Settings
-from services.common.web import Runtime, current_runtime
+from services.common.runtime import Runtime, current_runtime
 
 from .domain.patient_link import PatientLinks
 from .domain.rules import BookingWindow, CancelWindow, NoShowPolicy, Rules
@@ -38,11 +38,8 @@ class BookingSettings(Settings):
             cancel_window=CancelWindow(self.patient_cancel_cutoff_minutes),
             no_shows=NoShowPolicy(self.no_show_threshold, self.no_show_days),
             hold_seconds=self.hold_seconds, max_holds=self.max_holds_per_staff,
-            no_show_grace_minutes=self.no_show_grace_minutes)
-
-    @property
-    def links(self) -> PatientLinks:
-        return PatientLinks(self.jwt_secret, self.booking_url)
+            no_show_grace_minutes=self.no_show_grace_minutes,
+            links=PatientLinks(self.jwt_secret, self.booking_url))
 
 
 def runtime() -> Runtime[BookingSettings]:

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.db import UTCDateTime
+from services.common.db import UTCDateTime, refuse_on
 from services.common.hospital_copy import HospitalCopyMixin
 from services.common.idempotency import IdempotencyMixin
 from services.common.inbox import DeadLetterMixin, InboxMixin
@@ -156,7 +156,9 @@ class Patient(Base):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (
-        Index("uq_patients_phone_name", "phone", "name_key", unique=True),
+        Index(refuse_on("uq_patients_phone_name", "patient_exists",
+                        "Another patient already has this phone number and name; book them "
+                        "by their id."), "phone", "name_key", unique=True),
     )
 
 
@@ -215,10 +217,14 @@ class Appointment(Base):
         Index("ix_appointments_status_session_end", "status", "session_end_at"),
         # One active appointment per patient per expert per day, and one patient per seat:
         # the database refuses the second even when two requests race.
-        Index("uq_appointments_patient_expert_day", "patient_id", "expert_id", "day",
+        Index(refuse_on("uq_appointments_patient_expert_day", "duplicate",
+                        "The patient already has an appointment with this expert on this day."),
+              "patient_id", "expert_id", "day",
               unique=True, postgresql_where=_ACTIVE_APPOINTMENT,
               sqlite_where=_ACTIVE_APPOINTMENT),
-        Index("uq_appointments_slot_seat", "slot_id", "seat", unique=True,
+        Index(refuse_on("uq_appointments_slot_seat", "conflict",
+                        "The slot changed at the same moment; look at it again and retry."),
+              "slot_id", "seat", unique=True,
               postgresql_where=_HOLDS_A_SEAT, sqlite_where=_HOLDS_A_SEAT),
     )
 
@@ -250,7 +256,9 @@ class WaitlistEntry(Base):
     __table_args__ = (
         Index("ix_waitlist_expert_day", "expert_id", "day", "status", "id"),
         # one waiting entry per patient per expert-day, whatever two desks do at once
-        Index("uq_waitlist_patient_expert_day", "patient_id", "expert_id", "day",
+        Index(refuse_on("uq_waitlist_patient_expert_day", "already_waiting",
+                        "The patient is already on this list."),
+              "patient_id", "expert_id", "day",
               unique=True, postgresql_where=_WAITING, sqlite_where=_WAITING),
     )
 

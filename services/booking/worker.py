@@ -7,28 +7,29 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from services.common.event_handlers import SYSTEM
+from services.common.runtime import Runtime
 from services.common.service import make_consumer, make_relay
-from services.common.web import Runtime
+from services.common.unit_of_work import unit_of_work
 from services.common.worker import Loop, Periodic, run_loops
 
 from .config import BookingSettings
-from .domain.desk import Desk
-from .handlers import SYSTEM, handlers
+from .domain.rules import BookingDesk
+from .handlers import handlers
 from .models import DeadLetter, InboxRecord, OutboxMessage
 from .ops import waitlist
 from .ops.changes import mark_no_shows
 from .ops.holds import expire_stale_holds
 from .ops.retention import purge_old
-from .reads.hospital import open_desk
 
 
-def as_system(rt: Runtime[BookingSettings],
-              task: Callable[[Session, Desk], Any]) -> Callable[[], Any]:
-    """Run ``task`` in its own transaction, acting as the system."""
+def timer(rt: Runtime[BookingSettings],
+          task: Callable[[Session, BookingDesk], Any]) -> Callable[[], Any]:
+    """Run ``task`` in its own unit of work, at the system's desk."""
 
     def run() -> Any:
-        with rt.db.transaction() as session:
-            return task(session, open_desk(session, rt.settings, SYSTEM, rt.now()))
+        with unit_of_work(rt, SYSTEM) as work:
+            return task(work.session, work.desk)
 
     return run
 
@@ -40,11 +41,11 @@ def build_loops(rt: Runtime[BookingSettings]) -> dict[str, Loop]:
         "booking-relay": make_relay(rt, OutboxMessage).run,
         "booking-consumer": consumer.run_until,
         "booking-holds": Periodic("expire-holds", settings.hold_expiry_interval_seconds,
-                                  as_system(rt, expire_stale_holds)),
+                                  timer(rt, expire_stale_holds)),
         "booking-no-shows": Periodic("mark-no-shows", settings.no_show_interval_seconds,
-                                     as_system(rt, mark_no_shows)),
+                                     timer(rt, mark_no_shows)),
         "booking-waitlist": Periodic("expire-waitlist", settings.no_show_interval_seconds,
-                                     as_system(rt, waitlist.expire)),
+                                     timer(rt, waitlist.expire)),
         "booking-retention": Periodic("retention", settings.retention_interval_seconds,
                                       lambda: purge_old(rt)),
     }

@@ -14,7 +14,7 @@ from services.booking.domain.codes import ALPHABET
 from services.booking.models import OutboxMessage, StatusChange
 from services.booking.ops.changes import mark_no_shows
 from services.booking.ops.holds import expire_stale_holds
-from services.booking.worker import as_system
+from services.booking.worker import timer
 from tests.support.booking import PHONES, SHANGHAI, tomorrow
 
 
@@ -90,7 +90,7 @@ def test_releasing_a_hold_frees_the_place_at_once(inv, consultant) -> None:
 def test_the_worker_expires_stale_holds(app, inv, consultant, clock) -> None:
     slot_id = inv.session(tomorrow(), time(8), count=1, capacity=2)[0]
     consultant.post("/api/v1/holds", json={"slot_id": slot_id})
-    expire = as_system(app.extensions["clinic"], expire_stale_holds)
+    expire = timer(app.extensions["clinic"], expire_stale_holds)
     assert expire() == 0, "the hold has 300 seconds"
     clock.advance(timedelta(minutes=6))
     assert expire() == 1
@@ -265,7 +265,7 @@ def test_frequent_no_shows_need_an_override_reason(app, inv, consultant, clock) 
     for slot_id in missed:
         assert consultant.book(slot_id).status_code == 201
     clock.advance(timedelta(days=4))
-    assert as_system(app.extensions["clinic"], mark_no_shows)() == 3
+    assert timer(app.extensions["clinic"], mark_no_shows)() == 3
     slot_ids = inv.session(tomorrow() + timedelta(days=5), time(8), count=1)
     refused = consultant.book(slot_ids[0])
     assert refused.status_code == 409 and refused.json["code"] == "no_show_override_required"

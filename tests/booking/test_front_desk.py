@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services.booking.models import OutboxMessage, StatusChange
 from services.booking.ops.changes import mark_no_shows
-from services.booking.worker import as_system
+from services.booking.worker import timer
 from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.logging import mask_phone
@@ -114,7 +114,7 @@ def test_patients_not_checked_in_after_the_session_become_no_shows(app, inv, con
                                                                     clock) -> None:
     slot_id = inv.session(tomorrow(), time(8), count=2)[0]
     booked = consultant.book(slot_id).json
-    mark = as_system(app.extensions["clinic"], mark_no_shows)
+    mark = timer(app.extensions["clinic"], mark_no_shows)
     session_end = datetime.combine(tomorrow(), time(9), tzinfo=SHANGHAI)
     clock.set(session_end + timedelta(minutes=29))
     assert mark() == 0, "the grace period has not passed"

@@ -269,7 +269,7 @@ def test_every_valid_number_is_accepted_and_every_other_check_character_refused(
             continue
         with pytest.raises(InvalidPatient) as refused:
             check_id_number(number[:17] + wrong)
-        assert (refused.value.field, str(refused.value)) == ("id_number", CHECK_WRONG)
+        assert (refused.value.field, str(refused.value)) == ("patient.id_number", CHECK_WRONG)
 
 
 def test_the_card_says_the_birth_date_and_the_sex() -> None:
@@ -312,7 +312,7 @@ MALFORMED = [
 def test_malformed_numbers_are_refused_with_the_field(number: str, message: str) -> None:
     with pytest.raises(InvalidPatient) as refused:
         check_id_number(number)
-    assert (refused.value.field, str(refused.value)) == ("id_number", message)
+    assert (refused.value.field, str(refused.value)) == ("patient.id_number", message)
 
 
 @pytest.mark.parametrize("typed, stored", [
@@ -372,4 +372,4 @@ def test_a_multi_word_name_and_the_guardians_name_are_stored_cleaned_and_read_ba
 def test_a_blank_guardian_name_is_refused_with_its_field() -> None:
     with pytest.raises(InvalidPatient) as refused:
         clean_patient({"name": "小宝", "phone": PHONES[0], "guardian_name": " 　 "})
-    assert refused.value.field == "guardian_name"
+    assert refused.value.field == "patient.guardian_name"

@@ -17,6 +17,7 @@ from services.booking.domain.statuses import (
     AppointmentStatus,
     next_status,
 )
+from services.common.refusals import Kind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 moments = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 1, 1),
@@ -129,4 +130,4 @@ def test_each_action_applies_only_where_the_table_says(status, action) -> None:
         with pytest.raises(RuleBroken) as broken:
             next_status(status, Action(action))
         assert broken.value.code == "wrong_status"
-        assert broken.value.status == 409
+        assert broken.value.kind == Kind.CONFLICT  # answered 409

@@ -26,14 +26,15 @@ from sqlalchemy import delete, func, select
 
 from services.booking.config import BookingSettings
 from services.booking.domain.patients import PatientDetails, PatientRequest
-from services.booking.domain.rules import RuleBroken
 from services.booking.domain.statuses import CancelReason
-from services.booking.models import Appointment, Base, Hold, Slot
+from services.booking.models import Appointment, Base, Hold, Hospital, Slot
 from services.booking.ops import booking, changes, holds
-from services.booking.reads.hospital import open_desk
 from services.common.bus import Bus
 from services.common.db import Database
-from services.common.web import Runtime
+from services.common.hospital_copy import hospital_reader
+from services.common.refusals import Refusal
+from services.common.runtime import Runtime
+from services.common.unit_of_work import unit_of_work
 from tests.support.booking import SHANGHAI, Inventory, tomorrow
 
 CAPACITIES = {1: (1, 2, 3), 2: (2, 1)}  # expert → capacities of their slots, all tomorrow
@@ -47,7 +48,8 @@ class _App:
 
     def __init__(self, db: Database, booking_settings: BookingSettings) -> None:
         bus = Bus("filesystem://", bus_dir=booking_settings.var_dir / "bus")
-        self.extensions = {"clinic": Runtime(settings=booking_settings, db=db, bus=bus)}
+        self.extensions = {"clinic": Runtime(settings=booking_settings, db=db, bus=bus,
+                                             hospital=hospital_reader(Hospital))}
 
 
 class BookingMachine(RuleBasedStateMachine):
@@ -62,7 +64,9 @@ class BookingMachine(RuleBasedStateMachine):
         with self.db.transaction() as session:
             for table in reversed(Base.metadata.sorted_tables):
                 session.execute(delete(table))
-        inventory = Inventory(_App(self.db, self.booking_settings))
+        app = _App(self.db, self.booking_settings)
+        self.rt = app.extensions["clinic"]
+        inventory = Inventory(app)
         self.capacity: dict[int, int] = {}
         self.expert_of: dict[int, int] = {}
         for expert, capacities in CAPACITIES.items():
@@ -91,9 +95,8 @@ class BookingMachine(RuleBasedStateMachine):
                    for a, (s, p) in self.active.items())
 
     def run(self, by: str, action):
-        with self.db.transaction() as session:
-            desk = open_desk(session, self.booking_settings, by, self.clock)
-            return action(session, desk)
+        with unit_of_work(self.rt, by, now=self.clock) as work:
+            return action(work.session, work.desk)
 
     # --- rules -----------------------------------------------------------------------------
 
@@ -104,7 +107,7 @@ class BookingMachine(RuleBasedStateMachine):
         expected = self.room(slot_id)
         try:
             hold_id = self.run(by, lambda s, d: holds.place_hold(s, d, slot_id).id)
-        except RuleBroken as exc:
+        except Refusal as exc:
             assert (exc.code == "too_many_holds" and capped) or \
                 (exc.code == "slot_full" and not expected and not capped)
             return multiple()
@@ -129,7 +132,7 @@ class BookingMachine(RuleBasedStateMachine):
             try:
                 self.run(self.owner[hold_id], lambda s, d: booking.book(s, d, self._request(
                     patient, hold_id=hold_id)))
-            except RuleBroken as exc:
+            except Refusal as exc:
                 assert exc.code == "hold_expired"
                 return multiple()
             raise AssertionError("a used, released or expired hold booked a place")
@@ -147,7 +150,7 @@ class BookingMachine(RuleBasedStateMachine):
             request = self._request(patient, hold_id=hold_id) if hold_id else self._request(
                 patient, slot_id=slot_id)
             appointment_id = self.run(by, lambda s, d: booking.book(s, d, request).id)
-        except RuleBroken as exc:
+        except Refusal as exc:
             if exc.code == "duplicate":
                 assert duplicate
             else:
@@ -173,7 +176,7 @@ class BookingMachine(RuleBasedStateMachine):
         new_slot = self.slots[slot]
         try:
             self.run("li", lambda s, d: changes.reschedule(s, d, appointment_id, new_slot))
-        except RuleBroken as exc:
+        except Refusal as exc:
             expected = {"same_slot": new_slot == old_slot,
                         "duplicate": self.has_active(patient, new_slot, appointment_id),
                         "slot_full": not self.room(new_slot)}

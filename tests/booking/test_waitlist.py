@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from services.booking.ops import waitlist
-from services.booking.reads.hospital import open_desk
+from services.booking.worker import timer
 from tests.support.booking import (
     PHONES,
     SHANGHAI,
@@ -123,9 +123,7 @@ def test_an_expired_hold_gives_its_place_to_the_waitlist(app, inv, consultant, s
     rt = app.extensions["clinic"]
     from services.booking.ops.holds import expire_stale_holds
 
-    with rt.db.transaction() as session:
-        assert expire_stale_holds(session, open_desk(session, rt.settings, "system",
-                                                     rt.now())) == 1
+    assert timer(rt, expire_stale_holds)() == 1
     assert listed(consultant) == [("候补甲", "booked", None)]
     assert inv.counts(slot) == (1, 0, 0)
 
@@ -140,9 +138,7 @@ def test_the_list_ends_at_the_days_cut_off_and_can_be_left(app, inv, consultant,
     last_start = datetime.combine(tomorrow(), time(9, 30), tzinfo=SHANGHAI)
     clock.set(last_start - timedelta(minutes=29))  # within the 30-minute cut-off
     rt = app.extensions["clinic"]
-    with rt.db.transaction() as session:
-        assert waitlist.expire(session, open_desk(session, rt.settings, "system",
-                                                  rt.now())) == 1
+    assert timer(rt, waitlist.expire)() == 1
     assert [(n, s) for n, s, _ in listed(consultant)] == [("候补甲", "cancelled"),
                                                          ("候补乙", "expired")]
     consultant.post(f"/api/v1/appointments/{full_day[1]['id']}/cancel", json={})

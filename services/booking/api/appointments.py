@@ -10,12 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import current_principal, roles_required
-from services.common.db import Conflict
 from services.common.fields import ID_RANGE, Day
-from services.common.web import API_PREFIX, abort
+from services.common.unit_of_work import Work
+from services.common.web import API_PREFIX
 
 from ..config import runtime
-from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
 from ..domain.patients import clean_patient
 from ..domain.privacy import Access, phone_in_text, phone_search, sees_contact
@@ -25,11 +24,10 @@ from ..ops.access import record_access, record_phone_search
 from ..ops.booking import BookingRequest, SlotAtHand, book, refuse_early
 from ..ops.links import link_for
 from ..reads.appointments import load_facts, search
-from ..reads.hospital import open_desk
 from ..reads.patients import history_of
 from . import idempotency
-from .errors import refusals
 from .schemas import AppointmentSchema, PatientIn, ReasonIn
+from .units import reading, work
 from .views import staff_view
 
 blp = Blueprint("appointments", __name__, url_prefix=API_PREFIX,
@@ -39,8 +37,6 @@ APPOINTMENT = AppointmentSchema()  # built once: a schema costs more to make tha
 BOOKERS = ("consultant", "frontdesk")
 READERS = ("consultant", "frontdesk", "manager", "admin")
 DESK = ("frontdesk",)
-DUPLICATE = "uq_appointments_patient_expert_day"
-SAME_PATIENT = "uq_patients_phone_name"
 
 
 class BookingIn(Schema):
@@ -95,9 +91,8 @@ class RescheduleIn(Schema):
 
 
 def _book(data: dict[str, Any], endpoint: str, walk_in: bool) -> Any:
-    rt = runtime()
-    with refusals():  # a patient's fields the rules refuse: 422, naming the field
-        patient = clean_patient(data["patient"], rt.settings.phone_region)
+    # a patient's fields the rules refuse: 422, naming the field
+    patient = clean_patient(data["patient"], runtime().settings.phone_region)
     request = BookingRequest(
         patient=patient,
         channel=data.get("channel", Channel.WALK_IN.value),
@@ -108,31 +103,18 @@ def _book(data: dict[str, Any], endpoint: str, walk_in: bool) -> Any:
 
     seen: list[SlotAtHand | None] = [None]  # the early read's slot, for the booking
 
-    def early(session: Any) -> None:
-        seen[0] = refuse_early(session, open_desk(
-            session, rt.settings, current_principal().username, rt.now()), request)
+    def early(w: Work[Any]) -> None:
+        seen[0] = refuse_early(w.session, w.desk, request)
 
-    def work(session: Any) -> Any:
-        # The confirmation text is pasted to the patient: the hospital's facts as they are
-        # now, as the SMS will say them, not as this process kept them a few seconds ago.
-        desk = open_desk(session, rt.settings, current_principal().username, rt.now(),
-                         fresh_hospital=True)
-        facts = book(session, desk, request, seen[0])
+    def booked(w: Work[Any]) -> Any:
+        facts = book(w.session, w.desk, request, seen[0])
         return APPOINTMENT.dump(staff_view(
-            facts, contact=True, complaint=True, patient_link=link_for(session, desk, facts),
-            with_confirmation=True))
+            facts, contact=True, complaint=True,
+            patient_link=link_for(w.session, w.desk, facts), with_confirmation=True))
 
-    try:
-        return idempotency.once(endpoint, data, work, precheck=early)
-    except Conflict as conflict:
-        if conflict.constraint == DUPLICATE:
-            abort(409, code="duplicate", message="The patient already has an appointment "
-                  "with this expert on this day.")
-        if conflict.constraint == SAME_PATIENT:
-            abort(409, code="patient_exists", message="Another patient already has this "
-                  "phone number and name; book them by their id.")
-        abort(409, code="conflict", message="The slot changed at the same moment; look at it "
-              "again and retry.")
+    # The confirmation text is pasted to the patient: the hospital's facts as they are now,
+    # as the SMS will say them, not as this process kept them a few seconds ago.
+    return idempotency.once(endpoint, data, booked, precheck=early, fresh_hospital=True)
 
 
 @blp.route("/appointments")
@@ -157,24 +139,21 @@ class Appointments(MethodView):
         """Find appointments by date, code, name or phone. A phone (``phone``, or digits in
         ``q``) is the whole number or exactly its last four digits, for consultants and the
         front desk only; each search by phone is written to the access log."""
-        rt = runtime()
         principal = current_principal()
-        region = rt.settings.phone_region
-        with refusals():
-            phone = (phone_search(query["phone"], principal.roles, region)
-                     if query.get("phone") else None)
+        region = runtime().settings.phone_region
+        phone = (phone_search(query["phone"], principal.roles, region)
+                 if query.get("phone") else None)
         q = query.get("q")
         q_phone = phone_in_text(q, principal.roles, region) if q else None
         by_phone = phone or q_phone
         # a search by phone writes its access-log rows in the same transaction
-        with (rt.db.transaction() if by_phone else rt.db.reading()) as session:
-            desk = open_desk(session, rt.settings, principal.username, rt.now())
-            found = search(session, desk, day=query.get("date"), code=query.get("code"),
+        with (work() if by_phone else reading()) as w:
+            found = search(w.session, w.desk, day=query.get("date"), code=query.get("code"),
                            phone=phone, q=q, q_phone=q_phone,
                            status=query.get("status"), expert_id=query.get("expert_id"),
                            slot_ids=query.get("slot_id"), limit=query["limit"])
             if by_phone is not None:
-                record_phone_search(session, desk, by_phone, [
+                record_phone_search(w.session, w.desk, by_phone, [
                     facts.patient.id for facts in found if by_phone.matches(facts.patient.phone)])
             complaint = sees_contact(principal.roles)
             return [staff_view(facts, complaint=complaint) for facts in found]
@@ -198,29 +177,24 @@ class AppointmentResource(MethodView):
     def get(self, appointment_id: int) -> dict[str, Any]:
         """One appointment and its history. Consultants and the front desk get the
         patient's full contact data (the read is logged); others get it masked."""
-        rt = runtime()
-        principal = current_principal()
-        full = sees_contact(principal.roles)
-        with refusals(), rt.db.transaction() as session:
-            desk = open_desk(session, rt.settings, principal.username, rt.now())
-            facts = load_facts(session, desk, appointment_id)
+        full = sees_contact(current_principal().roles)
+        with work() as w:
+            facts = load_facts(w.session, w.desk, appointment_id)
             if full:
-                record_access(session, desk, facts.patient.id, Access.VIEW_APPOINTMENT,
+                record_access(w.session, w.desk, facts.patient.id, Access.VIEW_APPOINTMENT,
                               facts.code)
             return staff_view(facts, contact=full, complaint=full,
-                              history=history_of(session, facts.id))
+                              history=history_of(w.session, facts.id))
 
 
-Change = Callable[[Any, Desk], AppointmentFacts]
+Change = Callable[[Work[Any]], AppointmentFacts]
 
 
 def _change(change: Change) -> dict[str, Any]:
     """A change answers the appointment as it is now, contact data masked: the desk that
     made it already knows who the patient is."""
-    rt = runtime()
-    with refusals(), rt.db.transaction() as session:
-        desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-        return staff_view(change(session, desk), complaint=True)
+    with work() as w:
+        return staff_view(change(w), complaint=True)
 
 
 @blp.route("/appointments/<int:appointment_id>/cancel")
@@ -230,8 +204,8 @@ class Cancel(MethodView):
     @blp.response(200, AppointmentSchema)
     def post(self, data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
         """Cancel (any time before the visit) and give the place back."""
-        return _change(lambda session, desk: changes.cancel(
-            session, desk, appointment_id, CancelReason(data["reason"]), data["note"]))
+        return _change(lambda w: changes.cancel(
+            w.session, w.desk, appointment_id, CancelReason(data["reason"]), data["note"]))
 
 
 @blp.route("/appointments/<int:appointment_id>/reschedule")
@@ -241,8 +215,8 @@ class Reschedule(MethodView):
     @blp.response(200, AppointmentSchema)
     def post(self, data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
         """Move to another slot in one step."""
-        return _change(lambda session, desk: changes.reschedule(
-            session, desk, appointment_id, data["slot_id"]))
+        return _change(lambda w: changes.reschedule(
+            w.session, w.desk, appointment_id, data["slot_id"]))
 
 
 @blp.route("/appointments/<int:appointment_id>/resend")
@@ -252,8 +226,8 @@ class Resend(MethodView):
     def post(self, appointment_id: int) -> dict[str, Any]:
         """Send the confirmation again (SMS and email, as the patient consented); at most
         once in two minutes."""
-        return _change(lambda session, desk: changes.resend_confirmation(
-            session, desk, appointment_id))
+        return _change(lambda w: changes.resend_confirmation(
+            w.session, w.desk, appointment_id))
 
 
 def _status_route(path: str, action: Action, doc: str) -> None:
@@ -262,8 +236,8 @@ def _status_route(path: str, action: Action, doc: str) -> None:
         @blp.arguments(ReasonIn)
         @blp.response(200, AppointmentSchema)
         def post(self, data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
-            return _change(lambda session, desk: changes.change_status(
-                session, desk, appointment_id, action, data.get("reason")))
+            return _change(lambda w: changes.change_status(
+                w.session, w.desk, appointment_id, action, data.get("reason")))
 
     StatusChange.post.__doc__ = doc
     StatusChange.__name__ = f"Status_{action.value}"

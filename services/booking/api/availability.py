@@ -9,11 +9,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import current_principal, roles_required
+from services.common.auth import roles_required
 from services.common.fields import ID_RANGE, Day
 from services.common.web import API_PREFIX, unprocessable
 
-from ..config import runtime
 from ..domain.availability import DayState, SlotState
 from ..reads.availability import (
     active_departments,
@@ -21,8 +20,8 @@ from ..reads.availability import (
     day_strip,
     next_available,
 )
-from ..reads.hospital import open_desk
 from ..reads.polls import polled_counts
+from .units import reading
 
 blp = Blueprint("availability", __name__, url_prefix=API_PREFIX,
                 description="Availability from booking's own inventory.")
@@ -101,11 +100,10 @@ class Availability(MethodView):
         """Experts (with specialty and bio) and their slots: the real counts — capacity,
         booked, held, remaining — and each slot's state."""
         _scope(query)
-        rt = runtime()
-        with rt.db.reading() as session:
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+        with reading() as w:
+            desk = w.desk
             first = query["date"] or desk.today
-            experts, version = availability(session, desk, first, query["days"],
+            experts, version = availability(w.session, desk, first, query["days"],
                                             query.get("department_id"),
                                             query.get("expert_id"))
         # Written directly: a department-week is thousands of slots, and this answer is
@@ -132,10 +130,9 @@ class AvailabilityCounts(MethodView):
         """What the console polls every few seconds: the counts alone, with an ETag; an
         unchanged answer is a bodiless 304."""
         _scope(query)
-        rt = runtime()
-        with rt.db.reading() as session:
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            polled = polled_counts(session, desk, query["date"] or desk.today, query["days"],
+        with reading() as w:
+            polled = polled_counts(w.session, w.desk, query["date"] or w.desk.today,
+                                   query["days"],
                                    query.get("department_id"), query.get("expert_id"))
         headers = {"ETag": f'"{polled.etag}"'}
         if request.if_none_match.contains(polled.etag):
@@ -184,14 +181,13 @@ class AvailabilityDays(MethodView):
         """The next days at a glance for a department or an expert, and the earliest place
         free across the department's experts."""
         _scope(query)
-        rt = runtime()
-        with rt.db.reading() as session:
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
+        with reading() as w:
+            desk = w.desk
             first = query["from_"] or desk.today
             scope = (query.get("department_id"), query.get("expert_id"))
             return {"time_zone": desk.zone.key,
-                    "days": day_strip(session, desk, first, query["days"], *scope),
-                    "next_available": next_available(session, desk, *scope)}
+                    "days": day_strip(w.session, desk, first, query["days"], *scope),
+                    "next_available": next_available(w.session, desk, *scope)}
 
 
 class DepartmentOut(Schema):
@@ -207,5 +203,5 @@ class Departments(MethodView):
     @blp.response(200, DepartmentOut(many=True))
     def get(self) -> Any:
         """Active departments as booking knows them (for the console and roster pickers)."""
-        with runtime().db.reading() as session:
-            return active_departments(session)
+        with reading() as w:
+            return active_departments(w.session)

@@ -8,17 +8,17 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from services.common.auth import current_principal, roles_required
+from services.common.auth import roles_required
 from services.common.fields import ID_RANGE
+from services.common.unit_of_work import Work
 from services.common.web import API_PREFIX
 
 from ..config import runtime
-from ..models import Slot
 from ..ops.booking import refuse_if_shut
 from ..ops.holds import extend_hold, place_hold, release_hold
-from ..reads.hospital import open_desk
+from ..reads.availability import slot_named
 from . import idempotency
-from .errors import refusals
+from .units import work
 
 blp = Blueprint("holds", __name__, url_prefix=API_PREFIX,
                 description="Holds: one place kept for a consultant while the patient confirms.")
@@ -51,22 +51,18 @@ class Holds(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Keep one place while the patient confirms (default 300 seconds); a retry with
         the same Idempotency-Key is the same hold."""
-        rt = runtime()
+        def hold(w: Work[Any]) -> Any:
+            held = place_hold(w.session, w.desk, data["slot_id"])
+            return HOLD.dump({"id": held.id, "slot_id": held.slot_id,
+                              "expires_at": held.expires_at,
+                              "seconds": runtime().settings.hold_seconds})
 
-        def work(session: Any) -> Any:
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            hold = place_hold(session, desk, data["slot_id"])
-            return HOLD.dump({"id": hold.id, "slot_id": hold.slot_id,
-                              "expires_at": hold.expires_at,
-                              "seconds": rt.settings.hold_seconds})
-
-        def early(session: Any) -> None:  # a full slot refused from a read
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            slot = session.get(Slot, data["slot_id"])
+        def early(w: Work[Any]) -> None:  # a full slot refused from a read
+            slot = slot_named(w.session, data["slot_id"])
             if slot is not None:
-                refuse_if_shut(session, desk, slot)
+                refuse_if_shut(w.session, w.desk, slot)
 
-        return idempotency.once("holds", data, work, precheck=early)
+        return idempotency.once("holds", data, hold, precheck=early)
 
 
 @blp.route("/holds/<hold_id>")
@@ -75,10 +71,8 @@ class HoldResource(MethodView):
     @blp.response(204)
     def delete(self, hold_id: str) -> None:
         """Release your hold; the place is free again at once."""
-        rt = runtime()
-        with refusals(), rt.db.transaction() as session:
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            release_hold(session, desk, hold_id)
+        with work() as w:
+            release_hold(w.session, w.desk, hold_id)
 
 
 @blp.route("/holds/<hold_id>/extend")
@@ -89,9 +83,7 @@ class HoldExtension(MethodView):
                       "(``extend_limit``: three times its length in all, or the cut-off)")
     def post(self, hold_id: str) -> Any:
         """Keep your held place for another ``HOLD_SECONDS`` while the patient decides."""
-        rt = runtime()
-        with refusals(), rt.db.transaction() as session:
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            hold = extend_hold(session, desk, hold_id)
+        with work() as w:
+            hold = extend_hold(w.session, w.desk, hold_id)
             return {"id": hold.id, "slot_id": hold.slot_id, "expires_at": hold.expires_at,
-                    "seconds": rt.settings.hold_seconds}
+                    "seconds": runtime().settings.hold_seconds}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from services.common.pages import current_language, page
+from services.common.unit_of_work import reading
 
 from ..config import runtime
-from ..reads.hospital import open_desk
 from .ui_text import shown_notes
 
 pages = Blueprint("booking_pages", __name__, template_folder="../templates",
@@ -15,9 +15,8 @@ pages = Blueprint("booking_pages", __name__, template_folder="../templates",
 
 
 def hospital_today() -> str:
-    rt = runtime()
-    with rt.db.reading() as session:
-        return open_desk(session, rt.settings, "page", rt.now()).today.isoformat()
+    with reading(runtime(), "page") as w:
+        return w.desk.today.isoformat()
 
 
 @pages.get("/console")

@@ -12,26 +12,23 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from services.common.fields import ID_RANGE
-from services.common.web import API_PREFIX, abort
+from services.common.unit_of_work import Work, reading, unit_of_work
+from services.common.web import API_PREFIX
 
 from ..config import runtime
-from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
 from ..domain.patient_link import InvalidLink
 from ..domain.rules import NotFound
 from ..domain.statuses import CancelReason
 from ..ops.changes import cancel, move_for_patient
 from ..reads.appointments import load_facts
-from ..reads.hospital import open_desk
 from ..reads.links import appointment_of
 from ..reads.patient_link import offered_places, patient_view, refuse_too_soon
-from .errors import refusals
 
 blp = Blueprint("patient_link", __name__, url_prefix=f"{API_PREFIX}/patient-link",
                 description="What a patient's link shows and allows.")
 
 PATIENT = "patient"
-INVALID = "This link is not valid or has expired."
 #: The note a cancellation through the link is stored with; pages show it in their own
 #: language (``ui_text.STORED_NOTES``).
 CANCELLED_BY_LINK = "cancelled through the patient link"
@@ -74,49 +71,34 @@ class MoveIn(Schema):
     slot_id = fields.Integer(required=True, validate=ID_RANGE)
 
 
-def facts_of(session: Any, desk: Desk, token: str) -> AppointmentFacts:
+def facts_of(w: Work[Any], token: str) -> AppointmentFacts:
     """The appointment the link names; :class:`InvalidLink` for anything else."""
     try:
-        return load_facts(session, desk, appointment_of(session, desk, token))
+        return load_facts(w.session, w.desk, appointment_of(w.session, w.desk, token))
     except NotFound as exc:
-        raise InvalidLink(INVALID) from exc
+        raise InvalidLink() from exc
 
 
 def show(token: str) -> dict[str, Any]:
     rt = runtime()
-    with rt.db.reading() as session:
-        desk = open_desk(session, rt.settings, PATIENT, rt.now())
-        return patient_view(session, desk, facts_of(session, desk, token),
-                            rt.settings.phone_region)
+    with reading(rt, PATIENT) as w:
+        return patient_view(w.session, w.desk, facts_of(w, token), rt.settings.phone_region)
 
 
 def cancel_by_patient(token: str) -> None:
-    rt = runtime()
-    with rt.db.transaction() as session:
-        desk = open_desk(session, rt.settings, PATIENT, rt.now())
-        facts = facts_of(session, desk, token)
-        cancel(session, desk, facts.id, CancelReason.PATIENT,
-               CANCELLED_BY_LINK, by_patient=True)
+    with unit_of_work(runtime(), PATIENT) as w:
+        facts = facts_of(w, token)
+        cancel(w.session, w.desk, facts.id, CancelReason.PATIENT, CANCELLED_BY_LINK,
+               by_patient=True)
 
 
 def move_by_patient(token: str, slot_id: int) -> None:
-    rt = runtime()
-    with rt.db.transaction() as session:
-        desk = open_desk(session, rt.settings, PATIENT, rt.now())
-        facts = facts_of(session, desk, token)
-        offered = {p.slot_id for p in offered_places(session, desk, facts)}
+    with unit_of_work(runtime(), PATIENT) as w:
+        facts = facts_of(w, token)
+        offered = {p.slot_id for p in offered_places(w.session, w.desk, facts)}
         if slot_id not in offered:
-            refuse_too_soon(session, desk, slot_id)
-        move_for_patient(session, desk, facts.id, slot_id, offered)
-
-
-def answering(action: Any, *args: Any) -> Any:
-    """Run a patient's action, its refusals as problem documents."""
-    try:
-        with refusals():
-            return action(*args)
-    except InvalidLink:
-        abort(404, message=INVALID)
+            refuse_too_soon(w.session, w.desk, slot_id)
+        move_for_patient(w.session, w.desk, facts.id, slot_id, offered)
 
 
 @blp.route("/<token>")
@@ -125,7 +107,7 @@ class PatientLink(MethodView):
     @blp.response(200, PatientView)
     def get(self, token: str) -> dict[str, Any]:
         """The appointment the link names."""
-        return answering(show, token)
+        return show(token)
 
 
 @blp.route("/<token>/cancel")
@@ -134,8 +116,8 @@ class PatientCancel(MethodView):
     @blp.response(200, PatientView)
     def post(self, token: str) -> dict[str, Any]:
         """Cancel the appointment, until the patient's cut-off (default 2 hours before)."""
-        answering(cancel_by_patient, token)
-        return answering(show, token)
+        cancel_by_patient(token)
+        return show(token)
 
 
 @blp.route("/<token>/reschedule")
@@ -148,5 +130,5 @@ class PatientMove(MethodView):
         until the patient's cut-off; a visit the hospital cancelled is booked there. A
         place starting within the patient's cut-off from now is refused (422 ``too_soon``):
         the patient could not cancel it online afterwards."""
-        answering(move_by_patient, token, data["slot_id"])
-        return answering(show, token)
+        move_by_patient(token, data["slot_id"])
+        return show(token)

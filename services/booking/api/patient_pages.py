@@ -14,12 +14,13 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from services.common.db import Conflict
+from services.common.refusals import NotFound, Refusal
+from services.common.unit_of_work import reading
 
 from ..config import runtime
 from ..domain.patient_link import InvalidLink
-from ..domain.rules import NotFound, RuleBroken
-from ..reads.hospital import hospital_facts
-from .patient_link import cancel_by_patient, move_by_patient, show
+from ..domain.rules import Invalid
+from .patient_link import PATIENT, cancel_by_patient, move_by_patient, show
 from .ui_text import PATIENT_ENGLISH
 
 pages = Blueprint("patient_pages", __name__)
@@ -40,7 +41,7 @@ TEXTS = {
     "rebook_cancel_until": "预约后，在此时间前仍可在线取消：",
     "cancelled_visit": "已取消的时间",
 }
-#: What each refusal means to a patient (the codes of the domain's RuleBroken).
+#: What each refusal means to a patient (the codes of the refusals of a patient's change).
 REFUSALS = {
     "too_late": "已超过在线取消或改约的时间，如需更改请致电医院。",
     "wrong_status": "这次预约已不能在线更改。",
@@ -106,9 +107,8 @@ def render(name: str, language: str, status: int = 200, **values: Any) -> Any:
 
 def dead_link() -> Any:
     """The link is wrong or has expired: say so, and how to reach the hospital."""
-    rt = runtime()
-    with rt.db.reading() as session:
-        hospital = hospital_facts(session)
+    with reading(runtime(), PATIENT) as w:
+        hospital = w.desk.hospital
     accepted = request.accept_languages.best_match(["zh-CN", "zh", "en"]) or "zh-CN"
     language = wanted_language("en" if accepted == "en" else "zh-CN")
     return render("patient_invalid.html", language, 404, hospital=hospital)
@@ -188,7 +188,7 @@ def do_move(token: str) -> Any:
 
 
 def not_offered() -> None:
-    raise RuleBroken("not_offered", "This place is not one of those offered.")
+    raise Invalid("not_offered", "This place is not one of those offered.")
 
 
 def change(token: str, done: str, action: Any, *args: Any) -> Any:
@@ -204,8 +204,8 @@ def change(token: str, done: str, action: Any, *args: Any) -> Any:
         action(*args)
     except InvalidLink:
         return dead_link()
-    except RuleBroken as refused:
-        return back(token, language, error=refused.code)
     except (NotFound, Conflict):
         return back(token, language, error="conflict")
+    except Refusal as refused:
+        return back(token, language, error=refused.code)
     return back(token, language, done=done)

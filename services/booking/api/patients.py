@@ -17,11 +17,10 @@ from ..config import runtime
 from ..domain.patients import InvalidPatient, normalise_phone
 from ..domain.privacy import Access, phone_search
 from ..ops.access import record_access, record_phone_search
-from ..ops.erasure import erase_patient, hold_patient
-from ..reads.hospital import open_desk
+from ..ops.erasure import erase
 from ..reads.patients import appointments_of, export_of, find_patients, get_patient, record_of
-from .errors import refusals
 from .schemas import PatientOut
+from .units import reading, work
 from .views import patient_view
 
 blp = Blueprint("patients", __name__, url_prefix=API_PREFIX,
@@ -97,18 +96,15 @@ class Patients(MethodView):
                   "code or an id.", errors={"query": {"q": [
                       "Give a phone number, a part of the name, an appointment code or "
                       "an id."]}})
-        rt = runtime()
-        principal = current_principal()
-        with refusals():
-            phone = (phone_search(query["phone"], principal.roles, rt.settings.phone_region)
-                     if query.get("phone") else None)
-        with (rt.db.transaction() if phone else rt.db.reading()) as session:
-            found = find_patients(session, phone=phone, q=query.get("q"),
+        phone = (phone_search(query["phone"], current_principal().roles,
+                              runtime().settings.phone_region) if query.get("phone") else None)
+        # a search by phone writes its access-log rows in the same transaction
+        with (work() if phone else reading()) as w:
+            found = find_patients(w.session, phone=phone, q=query.get("q"),
                                   code=query.get("code"), patient_id=query.get("id"),
                                   limit=query["limit"])
             if phone is not None:
-                desk = open_desk(session, rt.settings, principal.username, rt.now())
-                record_phone_search(session, desk, phone, [p.id for p in found])
+                record_phone_search(w.session, w.desk, phone, [p.id for p in found])
             return [patient_view(record_of(p), contact=False) for p in found]
 
 
@@ -118,13 +114,11 @@ class PatientResource(MethodView):
     @blp.response(200, PatientRecord)
     def get(self, patient_id: int) -> dict[str, Any]:
         """One patient with full contact data and their appointments; the read is logged."""
-        rt = runtime()
-        with refusals(), rt.db.transaction() as session:
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            patient = get_patient(session, patient_id)
-            record_access(session, desk, patient.id, Access.VIEW_PATIENT)
+        with work() as w:
+            patient = get_patient(w.session, patient_id)
+            record_access(w.session, w.desk, patient.id, Access.VIEW_PATIENT)
             return {**patient_view(record_of(patient), contact=True),
-                    "appointments": appointments_of(session, desk, patient.id)}
+                    "appointments": appointments_of(w.session, w.desk, patient.id)}
 
 
 @blp.route("/patients/<int:patient_id>/export")
@@ -134,11 +128,9 @@ class PatientExport(MethodView):
     def get(self, patient_id: int) -> dict[str, Any]:
         """Everything booking holds on the patient, unmasked, for their request (PIPL);
         the export is logged."""
-        rt = runtime()
-        with refusals(), rt.db.transaction() as session:
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            record_access(session, desk, patient_id, Access.EXPORT)
-            return plain(export_of(session, patient_id))
+        with work() as w:
+            record_access(w.session, w.desk, patient_id, Access.EXPORT)
+            return plain(export_of(w.session, patient_id))
 
 
 @blp.route("/patients/<int:patient_id>/erase")
@@ -149,12 +141,9 @@ class PatientErase(MethodView):
     def post(self, data: dict[str, Any], patient_id: int) -> dict[str, Any]:
         """Forget the patient: future appointments cancelled without a message, every
         personal detail emptied here, then in notify and followup by event."""
-        rt = runtime()
-        with refusals(), rt.db.transaction() as session:
-            hold_patient(session, patient_id)  # the row lock first, then the clock
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            kept = erase_patient(session, desk, patient_id, data["reason"])
-        rt.db.checkpoint()  # SQLite: the pages from before the erasure leave the -wal file
+        with work() as w:
+            kept = erase(w, patient_id, data["reason"])
+        runtime().db.checkpoint()  # SQLite: the pages from before the erasure leave the -wal file
         return {"patient_id": patient_id, "appointments": len(kept)}
 
 

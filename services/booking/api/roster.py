@@ -14,11 +14,10 @@ from services.common.auth import current_principal, roles_required
 from services.common.fields import ID_RANGE, Day
 from services.common.web import API_PREFIX
 
-from ..config import runtime
 from ..domain.privacy import sees_contact
-from ..reads.hospital import open_desk
 from ..reads.roster import roster
 from .csv_files import CHANNEL_WORDS, STATUS_WORDS, YES, Words, csv_download, said, word
+from .units import reading
 
 blp = Blueprint("roster", __name__, url_prefix=API_PREFIX,
                 description="The day's roster for the front desk.")
@@ -84,12 +83,10 @@ class RosterSchema(Schema):
 
 
 def _roster(query: dict[str, Any]) -> dict[str, Any]:
-    rt = runtime()
-    principal = current_principal()
-    with rt.db.reading() as session:
-        desk = open_desk(session, rt.settings, principal.username, rt.now())
-        return roster(session, desk, query["date"] or desk.today, query.get("department_id"),
-                      query.get("expert_id"), complaints=sees_contact(principal.roles))
+    with reading() as w:
+        return roster(w.session, w.desk, query["date"] or w.desk.today,
+                      query.get("department_id"), query.get("expert_id"),
+                      complaints=sees_contact(current_principal().roles))
 
 
 @blp.route("/roster")

@@ -10,14 +10,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import current_principal, roles_required
+from services.common.auth import roles_required
 from services.common.fields import Day
 from services.common.web import API_PREFIX, unprocessable
 
-from ..config import runtime
-from ..reads.hospital import open_desk
 from ..reads.stats import BASES, STATS_GROUPS, daily, stats
 from .csv_files import CHANNEL_WORDS, Words, csv_download, percent, word
+from .units import reading
 
 blp = Blueprint("stats", __name__, url_prefix=API_PREFIX,
                 description="Counts for managers.")
@@ -70,11 +69,9 @@ def _checked(query: dict[str, Any]) -> None:
 
 def _stats(query: dict[str, Any]) -> list[dict[str, Any]]:
     _checked(query)
-    rt = runtime()
-    with rt.db.reading() as session:
-        desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-        return stats(session, query["from_"], query["to"], query["by"], query["basis"],
-                     desk.zone)
+    with reading() as w:
+        return stats(w.session, query["from_"], query["to"], query["by"], query["basis"],
+                     w.desk.zone)
 
 
 @blp.route("/stats")
@@ -144,7 +141,5 @@ class StatsDaily(MethodView):
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """Each day of the range: booked, cancelled, arrived, no-show (the trend chart)."""
         _checked(query)
-        rt = runtime()
-        with rt.db.reading() as session:
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            return daily(session, query["from_"], query["to"], query["basis"], desk.zone)
+        with reading() as w:
+            return daily(w.session, query["from_"], query["to"], query["basis"], w.desk.zone)

@@ -8,20 +8,19 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import current_principal, roles_required
-from services.common.db import Conflict
+from services.common.auth import roles_required
 from services.common.fields import ID_RANGE, Day
-from services.common.web import API_PREFIX, abort
+from services.common.unit_of_work import Work
+from services.common.web import API_PREFIX
 
 from ..config import runtime
 from ..domain.patients import clean_patient
 from ..domain.statuses import Channel
 from ..ops import waitlist
-from ..reads.hospital import open_desk
 from ..reads.waitlist import entries, entry_view
 from . import idempotency
-from .errors import refusals
 from .schemas import PatientIn
+from .units import reading, work
 
 blp = Blueprint("waitlist", __name__, url_prefix=f"{API_PREFIX}/waitlist",
                 description="The waitlist: when a place frees on a full expert-day, the first "
@@ -82,29 +81,23 @@ class Waitlist(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Put a patient on a full expert-day's list; 409 ``has_room`` while places are
         free (book one), ``closed`` after the day's cut-off, ``already_waiting``."""
-        rt = runtime()
-
-        def work(session: Any) -> Any:
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            entry = waitlist.join(session, desk, waitlist.WaitRequest(
+        def join(w: Work[Any]) -> Any:
+            entry = waitlist.join(w.session, w.desk, waitlist.WaitRequest(
                 expert_id=data["expert_id"], day=data["date"],
-                patient=clean_patient(data["patient"], rt.settings.phone_region),
+                patient=clean_patient(data["patient"], runtime().settings.phone_region),
                 channel=data["channel"], complaint=data["complaint"],
                 override_reason=data["override_reason"]))
-            return OUT.dump(entry_view(session, entry))
+            return OUT.dump(entry_view(w.session, entry))
 
-        try:
-            return idempotency.once("waitlist", data, work)
-        except Conflict:
-            abort(409, code="already_waiting", message="The patient is already on this list.")
+        return idempotency.once("waitlist", data, join)
 
     @roles_required(*DESKS)
     @blp.arguments(WaitQuery, location="query")
     @blp.response(200, WaitOut(many=True))
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """The expert-day's list in order: those waiting first, then those it ended for."""
-        with runtime().db.reading() as session:
-            return entries(session, query["expert_id"], query["date"])
+        with reading() as w:
+            return entries(w.session, query["expert_id"], query["date"])
 
 
 @blp.route("/<int:entry_id>")
@@ -113,7 +106,5 @@ class WaitEntry(MethodView):
     @blp.response(200, WaitOut)
     def delete(self, entry_id: int) -> dict[str, Any]:
         """Take the patient off the list."""
-        rt = runtime()
-        with refusals(), rt.db.transaction() as session:
-            desk = open_desk(session, rt.settings, current_principal().username, rt.now())
-            return entry_view(session, waitlist.leave(session, desk, entry_id))
+        with work() as w:
+            return entry_view(w.session, waitlist.leave(w.session, w.desk, entry_id))

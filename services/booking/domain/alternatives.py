@@ -28,3 +28,14 @@ def choose_alternatives(expert_id: int, department_id: int, original_start: date
                         key=lambda c: (abs((c.start - original_start).total_seconds()), c.start))
         chosen += others[:limit - len(chosen)]
     return chosen
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A bookable place offered instead of one the hospital cancelled (or to move to)."""
+
+    slot_id: int
+    expert_id: int
+    expert_name: str
+    start: datetime
+    remaining: int

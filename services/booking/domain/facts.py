@@ -1,29 +1,57 @@
 """One appointment, described once: every view and event of it is derived from this.
 
 A request loads an :class:`AppointmentFacts` once (or builds it from what it
-just wrote); the event it publishes, the answer staff see, the page the patient
-sees and the confirmation text all come from the same frozen value.
+just wrote); the event it publishes (``wire.py``), the answer staff see, the page the
+patient sees and the confirmation text all come from the same frozen value. The values
+here are booking's own: the wire's contracts are made from them in one place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from services.common.contracts.booking import (
-    AppointmentEvent,
-    DepartmentRef,
-    ExpertRef,
-    HospitalFacts,
-    PatientContact,
-    SlotTime,
-)
+from services.common.hospital import Hospital
 
 from .statuses import AppointmentStatus
 
-E = TypeVar("E", bound=AppointmentEvent)
+
+@dataclass(frozen=True)
+class SlotTime:
+    slot_id: int
+    start: datetime
+    end: datetime
+    date: date
+    session: str
+
+
+@dataclass(frozen=True)
+class ExpertRef:
+    id: int
+    name: str
+    title: str
+    fee: str
+
+
+@dataclass(frozen=True)
+class DepartmentRef:
+    id: int
+    name: str
+    location: str
+
+
+@dataclass(frozen=True)
+class PatientContact:
+    """Who to tell: ``mobile`` says whether the phone can receive an SMS at all."""
+
+    id: int
+    name: str
+    phone: str
+    mobile: bool
+    email: str | None
+    sms_consent: bool
+    email_consent: bool
 
 
 @dataclass(frozen=True)
@@ -47,7 +75,7 @@ class AppointmentFacts:
     expert: ExpertRef
     department: DepartmentRef | None
     patient: PatientContact
-    hospital: HospitalFacts | None
+    hospital: Hospital | None
     zone: ZoneInfo
 
     @property
@@ -57,12 +85,3 @@ class AppointmentFacts:
     @property
     def local_end(self) -> datetime:
         return self.slot.end.astimezone(self.zone)
-
-    def event(self, kind: type[E], patient_link: str, **extra: Any) -> E:
-        """The event of kind ``kind`` telling what happened, with every fact it carries."""
-        return kind(
-            appointment_id=self.id, code=self.code, status=self.status.value,
-            queue_number=self.queue_number, channel=self.channel, overbooked=self.overbooked,
-            booked_by=self.booked_by, slot=self.slot, time_zone=self.zone.key,
-            expert=self.expert, department=self.department, patient=self.patient,
-            hospital=self.hospital, patient_link=patient_link, **extra)

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 
 import jwt
 
+from services.common.refusals import Kind, Refusal
+
 AUDIENCE = "patient-link"
 #: How long after the visit the link still shows the appointment.
 VALID_AFTER_VISIT = timedelta(days=1)
@@ -23,8 +25,18 @@ ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 11  # 62**11 > 2**65
 
 
-class InvalidLink(Exception):
-    pass
+#: What a patient is told of any link that names no appointment now.
+INVALID = "This link is not valid or has expired."
+
+
+class InvalidLink(Refusal):
+    """A link that is wrong, withdrawn or expired: to the patient, no such appointment."""
+
+    kind = Kind.NOT_FOUND
+    default_code = "not_found"
+
+    def __init__(self) -> None:
+        super().__init__(message=INVALID)
 
 
 def new_token() -> str:
@@ -69,4 +81,4 @@ class PatientLinks:
                                 options={"require": ["exp", "sub", "aud"]})
             return int(claims["sub"]), str(claims["code"])
         except (jwt.PyJWTError, KeyError, ValueError) as exc:
-            raise InvalidLink("This link is not valid or has expired.") from exc
+            raise InvalidLink() from exc

@@ -18,6 +18,7 @@ from typing import Any
 
 from services.common import phones
 from services.common.phones import Phone
+from services.common.refusals import Invalid
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -28,10 +29,12 @@ ID_FORM = re.compile(r"[0-9]{17}[0-9X]")
 FIRST_BIRTH_DAY = date(1900, 1, 1)
 
 
-class InvalidPatient(ValueError):
+class InvalidPatient(Invalid):
+    """A patient's field that can never be accepted as sent: answered as the request's
+    field ``patient.<field>`` (422, the field's error nested under ``patient``)."""
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message=message, field=f"patient.{field}")
 
 
 class Sex(StrEnum):

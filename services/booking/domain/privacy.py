@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .patients import InvalidPatient, normalise_phone
-from .rules import RuleBroken
+from .rules import Forbidden, Invalid
 
 
 class Access(StrEnum):
@@ -77,12 +77,12 @@ def compact_digits(text: str) -> str:
 def phone_search(text: str, roles: tuple[str, ...], region: str) -> PhoneSearch:
     """``phone=`` as given: refused for roles without full contact, and for a fragment."""
     if not sees_contact(roles):
-        raise RuleBroken("phone_search_not_allowed", "Your role cannot search by phone; "
-                         "find the patient by name, appointment code or id.", status=403)
+        raise Forbidden("phone_search_not_allowed", "Your role cannot search by phone; "
+                        "find the patient by name, appointment code or id.")
     found = _as_phone(text, region)
     if found is None:
-        raise RuleBroken("phone_fragment", "Give the whole phone number or exactly its last "
-                         "four digits.", status=422)
+        raise Invalid("phone_fragment", "Give the whole phone number or exactly its last "
+                      "four digits.")
     return found
 
 

@@ -1,4 +1,9 @@
-"""Booking rules (SPEC §3): windows, cut-offs, the no-show policy, status changes."""
+"""Booking rules (SPEC §3): windows, cut-offs, the no-show policy, status changes.
+
+A rule says no with a :class:`~services.common.refusals.Refusal` of its kind: booking's
+own are :class:`RuleBroken` (the state of things says no) and :class:`Duplicate`; an
+input that can never be accepted is :class:`Invalid`. No HTTP status lives here.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.common.desk import Desk
+from services.common.refusals import Forbidden, Invalid, NotFound, Refused
 
-class RuleBroken(Exception):
-    """A request the rules refuse; ``code`` says which rule, for pages and clients."""
+from .patient_link import PatientLinks
 
-    def __init__(self, code: str, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
+__all__ = ["BookingDesk", "Duplicate", "Forbidden", "Invalid", "NotFound", "RuleBroken",
+           "Rules"]
+
+
+class RuleBroken(Refused):
+    """A request booking's rules refuse now; ``code`` says which rule, for pages and
+    clients."""
 
 
 class Duplicate(RuleBroken):
@@ -22,18 +31,8 @@ class Duplicate(RuleBroken):
 
     def __init__(self, existing: dict[str, Any]) -> None:
         super().__init__("duplicate", "The patient already has an appointment with this expert "
-                         "on this day.")
+                         "on this day.", existing=existing)
         self.existing = existing
-
-
-class NotFound(Exception):
-    def __init__(self, what: str) -> None:
-        super().__init__(f"No such {what}.")
-        self.what = what
-
-
-class Forbidden(Exception):
-    """The thing exists but belongs to someone else (another consultant's hold)."""
 
 
 @dataclass(frozen=True)
@@ -124,11 +123,17 @@ class NoShowPolicy:
 
 @dataclass(frozen=True)
 class Rules:
-    """Every configurable rule of a booking desk, in one place."""
+    """Every configurable rule of a booking desk, in one place; ``links`` makes and reads
+    the patients' links of this installation."""
 
+    links: PatientLinks
     window: BookingWindow = BookingWindow()
     cancel_window: CancelWindow = CancelWindow()
     no_shows: NoShowPolicy = NoShowPolicy()
     hold_seconds: int = 300
     max_holds: int = 3  # live holds one member of staff may have at once
     no_show_grace_minutes: int = 30
+
+
+#: The desk booking's operations work at: who, when, where, under booking's rules.
+BookingDesk = Desk[Rules]

@@ -7,14 +7,14 @@ from sqlalchemy.orm import Session
 
 from services.common.db import append_row, table_of
 
-from ..domain.desk import Desk
 from ..domain.privacy import NOBODY, Access, PhoneSearch
+from ..domain.rules import BookingDesk
 from ..models import AccessRecord
 
 ACCESS_LOG = table_of(AccessRecord)
 
 
-def record_access(session: Session, desk: Desk, patient_id: int, action: Access,
+def record_access(session: Session, desk: BookingDesk, patient_id: int, action: Access,
                   detail: str = "") -> None:
     """A plain INSERT (the log is append-only: nothing reads it back), with the request's
     other rows where it gathers them (see ``rows_together``)."""
@@ -23,7 +23,7 @@ def record_access(session: Session, desk: Desk, patient_id: int, action: Access,
         detail=detail[:200]))
 
 
-def record_phone_search(session: Session, desk: Desk, search: PhoneSearch,
+def record_phone_search(session: Session, desk: BookingDesk, search: PhoneSearch,
                         patient_ids: list[int]) -> None:
     """One ``search_phone`` row per patient the phone found, saying whether the whole
     number or its last four digits were given (never the digits); a search that found

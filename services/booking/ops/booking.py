@@ -11,11 +11,18 @@ from sqlalchemy.orm import Session
 from services.common.contracts.booking import AppointmentBooked, AppointmentCheckedIn
 from services.common.db import keep_loaded, rows_together
 
-from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
 from ..domain.patients import PatientRequest
 from ..domain.privacy import Access
-from ..domain.rules import Duplicate, Forbidden, NotFound, RuleBroken, check_walk_in
+from ..domain.rules import (
+    BookingDesk,
+    Duplicate,
+    Forbidden,
+    Invalid,
+    NotFound,
+    RuleBroken,
+    check_walk_in,
+)
 from ..domain.statuses import (
     ACTIVE,
     Action,
@@ -53,7 +60,7 @@ class BookingRequest:
 SlotAtHand = tuple[Slot, Expert, Department | None]
 
 
-def book(session: Session, desk: Desk, request: BookingRequest,
+def book(session: Session, desk: BookingDesk, request: BookingRequest,
          seen: SlotAtHand | None = None) -> AppointmentFacts:
     """Book a place from a slot or from the consultant's own hold. ``seen`` is the slot as
     :func:`refuse_early` read it in this request: its times, capacity and expert are read
@@ -65,12 +72,12 @@ def book(session: Session, desk: Desk, request: BookingRequest,
         return _book(session, desk, request, seen)
 
 
-def _book(session: Session, desk: Desk, request: BookingRequest,
+def _book(session: Session, desk: BookingDesk, request: BookingRequest,
           seen: SlotAtHand | None) -> AppointmentFacts:
     hold = _usable_hold(session, desk, request) if request.hold_id else None
     slot_id = hold.slot_id if hold else request.slot_id
     if slot_id is None:
-        raise RuleBroken("slot_required", "Give a slot_id or a hold_id.", status=422)
+        raise Invalid("slot_required", "Give a slot_id or a hold_id.")
     if seen is not None and seen[0].id == slot_id:
         slot, expert, department = seen
     else:
@@ -116,7 +123,7 @@ def _book(session: Session, desk: Desk, request: BookingRequest,
     return facts
 
 
-def refuse_early(session: Session, desk: Desk, request: BookingRequest) -> SlotAtHand | None:
+def refuse_early(session: Session, desk: BookingDesk, request: BookingRequest) -> SlotAtHand | None:
     """What a read can refuse, before any write lock is taken: an unknown, stopped, closed
     or full slot. Under a rush for the last places, the many who arrive after them are
     answered at the pace of a read instead of queueing behind the writers. The write path
@@ -131,7 +138,8 @@ def refuse_early(session: Session, desk: Desk, request: BookingRequest) -> SlotA
     return seen
 
 
-def refuse_if_shut(session: Session, desk: Desk, slot: Slot, *, walk_in: bool = False) -> None:
+def refuse_if_shut(session: Session, desk: BookingDesk, slot: Slot, *,
+                   walk_in: bool = False) -> None:
     if slot.status != SlotStatus.ACTIVE:
         raise RuleBroken("slot_cancelled", "This slot was cancelled by the hospital.")
     if walk_in:
@@ -149,7 +157,7 @@ def refuse_if_shut(session: Session, desk: Desk, slot: Slot, *, walk_in: bool = 
         raise RuleBroken("slot_full", "This slot is full.")
 
 
-def _served(session: Session, desk: Desk, patient_id: int, appointment: Appointment) -> None:
+def _served(session: Session, desk: BookingDesk, patient_id: int, appointment: Appointment) -> None:
     """Booked with the expert that day, however it came about: the patient no longer waits
     on that day's list."""
     session.execute(update(WaitlistEntry).where(
@@ -159,21 +167,21 @@ def _served(session: Session, desk: Desk, patient_id: int, appointment: Appointm
         .execution_options(synchronize_session=False))
 
 
-def _usable_hold(session: Session, desk: Desk, request: BookingRequest) -> Hold:
+def _usable_hold(session: Session, desk: BookingDesk, request: BookingRequest) -> Hold:
     hold = session.get(Hold, request.hold_id)
     if hold is None:
         raise NotFound("hold")
     if hold.consultant != desk.by:
-        raise Forbidden("This hold belongs to another consultant.")
+        raise Forbidden(message="This hold belongs to another consultant.")
     if request.slot_id is not None and request.slot_id != hold.slot_id:
-        raise RuleBroken("hold_mismatch", "The hold is for another slot.", status=422)
+        raise Invalid("hold_mismatch", "The hold is for another slot.")
     if hold.status != HoldStatus.ACTIVE or hold.expires_at <= desk.now:
         raise RuleBroken("hold_expired", "The hold has expired or was released; hold the "
                          "slot again if it still has room.")
     return hold
 
 
-def _take_place(session: Session, desk: Desk, slot: Slot, hold: Hold | None,
+def _take_place(session: Session, desk: BookingDesk, slot: Slot, hold: Hold | None,
                 request: BookingRequest) -> bool:
     """Take the place; return True when it is beyond capacity (an overbooked walk-in)."""
     if hold is not None:
@@ -228,7 +236,7 @@ def refuse_duplicate(session: Session, patient_id: int, expert_id: int, day: dat
                          "queue_number": existing.queue_number})
 
 
-def recent_no_shows(session: Session, desk: Desk, patient_id: int) -> int:
+def recent_no_shows(session: Session, desk: BookingDesk, patient_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Appointment).where(
         Appointment.patient_id == patient_id, Appointment.status == AppointmentStatus.NO_SHOW,
         Appointment.start_at >= desk.rules.no_shows.since(desk.now))) or 0

@@ -8,23 +8,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import (
-    Alternative,
     AppointmentCancelled,
     AppointmentCheckedIn,
     AppointmentCompleted,
     AppointmentEvent,
     AppointmentNoShow,
     AppointmentRescheduled,
-    Cancellation,
     CheckInUndone,
     ConfirmationRequested,
     NoShowUndone,
-    PreviousPlace,
 )
 
-from ..domain.desk import Desk
+from ..domain.alternatives import Alternative
 from ..domain.facts import AppointmentFacts
-from ..domain.rules import NotFound, RuleBroken
+from ..domain.rules import BookingDesk, Invalid, NotFound, RuleBroken
 from ..domain.statuses import (
     BY_THE_HOSPITAL,
     Action,
@@ -35,6 +32,7 @@ from ..domain.statuses import (
 from ..models import Appointment, StatusChange
 from ..reads.alternatives import alternatives_for
 from ..reads.appointments import load_facts
+from ..wire import cancellation, previous_place
 from . import places, waitlist
 from .booking import open_slot, refuse_duplicate
 from .history import record
@@ -61,7 +59,7 @@ def locked(session: Session, appointment_id: int) -> Appointment:
     return appointment
 
 
-def cancel(session: Session, desk: Desk, appointment_id: int, reason: CancelReason,
+def cancel(session: Session, desk: BookingDesk, appointment_id: int, reason: CancelReason,
            note: str | None = None, *, by_patient: bool = False,
            alternatives: list[Alternative] | None = None,
            from_leave: bool = False) -> AppointmentFacts:
@@ -88,14 +86,14 @@ def cancel(session: Session, desk: Desk, appointment_id: int, reason: CancelReas
            note or reason.value)
     session.flush()
     facts = load_facts(session, desk, appointment.id)
-    tell(session, desk, facts, AppointmentCancelled, cancellation=Cancellation(
-        reason=reason.value, note=note, by=desk.by, alternatives=alternatives or []))
+    tell(session, desk, facts, AppointmentCancelled, cancellation=cancellation(
+        reason.value, note, desk.by, alternatives or []))
     if not from_leave:  # a leave's slots are off sale: no place to give
         waitlist.places_freed(session, desk, [appointment.slot_id])
     return facts
 
 
-def reschedule(session: Session, desk: Desk, appointment_id: int,
+def reschedule(session: Session, desk: BookingDesk, appointment_id: int,
                slot_id: int) -> AppointmentFacts:
     """Move to another slot in one step: the new place is taken and the old one freed."""
     appointment = locked(session, appointment_id)
@@ -105,13 +103,13 @@ def reschedule(session: Session, desk: Desk, appointment_id: int,
     return _move(session, desk, appointment, slot_id, Action.RESCHEDULE)
 
 
-def move_for_patient(session: Session, desk: Desk, appointment_id: int, slot_id: int,
+def move_for_patient(session: Session, desk: BookingDesk, appointment_id: int, slot_id: int,
                      offered: set[int]) -> AppointmentFacts:
     """The patient takes one of the places their link offers: a booked visit moves (until
     their cut-off); a visit the hospital cancelled is booked again there."""
     appointment = locked(session, appointment_id)
     if slot_id not in offered:
-        raise RuleBroken("not_offered", "This place is not one of those offered.", status=422)
+        raise Invalid("not_offered", "This place is not one of those offered.")
     if appointment.status == AppointmentStatus.BOOKED:
         desk.rules.cancel_window.check_patient(desk.now, appointment.start_at)
         return _move(session, desk, appointment, slot_id, Action.RESCHEDULE)
@@ -121,10 +119,10 @@ def move_for_patient(session: Session, desk: Desk, appointment_id: int, slot_id:
     raise RuleBroken("wrong_status", "This appointment can no longer be changed.")
 
 
-def _move(session: Session, desk: Desk, appointment: Appointment, slot_id: int,
+def _move(session: Session, desk: BookingDesk, appointment: Appointment, slot_id: int,
           action: Action) -> AppointmentFacts:
     if slot_id == appointment.slot_id:
-        raise RuleBroken("same_slot", "The appointment is already in this slot.", status=422)
+        raise Invalid("same_slot", "The appointment is already in this slot.")
     slot, _, _ = open_slot(session, slot_id)
     desk.rules.window.check(desk.now, slot.day, slot.start_at, desk.zone)
     refuse_duplicate(session, appointment.patient_id, slot.expert_id, slot.day,
@@ -148,9 +146,7 @@ def _move(session: Session, desk: Desk, appointment: Appointment, slot_id: int,
            f"from slot {before.slot.slot_id}")
     session.flush()
     facts = load_facts(session, desk, appointment.id)
-    tell(session, desk, facts, AppointmentRescheduled, previous=PreviousPlace(
-        slot=before.slot, expert=before.expert, department=before.department,
-        queue_number=before.queue_number))
+    tell(session, desk, facts, AppointmentRescheduled, previous=previous_place(before))
     if action == Action.RESCHEDULE:  # the place left behind goes to whoever waits for it
         waitlist.places_freed(session, desk, [before.slot.slot_id])
     return facts
@@ -160,7 +156,8 @@ def _move(session: Session, desk: Desk, appointment: Appointment, slot_id: int,
 RESEND_GAP = timedelta(minutes=2)
 
 
-def resend_confirmation(session: Session, desk: Desk, appointment_id: int) -> AppointmentFacts:
+def resend_confirmation(session: Session, desk: BookingDesk,
+                        appointment_id: int) -> AppointmentFacts:
     """Send the patient their confirmation again, through the usual channels and consents."""
     appointment = locked(session, appointment_id)
     if appointment.status != AppointmentStatus.BOOKED or appointment.start_at <= desk.now:
@@ -177,20 +174,20 @@ def resend_confirmation(session: Session, desk: Desk, appointment_id: int) -> Ap
     return facts
 
 
-def change_status(session: Session, desk: Desk, appointment_id: int, action: Action,
+def change_status(session: Session, desk: BookingDesk, appointment_id: int, action: Action,
                   reason: str | None = None) -> AppointmentFacts:
     """Check-in, no-show, their undo, completion; each recorded and told."""
     return _change_status(session, desk, locked(session, appointment_id), action, reason)
 
 
-def _change_status(session: Session, desk: Desk, appointment: Appointment, action: Action,
+def _change_status(session: Session, desk: BookingDesk, appointment: Appointment, action: Action,
                    reason: str | None) -> AppointmentFacts:
     if action == Action.CHECK_IN and appointment.day != desk.today:
         raise RuleBroken("not_today", "Patients check in on the day of their visit.")
     if action == Action.NO_SHOW and desk.now < appointment.start_at:
         raise RuleBroken("too_early", "The visit has not started yet.")
     if action.startswith("undo_") and not (reason or "").strip():
-        raise RuleBroken("reason_required", "Say why the status is undone.", status=422)
+        raise Invalid("reason_required", "Say why the status is undone.")
     before = appointment.status
     appointment.status = next_status(before, action)
     if action == Action.CHECK_IN:
@@ -205,7 +202,7 @@ def _change_status(session: Session, desk: Desk, appointment: Appointment, actio
     return facts
 
 
-def mark_no_shows(session: Session, desk: Desk, limit: int = 500) -> int:
+def mark_no_shows(session: Session, desk: BookingDesk, limit: int = 500) -> int:
     """Patients not checked in ``no_show_grace_minutes`` after their session ended."""
     cutoff = desk.now - timedelta(minutes=desk.rules.no_show_grace_minutes)
     missed = session.scalars(select(Appointment).where(

@@ -9,6 +9,7 @@ scrubbed or deleted (``services.common.forgetting``, as every service does); the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select, update
@@ -17,10 +18,10 @@ from sqlalchemy.orm import Session
 from services.common.contracts.booking import PatientErased
 from services.common.forgetting import Traces, forget_in_infrastructure
 from services.common.forgetting import scrubbed as scrubbed_of
+from services.common.unit_of_work import Work
 
-from ..domain.desk import Desk
 from ..domain.privacy import ERASED_NAME, Access
-from ..domain.rules import NotFound
+from ..domain.rules import BookingDesk, NotFound, Rules
 from ..domain.statuses import Action, AppointmentStatus, CancelReason, WaitStatus
 from ..models import (
     Appointment,
@@ -41,7 +42,16 @@ from .patients import lock_patient
 PERSONAL_KEYS = ("name", "phone", "email")
 
 
-def erase_patient(session: Session, desk: Desk, patient_id: int, reason: str) -> list[int]:
+def erase(work: Work[Rules], patient_id: int, reason: str) -> list[int]:
+    """Erase the patient of an erasure request: their row locked first, then the clock
+    read (see :func:`hold_patient`), so the erasure is dated after every booking for them
+    that committed before it."""
+    hold_patient(work.session, patient_id)
+    desk = replace(work.desk, now=work.rt.now())
+    return erase_patient(work.session, desk, patient_id, reason)
+
+
+def erase_patient(session: Session, desk: BookingDesk, patient_id: int, reason: str) -> list[int]:
     """Forget the patient; return their appointments' ids (all of them, kept as counts).
 
     The patient's row is locked first (:func:`hold_patient`): a booking for them that
@@ -85,7 +95,7 @@ def hold_patient(session: Session, patient_id: int) -> Patient:
     return patient
 
 
-def _cancel_future_silently(session: Session, desk: Desk, patient_id: int) -> list[int]:
+def _cancel_future_silently(session: Session, desk: BookingDesk, patient_id: int) -> list[int]:
     """Give the places back and record why; no event, so no message goes out. Return the
     slots freed (the waitlist gets them once the patient is forgotten)."""
     future = session.scalars(select(Appointment).where(
@@ -106,7 +116,7 @@ def _cancel_future_silently(session: Session, desk: Desk, patient_id: int) -> li
     return freed
 
 
-def _leave_waitlists(session: Session, desk: Desk, patient_id: int) -> None:
+def _leave_waitlists(session: Session, desk: BookingDesk, patient_id: int) -> None:
     session.execute(update(WaitlistEntry).where(
         WaitlistEntry.patient_id == patient_id, WaitlistEntry.status == WaitStatus.WAITING)
         .values(status=WaitStatus.ENDED, ended_at=desk.now, end_reason="patient erased")

@@ -6,14 +6,14 @@ from sqlalchemy.orm import Session
 
 from services.common.db import append_row, table_of
 
-from ..domain.desk import Desk
+from ..domain.rules import BookingDesk
 from ..domain.statuses import Action
 from ..models import StatusChange
 
 HISTORY = table_of(StatusChange)
 
 
-def record(session: Session, desk: Desk, appointment_id: int, before: str | None, after: str,
+def record(session: Session, desk: BookingDesk, appointment_id: int, before: str | None, after: str,
            action: Action, reason: str | None) -> None:
     """A plain INSERT (no object to keep), with the request's other rows where it
     gathers them (see ``rows_together``)."""

@@ -10,14 +10,13 @@ from sqlalchemy.orm import Session
 
 from services.common.db import changed, one_at_a_time
 
-from ..domain.desk import Desk
-from ..domain.rules import Forbidden, NotFound, RuleBroken
+from ..domain.rules import BookingDesk, Forbidden, NotFound, RuleBroken
 from ..domain.statuses import HoldStatus, SlotStatus
 from ..models import Hold, Slot
 from . import places, waitlist
 
 
-def place_hold(session: Session, desk: Desk, slot_id: int) -> Hold:
+def place_hold(session: Session, desk: BookingDesk, slot_id: int) -> Hold:
     """Keep one place for the consultant for ``hold_seconds``; 409 when the slot is full,
     or when they already hold ``max_holds`` places (one talk needs one, two at most)."""
     # Two holds of one consultant at once are counted one after the other.
@@ -45,13 +44,13 @@ def place_hold(session: Session, desk: Desk, slot_id: int) -> Hold:
     return hold
 
 
-def release_hold(session: Session, desk: Desk, hold_id: str) -> None:
+def release_hold(session: Session, desk: BookingDesk, hold_id: str) -> None:
     """Give a held place back. Only the consultant who holds it may."""
     hold = session.get(Hold, hold_id)
     if hold is None:
         raise NotFound("hold")
     if hold.consultant != desk.by:
-        raise Forbidden("Only the consultant who holds this place can release it.")
+        raise Forbidden(message="Only the consultant who holds this place can release it.")
     if places.end_hold(session, hold_id, HoldStatus.RELEASED, desk.now):
         places.free_held_place(session, hold.slot_id)
         waitlist.places_freed(session, desk, [hold.slot_id])
@@ -62,7 +61,7 @@ def release_hold(session: Session, desk: Desk, hold_id: str) -> None:
 MAX_HOLD_LIFETIMES = 3
 
 
-def extend_hold(session: Session, desk: Desk, hold_id: str) -> Hold:
+def extend_hold(session: Session, desk: BookingDesk, hold_id: str) -> Hold:
     """Keep the place for another ``hold_seconds`` while the patient is still on the line;
     only while the hold is live, before the slot's cut-off, and within
     ``MAX_HOLD_LIFETIMES`` of when it was taken."""
@@ -70,7 +69,7 @@ def extend_hold(session: Session, desk: Desk, hold_id: str) -> Hold:
     if hold is None:
         raise NotFound("hold")
     if hold.consultant != desk.by:
-        raise Forbidden("Only the consultant who holds this place can extend it.")
+        raise Forbidden(message="Only the consultant who holds this place can extend it.")
     expired = RuleBroken("hold_expired", "The hold has expired; hold the slot again if it "
                          "still has room.")
     if hold.status != HoldStatus.ACTIVE or hold.expires_at <= desk.now:
@@ -93,7 +92,7 @@ def extend_hold(session: Session, desk: Desk, hold_id: str) -> Hold:
     return hold
 
 
-def expire_stale_holds(session: Session, desk: Desk) -> int:
+def expire_stale_holds(session: Session, desk: BookingDesk) -> int:
     """Give back every place whose hold ran out (the worker calls this every few seconds);
     waiting patients get them first."""
     freed = places.expire_holds(session, desk.now)

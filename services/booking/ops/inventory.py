@@ -21,7 +21,7 @@ from services.common.contracts.schedule import (
     SlotsPublished,
 )
 
-from ..domain.desk import Desk
+from ..domain.rules import BookingDesk
 from ..domain.statuses import SlotStatus
 from ..models import Department, Expert, Slot
 from .leave import cancel_for_expert_leave
@@ -98,7 +98,8 @@ def add_published_slots(session: Session, published: SlotsPublished, at: datetim
         ))
 
 
-def cancel_slots(session: Session, desk: Desk, cancelled: SlotsCancelled, at: datetime) -> None:
+def cancel_slots(session: Session, desk: BookingDesk, cancelled: SlotsCancelled,
+                 at: datetime) -> None:
     """Take the slots off sale and cancel their appointments, offering alternatives."""
     slots = session.scalars(select(Slot).where(Slot.id.in_(cancelled.slot_ids))).all()
     for slot in slots:

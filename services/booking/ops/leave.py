@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.desk import Desk
+from ..domain.rules import BookingDesk
 from ..domain.statuses import AppointmentStatus, CancelReason
 from ..models import Appointment
 from ..reads.alternatives import alternatives_for
 from .changes import cancel
 
 
-def cancel_for_expert_leave(session: Session, desk: Desk, slot_ids: list[int],
+def cancel_for_expert_leave(session: Session, desk: BookingDesk, slot_ids: list[int],
                             note: str | None) -> int:
     """Cancel the booked appointments in these slots with reason ``expert_unavailable``."""
     if not slot_ids:

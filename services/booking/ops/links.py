@@ -10,16 +10,16 @@ from sqlalchemy.orm import Session
 
 from services.common.db import append_row, table_of
 
-from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
 from ..domain.patient_link import expires_at, new_token
+from ..domain.rules import BookingDesk
 from ..models import PatientLink
 
 LINKS = table_of(PatientLink)
 _KNOWN = "patient_links"  # session.info: appointment id -> (token, expires_at)
 
 
-def link_for(session: Session, desk: Desk, facts: AppointmentFacts) -> str:
+def link_for(session: Session, desk: BookingDesk, facts: AppointmentFacts) -> str:
     """The appointment's link, made on first use (kept on the session: a booking's event
     and its answer both carry it)."""
     known: dict[int, tuple[str, datetime]] = session.info.setdefault(_KNOWN, {})
@@ -34,10 +34,10 @@ def link_for(session: Session, desk: Desk, facts: AppointmentFacts) -> str:
         until = expires_at(facts.visit_ends)
         session.execute(update(LINKS).where(LINKS.c.token == token).values(expires_at=until))
         known[facts.id] = (token, until)
-    return desk.links.url(token)
+    return desk.rules.links.url(token)
 
 
-def new_link(session: Session, desk: Desk, facts: AppointmentFacts) -> str:
+def new_link(session: Session, desk: BookingDesk, facts: AppointmentFacts) -> str:
     """The link of an appointment that has none (one just booked): written without
     looking for one first."""
     # 65 random bits: two tokens alike is a chance of one in 10**19 per pair; the
@@ -45,7 +45,7 @@ def new_link(session: Session, desk: Desk, facts: AppointmentFacts) -> str:
     token, until = new_token(), expires_at(facts.visit_ends)
     append_row(session, LINKS, dict(token=token, appointment_id=facts.id, expires_at=until))
     session.info.setdefault(_KNOWN, {})[facts.id] = (token, until)
-    return desk.links.url(token)
+    return desk.rules.links.url(token)
 
 
 def forget_links(session: Session, appointment_ids: list[int]) -> None:

@@ -16,17 +16,16 @@ from services.common.db import inserted, keep_loaded, table_of
 from services.common.patient_identity import name_key
 from services.common.phones import is_mobile
 
-from ..domain.desk import Desk
 from ..domain.patients import InvalidPatient, PatientRequest
 from ..domain.privacy import Access
-from ..domain.rules import NotFound, RuleBroken
+from ..domain.rules import BookingDesk, NotFound, RuleBroken
 from ..models import Patient
 from .access import record_access
 
 KEY = ["phone", "name_key"]
 
 
-def remember_patient(session: Session, desk: Desk,
+def remember_patient(session: Session, desk: BookingDesk,
                      request: PatientRequest) -> tuple[Patient, bool]:
     """The patient the request names, with what they told us now laid over what we knew;
     and whether they are new (a new patient has no appointments to duplicate or miss)."""
@@ -87,7 +86,7 @@ def _by_phone_and_name(session: Session, phone: str, name: str) -> Patient:
     return patient
 
 
-def _new_row(told: dict[str, Any], desk: Desk) -> dict[str, Any]:
+def _new_row(told: dict[str, Any], desk: BookingDesk) -> dict[str, Any]:
     return {"phone": told["phone"], "name": told["name"], "name_key": name_key(told["name"]),
             "mobile": is_mobile(told["phone"]), "email": told.get("email"),
             "sms_consent": told.get("sms_consent", False),
@@ -97,7 +96,7 @@ def _new_row(told: dict[str, Any], desk: Desk) -> dict[str, Any]:
             "created_at": desk.now, "updated_at": desk.now}
 
 
-def _update(session: Session, desk: Desk, patient: Patient, told: dict[str, Any]) -> None:
+def _update(session: Session, desk: BookingDesk, patient: Patient, told: dict[str, Any]) -> None:
     """Lay the told fields over the record; log which changed (names, never values)."""
     changed = [field for field, value in told.items() if getattr(patient, field) != value]
     if not changed:

@@ -8,7 +8,7 @@ from sqlalchemy import delete
 
 from services.common.db import changed
 from services.common.retention import purge_delivered
-from services.common.web import Runtime
+from services.common.runtime import Runtime
 
 from ..config import BookingSettings
 from ..models import DeadLetter, IdempotencyRecord, InboxRecord, OutboxMessage, PatientLink

@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import AppointmentEvent
 
-from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
+from ..domain.rules import BookingDesk
 from ..models import outbox
+from ..wire import appointment_event
 from .links import link_for
 
 
-def tell(session: Session, desk: Desk, facts: AppointmentFacts, kind: type[AppointmentEvent],
+def tell(session: Session, desk: BookingDesk, facts: AppointmentFacts, kind: type[AppointmentEvent],
          **extra: Any) -> None:
-    outbox.add(session, facts.event(kind, link_for(session, desk, facts), **extra),
+    outbox.add(session, appointment_event(facts, kind, link_for(session, desk, facts), **extra),
                patient_id=facts.patient.id)

@@ -15,10 +15,9 @@ from datetime import date
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from ..domain.desk import Desk
 from ..domain.facts import AppointmentFacts
 from ..domain.patients import PatientDetails, PatientRequest
-from ..domain.rules import NotFound, RuleBroken
+from ..domain.rules import BookingDesk, NotFound, RuleBroken
 from ..domain.statuses import SlotStatus, WaitStatus
 from ..models import Slot, WaitlistEntry
 from .booking import BookingRequest, book, recent_no_shows, refuse_duplicate
@@ -38,7 +37,7 @@ class WaitRequest:
     override_reason: str | None = None
 
 
-def _bookable(desk: Desk, expert_id: int, day: date) -> list[ColumnElement[bool]]:
+def _bookable(desk: BookingDesk, expert_id: int, day: date) -> list[ColumnElement[bool]]:
     """Conditions of the expert-day's slots that can still be booked now and have not
     begun: where a negative cut-off lets staff book after the start, a waiting patient is
     still not given a place that is under way (the grid shows it as past)."""
@@ -46,7 +45,7 @@ def _bookable(desk: Desk, expert_id: int, day: date) -> list[ColumnElement[bool]
             Slot.start_at > desk.rules.window.offered_after(desk.now)]
 
 
-def join(session: Session, desk: Desk, request: WaitRequest) -> WaitlistEntry:
+def join(session: Session, desk: BookingDesk, request: WaitRequest) -> WaitlistEntry:
     """Put the patient on the expert-day's list — only when that day is full and still
     open for booking, and the patient has no appointment with the expert that day."""
     open_slots = _bookable(desk, request.expert_id, request.day)
@@ -78,7 +77,7 @@ def join(session: Session, desk: Desk, request: WaitRequest) -> WaitlistEntry:
     return entry
 
 
-def leave(session: Session, desk: Desk, entry_id: int) -> WaitlistEntry:
+def leave(session: Session, desk: BookingDesk, entry_id: int) -> WaitlistEntry:
     entry = session.scalar(select(WaitlistEntry).where(WaitlistEntry.id == entry_id)
                            .with_for_update())
     if entry is None:
@@ -89,7 +88,8 @@ def leave(session: Session, desk: Desk, entry_id: int) -> WaitlistEntry:
     return entry
 
 
-def places_freed(session: Session, desk: Desk, slot_ids: list[int]) -> list[AppointmentFacts]:
+def places_freed(session: Session, desk: BookingDesk,
+                 slot_ids: list[int]) -> list[AppointmentFacts]:
     """Places came free in these slots: their expert-days' waiting patients get them."""
     days = {(slot.expert_id, slot.day) for slot in
             session.scalars(select(Slot).where(Slot.id.in_(set(slot_ids))))}
@@ -97,7 +97,7 @@ def places_freed(session: Session, desk: Desk, slot_ids: list[int]) -> list[Appo
             fill(session, desk, expert_id, day)]
 
 
-def fill(session: Session, desk: Desk, expert_id: int, day: date) -> list[AppointmentFacts]:
+def fill(session: Session, desk: BookingDesk, expert_id: int, day: date) -> list[AppointmentFacts]:
     """Book waiting patients, first come first served, while the expert-day has room."""
     booked: list[AppointmentFacts] = []
     for _ in range(MAX_TRIES):
@@ -119,7 +119,7 @@ def fill(session: Session, desk: Desk, expert_id: int, day: date) -> list[Appoin
     return booked
 
 
-def _book(session: Session, desk: Desk, entry: WaitlistEntry,
+def _book(session: Session, desk: BookingDesk, entry: WaitlistEntry,
           slot_id: int) -> AppointmentFacts | None:
     """The entry's patient booked, as by the consultant who added them; an entry that
     cannot be booked any more (booked meanwhile, erased) ends instead."""
@@ -142,7 +142,7 @@ def _book(session: Session, desk: Desk, entry: WaitlistEntry,
     return facts
 
 
-def expire(session: Session, desk: Desk) -> int:
+def expire(session: Session, desk: BookingDesk) -> int:
     """Entries whose day can no longer be booked (its cut-off passed, or every slot left
     was cancelled) end as expired."""
     waiting = session.scalars(select(WaitlistEntry).where(
@@ -156,5 +156,5 @@ def expire(session: Session, desk: Desk) -> int:
     return ended
 
 
-def _end(entry: WaitlistEntry, desk: Desk, status: WaitStatus, reason: str | None) -> None:
+def _end(entry: WaitlistEntry, desk: BookingDesk, status: WaitStatus, reason: str | None) -> None:
     entry.status, entry.ended_at, entry.end_reason = status, desk.now, reason

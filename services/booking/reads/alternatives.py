@@ -8,15 +8,13 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from services.common.contracts.booking import Alternative
-
-from ..domain.alternatives import Candidate, choose_alternatives
-from ..domain.desk import Desk
+from ..domain.alternatives import Alternative, Candidate, choose_alternatives
+from ..domain.rules import BookingDesk
 from ..domain.statuses import SlotStatus
 from ..models import Expert, Slot
 
 
-def alternatives_for(session: Session, desk: Desk, *, expert_id: int, department_id: int,
+def alternatives_for(session: Session, desk: BookingDesk, *, expert_id: int, department_id: int,
                      start: datetime, limit: int = 3) -> list[Alternative]:
     """Up to three bookable places: the same expert's next, then the department's nearest.
     Never one that has begun, even where the cut-off lets staff book after the start

@@ -9,12 +9,15 @@ from typing import Any
 from sqlalchemy import Select, case, or_, select
 from sqlalchemy.orm import Session
 
-from services.common.contracts.booking import DepartmentRef, ExpertRef, PatientContact, SlotTime
-
-from ..domain.desk import Desk
-from ..domain.facts import AppointmentFacts
+from ..domain.facts import (
+    AppointmentFacts,
+    DepartmentRef,
+    ExpertRef,
+    PatientContact,
+    SlotTime,
+)
 from ..domain.privacy import PhoneSearch
-from ..domain.rules import NotFound
+from ..domain.rules import BookingDesk, NotFound
 from ..domain.statuses import AppointmentStatus
 from ..models import Appointment, Department, Expert, Patient, Slot
 
@@ -28,7 +31,7 @@ def _joined() -> Select[Appointment, Slot, Expert, Department, Patient]:
 
 
 def facts_of(appointment: Appointment, slot: Slot, expert: Expert, department: Department | None,
-             patient: Patient, desk: Desk) -> AppointmentFacts:
+             patient: Patient, desk: BookingDesk) -> AppointmentFacts:
     """The facts of rows already at hand (a booking builds them from what it just wrote)."""
     return AppointmentFacts(
         id=appointment.id, code=appointment.code,
@@ -52,7 +55,7 @@ def facts_of(appointment: Appointment, slot: Slot, expert: Expert, department: D
         hospital=desk.hospital, zone=desk.zone)
 
 
-def load_facts(session: Session, desk: Desk, appointment_id: int) -> AppointmentFacts:
+def load_facts(session: Session, desk: BookingDesk, appointment_id: int) -> AppointmentFacts:
     row = session.execute(_joined().where(Appointment.id == appointment_id)).first()
     if row is None:
         raise NotFound("appointment")
@@ -60,7 +63,7 @@ def load_facts(session: Session, desk: Desk, appointment_id: int) -> Appointment
     return facts_of(appointment, slot, expert, department, patient, desk)
 
 
-def search(session: Session, desk: Desk, *, day: date | None = None, code: str | None = None,
+def search(session: Session, desk: BookingDesk, *, day: date | None = None, code: str | None = None,
            phone: PhoneSearch | None = None, q: str | None = None,
            q_phone: PhoneSearch | None = None, status: str | None = None,
            expert_id: int | None = None, slot_ids: list[int] | None = None,

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.availability import DayState, Moment, SlotState, day_state, slot_state
-from ..domain.desk import Desk
+from ..domain.rules import BookingDesk
 from ..domain.statuses import HoldStatus, SlotStatus, WaitStatus
 from ..models import Department, Expert, Hold, Slot, WaitlistEntry
 
@@ -43,7 +43,7 @@ class Row(NamedTuple):
     expired_holds: int
 
 
-def _rows(session: Session, desk: Desk, first: date, days: int, department_id: int | None,
+def _rows(session: Session, desk: BookingDesk, first: date, days: int, department_id: int | None,
           expert_id: int | None) -> list[Row]:
     """Slots of active experts, on sale or 停诊, with held places net of holds already
     expired (the worker sweeps them every few seconds); and the 停诊 slots of an inactive
@@ -77,7 +77,7 @@ def _rows(session: Session, desk: Desk, first: date, days: int, department_id: i
 class Judge:
     """Each slot's state at one moment; the release of each day computed once."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: BookingDesk) -> None:
         self.desk = desk
         self.at = Moment(desk.now, desk.rules.window.open_after(desk.now))
         self.opens: dict[date, datetime] = {}
@@ -97,7 +97,8 @@ class Judge:
         return held, remaining, state
 
 
-def availability(session: Session, desk: Desk, first: date, days: int, department_id: int | None,
+def availability(session: Session, desk: BookingDesk, first: date, days: int,
+                 department_id: int | None,
                  expert_id: int | None) -> tuple[list[dict[str, Any]], str]:
     """Experts with their slots, each with its state; and the grid's version (it changes
     when a slot is added, stopped, or changes state — not when a count changes)."""
@@ -133,7 +134,7 @@ def availability(session: Session, desk: Desk, first: date, days: int, departmen
         (s["slot_id"], s["state"]) for e in experts.values() for s in e["slots"])
 
 
-def counts(session: Session, desk: Desk, first: date, days: int, department_id: int | None,
+def counts(session: Session, desk: BookingDesk, first: date, days: int, department_id: int | None,
            expert_id: int | None) -> tuple[str, list[list[Any]]]:
     """What the console polls: per slot [id, remaining, held, booked, state], and the
     version of the grid they belong to."""
@@ -147,8 +148,8 @@ def counts(session: Session, desk: Desk, first: date, days: int, department_id: 
     return _version(keys), found
 
 
-def day_strip(session: Session, desk: Desk, first: date, days: int, department_id: int | None,
-              expert_id: int | None) -> list[dict[str, Any]]:
+def day_strip(session: Session, desk: BookingDesk, first: date, days: int,
+              department_id: int | None, expert_id: int | None) -> list[dict[str, Any]]:
     """One entry a day: its state (有号 / 约满 / 停诊 / 未放号 / closed / none), the places
     left, when it opens, and why it is stopped."""
     judge = Judge(desk)
@@ -174,7 +175,7 @@ def day_strip(session: Session, desk: Desk, first: date, days: int, department_i
     return strip
 
 
-def next_available(session: Session, desk: Desk, department_id: int | None,
+def next_available(session: Session, desk: BookingDesk, department_id: int | None,
                    expert_id: int | None, horizon_days: int = 60) -> dict[str, Any] | None:
     """The earliest place that can be booked now, across the department's experts: an
     open slot, so never one that has begun, even where a negative cut-off lets staff book
@@ -232,6 +233,11 @@ class LocalTimes(dict[datetime, str]):
     def __missing__(self, moment: datetime) -> str:
         text = self[moment] = moment.astimezone(self.zone).isoformat()
         return text
+
+
+def slot_named(session: Session, slot_id: int) -> Slot | None:
+    """The slot by its id, as the inventory counts it now (or None)."""
+    return session.get(Slot, slot_id)
 
 
 def active_departments(session: Session) -> list[Department]:

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..domain.desk import Desk
 from ..domain.patient_link import InvalidLink, looks_like_token
+from ..domain.rules import BookingDesk
 from ..models import Appointment, PatientLink
 
 
-def appointment_of(session: Session, desk: Desk, token: str) -> int:
+def appointment_of(session: Session, desk: BookingDesk, token: str) -> int:
     """The appointment id of a live link; :class:`InvalidLink` for anything else."""
     if looks_like_token(token):
         row = session.get(PatientLink, token)
         if row is None or row.expires_at <= desk.now:
-            raise InvalidLink("This link is not valid or has expired.")
+            raise InvalidLink()
         return row.appointment_id
     if "." not in token or len(token) > 1000:
-        raise InvalidLink("This link is not valid or has expired.")
-    appointment_id, code = desk.links.verify_signed(token)  # sent by an earlier version
+        raise InvalidLink()
+    appointment_id, code = desk.rules.links.verify_signed(token)  # sent by an earlier version
     appointment = session.get(Appointment, appointment_id)
     if appointment is None or appointment.code != code:
-        raise InvalidLink("This link is not valid or has expired.")
+        raise InvalidLink()
     return appointment_id

@@ -10,12 +10,11 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from services.common.contracts.booking import Alternative
 from services.common.phones import language_for
 
-from ..domain.desk import Desk
+from ..domain.alternatives import Alternative
 from ..domain.facts import AppointmentFacts
-from ..domain.rules import RuleBroken
+from ..domain.rules import BookingDesk, Invalid
 from ..domain.statuses import ACTIVE, BY_THE_HOSPITAL, AppointmentStatus
 from ..models import Appointment, Slot, StatusChange
 from .alternatives import alternatives_for
@@ -25,7 +24,8 @@ from .appointments import load_facts
 OFFERED = 4
 
 
-def offered_places(session: Session, desk: Desk, facts: AppointmentFacts) -> list[Alternative]:
+def offered_places(session: Session, desk: BookingDesk,
+                   facts: AppointmentFacts) -> list[Alternative]:
     """The places the patient may move to: the same expert's next free ones, then the
     department's nearest — none once the visit can no longer be changed online, and only
     places the patient could still cancel online once there (starting after
@@ -47,26 +47,26 @@ def offered_places(session: Session, desk: Desk, facts: AppointmentFacts) -> lis
     return [p for p in places if p.slot_id != facts.slot.slot_id and p.start > after][:OFFERED]
 
 
-def movable_after(desk: Desk) -> datetime:
+def movable_after(desk: BookingDesk) -> datetime:
     """A patient moves only to a place starting after this: one they may still cancel
     (or move again) online, as their cut-off allows."""
     return desk.now + timedelta(minutes=desk.rules.cancel_window.patient_cutoff_minutes)
 
 
-def refuse_too_soon(session: Session, desk: Desk, slot_id: int) -> None:
+def refuse_too_soon(session: Session, desk: BookingDesk, slot_id: int) -> None:
     """Refuse a place the patient could no longer cancel online once moved there, whatever
     the page showed (a stale page, a hand-made request)."""
     start = session.scalar(select(Slot.start_at).where(Slot.id == slot_id))
     if start is not None and start <= movable_after(desk):
-        raise RuleBroken("too_soon", "This place starts too soon: once moved there, the "
-                         "patient could no longer cancel online.", status=422)
+        raise Invalid("too_soon", "This place starts too soon: once moved there, the "
+                      "patient could no longer cancel online.")
 
 
-def cancel_until(facts: AppointmentFacts, desk: Desk) -> Any:
+def cancel_until(facts: AppointmentFacts, desk: BookingDesk) -> Any:
     return facts.slot.start - timedelta(minutes=desk.rules.cancel_window.patient_cutoff_minutes)
 
 
-def can_cancel(facts: AppointmentFacts, desk: Desk) -> bool:
+def can_cancel(facts: AppointmentFacts, desk: BookingDesk) -> bool:
     return facts.status == AppointmentStatus.BOOKED and desk.now < cancel_until(facts, desk)
 
 
@@ -74,7 +74,7 @@ def cancelled_by_hospital(facts: AppointmentFacts) -> bool:
     return facts.status == AppointmentStatus.CANCELLED and facts.cancel_reason in BY_THE_HOSPITAL
 
 
-def can_move(facts: AppointmentFacts, desk: Desk) -> bool:
+def can_move(facts: AppointmentFacts, desk: BookingDesk) -> bool:
     return can_cancel(facts, desk) or cancelled_by_hospital(facts)
 
 
@@ -102,7 +102,7 @@ def replaced_by(session: Session, facts: AppointmentFacts) -> int | None:
         .limit(1))
 
 
-def replacement_view(session: Session, desk: Desk, facts: AppointmentFacts
+def replacement_view(session: Session, desk: BookingDesk, facts: AppointmentFacts
                      ) -> dict[str, Any] | None:
     """The new visit as the old link names it: when, with whom, where — not its code or
     link, which its own SMS carries."""
@@ -115,7 +115,7 @@ def replacement_view(session: Session, desk: Desk, facts: AppointmentFacts
             "department": new.department.name if new.department else ""}
 
 
-def patient_view(session: Session, desk: Desk, facts: AppointmentFacts,
+def patient_view(session: Session, desk: BookingDesk, facts: AppointmentFacts,
                  phone_region: str) -> dict[str, Any]:
     """What the patient sees: their name masked, the facts of the visit, whether (and
     until when) they may cancel or move it, and where to."""

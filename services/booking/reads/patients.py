@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from services.common.access_records import access_rows
 from services.common.patient_identity import name_key
 
-from ..domain.desk import Desk
 from ..domain.privacy import PhoneSearch
-from ..domain.rules import NotFound
+from ..domain.rules import BookingDesk, NotFound
 from ..models import AccessRecord, Appointment, Expert, Patient, StatusChange, WaitlistEntry
 from .appointments import phone_matches
 
@@ -53,7 +52,7 @@ def find_patients(session: Session, *, phone: PhoneSearch | None = None, q: str 
     return list(session.scalars(statement))
 
 
-def appointments_of(session: Session, desk: Desk, patient_id: int,
+def appointments_of(session: Session, desk: BookingDesk, patient_id: int,
                     limit: int = 50) -> list[dict[str, Any]]:
     """The patient's appointments, newest visit first."""
     rows = session.execute(

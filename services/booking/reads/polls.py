@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapper, Session, object_session
 
 from services.common.db import after_commit_once
 
-from ..domain.desk import Desk
+from ..domain.rules import BookingDesk
 from ..domain.statuses import SlotStatus
 from ..models import Expert, Slot
 from .availability import SHOWN, counts
@@ -51,7 +51,7 @@ class _Kept:
 _kept: dict[tuple[Any, ...], _Kept] = {}
 
 
-def polled_counts(session: Session, desk: Desk, first: date, days: int,
+def polled_counts(session: Session, desk: BookingDesk, first: date, days: int,
                   department_id: int | None, expert_id: int | None) -> Polled:
     database = session.get_bind().engine.url
     key = (database, first, days, department_id, expert_id)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from services.common.logging import mask_phone
 from services.common.phones import mask_in_text
 
-from ..domain.desk import Desk
+from ..domain.rules import BookingDesk
 from ..domain.statuses import AppointmentStatus as S
 from ..domain.statuses import SlotStatus
 from ..models import Appointment, Department, Expert, Patient, Slot
@@ -34,7 +34,7 @@ def _counts(rows: list[dict[str, Any]], remaining: int) -> dict[str, int]:
     }
 
 
-def roster(session: Session, desk: Desk, day: date, department_id: int | None = None,
+def roster(session: Session, desk: BookingDesk, day: date, department_id: int | None = None,
            expert_id: int | None = None, complaints: bool = False) -> dict[str, Any]:
     """Every expert's sessions that day with their patients in queue order, and counts.
     Phones are masked; the complaint only for the desks that see patients."""
@@ -95,7 +95,7 @@ def roster(session: Session, desk: Desk, day: date, department_id: int | None = 
             "experts": list(grouped.values())}
 
 
-def _line(appointment: Appointment, patient: Patient, desk: Desk,
+def _line(appointment: Appointment, patient: Patient, desk: BookingDesk,
           complaints: bool) -> dict[str, Any]:
     line = {"id": appointment.id, "code": appointment.code,
             "queue_number": appointment.queue_number, "status": appointment.status,
