@@ -127,7 +127,7 @@ class ExpertRef(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     title = fields.String(required=True)
-    department_name = fields.String(required=True)
+    department_name = fields.String(required=True, dump_only=True)
     active = fields.Boolean(required=True)
 
 

@@ -63,8 +63,6 @@ class Publish(MethodView):
     @blp.arguments(PublishRequest)
     @blp.response(200, PublishResultSchema)
     def post(self, data: dict[str, Any]) -> PublishResult:
-        """Publish templates into slots for a range of dates; calling it again changes nothing.
-
-        One unit of work per expert (see ``ops.publishing``), so this endpoint hands the
-        runtime to the operation rather than opening one itself."""
+        """Publish templates into slots for a range of dates; calling it again changes nothing."""
+        # One unit of work per expert (ops.publishing): the operation opens them itself.
         return publish(runtime(), data["from_"], data["days"], by=current_principal().username)
