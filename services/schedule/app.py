@@ -7,14 +7,15 @@ from flask import Flask
 from services.common.clock import Clock
 from services.common.config import ConfigError
 from services.common.pages import install_pages
+from services.common.runtime import Runtime
 from services.common.service import boot
-from services.common.web import Runtime, create_base_app
+from services.common.web import create_base_app
 
 from .api import pages, register_api
 from .api.ui_text import ENGLISH
 from .config import ScheduleSettings
 from .domain.staff import DEMO_PASSWORD
-from .models import Base
+from .models import Base, Hospital
 from .reads.staff import staff_with_password
 from .reads.tokens import honoured_tokens
 
@@ -23,7 +24,7 @@ MIGRATIONS = "services.schedule:migrations"
 
 def create_app(settings: ScheduleSettings | None = None, clock: Clock | None = None) -> Flask:
     rt = boot(settings or ScheduleSettings.from_env(), MIGRATIONS, clock=clock,
-              metadata=Base.metadata)
+              metadata=Base.metadata, hospital=Hospital)
     rt.tokens = honoured_tokens(rt.db)
     refuse_demo_passwords(rt)
     app, api = create_base_app(__name__, rt)

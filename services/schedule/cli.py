@@ -6,17 +6,20 @@ import click
 
 from services.common.auth import ROLES, issue_token
 from services.common.cli import service_cli
+from services.common.event_handlers import SYSTEM
+from services.common.refusals import Refusal
+from services.common.unit_of_work import reading, unit_of_work
 
 from .app import MIGRATIONS
 from .config import ScheduleSettings
-from .domain.staff import InvalidStaff
-from .models import Base
+from .models import Base, Hospital
 from .ops.demo import load_demo
 from .ops.staff import change_staff, create_staff
 from .reads.staff import find_staff
 from .worker import run_worker
 
-cli = service_cli(ScheduleSettings, MIGRATIONS, None, run_worker, metadata=Base.metadata)
+cli = service_cli(ScheduleSettings, MIGRATIONS, None, run_worker, metadata=Base.metadata,
+                  hospital=Hospital)
 
 
 @cli.group()
@@ -31,33 +34,28 @@ def staff() -> None:
 @click.password_option(help="Asked for when not given.")
 def create_staff_cmd(username: str, name: str, roles: tuple[str, ...], password: str) -> None:
     """Create a staff account, or reset its password and roles."""
-    rt = cli.runtime()
-    minimum = rt.settings.min_password_length
     try:
-        with rt.db.transaction() as session:
-            member = find_staff(session, username)
-            if member is None:
-                create_staff(session, username, name, roles, password, rt.now(), minimum)
+        with unit_of_work(cli.runtime(), SYSTEM) as work:
+            if find_staff(work.session, username) is None:
+                create_staff(work, username, name, roles, password)
                 click.echo(f"created {username} ({', '.join(roles)})")
                 return
-            change_staff(session, member, name=name or None, roles=roles, password=password,
-                         active=True, minimum=minimum, keep_an_admin=False)
+            change_staff(work, username, name=name or None, roles=roles, password=password,
+                         active=True, keep_an_admin=False)
             click.echo(f"updated {username} ({', '.join(roles)}); earlier tokens no longer "
                        "work")
-    except InvalidStaff as exc:
-        raise click.UsageError(str(exc)) from exc
+    except Refusal as refused:
+        raise click.UsageError(refused.message) from refused
 
 
 @staff.command("deactivate")
 @click.argument("username")
 def deactivate_staff_cmd(username: str) -> None:
     """End an account: it cannot sign in, and every token it holds stops working."""
-    rt = cli.runtime()
-    with rt.db.transaction() as session:
-        member = find_staff(session, username)
-        if member is None:
+    with unit_of_work(cli.runtime(), SYSTEM) as work:
+        if find_staff(work.session, username) is None:
             raise click.UsageError(f"no staff account {username!r}")
-        change_staff(session, member, active=False, keep_an_admin=False)
+        change_staff(work, username, active=False, keep_an_admin=False)
     click.echo(f"deactivated {username}; its tokens no longer work anywhere")
 
 
@@ -67,8 +65,8 @@ def deactivate_staff_cmd(username: str) -> None:
 def token(username: str, ttl: int | None) -> None:
     """Print a bearer token for an existing staff account."""
     rt = cli.runtime()
-    with rt.db.reading() as session:
-        member = find_staff(session, username)
+    with reading(rt, SYSTEM) as work:
+        member = find_staff(work.session, username)
         if member is None or not member.active:
             raise click.UsageError(f"no active staff account {username!r}")
         click.echo(issue_token(rt.settings.jwt_secret, member.username, member.role_list,

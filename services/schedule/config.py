@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from services.common.config import Settings
-from services.common.web import Runtime, current_runtime
+from services.common.runtime import Runtime, current_runtime
 
-from .domain.staff import DEVELOPMENT_PASSWORD_LENGTH, PRODUCTION_PASSWORD_LENGTH
+from .domain.passwords import DEVELOPMENT_PASSWORD_LENGTH, PRODUCTION_PASSWORD_LENGTH
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,12 +27,6 @@ class ScheduleSettings(Settings):
     @property
     def min_password_length(self) -> int:
         return PRODUCTION_PASSWORD_LENGTH if self.is_production else DEVELOPMENT_PASSWORD_LENGTH
-
-    @property
-    def address_limits(self) -> dict[str, Any]:
-        """The address's limit, as :func:`..ops.sign_in.sign_in` takes it."""
-        return {"address_failures": self.sign_in_address_failures,
-                "address_window": timedelta(minutes=self.sign_in_address_minutes)}
 
 
 def runtime() -> Runtime[ScheduleSettings]:

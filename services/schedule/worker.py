@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from services.common.runtime import Runtime
 from services.common.service import make_relay
-from services.common.web import Runtime
 from services.common.worker import Loop, Periodic, run_loops
 
 from .config import ScheduleSettings
 from .models import OutboxMessage
 from .ops.publishing import PublishResult, publish
 from .ops.retention import purge_old
-from .reads.hospital import hospital_zone, local_today
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +23,7 @@ def publish_horizon(rt: Runtime[ScheduleSettings]) -> PublishResult:
     once, soon after midnight at the latest, and a restart or a second worker
     changes nothing.
     """
-    settings, now = rt.settings, rt.now()
-    with rt.db.reading() as session:
-        today = local_today(hospital_zone(session, settings.default_time_zone), now)
-    result = publish(rt.db.transaction, today, settings.publish_horizon_days,
-                     settings.default_time_zone, now)
+    result = publish(rt)
     if result.days:
         log.info("published %d expert-days, %d slots", result.days, result.slots)
     return result

@@ -60,13 +60,13 @@ def test_production_refuses_to_start_with_demo_passwords(app: Flask, make_settin
 
 
 def test_production_starts_once_demo_passwords_are_changed(app: Flask, make_settings) -> None:
+    from services.common.event_handlers import SYSTEM
+    from services.common.unit_of_work import unit_of_work
     from services.schedule.app import create_app
     from services.schedule.ops.staff import change_staff
-    from services.schedule.reads.staff import find_staff
 
-    with app.extensions["clinic"].db.transaction() as session:
+    with unit_of_work(app.extensions["clinic"], SYSTEM) as work:
         for name in ("admin", "consultant", "frontdesk", "manager"):
-            change_staff(session, find_staff(session, name),
-                         password=f"{name}-strong-password")
+            change_staff(work, name, password=f"{name}-strong-password")
     settings = make_settings(ScheduleSettings, env="production", jwt_secret="p" * 40)
     assert create_app(settings).test_client().get("/healthz").status_code == 200

@@ -63,3 +63,19 @@ def test_a_failed_change_emits_no_event(app: Flask, auth_header) -> None:
                           headers=auth_header("admin"))
     with app.extensions["clinic"].db.reading() as session:
         assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_a_new_time_zone_holds_from_the_next_request(app: Flask, auth_header) -> None:
+    """The hospital's facts are kept a few seconds per process; saving them must forget
+    that copy, or the next slots were shown (and the admin page's week began) in the old
+    zone for those seconds."""
+    from tests.support.schedule import Admin
+
+    admin = Admin(app, auth_header("admin"))
+    expert = admin.expert(admin.department()["id"])
+    admin.template(expert["id"], weekday=1, start="09:00", end="10:00", valid_from="2030-01-01")
+    assert admin.post("/api/v1/publish", json={"from": "2030-01-07", "days": 1}).status_code == 200
+    assert admin.slots(expert["id"], "2030-01-07")[0]["start"].endswith("+08:00")  # kept now
+    moved = {**FACTS, "time_zone": "America/New_York"}
+    assert admin.put("/api/v1/hospital", json=moved).status_code == 200
+    assert admin.slots(expert["id"], "2030-01-07")[0]["start"].endswith("-05:00")

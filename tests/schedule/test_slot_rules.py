@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.common.refusals import Invalid
 from services.schedule.domain.slots import (
-    InvalidSchedule,
     Leave,
     Session,
     WeeklyRule,
@@ -106,7 +106,7 @@ def test_sessions_clear_of_the_change_hour_keep_their_template_count() -> None:
     (Session(time(8), time(9), 300, 3), "slot_minutes"),
 ])
 def test_impossible_sessions_are_refused_naming_the_field(session, field) -> None:
-    with pytest.raises(InvalidSchedule) as refused:
+    with pytest.raises(Invalid) as refused:
         session.check()
     assert refused.value.field == field
 
@@ -117,7 +117,7 @@ def rule(weekday, start, end, valid_from=date(2026, 1, 1), valid_until=None, id=
 
 def test_overlapping_sessions_of_one_expert_are_refused() -> None:
     morning = rule(1, time(8), time(11, 30), id=1)
-    with pytest.raises(InvalidSchedule, match="Overlaps"):
+    with pytest.raises(Invalid, match="Overlaps"):
         check_no_overlap(rule(1, time(11), time(12)), [morning])
 
 
@@ -158,9 +158,9 @@ def test_planned_slots_never_overlap_time_already_taken(session, taken_start, ta
 
 
 def test_leave_needs_both_times_or_neither() -> None:
-    with pytest.raises(InvalidSchedule):
+    with pytest.raises(Invalid):
         Leave(date(2026, 11, 23), time(8), None).check()
-    with pytest.raises(InvalidSchedule):
+    with pytest.raises(Invalid):
         Leave(date(2026, 11, 23), time(9), time(8)).check()
 
 
@@ -168,7 +168,7 @@ def test_a_one_off_session_already_over_in_the_hospitals_zone_is_refused() -> No
     day = date(2026, 12, 7)
     morning = Session(time(9), time(10), 30, 3)
     at_1704 = datetime(2026, 12, 7, 17, 4, tzinfo=SHANGHAI)
-    with pytest.raises(InvalidSchedule) as refused:
+    with pytest.raises(Invalid) as refused:
         check_not_over(day, morning, SHANGHAI, at_1704)
     assert refused.value.field == "start" and refused.value.code == "session_over"
     check_not_over(day, Session(time(17), time(18), 30, 3), SHANGHAI, at_1704)  # under way

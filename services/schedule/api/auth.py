@@ -12,10 +12,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import ROLES, current_principal, issue_token, roles_required
-from services.common.web import API_PREFIX, abort
+from services.common.web import API_PREFIX, abort, work
 
 from ..config import runtime
-from ..ops.sign_in import Throttled, sign_in
+from ..ops.sign_in import sign_in
 from ..ops.sign_out import sign_out
 
 blp = Blueprint("auth", __name__, url_prefix=f"{API_PREFIX}/auth",
@@ -49,20 +49,17 @@ class Token(MethodView):
     def post(self, credentials: dict[str, Any]) -> dict[str, Any]:
         """Sign in and get a bearer token for every service."""
         rt = runtime()
-        try:
-            member = sign_in(rt.db, credentials["username"], credentials["password"],
-                             request.remote_addr, rt.now(), **rt.settings.address_limits)
-        except Throttled as exc:
-            abort(429, message=str(exc), headers={"Retry-After": str(exc.seconds)})
+        member = sign_in(rt, credentials["username"], credentials["password"],
+                         request.remote_addr)
         if member is None:
             abort(401, message="Wrong name or password.")
         ttl = rt.settings.jwt_ttl_seconds
-        token = issue_token(rt.settings.jwt_secret, member.username, member.role_list,
+        token = issue_token(rt.settings.jwt_secret, member.username, member.roles,
                             ttl_seconds=ttl, name=member.name, version=member.token_version)
         return {
             "token": token, "token_type": "Bearer",
             "expires_at": rt.now() + timedelta(seconds=ttl),
-            "username": member.username, "name": member.name, "roles": list(member.role_list),
+            "username": member.username, "name": member.name, "roles": member.roles,
         }
 
 
@@ -73,7 +70,5 @@ class Logout(MethodView):
     def post(self) -> None:
         """Sign out: the token this request carries stops working on every service (here
         at once, elsewhere once they hear of it); the member's other tokens stand."""
-        rt = runtime()
-        with rt.db.transaction() as session:
-            sign_out(session, current_principal(), rt.now(),
-                     timedelta(seconds=rt.settings.jwt_ttl_seconds))
+        with work() as w:
+            sign_out(w, current_principal())

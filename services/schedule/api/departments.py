@@ -9,12 +9,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import ROLES, roles_required
-from services.common.web import API_PREFIX, abort, not_found
+from services.common.web import API_PREFIX, work
 
-from ..config import runtime
-from ..models import Department
-from ..ops.directory import DuplicateCode, create_department, update_department
-from ..reads.directory import get_department, list_departments
+from ..ops.directory import create_department, update_department
+from ..reads.directory import DepartmentView, department, list_departments
+from .reading import reading_work
 
 blp = Blueprint("departments", __name__, url_prefix=f"{API_PREFIX}/departments",
                 description="Departments: a name, a unique code and where they are.")
@@ -46,40 +45,35 @@ class Departments(MethodView):
     @roles_required(*ROLES)
     @blp.arguments(DepartmentQuery, location="query")
     @blp.response(200, DepartmentSchema(many=True))
-    def get(self, query: dict[str, Any]) -> list[Department]:
+    def get(self, query: dict[str, Any]) -> list[DepartmentView]:
         """List departments, by code."""
-        with runtime().db.reading() as session:
-            return list_departments(session, active=query.get("active"), q=query.get("q"))
+        with reading_work() as w:
+            return list_departments(w.session, **query)
 
     @roles_required("admin")
     @blp.arguments(DepartmentSchema)
     @blp.response(201, DepartmentSchema)
     @blp.alt_response(409, description="The code is already used.")
-    def post(self, data: dict[str, Any]) -> Department:
+    def post(self, data: dict[str, Any]) -> DepartmentView:
         """Create a department."""
-        try:
-            with runtime().db.transaction() as session:
-                return create_department(session, runtime().now(), **data)
-        except DuplicateCode as exc:
-            abort(409, message=f"Code {data['code']!r} is already used.",
-                  existing={"id": exc.existing_id})
+        with work() as w:
+            return department(w.session, create_department(w, **data))
 
 
 @blp.route("/<int:department_id>")
 class DepartmentResource(MethodView):
     @roles_required(*ROLES)
     @blp.response(200, DepartmentSchema)
-    def get(self, department_id: int) -> Department:
+    def get(self, department_id: int) -> DepartmentView:
         """One department."""
-        with runtime().db.reading() as session:
-            return get_department(session, department_id) or not_found("department")
+        with reading_work() as w:
+            return department(w.session, department_id)
 
     @roles_required("admin")
     @blp.arguments(DepartmentChange)
     @blp.response(200, DepartmentSchema)
-    def patch(self, changes: dict[str, Any], department_id: int) -> Department:
+    def patch(self, changes: dict[str, Any], department_id: int) -> DepartmentView:
         """Change a department's name or location, or deactivate it (``active: false``)."""
-        with runtime().db.transaction() as session:
-            department = get_department(session, department_id) or not_found("department")
-            update_department(session, department, changes)
-            return department
+        with work() as w:
+            update_department(w, department_id, **changes)
+            return department(w.session, department_id)

@@ -9,13 +9,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import roles_required
-from services.common.web import API_PREFIX, abort
+from services.common.web import API_PREFIX, work
 
-from ..config import runtime
-from ..domain.hospital import LANGUAGES, HospitalFacts, InvalidHospital
-from ..models import Hospital
+from ..domain.hospital import LANGUAGES, Hospital
 from ..ops.hospital import save_hospital
-from ..reads.hospital import get_hospital
+from ..reads.hospital import HospitalView, hospital
+from .reading import reading_work
 
 blp = Blueprint("hospital", __name__, url_prefix=f"{API_PREFIX}/hospital",
                 description="The hospital's facts: name, address, directions, phone, time zone.")
@@ -32,29 +31,21 @@ class HospitalSchema(Schema):
     updated_at = fields.DateTime(dump_only=True)
 
 
-
 @blp.route("")
 class HospitalResource(MethodView):
     @roles_required("admin", "consultant", "frontdesk", "manager")
     @blp.response(200, HospitalSchema)
-    def get(self) -> Hospital:
+    def get(self) -> HospitalView:
         """The hospital's facts."""
-        with runtime().db.reading() as session:
-            row = get_hospital(session)
-            if row is None:
-                abort(404, message="The hospital's facts have not been entered yet.")
-            return row
+        with reading_work() as w:
+            return hospital(w.session)
 
     @roles_required("admin")
     @blp.arguments(HospitalSchema)
     @blp.response(200, HospitalSchema)
-    def put(self, data: dict[str, Any]) -> Hospital:
-        """Replace the hospital's facts; booking and notify learn them by event."""
+    def put(self, data: dict[str, Any]) -> HospitalView:
+        """Replace the hospital's facts; booking, notify and followup learn them by event."""
         cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
-        facts = HospitalFacts(**cleaned)
-        try:
-            rt = runtime()
-            with rt.db.transaction() as session:
-                return save_hospital(session, facts, rt.now())
-        except InvalidHospital as exc:
-            abort(422, message=str(exc), errors={"json": {exc.field: [str(exc)]}})
+        with work() as w:
+            save_hospital(w, Hospital(**cleaned))
+            return hospital(w.session)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -11,11 +10,13 @@ from werkzeug.wrappers import Response
 
 from services.common.auth import SESSION_COOKIE, AuthError, csrf_ok, issue_token, signed_in
 from services.common.pages import page, page_principal
+from services.common.refusals import Throttled
+from services.common.unit_of_work import unit_of_work
 
 from ..config import runtime
-from ..ops.sign_in import Throttled, sign_in
+from ..ops.sign_in import sign_in
 from ..ops.sign_out import sign_out
-from ..reads.hospital import hospital_zone, local_today
+from .reading import reading_work
 
 pages = Blueprint("schedule_pages", __name__, template_folder="../templates",
                   static_folder="../static", static_url_path="/static/schedule")
@@ -61,20 +62,20 @@ def login() -> Any:
     rt = runtime()
     username = request.form.get("username", "").strip()
     try:
-        member = sign_in(rt.db, username, request.form.get("password", ""),
-                         request.remote_addr, rt.now(), **rt.settings.address_limits)
-    except Throttled as exc:
-        wait = f"{exc.seconds} 秒" if exc.seconds < 120 else f"{-(-exc.seconds // 60)} 分钟"
+        member = sign_in(rt, username, request.form.get("password", ""), request.remote_addr)
+    except Throttled as exc:  # a page, not the API: the refusal is said in HTML
+        seconds = exc.retry_after
+        wait = f"{seconds} 秒" if seconds < 120 else f"{-(-seconds // 60)} 分钟"
         page = render_template("login.html", next_url=next_url or "", username=username,
                                error=f"登录失败次数过多，请 {wait}后再试。")
-        return page, 429, {"Retry-After": str(exc.seconds)}
+        return page, 429, {"Retry-After": str(seconds)}
     if member is None:
         return render_template("login.html", next_url=next_url or "",
                                error="用户名或密码错误。", username=username), 401
     ttl = rt.settings.jwt_ttl_seconds
-    token = issue_token(rt.settings.jwt_secret, member.username, member.role_list,
+    token = issue_token(rt.settings.jwt_secret, member.username, member.roles,
                         ttl_seconds=ttl, name=member.name, version=member.token_version)
-    roles = member.role_list
+    roles = tuple(member.roles)
     response = redirect(next_url or home_for(roles))
     response.set_cookie(SESSION_COOKIE, token, max_age=ttl, httponly=True, samesite="Lax",
                         secure=rt.settings.is_production, path="/")
@@ -93,10 +94,9 @@ def logout() -> Response:
             except AuthError:
                 pass  # expired or ended already: nothing left to end
             else:
-                rt = runtime()
-                with rt.db.transaction() as session:
-                    sign_out(session, principal, rt.now(),
-                             timedelta(seconds=rt.settings.jwt_ttl_seconds))
+                # Not behind ``page``: the cookie's member, not a request's, signs out.
+                with unit_of_work(runtime(), principal.username) as w:
+                    sign_out(w, principal)
         response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -108,11 +108,10 @@ def admin() -> str:
     # hospital's zone: the week shown starts on the hospital's Monday, not the browser's.
     # Today: the hospital's, from the server's clock, so the week opens on this week
     # whatever the browser's zone or clock.
-    rt = runtime()
-    with rt.db.reading() as session:
-        zone = hospital_zone(session, rt.settings.default_time_zone)
-    return render_template("admin.html", services={"booking": rt.settings.booking_url},
-                           zone=zone.key, today=local_today(zone, rt.now()).isoformat())
+    with reading_work() as w:
+        zone, today = w.desk.zone, w.desk.today
+    return render_template("admin.html", services={"booking": runtime().settings.booking_url},
+                           zone=zone.key, today=today.isoformat())
 
 
 @pages.get("/admin/staff")
@@ -126,9 +125,9 @@ def staff() -> str:
 @page("admin")
 def privacy() -> str:
     """Patients' data for their PIPL requests: export, erasure, the access log."""
-    rt = runtime()
-    with rt.db.reading() as session:
-        zone = hospital_zone(session, rt.settings.default_time_zone)
-    services = {"booking": rt.settings.booking_url, "notify": rt.settings.notify_url,
-                "followup": rt.settings.followup_url}
+    with reading_work() as w:
+        zone = w.desk.zone
+    settings = runtime().settings
+    services = {"booking": settings.booking_url, "notify": settings.notify_url,
+                "followup": settings.followup_url}
     return render_template("privacy.html", services=services, zone=zone.key)

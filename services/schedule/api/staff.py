@@ -10,14 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import ROLES, roles_required
-from services.common.db import Conflict
-from services.common.web import API_PREFIX, abort, not_found, unprocessable
+from services.common.web import API_PREFIX, work
 
-from ..config import runtime
-from ..domain.staff import InvalidStaff
-from ..models import StaffMember
-from ..ops.staff import LastAdmin, change_staff, create_staff
-from ..reads.staff import find_staff, list_staff
+from ..ops.staff import change_staff, create_staff
+from ..reads.staff import StaffView, list_staff, staff_member
+from .reading import reading_work
 
 blp = Blueprint("staff", __name__, url_prefix=f"{API_PREFIX}/staff",
                 description="Staff accounts (admins only).")
@@ -56,36 +53,24 @@ class PasswordIn(Schema):
                              validate=validate.Length(min=1, max=200))
 
 
-def view(member: StaffMember) -> dict[str, Any]:
-    return {"username": member.username, "name": member.name, "roles": list(member.role_list),
-            "active": member.active, "created_at": member.created_at}
-
-
 @blp.route("")
 class Staff(MethodView):
     @roles_required("admin")
     @blp.response(200, StaffOut(many=True))
-    def get(self) -> list[dict[str, Any]]:
+    def get(self) -> list[StaffView]:
         """Every account, active first."""
-        with runtime().db.reading() as session:
-            return [view(m) for m in list_staff(session)]
+        with reading_work() as w:
+            return list_staff(w.session)
 
     @roles_required("admin")
     @blp.arguments(StaffIn)
     @blp.response(201, StaffOut)
     @blp.alt_response(409, description="The username is taken.")
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: dict[str, Any]) -> StaffView:
         """Create an account."""
-        rt = runtime()
-        try:
-            with rt.db.transaction() as session:
-                return view(create_staff(session, data["username"], data["name"],
-                                         data["roles"], data["password"], rt.now(),
-                                         rt.settings.min_password_length))
-        except InvalidStaff as exc:
-            unprocessable("password", str(exc))
-        except Conflict:
-            abort(409, message=f"The username {data['username']!r} is taken.")
+        with work() as w:
+            create_staff(w, data["username"], data["name"], data["roles"], data["password"])
+            return staff_member(w.session, data["username"])
 
 
 @blp.route("/<username>")
@@ -94,17 +79,12 @@ class StaffResource(MethodView):
     @blp.arguments(StaffChange)
     @blp.response(200, StaffOut)
     @blp.alt_response(409, description="``last_admin``: no active administrator would be left")
-    def patch(self, changes: dict[str, Any], username: str) -> dict[str, Any]:
+    def patch(self, changes: dict[str, Any], username: str) -> StaffView:
         """Change the name, the roles or whether the account is active; new roles and
         deactivation end the member's existing tokens."""
-        try:
-            with runtime().db.transaction() as session:
-                member = find_staff(session, username) or not_found("staff member")
-                change_staff(session, member, name=changes.get("name"),
-                             roles=changes.get("roles"), active=changes.get("active"))
-                return view(member)
-        except LastAdmin as exc:
-            abort(409, code="last_admin", message=str(exc))
+        with work() as w:
+            change_staff(w, username, **changes)
+            return staff_member(w.session, username)
 
 
 @blp.route("/<username>/password")
@@ -114,11 +94,5 @@ class StaffPassword(MethodView):
     @blp.response(204)
     def post(self, data: dict[str, Any], username: str) -> None:
         """Set a new password; the member's existing tokens stop working."""
-        rt = runtime()
-        try:
-            with rt.db.transaction() as session:
-                member = find_staff(session, username) or not_found("staff member")
-                change_staff(session, member, password=data["password"],
-                             minimum=rt.settings.min_password_length)
-        except InvalidStaff as exc:
-            unprocessable("password", str(exc))
+        with work() as w:
+            change_staff(w, username, password=data["password"])

@@ -1,40 +1,29 @@
-"""Hospital facts: what must hold before they are saved and told to the other services."""
+"""The hospital's facts: what must hold before they are saved and told to the other services.
+
+The value itself is every service's :class:`services.common.hospital.Hospital`; schedule,
+which owns the facts, only adds the rules an admin's entry must meet.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-LANGUAGES = ("zh-CN", "en")
+from services.common.hospital import LANGUAGES, Hospital
+from services.common.refusals import Invalid
+
+__all__ = ["LANGUAGES", "Hospital", "check_hospital", "check_time_zone"]
 
 
-class InvalidHospital(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class HospitalFacts:
-    """The facts patients read in their messages: name, where, how to get there, when."""
-
-    name: str
-    address: str
-    directions: str
-    phone: str
-    time_zone: str
-    language: str = "zh-CN"
-
-    def validate(self) -> HospitalFacts:
-        if not self.name.strip():
-            raise InvalidHospital("name", "The hospital needs a name.")
-        check_time_zone(self.time_zone)
-        if self.language not in LANGUAGES:
-            raise InvalidHospital("language", f"Language must be one of {', '.join(LANGUAGES)}.")
-        return self
-
-    def as_event_data(self) -> dict[str, str]:
-        return asdict(self)
+def check_hospital(hospital: Hospital) -> Hospital:
+    """Refuse facts no patient could use: no name, a zone that does not exist, a language
+    the messages are not written in."""
+    if not hospital.name.strip():
+        raise Invalid(message="The hospital needs a name.", field="name")
+    check_time_zone(hospital.time_zone)
+    if hospital.language not in LANGUAGES:
+        raise Invalid(message=f"Language must be one of {', '.join(LANGUAGES)}.",
+                      field="language")
+    return hospital
 
 
 def check_time_zone(name: str) -> ZoneInfo:
@@ -42,4 +31,4 @@ def check_time_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidHospital("time_zone", f"Unknown time zone {name!r}.") from exc
+        raise Invalid(message=f"Unknown time zone {name!r}.", field="time_zone") from exc

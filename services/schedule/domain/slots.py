@@ -17,18 +17,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from services.common.refusals import Invalid
+
 MIN_SLOT_MINUTES = 5
 MAX_SLOT_MINUTES = 240
 MAX_CAPACITY = 500
-
-
-class InvalidSchedule(ValueError):
-    """A rule the schedule refuses, naming the field at fault."""
-
-    def __init__(self, field: str, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -43,19 +36,18 @@ class Session:
     def check(self) -> Session:
         """Refuse what cannot be right: end before start, no places, slots that do not fit."""
         if self.end <= self.start:
-            raise InvalidSchedule("end", "The session must end after it starts.")
+            raise Invalid(message="The session must end after it starts.", field="end")
         if not MIN_SLOT_MINUTES <= self.slot_minutes <= MAX_SLOT_MINUTES:
-            raise InvalidSchedule(
-                "slot_minutes",
-                f"A slot lasts {MIN_SLOT_MINUTES} to {MAX_SLOT_MINUTES} minutes.")
+            raise Invalid(message=f"A slot lasts {MIN_SLOT_MINUTES} to {MAX_SLOT_MINUTES} "
+                                  "minutes.", field="slot_minutes")
         if not 1 <= self.capacity <= MAX_CAPACITY:
-            raise InvalidSchedule("capacity_per_slot",
-                                  f"Each slot takes 1 to {MAX_CAPACITY} patients.")
+            raise Invalid(message=f"Each slot takes 1 to {MAX_CAPACITY} patients.",
+                          field="capacity_per_slot")
         if self.minutes % self.slot_minutes:
-            raise InvalidSchedule(
-                "slot_minutes",
-                f"{self.slot_minutes}-minute slots do not fit a {self.minutes}-minute session "
-                f"({self.start:%H:%M}–{self.end:%H:%M}).")
+            raise Invalid(message=f"{self.slot_minutes}-minute slots do not fit a "
+                                  f"{self.minutes}-minute session "
+                                  f"({self.start:%H:%M}–{self.end:%H:%M}).",
+                          field="slot_minutes")
         return self
 
     @property
@@ -88,9 +80,9 @@ class WeeklyRule:
 
     def check(self) -> WeeklyRule:
         if not 1 <= self.weekday <= 7:
-            raise InvalidSchedule("weekday", "Weekday is 1 (Monday) to 7 (Sunday).")
+            raise Invalid(message="Weekday is 1 (Monday) to 7 (Sunday).", field="weekday")
         if self.valid_until is not None and self.valid_until < self.valid_from:
-            raise InvalidSchedule("valid_until", "valid_until is before valid_from.")
+            raise Invalid(message="valid_until is before valid_from.", field="valid_until")
         self.session.check()
         return self
 
@@ -112,10 +104,9 @@ def check_no_overlap(rule: WeeklyRule, others: Iterable[WeeklyRule]) -> None:
         if other.id is not None and other.id == rule.id:
             continue
         if rule.shares_days_with(other) and rule.session.overlaps(other.session):
-            raise InvalidSchedule(
-                "start",
-                f"Overlaps the expert's session {other.session.start:%H:%M}–"
-                f"{other.session.end:%H:%M} on the same weekday.")
+            raise Invalid(message=f"Overlaps the expert's session {other.session.start:%H:%M}–"
+                                  f"{other.session.end:%H:%M} on the same weekday.",
+                          field="start")
 
 
 class Timed(Protocol):
@@ -136,9 +127,10 @@ class Leave:
 
     def check(self) -> Leave:
         if (self.start is None) != (self.end is None):
-            raise InvalidSchedule("end", "Give both start and end, or neither for the whole day.")
+            raise Invalid(message="Give both start and end, or neither for the whole day.",
+                          field="end")
         if self.start is not None and self.end is not None and self.end <= self.start:
-            raise InvalidSchedule("end", "Leave must end after it starts.")
+            raise Invalid(message="Leave must end after it starts.", field="end")
         return self
 
     def window(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -198,9 +190,8 @@ def check_not_over(day: date, session: Session, zone: ZoneInfo, now: datetime) -
     hospital's zone (every slot of it would be born 已过). One under way is allowed: its
     slots still to come take walk-ins, the ones begun are past as any other."""
     if to_utc(day, session.end, zone) <= now:
-        raise InvalidSchedule(
-            "start", f"This session is already over ({day} {session.label}, hospital time).",
-            code="session_over")
+        raise Invalid("session_over", f"This session is already over ({day} {session.label}, "
+                                      "hospital time).", field="start")
 
 
 def plan_day(day: date, rules: Sequence[WeeklyRule], zone: ZoneInfo,

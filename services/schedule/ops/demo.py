@@ -7,19 +7,25 @@ templates, and two weeks of published slots.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import time
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
-from services.common.web import Runtime
+from services.common.event_handlers import SYSTEM
+from services.common.hospital import Hospital
+from services.common.hospital_copy import hospital_reader
+from services.common.runtime import Runtime
+from services.common.unit_of_work import Work, desk_for, unit_of_work
 
-from ..config import ScheduleSettings
-from ..domain.hospital import HospitalFacts
+from ..domain.passwords import DEVELOPMENT_PASSWORD_LENGTH
 from ..domain.staff import DEMO_PASSWORD, DEMO_STAFF
+from ..models import Hospital as HospitalRow
 from ..models import StaffMember
-from ..reads.hospital import get_hospital, hospital_zone, local_today
+from ..reads.hospital import hospital_entered
 from ..reads.staff import find_staff
 from .directory import create_department, create_expert
 from .hospital import save_hospital
@@ -29,7 +35,7 @@ from .templates import save_template
 
 log = logging.getLogger(__name__)
 
-DEMO_HOSPITAL = HospitalFacts(
+DEMO_HOSPITAL = Hospital(
     name="仁和医院",
     address="上海市黄浦区示范路 100 号",
     directions="地铁 2 号线人民广场站 3 号口出，步行 5 分钟；门诊楼一楼挂号处报到。",
@@ -75,33 +81,41 @@ EXPERTS = (
 )
 
 
-def load_demo(rt: Runtime[ScheduleSettings]) -> bool:
+def load_demo(rt: Runtime[Any]) -> bool:
     """Create the demo hospital unless the database already has staff; publish two weeks."""
-    settings, now = rt.settings, rt.now()
-    with rt.db.transaction() as session:
-        if session.scalar(select(StaffMember.id).limit(1)) is not None:
+    if rt.hospital is None:  # booted without it (``make run``): read it as schedule does
+        rt = dataclasses.replace(rt, hospital=hospital_reader(HospitalRow))
+    with unit_of_work(rt, SYSTEM) as work:
+        if work.session.scalar(select(StaffMember.id).limit(1)) is not None:
             return False
         for username, name, roles in DEMO_STAFF:
-            if find_staff(session, username) is None:
-                create_staff(session, username, name, roles, DEMO_PASSWORD, now)
-        if get_hospital(session) is None:
-            save_hospital(session, DEMO_HOSPITAL, now)
-        today = local_today(hospital_zone(session, settings.default_time_zone), now)
-        departments = {code: create_department(session, now, code=code, name=name,
-                                               location=where)
-                       for code, name, where in DEPARTMENTS}
-        for code, name, title, department, fee, specialty, bio, sessions in EXPERTS:
-            expert = create_expert(session, now, code=code, name=name, title=title, bio=bio,
-                                   specialty=specialty, department=departments[department],
-                                   fee=Decimal(fee))
-            for weekdays, (start, end), minutes, capacity in sessions:
-                for weekday in weekdays:
-                    save_template(session, expert, {
-                        "weekday": weekday, "start": start, "end": end,
-                        "slot_minutes": minutes, "capacity_per_slot": capacity,
-                        "valid_from": today, "valid_until": None}, now)
-    result = publish(rt.db.transaction, today, settings.publish_horizon_days,
-                     settings.default_time_zone, now)
+            if find_staff(work.session, username) is None:
+                create_staff(work, username, name, roles, DEMO_PASSWORD,
+                             minimum=DEVELOPMENT_PASSWORD_LENGTH)
+        if not hospital_entered(work.session):
+            save_hospital(work, DEMO_HOSPITAL)
+            # The desk opened before the facts were there: today is the new hospital's.
+            work = dataclasses.replace(work, desk=desk_for(rt, work.session, SYSTEM,
+                                                           now=work.desk.now,
+                                                           fresh_hospital=True))
+        _load_directory(work)
+        now = work.desk.now
+    result = publish(rt, now=now)
     log.info("demo hospital loaded: %d expert-days, %d slots published", result.days,
              result.slots)
     return True
+
+
+def _load_directory(work: Work[Any]) -> None:
+    """The departments, their experts and the experts' weekly sessions from today."""
+    departments = {code: create_department(work, code=code, name=name, location=where)
+                   for code, name, where in DEPARTMENTS}
+    for code, name, title, department, fee, specialty, bio, sessions in EXPERTS:
+        expert_id = create_expert(work, code=code, name=name, title=title, bio=bio,
+                                  specialty=specialty, department_id=departments[department],
+                                  fee=Decimal(fee))
+        for weekdays, (start, end), minutes, capacity in sessions:
+            for weekday in weekdays:
+                save_template(work, expert_id, weekday=weekday, start=start, end=end,
+                              slot_minutes=minutes, capacity_per_slot=capacity,
+                              valid_from=work.desk.today)

@@ -7,62 +7,71 @@ disappears without an event saying so.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.contracts.schedule import PublishedSlot, SlotsPublished
+from services.common.event_handlers import SYSTEM
+from services.common.refusals import Invalid
+from services.common.runtime import Runtime
+from services.common.unit_of_work import Work, unit_of_work
 
 from ..domain import slots as rules
 from ..domain.slots import PlannedSlot
 from ..domain.statuses import SlotOrigin, SlotStatus
 from ..models import Department, Expert, Leave, PublishedDay, Slot, outbox
 from ..reads.directory import department_facts, expert_facts
-from ..reads.hospital import hospital_zone
 from ..reads.timetable import active_slots, expert_templates, weekly_rule
-
-Transaction = Callable[[], AbstractContextManager[Session]]
 
 
 @dataclass
 class PublishResult:
+    start: date
+    count: int
     days: int = 0
     slots: int = 0
 
 
-def publish(transaction: Transaction, start: date, count: int, default_zone: str,
-            now: datetime) -> PublishResult:
-    """Publish the templates of every active expert for ``count`` days from ``start``.
+def publish(rt: Runtime[Any], start: date | None = None, count: int | None = None, *,
+            by: str = SYSTEM, now: datetime | None = None) -> PublishResult:
+    """Publish the templates of every active expert for ``count`` days (the horizon when
+    None) from ``start`` (the hospital's today when None; never a day before it).
 
     One transaction per expert, which holds the expert's row lock, so two
     publishers (two workers, or a worker and an admin) never publish a day twice.
     """
-    with transaction() as session:
-        expert_ids = list(session.scalars(
+    with unit_of_work(rt, by, now=now) as work:
+        today, now = work.desk.today, work.desk.now
+        start = start or today
+        if start < today:
+            raise Invalid(message="Publishing starts today or later.", field="from")
+        expert_ids = list(work.session.scalars(
             select(Expert.id).join(Department)
             .where(Expert.active.is_(True), Department.active.is_(True)).order_by(Expert.id)))
-    result = PublishResult()
+    count = count or rt.settings.publish_horizon_days
+    result = PublishResult(start, count)
     for expert_id in expert_ids:
-        with transaction() as session:
-            days, slots = publish_expert(session, expert_id, start, count, default_zone, now)
+        with unit_of_work(rt, by, now=now) as work:
+            days, slots = publish_expert(work, expert_id, start, count)
         result.days += days
         result.slots += slots
     return result
 
 
-def publish_expert(session: Session, expert_id: int, start: date, count: int,
-                   default_zone: str, now: datetime) -> tuple[int, int]:
+def publish_expert(work: Work[Any], expert_id: int, start: date,
+                   count: int) -> tuple[int, int]:
     """Publish one expert's unpublished days in the range; return (days, slots) made."""
+    session, zone, now = work.session, work.desk.zone, work.desk.now
     expert = session.scalar(
         select(Expert).where(Expert.id == expert_id).with_for_update(of=Expert))
     if expert is None or not expert.active:
         return 0, 0
-    zone = hospital_zone(session, default_zone)
     end = start + timedelta(days=count)
     done = set(session.scalars(select(PublishedDay.day).where(
         PublishedDay.expert_id == expert_id, PublishedDay.day >= start, PublishedDay.day < end)))

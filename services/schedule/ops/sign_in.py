@@ -16,30 +16,30 @@ The rule itself (how long, after how many) is :mod:`..domain.sign_in`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.common.db import Database, insert_for
+from services.common.refusals import Throttled
+from services.common.runtime import Runtime
 
+from ..domain.passwords import password_matches
 from ..domain.sign_in import (
-    ADDRESS_FAILURES,
-    ADDRESS_WINDOW,
     account_delay,
     account_forgotten,
     address_blocked,
     address_window_over,
     retry_after,
 )
-from ..domain.staff import password_matches
-from ..models import SignInFailure, StaffMember
-from ..reads.staff import find_staff
+from ..models import SignInFailure
+from ..reads.staff import StaffView, find_staff, staff_view
 
 
-class Throttled(Exception):
-    def __init__(self, seconds: int) -> None:
-        super().__init__(f"Too many failed sign-ins; try again in {seconds} seconds.")
-        self.seconds = seconds
+def throttled(seconds: int) -> Throttled:
+    """Refused before the password is checked: wait ``seconds`` (``Retry-After``)."""
+    return Throttled(f"Too many failed sign-ins; try again in {seconds} seconds.", seconds)
 
 
 def account_key(username: str) -> str:
@@ -72,7 +72,7 @@ def _take_address_try(db: Database, key: str, now: datetime, limit: int,
             row.locked_until = row.first_at + window
             wait = retry_after(row.locked_until, now)
             if wait:
-                raise Throttled(wait)
+                raise throttled(wait)
         row.failures += 1
         row.last_at = now
 
@@ -83,12 +83,17 @@ def _give_back(session: Session, key: str) -> None:
                     .values(failures=SignInFailure.failures - 1))
 
 
-def sign_in(db: Database, username: str, password: str, address: str | None,
-            now: datetime, *, address_failures: int = ADDRESS_FAILURES,
-            address_window: timedelta = ADDRESS_WINDOW) -> StaffMember | None:
+def sign_in(rt: Runtime[Any], username: str, password: str,
+            address: str | None) -> StaffView | None:
     """The member these credentials sign in, or None (the failure counted). While the
     account or the address must wait, :class:`Throttled` — even for the right password,
-    which is then not even checked."""
+    which is then not even checked.
+
+    Nobody is signed in yet, so this is no one's unit of work: it takes the database's
+    transactions itself, the address's and the account's apart (see the module)."""
+    db, now = rt.db, rt.now()
+    address_failures = rt.settings.sign_in_address_failures
+    address_window = timedelta(minutes=rt.settings.sign_in_address_minutes)
     at_address = address_key(address)
     _take_address_try(db, at_address, now, address_failures, address_window)
     try:
@@ -98,7 +103,7 @@ def sign_in(db: Database, username: str, password: str, address: str | None,
                 account.failures, account.first_at, account.locked_until = 0, now, None
             wait = retry_after(account.locked_until, now)
             if wait:
-                raise Throttled(wait)
+                raise throttled(wait)
             member = find_staff(session, username)
             stored = member.password_hash if member is not None and member.active else None
             if member is None or not password_matches(stored, password):
@@ -109,7 +114,7 @@ def sign_in(db: Database, username: str, password: str, address: str | None,
                 return None
             session.delete(account)  # a success: the account's count starts again
             _give_back(session, at_address)
-            return member
+            return staff_view(member)
     except Throttled:
         with db.transaction() as session:
             _give_back(session, at_address)

@@ -9,22 +9,25 @@ service refuses it once the event is handled. Kept until the token would have ex
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from services.common.auth import Principal
 from services.common.contracts.schedule import StaffChanged
 from services.common.db import inserted, table_of
+from services.common.unit_of_work import Work
 
 from ..models import RevokedToken, outbox
 from ..reads.staff import find_staff
-from .staff import tell
+
+if TYPE_CHECKING:  # the worker purges revoked tokens here and loads no Flask
+    from services.common.auth import Principal
 
 
-def sign_out(session: Session, principal: Principal, now: datetime,
-             ttl: timedelta = timedelta(hours=12)) -> bool:
+def sign_out(work: Work[Any], principal: Principal) -> bool:
     """End ``principal``'s token; whether this call ended it (False: already ended)."""
+    session = work.session
     member = find_staff(session, principal.username)
     if member is None:
         # A token naming no account was minted with the signing key itself (the CLI's
@@ -34,9 +37,12 @@ def sign_out(session: Session, principal: Principal, now: datetime,
     if not principal.token_id:
         # A token from before tokens had ids cannot be named: end all of the member's.
         member.token_version += 1
-        tell(session, member)
+        outbox.add(session, StaffChanged(username=member.username,
+                                         token_version=member.token_version,
+                                         active=member.active))
         return True
-    until = principal.expires_at or now + ttl
+    ttl = timedelta(seconds=work.rt.settings.jwt_ttl_seconds)
+    until = principal.expires_at or work.desk.now + ttl
     if inserted(session, table_of(RevokedToken), {
             "token_id": principal.token_id, "username": principal.username,
             "expires_at": until}, ["token_id"]) is None:

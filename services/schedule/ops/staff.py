@@ -8,39 +8,54 @@ roles, deactivation — raises their token version and tells the other services
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.contracts.schedule import StaffChanged
+from services.common.refusals import Refused
+from services.common.unit_of_work import Work
 
-from ..domain.staff import InvalidStaff, clean_roles, hash_password
+from ..domain.passwords import hash_password
+from ..domain.staff import clean_roles
 from ..models import StaffMember, outbox
+from ..reads.staff import find_staff, the_member
 
 
-def create_staff(session: Session, username: str, name: str, roles: Sequence[str],
-                 password: str, now: datetime, minimum: int = 4) -> StaffMember:
-    member = StaffMember(username=username, name=name or username, roles=clean_roles(roles),
-                         password_hash=hash_password(password, minimum), active=True,
-                         token_version=1, created_at=now)
+def create_staff(work: Work[Any], username: str, name: str, roles: Sequence[str],
+                 password: str, minimum: int | None = None) -> None:
+    """A new account (its username not yet taken); its password at least ``minimum``
+    long, the service's own minimum when None."""
+    session = work.session
+    if find_staff(session, username) is not None:
+        raise Refused(message=f"The username {username!r} is taken.")
+    cleaned = clean_roles(roles)
+    password_hash = hash_password(password, _minimum(work, minimum))
+    member = StaffMember(username=username, name=name or username, roles=cleaned,
+                         password_hash=password_hash, active=True, token_version=1,
+                         created_at=work.desk.now)
     session.add(member)
     session.flush()
     tell(session, member)
-    return member
 
 
-class LastAdmin(InvalidStaff):
+class LastAdmin(Refused):
     """A change that would leave no active administrator."""
 
+    def __init__(self) -> None:
+        super().__init__("last_admin", "The hospital needs at least one active administrator.")
 
-def change_staff(session: Session, member: StaffMember, *, name: str | None = None,
+
+def change_staff(work: Work[Any], username: str, *, name: str | None = None,
                  roles: Sequence[str] | None = None, password: str | None = None,
-                 active: bool | None = None, minimum: int = 4,
+                 active: bool | None = None, minimum: int | None = None,
                  keep_an_admin: bool = True) -> bool:
     """Apply the changes given; return whether the member's old tokens were ended. The
     last active administrator stays one, except from the command line (an operator with
     the shell can always make another)."""
+    session = work.session
+    member = the_member(session, username)
     ends_tokens = False
     could_end_an_admin = active is False or (roles is not None and "admin" not in roles)
     if keep_an_admin and could_end_an_admin:
@@ -51,7 +66,7 @@ def change_staff(session: Session, member: StaffMember, *, name: str | None = No
     if roles is not None and clean_roles(roles) != member.roles:
         member.roles, ends_tokens = clean_roles(roles), True
     if password is not None:
-        member.password_hash, ends_tokens = hash_password(password, minimum), True
+        member.password_hash, ends_tokens = hash_password(password, _minimum(work, minimum)), True
     if active is not None and active != member.active:
         member.active, ends_tokens = active, True
     if keep_an_admin and was_admin and not (member.active and "admin" in member.role_list):
@@ -60,6 +75,11 @@ def change_staff(session: Session, member: StaffMember, *, name: str | None = No
         member.token_version += 1
         tell(session, member)
     return ends_tokens
+
+
+def _minimum(work: Work[Any], given: int | None) -> int:
+    """A password's least length: as given, else production's or development's."""
+    return given if given is not None else int(work.rt.settings.min_password_length)
 
 
 def _lock_the_admins(session: Session, member: StaffMember) -> None:
@@ -81,7 +101,7 @@ def _keep_an_admin(session: Session) -> None:
     session.flush()
     roles = session.scalars(select(StaffMember.roles).where(StaffMember.active.is_(True)))
     if not any("admin" in r.split(",") for r in roles):
-        raise LastAdmin("The hospital needs at least one active administrator.")
+        raise LastAdmin()
 
 
 def tell(session: Session, member: StaffMember) -> None:

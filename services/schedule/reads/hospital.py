@@ -1,25 +1,46 @@
-"""The hospital's facts and the day it is there."""
+"""The hospital's facts as the admin entered them, and when."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from services.common.hospital_copy import hospital_zone as _zone
+from services.common.refusals import Kind, Refusal
 
 from ..models import Hospital
 
 
-def get_hospital(session: Session) -> Hospital | None:
-    return session.get(Hospital, 1)
+@dataclass(frozen=True)
+class HospitalView:
+    name: str
+    address: str
+    directions: str
+    phone: str
+    time_zone: str
+    language: str
+    updated_at: datetime
 
 
-def hospital_zone(session: Session, default: str) -> ZoneInfo:
-    """The hospital's time zone, or the configured default before facts are entered."""
-    return _zone(session, Hospital, default)
+class NotEntered(Refusal):
+    """The facts are asked for before an admin entered them (a 404 saying what to do)."""
+
+    kind = Kind.NOT_FOUND
+
+    def __init__(self) -> None:
+        super().__init__("not_found", "The hospital's facts have not been entered yet.")
 
 
-def local_today(zone: ZoneInfo, now: datetime) -> date:
-    return now.astimezone(zone).date()
+def hospital_entered(session: Session) -> bool:
+    return session.get(Hospital, 1) is not None
+
+
+def hospital(session: Session) -> HospitalView:
+    """The facts, or :class:`NotEntered` before an admin entered them."""
+    row = session.get(Hospital, 1)
+    if row is None:
+        raise NotEntered()
+    return HospitalView(name=row.name, address=row.address, directions=row.directions,
+                        phone=row.phone, time_zone=row.time_zone, language=row.language,
+                        updated_at=row.updated_at)
