@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,8 @@ from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Conflict, UTCDateTime
-from .runtime import Runtime
+from .refusals import Invalid
+from .unit_of_work import Work, reading, unit_of_work
 
 if TYPE_CHECKING:
     from flask import Response
@@ -62,11 +62,9 @@ class Replay:
 def request_key() -> str | None:
     from flask import request
 
-    from .web import abort
-
     key = request.headers.get(HEADER, "").strip()
     if len(key) > 200:
-        abort(422, message=f"{HEADER} is at most 200 characters.")
+        raise Invalid(message=f"{HEADER} is at most 200 characters.")
     return key or None
 
 
@@ -114,38 +112,41 @@ class Keys:
         if record is None:
             return None
         if record.request_hash != digest:
-            from .web import abort
-
-            abort(422, message=f"This {HEADER} was used for a different request.")
+            raise Invalid(message=f"This {HEADER} was used for a different request.")
         return Replay(record.status_code, record.body)
 
-    def _checked(self, session: Session, key: str | None, principal: str, digest: str,
-                 precheck: Callable[[Session], None] | None) -> Replay | None:
+    def _checked(self, work: Work[Any], key: str | None, digest: str,
+                 precheck: Callable[[Work[Any]], None] | None) -> Replay | None:
         """A used key's answer, else None once the precheck let the request through."""
         if precheck is None:
             return None
-        replay = self.previous(session, key, principal, digest) if key else None
+        replay = self.previous(work.session, key, work.desk.by, digest) if key else None
         if replay is not None and replay.status:
             return replay
-        precheck(session)
+        precheck(work)
         return None
 
-    def once(self, rt: Runtime[Any], principal: str, endpoint: str, data: Any,
-             work: Callable[[Session], Any], status: int = 201,
-             refusals: Callable[[], AbstractContextManager[Any]] = nullcontext,
-             precheck: Callable[[Session], None] | None = None) -> Response:
-        """Run ``work(session)`` in one transaction and answer its body; with a key, record
-        the answer in the same transaction, and answer a repeat of the key from the record.
+    def once(self, endpoint: str, data: Any, step: Callable[[Work[Any]], Any],
+             status: int = 201, precheck: Callable[[Work[Any]], None] | None = None, *,
+             fresh_hospital: bool = False) -> Response:
+        """Run ``step(work)`` in this request's unit of work and answer its body; with a key,
+        record the answer in the same transaction, and answer a repeat of the key from the
+        record.
 
         A repeat that arrives while the first is still running waits on the key's row and,
-        once the first commits, gets its answer. Other unique-key refusals are raised as
-        :class:`Conflict` for the endpoint to name.
+        once the first commits, gets its answer. Other unique-key refusals come out as the
+        refusal declared beside the key (``db.refuse_on``).
 
-        ``precheck(session)`` runs first, before anything is written or locked: a request
-        it refuses (a full slot) is answered without queueing behind the writers. A key
+        ``precheck(work)`` runs first, before anything is written or locked: a request it
+        refuses (a full slot) is answered without queueing behind the writers. A key
         already answered is answered from its record before the precheck, so a retried
-        booking gets its booking, not "full".
+        booking gets its booking, not "full". ``fresh_hospital`` for a step whose answer
+        tells the hospital's facts (see :func:`~services.common.unit_of_work.desk_for`).
         """
+        from .auth import current_principal
+        from .web import runtime
+
+        rt, by = runtime(), current_principal().username
         key = request_key()
         digest = fingerprint(data)
         # SQLite's writer takes its lock at BEGIN, so its precheck needs a read of its own;
@@ -153,25 +154,25 @@ class Keys:
         # runs there and a booking costs one transaction, not two.
         apart = precheck is not None and rt.db.dialect == "sqlite"
         if apart:
-            with refusals(), rt.db.reading() as session:
-                replay = self._checked(session, key, principal, digest, precheck)
+            with reading(rt, by) as looking:
+                replay = self._checked(looking, key, digest, precheck)
             if replay is not None:
                 return answered(replay.status, replay.body)
         try:
-            with refusals(), rt.db.transaction() as session:
+            with unit_of_work(rt, by, fresh_hospital=fresh_hospital) as work:
                 if not apart:
-                    replay = self._checked(session, key, principal, digest, precheck)
+                    replay = self._checked(work, key, digest, precheck)
                     if replay is not None:
                         return answered(replay.status, replay.body)
                 if key:
-                    self.claim(session, key, principal, endpoint, digest, rt.now())
-                text = as_json(work(session))  # serialised once: the record and the answer
+                    self.claim(work.session, key, by, endpoint, digest, work.desk.now)
+                text = as_json(step(work))  # serialised once: the record and the answer
                 if key:
-                    self.remember(session, key, principal, status, text)
+                    self.remember(work.session, key, by, status, text)
         except Conflict:
             if key:
                 with rt.db.reading() as session:
-                    replay = self.previous(session, key, principal, digest)
+                    replay = self.previous(session, key, by, digest)
                 if replay is not None:
                     return answered(replay.status, replay.body)
             raise

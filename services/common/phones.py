@@ -21,7 +21,7 @@ class InvalidPhone(Invalid):
     """Not a phone number that exists; answered as 422 naming the ``phone`` field."""
 
     def __init__(self, message: str, field: str = "phone") -> None:
-        super().__init__(None, message, field=field)
+        super().__init__(message=message, field=field)
 
 
 @dataclass(frozen=True)

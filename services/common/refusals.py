@@ -48,8 +48,8 @@ class NotFound(Refusal):
     kind = Kind.NOT_FOUND
     default_code = "not_found"
 
-    def __init__(self, what: str, code: str | None = None) -> None:
-        super().__init__(code, f"No such {what}.")
+    def __init__(self, what: str, code: str | None = None, message: str | None = None) -> None:
+        super().__init__(code, message or f"No such {what}.")
         self.what = what
 
 

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from services.common.auth import current_principal, roles_required
 from services.common.fields import ID_RANGE, Day
 from services.common.unit_of_work import Work
-from services.common.web import API_PREFIX
+from services.common.web import API_PREFIX, reading, work
 
 from ..config import runtime
 from ..domain.facts import AppointmentFacts
@@ -27,7 +27,6 @@ from ..reads.appointments import load_facts, search
 from ..reads.patients import history_of
 from . import idempotency
 from .schemas import AppointmentSchema, PatientIn, ReasonIn
-from .units import reading, work
 from .views import staff_view
 
 blp = Blueprint("appointments", __name__, url_prefix=API_PREFIX,

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from services.common.auth import roles_required
 from services.common.fields import ID_RANGE, Day
-from services.common.web import API_PREFIX, unprocessable
+from services.common.web import API_PREFIX, reading, unprocessable
 
 from ..domain.availability import DayState, SlotState
 from ..reads.availability import (
@@ -21,7 +21,6 @@ from ..reads.availability import (
     next_available,
 )
 from ..reads.polls import polled_counts
-from .units import reading
 
 blp = Blueprint("availability", __name__, url_prefix=API_PREFIX,
                 description="Availability from booking's own inventory.")

@@ -11,14 +11,13 @@ from marshmallow import Schema, fields
 from services.common.auth import roles_required
 from services.common.fields import ID_RANGE
 from services.common.unit_of_work import Work
-from services.common.web import API_PREFIX
+from services.common.web import API_PREFIX, work
 
 from ..config import runtime
 from ..ops.booking import refuse_if_shut
 from ..ops.holds import extend_hold, place_hold, release_hold
 from ..reads.availability import slot_named
 from . import idempotency
-from .units import work
 
 blp = Blueprint("holds", __name__, url_prefix=API_PREFIX,
                 description="Holds: one place kept for a consultant while the patient confirms.")

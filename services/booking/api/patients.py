@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from services.common.auth import current_principal, roles_required
 from services.common.contracts import plain
 from services.common.fields import ID_RANGE, Day, Export
-from services.common.web import API_PREFIX, abort
+from services.common.web import API_PREFIX, abort, reading, work
 
 from ..config import runtime
 from ..domain.patients import InvalidPatient, normalise_phone
@@ -20,7 +20,6 @@ from ..ops.access import record_access, record_phone_search
 from ..ops.erasure import erase
 from ..reads.patients import appointments_of, export_of, find_patients, get_patient, record_of
 from .schemas import PatientOut
-from .units import reading, work
 from .views import patient_view
 
 blp = Blueprint("patients", __name__, url_prefix=API_PREFIX,

@@ -12,12 +12,11 @@ from marshmallow import Schema, fields
 
 from services.common.auth import current_principal, roles_required
 from services.common.fields import ID_RANGE, Day
-from services.common.web import API_PREFIX
+from services.common.web import API_PREFIX, reading
 
 from ..domain.privacy import sees_contact
 from ..reads.roster import roster
 from .csv_files import CHANNEL_WORDS, STATUS_WORDS, YES, Words, csv_download, said, word
-from .units import reading
 
 blp = Blueprint("roster", __name__, url_prefix=API_PREFIX,
                 description="The day's roster for the front desk.")

@@ -12,11 +12,10 @@ from marshmallow import Schema, fields, validate
 
 from services.common.auth import roles_required
 from services.common.fields import Day
-from services.common.web import API_PREFIX, unprocessable
+from services.common.web import API_PREFIX, reading, unprocessable
 
 from ..reads.stats import BASES, STATS_GROUPS, daily, stats
 from .csv_files import CHANNEL_WORDS, Words, csv_download, percent, word
-from .units import reading
 
 blp = Blueprint("stats", __name__, url_prefix=API_PREFIX,
                 description="Counts for managers.")

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from services.common.auth import roles_required
 from services.common.fields import ID_RANGE, Day
 from services.common.unit_of_work import Work
-from services.common.web import API_PREFIX
+from services.common.web import API_PREFIX, reading, work
 
 from ..config import runtime
 from ..domain.patients import clean_patient
@@ -20,7 +20,6 @@ from ..ops import waitlist
 from ..reads.waitlist import entries, entry_view
 from . import idempotency
 from .schemas import PatientIn
-from .units import reading, work
 
 blp = Blueprint("waitlist", __name__, url_prefix=f"{API_PREFIX}/waitlist",
                 description="The waitlist: when a place frees on a full expert-day, the first "

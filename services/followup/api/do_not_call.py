@@ -12,12 +12,12 @@ from services.common.auth import roles_required
 from services.common.idempotency import DOC
 from services.common.logging import mask_phone
 from services.common.unit_of_work import Work
-from services.common.web import API_PREFIX, work
+from services.common.web import API_PREFIX, reading, work
 
 from ..models import DoNotCall
 from ..ops.do_not_call import add, remove
 from ..reads.do_not_call import entries
-from .common import once, phone_of, reading
+from .common import once, phone_of
 
 blp = Blueprint("do_not_call", __name__, url_prefix=f"{API_PREFIX}/do-not-call",
                 description="The do-not-call list: final for a phone across every task.")

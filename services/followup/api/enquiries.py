@@ -12,13 +12,13 @@ from services.common.auth import current_principal, roles_required
 from services.common.fields import ID_RANGE, Day, hospital_days
 from services.common.idempotency import DOC
 from services.common.unit_of_work import Work
-from services.common.web import API_PREFIX, not_found, unprocessable
+from services.common.web import API_PREFIX, not_found, reading, unprocessable
 
 from ..domain.statuses import EnquiryStatus
 from ..ops.enquiries import record_enquiry
 from ..ops.staff import known_as
 from ..reads.enquiries import enquiries, enquiry_view, get_enquiry
-from .common import CALLERS, once, phone_of, reading
+from .common import CALLERS, once, phone_of
 
 blp = Blueprint("enquiries", __name__, url_prefix=API_PREFIX,
                 description="Enquiries: who asked, how, about what, and whether they agreed "

@@ -12,12 +12,12 @@ from marshmallow import Schema, fields, validate
 
 from services.common.auth import current_principal, roles_required
 from services.common.fields import Day, day_span
-from services.common.web import API_PREFIX, abort, unprocessable
+from services.common.web import API_PREFIX, abort, reading, unprocessable
 
 from ..domain.statuses import Outcome, TaskKind
 from ..reads.funnel import GROUPS, funnel, rates, task_outcomes
 from ..reads.staff import staff_names
-from .common import CALLERS, READERS, reading
+from .common import CALLERS, READERS
 
 blp = Blueprint("funnel", __name__, url_prefix=API_PREFIX,
                 description="The enquiry → booking → arrival funnel and what the calls "

@@ -12,7 +12,7 @@ from services.common.auth import current_principal, roles_required
 from services.common.fields import Instant
 from services.common.idempotency import DOC
 from services.common.unit_of_work import Work
-from services.common.web import API_PREFIX, not_found, work
+from services.common.web import API_PREFIX, not_found, reading, work
 
 from ..domain.statuses import Outcome, TaskKind, TaskStatus
 from ..ops.access import record_access
@@ -20,7 +20,7 @@ from ..ops.staff import known_as
 from ..ops.tasks import CALL_CARD, claim, holds_claim, log_call
 from ..reads.staff import staff_names
 from ..reads.tasks import calls_of, get_task, recorded_by, view, worklist
-from .common import CALLERS, once, reading
+from .common import CALLERS, once
 
 blp = Blueprint("tasks", __name__, url_prefix=API_PREFIX,
                 description="Follow-up tasks: who to call, when, and what came of each call.")

@@ -86,7 +86,7 @@ def locked(session: Session, task_id: int) -> Task:
     task = session.scalar(select(Task).where(Task.id == task_id).with_for_update()
                           .execution_options(populate_existing=True))
     if task is None:
-        raise NotFound("task")
+        raise NotFound("task", code="not_found")
     return task
 
 

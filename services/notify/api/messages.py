@@ -8,12 +8,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import current_principal, roles_required
+from services.common.auth import roles_required
 from services.common.fields import ID_RANGE
-from services.common.unit_of_work import reading
-from services.common.web import API_PREFIX
+from services.common.web import API_PREFIX, reading
 
-from ..config import runtime
 from ..domain.statuses import MessageStatus
 from ..reads.messages import messages
 
@@ -60,5 +58,5 @@ class Messages(MethodView):
     @blp.response(200, MessageSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """Messages, newest first: channel, masked recipient, template, status, attempts."""
-        with reading(runtime(), current_principal().username) as look:
+        with reading() as look:
             return messages(look.session, **query)

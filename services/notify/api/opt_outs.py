@@ -8,11 +8,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import current_principal, roles_required
-from services.common.unit_of_work import reading
-from services.common.web import API_PREFIX, work
+from services.common.auth import roles_required
+from services.common.web import API_PREFIX, reading, work
 
-from ..config import runtime
 from ..ops.suppressions import opt_in_again, opt_out
 from ..reads.messages import opt_out_view, opt_outs
 
@@ -43,7 +41,7 @@ class OptOuts(MethodView):
     @blp.response(200, OptOutSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """Everyone who asked not to be written to."""
-        with reading(runtime(), current_principal().username) as look:
+        with reading() as look:
             return opt_outs(look.session)
 
     @roles_required("admin", "consultant", "frontdesk")

@@ -9,11 +9,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import ROLES, roles_required
-from services.common.web import API_PREFIX, work
+from services.common.web import API_PREFIX, reading, work
 
 from ..ops.directory import create_department, update_department
 from ..reads.directory import DepartmentView, department, list_departments
-from .reading import reading_work
 
 blp = Blueprint("departments", __name__, url_prefix=f"{API_PREFIX}/departments",
                 description="Departments: a name, a unique code and where they are.")
@@ -47,7 +46,7 @@ class Departments(MethodView):
     @blp.response(200, DepartmentSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[DepartmentView]:
         """List departments, by code."""
-        with reading_work() as w:
+        with reading() as w:
             return list_departments(w.session, **query)
 
     @roles_required("admin")
@@ -66,7 +65,7 @@ class DepartmentResource(MethodView):
     @blp.response(200, DepartmentSchema)
     def get(self, department_id: int) -> DepartmentView:
         """One department."""
-        with reading_work() as w:
+        with reading() as w:
             return department(w.session, department_id)
 
     @roles_required("admin")

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.common.auth import ROLES, roles_required
 from services.common.fields import ID_RANGE, Day
-from services.common.web import API_PREFIX, work
+from services.common.web import API_PREFIX, reading, work
 
 from ..domain.slots import Leave as LeaveRule
 from ..domain.slots import Session as SessionRule
@@ -34,7 +34,6 @@ from ..reads.timetable import (
     template,
     templates_of,
 )
-from .reading import reading_work
 from .schemas import SessionShape, SlotSchema, hhmm
 
 blp = Blueprint("experts", __name__, url_prefix=f"{API_PREFIX}/experts",
@@ -185,7 +184,7 @@ class Experts(MethodView):
     @blp.response(200, ExpertSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[ExpertView]:
         """List experts; filter by department, active or a part of the name."""
-        with reading_work() as w:
+        with reading() as w:
             return list_experts(w.session, **query)
 
     @roles_required("admin")
@@ -204,7 +203,7 @@ class ExpertResource(MethodView):
     @blp.response(200, ExpertSchema)
     def get(self, expert_id: int) -> ExpertView:
         """One expert."""
-        with reading_work() as w:
+        with reading() as w:
             return expert(w.session, expert_id)
 
     @roles_required("admin")
@@ -225,7 +224,7 @@ class DeactivationPreviewResource(MethodView):
     def get(self, expert_id: int) -> views.DeactivationPreview:
         """What deactivating the expert would cancel: every active slot not yet over,
         by day, changing nothing (the admin page then asks booking who is booked)."""
-        with reading_work() as w:
+        with reading() as w:
             return deactivation_preview(w.session, expert_id, w.desk)
 
 
@@ -251,7 +250,7 @@ class Templates(MethodView):
     @blp.response(200, TemplateSchema(many=True))
     def get(self, expert_id: int) -> list[TemplateView]:
         """The expert's weekly sessions."""
-        with reading_work() as w:
+        with reading() as w:
             return templates_of(w.session, expert_id)
 
     @roles_required("admin")
@@ -288,7 +287,7 @@ class Leaves(MethodView):
     @blp.response(200, LeaveSchema(many=True))
     def get(self, expert_id: int) -> list[LeaveView]:
         """The expert's recorded leave."""
-        with reading_work() as w:
+        with reading() as w:
             return expert_leaves(w.session, expert_id)
 
     @roles_required("admin")
@@ -313,7 +312,7 @@ class LeavePreviewResource(MethodView):
         """What recording this leave would cancel, and what it would keep, before it is
         confirmed (the admin page then asks booking who is booked in those slots)."""
         rule = LeaveRule(query["date"], query["start"], query["end"])
-        with reading_work() as w:
+        with reading() as w:
             return leave_preview(w.session, expert_id, rule, w.desk.zone)
 
 

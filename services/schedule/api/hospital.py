@@ -9,12 +9,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import roles_required
-from services.common.web import API_PREFIX, work
+from services.common.web import API_PREFIX, reading, work
 
 from ..domain.hospital import LANGUAGES, Hospital
 from ..ops.hospital import save_hospital
 from ..reads.hospital import HospitalView, hospital
-from .reading import reading_work
 
 blp = Blueprint("hospital", __name__, url_prefix=f"{API_PREFIX}/hospital",
                 description="The hospital's facts: name, address, directions, phone, time zone.")
@@ -37,7 +36,7 @@ class HospitalResource(MethodView):
     @blp.response(200, HospitalSchema)
     def get(self) -> HospitalView:
         """The hospital's facts."""
-        with reading_work() as w:
+        with reading() as w:
             return hospital(w.session)
 
     @roles_required("admin")

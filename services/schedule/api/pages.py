@@ -12,11 +12,11 @@ from services.common.auth import SESSION_COOKIE, AuthError, csrf_ok, issue_token
 from services.common.pages import page, page_principal
 from services.common.refusals import Throttled
 from services.common.unit_of_work import unit_of_work
+from services.common.web import reading
 
 from ..config import runtime
 from ..ops.sign_in import sign_in
 from ..ops.sign_out import sign_out
-from .reading import reading_work
 
 pages = Blueprint("schedule_pages", __name__, template_folder="../templates",
                   static_folder="../static", static_url_path="/static/schedule")
@@ -108,7 +108,7 @@ def admin() -> str:
     # hospital's zone: the week shown starts on the hospital's Monday, not the browser's.
     # Today: the hospital's, from the server's clock, so the week opens on this week
     # whatever the browser's zone or clock.
-    with reading_work() as w:
+    with reading() as w:
         zone, today = w.desk.zone, w.desk.today
     return render_template("admin.html", services={"booking": runtime().settings.booking_url},
                            zone=zone.key, today=today.isoformat())
@@ -125,7 +125,7 @@ def staff() -> str:
 @page("admin")
 def privacy() -> str:
     """Patients' data for their PIPL requests: export, erasure, the access log."""
-    with reading_work() as w:
+    with reading() as w:
         zone = w.desk.zone
     settings = runtime().settings
     services = {"booking": settings.booking_url, "notify": settings.notify_url,

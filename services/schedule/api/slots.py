@@ -10,12 +10,11 @@ from marshmallow import Schema, fields, validate
 
 from services.common.auth import ROLES, current_principal, roles_required
 from services.common.fields import ID_RANGE, Day
-from services.common.web import API_PREFIX, unprocessable
+from services.common.web import API_PREFIX, reading, unprocessable
 
 from ..config import runtime
 from ..ops.publishing import PublishResult, publish
 from ..reads.timetable import SlotView, list_slots
-from .reading import reading_work
 from .schemas import SlotSchema
 
 blp = Blueprint("slots", __name__, url_prefix=API_PREFIX,
@@ -52,7 +51,7 @@ class Slots(MethodView):
         """Published slots of an expert and/or a date."""
         if query.get("expert_id") is None and query.get("date") is None:
             unprocessable("date", "Give an expert_id, a date, or both.", location="query")
-        with reading_work() as w:
+        with reading() as w:
             return list_slots(w.session, w.desk.zone, expert_id=query.get("expert_id"),
                               day=query.get("date"), include_cancelled=query["include_cancelled"])
 

@@ -10,11 +10,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services.common.auth import ROLES, roles_required
-from services.common.web import API_PREFIX, work
+from services.common.web import API_PREFIX, reading, work
 
 from ..ops.staff import change_staff, create_staff
 from ..reads.staff import StaffView, list_staff, staff_member
-from .reading import reading_work
 
 blp = Blueprint("staff", __name__, url_prefix=f"{API_PREFIX}/staff",
                 description="Staff accounts (admins only).")
@@ -59,7 +58,7 @@ class Staff(MethodView):
     @blp.response(200, StaffOut(many=True))
     def get(self) -> list[StaffView]:
         """Every account, active first."""
-        with reading_work() as w:
+        with reading() as w:
             return list_staff(w.session)
 
     @roles_required("admin")

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from services.common.refusals import Kind, Refusal
+from services.common.refusals import NotFound
 
 from ..models import Hospital
 
@@ -23,24 +23,15 @@ class HospitalView:
     updated_at: datetime
 
 
-class NotEntered(Refusal):
-    """The facts are asked for before an admin entered them (a 404 saying what to do)."""
-
-    kind = Kind.NOT_FOUND
-
-    def __init__(self) -> None:
-        super().__init__("not_found", "The hospital's facts have not been entered yet.")
-
-
 def hospital_entered(session: Session) -> bool:
     return session.get(Hospital, 1) is not None
 
 
 def hospital(session: Session) -> HospitalView:
-    """The facts, or :class:`NotEntered` before an admin entered them."""
+    """The facts, or a 404 saying what to do before an admin entered them."""
     row = session.get(Hospital, 1)
     if row is None:
-        raise NotEntered()
+        raise NotFound("hospital", message="The hospital's facts have not been entered yet.")
     return HospitalView(name=row.name, address=row.address, directions=row.directions,
                         phone=row.phone, time_zone=row.time_zone, language=row.language,
                         updated_at=row.updated_at)
