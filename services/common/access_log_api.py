@@ -12,16 +12,14 @@ from flask_smorest import Blueprint
 from .access_records import access_rows
 from .auth import roles_required
 from .fields import AccessOut, AccessQuery, hospital_days
-from .hospital_copy import HospitalCopyMixin, hospital_zone
-from .web import API_PREFIX, runtime
+from .web import API_PREFIX, reading
 
 
-def access_log_blueprint(service: str, model: type[Any], hospital: type[HospitalCopyMixin], *,
-                         default_zone: Callable[[], str], description: str,
+def access_log_blueprint(service: str, model: type[Any], *, description: str,
                          describe: Callable[[Any], str] | None = None) -> Blueprint:
     """The access-log resource of ``service``, read from its ``model`` (the columns of
     :class:`~.access_records.AccessRecordMixin`); days are the hospital's, in the zone of
-    its copy of the hospital's facts."""
+    the request's desk."""
     blp = Blueprint("access_log", __name__, url_prefix=API_PREFIX, description=description)
 
     @blp.route("/access-log")
@@ -31,10 +29,9 @@ def access_log_blueprint(service: str, model: type[Any], hospital: type[Hospital
         @blp.response(200, AccessOut(many=True))
         def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
             """Newest first; filter by patient, staff member and days."""
-            with runtime().db.reading() as session:
-                zone = hospital_zone(session, hospital, default_zone())
-                after, before = hospital_days(query.get("from_"), query.get("to"), zone)
-                rows = access_rows(session, model, patient_id=query.get("patient_id"),
+            with reading() as w:
+                after, before = hospital_days(query.get("from_"), query.get("to"), w.desk.zone)
+                rows = access_rows(w.session, model, patient_id=query.get("patient_id"),
                                    staff=query.get("staff"), after=after, before=before,
                                    limit=query["limit"], describe=describe)
             return [{**row, "service": service} for row in rows]

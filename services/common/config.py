@@ -3,7 +3,7 @@
 Every service reads the same common settings; a service adds its own fields by
 subclassing :class:`Settings`. A variable prefixed with the service's name
 (``BOOKING_DATABASE_URL``) wins over the plain one (``DATABASE_URL``), so one
-shell can run all three services while a container sets just ``DATABASE_URL``.
+shell can run all four services while a container sets just ``DATABASE_URL``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .contracts.schedule import HospitalUpdated
 from .db import UTCDateTime
 from .events import Event
-from .hospital import Hospital, zone_of
+from .hospital import Hospital
 from .kept import Kept
 
 if TYPE_CHECKING:
@@ -98,8 +97,3 @@ def _read(session: Session, model: type[HospitalCopyMixin]) -> Hospital | None:
 def forget_kept_hospital(session: Session, model: type[HospitalCopyMixin]) -> None:
     """After a change to the row commits, this process reads it afresh."""
     KEPT.forget_when_committed(session, model.__tablename__)
-
-
-def hospital_zone(session: Session, model: type[HospitalCopyMixin], default: str) -> ZoneInfo:
-    """The hospital's time zone as this service last heard it, else ``default``."""
-    return zone_of(hospital_reader(model)(session, False), default)

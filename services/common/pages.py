@@ -2,7 +2,7 @@
 
 Schedule's login page puts the staff token in the ``clinic_session`` cookie
 (HttpOnly). Cookies are shared by every port of one host, so the pages of all
-three services see it. A visitor without a valid one is sent to the login page
+four services see it. A visitor without a valid one is sent to the login page
 and comes back afterwards.
 """
 

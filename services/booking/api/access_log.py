@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from services.common.access_log_api import access_log_blueprint
 
-from ..config import runtime
-from ..models import AccessRecord, Hospital
+from ..models import AccessRecord
 
 blp = access_log_blueprint(
-    "booking", AccessRecord, Hospital, default_zone=lambda: runtime().settings.default_time_zone,
+    "booking", AccessRecord,
     description="The append-only log of every full read and change of a patient's data.")

@@ -7,8 +7,7 @@ from typing import Any
 
 from services.common.access_log_api import access_log_blueprint
 
-from ..config import runtime
-from ..models import AccessRecord, Hospital
+from ..models import AccessRecord
 
 
 def _detail(row: Any) -> str:
@@ -17,7 +16,6 @@ def _detail(row: Any) -> str:
 
 
 blp = access_log_blueprint(
-    "followup", AccessRecord, Hospital,
-    default_zone=lambda: runtime().settings.default_time_zone, describe=_detail,
+    "followup", AccessRecord, describe=_detail,
     description="The append-only log of every call card that showed a full phone, and of "
                 "exports.")
