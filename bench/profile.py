@@ -41,8 +41,9 @@ from services.common.events import Event
 from services.common.service import boot
 from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
 from services.notify.config import NotifySettings
+from services.notify.handlers import HANDLERS as NOTIFY_HANDLERS
 from services.notify.handlers import consumer as notify_consumer
-from services.notify.handlers import on_hospital_updated as notify_hospital
+from services.notify.models import Hospital as NotifyHospital
 from services.notify.ops.sending import Sender
 from services.notify.providers import build_providers
 
@@ -158,11 +159,11 @@ def notify_main(count: int) -> None:
         app.extensions["clinic"].db.dispose()
         rt = boot(NotifySettings.from_env(environ={}, database_url=db["notify"],
                                           var_dir=Path(scratch), log_level="WARNING"),
-                  NOTIFY_MIGRATIONS)
+                  NOTIFY_MIGRATIONS, hospital=NotifyHospital)
         consumer = notify_consumer(rt)
-        sender = Sender(rt.db, rt.settings, build_providers(rt.settings, rt.db), rt.clock)
+        sender = Sender(rt, build_providers(rt.settings, rt.db))
         with rt.db.transaction() as session:
-            notify_hospital(session, Event(type=HospitalUpdated.TYPE, source="bench", data={
+            NOTIFY_HANDLERS.bind(rt)[HospitalUpdated.TYPE](session, Event(type=HospitalUpdated.TYPE, source="bench", data={
                 "name": "压测医院", "address": "", "directions": "", "phone": "",
                 "language": "zh-CN", "time_zone": "Asia/Shanghai"}))
         timed, profiled = events[:count], events[count:]
