@@ -163,7 +163,8 @@ def notify_main(count: int) -> None:
         consumer = notify_consumer(rt)
         sender = Sender(rt, build_providers(rt.settings, rt.db))
         with rt.db.transaction() as session:
-            NOTIFY_HANDLERS.bind(rt)[HospitalUpdated.TYPE](session, Event(type=HospitalUpdated.TYPE, source="bench", data={
+            keep_hospital = NOTIFY_HANDLERS.bind(rt)[HospitalUpdated.TYPE]
+            keep_hospital(session, Event(type=HospitalUpdated.TYPE, source="bench", data={
                 "name": "压测医院", "address": "", "directions": "", "phone": "",
                 "language": "zh-CN", "time_zone": "Asia/Shanghai"}))
         timed, profiled = events[:count], events[count:]
