@@ -10,6 +10,7 @@ from sqlalchemy import MetaData
 
 from .hospital_copy import HospitalCopyMixin
 from .inbox import DeadLetterMixin, list_dead_letters, replay_dead_letter
+from .migrations import new_revision
 from .runtime import Runtime, S
 from .service import boot
 
@@ -44,6 +45,12 @@ def service_cli(settings_cls: type[S], migrations: str,
         """Apply the database migrations and declare the service's queue."""
         runtime(migrate=True)
         click.echo(f"{settings_cls.SERVICE}: database at the newest revision, queue declared")
+
+    @group.command()
+    @click.argument("message")
+    def revision(message: str) -> None:
+        """Write a new migration: the models compared with a scratch database at head."""
+        new_revision(migrations, message)
 
     @group.command()
     def worker() -> None:
