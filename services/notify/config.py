@@ -11,6 +11,13 @@ from services.common.runtime import Runtime, current_runtime
 
 DEFAULT_WEBHOOK_SECRET = "dev-only-webhook-secret-change-me-in-production"
 DEV_PROVIDERS = ("outbox",)
+#: What each template provider cannot run without, as the environment names it.
+PROVIDER_NEEDS = {
+    "aliyun": ("sms_sign_name", "aliyun_access_key_id", "aliyun_access_key_secret",
+               "aliyun_region", "aliyun_endpoint", "sms_callback_secret"),
+    "tencent": ("sms_sign_name", "tencent_secret_id", "tencent_secret_key", "tencent_region",
+                "tencent_endpoint", "tencent_sdk_app_id", "sms_callback_secret"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +45,19 @@ class NotifySettings(Settings):
     sms_gateway_timeout: float = 10.0
     sms_gateway_status_url: str = ""
     sms_webhook_secret: str = DEFAULT_WEBHOOK_SECRET
+    # Template providers (SPEC §12): the registered signature, and each vendor's account.
+    sms_sign_name: str = ""
+    aliyun_access_key_id: str = ""
+    aliyun_access_key_secret: str = ""
+    aliyun_region: str = "cn-hangzhou"
+    aliyun_endpoint: str = "dysmsapi.aliyuncs.com"
+    tencent_secret_id: str = ""
+    tencent_secret_key: str = ""
+    tencent_region: str = "ap-guangzhou"
+    tencent_endpoint: str = "sms.tencentcloudapi.com"
+    tencent_sdk_app_id: str = ""
+    #: The unguessable part of the vendors' callback paths (receipts and replies), 128+ bits.
+    sms_callback_secret: str = ""
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_security: str = "none"
@@ -65,8 +85,15 @@ class NotifySettings(Settings):
         if not self.is_production:
             return
         if self.sms_provider in DEV_PROVIDERS or self.email_provider in DEV_PROVIDERS:
-            raise ConfigError("production refuses the dev outbox: set SMS_PROVIDER=http and "
-                              "EMAIL_PROVIDER=smtp (or none)")
+            raise ConfigError("production refuses the dev outbox: set SMS_PROVIDER=aliyun, "
+                              "tencent or http and EMAIL_PROVIDER=smtp (or none)")
+        missing = [name.upper() for name in PROVIDER_NEEDS.get(self.sms_provider, ())
+                   if not str(getattr(self, name)).strip()]
+        if missing:
+            raise ConfigError(f"SMS_PROVIDER={self.sms_provider} needs {', '.join(missing)}")
+        if self.sms_provider in PROVIDER_NEEDS and len(self.sms_callback_secret) < 22:
+            raise ConfigError("SMS_CALLBACK_SECRET must be at least 22 random characters "
+                              "(128 bits): it is the vendors' callback paths' only key")
         if self.sms_webhook_secret == DEFAULT_WEBHOOK_SECRET or len(self.sms_webhook_secret) < 32:
             raise ConfigError("production needs SMS_WEBHOOK_SECRET set to a random value of at "
                               "least 32 characters, shared with the SMS gateway")

@@ -606,8 +606,9 @@ class KnowingProvider(FlakyProvider):
         super().__init__()
         self.has = has
 
-    def lookup(self, ref: str) -> str | None:
-        return f"gw-{ref}" if ref in self.has else None
+    def lookup(self, item: Outgoing, handed_at: datetime | None) -> str | None:
+        assert handed_at is not None, "an earlier sender's hand-over time is passed on"
+        return f"gw-{item.ref}" if item.ref in self.has else None
 
 
 @pytest.mark.parametrize("gateway_has_it", [True, False], ids=["it-went", "it-did-not"])

@@ -50,6 +50,8 @@ class Claimed:
     #: Its recipient opted out since an earlier sender took it: only what the provider
     #: already holds is recorded as sent; nothing is handed over.
     opted_out: bool = False
+    #: When an earlier sender began handing it over (a lookup by phone and day needs it).
+    handed_at: datetime | None = None
 
 
 def already_taken(provider: Provider, item: Claimed) -> str | None:
@@ -58,7 +60,7 @@ def already_taken(provider: Provider, item: Claimed) -> str | None:
     own de-duplication by our reference is then the last guard)."""
     if not item.in_doubt or not isinstance(provider, Lookup):
         return None
-    return provider.lookup(item.outgoing.ref)
+    return provider.lookup(item.outgoing, item.handed_at)
 
 
 def backoff(attempts: int, base: float = 5.0) -> timedelta:
@@ -124,7 +126,7 @@ class Sender:
                 .with_for_update(skip_locked=True)).all()
             withdrawn = opted_out(session, {(row.channel, row.recipient) for row in rows})
             for row in rows:
-                in_doubt = row.handed_at is not None
+                in_doubt, earlier_hand = row.handed_at is not None, row.handed_at
                 stop = (row.channel, row.recipient) in withdrawn
                 if stop and not in_doubt:
                     _withdraw(row, now)
@@ -141,7 +143,8 @@ class Sender:
                     ref=f"msg-{row.id}", channel=row.channel, to=row.recipient, body=row.body,
                     subject=row.subject, ics=row.ics,
                     ics_method="CANCEL" if row.template == "cancellation" else "REQUEST"),
-                    row.attempts, lease_ends, in_doubt, opted_out=stop))
+                    row.attempts, lease_ends, in_doubt, opted_out=stop,
+                    handed_at=earlier_hand))
         return claimed
 
     def _reminder_still_due(self, session: Session, row: Message, now: datetime,

@@ -8,6 +8,7 @@ auth or a token, and answer an id. The field names differ; they are settings.
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -69,10 +70,11 @@ class HttpGatewayProvider:
                                  f"{response.text[:200]}")
         return self._provider_id(response) or item.ref
 
-    def lookup(self, ref: str) -> str | None:
+    def lookup(self, item: Outgoing, handed_at: datetime | None) -> str | None:
         """Ask the gateway whether it has the message (``SMS_GATEWAY_STATUS_URL``, with
         ``{ref}`` in it): 200 with its id, 404 for none. Without that address the gateway
         cannot tell, and the message goes again under the same reference."""
+        ref = item.ref
         if not self.status_url:
             return None
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from services.common.db import Database, utcnow
@@ -30,7 +32,8 @@ class OutboxProvider:
                 existing = row.id
         return f"outbox-{existing}"
 
-    def lookup(self, ref: str) -> str | None:
+    def lookup(self, item: Outgoing, handed_at: datetime | None) -> str | None:
+        ref = item.ref
         with self.db.reading() as session:
             existing = session.scalar(select(DevOutboxItem.id)
                                       .where(DevOutboxItem.message_ref == ref))
