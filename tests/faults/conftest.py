@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -38,11 +37,14 @@ from services.booking.handlers import EVENT_TYPES as BOOKING_EVENTS
 from services.booking.handlers import HANDLERS as BOOKING_HANDLERS
 from services.booking.models import Appointment, IdempotencyRecord
 from services.booking.models import DeadLetter as BookingDeadLetter
+from services.booking.models import Hospital as BookingHospital
 from services.booking.models import OutboxMessage as BookingOutbox
 from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.db import Database
 from services.common.events import Event
+from services.common.hospital_copy import hospital_reader
+from services.common.runtime import Runtime
 from services.common.service import boot
 from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
 from services.notify.config import NotifySettings
@@ -118,8 +120,9 @@ class System:
         """``count`` fresh slots of a new expert, three days ahead (no reminder falls due)."""
         self.next_expert += 1
         day = (datetime.now(UTC) + timedelta(days=3)).date()
-        return publish(SimpleNamespace(db=self.booking), self.next_expert, 1, day, count,
-                       capacity)
+        rt = Runtime(settings=BookingSettings.from_env(environ={}), db=self.booking,
+                     bus=None, hospital=hospital_reader(BookingHospital))  # type: ignore[arg-type]
+        return publish(rt, self.next_expert, 1, day, count, capacity)
 
     def cut_database_connections(self, names: list[str] | None = None) -> int:
         """Terminate every server connection of booking's and notify's processes."""
