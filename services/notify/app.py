@@ -15,12 +15,15 @@ from .api import pages, register_api
 from .config import NotifySettings
 from .handlers import EVENT_TYPES
 from .models import Base, DeadLetter, Hospital, StaffTokens
+from .ops.composing import check_sms_templates
 
 MIGRATIONS = "services.notify:migrations"
 
 
 def create_app(settings: NotifySettings | None = None, clock: Clock | None = None) -> Flask:
-    rt = boot(settings or NotifySettings.from_env(), MIGRATIONS, EVENT_TYPES, clock,
+    settings = settings or NotifySettings.from_env()
+    check_sms_templates(settings)  # a template that can never be filled stops us here
+    rt = boot(settings, MIGRATIONS, EVENT_TYPES, clock,
               metadata=Base.metadata, hospital=Hospital)
     rt.tokens = honoured_tokens(rt.db, StaffTokens)
     app, api = create_base_app(__name__, rt)

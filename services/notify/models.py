@@ -69,6 +69,10 @@ class Message(Base):
     #: The event's facts and the invite's sequence, to render the message again when it is
     #: sent (a reminder says the hospital's address as it is then). Erased with the text.
     facts: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: An SMS's registered template as filled — kind, provider, template code, variables
+    #: in order, signature (JSON) — so a message claimed again after a crash hands the
+    #: provider the same call. Erased with the text.
+    sms_call: Mapped[str | None] = mapped_column(Text, nullable=True)
     segments: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str | None] = mapped_column(String(200), nullable=True)

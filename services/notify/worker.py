@@ -13,6 +13,7 @@ from services.common.worker import Loop, Periodic, run_loops
 
 from .config import NotifySettings
 from .handlers import consumer as notify_consumer
+from .ops.composing import check_sms_templates
 from .ops.receipts import any_early, apply_early_receipts
 from .ops.retention import purge_old
 from .ops.sending import Sender
@@ -24,6 +25,7 @@ EARLY_RECEIPT_SECONDS = 2.0
 
 
 def build_loops(rt: Runtime[NotifySettings]) -> dict[str, Loop]:
+    check_sms_templates(rt.settings)  # a template that can never be filled stops us here
     sender = Sender(rt, build_providers(rt.settings, rt.db))
     consumer = notify_consumer(rt, on_due=sender.wake)
     return {

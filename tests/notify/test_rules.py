@@ -197,19 +197,23 @@ def test_confirmation_says_what_the_patient_needs(tmp_path: Path) -> None:
 
 
 def test_a_hospital_override_wins(tmp_path: Path) -> None:
-    (tmp_path / "zh-CN").mkdir()
-    override = tmp_path / "zh-CN" / "confirmation.sms.j2"
-    override.write_text("【{{ hospital.name }}】预约 {{ code }}")
+    """SMS texts are the hospital's registered templates (TEMPLATE_DIR/sms-templates.toml)."""
+    from services.notify.domain.sms_templates import shipped_text
+    own = shipped_text().replace("${name}您好，您已预约", "预约 ${code}，${name}您好，您已预约", 1)
+    own = own.replace("就诊序号${number}号，预约码${code}", "就诊序号${number}号", 1)
+    own = own.replace('"name", "when", "department", "expert", "number", "code", "address"',
+                      '"code", "name", "when", "department", "expert", "number", "address"', 1)
+    (tmp_path / "sms-templates.toml").write_text(own)
     body = Renderer(str(tmp_path)).render("confirmation", "sms", "zh-CN",
                                      told("booked", facts())).body
-    assert body == "【仁和医院】预约 K7QM4TZP"
+    assert body.startswith("【仁和医院】预约 K7QM4TZP，张三您好")
 
 
 def test_a_template_naming_a_missing_fact_fails_instead_of_sending_a_blank(tmp_path) -> None:
     (tmp_path / "zh-CN").mkdir()
-    (tmp_path / "zh-CN" / "confirmation.sms.j2").write_text("{{ hospital.fax }}")
+    (tmp_path / "zh-CN" / "confirmation.email.j2").write_text("{{ hospital.fax }}")
     with pytest.raises(UndefinedError):
-        Renderer(str(tmp_path)).render("confirmation", "sms", "zh-CN",
+        Renderer(str(tmp_path)).render("confirmation", "email", "zh-CN",
                                      told("booked", facts()))
 
 

@@ -1,9 +1,11 @@
 """Jinja2 templates per event, channel and language, with the hospital's overrides first.
 
-Templates live in ``templates/messages/<language>/<template>.<channel>.j2`` (and
+Email templates live in ``templates/messages/<language>/<template>.email.j2`` (and
 ``<template>.email.subject.j2``). A folder named by ``TEMPLATE_DIR`` with the same
-layout overrides any of them. A template that refers to a fact the event does
-not carry fails loudly instead of sending a message with a blank in it.
+layout overrides any of them. An SMS is a template registered with the carrier platform
+(:mod:`.sms_templates`, ``sms-templates.toml``), filled here as the platform fills it.
+A template that refers to a fact the event does not carry fails loudly instead of
+sending a message with a blank in it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from jinja2 import (
@@ -23,7 +26,10 @@ from jinja2 import (
     TemplateNotFound,
 )
 
-from .sms import segments
+from services.common.config import ConfigError
+
+from . import sms_templates
+from .sms_templates import Filled, Registry
 from .visit import Visit
 
 LANGUAGES = ("zh-CN", "en")
@@ -54,6 +60,50 @@ class Rendered:
     subject: str
     body: str
     segments: int
+    #: An SMS: the registered template filled (kind, code, variables, signature).
+    sms: Filled | None = None
+
+
+def sms_kind(template: str, visit: Visit) -> str:
+    """Which registered SMS template tells this: a confirmation from the waiting list
+    says so; a cancellation with places offered, or by the hospital, says more."""
+    if template == "confirmation":
+        return "waitlist" if visit.from_waitlist else "confirmation"
+    cancellation = visit.cancellation
+    if template == "cancellation" and cancellation is not None:
+        if cancellation.offers:
+            return "cancellation_offers"
+        if cancellation.reason in BY_THE_HOSPITAL:
+            return "cancellation_hospital"
+    return template
+
+
+#: Every message kind an SMS is sent for (the start-up check looks at each).
+SMS_KINDS = ("confirmation", "waitlist", "reminder", "cancellation", "cancellation_hospital",
+             "cancellation_offers", "reschedule")
+
+
+def sms_values(visit: Visit, language: str) -> dict[str, str]:
+    """The registered templates' variables, from the same facts the other templates see."""
+    told = context(visit, language)
+    expert, department, hospital = visit.expert, visit.department, visit.hospital
+    offers = told["alternatives"]
+    offer = ""
+    if offers:
+        offer = f"{offers[0]['when']} {offers[0]['expert_name']}"
+        if len(offers) > 1:
+            offer += f"等{len(offers)}个" if language == "zh-CN" \
+                else f" and {len(offers) - 1} more"
+    return {
+        "name": visit.patient.name, "when": told["when"], "time": told["time"],
+        "previous_when": told["previous_when"], "department": department.name if department else "",
+        "expert": f"{expert.name}{expert.title}" if language == "zh-CN"
+        else " ".join(x for x in (expert.title, expert.name) if x),
+        "number": str(visit.queue_number), "code": visit.code,
+        "address": hospital.address if hospital else "",
+        "directions": hospital.directions if hospital else "",
+        "phone": hospital.phone if hospital else "", "reason": told["reason_text"], "offer": offer,
+    }
 
 
 def when(moment: datetime, language: str) -> str:
@@ -97,7 +147,12 @@ def context(visit: Visit, language: str) -> dict[str, Any]:
 class Renderer:
     """Renders one template for one channel and language."""
 
-    def __init__(self, override_dir: str = "", default_language: str = "zh-CN") -> None:
+    def __init__(self, override_dir: str = "", default_language: str = "zh-CN", *,
+                 provider: str = "outbox", sign_name: str = "",
+                 registry: Registry | None = None) -> None:
+        self.registry = registry or sms_templates.load(override_dir)
+        self.provider, self.sign_name = provider, sign_name
+        self.override_dir = override_dir
         loaders: list[BaseLoader] = [FileSystemLoader(override_dir)] if override_dir else []
         loaders.append(PackageLoader("services.notify", "templates/messages"))
         self.env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
@@ -108,13 +163,36 @@ class Renderer:
         return wanted if wanted in LANGUAGES else self.default_language
 
     def render(self, template: str, channel: str, language: str, visit: Visit) -> Rendered:
+        """The message's text; an SMS is its registered template filled (raises
+        :class:`~.sms_templates.Unfillable` when that cannot be done within the limits)."""
+        if channel == "sms":
+            return self.render_sms(template, language, visit)
         values = context(visit, language)
         body = self._get(language, f"{template}.{channel}.j2").render(values).strip()
         subject = ""
         if channel == "email":
             subject = " ".join(self._get(language, f"{template}.email.subject.j2")
                                .render(values).split())
-        return Rendered(subject, body, segments(body) if channel == "sms" else 0)
+        return Rendered(subject, body, 0)
+
+    def render_sms(self, template: str, language: str, visit: Visit) -> Rendered:
+        # The signature: the registered one, or (development) the hospital's name.
+        sign = self.sign_name or (visit.hospital.name if visit.hospital else "")
+        filled = self.registry.fill(sms_kind(template, visit), language,
+                                    sms_values(visit, language), link=visit.link,
+                                    provider=self.provider, sign_name=sign)
+        return Rendered("", filled.body, filled.segments, filled)
+
+    def check(self, production: bool = False) -> None:
+        """At start-up: every SMS kind and language can be filled for this provider."""
+        stale = sorted(str(p.relative_to(self.override_dir))
+                       for p in Path(self.override_dir).glob("*/*.sms.j2")) \
+            if self.override_dir else []
+        if stale:
+            raise ConfigError(f"TEMPLATE_DIR has {', '.join(stale)}: SMS texts are the "
+                              f"registered templates of {sms_templates.FILE_NAME} now")
+        sms_templates.check(self.registry, SMS_KINDS, self.provider, self.sign_name,
+                            production)
 
     def _get(self, language: str, name: str) -> Any:
         try:
@@ -124,8 +202,9 @@ class Renderer:
 
 
 @functools.lru_cache(maxsize=16)
-def renderer(override_dir: str = "", default_language: str = "zh-CN") -> Renderer:
+def renderer(override_dir: str = "", default_language: str = "zh-CN", provider: str = "outbox",
+             sign_name: str = "") -> Renderer:
     """One renderer per template folder, shared by the planner and the sender of every
     runtime: its environment keeps each template compiled (and Jinja looks again at a
     changed override file), so a planner may be made for each event at no cost."""
-    return Renderer(override_dir, default_language)
+    return Renderer(override_dir, default_language, provider=provider, sign_name=sign_name)

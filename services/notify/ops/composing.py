@@ -24,6 +24,7 @@ from ..config import NotifySettings
 from ..domain.calendar import Party, ics
 from ..domain.rendering import Renderer
 from ..domain.rendering import renderer as default_renderer
+from ..domain.sms_templates import Unfillable
 from ..domain.visit import Visit
 from ..models import Installation, Message
 from ..wire import kept_visit
@@ -35,6 +36,19 @@ class Composed:
     body: str
     segments: int
     ics: str | None
+    #: An SMS's registered template as filled (JSON: kind, provider, code, variables,
+    #: signature): what the sender hands a template provider, the same after a crash.
+    sms_call: str | None = None
+    #: Why this SMS cannot be filled within the vendor's limits (it fails, never sent).
+    unfillable: str | None = None
+
+
+def check_sms_templates(settings: NotifySettings) -> None:
+    """At start-up (service and worker): every SMS kind and language has its registered
+    template, its code for the configured provider, and can be filled within the vendor's
+    limits; otherwise a ConfigError names the kind, language and variable."""
+    default_renderer(settings.template_dir, settings.default_language, settings.sms_provider,
+                     settings.sms_sign_name).check(settings.is_production)
 
 
 def installation_token(session: Session, now: datetime) -> str:
@@ -50,15 +64,20 @@ def installation_token(session: Session, now: datetime) -> str:
 class Composer:
     def __init__(self, settings: NotifySettings, renderer: Renderer | None = None) -> None:
         self.settings = settings
-        self.renderer = renderer or default_renderer(settings.template_dir,
-                                                     settings.default_language)
+        self.renderer = renderer or default_renderer(
+            settings.template_dir, settings.default_language, settings.sms_provider,
+            settings.sms_sign_name)
 
     def compose(self, session: Session, visit: Visit, template: str, channel: str,
                 language: str, sequence: int, now: datetime) -> Composed:
-        rendered = self.renderer.render(template, channel, language, visit)
+        try:
+            rendered = self.renderer.render(template, channel, language, visit)
+        except Unfillable as exc:
+            return Composed("", "", 0, None, unfillable=str(exc))
         invite = self._invite(session, visit, template, sequence, now) \
             if channel == "email" else None
-        return Composed(rendered.subject, rendered.body, rendered.segments, invite)
+        call = json.dumps(rendered.sms.stored(), ensure_ascii=False) if rendered.sms else None
+        return Composed(rendered.subject, rendered.body, rendered.segments, invite, call)
 
     @staticmethod
     def kept(data: Mapping[str, Any], sequence: int) -> str:
@@ -67,22 +86,34 @@ class Composer:
         return json.dumps({"data": dict(data), "sequence": sequence}, ensure_ascii=False)
 
     def again(self, session: Session, row: Message, now: datetime,
-              hospital: Hospital | None) -> None:
+              hospital: Hospital | None) -> str | None:
         """Render a message once more, as it is about to be sent, with the hospital's facts
         as notify knows them now (``hospital``, notify's copy) — unless those are the facts
-        it was rendered with, which would give the same text (most confirmations: planned
-        a moment ago)."""
-        if not row.facts or hospital is None:
-            return
+        it was rendered with and its SMS was filled for the provider configured now, which
+        would give the same text (most confirmations: planned a moment ago). Returns why
+        the SMS can no longer be filled, if it cannot."""
+        if not row.facts:
+            return None
         stored: dict[str, Any] = json.loads(row.facts)
         visit = kept_visit(row.event_type, stored["data"])
-        if visit is None or visit.hospital == hospital:
-            return
-        composed = self.compose(session, dataclasses.replace(visit, hospital=hospital),
-                                row.template, row.channel, row.language, stored["sequence"], now)
+        if visit is None:
+            return None
+        same_provider = row.channel != "sms" or (
+            row.sms_call is not None
+            and json.loads(row.sms_call).get("provider") == self.renderer.provider)
+        if (hospital is None or visit.hospital == hospital) and same_provider:
+            return None
+        if hospital is not None:
+            visit = dataclasses.replace(visit, hospital=hospital)
+        composed = self.compose(session, visit, row.template, row.channel, row.language,
+                                stored["sequence"], now)
+        if composed.unfillable:
+            return composed.unfillable
         row.subject, row.body, row.segments = composed.subject, composed.body, composed.segments
+        row.sms_call = composed.sms_call
         if row.channel == "email":
             row.ics = composed.ics
+        return None
 
     def _invite(self, session: Session, visit: Visit, template: str,
                 sequence: int, now: datetime) -> str | None:

@@ -33,7 +33,8 @@ def forget_patient(session: Session, patient_id: int, appointment_ids: list[int]
                     .values(status=MessageStatus.CANCELLED, reason="patient erased")
                     .execution_options(synchronize_session=False))
     session.execute(update(Message).where(theirs).values(
-        recipient="", subject="", body="", ics=None, facts=None, last_error=None, updated_at=now)
+        recipient="", subject="", body="", ics=None, facts=None, sms_call=None,
+        last_error=None, updated_at=now)
         .execution_options(synchronize_session=False))
     if ids:
         session.execute(delete(DevOutboxItem).where(

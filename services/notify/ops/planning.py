@@ -8,6 +8,7 @@ per channel and template, however often it is delivered.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from ..models import Appointment, Message
 from .composing import Composer
 from .suppressions import suppressed_channels
 
+log = logging.getLogger(__name__)
 TEMPLATES: dict[Happened, str] = {
     Happened.BOOKED: "confirmation", Happened.CANCELLED: "cancellation",
     Happened.RESCHEDULED: "reschedule", Happened.CONFIRMATION_ASKED: "confirmation"}
@@ -144,16 +146,23 @@ class Planning:
                               reachable=patient.mobile if channel == "sms" else True)
             composed = composer.compose(session, visit, template, channel, language,
                                         state.ics_sequence, now)
+            failed = composed.unfillable if not why_not else None
+            if failed:  # the vendor would refuse it: logged as failed, never handed over
+                log.warning("message for appointment %s (%s %s) cannot be filled: %s",
+                            visit.appointment_id, channel, template, failed)
             append_row(session, MESSAGES, dict(
                 event_id=self.event.id, event_type=self.event.type, patient_id=patient.id,
                 appointment_id=visit.appointment_id, channel=channel, template=template,
                 language=language, recipient=recipient, subject=composed.subject,
                 body=composed.body, segments=composed.segments, ics=composed.ics,
-                facts=None if why_not else composer.kept(self.kept, state.ics_sequence),
-                status=MessageStatus.SUPPRESSED if why_not else MessageStatus.QUEUED,
-                reason=why_not, send_after=send_after, created_at=now, updated_at=now,
-                attempts=0))
-            if not why_not and send_after <= now:
+                sms_call=composed.sms_call,
+                facts=None if why_not or failed else composer.kept(self.kept,
+                                                                   state.ics_sequence),
+                status=MessageStatus.SUPPRESSED if why_not
+                else MessageStatus.FAILED if failed else MessageStatus.QUEUED,
+                reason=why_not or (failed and "cannot be filled"), last_error=failed,
+                send_after=send_after, created_at=now, updated_at=now, attempts=0))
+            if not why_not and not failed and send_after <= now:
                 session.info[DUE_NOW] = True
 
 

@@ -32,7 +32,8 @@ def purge_old(rt: Runtime[NotifySettings]) -> int:
         removed += changed(session, update(Message).where(
             Message.created_at < old, Message.status != MessageStatus.QUEUED,
             Message.body != REDACTED)
-            .values(recipient=REDACTED, subject=REDACTED, body=REDACTED, ics=None, facts=None)
+            .values(recipient=REDACTED, subject=REDACTED, body=REDACTED, ics=None, facts=None,
+                    sms_call=None)
             .execution_options(synchronize_session=False))
         removed += changed(session, delete(DevOutboxItem).where(DevOutboxItem.created_at < old))
     return removed

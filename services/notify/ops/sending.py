@@ -12,6 +12,7 @@ have claimed it by then.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -34,6 +35,7 @@ from ..domain.statuses import MessageStatus
 from ..domain.timing import QuietHours
 from ..models import Appointment, Message
 from ..providers import Lookup, Outgoing, PermanentError, Provider, Providers, TransientError
+from ..providers.base import TemplateCall
 from .composing import Composer
 from .suppressions import opted_out
 
@@ -89,6 +91,26 @@ def _withdraw(row: Message, now: datetime) -> None:
     row.claimed_until, row.updated_at = None, now
 
 
+def template_call(stored: str | None) -> TemplateCall | None:
+    """The registered template call a message keeps (``Message.sms_call``), for a template
+    provider; None for a plain-text one (its call names no code)."""
+    if not stored:
+        return None
+    call = json.loads(stored)
+    if not call.get("code"):
+        return None
+    return TemplateCall(code=call["code"], sign_name=call["sign_name"],
+                        params=tuple((name, value) for name, value in call["params"]))
+
+
+def _unfillable(row: Message, why: str, now: datetime) -> None:
+    """The hospital's facts changed so that the vendor would refuse this message (an address
+    over the variable limit): it fails now, with the reason, instead of at the vendor."""
+    log.warning("message %s cannot be filled: %s", row.id, why)
+    row.status, row.reason, row.last_error = MessageStatus.FAILED, "cannot be filled", why
+    row.facts, row.claimed_until, row.updated_at = None, None, now
+
+
 class Sender:
     """Sends what is due in one runtime: its database, clock and hospital's facts.
 
@@ -135,14 +157,18 @@ class Sender:
                                                                                now, zone):
                     continue
                 if not in_doubt:  # what a provider may already hold is never changed
-                    self.composer.again(session, row, now, hospital)
+                    unfillable = self.composer.again(session, row, now, hospital)
+                    if unfillable:
+                        _unfillable(row, unfillable, now)
+                        continue
                 row.claimed_until, row.handed_at = lease_ends, now
                 row.attempts += 1
                 row.updated_at = now
                 claimed.append(Claimed(row.id, Outgoing(
                     ref=f"msg-{row.id}", channel=row.channel, to=row.recipient, body=row.body,
                     subject=row.subject, ics=row.ics,
-                    ics_method="CANCEL" if row.template == "cancellation" else "REQUEST"),
+                    ics_method="CANCEL" if row.template == "cancellation" else "REQUEST",
+                    template=template_call(row.sms_call)),
                     row.attempts, lease_ends, in_doubt, opted_out=stop,
                     handed_at=earlier_hand))
         return claimed
