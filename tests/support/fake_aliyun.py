@@ -15,9 +15,10 @@ keeps the send records ``QuerySendDetails`` answers from, by phone and day (Chin
 
 Switches: ``fail_with(code)`` answers the next sends with one of Alibaba Cloud's codes
 (business codes with HTTP 200, gateway codes with their HTTP status); ``lose_answers``
-accepts the next sends and then drops the connection without an answer; ``down`` answers
-503 to everything. ``report``/``reply`` build the ``SmsReport``/``SmsUp`` pushes, and
-``push`` posts one to notify's callback address.
+accepts the next sends and then drops the connection without an answer;
+``drop_requests`` drops it without taking anything; ``down`` answers 503 to everything.
+``report``/``reply`` build the ``SmsReport``/``SmsUp`` pushes, and ``push`` posts one to
+notify's callback address.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ class FakeAliyun:
     lookups: list[dict[str, str]] = field(default_factory=list)  # QuerySendDetails parameters
     failures: list[str] = field(default_factory=list)  # codes to answer the next sends with
     lose_answers: int = 0  # accept the next sends, then drop the connection unanswered
+    drop_requests: int = 0  # drop the next requests' connections before taking anything
     down: bool = False
     retry_after_ms: int | None = None  # sent as x-acs-retry-after with Throttling.User
 
@@ -184,6 +186,9 @@ class FakeAliyun:
                                   "headers": {k.lower(): v for k, v in headers.items()}})
             if self.down:
                 return self._error("ServiceUnavailable")
+            if self.drop_requests > 0:
+                self.drop_requests -= 1
+                return 200, None, {}
             try:
                 self._check_signature(method, parts.path or "/", query, headers, body)
                 if headers.get("x-acs-version") != VERSION:

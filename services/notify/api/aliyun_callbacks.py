@@ -71,7 +71,7 @@ class UpIn(Schema):
     content = fields.String(required=True, validate=validate.Length(max=1000))
     sign_name = fields.String(load_default=None)
     dest_code = fields.String(load_default=None)
-    sequence_id = fields.Raw(load_default=None)  # a number in one version of the page, a string in another
+    sequence_id = fields.Raw(load_default=None)  # a number or a string, as versions of the page say
 
 
 class AckOut(Schema):
