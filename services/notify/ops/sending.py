@@ -206,7 +206,9 @@ class Sender:
                 return self._record_withdrawn(item)
             provider_id = provider.send(item.outgoing)
         except TransientError as exc:
-            return self._record(item, provider, error=str(exc), permanent=False)
+            return self._record(item, provider, error=str(exc), permanent=False,
+                                in_doubt=exc.in_doubt or item.in_doubt,
+                                retry_after=exc.retry_after)
         except PermanentError as exc:
             return self._record(item, provider, error=str(exc), permanent=True)
         except Exception as exc:
@@ -215,7 +217,11 @@ class Sender:
         return self._record(item, provider, provider_id=provider_id)
 
     def _record(self, item: Claimed, provider: object, *, provider_id: str | None = None,
-                error: str | None = None, permanent: bool = False) -> str:
+                error: str | None = None, permanent: bool = False, in_doubt: bool = False,
+                retry_after: float | None = None) -> str:
+        """``in_doubt``: the provider may hold the message (no answer came, or it was in
+        doubt and could not be looked up): ``handed_at`` stays, so the next claim asks the
+        provider before sending again. ``retry_after``: the provider's least wait."""
         now = self.clock.now()
         if error is None:
             return self._record_sent(item, getattr(provider, "name", None), provider_id, now)
@@ -224,13 +230,16 @@ class Sender:
             if row is None:
                 raise LookupError(f"message {item.message_id} is gone")
             row.provider = getattr(provider, "name", None)
-            row.claimed_until = row.handed_at = None
+            row.claimed_until = None
             row.updated_at = now
             if permanent or row.attempts >= self.settings.send_max_attempts:
                 row.status, row.last_error = MessageStatus.FAILED, error
             else:
                 row.last_error = error
-                row.send_after = now + backoff(row.attempts, self.settings.send_retry_base_seconds)
+                wait = backoff(row.attempts, self.settings.send_retry_base_seconds)
+                row.send_after = now + max(wait, timedelta(seconds=retry_after or 0))
+            if row.status != MessageStatus.QUEUED or not in_doubt:
+                row.handed_at = None
             if row.status != MessageStatus.QUEUED:
                 row.facts = None  # given up: nothing is rendered again (least data)
             status = row.status

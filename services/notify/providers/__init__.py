@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from services.common.db import Database
 
 from ..config import NotifySettings
+from .aliyun import AliyunProvider
 from .base import Lookup, Outgoing, PermanentError, Provider, TransientError
 from .http_gateway import HttpGatewayProvider
 from .outbox import OutboxProvider
@@ -36,6 +37,11 @@ def build_providers(settings: NotifySettings, db: Database) -> Providers:
             sender_field=s.sms_gateway_sender_field, sender=s.sms_gateway_sender,
             id_field=s.sms_gateway_id_field, timeout=s.sms_gateway_timeout,
             status_url=s.sms_gateway_status_url)
+    elif s.sms_provider == "aliyun":
+        sms = AliyunProvider(access_key_id=s.aliyun_access_key_id,
+                             access_key_secret=s.aliyun_access_key_secret,
+                             region=s.aliyun_region, endpoint=s.aliyun_endpoint,
+                             sign_name=s.sms_sign_name, timeout=s.sms_gateway_timeout)
     elif s.sms_provider == "outbox":
         sms = OutboxProvider(db, "sms")
     else:

@@ -8,7 +8,17 @@ from typing import Protocol, runtime_checkable
 
 
 class TransientError(Exception):
-    """Try again later: the provider is down, slow, or asks us to wait."""
+    """Try again later: the provider is down, slow, or asks us to wait.
+
+    ``retry_after``: seconds the provider asks us to wait at least (throttling), or None.
+    ``in_doubt``: no answer came, so the provider may have the message; the next attempt
+    asks it (``Lookup``) before sending again (a provider that does not de-duplicate)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None,
+                 in_doubt: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.in_doubt = in_doubt
 
 
 class PermanentError(Exception):
