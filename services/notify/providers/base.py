@@ -8,7 +8,12 @@ from typing import Protocol, runtime_checkable
 
 
 class TransientError(Exception):
-    """Try again later: the provider is down, slow, or asks us to wait."""
+    """Try again later: the provider is down, slow, or asks us to wait. ``retry_after``
+    (seconds), when the provider says how long: a throttled number waits at least that."""
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentError(Exception):
