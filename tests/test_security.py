@@ -18,7 +18,8 @@ from services.common.config import DEFAULT_JWT_SECRET
 from tests.support.services import SERVICES
 
 PUBLIC = ("/healthz", "/readyz", "/api/v1/openapi.json", "/api/v1/auth/token",
-          "/api/v1/patient-link/", "/api/v1/webhooks/", "/p/", "/static/", "/login", "/logout")
+          "/api/v1/patient-link/", "/api/v1/webhooks/", "/api/v1/sms/", "/p/", "/static/",
+          "/login", "/logout")
 
 
 def protected(app: Flask) -> list[tuple[str, str, tuple[str, ...]]]:
