@@ -44,6 +44,13 @@ def build_providers(settings: NotifySettings, db: Database) -> Providers:
                              sign_name=s.sms_sign_name, timeout=s.sms_gateway_timeout)
     elif s.sms_provider == "outbox":
         sms = OutboxProvider(db, "sms")
+    elif s.sms_provider == "tencent":
+        from .tencent import TencentSmsProvider  # the SDK is loaded only when chosen
+
+        sms = TencentSmsProvider(
+            secret_id=s.tencent_secret_id, secret_key=s.tencent_secret_key,
+            region=s.tencent_region, endpoint=s.tencent_endpoint,
+            sdk_app_id=s.tencent_sdk_app_id, sign_name=s.sms_sign_name)
     else:
         raise ValueError("SMS_PROVIDER is outbox or http")
     email: Provider | None

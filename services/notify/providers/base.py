@@ -14,7 +14,7 @@ class TransientError(Exception):
     ``in_doubt``: no answer came, so the provider may have the message; the next attempt
     asks it (``Lookup``) before sending again (a provider that does not de-duplicate)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None,
+    def __init__(self, message: str = "", *, retry_after: float | None = None,
                  in_doubt: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
