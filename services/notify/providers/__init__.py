@@ -52,7 +52,7 @@ def build_providers(settings: NotifySettings, db: Database) -> Providers:
             region=s.tencent_region, endpoint=s.tencent_endpoint,
             sdk_app_id=s.tencent_sdk_app_id, sign_name=s.sms_sign_name)
     else:
-        raise ValueError("SMS_PROVIDER is outbox or http")
+        raise ValueError("SMS_PROVIDER is outbox, http, aliyun or tencent")
     email: Provider | None
     if s.email_provider == "smtp":
         email = SmtpProvider(host=s.smtp_host, port=s.smtp_port, security=s.smtp_security,

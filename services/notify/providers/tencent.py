@@ -189,7 +189,8 @@ class TencentSmsProvider:
                 with self._lock:
                     self._unanswered[item.ref] = began
                 raise TransientError("tencent did not answer (the SMS may have gone): it is "
-                                     "looked up before it is ever sent again") from exc
+                                     "looked up before it is ever sent again",
+                                     in_doubt=True) from exc
             raise refusal(str(exc.code), exc.message) from exc
         statuses = response.SendStatusSet or []  # one per number: we send to one
         if not statuses:
