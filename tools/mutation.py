@@ -70,8 +70,11 @@ def _is_human_text(node: ast.AST) -> bool:
 
 
 def _is_message(node: ast.AST) -> bool:
-    """A refusal's message: human text, or the ``message`` parameter passed on."""
-    return _is_human_text(node) or (isinstance(node, ast.Name) and node.id == "message")
+    """A refusal's message: human text, the ``message`` parameter passed on, or another
+    exception's message (``str(exc)``)."""
+    return (_is_human_text(node) or (isinstance(node, ast.Name) and node.id == "message")
+            or (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "str"))
 
 
 def _raises(call: ast.AST, parent: ast.AST | None) -> bool:
@@ -144,7 +147,7 @@ class Score:
 
     @property
     def counted(self) -> int:
-        return self.total - self.message - self.equivalent
+        return self.total - self.message - self.equivalent - self.not_run
 
     @property
     def score(self) -> float:
@@ -188,8 +191,9 @@ def mutmut_scores(equivalents: set[str]) -> tuple[list[Score], dict[str, str]]:
                 score.killed += 1
             elif name in equivalents:
                 score.equivalent += 1
+            elif code in NOT_RUN_CODES:
+                score.not_run += 1
             else:
-                score.not_run += code in NOT_RUN_CODES
                 score.survivors.append(name)
                 diffs[name] = "\n".join(_diff_lines(original, functions[generated]))
         scores.append(score)
@@ -499,7 +503,7 @@ def report(scores: list[Score], diffs: dict[str, str], show: bool) -> bool:
         print(f"{s.module:<48} {s.total:>5} {s.killed:>6} {len(s.survivors):>5} "
               f"{s.message:>4} {s.equivalent:>5} {s.score:>6.1%}{'  < 90 %' if low else ''}")
         if s.not_run:
-            print(f"  ({s.not_run} mutants were not run: rerun without --reuse)")
+            print(f"  ({s.not_run} mutants not run yet, left out of the score)")
         if show:
             for name in s.survivors:
                 print(f"  {name}\n{diffs.get(name, '')}")
