@@ -246,12 +246,13 @@ _BOOKING_RULES = ("tests/booking/test_rules.py",)
 _ID_CARDS = tuple(f"tests/booking/test_patients.py::{test}" for test in (
     "test_the_check_characters_of_the_table_are_right",
     "test_every_valid_number_is_accepted_and_every_other_check_character_refused",
-    "test_malformed_numbers_are_refused_with_the_field"))
+    "test_malformed_numbers_are_refused_with_the_field")) + (
+    "tests/booking/test_patients_mutants.py",)
 TABLES = (
     Table("services/booking/domain/statuses.py", "TRANSITIONS", _BOOKING_RULES, _STATUS),
     Table("services/booking/domain/statuses.py", "ACTIVE", _BOOKING_RULES, _STATUS),
     Table("services/booking/domain/statuses.py", "BY_THE_HOSPITAL",
-          ("tests/booking/test_patient_link.py",),
+          ("tests/booking/test_patient_link.py", "tests/booking/test_patient_link_mutants.py"),
           ("CancelReason.PATIENT", "CancelReason.HOSPITAL", "CancelReason.EXPERT_UNAVAILABLE")),
     Table("services/booking/domain/patients.py", "ID_WEIGHTS", _ID_CARDS),
     Table("services/booking/domain/patients.py", "ID_CHECK", _ID_CARDS),
