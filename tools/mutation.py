@@ -243,11 +243,12 @@ _OUTCOMES = tuple(f"Outcome.{o}" for o in ("NO_ANSWER", "BUSY", "SWITCHED_OFF", 
 _TASKS = tuple(f"TaskStatus.{t}" for t in ("OPEN", "BOOKED", "DECLINED", "UNREACHED",
                                            "WRONG_NUMBER", "DO_NOT_CALL"))
 _BOOKING_RULES = ("tests/booking/test_rules.py",)
-_ID_CARDS = tuple(f"tests/booking/test_patients.py::{test}" for test in (
-    "test_the_check_characters_of_the_table_are_right",
-    "test_every_valid_number_is_accepted_and_every_other_check_character_refused",
-    "test_malformed_numbers_are_refused_with_the_field")) + (
-    "tests/booking/test_patients_mutants.py",)
+_ID_CARDS = (
+    *(f"tests/booking/test_patients.py::{test}" for test in (
+        "test_the_check_characters_of_the_table_are_right",
+        "test_every_valid_number_is_accepted_and_every_other_check_character_refused",
+        "test_malformed_numbers_are_refused_with_the_field")),
+    "tests/booking/test_patients_mutants.py")
 TABLES = (
     Table("services/booking/domain/statuses.py", "TRANSITIONS", _BOOKING_RULES, _STATUS),
     Table("services/booking/domain/statuses.py", "ACTIVE", _BOOKING_RULES, _STATUS),
