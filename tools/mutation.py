@@ -18,7 +18,8 @@ module the command exits 1.
     python -m tools.mutation              # fresh run of both (what `make mutate` does)
     python -m tools.mutation --reuse      # keep mutmut's earlier results in mutants/
     python -m tools.mutation --report     # only read the results of the last run
-    python -m tools.mutation --survivors  # and print each counted survivor's diff
+    python -m tools.mutation --report --survivors  # and print each counted survivor's diff
+    python -m tools.mutation --recheck    # the last run's survivors against new tests only
 """
 
 from __future__ import annotations
@@ -175,6 +176,7 @@ def mutmut_scores(equivalents: set[str]) -> tuple[list[Score], dict[str, str]]:
     """One score per mutated module, and the diff of every counted survivor."""
     scores: list[Score] = []
     diffs: dict[str, str] = {}
+    rechecked = _rechecked()
     for meta in sorted(MUTANTS.glob("services/*/domain/*.py.meta")):
         mutated = meta.with_suffix("")
         module = mutated.relative_to(MUTANTS).with_suffix("").as_posix().replace("/", ".")
@@ -182,6 +184,7 @@ def mutmut_scores(equivalents: set[str]) -> tuple[list[Score], dict[str, str]]:
         score = Score(module)
         functions = _functions(mutated) if codes else {}
         for name, code in sorted(codes.items()):
+            code = rechecked.get(name, code)
             generated = name.rpartition(".")[2]
             original = functions[generated.partition("__mutmut_")[0] + "__mutmut_orig"]
             score.total += 1
@@ -428,14 +431,17 @@ def _preload() -> None:
                    for m in sys.modules), "the clinic was imported before the forks"
 
 
-def _pytest(tree: Path, tests: tuple[str, ...]) -> int:
-    """The fast tests of ``tests`` in a fork working in ``tree``: pytest's exit code."""
+def _pytest(tree: Path, tests: tuple[str, ...], mutant: str | None = None) -> int:
+    """The fast tests of ``tests`` in a fork working in ``tree``: pytest's exit code.
+    ``mutant``: the mutmut mutant the trampolines of ``tree`` (mutants/) switch on."""
     pid = os.fork()
     if pid == 0:  # the child: never returns
         code = 3
         try:
             import pytest
 
+            if mutant is not None:
+                os.environ["MUTANT_UNDER_TEST"] = mutant
             os.chdir(tree)
             sys.path.insert(0, str(tree))
             sys.dont_write_bytecode = True
@@ -480,6 +486,36 @@ def table_scores(equivalents: set[str]) -> tuple[list[Score], dict[str, str]]:
     return scores, diffs
 
 
+# --- survivors run again against tests written since mutmut's run ---------------------------
+
+RECHECKED = MUTANTS / "rechecked.json"
+
+
+def recheck(tests: tuple[str, ...]) -> None:
+    """Run each counted survivor of the last mutmut run against ``tests`` (copied into
+    mutants/), and keep the kills in mutants/rechecked.json: a quick loop while writing tests
+    for survivors. mutmut itself picks those tests up on the next fresh run."""
+    for test in tests:
+        source = ROOT / test.partition("::")[0]
+        if source.is_file():
+            (MUTANTS / source.relative_to(ROOT)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, MUTANTS / source.relative_to(ROOT))
+    _preload()
+    kills: dict[str, int] = _rechecked()
+    scores, _ = mutmut_scores(listed_equivalents())
+    for score in scores:
+        for name in score.survivors:
+            code = _pytest(MUTANTS, tests, mutant=name)
+            if code in (1, 2, 3):
+                kills[name] = code
+            print(f"  {name}: {'killed' if code in (1, 2, 3) else 'survived'}", flush=True)
+    RECHECKED.write_text(json.dumps(kills, indent=1), "utf-8")
+
+
+def _rechecked() -> dict[str, int]:
+    return json.loads(RECHECKED.read_text("utf-8")) if RECHECKED.exists() else {}
+
+
 # --- the report ----------------------------------------------------------------------------------
 
 #: docs/mutation.md's table of equivalent survivors: | `name` | why |
@@ -519,11 +555,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", action="store_true", help="run nothing; read mutants/")
     parser.add_argument("--no-tables", action="store_true", help="skip the hand-made mutants")
     parser.add_argument("--survivors", action="store_true", help="print each survivor's diff")
+    parser.add_argument("--recheck", nargs="*", metavar="TEST",
+                        help="run the last run's survivors against these tests (default: "
+                             "tests/**/test_*_mutants.py) and report; nothing else runs")
     parser.add_argument("--max-children", type=int,
                         default=int(os.environ.get("MUTATE_CHILDREN", "2")))
     args = parser.parse_args(argv)
     os.chdir(ROOT)
-    if not args.report:
+    if args.recheck is not None:
+        recheck(tuple(args.recheck) or tuple(
+            p.relative_to(ROOT).as_posix() for p in sorted(ROOT.glob("tests/*/test_*_mutants.py"))))
+    elif not args.report:
         run_mutmut(args.max_children, args.reuse)
     equivalents = listed_equivalents()
     scores, diffs = mutmut_scores(equivalents)
