@@ -66,3 +66,8 @@ def test_a_call_exactly_the_window_old_or_ahead_is_accepted_and_a_second_more_is
         signed = signature(SECRET, moment, BODY)
         assert why_refused(SECRET, str(moment), signed, BODY, NOW) == \
             "The call is too old or from the future."
+
+
+def test_a_signature_that_does_not_match_is_refused_as_such() -> None:
+    assert why_refused(SECRET, str(NOW), signature("another secret", NOW, BODY), BODY, NOW) \
+        == "The signature does not match."
