@@ -55,3 +55,12 @@ def test_every_place_of_the_number_weighs_in_its_check_character(body: str) -> N
             with pytest.raises(InvalidPatient) as refused:
                 check_id_number(body + wrong)
             assert refused.value.field == "id_number"
+
+
+def test_the_first_of_january_1900_is_the_earliest_birth_date_a_card_may_hold() -> None:
+    first = "11010519000101003"
+    assert check_id_number(first + mod_11_2(first)).birth_date == date(1900, 1, 1)
+    before = "11010518991231003"
+    with pytest.raises(InvalidPatient) as refused:
+        check_id_number(before + mod_11_2(before))
+    assert refused.value.field == "id_number"
