@@ -5,6 +5,7 @@ Written for the mutants `make mutate` found surviving (docs/mutation.md).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ import pytest
 
 from services.schedule.domain.slots import (
     InvalidSchedule,
+    Leave,
     PlannedSlot,
     Session,
     check_not_over,
@@ -47,3 +49,38 @@ def test_slots_that_only_touch_do_not_overlap() -> None:
     assert not slot.overlaps(start - timedelta(minutes=15), start)
     assert slot.overlaps(start + timedelta(minutes=14), start + timedelta(minutes=30))
     assert slot.overlaps(start - timedelta(minutes=15), start + timedelta(minutes=1))
+
+
+@dataclass(frozen=True)
+class Booked:
+    start_at: datetime
+    end_at: datetime
+
+
+def test_a_leave_must_end_after_it_starts() -> None:
+    with pytest.raises(InvalidSchedule) as refused:
+        Leave(date(2026, 11, 24), time(9), time(9)).check()
+    assert refused.value.field == "end"
+    assert Leave(date(2026, 11, 24), time(9), time(9, 1)).check()
+
+
+def test_a_leave_without_both_times_is_the_whole_local_day() -> None:
+    day = date(2026, 11, 24)
+    assert Leave(day).window(SHANGHAI) == day_bounds(day, SHANGHAI)
+    assert Leave(day, time(9), None).window(SHANGHAI) == day_bounds(day, SHANGHAI)
+    assert Leave(day, None, time(9)).window(SHANGHAI) == day_bounds(day, SHANGHAI)
+
+
+def test_a_leave_cancels_the_slots_inside_it_and_only_lists_those_it_overlaps() -> None:
+    """Away 09:00–10:00 (01:00–02:00Z): a slot starting at 09:00 or ending at 10:00 is
+    inside; one ending at 09:00 or starting at 10:00 only touches it and is neither."""
+    day = date(2026, 11, 24)
+    leave = Leave(day, time(9), time(10))
+    z = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+    q = timedelta(minutes=15)
+    first, last = Booked(z, z + q), Booked(z + 3 * q, z + 4 * q)
+    before, after = Booked(z - q, z), Booked(z + 4 * q, z + 5 * q)
+    across = Booked(z - q, z + q)
+    inside, partly = leave.split([before, first, last, after, across], SHANGHAI)
+    assert inside == [first, last]
+    assert partly == [across]
