@@ -12,7 +12,13 @@ from datetime import UTC, datetime, time
 import jwt
 import pytest
 
-from services.booking.domain.patient_link import AUDIENCE, InvalidLink, PatientLinks
+from services.booking.domain.patient_link import (
+    AUDIENCE,
+    InvalidLink,
+    PatientLinks,
+    looks_like_token,
+    new_token,
+)
 from tests.support.booking import tomorrow
 
 SECRET = "an installation secret of thirty-two bytes or more"
@@ -56,3 +62,11 @@ def test_a_visit_the_patient_cancelled_is_not_booked_again_through_the_link(
     assert view["cancelled_by_hospital"] is False and not view.get("alternatives")
     refused = client.post(f"/api/v1/patient-link/{token}/reschedule", json={"slot_id": slots[1]})
     assert refused.status_code >= 400 and inv.counts(slots[1]) == (0, 0, 0)
+
+
+def test_a_token_is_eleven_letters_or_digits_nothing_else() -> None:
+    token = new_token()
+    assert len(token) == 11 and looks_like_token(token)
+    assert not looks_like_token("abc.def-ghi"), "eleven characters, not all letters or digits"
+    assert not looks_like_token("abcdefghij"), "letters, but ten of them"
+    assert not looks_like_token("abcdefghijkl")
