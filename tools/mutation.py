@@ -530,7 +530,7 @@ def listed_equivalents() -> set[str]:
 
 
 def report(scores: list[Score], diffs: dict[str, str], show: bool) -> bool:
-    header = (f"{'module':<48} {'total':>5} {'killed':>6} {'surv.':>5} {'msg':>4} "
+    header = (f"{'module':<58} {'total':>5} {'killed':>6} {'surv.':>5} {'msg':>4} "
               f"{'equiv':>5} {'score':>6}")
     print(header)
     print("-" * len(header))
@@ -538,7 +538,7 @@ def report(scores: list[Score], diffs: dict[str, str], show: bool) -> bool:
     for s in scores:
         low = s.score < TARGET
         ok &= not low
-        print(f"{s.module:<48} {s.total:>5} {s.killed:>6} {len(s.survivors):>5} "
+        print(f"{s.module:<58} {s.total:>5} {s.killed:>6} {len(s.survivors):>5} "
               f"{s.message:>4} {s.equivalent:>5} {s.score:>6.1%}{'  < 90 %' if low else ''}")
         if s.not_run:
             print(f"  ({s.not_run} mutants not run yet, left out of the score)")
