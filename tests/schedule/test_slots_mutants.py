@@ -1,0 +1,86 @@
+"""The schedule's time arithmetic at its edges, as plain Python.
+
+Written for the mutants `make mutate` found surviving (docs/mutation.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.schedule.domain.slots import (
+    InvalidSchedule,
+    Leave,
+    PlannedSlot,
+    Session,
+    check_not_over,
+    day_bounds,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+YORK = ZoneInfo("America/New_York")
+
+
+def test_a_day_runs_from_local_midnight_to_the_next_in_utc() -> None:
+    assert day_bounds(date(2026, 11, 24), SHANGHAI) == (
+        datetime(2026, 11, 23, 16, 0, tzinfo=UTC), datetime(2026, 11, 24, 16, 0, tzinfo=UTC))
+    # New York falls back on 1 November 2026: that day has 25 hours
+    assert day_bounds(date(2026, 11, 1), YORK) == (
+        datetime(2026, 11, 1, 4, 0, tzinfo=UTC), datetime(2026, 11, 2, 5, 0, tzinfo=UTC))
+
+
+def test_a_session_is_over_from_the_moment_it_ends() -> None:
+    session = Session(time(8), time(11, 30), 15, 1)
+    day = date(2026, 11, 24)
+    ends = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)  # 11:30 in Shanghai
+    check_not_over(day, session, SHANGHAI, ends - timedelta(seconds=1))
+    with pytest.raises(InvalidSchedule) as over:
+        check_not_over(day, session, SHANGHAI, ends)
+    assert (over.value.field, over.value.code) == ("start", "session_over")
+
+
+def test_slots_that_only_touch_do_not_overlap() -> None:
+    start = datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
+    slot = PlannedSlot(start, start + timedelta(minutes=15), 1)
+    assert not slot.overlaps(start + timedelta(minutes=15), start + timedelta(minutes=30))
+    assert not slot.overlaps(start - timedelta(minutes=15), start)
+    assert slot.overlaps(start + timedelta(minutes=14), start + timedelta(minutes=30))
+    assert slot.overlaps(start - timedelta(minutes=15), start + timedelta(minutes=1))
+
+
+@dataclass(frozen=True)
+class Booked:
+    start_at: datetime
+    end_at: datetime
+
+
+def test_a_leave_must_end_after_it_starts() -> None:
+    with pytest.raises(InvalidSchedule) as refused:
+        Leave(date(2026, 11, 24), time(9), time(9)).check()
+    assert refused.value.field == "end"
+    assert Leave(date(2026, 11, 24), time(9), time(9, 1)).check()
+
+
+def test_a_leave_without_both_times_is_the_whole_local_day() -> None:
+    day = date(2026, 11, 24)
+    assert Leave(day).window(SHANGHAI) == day_bounds(day, SHANGHAI)
+    assert Leave(day, time(9), None).window(SHANGHAI) == day_bounds(day, SHANGHAI)
+    assert Leave(day, None, time(9)).window(SHANGHAI) == day_bounds(day, SHANGHAI)
+
+
+def test_a_leave_cancels_the_slots_inside_it_and_only_lists_those_it_overlaps() -> None:
+    """Away 09:00–10:00 (01:00–02:00Z): a slot starting at 09:00 or ending at 10:00 is
+    inside; one ending at 09:00 or starting at 10:00 only touches it and is neither."""
+    day = date(2026, 11, 24)
+    leave = Leave(day, time(9), time(10))
+    z = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+    q = timedelta(minutes=15)
+    first, last = Booked(z, z + q), Booked(z + 3 * q, z + 4 * q)
+    before, after = Booked(z - q, z), Booked(z + 4 * q, z + 5 * q)
+    across = Booked(z - q, z + q)
+    inside, partly = leave.split([before, first, last, after, across], SHANGHAI)
+    assert inside == [first, last]
+    assert partly == [across]
