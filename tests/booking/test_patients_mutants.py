@@ -32,7 +32,7 @@ def test_the_card_fills_in_the_sex_and_the_birth_date_when_they_are_unknown_or_l
 def test_details_that_contradict_the_card_are_refused_with_their_field(given, field) -> None:
     with pytest.raises(InvalidPatient) as refused:
         details(**given)
-    assert refused.value.field == field
+    assert refused.value.field == f"patient.{field}"
 
 
 def mod_11_2(body: str) -> str:
@@ -54,7 +54,7 @@ def test_every_place_of_the_number_weighs_in_its_check_character(body: str) -> N
         if wrong != mod_11_2(body):
             with pytest.raises(InvalidPatient) as refused:
                 check_id_number(body + wrong)
-            assert refused.value.field == "id_number"
+            assert refused.value.field == "patient.id_number"
 
 
 def test_the_first_of_january_1900_is_the_earliest_birth_date_a_card_may_hold() -> None:
@@ -63,4 +63,4 @@ def test_the_first_of_january_1900_is_the_earliest_birth_date_a_card_may_hold() 
     before = "11010518991231003"
     with pytest.raises(InvalidPatient) as refused:
         check_id_number(before + mod_11_2(before))
-    assert refused.value.field == "id_number"
+    assert refused.value.field == "patient.id_number"

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.common.refusals import Invalid
 from services.schedule.domain.slots import (
-    InvalidSchedule,
     Leave,
     PlannedSlot,
     Session,
@@ -37,7 +37,7 @@ def test_a_session_is_over_from_the_moment_it_ends() -> None:
     day = date(2026, 11, 24)
     ends = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)  # 11:30 in Shanghai
     check_not_over(day, session, SHANGHAI, ends - timedelta(seconds=1))
-    with pytest.raises(InvalidSchedule) as over:
+    with pytest.raises(Invalid) as over:
         check_not_over(day, session, SHANGHAI, ends)
     assert (over.value.field, over.value.code) == ("start", "session_over")
 
@@ -58,7 +58,7 @@ class Booked:
 
 
 def test_a_leave_must_end_after_it_starts() -> None:
-    with pytest.raises(InvalidSchedule) as refused:
+    with pytest.raises(Invalid) as refused:
         Leave(date(2026, 11, 24), time(9), time(9)).check()
     assert refused.value.field == "end"
     assert Leave(date(2026, 11, 24), time(9), time(9, 1)).check()
