@@ -26,7 +26,8 @@ def test_a_due_before_without_a_zone_is_422_not_500(make_app, auth_header) -> No
     assert "zone" in response.json["errors"]["query"]["due_before"][0]
 
 
-def test_a_call_back_in_the_year_9999_is_422_not_500(make_app) -> None:
+def test_a_call_back_in_the_year_9999_is_422_not_500(make_app, clock) -> None:
+    clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))  # calling hours
     app = make_app("followup")
     feed, li = Feed(app), Caller(app, "li")
     feed.no_show(Person())
