@@ -98,10 +98,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ``make test-fast`` leaves them out by marker.
 
     For pytest-xdist: a test that stops RabbitMQ is marked ``stops_rabbitmq`` (``make
-    test-parallel`` runs those alone, after the parallel run, as stopping the broker would
-    break the other workers' tests). The Makefile's ``--dist loadfile`` keeps a module on one
-    worker, so a module-scoped clinic starts once (``loadgroup`` does not group under pytest
-    9.2: xdist 3.8 renames ``item._nodeid``, which pytest 9 no longer reads)."""
+    test`` runs those alone, after the parallel run, as stopping the broker would break the
+    other workers' tests). How the rest is shared out: ``tests/support/scheduling.py``."""
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     for item in items:
         for fixture in getattr(item, "fixturenames", ()):
