@@ -22,34 +22,61 @@ from tests.support.services import service_parts
 
 # --- no phone number or email in any log line, during the whole run -------------------------
 
-LOG_FILE_NAME = "clinic-test-log.txt"
+LOG_FILE_NAME = "clinic-test-log{worker}.txt"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Every process the run starts (they inherit LOG_FILE) also logs to one file. Under
-    pytest-xdist the controller makes the file and every worker (and what it starts) appends
-    to that same file, so the controller's end-of-run check reads every worker's lines."""
+    """Every process the run starts (they inherit LOG_FILE) also logs to a file. Under
+    pytest-xdist the controller makes the folder and each worker (and what it starts) logs to
+    a file of its own in it (``clinic-test-log-gw0.txt`` …); the controller's end-of-run check
+    reads them all."""
     worker_input = getattr(config, "workerinput", None)
     if worker_input is not None:
-        config.clinic_log_file = None  # type: ignore[attr-defined]  # the controller checks
-        os.environ["LOG_FILE"] = worker_input["clinic_log_file"]
+        config.clinic_log_folder = None  # type: ignore[attr-defined]  # the controller checks
+        worker = f"-{worker_input['workerid']}"
+        os.environ["LOG_FILE"] = str(Path(worker_input["clinic_log_folder"])
+                                     / LOG_FILE_NAME.format(worker=worker))
+        config.pluginmanager.register(_LongestFirst(), "clinic-longest-first")
         return
     folder = Path(tempfile.mkdtemp(prefix="clinic-logs-"))
-    config.clinic_log_file = folder / LOG_FILE_NAME  # type: ignore[attr-defined]
-    os.environ["LOG_FILE"] = str(config.clinic_log_file)  # type: ignore[attr-defined]
+    config.clinic_log_folder = folder  # type: ignore[attr-defined]
+    os.environ["LOG_FILE"] = str(folder / LOG_FILE_NAME.format(worker=""))
     if config.pluginmanager.hasplugin("xdist"):
-        config.pluginmanager.register(_GiveWorkersTheLogFile(config.clinic_log_file),  # type: ignore[attr-defined]
-                                      "clinic-log-file")
+        config.pluginmanager.register(_Workers(folder), "clinic-xdist")
 
 
-class _GiveWorkersTheLogFile:
-    """xdist's hook, registered only when xdist is there: each worker is told the file."""
+class _Workers:
+    """xdist's hooks, registered only when xdist is there: each worker is told the log
+    folder, and ``--dist loadgroup`` shares the tests out as :mod:`tests.support.scheduling`
+    says (xdist's own loadgroup does not group under pytest 9.2)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
 
     def pytest_configure_node(self, node: Any) -> None:
-        node.workerinput["clinic_log_file"] = str(self.path)
+        node.workerinput["clinic_log_folder"] = str(self.folder)
+
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        if config.getvalue("dist") != "loadgroup":
+            return None
+        from tests.support.scheduling import SharedFixtureScheduling
+
+        return SharedFixtureScheduling(config, log)
+
+
+class _LongestFirst:
+    """On an xdist worker, once pytest has ordered the tests by their fixtures: the long
+    kinds of test first (``tests.support.scheduling.weight``), so that no worker is left
+    with a long module while the other has finished. Every worker sorts the same way, so
+    they still agree on the collection."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        from tests.support.scheduling import weight
+
+        rootdir = Path(config.rootpath)
+        items.sort(key=lambda item: weight(item, rootdir))
 
 
 SERVER_FIXTURES = {"pg_url": "postgres", "postgres_available": "postgres",
@@ -71,10 +98,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ``make test-fast`` leaves them out by marker.
 
     For pytest-xdist: a test that stops RabbitMQ is marked ``stops_rabbitmq`` (``make
-    test-parallel`` runs those alone, after the parallel run, as stopping the broker would
-    break the other workers' tests). The Makefile's ``--dist loadfile`` keeps a module on one
-    worker, so a module-scoped clinic starts once (``loadgroup`` does not group under pytest
-    9.2: xdist 3.8 renames ``item._nodeid``, which pytest 9 no longer reads)."""
+    test`` runs those alone, after the parallel run, as stopping the broker would break the
+    other workers' tests). How the rest is shared out: ``tests/support/scheduling.py``."""
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
     for item in items:
         for fixture in getattr(item, "fixturenames", ()):
@@ -95,22 +120,22 @@ def _not_beside_other_workers() -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """No log line of the run (every xdist worker's too) carries personal data."""
-    path = getattr(session.config, "clinic_log_file", None)
-    if path is None or not path.exists():
+    folder = getattr(session.config, "clinic_log_folder", None)
+    if folder is None:
         return
-    leaks = [line for line in path.read_text(errors="replace").splitlines()
-             if personal_data_in(line)]
+    paths = sorted(folder.glob(LOG_FILE_NAME.format(worker="*")))
+    lines = [line for path in paths for line in path.read_text(errors="replace").splitlines()]
+    leaks = [line for line in lines if personal_data_in(line)]
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if leaks:
         if reporter:
             reporter.write_line(f"{len(leaks)} log lines carry a patient's phone, email, name "
                                 "or complaint "
-                                f"(see {path}); the first: {leaks[0][:80]}…", red=True)
+                                f"(see {folder}); the first: {leaks[0][:80]}…", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    elif reporter:
-        lines = len(path.read_text(errors="replace").splitlines())
-        reporter.write_line(f"log check: {lines} log lines written, none with a patient's "
-                            "phone, email, name or complaint")
+    elif reporter and paths:
+        reporter.write_line(f"log check: {len(lines)} log lines written in {len(paths)} "
+                            "files, none with a patient's phone, email, name or complaint")
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.support.bus import handled_by
+
 pytestmark = pytest.mark.slow
 #: Any hour is a calling hour, and the spacing is nothing: the test makes its three
 #: calls at once (the rules themselves are tested with a movable clock).
@@ -105,7 +107,10 @@ def test_the_follow_up_desk_end_to_end(start_clinic) -> None:
     cancel = li("POST", "booking", f"/appointments/{again['id']}/cancel",
                 json={"reason": "hospital"})
     assert cancel.status_code == 200, cancel.text
-    time.sleep(3)  # long enough for a task to have opened, if one were to
+    # followup has handled booking's cancellation: a task would have opened by now
+    assert handled_by(f"sqlite:///{clinic.var_dir}/booking.db",
+                      f"sqlite:///{clinic.var_dir}/followup.db",
+                      "booking.appointment.cancelled", {"appointment_id": again["id"]})
     assert not [t for t in li("GET", "followup", "/tasks").json()
                 if t["appointment_id"] == again["id"]]
 

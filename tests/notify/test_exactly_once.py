@@ -28,7 +28,7 @@ from tests.support.gateway import FakeGateway, post_as_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY_SETTINGS = {"sms_provider": "http", "sms_gateway_id_field": "result.message_id",
-                    "send_retry_base_seconds": 0.2, "send_poll_seconds": 0.05}
+                    "send_retry_base_seconds": 0.05, "send_poll_seconds": 0.05}
 
 
 @pytest.fixture

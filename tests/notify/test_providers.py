@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import ssl
 import subprocess
-import time
 from email import policy
 from pathlib import Path
 
@@ -86,8 +85,7 @@ def start_smtp(handler: Inbox, security: str, certificate: tuple[Path, Path]) ->
         kwargs = ({"tls_context": context, "require_starttls": True} if security == "starttls"
                   else {"ssl_context": context})
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
-    controller.start()
-    time.sleep(0.2)
+    controller.start()  # returns once the server has answered a connection of its own
     return controller
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, String, func, select, update
+from sqlalchemy import Integer, String, bindparam, func, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from services.common.bus import Bus
@@ -160,3 +160,38 @@ def settle(read: Callable[[], Any], quiet: float = 1.0, timeout: float = 30.0) -
         elif time.monotonic() - stable_since >= quiet:
             break
     return last
+
+
+def handled_by(producer_db: str, consumer_db: str, event_type: str,
+               data: dict[str, Any], timeout: float = 30.0) -> bool:
+    """Wait until the consumer's inbox records the producer's event of ``event_type`` whose
+    data holds ``data`` (the outbox row it was published from names it): the consumer has
+    done all it will do for that event. Both are a service's own database URLs."""
+    import json
+
+    from sqlalchemy import text
+
+    producer, consumer = Database(producer_db), Database(consumer_db)
+
+    def event_ids() -> list[str]:
+        with producer.reading() as session:
+            rows = session.execute(text("SELECT event_id, body FROM outbox WHERE event_type = :t"),
+                                   {"t": event_type}).all()
+        return [event_id for event_id, body in rows
+                if data.items() <= json.loads(body).get("data", {}).items()]
+
+    def in_inbox() -> bool:
+        ids = event_ids()
+        if not ids:
+            return False
+        with consumer.reading() as session:
+            found = session.execute(text("SELECT count(*) FROM inbox WHERE event_id IN :ids")
+                                    .bindparams(bindparam("ids", expanding=True)),
+                                    {"ids": ids}).scalar()
+        return bool(found)
+
+    try:
+        return wait_until(in_inbox, timeout)
+    finally:
+        producer.dispose()
+        consumer.dispose()
