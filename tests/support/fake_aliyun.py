@@ -40,6 +40,8 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from tests.support.fake_console import aliyun_templates
+
 VERSION = "2017-05-25"
 ALGORITHM = "ACS3-HMAC-SHA256"
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -106,10 +108,12 @@ class Sent:
 class FakeAliyun:
     access_key_id: str = "LTAI-test-key-id"
     access_key_secret: str = "test-access-key-secret-0123456789"
-    #: The signatures and templates (code → variable names) registered "in the console".
+    #: The signatures and templates (code → variable names) registered "in the console":
+    #: by default the templates of the sms-templates.toml notify uses with
+    #: ``TEMPLATE_DIR=template_dir`` (tests/support/fake_console.py).
     signatures: tuple[str, ...] = ("仁和医院",)
-    templates: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
-        "SMS_100001": ("name", "time", "place")})
+    template_dir: str = ""
+    templates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)  # every request, checked or not
     refused: list[str] = field(default_factory=list)  # codes answered to signature/shape faults
     taken: list[Sent] = field(default_factory=list)  # every accepted SendSms, repeats kept
@@ -121,6 +125,8 @@ class FakeAliyun:
     retry_after_ms: int | None = None  # sent as x-acs-retry-after with Throttling.User
 
     def __post_init__(self) -> None:
+        if not self.templates:
+            self.templates = aliyun_templates(self.template_dir)
         self.lock = threading.Lock()
         self.nonces: set[str] = set()
         self._serial = 0
@@ -162,6 +168,7 @@ class FakeAliyun:
     def settings(self, **overrides: Any) -> dict[str, Any]:
         """notify's settings for this fake (``make_app("notify", **fake.settings())``)."""
         return {"sms_provider": "aliyun", "aliyun_endpoint": self.endpoint,
+                "template_dir": self.template_dir,
                 "aliyun_access_key_id": self.access_key_id,
                 "aliyun_access_key_secret": self.access_key_secret,
                 "aliyun_region": "cn-hangzhou", "sms_sign_name": self.signatures[0],

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.support.fake_console import tencent_templates
 from tests.support.gateway import _Server
 
 VERSION = "2021-01-11"
@@ -72,7 +73,11 @@ class FakeTencent:
     region: str = "ap-guangzhou"
     sdk_app_id: str = "1400006666"
     signs: set[str] = field(default_factory=lambda: {"仁和医院"})
-    templates: dict[str, int] = field(default_factory=lambda: {"1110": 3})  # id → variables
+    #: The templates registered "in the console" (id → number of variables): by default
+    #: those of the sms-templates.toml notify uses with ``TEMPLATE_DIR=template_dir``
+    #: (tests/support/fake_console.py).
+    template_dir: str = ""
+    templates: dict[str, int] = field(default_factory=dict)
     auto_report: bool = True  # the carrier reports SUCCESS at once
     requests: list[dict[str, Any]] = field(default_factory=list)  # every request, refused too
     sends: list[Sent] = field(default_factory=list)  # every SendSms taken, repeats included
@@ -80,6 +85,8 @@ class FakeTencent:
     refusals: list[str] = field(default_factory=list)  # codes answered, in order
 
     def __post_init__(self) -> None:
+        if not self.templates:
+            self.templates = tencent_templates(self.template_dir)
         self.lock = threading.Lock()
         self.failures: list[Failure] = []
         self.lose_answers = 0
@@ -122,7 +129,7 @@ class FakeTencent:
         return {"sms_provider": "tencent", "tencent_secret_id": self.secret_id,
                 "tencent_secret_key": self.secret_key, "tencent_region": self.region,
                 "tencent_endpoint": self.endpoint, "tencent_sdk_app_id": self.sdk_app_id,
-                "sms_sign_name": next(iter(self.signs))}
+                "sms_sign_name": next(iter(self.signs)), "template_dir": self.template_dir}
 
     def fail_next(self, code: str, message: str = "", *, times: int = 1,
                   in_status: bool = False) -> None:
