@@ -123,6 +123,7 @@ class FakeAliyun:
     drop_requests: int = 0  # drop the next requests' connections before taking anything
     down: bool = False
     retry_after_ms: int | None = None  # sent as x-acs-retry-after with Throttling.User
+    port: int = 0  # 0: any free port
 
     def __post_init__(self) -> None:
         if not self.templates:
@@ -156,7 +157,7 @@ class FakeAliyun:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # --- what a test configures notify with ------------------------------------------
@@ -374,6 +375,58 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def main(argv: list[str] | None = None) -> None:
+    """Run the fake on its own, for ``make run`` (docs/sms-providers.md, "Trying it"): it
+    prints the settings notify needs and pushes an ``SmsReport`` for each SMS it takes to
+    notify's callback address, as Alibaba Cloud would."""
+    import argparse
+    import secrets
+
+    parser = argparse.ArgumentParser(prog="python -m tests.support.fake_aliyun",
+                                     description=main.__doc__)
+    parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument("--template-dir", default="",
+                        help="the TEMPLATE_DIR notify uses (its sms-templates.toml is "
+                             "registered); the shipped file when empty")
+    parser.add_argument("--notify-url", default="http://127.0.0.1:8003")
+    parser.add_argument("--callback-secret", default=secrets.token_urlsafe(24))
+    parser.add_argument("--sign-name", default="仁和医院")
+    parser.add_argument("--no-receipts", action="store_true",
+                        help="take SMS without pushing receipts")
+    args = parser.parse_args(argv)
+    fake = FakeAliyun(port=args.port, template_dir=args.template_dir,
+                      signatures=(args.sign_name,))
+    env = {name.upper(): str(value) for name, value in fake.settings().items() if value}
+    env["SMS_CALLBACK_SECRET"] = args.callback_secret
+    callback = f"{args.notify_url}/api/v1/sms/aliyun/{args.callback_secret}"
+    with fake:
+        print(f"fake Alibaba Cloud SMS on {fake.endpoint}, {len(fake.templates)} templates "
+              f"registered; start notify with:", flush=True)
+        for name, value in env.items():
+            print(f"  export {name}={value}", flush=True)
+        print(f"receipts go to {callback}/report" if not args.no_receipts
+              else "no receipts pushed", flush=True)
+        pushed = 0
+        try:
+            while True:
+                time.sleep(0.5)
+                with fake.lock:
+                    new = fake.taken[pushed:]
+                for sent in new:
+                    pushed += 1
+                    print(f"SendSms {sent.template_code} ({', '.join(sent.params)}) to "
+                          f"…{sent.phone[-4:]}: BizId {sent.biz_id}", flush=True)
+                    if args.no_receipts:
+                        continue
+                    try:
+                        answer = fake.push(f"{callback}/report", fake.report(sent))
+                        print(f"  SmsReport pushed: HTTP {answer.status_code}", flush=True)
+                    except requests.RequestException as exc:
+                        print(f"  SmsReport not pushed: {type(exc).__name__}", flush=True)
+        except KeyboardInterrupt:
+            pass
+
+
 def wait_for(predicate: Any, timeout: float = 10.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -381,3 +434,7 @@ def wait_for(predicate: Any, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.02)
     return bool(predicate())
+
+
+if __name__ == "__main__":
+    main()

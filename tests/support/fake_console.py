@@ -38,11 +38,15 @@ def tencent_templates(template_dir: str = "") -> dict[str, int]:
             for t in registered(template_dir).templates.values() if t.codes.get("tencent")}
 
 
-def hospital_template_dir(folder: Path) -> str:
+def hospital_template_dir(folder: Path, link_address: str = "") -> str:
     """A ``TEMPLATE_DIR`` holding a hospital's ``sms-templates.toml``: the demo's texts,
     registered under the hospital's own codes (SMS_7100200NN, 17100NN), not the
-    placeholders of the shipped file. Returns the directory for ``template_dir``."""
+    placeholders of the shipped file, with the patient link under ``link_address`` (the
+    booking service's ``<BOOKING_URL>/p/``; the shipped file's when empty). Returns the
+    directory for ``template_dir`` / ``TEMPLATE_DIR``."""
     text = sms_templates.shipped_text()
+    if link_address:
+        text = text.replace(sms_templates.parse(text, "shipped").link_address, link_address)
     text = re.sub(r'aliyun = "SMS_4800100(\d\d)"', r'aliyun = "SMS_7100200\1"', text)
     text = re.sub(r'tencent = "24800(\d\d)"', r'tencent = "17100\1"', text)
     folder.mkdir(parents=True, exist_ok=True)
