@@ -16,7 +16,8 @@ so this is what reaches phones). ``PullSmsSendStatusByPhoneNumber`` answers the
 statuses the carrier "reported" (``report``), with the ``SessionContext`` of the send.
 Switches: ``fail_next`` (an error code, as the whole answer's ``Error`` or as the
 number's ``SendStatus.Code``), ``lose_next_answer`` (take the SMS, then drop the
-connection), ``down_for`` (answer 502), and ``push_status`` / ``push_reply`` (Tencent's
+connection), ``drop_requests`` (drop the connection, taking nothing), ``down_for``
+(answer 502), and ``push_status`` / ``push_reply`` (Tencent's
 callbacks to notify).
 """
 
@@ -91,6 +92,7 @@ class FakeTencent:
         self.lock = threading.Lock()
         self.failures: list[Failure] = []
         self.lose_answers = 0
+        self.drop_requests = 0  # drop the next requests' connections, taking nothing
         self.down_until = 0.0
         fake = self
 
@@ -185,6 +187,10 @@ class FakeTencent:
             self.requests.append({"headers": headers, "body": raw})
         if time.monotonic() < self.down_until:
             return 502, {"error": "bad gateway"}, False
+        with self.lock:
+            if self.drop_requests > 0:  # the network ate it: Tencent never saw it
+                self.drop_requests -= 1
+                return 200, None, True
         why = self.why_refused(method, path, headers, raw)
         if why:
             return 200, self.error(*why, request_id), False
