@@ -25,6 +25,7 @@ NOT_REFUSALS = {
     "ContractError": "an InvalidEvent",
     "TransientError": "a provider's answer: the sender retries",
     "PermanentError": "a provider's answer: the message fails",
+    "Unfillable": "an SMS the vendor's limits cannot take: the message fails, no request",
     "AuthError": "401: who is asking is unknown, before any rule is asked",
     "BadInput": "malformed bytes refused before a request is parsed (400)",
 }

@@ -86,9 +86,11 @@ def group_members(pgid: int) -> list[str]:
     return members
 
 
-def launch_clinic(folder: Path, **extra_env: str) -> Clinic:
-    """``clinic-run`` on free ports with its files under ``folder``."""
-    ports = {name: free_port() for name in ("schedule", "booking", "notify", "followup")}
+def launch_clinic(folder: Path, ports: dict[str, int] | None = None,
+                  **extra_env: str) -> Clinic:
+    """``clinic-run`` on free ports (or ``ports``) with its files under ``folder``."""
+    ports = ports or {name: free_port() for name in ("schedule", "booking", "notify",
+                                                     "followup")}
     var_dir = folder / "var"
     env = {**os.environ, "VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO", **extra_env}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -108,8 +110,8 @@ def launch_clinic(folder: Path, **extra_env: str) -> Clinic:
 def start_clinic(tmp_path: Path) -> Iterator:
     started: list[Clinic] = []
 
-    def start(**extra_env: str) -> Clinic:
-        clinic = launch_clinic(tmp_path, **extra_env)
+    def start(ports: dict[str, int] | None = None, **extra_env: str) -> Clinic:
+        clinic = launch_clinic(tmp_path, ports, **extra_env)
         started.append(clinic)
         return clinic
 

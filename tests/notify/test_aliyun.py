@@ -19,36 +19,23 @@ from sqlalchemy import select
 from services.common.config import ConfigError
 from services.notify.models import Suppression
 from services.notify.ops.sending import Sender
-from services.notify.providers import Providers, build_providers
+from services.notify.providers import build_providers
 from services.notify.providers.aliyun import AliyunProvider, send_days
 from services.notify.providers.base import Outgoing, PermanentError, TemplateCall, TransientError
 from services.notify.worker import apply_early
 from tests.e2e.conftest import free_port
 from tests.notify.test_planning_and_sending import consume, messages
 from tests.support.fake_aliyun import FakeAliyun
+from tests.support.fake_console import hospital_template_dir, registered
 from tests.support.notify import event, facts
 
 SECRET = "callback-secret-0123456789abcdefXYZ"  # 128+ bits in a real deployment
-CALL = TemplateCall("SMS_100001", (("name", "张三"), ("time", "6月1日 09:00"),
-                                   ("place", "门诊楼 3 楼 B 区")), "仁和医院")
 PHONE = "13800138000"
-
-
-class WithTemplate:
-    """Stands in for the templates pipeline (another part of issue 30): each SMS goes as
-    the registered template ``call`` (unless it already carries one)."""
-
-    def __init__(self, provider: AliyunProvider, call: TemplateCall = CALL) -> None:
-        self.provider, self.call, self.name = provider, call, provider.name
-
-    def _templated(self, item: Outgoing) -> Outgoing:
-        return item if item.template else dataclasses.replace(item, template=self.call)
-
-    def send(self, item: Outgoing) -> str:
-        return self.provider.send(self._templated(item))
-
-    def lookup(self, item: Outgoing, handed_at: datetime | None) -> str | None:
-        return self.provider.lookup(self._templated(item), handed_at)
+#: The confirmation as the app's sms-templates.toml registers it (the fake knows the same file).
+REGISTERED = registered().get("confirmation", "zh-CN")
+CALL = TemplateCall(REGISTERED.codes["aliyun"], tuple(
+    (name, {"name": "张三", "number": "11", "code": "K7QM4TZP"}.get(name, "门诊楼 3 楼"))
+    for name in REGISTERED.variables), "仁和医院")
 
 
 @pytest.fixture
@@ -63,12 +50,13 @@ def notify(make_app, fake):
                                               sms_gateway_timeout=2.0))
 
 
-def sender(app, call: TemplateCall = CALL) -> Sender:
-    """notify's sender with the provider its settings build (SMS_PROVIDER=aliyun)."""
+def sender(app) -> Sender:
+    """notify's sender with the providers its settings build (SMS_PROVIDER=aliyun): each
+    SMS goes as the registered template the pipeline filled."""
     rt = app.extensions["clinic"]
     built = build_providers(rt.settings, rt.db)
     assert isinstance(built.sms, AliyunProvider)
-    return Sender(rt, Providers(sms=WithTemplate(built.sms, call), email=None))
+    return Sender(rt, built)
 
 
 def confirmation(app):
@@ -92,8 +80,16 @@ def test_a_confirmation_goes_as_template_code_and_variables_signed_by_the_sdk(no
     assert fake.refused == [], "the fake checked the SDK's signature and took it"
     [sent] = fake.taken
     message = confirmation(notify)
-    assert (sent.phone, sent.sign_name, sent.template_code) == (PHONE, "仁和医院", "SMS_100001")
-    assert sent.params == {"name": "张三", "time": "6月1日 09:00", "place": "门诊楼 3 楼 B 区"}
+    assert (sent.phone, sent.sign_name, sent.template_code) == (
+        PHONE, "仁和医院", REGISTERED.codes["aliyun"]), "the file's code for a confirmation"
+    assert list(sent.params) == list(REGISTERED.variables)
+    assert {k: sent.params[k] for k in ("name", "number", "code", "department", "token")} == {
+        "name": "张三", "number": "11", "code": "K7QM4TZP", "department": "消化内科",
+        "token": "token"}
+    filled = REGISTERED.text
+    for name, value in sent.params.items():
+        filled = filled.replace("${" + name + "}", value)
+    assert message.body == "【仁和医院】" + filled, "the log shows what the phone shows"
     assert sent.out_id == f"msg-{message.id}", "our reference goes as OutId"
     assert message.status == "sent" and message.provider == "aliyun"
     assert message.provider_id == sent.biz_id, "BizId is the provider's id"
@@ -332,13 +328,19 @@ PRODUCTION = {"env": "production", "jwt_secret": "p" * 40, "email_provider": "sm
 
 @pytest.mark.parametrize("missing", ["sms_sign_name", "aliyun_access_key_id",
                                      "aliyun_access_key_secret", "sms_callback_secret"])
-def test_production_names_what_aliyun_lacks(make_app, missing) -> None:
+def test_production_names_what_aliyun_lacks(make_app, tmp_path, missing) -> None:
     with pytest.raises(ConfigError, match=missing.upper()):
-        make_app("notify", **{**PRODUCTION, missing: ""})
+        make_app("notify", **{**PRODUCTION, "template_dir": hospital_template_dir(tmp_path),
+                              missing: ""})
 
 
-def test_production_with_everything_aliyun_needs_starts(make_app) -> None:
-    app = make_app("notify", **PRODUCTION)
+def test_production_refuses_the_shipped_placeholder_codes(make_app) -> None:
+    with pytest.raises(ConfigError, match="shipped"):
+        make_app("notify", **PRODUCTION)
+
+
+def test_production_with_everything_aliyun_needs_starts(make_app, tmp_path) -> None:
+    app = make_app("notify", **PRODUCTION, template_dir=hospital_template_dir(tmp_path))
     assert isinstance(build_providers(app.extensions["clinic"].settings,
                                       app.extensions["clinic"].db).sms, AliyunProvider)
 

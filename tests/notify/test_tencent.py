@@ -30,13 +30,17 @@ from services.notify.providers import (
 from services.notify.providers.base import TemplateCall
 from services.notify.providers.tencent import TencentSmsProvider
 from tests.e2e.conftest import free_port
+from tests.support.fake_console import hospital_template_dir, registered
 from tests.support.fake_tencent import FakeTencent
 from tests.support.notify import event, facts
 
 CALLBACK_SECRET = "k3Vq9-Zt0pXy7LmN4rB2wS8eHc"  # 26 characters of a random alphabet
 PHONE = "+8613800138000"
-CONFIRMATION = TemplateCall(code="1110", sign_name="仁和医院", params=(
-    ("name", "张三"), ("time", "6月3日 09:00"), ("code", "K7QM4TZP")))
+#: The confirmation as the app's sms-templates.toml registers it (the fake knows the same file).
+REGISTERED = registered().get("confirmation", "zh-CN")
+VALUES = {"name": "张三", "when": "6月3日（周三）09:00", "code": "K7QM4TZP", "number": "11"}
+CONFIRMATION = TemplateCall(code=REGISTERED.codes["tencent"], sign_name="仁和医院", params=tuple(
+    (name, VALUES.get(name, "门诊楼 3 楼")) for name in REGISTERED.variables))
 SMS = Outgoing(ref="msg-42", channel="sms", to=PHONE, body="【仁和医院】张三，您已预约…",
                template=CONFIRMATION)
 
@@ -63,7 +67,8 @@ def test_a_confirmation_goes_as_template_id_and_values_signed_by_the_sdk(fake) -
     [sent] = fake.sends
     assert serial == sent.serial and serial.startswith("2433:")
     assert (sent.phone, sent.template, sent.params, sent.sign, sent.session) == (
-        PHONE, "1110", ["张三", "6月3日 09:00", "K7QM4TZP"], "仁和医院", "msg-42")
+        PHONE, REGISTERED.codes["tencent"], CONFIRMATION.values(), "仁和医院", "msg-42")
+    assert sent.params[:2] == ["张三", "6月3日（周三）09:00"], "in the registered text's order"
     headers = fake.requests[0]["headers"]
     assert headers["x-tc-action"] == "SendSms" and headers["x-tc-version"] == "2021-01-11"
     assert headers["x-tc-region"] == "ap-guangzhou"
@@ -77,7 +82,7 @@ def test_the_fake_refuses_a_tampered_body_and_a_wrong_key(fake) -> None:
     """The fake's check is the test's guard: it must refuse what Tencent would."""
     provider(fake).send(SMS)
     signed = fake.requests[0]
-    tampered = signed["body"].replace(b"1110", b"1111")
+    tampered = signed["body"].replace(b"K7QM4TZP", b"K7QM4TZQ")
     assert fake.why_refused("POST", "/", signed["headers"], signed["body"]) is None
     assert fake.why_refused("POST", "/", signed["headers"], tampered)[0] == \
         "AuthFailure.SignatureFailure"
@@ -185,22 +190,6 @@ def test_with_no_status_yet_it_waits_and_only_then_sends_again(fake) -> None:
     assert len(fake.sends) == 3, "after report_wait without a status it goes again"
 
 
-class Templated:
-    """The template pipeline's part (another change of issue 30): the sender's confirmation
-    as the registered template. Everything else is the real sender and provider."""
-
-    name = "tencent"
-
-    def __init__(self, inner: TencentSmsProvider) -> None:
-        self.inner = inner
-
-    def send(self, item: Outgoing) -> str:
-        return self.inner.send(dataclasses.replace(item, template=CONFIRMATION))
-
-    def lookup(self, item, handed_at):
-        return self.inner.lookup(dataclasses.replace(item, template=CONFIRMATION), handed_at)
-
-
 def consume(app, *events) -> None:
     """Hand events to notify as its worker does: a booking plans its confirmation."""
     from services.common.service import make_consumer
@@ -224,7 +213,9 @@ def confirmation(app) -> Message:
 
 
 def sender_for(app, fake, **overrides) -> Sender:
-    return Sender(app.extensions["clinic"], Providers(sms=Templated(provider(fake, **overrides)),
+    """notify's sender with the real provider: each SMS goes as the registered template
+    the pipeline filled (``Outgoing.template``)."""
+    return Sender(app.extensions["clinic"], Providers(sms=provider(fake, **overrides),
                                                       email=None))
 
 
@@ -249,7 +240,8 @@ def test_a_sender_that_died_mid_send_is_followed_by_a_lookup(notify, fake, clock
     died = sender_for(notify, fake)
     [claimed] = died.claim()  # taken, and then the sender died …
     if tencent_has_it:  # … after Tencent took the SMS
-        Templated(provider(fake)).send(claimed.outgoing)
+        assert claimed.outgoing.template is not None, "the pipeline's registered template"
+        provider(fake).send(claimed.outgoing)
     clock.advance(timedelta(seconds=notify.extensions["clinic"].settings.send_lease_seconds + 1))
     sender_for(notify, fake).send_due()
     sms = confirmation(notify)
@@ -269,6 +261,9 @@ def sent_confirmation(notify, fake) -> None:
     consume(notify, event("booked", facts()))
     sender_for(notify, fake).send_due()
     assert confirmation(notify).status == "sent"
+    [sent] = fake.sends
+    assert sent.template == REGISTERED.codes["tencent"], "the file's code for a confirmation"
+    assert len(sent.params) == len(REGISTERED.variables) and sent.params[0] == "张三"
 
 
 @pytest.mark.parametrize(("report", "status"), [("SUCCESS", "delivered"), ("FAIL", "failed")])
@@ -337,6 +332,20 @@ def test_production_names_what_tencent_needs() -> None:
                 "TENCENT_SECRET_KEY": "key", "TENCENT_SDK_APP_ID": "1400006666",
                 "SMS_CALLBACK_SECRET": CALLBACK_SECRET}
     NotifySettings.from_env(environ=complete).check_production()
+
+
+def test_production_takes_the_hospitals_templates_not_the_shipped_placeholders(
+        make_app, tmp_path) -> None:
+    settings = {"env": "production", "jwt_secret": "j" * 40, "email_provider": "none",
+                "sms_webhook_secret": "w" * 40, "sms_provider": "tencent",
+                "sms_sign_name": "仁和医院", "tencent_secret_id": "AKIDx",
+                "tencent_secret_key": "k" * 32, "tencent_sdk_app_id": "1400006666",
+                "sms_callback_secret": CALLBACK_SECRET}
+    with pytest.raises(ConfigError, match="shipped"):
+        make_app("notify", **settings)
+    app = make_app("notify", **settings, template_dir=hospital_template_dir(tmp_path))
+    rt = app.extensions["clinic"]
+    assert isinstance(build_providers(rt.settings, rt.db).sms, TencentSmsProvider)
 
 
 def test_sms_provider_tencent_builds_the_sdk_provider(notify, fake) -> None:

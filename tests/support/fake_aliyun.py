@@ -40,6 +40,8 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from tests.support.fake_console import aliyun_templates
+
 VERSION = "2017-05-25"
 ALGORITHM = "ACS3-HMAC-SHA256"
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -106,10 +108,12 @@ class Sent:
 class FakeAliyun:
     access_key_id: str = "LTAI-test-key-id"
     access_key_secret: str = "test-access-key-secret-0123456789"
-    #: The signatures and templates (code → variable names) registered "in the console".
+    #: The signatures and templates (code → variable names) registered "in the console":
+    #: by default the templates of the sms-templates.toml notify uses with
+    #: ``TEMPLATE_DIR=template_dir`` (tests/support/fake_console.py).
     signatures: tuple[str, ...] = ("仁和医院",)
-    templates: dict[str, tuple[str, ...]] = field(default_factory=lambda: {
-        "SMS_100001": ("name", "time", "place")})
+    template_dir: str = ""
+    templates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)  # every request, checked or not
     refused: list[str] = field(default_factory=list)  # codes answered to signature/shape faults
     taken: list[Sent] = field(default_factory=list)  # every accepted SendSms, repeats kept
@@ -119,8 +123,11 @@ class FakeAliyun:
     drop_requests: int = 0  # drop the next requests' connections before taking anything
     down: bool = False
     retry_after_ms: int | None = None  # sent as x-acs-retry-after with Throttling.User
+    port: int = 0  # 0: any free port
 
     def __post_init__(self) -> None:
+        if not self.templates:
+            self.templates = aliyun_templates(self.template_dir)
         self.lock = threading.Lock()
         self.nonces: set[str] = set()
         self._serial = 0
@@ -150,7 +157,7 @@ class FakeAliyun:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # --- what a test configures notify with ------------------------------------------
@@ -162,6 +169,7 @@ class FakeAliyun:
     def settings(self, **overrides: Any) -> dict[str, Any]:
         """notify's settings for this fake (``make_app("notify", **fake.settings())``)."""
         return {"sms_provider": "aliyun", "aliyun_endpoint": self.endpoint,
+                "template_dir": self.template_dir,
                 "aliyun_access_key_id": self.access_key_id,
                 "aliyun_access_key_secret": self.access_key_secret,
                 "aliyun_region": "cn-hangzhou", "sms_sign_name": self.signatures[0],
@@ -367,6 +375,58 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def main(argv: list[str] | None = None) -> None:
+    """Run the fake on its own, for ``make run`` (docs/sms-providers.md, "Trying it"): it
+    prints the settings notify needs and pushes an ``SmsReport`` for each SMS it takes to
+    notify's callback address, as Alibaba Cloud would."""
+    import argparse
+    import secrets
+
+    parser = argparse.ArgumentParser(prog="python -m tests.support.fake_aliyun",
+                                     description=main.__doc__)
+    parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument("--template-dir", default="",
+                        help="the TEMPLATE_DIR notify uses (its sms-templates.toml is "
+                             "registered); the shipped file when empty")
+    parser.add_argument("--notify-url", default="http://127.0.0.1:8003")
+    parser.add_argument("--callback-secret", default=secrets.token_urlsafe(24))
+    parser.add_argument("--sign-name", default="仁和医院")
+    parser.add_argument("--no-receipts", action="store_true",
+                        help="take SMS without pushing receipts")
+    args = parser.parse_args(argv)
+    fake = FakeAliyun(port=args.port, template_dir=args.template_dir,
+                      signatures=(args.sign_name,))
+    env = {name.upper(): str(value) for name, value in fake.settings().items() if value}
+    env["SMS_CALLBACK_SECRET"] = args.callback_secret
+    callback = f"{args.notify_url}/api/v1/sms/aliyun/{args.callback_secret}"
+    with fake:
+        print(f"fake Alibaba Cloud SMS on {fake.endpoint}, {len(fake.templates)} templates "
+              f"registered; start notify with:", flush=True)
+        for name, value in env.items():
+            print(f"  export {name}={value}", flush=True)
+        print(f"receipts go to {callback}/report" if not args.no_receipts
+              else "no receipts pushed", flush=True)
+        pushed = 0
+        try:
+            while True:
+                time.sleep(0.5)
+                with fake.lock:
+                    new = fake.taken[pushed:]
+                for sent in new:
+                    pushed += 1
+                    print(f"SendSms {sent.template_code} ({', '.join(sent.params)}) to "
+                          f"…{sent.phone[-4:]}: BizId {sent.biz_id}", flush=True)
+                    if args.no_receipts:
+                        continue
+                    try:
+                        answer = fake.push(f"{callback}/report", fake.report(sent))
+                        print(f"  SmsReport pushed: HTTP {answer.status_code}", flush=True)
+                    except requests.RequestException as exc:
+                        print(f"  SmsReport not pushed: {type(exc).__name__}", flush=True)
+        except KeyboardInterrupt:
+            pass
+
+
 def wait_for(predicate: Any, timeout: float = 10.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -374,3 +434,7 @@ def wait_for(predicate: Any, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.02)
     return bool(predicate())
+
+
+if __name__ == "__main__":
+    main()

@@ -16,7 +16,8 @@ so this is what reaches phones). ``PullSmsSendStatusByPhoneNumber`` answers the
 statuses the carrier "reported" (``report``), with the ``SessionContext`` of the send.
 Switches: ``fail_next`` (an error code, as the whole answer's ``Error`` or as the
 number's ``SendStatus.Code``), ``lose_next_answer`` (take the SMS, then drop the
-connection), ``down_for`` (answer 502), and ``push_status`` / ``push_reply`` (Tencent's
+connection), ``drop_requests`` (drop the connection, taking nothing), ``down_for``
+(answer 502), and ``push_status`` / ``push_reply`` (Tencent's
 callbacks to notify).
 """
 
@@ -35,6 +36,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from tests.support.fake_console import tencent_templates
 from tests.support.gateway import _Server
 
 VERSION = "2021-01-11"
@@ -72,17 +74,25 @@ class FakeTencent:
     region: str = "ap-guangzhou"
     sdk_app_id: str = "1400006666"
     signs: set[str] = field(default_factory=lambda: {"仁和医院"})
-    templates: dict[str, int] = field(default_factory=lambda: {"1110": 3})  # id → variables
+    #: The templates registered "in the console" (id → number of variables): by default
+    #: those of the sms-templates.toml notify uses with ``TEMPLATE_DIR=template_dir``
+    #: (tests/support/fake_console.py).
+    template_dir: str = ""
+    templates: dict[str, int] = field(default_factory=dict)
     auto_report: bool = True  # the carrier reports SUCCESS at once
     requests: list[dict[str, Any]] = field(default_factory=list)  # every request, refused too
     sends: list[Sent] = field(default_factory=list)  # every SendSms taken, repeats included
     pulls: list[dict[str, Any]] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # codes answered, in order
+    port: int = 0  # 0: any free port
 
     def __post_init__(self) -> None:
+        if not self.templates:
+            self.templates = tencent_templates(self.template_dir)
         self.lock = threading.Lock()
         self.failures: list[Failure] = []
         self.lose_answers = 0
+        self.drop_requests = 0  # drop the next requests' connections, taking nothing
         self.down_until = 0.0
         fake = self
 
@@ -107,7 +117,7 @@ class FakeTencent:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     # --- what the tests set ------------------------------------------------------------
@@ -122,7 +132,7 @@ class FakeTencent:
         return {"sms_provider": "tencent", "tencent_secret_id": self.secret_id,
                 "tencent_secret_key": self.secret_key, "tencent_region": self.region,
                 "tencent_endpoint": self.endpoint, "tencent_sdk_app_id": self.sdk_app_id,
-                "sms_sign_name": next(iter(self.signs))}
+                "sms_sign_name": next(iter(self.signs)), "template_dir": self.template_dir}
 
     def fail_next(self, code: str, message: str = "", *, times: int = 1,
                   in_status: bool = False) -> None:
@@ -177,6 +187,10 @@ class FakeTencent:
             self.requests.append({"headers": headers, "body": raw})
         if time.monotonic() < self.down_until:
             return 502, {"error": "bad gateway"}, False
+        with self.lock:
+            if self.drop_requests > 0:  # the network ate it: Tencent never saw it
+                self.drop_requests -= 1
+                return 200, None, True
         why = self.why_refused(method, path, headers, raw)
         if why:
             return 200, self.error(*why, request_id), False
@@ -309,3 +323,64 @@ def tc3_signature(secret_key: str, headers: dict[str, str], raw: bytes, stamp: i
 
     key = mac(mac(mac(f"TC3{secret_key}".encode(), date), SERVICE), "tc3_request")
     return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the fake on its own, for ``make run`` (docs/sms-providers.md, "Trying it"): it
+    prints the settings notify needs and pushes a status callback for each SMS it takes to
+    notify's callback address, as Tencent would."""
+    import argparse
+    import secrets
+
+    import requests
+
+    parser = argparse.ArgumentParser(prog="python -m tests.support.fake_tencent",
+                                     description=main.__doc__)
+    parser.add_argument("--port", type=int, default=9200)
+    parser.add_argument("--template-dir", default="",
+                        help="the TEMPLATE_DIR notify uses (its sms-templates.toml is "
+                             "registered); the shipped file when empty")
+    parser.add_argument("--notify-url", default="http://127.0.0.1:8003")
+    parser.add_argument("--callback-secret", default=secrets.token_urlsafe(24))
+    parser.add_argument("--sign-name", default="仁和医院")
+    parser.add_argument("--no-receipts", action="store_true",
+                        help="take SMS without pushing status callbacks")
+    args = parser.parse_args(argv)
+    fake = FakeTencent(port=args.port, template_dir=args.template_dir, signs={args.sign_name})
+    env = {name.upper(): str(value) for name, value in fake.settings().items() if value}
+    env["SMS_CALLBACK_SECRET"] = args.callback_secret
+    callback = f"{args.notify_url}/api/v1/sms/tencent/{args.callback_secret}"
+
+    def post(url: str, body: Any) -> Any:
+        return requests.post(url, json=body, timeout=10)
+
+    with fake:
+        print(f"fake Tencent Cloud SMS on {fake.endpoint}, {len(fake.templates)} templates "
+              f"registered; start notify with:", flush=True)
+        for name, value in env.items():
+            print(f"  export {name}={value}", flush=True)
+        print(f"status callbacks go to {callback}/status" if not args.no_receipts
+              else "no status callbacks pushed", flush=True)
+        pushed = 0
+        try:
+            while True:
+                time.sleep(0.5)
+                with fake.lock:
+                    new = fake.sends[pushed:]
+                for sent in new:
+                    pushed += 1
+                    print(f"SendSms {sent.template} ({len(sent.params)} values) to "
+                          f"…{sent.phone[-4:]}: SerialNo {sent.serial}", flush=True)
+                    if args.no_receipts:
+                        continue
+                    try:
+                        answer = fake.push_status(post, f"{callback}/status", sent)
+                        print(f"  status pushed: HTTP {answer.status_code}", flush=True)
+                    except requests.RequestException as exc:
+                        print(f"  status not pushed: {type(exc).__name__}", flush=True)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

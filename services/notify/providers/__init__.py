@@ -50,7 +50,8 @@ def build_providers(settings: NotifySettings, db: Database) -> Providers:
         sms = TencentSmsProvider(
             secret_id=s.tencent_secret_id, secret_key=s.tencent_secret_key,
             region=s.tencent_region, endpoint=s.tencent_endpoint,
-            sdk_app_id=s.tencent_sdk_app_id, sign_name=s.sms_sign_name)
+            sdk_app_id=s.tencent_sdk_app_id, sign_name=s.sms_sign_name,
+            timeout=s.sms_gateway_timeout)
     else:
         raise ValueError("SMS_PROVIDER is outbox, http, aliyun or tencent")
     email: Provider | None
