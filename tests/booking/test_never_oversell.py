@@ -30,7 +30,8 @@ def served(make_app, database_url, auth_header):
     app = make_app("booking", database_url=database_url)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     yield app, f"http://127.0.0.1:{server.server_port}", auth_header("consultant")
     server.shutdown()

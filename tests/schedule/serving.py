@@ -18,7 +18,8 @@ def served(app: Flask) -> Iterator[str]:
     """``app`` answering on 127.0.0.1: its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -118,7 +118,8 @@ class FakeTencent:
                 pass
 
         self.server = _Server(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
 
     # --- what the tests set ------------------------------------------------------------
 

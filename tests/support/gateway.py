@@ -64,7 +64,8 @@ class FakeGateway:
                 pass
 
         self.server = _Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
