@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -94,10 +95,18 @@ def book_a_demo_place(clinic, consultant: dict[str, str]) -> str:
     """A consultant holds and books a demo slot; the front desk sees it on the roster."""
     booking = clinic.urls["booking"]
     tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
-    found = requests.get(f"{booking}/api/v1/availability?date={tomorrow}&days=7"
-                         "&department_id=3", headers=consultant, timeout=10).json()
-    slot = next(s for e in found["experts"] for s in e["slots"]
-                if s["bookable"] and s["remaining"])
+
+    def bookable() -> dict[str, Any] | None:
+        """A free place, once booking has the demo's published slots (they come over the
+        bus after the services answer /readyz)."""
+        found = requests.get(f"{booking}/api/v1/availability?date={tomorrow}&days=7"
+                             "&department_id=3", headers=consultant, timeout=10).json()
+        return next((s for e in found["experts"] for s in e["slots"]
+                     if s["bookable"] and s["remaining"]), None)
+
+    assert wait_for(lambda: bookable() is not None), "the demo's slots reached booking"
+    slot = bookable()
+    assert slot is not None
     hold = requests.post(f"{booking}/api/v1/holds", json={"slot_id": slot["slot_id"]},
                          headers=consultant, timeout=10).json()
     booked = requests.post(f"{booking}/api/v1/appointments", headers=consultant, timeout=10,
