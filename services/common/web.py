@@ -25,8 +25,6 @@ from .runtime import Runtime, current_runtime
 from .unit_of_work import Work, unit_of_work
 from .unit_of_work import reading as read_only
 
-__all__ = ["Runtime", "current_runtime"]  # where every service's config found them before
-
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
