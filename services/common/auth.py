@@ -20,7 +20,13 @@ from typing import Any, TypeVar
 import jwt
 from flask import abort, current_app, g, request
 
-ROLES = ("admin", "consultant", "frontdesk", "manager")
+#: The people of the hospital: every page and the staff API is for some of them.
+STAFF_ROLES = ("admin", "consultant", "frontdesk", "manager")
+#: A hospital system's account (HIS, the patient app, a regional booking platform): it
+#: reads the scheduling resources and books and cancels through ``/fhir`` (SPEC §13),
+#: and nothing else — no page and no endpoint of the staff API lists it.
+INTEGRATION = "integration"
+ROLES = (*STAFF_ROLES, INTEGRATION)
 ISSUER = "clinic"
 ALGORITHM = "HS256"
 SESSION_COOKIE = "clinic_session"

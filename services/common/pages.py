@@ -136,8 +136,10 @@ LAYOUT_TEXT = {
     "请换一个账号登录，或联系管理员。": "Sign in with another account, or ask an administrator.",
     "回到首页": "Home",
     "咨询员": "Consultant", "前台": "Front desk", "主管": "Manager", "系统管理员": "Administrator",
+    "对接系统": "Hospital system",
     "、": ", ", "。": ".",
 }
 
 #: Each role as staff call it (the codes are for the API, not for people).
-ROLE_NAMES = {"consultant": "咨询员", "frontdesk": "前台", "manager": "主管", "admin": "系统管理员"}
+ROLE_NAMES = {"consultant": "咨询员", "frontdesk": "前台", "manager": "主管", "admin": "系统管理员",
+              "integration": "对接系统"}

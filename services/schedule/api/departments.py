@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import ROLES, roles_required
+from services.common.auth import STAFF_ROLES, roles_required
 from services.common.web import API_PREFIX, reading, work
 
 from ..ops.directory import create_department, update_department
@@ -41,7 +41,7 @@ class DepartmentQuery(Schema):
 
 @blp.route("")
 class Departments(MethodView):
-    @roles_required(*ROLES)
+    @roles_required(*STAFF_ROLES)
     @blp.arguments(DepartmentQuery, location="query")
     @blp.response(200, DepartmentSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[DepartmentView]:
@@ -61,7 +61,7 @@ class Departments(MethodView):
 
 @blp.route("/<int:department_id>")
 class DepartmentResource(MethodView):
-    @roles_required(*ROLES)
+    @roles_required(*STAFF_ROLES)
     @blp.response(200, DepartmentSchema)
     def get(self, department_id: int) -> DepartmentView:
         """One department."""

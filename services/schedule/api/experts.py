@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
-from services.common.auth import ROLES, roles_required
+from services.common.auth import STAFF_ROLES, roles_required
 from services.common.fields import ID_RANGE, Day
 from services.common.web import API_PREFIX, reading, work
 
@@ -179,7 +179,7 @@ class ExtraSessionSchema(SessionShape):
 
 @blp.route("")
 class Experts(MethodView):
-    @roles_required(*ROLES)
+    @roles_required(*STAFF_ROLES)
     @blp.arguments(ExpertQuery, location="query")
     @blp.response(200, ExpertSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[ExpertView]:
@@ -199,7 +199,7 @@ class Experts(MethodView):
 
 @blp.route("/<int:expert_id>")
 class ExpertResource(MethodView):
-    @roles_required(*ROLES)
+    @roles_required(*STAFF_ROLES)
     @blp.response(200, ExpertSchema)
     def get(self, expert_id: int) -> ExpertView:
         """One expert."""
@@ -246,7 +246,7 @@ class Deactivation(MethodView):
 
 @blp.route("/<int:expert_id>/templates")
 class Templates(MethodView):
-    @roles_required(*ROLES)
+    @roles_required(*STAFF_ROLES)
     @blp.response(200, TemplateSchema(many=True))
     def get(self, expert_id: int) -> list[TemplateView]:
         """The expert's weekly sessions."""
@@ -283,7 +283,7 @@ class TemplateResource(MethodView):
 
 @blp.route("/<int:expert_id>/leave")
 class Leaves(MethodView):
-    @roles_required(*ROLES)
+    @roles_required(*STAFF_ROLES)
     @blp.response(200, LeaveSchema(many=True))
     def get(self, expert_id: int) -> list[LeaveView]:
         """The expert's recorded leave."""

@@ -8,7 +8,14 @@ from urllib.parse import urlparse
 from flask import Blueprint, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from services.common.auth import SESSION_COOKIE, AuthError, csrf_ok, issue_token, signed_in
+from services.common.auth import (
+    INTEGRATION,
+    SESSION_COOKIE,
+    AuthError,
+    csrf_ok,
+    issue_token,
+    signed_in,
+)
 from services.common.pages import page, page_principal
 from services.common.refusals import Throttled
 from services.common.unit_of_work import unit_of_work
@@ -72,6 +79,9 @@ def login() -> Any:
     if member is None:
         return render_template("login.html", next_url=next_url or "",
                                error="用户名或密码错误。", username=username), 401
+    if INTEGRATION in member.roles:  # a system's account has no page to go to
+        return render_template("login.html", next_url=next_url or "", username=username,
+                               error="对接系统的账号只用于 FHIR 接口，不能登录页面。"), 403
     ttl = rt.settings.jwt_ttl_seconds
     token = issue_token(rt.settings.jwt_secret, member.username, member.roles,
                         ttl_seconds=ttl, name=member.name, version=member.token_version)

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import ROLES, current_principal, roles_required
+from services.common.auth import STAFF_ROLES, current_principal, roles_required
 from services.common.fields import ID_RANGE, Day
 from services.common.web import API_PREFIX, reading, unprocessable
 
@@ -44,7 +44,7 @@ class PublishResultSchema(Schema):
 
 @blp.route("/slots")
 class Slots(MethodView):
-    @roles_required(*ROLES)
+    @roles_required(*STAFF_ROLES)
     @blp.arguments(SlotQuery, location="query")
     @blp.response(200, SlotSchema(many=True))
     def get(self, query: dict[str, Any]) -> list[SlotView]:

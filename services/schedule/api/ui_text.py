@@ -31,6 +31,9 @@ ENGLISH = {
     "全部账号": "Accounts", "角色": "Roles", "状态": "Status",
     "新建账号": "New account", "初始密码": "First password", "创建": "Create",
     "咨询员": "Consultant", "前台": "Front desk", "主管": "Manager", "系统管理员": "Administrator",
+    "对接系统": "Hospital system",
+    "对接系统的账号只用于 FHIR 接口，不能登录页面。":
+        "A hospital system's account is for the FHIR interface only; it cannot sign in here.",
     "科室": "Department", "科室管理": "Departments", "留空自动生成": "Left empty: made for you",
     "代码": "Code", "位置": "Location", "添加科室": "Add department", "姓名": "Name",
     "职称": "Title", "挂号费": "Fee", "简介": "Bio", "擅长": "Specialty", "添加专家": "Add expert",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.common.auth import ROLES
+from services.common.auth import INTEGRATION, ROLES
 from services.common.refusals import Invalid
 
 DEMO_PASSWORD = "demo"
@@ -17,7 +17,12 @@ DEMO_STAFF = (
 
 
 def clean_roles(roles: Sequence[str]) -> str:
+    """The roles as stored. ``integration`` stands alone: a hospital system's account is
+    nobody's desk, and a person's account never books as a system."""
     unknown = set(roles) - set(ROLES)
     if not roles or unknown:
         raise Invalid(message=f"Roles must be among {', '.join(ROLES)}.", field="roles")
+    if INTEGRATION in roles and len(set(roles)) > 1:
+        raise Invalid(message=f"The role {INTEGRATION} is given alone: a hospital system's "
+                      "account holds no staff role.", field="roles")
     return ",".join(sorted(set(roles)))

@@ -6,7 +6,8 @@ const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
 const $ = (id) => document.getElementById(id);
 const ROLES = { consultant: t("咨询员", "Consultant"), frontdesk: t("前台", "Front desk"),
-  manager: t("主管", "Manager"), admin: t("系统管理员", "Administrator") };
+  manager: t("主管", "Manager"), admin: t("系统管理员", "Administrator"),
+  integration: t("对接系统", "Hospital system") };
 const small = (label, onclick, kind = "secondary") =>
   el("button", { type: "button", class: `${kind} small`, onclick }, label);
 
