@@ -18,7 +18,7 @@ from ..config import runtime
 from ..domain.facts import AppointmentFacts
 from ..domain.patients import clean_patient
 from ..domain.privacy import Access, phone_in_text, phone_search, sees_contact
-from ..domain.statuses import Action, AppointmentStatus, CancelReason, Channel
+from ..domain.statuses import NOT_CHOSEN, Action, AppointmentStatus, CancelReason, Channel
 from ..ops import changes
 from ..ops.access import record_access, record_phone_search
 from ..ops.booking import BookingRequest, SlotAtHand, book, refuse_early
@@ -43,7 +43,7 @@ class BookingIn(Schema):
     hold_id = fields.String(validate=validate.Length(min=1, max=36))
     patient = fields.Nested(PatientIn, required=True)
     channel = fields.String(required=True, validate=validate.OneOf(
-        [c.value for c in Channel if c != Channel.WALK_IN]))
+        [c.value for c in Channel if c not in NOT_CHOSEN]))
     complaint = fields.String(load_default="", validate=validate.Length(max=2000))
     override_reason = fields.String(load_default=None, allow_none=True,
                                     validate=validate.Length(max=400))

@@ -29,7 +29,7 @@ STATUS_WORDS = {
 CHANNEL_WORDS = {
     "chat": Words("在线咨询", "online chat"), "phone": Words("电话", "phone"),
     "wechat": Words("微信", "WeChat"), "qq": Words("QQ", "QQ"), "other": Words("其他", "other"),
-    "walk_in": Words("现场挂号", "walk-in"),
+    "walk_in": Words("现场挂号", "walk-in"), "fhir": Words("对接系统", "hospital system"),
 }
 YES = Words("是", "yes")
 

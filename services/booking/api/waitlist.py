@@ -15,7 +15,7 @@ from services.common.web import API_PREFIX, reading, work
 
 from ..config import runtime
 from ..domain.patients import clean_patient
-from ..domain.statuses import Channel
+from ..domain.statuses import NOT_CHOSEN, Channel
 from ..ops import waitlist
 from ..reads.waitlist import entries, entry_view
 from . import idempotency
@@ -33,7 +33,7 @@ class WaitIn(Schema):
     date = Day(required=True)
     patient = fields.Nested(PatientIn, required=True)
     channel = fields.String(required=True, validate=validate.OneOf(
-        [c.value for c in Channel if c != Channel.WALK_IN]))
+        [c.value for c in Channel if c not in NOT_CHOSEN]))
     complaint = fields.String(load_default="", validate=validate.Length(max=2000))
     override_reason = fields.String(load_default=None, allow_none=True,
                                     validate=validate.Length(max=400))

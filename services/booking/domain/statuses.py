@@ -83,6 +83,11 @@ class Channel(StrEnum):
     QQ = "qq"
     WALK_IN = "walk_in"
     OTHER = "other"
+    FHIR = "fhir"  # a hospital system booked through ``/fhir`` (SPEC §13)
+
+
+#: The channels only booking itself sets: a desk never claims them.
+NOT_CHOSEN = frozenset({Channel.WALK_IN, Channel.FHIR})
 
 
 class WaitStatus(StrEnum):

@@ -7,6 +7,8 @@ const t = (cn, en) => (zh ? cn : en);
 const $ = (id) => document.getElementById(id);
 const STATUS = { booked: t("待诊", "waiting"), checked_in: t("已报到", "arrived"),
   completed: t("已就诊", "seen"), no_show: t("爽约", "no-show"), cancelled: t("已取消", "cancelled") };
+// The roster names the channels the desk did not choose: who booked the line is told apart.
+const CHANNEL = { walk_in: t("现场", "walk-in"), fhir: t("对接系统", "hospital system") };
 const COUNTS = [["booked", t("预约", "Booked")], ["arrived", t("已到", "Arrived")],
   ["waiting", t("待到", "Waiting")], ["no_show", t("爽约", "No-show")],
   ["cancelled", t("取消", "Cancelled")], ["remaining", t("可约余号", "Places free")]];
@@ -67,7 +69,7 @@ function rowFor(line, now, today) {
     el("td", { class: "optional" }, line.phone), el("td", { class: "code" }, line.code),
     el("td", {}, el("span", { class: `pill ${line.status}` }, STATUS[line.status],
       line.cancel_reason === "expert_unavailable" ? t("（停诊）", " (stopped)") : "")),
-    el("td", { class: "muted" }, line.channel === "walk_in" ? t("现场", "walk-in") : ""),
+    el("td", { class: "muted" }, CHANNEL[line.channel] || ""),
     el("td", {}, actions(line, new Date(line.slot_start).getTime() <= now, today)));
 }
 

@@ -9,7 +9,8 @@ const $ = (id) => document.getElementById(id);
 const services = JSON.parse(document.body.dataset.services || "{}");
 const form = $("stats-form");
 const CHANNELS = { chat: t("在线咨询", "Online chat"), phone: t("电话", "Phone"), wechat: t("微信", "WeChat"),
-  qq: "QQ", other: t("其他", "Other"), walk_in: t("现场", "Walk-in") };
+  qq: "QQ", other: t("其他", "Other"), walk_in: t("现场", "Walk-in"),
+  fhir: t("对接系统", "Hospital system") };
 const SERIES = [["booked", t("预约", "Booked"), "#1a56c4"], ["arrived", t("到诊", "Arrived"), "#137333"],
   ["no_show", t("爽约", "No-show"), "#b06000"], ["cancelled", t("取消", "Cancelled"), "#a50e0e"]];
 const percent = (x) => (x === null || x === undefined ? "—" : `${Math.round(x * 100)}%`);
