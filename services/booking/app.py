@@ -11,7 +11,7 @@ from services.common.service import boot
 from services.common.staff_copy import honoured_tokens
 from services.common.web import create_base_app
 
-from .api import pages, patient_pages, register_api
+from .api import fhir, pages, patient_pages, register_api
 from .api.ui_text import ENGLISH
 from .config import BookingSettings
 from .handlers import EVENT_TYPES
@@ -29,5 +29,6 @@ def create_app(settings: BookingSettings | None = None, clock: Clock | None = No
     install_pages(app, ENGLISH)
     app.register_blueprint(patient_pages.pages)
     app.register_blueprint(pages.pages)
+    app.register_blueprint(fhir.blp)
     api.register_blueprint(dead_letters_blueprint(DeadLetter))
     return app
