@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -100,16 +101,29 @@ def _book(data: dict[str, Any], endpoint: str, walk_in: bool) -> Any:
         walk_in=walk_in, overbook_reason=data.get("overbook_reason"),
         by_name=current_principal().name)
 
+    def answer(w: Work[Any], facts: AppointmentFacts) -> Any:
+        return APPOINTMENT.dump(staff_view(
+            facts, contact=True, complaint=True,
+            patient_link=link_for(w.session, w.desk, facts), with_confirmation=True))
+
+    return book_once(endpoint, data, request, answer)
+
+
+Answer = Callable[[Work[Any], AppointmentFacts], Any]
+
+
+def book_once(endpoint: str, data: Any, request: BookingRequest, answer: Answer) -> Response:
+    """The one way a request books, whatever it came as (this API, a walk-in, ``/fhir``):
+    the read-only refusals first, then :func:`book` in the request's unit of work, once
+    per ``Idempotency-Key`` (``data`` is what the key's request is compared by), answered
+    with ``answer(work, facts)``."""
     seen: list[SlotAtHand | None] = [None]  # the early read's slot, for the booking
 
     def early(w: Work[Any]) -> None:
         seen[0] = refuse_early(w.session, w.desk, request)
 
     def booked(w: Work[Any]) -> Any:
-        facts = book(w.session, w.desk, request, seen[0])
-        return APPOINTMENT.dump(staff_view(
-            facts, contact=True, complaint=True,
-            patient_link=link_for(w.session, w.desk, facts), with_confirmation=True))
+        return answer(w, book(w.session, w.desk, request, seen[0]))
 
     # The confirmation text is pasted to the patient: the hospital's facts as they are now,
     # as the SMS will say them, not as this process kept them a few seconds ago.

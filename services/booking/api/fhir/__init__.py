@@ -173,3 +173,4 @@ def metadata() -> Response:
 
 
 from . import reads  # noqa: E402,F401  (registers the read and search routes)
+from .writes import FHIR_BOOKERS  # noqa: E402,F401  (registers booking and cancelling)
