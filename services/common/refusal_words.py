@@ -72,6 +72,11 @@ REFUSALS: dict[str, Words] = {
     "has_room": Words("还有空号，请直接预约", "There are free places that day: book one instead."),
     "already_waiting": Words("已在候补名单上", "The patient is already on this list."),
     "not_waiting": Words("这条候补已不在等候中", "This entry is no longer waiting."),
+    # booking: the FHIR interface's searches
+    "unknown_parameter": Words("不支持这个查询参数", "This search does not take that parameter."),
+    "bad_parameter": Words("查询参数的值有误", "A search parameter's value cannot be read."),
+    "range_too_wide": Words("一次最多查询 31 天的时段", "Search slots over at most 31 days."),
+    "identifier_required": Words("请按标识查找患者", "Search patients by identifier."),
     # schedule
     "last_admin": Words("这是最后一位在用的系统管理员，不能取消",
                         "This is the last active administrator."),
@@ -118,6 +123,7 @@ ACCESS_ACTIONS: dict[str, Words] = {
     "erase": Words("删除", "erased"),
     "call_card": Words("查看回访卡", "opened call card"),
     "search_phone": Words("按手机号查找", "searched by phone"),
+    "fhir": Words("通过 FHIR 接口读取", "read through FHIR"),
 }
 
 #: Words in an access-log ``detail`` that services store as fixed English or as codes:
@@ -137,6 +143,8 @@ ACCESS_DETAILS: dict[str, Words] = {
     "guardian_name": Words("监护人", "guardian"),
     "enquiry": Words("咨询回访", "enquiry"), "no_show": Words("爽约回访", "no-show"),
     "hospital_cancelled": Words("停诊通知", "hospital cancelled"),
+    "Patient read": Words("读取患者", "Patient read"),
+    "Patient search": Words("查找患者", "Patient search"),
 }
 
 

@@ -29,6 +29,7 @@ class Access(StrEnum):
     EXPORT = "export"
     ERASE = "erase"
     SEARCH_PHONE = "search_phone"
+    FHIR = "fhir"  # a patient's contact or an appointment's complaint read through /fhir
 
 
 #: The roles that may see a patient's full phone, email and complaint; every such read
