@@ -246,6 +246,8 @@ def test_who_may_book_through_fhir(app, slots) -> None:
     for role in ("manager", "admin"):
         refused(System(app, role).book(new_appointment(slots[3])), 403)
     refused(app.test_client().post("/fhir/Appointment", json=new_appointment(slots[3])), 401)
+    reading = System(app).client.get(f"/fhir/Slot/{slots[3]}", headers=bearer("integration"))
+    assert reading.status_code == 200, "a hospital system reads what it books from"
 
 
 # --- cancelling ---------------------------------------------------------------------------

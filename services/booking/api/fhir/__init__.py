@@ -28,7 +28,7 @@ FHIR_JSON = "application/fhir+json"
 PREFIX = "/fhir"
 
 #: Who may read the scheduling resources (and patients, masked unless in FHIR_CONTACT).
-FHIR_READERS: tuple[str, ...] = ("admin", "consultant", "frontdesk", "manager")
+FHIR_READERS: tuple[str, ...] = ("admin", "consultant", "frontdesk", "manager", "integration")
 #: Who gets a patient's full telecom (each such read is in the access log as ``fhir``).
 FHIR_CONTACT: tuple[str, ...] = tuple(sorted(CONTACT_ROLES))
 
