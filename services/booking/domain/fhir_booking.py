@@ -94,8 +94,8 @@ def patient_of(resource: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]
     if not isinstance(participants, list):
         raise Invalid(message="The patient is a participant: Patient/<id> or #ref to a "
                       "contained Patient.", field="Appointment.participant")
-    contained = {c.get("id"): (n, c) for n, c in enumerate(_list(resource, "contained"))
-                 if isinstance(c, dict)}
+    contained = {c["id"]: (n, c) for n, c in enumerate(_list(resource, "contained"))
+                 if isinstance(c, dict) and isinstance(c.get("id"), str)}
     found: list[tuple[dict[str, Any], dict[str, str]]] = []
     for n, participant in enumerate(participants):
         actor = participant.get("actor") if isinstance(participant, dict) else None
@@ -135,7 +135,7 @@ def contained_patient(patient: dict[str, Any], at: str) -> tuple[dict[str, Any],
     if "birthDate" in patient:
         fields["birth_date"] = patient["birthDate"]
     if "gender" in patient:
-        if patient["gender"] not in GENDERS:
+        if not isinstance(patient["gender"], str) or patient["gender"] not in GENDERS:
             raise Invalid(message="gender is male, female, other or unknown.",
                           field=f"{at}.gender")
         fields["sex"] = GENDERS[patient["gender"]]
