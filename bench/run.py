@@ -4,10 +4,10 @@ Measures in one run, so the figures can be compared on this shared machine:
 bookings per second and latency with 50 clients over many slots and with 200
 clients on a few hot slots, the oversell count, the same gunicorn settings on a
 minimal Flask JSON endpoint (the framework's ceiling) and the ratio, availability
-for a department-day of 50 experts × 32 slots, and booking-to-SMS latency through
-the outbox, RabbitMQ, notify and an SMS gateway on 127.0.0.1, timed during the first
-run. Each run starts with the web processes idle and the confirmations of the runs
-before it delivered, so no run measures the tail of another.
+for a department-day of 50 experts × 32 slots and FHIR's Slot search over the same day,
+and booking-to-SMS latency through the outbox, RabbitMQ, notify and an SMS gateway on
+127.0.0.1, timed during the first run. Each run starts with the web processes idle and
+the confirmations of the runs before it delivered, so no run measures the tail of another.
 """
 
 from __future__ import annotations
@@ -477,6 +477,13 @@ def poll_load(base: str, token: str, day: str) -> dict[str, Any]:
     return wrk(url, 50, headers={**headers, "If-None-Match": etag})
 
 
+def fhir_slots_url(base: str, day: str) -> str:
+    """FHIR's Slot search over the availability row's department-day: its largest page
+    (the search reads and counts the whole day; see ``bench/fhir_slots.py`` in-process)."""
+    after = (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()
+    return f"{base}/fhir/Slot?service-type=1&start=ge{day}&start=lt{after}&_count=500"
+
+
 def main() -> None:
     token = issue_token(DEFAULT_JWT_SECRET, "bench", ["consultant", "frontdesk"],
                         ttl_seconds=3600)
@@ -534,6 +541,9 @@ def main() -> None:
                 f"{base}/api/v1/availability?department_id=1&date={day}", 20,
                 headers={"Authorization": f"Bearer {token}"})))
             drained(rt, gateway, booking_port)
+            rows.append(("FHIR Slot search, same day, _count=500, 20 clients", wrk(
+                fhir_slots_url(base, day), 20, headers={"Authorization": f"Bearer {token}"})))
+            drained(rt, gateway, booking_port)
             rows.append(("console poll (counts, 304), 50 clients", poll_load(base, token, day)))
             sms_p50, sms_p99 = probe.latency(gateway)
             missing = confirmations_missing(rt, gateway)
@@ -573,7 +583,8 @@ def report(rows: list[tuple[str, dict[str, Any]]], sms_p50: float, sms_p99: floa
     print(f"{'booking -> SMS at the gateway (during the 50-client run)':<52}{'':>18}"
           f"{sms_p50:>9.0f}{sms_p99:>9.0f}")
     print(f"{'pgbench, the same writes, 16 clients (tx/s)':<52}{ceiling_tps:>9.0f}")
-    spread, hot, copies, ceiling, ceiling_200, availability, poll = (r for _, r in rows)
+    spread, hot, copies, ceiling, ceiling_200, availability, fhir_slots, poll = (
+        r for _, r in rows)
     server_errors = spread["server_errors"] + hot["server_errors"] + copies["server_errors"]
     print(f"bench: bookings_per_s={spread['booked_per_s']:.0f} "
           f"booking_p50_ms={spread['p50']:.1f} booking_p99_ms={spread['p99']:.1f} "
@@ -589,6 +600,8 @@ def report(rows: list[tuple[str, dict[str, Any]]], sms_p50: float, sms_p99: floa
           f"two_copies_bookings_per_s={copies['booked_per_s']:.0f} "
           f"two_copies_p99_ms={copies['p99']:.1f} "
           f"hot_requests_per_s={hot['rps']:.0f} availability_p99_ms={availability['p99']:.1f} "
+          f"fhir_slot_p99_ms={fhir_slots['p99']:.1f} "
+          f"fhir_slot_to_availability_p99={fhir_slots['p99'] / availability['p99']:.2f} "
           f"socket_errors={sum(r['socket_errors'] for _, r in rows):.0f}")
 
 

@@ -18,12 +18,13 @@ from services.booking.domain.fhir import (
     EXPERT_CODE_SYSTEM,
     PATIENT_ID_SYSTEM,
     REMAINING_PLACES_URL,
+    SERVICE_TYPE_SYSTEM,
 )
 from services.booking.models import AccessRecord
 from services.common.auth import issue_token
 from services.common.clock import MovableClock
 from services.common.config import DEFAULT_JWT_SECRET
-from tests.support.booking import PHONES, SHANGHAI, Inventory, Staff, expert, tomorrow
+from tests.support.booking import PHONES, SHANGHAI, Inventory, Staff, bearer, expert, tomorrow
 from tests.support.fhir import (
     extension,
     found,
@@ -106,7 +107,7 @@ def test_each_active_expert_has_one_schedule(inv: Inventory, consultant: Staff) 
     assert ids(searchset(consultant.get("/fhir/Schedule"), "Schedule")) == ["1"]
     assert ids(searchset(consultant.get("/fhir/Schedule?actor=Practitioner/1"), "Schedule")) \
         == ["1"]
-    assert searchset(consultant.get(f"/fhir/Schedule?service-type={DEPARTMENT_CODE_SYSTEM}|2"),
+    assert searchset(consultant.get(f"/fhir/Schedule?service-type={SERVICE_TYPE_SYSTEM}|2"),
                      "Schedule")["total"] == 0
     outcome(consultant.get("/fhir/Schedule/2"), 404, "not-found")
     assert resource(consultant.get("/fhir/Practitioner/2"), "Practitioner")["active"] is False
@@ -151,7 +152,7 @@ def test_a_slot_search_keeps_to_the_start_range_and_the_department(inv: Inventor
     later = inv.session(day + timedelta(days=1), time(8), count=2, expert_id=1)
     nine = f"{day}T09:00:00+08:00"
     bundle = searchset(frontdesk.get(
-        f"/fhir/Slot?service-type={DEPARTMENT_CODE_SYSTEM}|1&start=ge{day}&start=lt{nine}"
+        f"/fhir/Slot?service-type={SERVICE_TYPE_SYSTEM}|1&start=ge{day}&start=lt{nine}"
         .replace("+", "%2B")), "Slot")
     assert ids(bundle) == [str(s) for s in morning[:2]]
     two_days = searchset(frontdesk.get(f"/fhir/Slot?service-type=1&start=ge{day}"
@@ -347,3 +348,30 @@ def test_the_capability_statement_lists_exactly_the_served_reads(app: Flask) -> 
     assert routes == set(served)
     params = {p["name"] for p in served["Slot"]["searchParam"]}
     assert params == {"schedule", "service-type", "start", "status"}
+
+
+def test_searches_read_and_page_alike_on_postgresql(make_app: Any, pg_url: str) -> None:
+    app = make_app("booking", database_url=pg_url)
+    try:
+        inv, desk = Inventory(app), Staff(app, bearer("frontdesk", "zhou"))
+        day = tomorrow()
+        slots = inv.session(day, time(8), count=5, capacity=1)
+        assert desk.book(slots[0]).status_code == 201
+        url: str | None = f"/fhir/Slot?schedule=1&start=ge{day}&start=lt{day + timedelta(1)}" \
+                          "&_count=2"
+        seen: list[dict[str, Any]] = []
+        while url:
+            bundle = searchset(desk.get(url), "Slot")
+            assert bundle["total"] == 5
+            seen += found(bundle)
+            url = next_link(bundle)
+        assert [int(s["id"]) for s in seen] == slots
+        assert [s["status"] for s in seen] == ["busy"] + ["free"] * 4
+        booked = searchset(desk.get(f"/fhir/Appointment?date=ge{day}&status=booked"),
+                           "Appointment")
+        assert booked["total"] == 1 and found(booked)[0]["slot"][0]["reference"] == \
+            f"Slot/{slots[0]}"
+        outcome(desk.get("/fhir/Appointment?date=lt0001-01-01T00:00:00%2B14:00"), 422,
+                "invalid")
+    finally:
+        app.extensions["clinic"].db.dispose()

@@ -28,6 +28,8 @@ APPOINTMENT_CODE_SYSTEM = f"{CLINIC}/sid/appointment-code"
 EXPERT_CODE_SYSTEM = f"{CLINIC}/sid/expert-code"
 DEPARTMENT_CODE_SYSTEM = f"{CLINIC}/sid/department-code"
 PATIENT_ID_SYSTEM = f"{CLINIC}/sid/patient-id"
+#: A department as a service type: the code is its HealthcareService's id.
+SERVICE_TYPE_SYSTEM = f"{CLINIC}/CodeSystem/department"
 CHANNEL_SYSTEM = f"{CLINIC}/CodeSystem/booking-channel"
 CANCEL_REASON_SYSTEM = f"{CLINIC}/CodeSystem/cancel-reason"
 REMAINING_PLACES_URL = f"{CLINIC}/StructureDefinition/remaining-places"
@@ -96,10 +98,8 @@ def appointment_resource(facts: AppointmentFacts, *, contact: bool) -> dict[str,
     if facts.status is AppointmentStatus.CANCELLED and facts.cancel_reason:
         resource["cancelationReason"] = cancelation_reason(facts, contact=contact)
     if facts.department is not None:
-        resource["serviceType"] = [{
-            "coding": [{"system": DEPARTMENT_CODE_SYSTEM, "code": str(facts.department.id),
-                        "display": facts.department.name}],
-            "text": facts.department.name}]
+        resource["serviceType"] = [department_concept(facts.department.id,
+                                                      facts.department.name)]
     if contact and facts.complaint:
         resource["comment"] = facts.complaint
     resource.update({
@@ -183,7 +183,7 @@ class DepartmentEntry:
 def department_concept(department_id: int, name: str) -> dict[str, Any]:
     """The department as a service type: a Slot, Schedule or Appointment says which
     HealthcareService it belongs to (the coding's code is the HealthcareService's id)."""
-    concept: dict[str, Any] = {"coding": [{"system": DEPARTMENT_CODE_SYSTEM,
+    concept: dict[str, Any] = {"coding": [{"system": SERVICE_TYPE_SYSTEM,
                                            "code": str(department_id)}]}
     if name:
         concept["coding"][0]["display"] = name

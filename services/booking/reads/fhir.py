@@ -121,13 +121,12 @@ def slots(session: Session, desk: BookingDesk, page: Page, *, within: Range,
     judge = Judge(desk)
     found = []
     for row in _rows(session, desk, first, days, department_id, expert_id):
-        if not within.holds(row.start):
-            continue
-        entry = slot_entry(row, judge)
-        if statuses is None or slot_status(entry.stopped, entry.remaining) in statuses:
-            found.append(entry)
-    found.sort(key=lambda s: (s.start, s.id))
-    return len(found), found[page.offset:page.offset + page.count]
+        if within.holds(row.start) and (statuses is None or slot_status(
+                row.status == SlotStatus.CANCELLED, judge.counts(row)[1]) in statuses):
+            found.append(row)
+    found.sort(key=lambda row: (row.start, row.slot_id))
+    return len(found), [slot_entry(row, judge)
+                        for row in found[page.offset:page.offset + page.count]]
 
 
 def slot_entry(row: Row, judge: Judge) -> SlotEntry:

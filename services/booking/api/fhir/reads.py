@@ -23,6 +23,7 @@ from ...domain.fhir import (
     EXPERT_CODE_SYSTEM,
     MAX_ID,
     PATIENT_ID_SYSTEM,
+    SERVICE_TYPE_SYSTEM,
     STATUS_OF_FHIR,
     Page,
     SearchArgs,
@@ -162,7 +163,7 @@ def search_practitioner_roles() -> Response:
 
 serves("Schedule", ["read", "search-type"], [
     ("actor", "reference", "Practitioner/<id>"),
-    ("service-type", "token", f"The department ({DEPARTMENT_CODE_SYSTEM}|<HealthcareService "
+    ("service-type", "token", f"The department ({SERVICE_TYPE_SYSTEM}|<HealthcareService "
                               "id>)")])
 
 
@@ -181,7 +182,7 @@ def search_schedules() -> Response:
     """One Schedule per active expert."""
     args = search_args({"actor": 1, "service-type": 1})
     expert_id = args.reference("actor", "Practitioner")
-    department_id = id_of(args.token("service-type"), DEPARTMENT_CODE_SYSTEM)
+    department_id = id_of(args.token("service-type"), SERVICE_TYPE_SYSTEM)
     if department_id is False:
         return searchset("Schedule", args, 0, [])
     with reading() as w:
@@ -228,7 +229,7 @@ def search_healthcare_services() -> Response:
 
 serves("Slot", ["read", "search-type"], [
     ("schedule", "reference", "Schedule/<id>: one expert's slots"),
-    ("service-type", "token", f"The department ({DEPARTMENT_CODE_SYSTEM}|<HealthcareService "
+    ("service-type", "token", f"The department ({SERVICE_TYPE_SYSTEM}|<HealthcareService "
                               "id>)"),
     ("start", "date", "ge…/gt…/lt…/le…/eq… (twice for a range); by default from today for "
                       "7 days, at most 31 days"),
@@ -248,7 +249,7 @@ def read_slot(slot_id: int) -> Response:
 def search_slots() -> Response:
     args = search_args({"schedule": 1, "service-type": 1, "start": 2, "status": 1})
     expert_id = args.reference("schedule", "Schedule")
-    department_id = id_of(args.token("service-type"), DEPARTMENT_CODE_SYSTEM)
+    department_id = id_of(args.token("service-type"), SERVICE_TYPE_SYSTEM)
     statuses = args.codes("status", SLOT_STATUSES)
     if department_id is False:
         return searchset("Slot", args, 0, [])
