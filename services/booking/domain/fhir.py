@@ -33,6 +33,8 @@ SERVICE_TYPE_SYSTEM = f"{CLINIC}/CodeSystem/department"
 CHANNEL_SYSTEM = f"{CLINIC}/CodeSystem/booking-channel"
 CANCEL_REASON_SYSTEM = f"{CLINIC}/CodeSystem/cancel-reason"
 REMAINING_PLACES_URL = f"{CLINIC}/StructureDefinition/remaining-places"
+#: A refusal's code (``slot_full``) in an OperationOutcome's ``issue.details``.
+REFUSAL_SYSTEM = f"{CLINIC}/CodeSystem/refusal"
 HL7_CANCEL_REASON = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
 
 #: Booking's appointment statuses as FHIR's (``arrived`` is checked in).
