@@ -375,3 +375,17 @@ def test_searches_read_and_page_alike_on_postgresql(make_app: Any, pg_url: str) 
                 "invalid")
     finally:
         app.extensions["clinic"].db.dispose()
+
+
+def test_every_fhir_route_but_metadata_needs_a_token(app: Flask) -> None:
+    client = app.test_client()
+    routes = [rule.rule.replace("<int:", "<").split("<")[0] + "1"
+              if "<" in rule.rule else rule.rule
+              for rule in app.url_map.iter_rules() if rule.rule.startswith("/fhir/")]
+    assert len(routes) > 14
+    for url in routes:
+        answer = client.get(url)
+        if url == "/fhir/metadata":
+            assert answer.status_code == 200
+        else:
+            outcome(answer, 401, "login")

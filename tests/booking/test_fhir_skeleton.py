@@ -1,31 +1,19 @@
-"""/fhir's frame: the CapabilityStatement, and every error as an OperationOutcome."""
+"""/fhir's frame: the CapabilityStatement, and every error as an OperationOutcome, wherever
+it is raised (the input guard, routing, a view)."""
 
 from __future__ import annotations
 
-from fhir.resources.R4B.capabilitystatement import CapabilityStatement
-from fhir.resources.R4B.operationoutcome import OperationOutcome
 from flask import Flask
 
+from services.booking.api.fhir import outcome_of_problem
 from tests.support.booking import bearer
-
-FHIR_JSON = "application/fhir+json"
+from tests.support.fhir import FHIR_JSON, outcome, resource
 
 
 def test_metadata_is_a_capability_statement_of_fhir_4_0_1(app: Flask) -> None:
-    answer = app.test_client().get("/fhir/metadata")
-    assert answer.status_code == 200
-    assert answer.mimetype == FHIR_JSON
-    statement = CapabilityStatement.model_validate(answer.get_json())
-    assert statement.fhirVersion == "4.0.1"
-
-
-def outcome(answer, status: int, issue: str) -> OperationOutcome:  # type: ignore[no-untyped-def]
-    assert answer.status_code == status, answer.get_data(as_text=True)
-    assert answer.mimetype == FHIR_JSON
-    parsed = OperationOutcome.model_validate(answer.get_json())
-    assert parsed.issue[0].code == issue
-    assert "Traceback" not in answer.get_data(as_text=True)
-    return parsed
+    statement = resource(app.test_client().get("/fhir/metadata"), "CapabilityStatement")
+    assert statement["fhirVersion"] == "4.0.1"
+    assert FHIR_JSON in statement["format"]
 
 
 def test_an_unknown_route_inside_fhir_is_a_not_found_outcome(app: Flask) -> None:
@@ -39,8 +27,22 @@ def test_a_method_not_served_is_a_not_supported_outcome_with_allow(app: Flask) -
     assert "GET" in answer.headers["Allow"]
 
 
-def test_unstorable_input_is_an_invalid_outcome(app: Flask) -> None:
-    outcome(app.test_client().get("/fhir/metadata?x=%00"), 422, "invalid")
+def test_unstorable_input_is_an_invalid_outcome_naming_the_parameter(app: Flask) -> None:
+    body = outcome(app.test_client().get("/fhir/metadata?x=%00"), 422, "invalid")
+    assert body["issue"][0]["expression"] == ["x"]
+
+
+def test_a_refusal_keeps_its_code_and_its_field() -> None:
+    body = outcome_of_problem({"detail": "This slot is full.", "code": "slot_full",
+                               "errors": {"json": {"patient": {"phone": ["bad"]}}}}, 409)
+    issue = body["issue"][0]
+    assert (issue["code"], issue["diagnostics"], issue["expression"]) == (
+        "conflict", "This slot is full.", ["patient.phone"])
+    assert issue["details"]["coding"][0]["code"] == "slot_full"
+    assert outcome_of_problem({"code": "duplicate"}, 409)["issue"][0]["code"] == "duplicate"
+    assert outcome_of_problem({}, 415)["issue"][0]["code"] == "not-supported"
+    assert outcome_of_problem({}, 429)["issue"][0]["code"] == "throttled"
+    assert outcome_of_problem({}, 503)["issue"][0]["code"] == "transient"
 
 
 def test_errors_outside_fhir_stay_problem_documents(app: Flask) -> None:

@@ -33,6 +33,8 @@ SERVICE_TYPE_SYSTEM = f"{CLINIC}/CodeSystem/department"
 CHANNEL_SYSTEM = f"{CLINIC}/CodeSystem/booking-channel"
 CANCEL_REASON_SYSTEM = f"{CLINIC}/CodeSystem/cancel-reason"
 REMAINING_PLACES_URL = f"{CLINIC}/StructureDefinition/remaining-places"
+#: A refusal's code (``slot_full``) in an OperationOutcome's ``issue.details``.
+REFUSAL_SYSTEM = f"{CLINIC}/CodeSystem/refusal"
 HL7_CANCEL_REASON = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
 
 #: Booking's appointment statuses as FHIR's (``arrived`` is checked in).
@@ -345,6 +347,15 @@ class Range:
             self.upper is None or moment < self.upper)
 
 
+def whole_number(text: str, most: int) -> int | None:
+    """``text`` as a number from 0 to ``most``, or None (checked by its digits first: a
+    number of thousands of digits is refused before Python would refuse to read it)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(most)):
+        return None
+    value = int(text)
+    return value if value <= most else None
+
+
 class SearchArgs:
     """A search's query string, checked: only the parameters the resource takes, each at
     most as often as it may come, every value read or refused with the parameter named."""
@@ -380,10 +391,11 @@ class SearchArgs:
         raw = self.one(name)
         if raw is None:
             return default
-        if not (raw.isascii() and raw.isdigit()) or int(raw) > most:
+        value = whole_number(raw, most)
+        if value is None:
             raise Invalid("bad_parameter", f"'{name}' takes a whole number from 0 to {most}.",
                           field=name)
-        return int(raw)
+        return value
 
     def token(self, name: str) -> Token | None:
         raw = self.one(name)
@@ -400,12 +412,11 @@ class SearchArgs:
         if raw is None:
             return None
         last = raw.rstrip("/").split("/")
-        id_ = last[-1]
-        if (len(last) > 1 and last[-2] != kind) or not (id_.isascii() and id_.isdigit()) \
-                or not 0 < int(id_) <= MAX_ID:
+        id_ = whole_number(last[-1], MAX_ID)
+        if (len(last) > 1 and last[-2] != kind) or not id_:
             raise Invalid("bad_parameter", f"'{name}' takes a reference to one {kind}: "
                           f"{kind}/<id>.", field=name)
-        return int(id_)
+        return id_
 
     def boolean(self, name: str) -> bool | None:
         raw = self.one(name)

@@ -21,7 +21,7 @@ from flask import Blueprint, Response, request
 from services.common.problems import PROBLEM_JSON
 from services.common.web import runtime
 
-from ...domain.fhir import FHIR_VERSION, operation_outcome
+from ...domain.fhir import FHIR_VERSION, REFUSAL_SYSTEM, operation_outcome
 from ...domain.privacy import CONTACT_ROLES
 
 FHIR_JSON = "application/fhir+json"
@@ -96,9 +96,6 @@ def outcome_of_problem(body: dict[str, Any], status: int) -> dict[str, Any]:
     return outcome
 
 
-REFUSAL_SYSTEM = "https://clinic.example.org/fhir/CodeSystem/refusal"
-
-
 def in_fhir() -> bool:
     return request.path == PREFIX or request.path.startswith(PREFIX + "/")
 
@@ -115,9 +112,9 @@ def as_operation_outcome(response: Response) -> Response:
     except ValueError:
         body = {}
     outcome = outcome_of_problem(body if isinstance(body, dict) else {}, response.status_code)
-    kept = {k: v for k, v in response.headers.items()
-            if k.lower() not in ("content-type", "content-length")}
-    return fhir_response(outcome, response.status_code, kept)
+    response.set_data(json.dumps(outcome, ensure_ascii=False))
+    response.mimetype = FHIR_JSON
+    return response
 
 
 #: What the CapabilityStatement lists: resource type → (interactions, search parameters as

@@ -36,6 +36,7 @@ from ...domain.fhir import (
     practitioner_role_resource,
     schedule_resource,
     slot_resource,
+    whole_number,
 )
 from ...domain.privacy import Access
 from ...domain.rules import Invalid, NotFound
@@ -87,7 +88,7 @@ def id_of(token: Token | None, system: str) -> int | Literal[False] | None:
     code = code_of(token, system)
     if code is None or code is False:
         return code
-    return int(code) if code.isascii() and code.isdigit() and 0 < int(code) <= MAX_ID else False
+    return whole_number(code, MAX_ID) or False
 
 
 def read_only_args() -> None:
