@@ -370,3 +370,19 @@ def test_staff_clients_are_unchanged_by_fhir(app: Flask, slots) -> None:
     """A booking by the API still says its own channel, not fhir."""
     answer = Staff(app, bearer("consultant", "li")).book(slots[0])
     assert answer.status_code == 201 and answer.json["channel"] == "chat"
+
+
+def test_a_hospital_system_reads_the_patient_it_booked_in_full_and_it_is_logged(
+        app, his, made) -> None:
+    """SPEC §13: the integration role reads a patient's contact; each read is in the
+    access log as ``fhir`` under the system's account."""
+    from services.booking.models import AccessRecord
+
+    pid = int(made.participant[0].actor.reference.split("/")[1])
+    patient = his.client.get(f"/fhir/Patient/{pid}", headers=his.header)
+    assert patient.status_code == 200, patient.get_data(as_text=True)
+    assert patient.get_json()["telecom"][0]["value"] == "+86" + PHONES[0]
+    with app.extensions["clinic"].db.reading() as session:
+        logged = [(r.staff, r.patient_id, r.detail) for r in session.scalars(
+            select(AccessRecord).where(AccessRecord.action == "fhir"))]
+    assert logged == [("his", pid, "Patient read")]

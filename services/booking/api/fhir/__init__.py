@@ -30,7 +30,7 @@ PREFIX = "/fhir"
 #: Who may read the scheduling resources (and patients, masked unless in FHIR_CONTACT).
 FHIR_READERS: tuple[str, ...] = ("admin", "consultant", "frontdesk", "manager", "integration")
 #: Who gets a patient's full telecom (each such read is in the access log as ``fhir``).
-FHIR_CONTACT: tuple[str, ...] = tuple(sorted(CONTACT_ROLES))
+FHIR_CONTACT: tuple[str, ...] = (*sorted(CONTACT_ROLES), "integration")
 
 blp = Blueprint("fhir", __name__, url_prefix=PREFIX)
 
