@@ -114,6 +114,12 @@ class Task(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: The code of the appointment that closed it as booked (a call or booking's event).
     booked_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    #: The last call dropped: one immediate redial is allowed, not yet counted an attempt.
+    redial_pending: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=text("false"))
+    #: The card's call button was pressed (who, when): the call being made now.
+    dialled_by: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    dialled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (
         Index("ix_tasks_open_due", "due_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
@@ -127,7 +133,8 @@ class Task(Base):
 
 
 class CallAttempt(Base):
-    """Every call, answered or not: who called, when, and how it ended."""
+    """Every call, answered or not: who called, when it started (the card's call button;
+    none when it was not pressed) and ended (``at``), and how it ended."""
 
     __tablename__ = "call_attempts"
 
@@ -139,6 +146,7 @@ class CallAttempt(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     call_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     appointment_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class DoNotCall(Base):

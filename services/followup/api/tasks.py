@@ -17,7 +17,7 @@ from services.common.web import API_PREFIX, not_found, reading, work
 from ..domain.statuses import Outcome, TaskKind, TaskStatus
 from ..ops.access import record_access
 from ..ops.staff import known_as
-from ..ops.tasks import CALL_CARD, claim, holds_claim, log_call
+from ..ops.tasks import CALL_CARD, claim, dial, holds_claim, log_call
 from ..reads.staff import staff_names
 from ..reads.tasks import calls_of, get_task, recorded_by, view, worklist
 from .common import CALLERS, once
@@ -49,6 +49,10 @@ class CallOut(Schema):
     note = fields.String()
     call_back_at = fields.DateTime(allow_none=True)
     appointment_code = fields.String(allow_none=True)
+    started_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when the card's call button was pressed; none if it was not"})
+    seconds = fields.Integer(allow_none=True, metadata={
+        "description": "how long the call lasted (from the call button to the outcome)"})
 
 
 class TaskOut(Schema):
@@ -73,6 +77,10 @@ class TaskOut(Schema):
         "description": "due_now, overdue or later"})
     enquiry_id = fields.Integer(allow_none=True)
     appointment_id = fields.Integer(allow_none=True)
+    redial_pending = fields.Boolean(metadata={
+        "description": "the last call dropped: one immediate redial, not yet an attempt"})
+    dialled_at = fields.DateTime(allow_none=True, metadata={
+        "description": "the call being made now started then (the claimer's call button)"})
 
 
 class CallCard(TaskOut):
@@ -141,6 +149,19 @@ class Claim(MethodView):
         with work() as w:
             known_as(w.session, w.desk, current_principal().name)
             task = claim(w.session, w.desk, task_id)
+            return view(task, w.desk, full=False,
+                        names=staff_names(w.session, [task.claimed_by]))
+
+
+@blp.route("/tasks/<int:task_id>/dial")
+class Dial(MethodView):
+    @roles_required(*CALLERS)
+    @blp.response(200, TaskOut)
+    def post(self, task_id: int) -> dict[str, Any]:
+        """The card's call button: the call starts now; the outcome logged next ends it,
+        so each call keeps its length."""
+        with work() as w:
+            task = dial(w.session, w.desk, task_id)
             return view(task, w.desk, full=False,
                         names=staff_names(w.session, [task.claimed_by]))
 

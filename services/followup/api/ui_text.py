@@ -22,6 +22,10 @@ ENGLISH = {
     "约定回电": "Call back", "新预约码": "New appointment code", "已预约": "Booked",
     "约成": "Booked on the call",
     "收起": "Put away",
+    "开始通话": "Start the call", "通话中": "On the call", "通话中断": "Call dropped",
+    "通话中断：可以立即重拨一次；重拨未接通才算一次未接通。":
+        "The call dropped: you may redial once, now; only an unanswered redial counts as an "
+        "unanswered call.",
     "今天记录的咨询": "Enquiries recorded today", "时间": "Time", "姓名": "Name",
     "手机号": "Phone", "渠道": "Channel", "可回电": "May call", "状态": "Status",
     "同一姓名和手机号预约后，咨询会自动变为“已预约”。":

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from services.common.logging import mask_phone
 from services.common.phones import mask_in_text
 
-from ..domain.calling import FollowupDesk
+from ..domain.calling import FollowupDesk, call_seconds
 from ..domain.statuses import TaskKind, TaskStatus
 from ..models import CallAttempt, Task
 from .staff import staff_names
@@ -66,6 +66,9 @@ def view(task: Task, desk: FollowupDesk, *, full: bool,
         "booked_code": task.booked_code, "closed_at": task.closed_at,
         "section": section(task, desk) if task.status == TaskStatus.OPEN else None,
         "enquiry_id": task.enquiry_id, "appointment_id": task.appointment_id,
+        "redial_pending": task.redial_pending,
+        "dialled_at": task.dialled_at if claimed and task.dialled_by == task.claimed_by
+        else None,
     }
 
 
@@ -98,7 +101,8 @@ def calls_of(session: Session, task_id: int, *, full: bool) -> list[dict[str, An
     names = staff_names(session, (r.by for r in rows))
     return [{"at": r.at, "by": r.by, "by_name": names.get(r.by, r.by), "outcome": r.outcome,
              "note": r.note if full else mask_in_text(r.note), "call_back_at": r.call_back_at,
-             "appointment_code": r.appointment_code} for r in rows]
+             "appointment_code": r.appointment_code, "started_at": r.started_at,
+             "seconds": call_seconds(r.started_at, r.at)} for r in rows]
 
 
 def get_task(session: Session, task_id: int) -> Task | None:

@@ -17,7 +17,8 @@ const KINDS = { hospital_cancelled: t("停诊通知", "Hospital cancelled"),
 const OUTCOMES = { no_answer: t("无人接听", "No answer"), busy: t("占线", "Busy"),
   switched_off: t("关机", "Switched off"), wrong_number: t("号码错误", "Wrong number"),
   call_back: t("约定回电", "Call back"), booked: t("约成", "Booked on the call"),
-  declined: t("不需要", "Declined"), do_not_call: t("勿再来电", "Do not call") };
+  declined: t("不需要", "Declined"), do_not_call: t("勿再来电", "Do not call"),
+  dropped: t("通话中断", "Call dropped") };
 const STATUSES = { booked: t("已有新预约", "booked since"), unreached: t("无法联系", "unreached"),
   declined: t("不需要", "declined"), wrong_number: t("号码错误", "wrong number"),
   do_not_call: t("勿再来电", "do not call"), withdrawn: t("已撤销", "withdrawn") };
@@ -48,6 +49,10 @@ const FIELD_OF = {
 let card = null;      // the open call card
 let callKey = null;   // the Idempotency-Key of the call being logged
 let countdown = null;
+let talking = null;   // the call timer's interval
+
+// A call's length as m:ss (the card's timer, the calls so far).
+const length = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 
 const when = (iso) => {
   const stamp = stampAt(zone, iso);
@@ -106,6 +111,10 @@ async function myWork() {
   $("my-work").textContent = t(
     `我的回访（近 30 天）：记录咨询 ${r.enquiries}，转为预约 ${r.converted}，到诊 ${r.arrived}；拨打 ${made} 次${calls.length ? `（${calls.map(([o, n]) => `${OUTCOMES[o]} ${n}`).join("，")}）` : ""}`,
     `My follow-up (last 30 days): ${r.enquiries} enquiries, ${r.converted} converted to bookings, ${r.arrived} arrived; ${made} calls${calls.length ? ` (${calls.map(([o, n]) => `${OUTCOMES[o]} ${n}`).join(", ")})` : ""}`);
+  if (r.median_seconds != null) {
+    $("my-work").textContent += t(`；通话时长中位数 ${length(Math.round(r.median_seconds))}（计时 ${r.timed_calls} 次）`,
+      `; median call ${length(Math.round(r.median_seconds))} (${r.timed_calls} timed)`);
+  }
   $("my-work").hidden = false;
 }
 
@@ -187,12 +196,17 @@ function showCard(data) {
   $("card-console").href = consoleLink(card, null);
   $("card-calls").replaceChildren(...(card.calls.length ? card.calls.map((call) => el("li", {},
     `${stampAt(zone, call.at).slice(5, 16)} ${call.by_name || call.by} · ${OUTCOMES[call.outcome]}`,
-    call.appointment_code ? ` ${call.appointment_code}` : "", call.note ? ` — ${call.note}` : ""))
+    call.appointment_code ? ` ${call.appointment_code}` : "",
+    call.seconds != null ? ` · ${t("通话", "call")} ${length(call.seconds)}` : "",
+    call.note ? ` — ${call.note}` : ""))
     : [el("li", { class: "muted" }, t("还没有拨打", "No calls yet"))]));
   $("call-form").reset(); say("");
   card.closed = !open;
   $("call-form").hidden = !open; $("card-claim").hidden = !open;
   $("card-closed").hidden = open;
+  $("card-call-box").hidden = !open;
+  $("card-redial").hidden = !(open && card.redial_pending);
+  startTimer(open ? card.dialled_at : null);
   if (open) { startCountdown(card.claimed_until); return; }
   clearInterval(countdown);
   $("card-state").textContent = stateOf(card);
@@ -234,8 +248,29 @@ function startCountdown(until) {
   countdown = setInterval(tick, 1000);
 }
 
+// The call timer: from the call button's press (the server's time of it) until the
+// outcome is logged; it goes on across a reload of the card.
+function startTimer(since) {
+  clearInterval(talking);
+  $("card-talk").hidden = !since;
+  $("card-dial").hidden = Boolean(since);
+  if (!since) return;
+  const tick = () => { $("card-timer").textContent = length(Math.max(0, Math.round((Date.now() - new Date(since)) / 1000))); };
+  tick();
+  talking = setInterval(tick, 1000);
+}
+
+async function dial() {
+  if (!card) return;
+  const result = await api("POST", `/api/v1/tasks/${card.id}/dial`);
+  if (!result.ok) { say(refusal(result, t("无法开始通话", "Could not start the call"))); return; }
+  card.dialled_at = result.data.dialled_at;
+  startTimer(card.dialled_at);
+}
+
 async function closeCard(message) {
   clearInterval(countdown);
+  startTimer(null);
   // The keyboard was on the card (a button now hidden): it goes to the list's next task,
   // else the first one to claim, else the card's heading — never back to <body>.
   const focused = document.activeElement;
@@ -292,6 +327,8 @@ async function logCall(outcome) {
   }
   settled();
   const task = result.data;
+  // Dropped: the claim stays, the card stays, for the one immediate redial.
+  if (task.redial_pending) { await openCard(id); $("card-dial").focus(); return; }
   closeCard(task.status === "open"
     ? t(`已记录。下次拨打：${when(task.due_at)}`, `Logged. Next call: ${when(task.due_at)}`)
     : t(`已记录，任务结束：${STATUSES[task.status]}`, `Logged; the task is closed: ${STATUSES[task.status]}`));
@@ -312,6 +349,9 @@ for (const button of document.querySelectorAll("[data-outcome]")) {
   button.addEventListener("click", () => logCall(button.dataset.outcome));
 }
 $("kind").addEventListener("change", load);
+$("card-dial").addEventListener("click", dial);
+// The phone's own link dials too: the call starts then, if the button was not pressed.
+$("card-phone").addEventListener("click", () => { if (card && !card.dialled_at) dial(); });
 $("card-done").addEventListener("click", () => closeCard());
 // Back from the console (another tab) or the phone: the list and the card at once.
 document.addEventListener("visibilitychange", () => { if (!document.hidden) load(); });

@@ -1,0 +1,77 @@
+"""The follow-up desk at the source practice's depth (SPEC §15, issue 33) in the real
+pages: the call card's call timer and a dropped call's redial."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser.test_pages import DESKTOP, PHONE, api, book_by_api, sign_in, wait_for
+from tests.e2e.conftest import Clinic, launch_clinic
+from tests.e2e.test_followup_desk import ALWAYS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
+    """Calling hours all day long, so the test claims tasks whatever the hour it runs."""
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440", **ALWAYS)
+    try:
+        started.wait_ready()
+        yield started
+    finally:
+        started.stop()
+
+
+def cancelled_by_the_hospital(clinic: Clinic, name: str, phone: str) -> None:
+    """A patient whose visit the hospital cancelled: a task due at once."""
+    booked = book_by_api(clinic, 2, {"name": name, "phone": phone})
+    leave = api(clinic, "admin", "POST", "schedule", f"/experts/{booked['expert']['id']}/leave",
+                json={"date": booked["date"], "reason": "学术会议"})
+    assert leave.status_code == 201, leave.text
+
+
+def claim(page, name: str):
+    page.goto(page.url.split("?")[0] if "/worklist" in page.url else page.url)
+    row = page.locator("#due_now tr", has_text=name)
+    assert wait_for(lambda: (page.reload() or True) and row.count() == 1, 20)
+    row.get_by_role("button", name="领取").click()
+    page.locator("#card-body").wait_for()
+    return page.locator("#card-body")
+
+
+def test_the_call_button_starts_a_timer_the_outcome_ends_it_and_a_drop_allows_a_redial(
+        clinic, browser, shots) -> None:
+    cancelled_by_the_hospital(clinic, "欧阳锋", "13912345601")
+    page = sign_in(browser, clinic, "consultant")
+    page.goto(f"{clinic.urls['followup']}/worklist")
+    claim(page, "欧阳锋")
+    timer = page.locator("#card-timer")
+    assert not timer.is_visible(), "no call yet: no timer"
+    page.get_by_role("button", name="开始通话").click()
+    assert wait_for(lambda: timer.is_visible() and timer.inner_text() >= "0:02", 10), \
+        "the timer counts up from the press"
+    page.screenshot(path=str(shots / "call-timer.png"), full_page=True)
+    page.get_by_role("button", name="通话中断").click()
+    redial = page.locator("#card-redial")
+    assert wait_for(redial.is_visible), "a dropped call offers the one redial"
+    assert not timer.is_visible(), "the drop ended the call"
+    calls = page.locator("#card-calls").inner_text()
+    assert "通话中断" in calls and re.search(r"通话 0:0[2-9]", calls), calls
+    assert "0/3" in page.locator("#due_now tr", has_text="欧阳锋").inner_text(), \
+        "a drop is no attempt yet"
+    page.get_by_role("button", name="开始通话").click()
+    assert wait_for(lambda: timer.is_visible() and timer.inner_text() >= "0:01", 10)
+    page.get_by_role("button", name="无人接听").click()
+    assert wait_for(lambda: "已记录" in page.locator("#toast").inner_text())
+    row = page.locator("#due_now tr", has_text="欧阳锋")  # no spacing in this clinic
+    assert wait_for(lambda: row.count() == 1 and "1/3" in row.inner_text()), \
+        "the drop and its unanswered redial: one attempt"
+
+    small = sign_in(browser, clinic, "consultant", viewport=PHONE)
+    small.goto(f"{clinic.urls['followup']}/worklist")
+    assert small.locator("#worklist-layout").is_visible()
+    assert DESKTOP != PHONE
