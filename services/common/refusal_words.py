@@ -91,6 +91,13 @@ REFUSALS: dict[str, Words] = {
     "call_back_at_required": Words("请填写回拨时间", "Say when to call back."),
     "call_back_in_the_past": Words("回拨时间已经过去", "The call-back time has passed."),
     "not_on_the_list": Words("勿再来电名单上没有这一项", "No such entry on the do-not-call list."),
+    "objection_required": Words("请选择患者的顾虑", "Say what the person said: the objection."),
+    "unknown_objection": Words("这不是医院列出的顾虑", "This is not one of the hospital's "
+                               "objections."),
+    "objection_only_on_declined": Words("只有“不需要”时才记录顾虑",
+                                        "An objection is recorded with a declined call only."),
+    "objection_note_required": Words("选“其他”时请在备注里写明患者说了什么",
+                                     "Say in the note what the person said."),
     "own_work_only": Words("咨询员只能查看自己的工作（按咨询员）",
                            "A consultant reads their own work only (by consultant)."),
     # every service

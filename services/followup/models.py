@@ -147,6 +147,8 @@ class CallAttempt(Base):
     call_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     appointment_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: On a declined call: what the person said (domain/objections.py), the note the rest.
+    objection: Mapped[str | None] = mapped_column(String(24), nullable=True)
 
 
 class DoNotCall(Base):

@@ -75,3 +75,23 @@ def test_the_call_button_starts_a_timer_the_outcome_ends_it_and_a_drop_allows_a_
     small.goto(f"{clinic.urls['followup']}/worklist")
     assert small.locator("#worklist-layout").is_visible()
     assert DESKTOP != PHONE
+
+
+def test_a_declined_call_says_what_the_person_said_and_the_card_answers_with_facts(
+        clinic, browser, shots) -> None:
+    cancelled_by_the_hospital(clinic, "黄药师", "13912345602")
+    page = sign_in(browser, clinic, "consultant")
+    page.goto(f"{clinic.urls['followup']}/worklist")
+    card = claim(page, "黄药师")
+    page.get_by_role("button", name="不需要").click()
+    assert wait_for(lambda: "请先选择患者的顾虑" in page.locator("#call-error").inner_text())
+    assert page.evaluate("document.activeElement.id") == "objection"
+    assert not page.locator("#card-answers-box").is_visible()
+    card.get_by_label("患者的顾虑（选“不需要”时必填）").select_option(label="价格")
+    answers = page.locator("#card-answers")
+    assert wait_for(lambda: "诊查费" in answers.inner_text() and "¥" in answers.inner_text())
+    card.get_by_label("患者的顾虑（选“不需要”时必填）").select_option(label="路远")
+    assert wait_for(lambda: "路线" in answers.inner_text() and "诊查费" not in answers.inner_text())
+    page.screenshot(path=str(shots / "objection.png"), full_page=True)
+    page.get_by_role("button", name="不需要").click()
+    assert wait_for(lambda: "已记录" in page.locator("#toast").inner_text())

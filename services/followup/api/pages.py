@@ -34,7 +34,9 @@ def context() -> dict[str, Any]:
             "max_attempts": desk.rules.max_attempts, "departments": departments,
             "spacing_hours": f"{desk.rules.spacing / timedelta(hours=1):g}",
             "enquiry_hours": f"{desk.rules.enquiry_wait / timedelta(hours=1):g}",
-            "channels": CHANNELS, "channel_names": CHANNEL_NAMES}
+            "channels": CHANNELS, "channel_names": CHANNEL_NAMES,
+            "extra_objections": {o.code: {"zh": o.zh, "en": o.en}
+                                 for o in rt.settings.extra_objections}}
 
 
 @pages.get("/worklist")

@@ -19,7 +19,14 @@ from ..ops.access import record_access
 from ..ops.staff import known_as
 from ..ops.tasks import CALL_CARD, claim, dial, holds_claim, log_call
 from ..reads.staff import staff_names
-from ..reads.tasks import calls_of, get_task, recorded_by, view, worklist
+from ..reads.tasks import (
+    calls_of,
+    get_task,
+    objection_answers,
+    recorded_by,
+    view,
+    worklist,
+)
 from .common import CALLERS, once
 
 blp = Blueprint("tasks", __name__, url_prefix=API_PREFIX,
@@ -53,6 +60,8 @@ class CallOut(Schema):
         "description": "when the card's call button was pressed; none if it was not"})
     seconds = fields.Integer(allow_none=True, metadata={
         "description": "how long the call lasted (from the call button to the outcome)"})
+    objection = fields.String(allow_none=True, metadata={
+        "description": "on a declined call: what the person said"})
 
 
 class TaskOut(Schema):
@@ -88,6 +97,12 @@ class CallCard(TaskOut):
     recorded_by_name = fields.String(allow_none=True, metadata={
         "description": "for an enquiry: the display name of who recorded it"})
     hospital = fields.Dict(metadata={"description": "address, directions, phone to tell"})
+    objections = fields.List(fields.String(), metadata={
+        "description": "the objections a declined call may record, in order"})
+    objection_answers = fields.Dict(metadata={
+        "description": "per objection, the facts the desk holds that answer it "
+                       "([{fact, value}]: fee, address, directions, hospital_phone, expert, "
+                       "department, alternatives)"})
 
 
 class CallIn(Schema):
@@ -96,6 +111,10 @@ class CallIn(Schema):
     call_back_at = Instant(load_default=None, allow_none=True)
     appointment_code = fields.String(load_default=None, allow_none=True,
                                      validate=validate.Regexp(r"^[0-9A-Za-z]{8}$"))
+    objection = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(max=24), metadata={
+                                  "description": "with declined (and only then): what the "
+                                                 "person said, one of the card's objections"})
 
 
 OUT = TaskOut()
@@ -135,6 +154,9 @@ class TaskResource(MethodView):
             return {**view(task, here, full=mine, names=names),
                     "recorded_by_name": names.get(recorder) if recorder else None,
                     "calls": calls_of(session, task.id, full=mine),
+                    "objections": list(here.rules.objections),
+                    "objection_answers": objection_answers(task, hospital,
+                                                           here.rules.objections),
                     "hospital": {"name": hospital.name, "address": hospital.address,
                                  "directions": hospital.directions, "phone": hospital.phone}
                     if hospital else {}}
@@ -181,7 +203,8 @@ class Calls(MethodView):
             known_as(w.session, w.desk, current_principal().name)
             task = log_call(w.session, w.desk, task_id, Outcome(data["outcome"]),
                             note=data["note"].strip(), call_back_at=data["call_back_at"],
-                            appointment_code=(data["appointment_code"] or "").upper() or None)
+                            appointment_code=(data["appointment_code"] or "").upper() or None,
+                            objection=data["objection"])
             return OUT.dump(view(task, w.desk, full=False))
 
         return once(f"calls-{task_id}", data, act)

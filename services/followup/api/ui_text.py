@@ -22,6 +22,8 @@ ENGLISH = {
     "约定回电": "Call back", "新预约码": "New appointment code", "已预约": "Booked",
     "约成": "Booked on the call",
     "收起": "Put away",
+    "患者的顾虑（选“不需要”时必填）": "What they said (needed with “Declined”)",
+    "请选择": "Choose", "用事实回答，不劝说：": "Answer with facts, not persuasion:",
     "开始通话": "Start the call", "通话中": "On the call", "通话中断": "Call dropped",
     "通话中断：可以立即重拨一次；重拨未接通才算一次未接通。":
         "The call dropped: you may redial once, now; only an unanswered redial counts as an "

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from services.common.desk import Desk
 from services.common.refusals import Invalid
 
+from .objections import STANDARD
 from .statuses import CLOSES, UNANSWERED, Outcome, TaskStatus
 
 
@@ -47,6 +48,8 @@ class CallRules:
     hours: CallingHours = CallingHours()
     claim: timedelta = timedelta(minutes=15)
     enquiry_wait: timedelta = timedelta(hours=24)
+    #: The objections a declined call may record: the fixed list and the hospital's own.
+    objections: tuple[str, ...] = STANDARD
 
 
 #: The circumstances of one piece of follow-up work: who, when, the hospital's zone and

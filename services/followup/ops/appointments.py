@@ -119,6 +119,7 @@ def visit(event: AppointmentEvent) -> dict[str, Any]:
     """The facts of the missed or cancelled visit, for the call card."""
     return {"code": event.code, "start": event.slot.start.isoformat(),
             "expert": f"{event.expert.name} {event.expert.title}".strip(),
+            "fee": event.expert.fee or "",
             "department": event.department.name if event.department else "",
             "department_id": event.department.id if event.department else None,
             "location": event.department.location if event.department else "",

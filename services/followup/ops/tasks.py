@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.common.refusals import Invalid, NotFound, Refused
 
 from ..domain.calling import FollowupDesk, after_call, first_due
+from ..domain.objections import check_objection
 from ..domain.statuses import EnquiryStatus, Outcome, TaskKind, TaskStatus
 from ..models import CallAttempt, DoNotCall, Enquiry, KnownAppointment, Task
 from . import do_not_call
@@ -135,7 +136,7 @@ def started(task: Task, by: str) -> Any:
 
 def log_call(session: Session, desk: FollowupDesk, task_id: int, outcome: Outcome, *,
              note: str = "", call_back_at: Any = None,
-             appointment_code: str | None = None) -> Task:
+             appointment_code: str | None = None, objection: str | None = None) -> Task:
     """Record one call, answered or not, and move the task on by the rules."""
     task = locked(session, task_id)
     if task.status != TaskStatus.OPEN:
@@ -147,12 +148,13 @@ def log_call(session: Session, desk: FollowupDesk, task_id: int, outcome: Outcom
     if outcome == Outcome.BOOKED and not booked_for(session, task, appointment_code or ""):
         raise Invalid("unknown_appointment", "No appointment with this code was booked "
                       "for this patient since the task opened.")
+    objection = check_objection(outcome, objection, note, desk.rules.objections)
     after = after_call(desk.rules, desk.zone, desk.now, task.attempts, outcome, call_back_at,
                        redialling=task.redial_pending)
     session.add(CallAttempt(task_id=task.id, by=desk.by, at=desk.now, outcome=outcome.value,
                             note=note, call_back_at=call_back_at,
                             appointment_code=appointment_code,
-                            started_at=started(task, desk.by)))
+                            started_at=started(task, desk.by), objection=objection))
     task.attempts, task.last_outcome, task.status = after.unanswered, outcome.value, after.status
     task.redial_pending, task.dialled_by, task.dialled_at = after.redial, None, None
     if after.redial:  # the redial is now, by the same consultant: the claim stays theirs

@@ -45,14 +45,37 @@ def funnel(session: Session, after: datetime, before: datetime, by: str) -> list
     names: dict[Any, str] = ({d.id: d.name for d in session.scalars(select(Department))}
                              if by == "department" else {})
     lengths = call_lengths(session, after, before, by)
+    objections = objection_counts(session, after, before, by)
     rows = []
     for group in sorted(set(counts) | set(outcomes), key=lambda g: (g is None, str(g))):
         enquiries, converted, arrived = counts.get(group, (0, 0, 0))
         label = "" if group is None else str(group)
         rows.append({"group": label, "name": names.get(group, label),
                      **rates(enquiries, converted, arrived), "calls": outcomes[group],
-                     **talk(lengths.get(group, []))})
+                     **talk(lengths.get(group, [])),
+                     "objections": objections.get(group, {})})
     return rows
+
+
+def objection_counts(session: Session, after: datetime, before: datetime,
+                     by: str | None) -> dict[Any, dict[str, int]]:
+    """Declined calls by what the person said, per group as :func:`call_lengths` groups
+    calls (``by`` none: every call made in the period, under the key ``None``)."""
+    key: Any = CallAttempt.by if by == "consultant" else GROUPS[by] if by else None
+    columns = ([key] if key is not None else []) + [CallAttempt.objection, func.count()]
+    statement: Any = select(*columns).where(CallAttempt.objection.is_not(None))
+    if by in (None, "consultant"):
+        statement = statement.where(CallAttempt.at >= after, CallAttempt.at < before)
+    else:
+        statement = (statement.join(Task, Task.id == CallAttempt.task_id)
+                     .join(Enquiry, Enquiry.id == Task.enquiry_id)
+                     .where(Enquiry.created_at >= after, Enquiry.created_at < before))
+    statement = statement.group_by(*columns[:-1])
+    counts: dict[Any, dict[str, int]] = defaultdict(dict)
+    for row in session.execute(statement):
+        group = row[0] if key is not None else None
+        counts[group][row[-2]] = row[-1]
+    return counts
 
 
 def talk(lengths: list[int | None]) -> dict[str, Any]:

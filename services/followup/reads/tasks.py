@@ -13,6 +13,7 @@ from services.common.logging import mask_phone
 from services.common.phones import mask_in_text
 
 from ..domain.calling import FollowupDesk, call_seconds
+from ..domain.objections import answers
 from ..domain.statuses import TaskKind, TaskStatus
 from ..models import CallAttempt, Task
 from .staff import staff_names
@@ -102,7 +103,23 @@ def calls_of(session: Session, task_id: int, *, full: bool) -> list[dict[str, An
     return [{"at": r.at, "by": r.by, "by_name": names.get(r.by, r.by), "outcome": r.outcome,
              "note": r.note if full else mask_in_text(r.note), "call_back_at": r.call_back_at,
              "appointment_code": r.appointment_code, "started_at": r.started_at,
-             "seconds": call_seconds(r.started_at, r.at)} for r in rows]
+             "seconds": call_seconds(r.started_at, r.at), "objection": r.objection}
+            for r in rows]
+
+
+def objection_answers(task: Task, hospital: Any, kinds: tuple[str, ...]) -> dict[str, Any]:
+    """For each objection, the facts the desk holds that answer it: the fee of the visit,
+    the hospital's address, route and phone, the expert, the places offered instead."""
+    context = context_of(task, full=False)
+    alternatives = context.get("alternatives") or []
+    facts = {"fee": str(context.get("fee") or ""), "expert": str(context.get("expert") or ""),
+             "department": str(context.get("department") or ""),
+             "alternatives": str(len(alternatives)) if alternatives else "",
+             "address": hospital.address if hospital else "",
+             "directions": hospital.directions if hospital else "",
+             "hospital_phone": hospital.phone if hospital else ""}
+    return {kind: [{"fact": name, "value": value} for name, value in answers(kind, facts)]
+            for kind in kinds}
 
 
 def get_task(session: Session, task_id: int) -> Task | None:

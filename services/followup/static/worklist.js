@@ -27,6 +27,21 @@ const REASONS = { hospital: t("医院停诊", "the hospital cancelled"),
 const CHANNELS = { chat: t("在线咨询", "Online chat"), phone: t("电话", "Phone"),
   wechat: t("微信", "WeChat"), qq: "QQ", walk_in: t("到院", "Walk-in"), other: t("其他", "Other") };
 
+// What a person who declines said (SPEC §15): the fixed list, then the hospital's own.
+const OBJECTIONS = { price: t("价格", "Price"), distance: t("路远", "Distance"),
+  time: t("没时间", "No time"), treated_elsewhere: t("已在别处就诊", "Treated elsewhere"),
+  wants_to_think: t("想再考虑", "Wants to think"), family_decides: t("需家人决定", "Family decides"),
+  distrust: t("不信任", "Distrust"), other: t("其他", "Other") };
+for (const [code, words] of Object.entries(JSON.parse($("rules").dataset.objections || "{}"))) {
+  OBJECTIONS[code] = zh ? words.zh : words.en;
+}
+// The facts that answer an objection, as the card names them.
+const FACTS = { fee: t("诊查费", "Fee"), address: t("地址", "Address"), directions: t("路线", "How to get there"),
+  hospital_phone: t("医院电话", "Hospital phone"), expert: t("专家", "Expert"), department: t("科室", "Department"),
+  alternatives: t("可改约的时段", "Places to offer instead") };
+const factValue = (fact, value) => (fact === "fee" ? `¥${value}`
+  : fact === "alternatives" ? t(`${value} 个（见上）`, `${value} (above)`) : value);
+
 // The page's own words for every refusal followup answers with (the shared catalogue's
 // "closed" is a slot's; here it is a task's). Chinese pages never show the API's English.
 const hours = $("rules").dataset.hours || "";
@@ -37,6 +52,8 @@ const TOLD = zh ? {
   appointment_code_required: "请填写新预约的预约码。",
   unknown_appointment: "这个预约码不是这位患者在任务开始后的新预约，请核对。",
   call_back_at_required: "请填写约定回电的时间。", call_back_in_the_past: "约定回电的时间已经过去。",
+  objection_required: "选“不需要”前，请先选择患者的顾虑。", unknown_objection: "这不是医院列出的顾虑。",
+  objection_note_required: "选“其他”时，请在备注里写明患者说了什么。",
 } : {};
 const refusal = (result, fallback) => TOLD[result.data?.code] || sayCode(result.data, fallback);
 
@@ -44,6 +61,8 @@ const refusal = (result, fallback) => TOLD[result.data?.code] || sayCode(result.
 const FIELD_OF = {
   appointment_code_required: (f) => f.appointment_code, unknown_appointment: (f) => f.appointment_code,
   call_back_at_required: (f) => f.call_back_at, call_back_in_the_past: (f) => f.call_back_at,
+  objection_required: (f) => f.objection, unknown_objection: (f) => f.objection,
+  objection_note_required: (f) => f.note,
 };
 
 let card = null;      // the open call card
@@ -197,10 +216,14 @@ function showCard(data) {
   $("card-calls").replaceChildren(...(card.calls.length ? card.calls.map((call) => el("li", {},
     `${stampAt(zone, call.at).slice(5, 16)} ${call.by_name || call.by} · ${OUTCOMES[call.outcome]}`,
     call.appointment_code ? ` ${call.appointment_code}` : "",
+    call.objection ? ` · ${OBJECTIONS[call.objection] || call.objection}` : "",
     call.seconds != null ? ` · ${t("通话", "call")} ${length(call.seconds)}` : "",
     call.note ? ` — ${call.note}` : ""))
     : [el("li", { class: "muted" }, t("还没有拨打", "No calls yet"))]));
   $("call-form").reset(); say("");
+  $("objection").replaceChildren(el("option", { value: "" }, t("请选择", "Choose")),
+    ...(card.objections || []).map((code) => el("option", { value: code }, OBJECTIONS[code] || code)));
+  showAnswers();
   card.closed = !open;
   $("call-form").hidden = !open; $("card-claim").hidden = !open;
   $("card-closed").hidden = open;
@@ -210,6 +233,14 @@ function showCard(data) {
   if (open) { startCountdown(card.claimed_until); return; }
   clearInterval(countdown);
   $("card-state").textContent = stateOf(card);
+}
+
+// The facts the desk holds that answer the objection chosen (never a script).
+function showAnswers() {
+  const chosen = $("objection").value;
+  const found = (card?.objection_answers || {})[chosen] || [];
+  facts($("card-answers"), found.map(({ fact, value }) => [FACTS[fact] || fact, factValue(fact, value)]));
+  $("card-answers-box").hidden = found.length === 0;
 }
 
 // What became of a task that is no longer open, in the page's language.
@@ -309,6 +340,10 @@ async function logCall(outcome) {
     body.call_back_at = hospitalMoment(f.call_back_at.value);
     if (!body.call_back_at) { say(TOLD.call_back_at_required || "Say when to call back.", f.call_back_at); return; }
   }
+  if (outcome === "declined") {
+    body.objection = f.objection.value || null;
+    if (!body.objection) { say(TOLD.objection_required || "Say what the person said: the objection.", f.objection); return; }
+  }
   if (outcome === "booked") {
     body.appointment_code = f.appointment_code.value.trim().toUpperCase() || null;
     if (!/^[0-9A-Z]{8}$/.test(body.appointment_code || "")) {
@@ -350,6 +385,7 @@ for (const button of document.querySelectorAll("[data-outcome]")) {
 }
 $("kind").addEventListener("change", load);
 $("card-dial").addEventListener("click", dial);
+$("objection").addEventListener("change", () => { showAnswers(); say(""); });
 // The phone's own link dials too: the call starts then, if the button was not pressed.
 $("card-phone").addEventListener("click", () => { if (card && !card.dialled_at) dial(); });
 $("card-done").addEventListener("click", () => closeCard());
