@@ -98,6 +98,11 @@ REFUSALS: dict[str, Words] = {
                                         "An objection is recorded with a declined call only."),
     "objection_note_required": Words("选“其他”时请在备注里写明患者说了什么",
                                      "Say in the note what the person said."),
+    "handover_note_required": Words("转交或放回时请写备注，让下一位知道情况",
+                                    "Say in a note what the next caller should know."),
+    "hand_to_self": Words("这个任务已经在您手里", "You hold this task already."),
+    "unknown_colleague": Words("请转交给回访组的同事", "Hand the task to a colleague of the "
+                               "follow-up desk."),
     "own_work_only": Words("咨询员只能查看自己的工作（按咨询员）",
                            "A consultant reads their own work only (by consultant)."),
     # every service

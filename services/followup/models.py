@@ -151,6 +151,20 @@ class CallAttempt(Base):
     objection: Mapped[str | None] = mapped_column(String(24), nullable=True)
 
 
+class TaskHandover(Base):
+    """A claimed task handed to a colleague (``to``) or released to the list (``to`` none),
+    with the note for whoever calls next."""
+
+    __tablename__ = "task_handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(Integer, index=True)
+    by: Mapped[str] = mapped_column(String(60))
+    to: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class DoNotCall(Base):
     """A phone never to be called: final for every kind of task until an admin removes it
     at the patient's request, with the reason."""

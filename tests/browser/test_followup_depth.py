@@ -95,3 +95,19 @@ def test_a_declined_call_says_what_the_person_said_and_the_card_answers_with_fac
     page.screenshot(path=str(shots / "objection.png"), full_page=True)
     page.get_by_role("button", name="不需要").click()
     assert wait_for(lambda: "已记录" in page.locator("#toast").inner_text())
+
+
+def test_a_claimed_task_goes_back_to_the_list_with_a_note(clinic, browser, shots) -> None:
+    cancelled_by_the_hospital(clinic, "洪七公", "13912345603")
+    page = sign_in(browser, clinic, "consultant")
+    page.goto(f"{clinic.urls['followup']}/worklist")
+    card = claim(page, "洪七公")
+    card.locator("#handover-box summary").click()
+    page.get_by_role("button", name="放回列表").click()
+    assert wait_for(lambda: "请写转交备注" in page.locator("#handover-error").inner_text())
+    card.get_by_label("转交备注（必填：下一位需要知道的情况）").fill("患者白天上班，晚上再打")
+    page.screenshot(path=str(shots / "handover.png"), full_page=True)
+    page.get_by_role("button", name="放回列表").click()
+    assert wait_for(lambda: "已放回列表" in page.locator("#toast").inner_text())
+    claim(page, "洪七公")
+    assert wait_for(lambda: "患者白天上班" in page.locator("#card-handovers").inner_text())

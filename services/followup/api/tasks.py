@@ -16,12 +16,14 @@ from services.common.web import API_PREFIX, not_found, reading, work
 
 from ..domain.statuses import Outcome, TaskKind, TaskStatus
 from ..ops.access import record_access
+from ..ops.handover import hand_over
 from ..ops.staff import known_as
 from ..ops.tasks import CALL_CARD, claim, dial, holds_claim, log_call
-from ..reads.staff import staff_names
+from ..reads.staff import colleagues, staff_names
 from ..reads.tasks import (
     calls_of,
     get_task,
+    handovers_of,
     objection_answers,
     recorded_by,
     view,
@@ -92,8 +94,30 @@ class TaskOut(Schema):
         "description": "the call being made now started then (the claimer's call button)"})
 
 
+class HandoverOut(Schema):
+    at = fields.DateTime(required=True)
+    by = fields.String(required=True)
+    by_name = fields.String()
+    to = fields.String(allow_none=True, metadata={"description": "none: back to the list"})
+    to_name = fields.String(allow_none=True)
+    note = fields.String()
+
+
+class HandoverIn(Schema):
+    to = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60),
+                       metadata={"description": "the colleague's username; none releases "
+                                                "the task to the list"})
+    note = fields.String(required=True, validate=validate.Length(max=2000))
+
+
+class Colleague(Schema):
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+
+
 class CallCard(TaskOut):
     calls = fields.List(fields.Nested(CallOut))
+    handovers = fields.List(fields.Nested(HandoverOut))
     recorded_by_name = fields.String(allow_none=True, metadata={
         "description": "for an enquiry: the display name of who recorded it"})
     hospital = fields.Dict(metadata={"description": "address, directions, phone to tell"})
@@ -154,6 +178,7 @@ class TaskResource(MethodView):
             return {**view(task, here, full=mine, names=names),
                     "recorded_by_name": names.get(recorder) if recorder else None,
                     "calls": calls_of(session, task.id, full=mine),
+                    "handovers": handovers_of(session, task.id, full=mine),
                     "objections": list(here.rules.objections),
                     "objection_answers": objection_answers(task, hospital,
                                                            here.rules.objections),
@@ -186,6 +211,33 @@ class Dial(MethodView):
             task = dial(w.session, w.desk, task_id)
             return view(task, w.desk, full=False,
                         names=staff_names(w.session, [task.claimed_by]))
+
+
+@blp.route("/tasks/<int:task_id>/hand-over")
+class HandOver(MethodView):
+    @roles_required(*CALLERS)
+    @blp.arguments(HandoverIn)
+    @blp.response(200, TaskOut)
+    def post(self, data: dict[str, Any], task_id: int) -> dict[str, Any]:
+        """Hand the claimed task to a named colleague (who holds the claim from now) or,
+        without ``to``, release it to the list; always with a note, logged on the card."""
+        with work() as w:
+            task = hand_over(w.session, w.desk, task_id, to=data["to"] or None,
+                             note=data["note"])
+            return view(task, w.desk, full=False,
+                        names=staff_names(w.session, [task.claimed_by]))
+
+
+@blp.route("/colleagues")
+class Colleagues(MethodView):
+    @roles_required(*CALLERS)
+    @blp.response(200, Colleague(many=True))
+    def get(self) -> list[dict[str, str]]:
+        """The desk's other consultants, to hand a task to."""
+        me = current_principal().username
+        with reading() as w:
+            return [{"username": u, "name": n} for u, n in colleagues(w.session).items()
+                    if u != me]
 
 
 @blp.route("/tasks/<int:task_id>/calls")

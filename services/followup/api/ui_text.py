@@ -24,6 +24,9 @@ ENGLISH = {
     "收起": "Put away",
     "患者的顾虑（选“不需要”时必填）": "What they said (needed with “Declined”)",
     "请选择": "Choose", "用事实回答，不劝说：": "Answer with facts, not persuasion:",
+    "转交同事或放回列表": "Hand to a colleague or back to the list", "转交给": "Hand to",
+    "转交备注（必填：下一位需要知道的情况）": "Note (needed: what the next caller should know)",
+    "转交": "Hand over", "放回列表": "Back to the list", "转交记录": "Hand-overs",
     "开始通话": "Start the call", "通话中": "On the call", "通话中断": "Call dropped",
     "通话中断：可以立即重拨一次；重拨未接通才算一次未接通。":
         "The call dropped: you may redial once, now; only an unanswered redial counts as an "

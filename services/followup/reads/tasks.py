@@ -15,7 +15,7 @@ from services.common.phones import mask_in_text
 from ..domain.calling import FollowupDesk, call_seconds
 from ..domain.objections import answers
 from ..domain.statuses import TaskKind, TaskStatus
-from ..models import CallAttempt, Task
+from ..models import CallAttempt, Task, TaskHandover
 from .staff import staff_names
 
 #: A call due longer ago than this is overdue (one spacing: it should have been made).
@@ -124,3 +124,13 @@ def objection_answers(task: Task, hospital: Any, kinds: tuple[str, ...]) -> dict
 
 def get_task(session: Session, task_id: int) -> Task | None:
     return session.get(Task, task_id)
+
+
+def handovers_of(session: Session, task_id: int, *, full: bool) -> list[dict[str, Any]]:
+    """Who handed the task to whom (none: back to the list), when, with the note."""
+    rows = list(session.scalars(select(TaskHandover).where(TaskHandover.task_id == task_id)
+                                .order_by(TaskHandover.id)))
+    names = staff_names(session, [name for r in rows for name in (r.by, r.to)])
+    return [{"at": r.at, "by": r.by, "by_name": names.get(r.by, r.by), "to": r.to,
+             "to_name": names.get(r.to, r.to) if r.to else None,
+             "note": r.note if full else mask_in_text(r.note)} for r in rows]

@@ -54,6 +54,8 @@ const TOLD = zh ? {
   call_back_at_required: "请填写约定回电的时间。", call_back_in_the_past: "约定回电的时间已经过去。",
   objection_required: "选“不需要”前，请先选择患者的顾虑。", unknown_objection: "这不是医院列出的顾虑。",
   objection_note_required: "选“其他”时，请在备注里写明患者说了什么。",
+  handover_note_required: "请写转交备注，让下一位知道情况。", hand_to_self: "这个任务已经在您手里。",
+  unknown_colleague: "请选择回访组的同事。",
 } : {};
 const refusal = (result, fallback) => TOLD[result.data?.code] || sayCode(result.data, fallback);
 
@@ -221,6 +223,13 @@ function showCard(data) {
     call.note ? ` — ${call.note}` : ""))
     : [el("li", { class: "muted" }, t("还没有拨打", "No calls yet"))]));
   $("call-form").reset(); say("");
+  $("handover-form").reset(); $("handover-error").textContent = "";
+  $("handover-box").hidden = !open;
+  const handovers = card.handovers || [];
+  $("card-handovers-box").hidden = handovers.length === 0;
+  $("card-handovers").replaceChildren(...handovers.map((h) => el("li", {},
+    `${stampAt(zone, h.at).slice(5, 16)} ${h.by_name || h.by} → ${h.to ? h.to_name || h.to : t("放回列表", "back to the list")}`,
+    h.note ? ` — ${h.note}` : "")));
   $("objection").replaceChildren(el("option", { value: "" }, t("请选择", "Choose")),
     ...(card.objections || []).map((code) => el("option", { value: code }, OBJECTIONS[code] || code)));
   showAnswers();
@@ -241,6 +250,31 @@ function showAnswers() {
   const found = (card?.objection_answers || {})[chosen] || [];
   facts($("card-answers"), found.map(({ fact, value }) => [FACTS[fact] || fact, factValue(fact, value)]));
   $("card-answers-box").hidden = found.length === 0;
+}
+
+// The desk's other consultants, for the hand-over list (once per page).
+let colleagues = null;
+async function fillColleagues() {
+  if (!colleagues) {
+    const result = await api("GET", "/api/v1/colleagues");
+    colleagues = result.ok ? result.data : [];
+  }
+  $("handover-to").replaceChildren(el("option", { value: "" }, t("请选择", "Choose")),
+    ...colleagues.map((c) => el("option", { value: c.username }, c.name)));
+}
+
+// Hand the card's task to a colleague (``to``) or back to the list (none), with the note.
+async function handOver(to) {
+  if (!card) return;
+  const f = $("handover-form").elements;
+  const error = (text, field) => { $("handover-error").textContent = text; field?.focus(); };
+  if (to === "") { error(t("请选择同事。", "Choose a colleague."), f.to); return; }
+  const note = f.note.value.trim();
+  if (!note) { error(TOLD.handover_note_required || "Say in a note what the next caller should know.", f.note); return; }
+  const result = await api("POST", `/api/v1/tasks/${card.id}/hand-over`, { to, note });
+  if (!result.ok) { error(refusal(result, t("未能转交", "Not handed over"))); return; }
+  const name = to ? colleagues.find((c) => c.username === to)?.name || to : "";
+  closeCard(to ? t(`已转交给 ${name}`, `Handed to ${name}`) : t("已放回列表", "Back on the list"));
 }
 
 // What became of a task that is no longer open, in the page's language.
@@ -385,6 +419,9 @@ for (const button of document.querySelectorAll("[data-outcome]")) {
 }
 $("kind").addEventListener("change", load);
 $("card-dial").addEventListener("click", dial);
+$("handover-give").addEventListener("click", () => handOver($("handover-to").value));
+$("handover-release").addEventListener("click", () => handOver(null));
+$("handover-box").addEventListener("toggle", () => { if ($("handover-box").open) fillColleagues(); });
 $("objection").addEventListener("change", () => { showAnswers(); say(""); });
 // The phone's own link dials too: the call starts then, if the button was not pressed.
 $("card-phone").addEventListener("click", () => { if (card && !card.dialled_at) dial(); });
