@@ -211,6 +211,9 @@ class KnownAppointment(Base):
     #: When followup learned it was booked, or last moved.
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: When and where the visit is, to repeat back at the end of a call (SPEC §15).
+    start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    place: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class StaffName(Base):

@@ -83,6 +83,10 @@ def test_a_declined_call_says_what_the_person_said_and_the_card_answers_with_fac
     page = sign_in(browser, clinic, "consultant")
     page.goto(f"{clinic.urls['followup']}/worklist")
     card = claim(page, "黄药师")
+    said = page.locator("#card-greeting").inner_text()
+    assert said.startswith("您好，我是仁和医院的陈晓雯。") and "停诊" in said, said
+    assert said.endswith("请问您现在方便说几句吗？"), said
+    assert "约成后，向患者复述" in page.locator("#card-repeat-box").inner_text()
     page.get_by_role("button", name="不需要").click()
     assert wait_for(lambda: "请先选择患者的顾虑" in page.locator("#call-error").inner_text())
     assert page.evaluate("document.activeElement.id") == "objection"

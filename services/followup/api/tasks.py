@@ -22,6 +22,7 @@ from ..ops.tasks import CALL_CARD, claim, dial, holds_claim, log_call
 from ..reads.staff import colleagues, staff_names
 from ..reads.tasks import (
     calls_of,
+    etiquette,
     get_task,
     handovers_of,
     objection_answers,
@@ -118,6 +119,10 @@ class Colleague(Schema):
 class CallCard(TaskOut):
     calls = fields.List(fields.Nested(CallOut))
     handovers = fields.List(fields.Nested(HandoverOut))
+    etiquette = fields.Dict(metadata={
+        "description": "greeting: the hospital, the caller's own name, why we call (the "
+                       "task's kind), the day it is about; repeat_back: the agreed visit's "
+                       "date, time, place and code ([{fact, value}]) once one is known"})
     recorded_by_name = fields.String(allow_none=True, metadata={
         "description": "for an enquiry: the display name of who recorded it"})
     hospital = fields.Dict(metadata={"description": "address, directions, phone to tell"})
@@ -179,12 +184,19 @@ class TaskResource(MethodView):
                     "recorded_by_name": names.get(recorder) if recorder else None,
                     "calls": calls_of(session, task.id, full=mine),
                     "handovers": handovers_of(session, task.id, full=mine),
+                    "etiquette": etiquette(session, task, here, hospital, caller_name()),
                     "objections": list(here.rules.objections),
                     "objection_answers": objection_answers(task, hospital,
                                                            here.rules.objections),
                     "hospital": {"name": hospital.name, "address": hospital.address,
                                  "directions": hospital.directions, "phone": hospital.phone}
                     if hospital else {}}
+
+
+def caller_name() -> str:
+    """The caller's own display name, as their token gives it."""
+    principal = current_principal()
+    return principal.name or principal.username
 
 
 @blp.route("/tasks/<int:task_id>/claim")

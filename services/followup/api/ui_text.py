@@ -27,6 +27,9 @@ ENGLISH = {
     "转交同事或放回列表": "Hand to a colleague or back to the list", "转交给": "Hand to",
     "转交备注（必填：下一位需要知道的情况）": "Note (needed: what the next caller should know)",
     "转交": "Hand over", "放回列表": "Back to the list", "转交记录": "Hand-overs",
+    "开场白": "Greeting", "结束前复述": "Say back before you hang up",
+    "约成后，向患者复述日期、时间、地点和预约码，请对方确认。":
+        "Once booked, say back the date, time, place and code, and ask them to confirm.",
     "开始通话": "Start the call", "通话中": "On the call", "通话中断": "Call dropped",
     "通话中断：可以立即重拨一次；重拨未接通才算一次未接通。":
         "The call dropped: you may redial once, now; only an unanswered redial counts as an "

@@ -51,6 +51,14 @@ def made(session: Session, event: AppointmentEvent, at: datetime) -> None:
         session.add(row)
     row.code, row.patient_id, row.phone = event.code, patient.id, patient.phone
     row.name_key, row.booked_at, row.cancelled_at = name_key(patient.name), at, None
+    row.start, row.place = event.slot.start, place(event)
+
+
+def place(event: AppointmentEvent) -> str:
+    """Where the visit is: the department and where it sits in the hospital."""
+    if event.department is None:
+        return ""
+    return " ".join(p for p in (event.department.name, event.department.location) if p)[:300]
 
 
 def booked(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> None:

@@ -21,6 +21,7 @@ from ..models import (
     KnownAppointment,
     KnownPatient,
     Task,
+    TaskHandover,
 )
 from ..reads.patients import theirs
 
@@ -45,8 +46,9 @@ def forget_patient(session: Session, desk: FollowupDesk, erased: PatientErased) 
             task.status, task.closed_at = TaskStatus.WITHDRAWN, desk.now
         task.claimed_by = task.claimed_until = None
         task.updated_at = desk.now
-    session.execute(update(CallAttempt).where(CallAttempt.task_id.in_(task_ids))
-                    .values(note="").execution_options(synchronize_session=False))
+    for model in (CallAttempt, TaskHandover):
+        session.execute(update(model).where(model.task_id.in_(task_ids))
+                        .values(note="").execution_options(synchronize_session=False))
     theirs_booked = or_(KnownAppointment.patient_id == erased.patient_id,
                         KnownAppointment.appointment_id.in_(erased.appointment_ids))
     if known is not None:

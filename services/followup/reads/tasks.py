@@ -13,9 +13,10 @@ from services.common.logging import mask_phone
 from services.common.phones import mask_in_text
 
 from ..domain.calling import FollowupDesk, call_seconds
+from ..domain.etiquette import greeting, repeat_back
 from ..domain.objections import answers
 from ..domain.statuses import TaskKind, TaskStatus
-from ..models import CallAttempt, Task, TaskHandover
+from ..models import CallAttempt, KnownAppointment, Task, TaskHandover
 from .staff import staff_names
 
 #: A call due longer ago than this is overdue (one spacing: it should have been made).
@@ -134,3 +135,29 @@ def handovers_of(session: Session, task_id: int, *, full: bool) -> list[dict[str
     return [{"at": r.at, "by": r.by, "by_name": names.get(r.by, r.by), "to": r.to,
              "to_name": names.get(r.to, r.to) if r.to else None,
              "note": r.note if full else mask_in_text(r.note)} for r in rows]
+
+
+def agreed(session: Session, task: Task) -> KnownAppointment | None:
+    """The appointment this call agreed on: the one that closed the task as booked, else
+    the patient's newest made since the task opened (booked from the card, its event on
+    the way), if it still stands."""
+    statement = select(KnownAppointment).where(
+        KnownAppointment.phone == task.phone, KnownAppointment.name_key == task.name_key,
+        KnownAppointment.cancelled_at.is_(None))
+    if task.booked_code:
+        statement = statement.where(KnownAppointment.code == task.booked_code)
+    else:
+        statement = statement.where(KnownAppointment.booked_at >= task.created_at)
+    return session.scalars(statement.order_by(KnownAppointment.booked_at.desc())).first()
+
+
+def etiquette(session: Session, task: Task, desk: FollowupDesk, hospital: Any,
+              caller: str) -> dict[str, Any]:
+    """The greeting's pieces and the facts to repeat back at the end (SPEC §15)."""
+    said = greeting(task.kind, hospital.name if hospital else "", caller,
+                    context_of(task, full=False), desk.zone)
+    made = agreed(session, task)
+    back = repeat_back(made.start, made.place or "", made.code, desk.zone) if made else []
+    return {"greeting": {"hospital": said.hospital, "caller": said.caller, "why": said.why,
+                         "about": said.about, "expert": said.expert},
+            "repeat_back": [{"fact": name, "value": value} for name, value in back]}

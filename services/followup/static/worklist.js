@@ -42,6 +42,23 @@ const FACTS = { fee: t("诊查费", "Fee"), address: t("地址", "Address"), dir
 const factValue = (fact, value) => (fact === "fee" ? `¥${value}`
   : fact === "alternatives" ? t(`${value} 个（见上）`, `${value} (above)`) : value);
 
+// The honest greeting (SPEC §15): who calls, from where, why, and whether now suits.
+function greetingOf(g) {
+  const about = g.about ? g.about.slice(5).replace("-", zh ? "月" : "/") + (zh ? "日" : "") : "";
+  const why = zh ? {
+    no_show: `您${about ? ` ${about} ` : ""}${g.expert ? `${g.expert}的` : ""}预约没有来就诊，我们打电话问问您现在的情况，看是否需要重新安排`,
+    hospital_cancelled: `您${about ? ` ${about} ` : ""}${g.expert ? `${g.expert}的` : ""}门诊因医院停诊取消了，很抱歉，我们打电话来帮您另行安排`,
+    enquiry: `您${about ? ` ${about} ` : ""}向我们咨询过，当时同意我们回电，所以给您打电话`,
+  } : {
+    no_show: `you had an appointment${about ? ` on ${about}` : ""}${g.expert ? ` with ${g.expert}` : ""} and we did not see you; we are calling to ask how you are and whether you would like another`,
+    hospital_cancelled: `your visit${about ? ` on ${about}` : ""}${g.expert ? ` with ${g.expert}` : ""} was cancelled by the hospital, we are sorry; we are calling to help you arrange another`,
+    enquiry: `you asked us a question${about ? ` on ${about}` : ""} and agreed we could call you back`,
+  };
+  return t(`您好，我是${g.hospital || "医院"}的${g.caller}。${why[g.why] || ""}。请问您现在方便说几句吗？`,
+    `Hello, this is ${g.caller} from ${g.hospital || "the hospital"}. ${(why[g.why] || "").replace(/^./, (c) => c.toUpperCase())}. Is now a good time to talk?`);
+}
+const REPEATED = { date: t("日期", "Date"), time: t("时间", "Time"), place: t("地点", "Place"), code: t("预约码", "Code") };
+
 // The page's own words for every refusal followup answers with (the shared catalogue's
 // "closed" is a slot's; here it is a task's). Chinese pages never show the API's English.
 const hours = $("rules").dataset.hours || "";
@@ -197,6 +214,12 @@ function showCard(data) {
     [t("说明", "Note"), c.note],
     [t("短信", "SMS"), card.kind === "hospital_cancelled" && !card.sms_reached
       ? t("患者没有收到停诊短信（未同意短信或不是手机号）", "No SMS reached the patient (no consent, or not a mobile)") : ""]]);
+  const manners = card.etiquette || {};
+  $("card-greeting").textContent = manners.greeting ? greetingOf(manners.greeting) : "";
+  $("card-greeting-box").hidden = !manners.greeting || card.status !== "open";
+  const back = manners.repeat_back || [];
+  facts($("card-repeat"), back.map(({ fact, value }) => [REPEATED[fact] || fact, value]));
+  $("card-repeat-hint").hidden = back.length > 0;
   const h = card.hospital || {};
   facts($("card-hospital"), [[t("医院", "Hospital"), h.name], [t("地址", "Address"), h.address],
     [t("路线", "How to get there"), h.directions], [t("电话", "Phone"), h.phone]]);
