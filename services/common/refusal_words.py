@@ -103,6 +103,9 @@ REFUSALS: dict[str, Words] = {
     "hand_to_self": Words("这个任务已经在您手里", "You hold this task already."),
     "unknown_colleague": Words("请转交给回访组的同事", "Hand the task to a colleague of the "
                                "follow-up desk."),
+    "unknown_topic": Words("请选择一个主题", "This is not one of the shared answers' topics."),
+    "question_required": Words("请填写问题", "Give the question this answers."),
+    "answer_required": Words("请填写回答", "Give the answer."),
     "own_work_only": Words("咨询员只能查看自己的工作（按咨询员）",
                            "A consultant reads their own work only (by consultant)."),
     # every service

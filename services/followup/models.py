@@ -3,9 +3,9 @@ no outbox; it keeps an inbox of booking's and schedule's events."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, Date, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.access_records import AccessRecordMixin
@@ -163,6 +163,22 @@ class TaskHandover(Base):
     to: Mapped[str | None] = mapped_column(String(60), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SharedAnswer(Base):
+    """One of the hospital's shared answers (统一回答口径): the question, the answer every
+    consultant gives, and the day an admin last reviewed it."""
+
+    __tablename__ = "shared_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(20))  # domain/answers.TOPICS
+    question: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str] = mapped_column(Text)
+    reviewed_on: Mapped[date] = mapped_column(Date)
+    updated_by: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class DoNotCall(Base):

@@ -115,3 +115,50 @@ def test_a_claimed_task_goes_back_to_the_list_with_a_note(clinic, browser, shots
     assert wait_for(lambda: "已放回列表" in page.locator("#toast").inner_text())
     claim(page, "洪七公")
     assert wait_for(lambda: "患者白天上班" in page.locator("#card-handovers").inner_text())
+
+
+def test_shared_answers_are_searched_and_copied_on_their_page_and_the_call_card(
+        clinic, browser, shots) -> None:
+    insurance = "门诊可以使用上海医保卡，异地医保需先备案。"
+    for topic, question, answer in [
+            ("insurance", "能用医保吗？", insurance),
+            ("parking", "有停车场吗？", "地下车库 B2，就诊当天前 2 小时免费。"),
+            ("online_limits", "能在网上开药吗？", "网上不能诊断，也不能开药，请到院就诊。")]:
+        made = api(clinic, "admin", "POST", "followup", "/answers",
+                   json={"topic": topic, "question": question, "answer": answer})
+        assert made.status_code == 201, made.text
+    page = sign_in(browser, clinic, "consultant")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"],
+                                   origin=clinic.urls["followup"])
+    page.goto(f"{clinic.urls['followup']}/answers")
+    items = page.locator("#answers li.answer")
+    assert wait_for(lambda: items.count() == 3)
+    page.get_by_label("搜索回答").fill("医保")
+    assert wait_for(lambda: items.count() == 1 and "能用医保吗" in items.first.inner_text())
+    assert "最近复核" in items.first.inner_text()
+    assert page.locator("#answer-form").count() == 0, "a consultant does not edit"
+    items.first.get_by_role("button", name="复制").click()
+    assert wait_for(lambda: page.evaluate("navigator.clipboard.readText()") == insurance)
+    page.get_by_label("搜索回答").fill("网上 停车")
+    assert wait_for(lambda: "没有找到" in page.locator("#answers").inner_text())
+    page.get_by_label("搜索回答").fill("开药")
+    page.screenshot(path=str(shots / "answers.png"), full_page=True)
+
+    cancelled_by_the_hospital(clinic, "郭靖", "13912345604")
+    page.goto(f"{clinic.urls['followup']}/worklist")
+    card = claim(page, "郭靖")
+    card.locator("#card-answers-search summary").click()
+    card.get_by_label("搜索回答").fill("停车")
+    found = page.locator("#card-answer-list li.answer")
+    assert wait_for(lambda: found.count() == 1 and "B2" in found.first.inner_text())
+    found.first.get_by_role("button", name="复制").click()
+    assert wait_for(lambda: "B2" in page.evaluate("navigator.clipboard.readText()"))
+    card.get_by_label("患者的顾虑（选“不需要”时必填）").select_option(label="价格")
+    assert wait_for(lambda: insurance in page.locator("#card-answers").inner_text()), \
+        "医保 answers a price objection"
+
+    small = sign_in(browser, clinic, "admin", viewport=PHONE)
+    small.goto(f"{clinic.urls['followup']}/answers")
+    assert wait_for(lambda: small.locator("#answers li.answer").count() == 3)
+    assert small.locator("#answer-form").is_visible()
+    small.screenshot(path=str(shots / "answers-phone.png"), full_page=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 
 from services.common.pages import page
 from services.common.unit_of_work import reading
 
 from ..config import runtime
+from ..domain.answers import TOPICS
 from ..reads.directory import active_departments
 from .enquiries import CHANNELS
 
@@ -43,6 +44,13 @@ def context() -> dict[str, Any]:
 @page("consultant")
 def worklist() -> str:
     return render_template("worklist.html", **context())
+
+
+@pages.get("/answers")
+@page("consultant", "admin", "manager")
+def answers() -> str:
+    return render_template("answers.html", **context(), topics=TOPICS,
+                           is_admin="admin" in g.principal.roles)
 
 
 @pages.get("/enquiry")

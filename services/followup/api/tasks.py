@@ -19,6 +19,7 @@ from ..ops.access import record_access
 from ..ops.handover import hand_over
 from ..ops.staff import known_as
 from ..ops.tasks import CALL_CARD, claim, dial, holds_claim, log_call
+from ..reads.answers import first_by_topic
 from ..reads.staff import colleagues, staff_names
 from ..reads.tasks import (
     calls_of,
@@ -186,8 +187,9 @@ class TaskResource(MethodView):
                     "handovers": handovers_of(session, task.id, full=mine),
                     "etiquette": etiquette(session, task, here, hospital, caller_name()),
                     "objections": list(here.rules.objections),
-                    "objection_answers": objection_answers(task, hospital,
-                                                           here.rules.objections),
+                    "objection_answers": objection_answers(
+                        task, hospital, here.rules.objections,
+                        first_by_topic(session, ("fees", "insurance", "parking"))),
                     "hospital": {"name": hospital.name, "address": hospital.address,
                                  "directions": hospital.directions, "phone": hospital.phone}
                     if hospital else {}}

@@ -30,6 +30,13 @@ ENGLISH = {
     "开场白": "Greeting", "结束前复述": "Say back before you hang up",
     "约成后，向患者复述日期、时间、地点和预约码，请对方确认。":
         "Once booked, say back the date, time, place and code, and ask them to confirm.",
+    "统一回答口径": "Shared answers",
+    "医院对常见问题的统一回答：一键复制到对话中。网上不做诊断、不开药。":
+        "The hospital's answers to common questions: one click copies one into the chat. "
+        "No diagnosis and no medication online.",
+    "回答": "Answer", "搜索回答": "Search the answers", "主题": "Topic",
+    "新增或修改回答": "Add or change an answer", "问题": "Question",
+    "保存（记为今天复核）": "Save (reviewed today)", "新建": "New", "停用": "Retire",
     "开始通话": "Start the call", "通话中": "On the call", "通话中断": "Call dropped",
     "通话中断：可以立即重拨一次；重拨未接通才算一次未接通。":
         "The call dropped: you may redial once, now; only an unanswered redial counts as an "

@@ -108,12 +108,17 @@ def calls_of(session: Session, task_id: int, *, full: bool) -> list[dict[str, An
             for r in rows]
 
 
-def objection_answers(task: Task, hospital: Any, kinds: tuple[str, ...]) -> dict[str, Any]:
+def objection_answers(task: Task, hospital: Any, kinds: tuple[str, ...],
+                      shared: dict[str, str] | None = None) -> dict[str, Any]:
     """For each objection, the facts the desk holds that answer it: the fee of the visit,
-    the hospital's address, route and phone, the expert, the places offered instead."""
+    the hospital's address, route and phone, the expert, the places offered instead, and
+    the shared answers on 医保 and parking (``shared``, by topic)."""
     context = context_of(task, full=False)
     alternatives = context.get("alternatives") or []
-    facts = {"fee": str(context.get("fee") or ""), "expert": str(context.get("expert") or ""),
+    shared = shared or {}
+    facts = {"fee": str(context.get("fee") or shared.get("fees") or ""),
+             "insurance": shared.get("insurance", ""), "parking": shared.get("parking", ""),
+             "expert": str(context.get("expert") or ""),
              "department": str(context.get("department") or ""),
              "alternatives": str(len(alternatives)) if alternatives else "",
              "address": hospital.address if hospital else "",

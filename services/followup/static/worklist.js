@@ -3,6 +3,7 @@
 // server's; this page says what it answered.
 import { api, el, stampAt, toast } from "/static/common/clinic.js";
 import { sayCode } from "/static/common/problems.js";
+import { mountSearch } from "/static/followup/answer_search.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -36,10 +37,10 @@ for (const [code, words] of Object.entries(JSON.parse($("rules").dataset.objecti
   OBJECTIONS[code] = zh ? words.zh : words.en;
 }
 // The facts that answer an objection, as the card names them.
-const FACTS = { fee: t("诊查费", "Fee"), address: t("地址", "Address"), directions: t("路线", "How to get there"),
+const FACTS = { fee: t("诊查费", "Fee"), insurance: t("医保", "Insurance (医保)"), parking: t("停车", "Parking"), address: t("地址", "Address"), directions: t("路线", "How to get there"),
   hospital_phone: t("医院电话", "Hospital phone"), expert: t("专家", "Expert"), department: t("科室", "Department"),
   alternatives: t("可改约的时段", "Places to offer instead") };
-const factValue = (fact, value) => (fact === "fee" ? `¥${value}`
+const factValue = (fact, value) => (fact === "fee" && /^\d+(\.\d+)?$/.test(value) ? `¥${value}`
   : fact === "alternatives" ? t(`${value} 个（见上）`, `${value} (above)`) : value);
 
 // The honest greeting (SPEC §15): who calls, from where, why, and whether now suits.
@@ -442,6 +443,8 @@ for (const button of document.querySelectorAll("[data-outcome]")) {
 }
 $("kind").addEventListener("change", load);
 $("card-dial").addEventListener("click", dial);
+const searchAnswers = mountSearch($("card-answer-q"), $("card-answer-list"));
+$("card-answers-search").addEventListener("toggle", () => { if ($("card-answers-search").open) searchAnswers(); });
 $("handover-give").addEventListener("click", () => handOver($("handover-to").value));
 $("handover-release").addEventListener("click", () => handOver(null));
 $("handover-box").addEventListener("toggle", () => { if ($("handover-box").open) fillColleagues(); });
