@@ -106,6 +106,24 @@ REFUSALS: dict[str, Words] = {
     "unknown_topic": Words("请选择一个主题", "This is not one of the shared answers' topics."),
     "question_required": Words("请填写问题", "Give the question this answers."),
     "answer_required": Words("请填写回答", "Give the answer."),
+    "unknown_source": Words("投诉来源应为电话、在线咨询或前台",
+                            "A complaint comes from a call, a chat or the desk."),
+    "what_required": Words("请写明患者不满意什么", "Say what the patient is unhappy about."),
+    "wish_required": Words("请写明患者希望怎样处理", "Say what the patient wants."),
+    "unknown_department": Words("请从列表中选择科室", "Choose the department from the list."),
+    "unknown_expert": Words("请从该科室的专家列表中选择", "Choose the expert from the "
+                            "department's list."),
+    "patient_required": Words("请填写患者姓名和手机号", "Give the patient's name and phone."),
+    "due_in_the_past": Words("截止日期已经过去", "The due day has passed."),
+    "not_open": Words("这条投诉已不在处理中", "This complaint is not open."),
+    "resolution_required": Words("请写明医院的处理结果", "Say what the hospital did."),
+    "not_resolved": Words("请先记录处理结果，再做回访", "Record the resolution before the "
+                          "closing call."),
+    "closing_note_required": Words("请写明回访时患者的反馈", "Say what the patient said on the "
+                                   "closing call."),
+    "not_owner": Words("只有负责人或经理可以处理", "Only the complaint's owner or a manager "
+                       "does this."),
+    "bad_range": Words("结束日期早于开始日期", "The last day comes before the first."),
     "own_work_only": Words("咨询员只能查看自己的工作（按咨询员）",
                            "A consultant reads their own work only (by consultant)."),
     # every service
@@ -132,6 +150,7 @@ ACCESS_ACTIONS: dict[str, Words] = {
     "export": Words("导出", "exported"),
     "erase": Words("删除", "erased"),
     "call_card": Words("查看回访卡", "opened call card"),
+    "complaint_card": Words("查看投诉", "opened complaint"),
     "search_phone": Words("按手机号查找", "searched by phone"),
 }
 

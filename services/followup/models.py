@@ -165,6 +165,48 @@ class TaskHandover(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Expert(Base):
+    """Experts as schedule last told of them: a complaint names one from this list."""
+
+    __tablename__ = "experts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(60), default="")
+    department_id: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    facts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Complaint(Base):
+    """A complaint (平息抱怨): from a call, a chat or the desk; about a department or expert
+    of the directory; what happened and what the patient wants; an owner and due day;
+    the resolution; the closing call."""
+
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(8))
+    task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    patient_name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    what: Mapped[str] = mapped_column(Text)
+    wish: Mapped[str] = mapped_column(Text)
+    department_id: Mapped[int] = mapped_column(Integer, index=True)
+    expert_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(10))  # ComplaintStatus
+    owner: Mapped[str] = mapped_column(String(60), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closing_note: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class SharedAnswer(Base):
     """One of the hospital's shared answers (统一回答口径): the question, the answer every
     consultant gives, and the day an admin last reviewed it."""

@@ -162,3 +162,42 @@ def test_shared_answers_are_searched_and_copied_on_their_page_and_the_call_card(
     assert wait_for(lambda: small.locator("#answers li.answer").count() == 3)
     assert small.locator("#answer-form").is_visible()
     small.screenshot(path=str(shots / "answers-phone.png"), full_page=True)
+
+
+def test_a_complaint_is_recorded_resolved_closed_and_counted_by_department(
+        clinic, browser, shots) -> None:
+    page = sign_in(browser, clinic, "consultant")
+    page.goto(f"{clinic.urls['followup']}/complaints")
+    form = page.locator("#complaint-form")
+    form.get_by_label("来源").select_option(label="前台")
+    form.get_by_label("患者姓名").fill("杨过")
+    form.get_by_label("手机号").fill("13912345605")
+    form.get_by_label("涉及科室").select_option(label="消化内科")
+    experts = form.get_by_label("涉及专家（可选）").locator("option")
+    assert wait_for(lambda: experts.count() > 1), "the department's experts to choose from"
+    form.get_by_label("涉及专家（可选）").select_option(index=1)
+    form.get_by_label("患者不满意什么").fill("候诊两小时没有人解释")
+    form.get_by_role("button", name="保存").click()
+    error = page.locator("#complaint-error")
+    assert wait_for(lambda: "请写明患者希望怎样处理" in error.inner_text())
+    form.get_by_label("患者希望怎样处理").fill("希望以后提前告知等候时间")
+    form.get_by_role("button", name="保存").click()
+    row = page.locator("#complaints tr", has_text="杨过")
+    assert wait_for(lambda: row.count() == 1 and "消化内科" in row.inner_text())
+    assert "13912345605" not in row.inner_text() and "候诊" not in row.inner_text(), \
+        "the list masks the phone and shows no free text"
+    detail = page.locator("#detail")
+    detail.get_by_label("处理结果").fill("已与候诊区沟通，增加叫号提示")
+    detail.get_by_role("button", name="记录处理结果").click()
+    assert wait_for(lambda: detail.get_by_role("button", name="已回电，结案").is_visible())
+    page.screenshot(path=str(shots / "complaint.png"), full_page=True)
+    detail.get_by_label("回电告知后患者的反馈").fill("患者表示理解")
+    detail.get_by_role("button", name="已回电，结案").click()
+    assert wait_for(lambda: "已结案" in page.locator("#detail-facts").inner_text())
+
+    manager = sign_in(browser, clinic, "manager", viewport=PHONE)
+    manager.goto(f"{clinic.urls['followup']}/complaints")
+    summary = manager.locator("#summary tr", has_text="消化内科")
+    assert wait_for(lambda: summary.count() == 1)
+    assert manager.locator("#complaint-form").count() == 0
+    manager.screenshot(path=str(shots / "complaints-manager.png"), full_page=True)

@@ -53,6 +53,15 @@ def answers() -> str:
                            is_admin="admin" in g.principal.roles)
 
 
+@pages.get("/complaints")
+@page("consultant", "frontdesk", "manager", "admin")
+def complaints() -> str:
+    roles = g.principal.roles
+    return render_template("complaints.html", **context(),
+                           is_manager=bool({"manager", "admin"} & set(roles)),
+                           can_record=bool({"consultant", "frontdesk"} & set(roles)))
+
+
 @pages.get("/enquiry")
 @page("consultant")
 def enquiry() -> str:

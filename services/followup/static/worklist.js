@@ -239,6 +239,8 @@ function showCard(data) {
   $("card-alternatives-closed").hidden = open;
   $("card-console-box").hidden = !open || alternatives.length > 0;
   $("card-console").href = consoleLink(card, null);
+  $("card-complaint").href = `/complaints?task=${card.id}`;
+  $("card-complaint-box").hidden = !open;
   $("card-calls").replaceChildren(...(card.calls.length ? card.calls.map((call) => el("li", {},
     `${stampAt(zone, call.at).slice(5, 16)} ${call.by_name || call.by} · ${OUTCOMES[call.outcome]}`,
     call.appointment_code ? ` ${call.appointment_code}` : "",
