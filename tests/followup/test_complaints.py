@@ -152,6 +152,10 @@ def test_a_complaint_from_a_call_card_takes_the_tasks_patient_and_can_go_overdue
     manager = Caller(app, "boss", role="manager")
     [row] = manager.get("/api/v1/complaints/by-department").json
     assert (row["open"], row["overdue"], row["closed"]) == (1, 1, 0)
+    admin = Caller(app, "root", role="admin")
+    export = admin.get(f"/api/v1/patients/{task['patient']['id']}/export").json
+    assert [c["what"] for c in export["complaints"]] == ["医生看诊太快"], \
+        "the patient's export holds their complaint"
     feed.erased(task["patient"]["id"], [])
     gone = li.get(f"/api/v1/complaints/{made['id']}").json
     assert (gone["what"], gone["wish"], gone["patient"]["phone"]) == ("", "", ""), \

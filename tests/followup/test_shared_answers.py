@@ -77,3 +77,9 @@ def test_admins_keep_the_list_the_desk_searches_it(app, feed: Feed, li: Caller,
     li.claim(task["id"])
     card = li.get(f"/api/v1/tasks/{task['id']}").json
     assert {"fact": "parking", "value": "地下车库 B2。"} in card["objection_answers"]["distance"]
+    assert "insurance" not in [a["fact"] for a in card["objection_answers"]["price"]], \
+        "the retired 医保 answer is not told"
+    admin.post("/api/v1/answers", json={"topic": "insurance", "question": "医保？",
+                                        "answer": "可以刷医保卡。"})
+    card = li.get(f"/api/v1/tasks/{task['id']}").json
+    assert {"fact": "insurance", "value": "可以刷医保卡。"} in card["objection_answers"]["price"]
