@@ -73,8 +73,20 @@ def test_the_call_button_starts_a_timer_the_outcome_ends_it_and_a_drop_allows_a_
 
     small = sign_in(browser, clinic, "consultant", viewport=PHONE)
     small.goto(f"{clinic.urls['followup']}/worklist")
-    assert small.locator("#worklist-layout").is_visible()
-    assert DESKTOP != PHONE
+    claim(small, "欧阳锋")
+    assert small.get_by_role("button", name="开始通话").is_visible()
+    width = small.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "the card fits a phone"
+    small.screenshot(path=str(shots / "call-card-phone.png"), full_page=True)
+
+    english = sign_in(browser, clinic, "consultant", viewport=DESKTOP)
+    english.goto(f"{clinic.urls['followup']}/worklist?lang=en")
+    english.locator("#due_now tr", has_text="欧阳锋").get_by_role("button", name="Open").click()
+    english.locator("#card-body").wait_for()
+    assert english.get_by_role("button", name="Start the call").is_visible()
+    said = english.locator("#card-greeting").inner_text()
+    assert said.startswith("Hello, this is") and said.endswith("Is now a good time to talk?")
+    english.screenshot(path=str(shots / "call-card-en.png"), full_page=True)
 
 
 def test_a_declined_call_says_what_the_person_said_and_the_card_answers_with_facts(
