@@ -156,6 +156,8 @@ def test_a_complaint_from_a_call_card_takes_the_tasks_patient_and_can_go_overdue
     export = admin.get(f"/api/v1/patients/{task['patient']['id']}/export").json
     assert [c["what"] for c in export["complaints"]] == ["医生看诊太快"], \
         "the patient's export holds their complaint"
+    assert "complaint_card" in [r["action"] for r in export["access_log"]], \
+        "the owner's read of their phone is in their access log"
     feed.erased(task["patient"]["id"], [])
     gone = li.get(f"/api/v1/complaints/{made['id']}").json
     assert (gone["what"], gone["wish"], gone["patient"]["phone"]) == ("", "", ""), \

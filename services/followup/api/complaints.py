@@ -19,7 +19,13 @@ from ..domain.complaints import SOURCES, About
 from ..ops.access import record_access
 from ..ops.complaints import assign, close, found, record, resolve
 from ..ops.staff import known_as
-from ..reads.complaints import STATES, complaint, complaints, department_summary
+from ..reads.complaints import (
+    STATES,
+    complaint,
+    complaints,
+    department_summary,
+    patient_id_of,
+)
 from ..reads.directory import directory
 from .common import READERS, phone_of
 
@@ -120,8 +126,8 @@ def card(w: Any, row: Any) -> dict[str, Any]:
     """The complaint; its owner reads the full phone for the closing call (logged)."""
     mine = row.owner == w.desk.by
     if mine:
-        record_access(w.session, w.desk, COMPLAINT_CARD, patient_id=None,
-                      detail=f"complaint {row.id}")
+        record_access(w.session, w.desk, COMPLAINT_CARD,
+                      patient_id=patient_id_of(w.session, row), detail=f"complaint {row.id}")
     return complaint(w.session, w.desk, row, full=mine)
 
 

@@ -14,7 +14,7 @@ from services.common.logging import mask_phone
 
 from ..domain.calling import FollowupDesk
 from ..domain.complaints import ComplaintStatus, Row, by_department, overdue
-from ..models import Complaint
+from ..models import Complaint, KnownPatient, Task
 from .directory import names
 from .staff import staff_names
 
@@ -77,3 +77,14 @@ def department_summary(session: Session, desk: FollowupDesk, after: datetime,
     counted = by_department(rows, desk.today)
     return [{"department_id": d, "department": departments.get(d, str(d)), **counts}
             for d, counts in sorted(counted.items())]
+
+
+def patient_id_of(session: Session, row: Complaint) -> int | None:
+    """Booking's id of the complainant, where followup knows it (their task's, or by
+    phone and name), so a read of their phone shows in their access log."""
+    if row.task_id is not None:
+        task = session.get(Task, row.task_id)
+        if task is not None and task.patient_id is not None:
+            return task.patient_id
+    return session.scalar(select(KnownPatient.patient_id).where(
+        KnownPatient.phone == row.phone, KnownPatient.name_key == row.name_key))
