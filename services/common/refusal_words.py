@@ -96,6 +96,39 @@ REFUSALS: dict[str, Words] = {
     "call_back_at_required": Words("请填写回拨时间", "Say when to call back."),
     "call_back_in_the_past": Words("回拨时间已经过去", "The call-back time has passed."),
     "not_on_the_list": Words("勿再来电名单上没有这一项", "No such entry on the do-not-call list."),
+    "objection_required": Words("请选择患者的顾虑", "Say what the person said: the objection."),
+    "unknown_objection": Words("这不是医院列出的顾虑", "This is not one of the hospital's "
+                               "objections."),
+    "objection_only_on_declined": Words("只有“不需要”时才记录顾虑",
+                                        "An objection is recorded with a declined call only."),
+    "objection_note_required": Words("选“其他”时请在备注里写明患者说了什么",
+                                     "Say in the note what the person said."),
+    "handover_note_required": Words("转交或放回时请写备注，让下一位知道情况",
+                                    "Say in a note what the next caller should know."),
+    "hand_to_self": Words("这个任务已经在您手里", "You hold this task already."),
+    "unknown_colleague": Words("请转交给回访组的同事", "Hand the task to a colleague of the "
+                               "follow-up desk."),
+    "unknown_topic": Words("请选择一个主题", "This is not one of the shared answers' topics."),
+    "question_required": Words("请填写问题", "Give the question this answers."),
+    "answer_required": Words("请填写回答", "Give the answer."),
+    "unknown_source": Words("投诉来源应为电话、在线咨询或前台",
+                            "A complaint comes from a call, a chat or the desk."),
+    "what_required": Words("请写明患者不满意什么", "Say what the patient is unhappy about."),
+    "wish_required": Words("请写明患者希望怎样处理", "Say what the patient wants."),
+    "unknown_department": Words("请从列表中选择科室", "Choose the department from the list."),
+    "unknown_expert": Words("请从该科室的专家列表中选择", "Choose the expert from the "
+                            "department's list."),
+    "patient_required": Words("请填写患者姓名和手机号", "Give the patient's name and phone."),
+    "due_in_the_past": Words("截止日期已经过去", "The due day has passed."),
+    "not_open": Words("这条投诉已不在处理中", "This complaint is not open."),
+    "resolution_required": Words("请写明医院的处理结果", "Say what the hospital did."),
+    "not_resolved": Words("请先记录处理结果，再做回访", "Record the resolution before the "
+                          "closing call."),
+    "closing_note_required": Words("请写明回访时患者的反馈", "Say what the patient said on the "
+                                   "closing call."),
+    "not_owner": Words("只有负责人或经理可以处理", "Only the complaint's owner or a manager "
+                       "does this."),
+    "bad_range": Words("结束日期早于开始日期", "The last day comes before the first."),
     "own_work_only": Words("咨询员只能查看自己的工作（按咨询员）",
                            "A consultant reads their own work only (by consultant)."),
     # every service
@@ -122,6 +155,7 @@ ACCESS_ACTIONS: dict[str, Words] = {
     "export": Words("导出", "exported"),
     "erase": Words("删除", "erased"),
     "call_card": Words("查看回访卡", "opened call card"),
+    "complaint_card": Words("查看投诉", "opened complaint"),
     "search_phone": Words("按手机号查找", "searched by phone"),
     "fhir": Words("通过 FHIR 接口读取", "read through FHIR"),
 }

@@ -10,6 +10,7 @@ from services.common.config import Settings
 from services.common.runtime import Runtime, current_runtime
 
 from .domain.calling import CallingHours, CallRules
+from .domain.objections import STANDARD, ExtraObjection, parse_extra
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,6 +26,8 @@ class FollowupSettings(Settings):
     followup_enquiry_hours: float = 24.0
     followup_claim_minutes: int = 15
     task_interval_seconds: float = 60.0
+    #: Objections the hospital adds to the fixed list: ``code=中文=English;…``.
+    followup_extra_objections: str = ""
 
     @property
     def rules(self) -> CallRules:
@@ -33,7 +36,12 @@ class FollowupSettings(Settings):
             spacing=timedelta(hours=self.followup_spacing_hours),
             hours=CallingHours(self.followup_call_start, self.followup_call_end),
             claim=timedelta(minutes=self.followup_claim_minutes),
-            enquiry_wait=timedelta(hours=self.followup_enquiry_hours))
+            enquiry_wait=timedelta(hours=self.followup_enquiry_hours),
+            objections=STANDARD + tuple(o.code for o in self.extra_objections))
+
+    @property
+    def extra_objections(self) -> tuple[ExtraObjection, ...]:
+        return parse_extra(self.followup_extra_objections)
 
 
 def runtime() -> Runtime[FollowupSettings]:

@@ -18,7 +18,12 @@ from services.common.contracts.booking import (
     NoShowUndone,
     PatientErased,
 )
-from services.common.contracts.schedule import DepartmentUpdated, HospitalUpdated, StaffChanged
+from services.common.contracts.schedule import (
+    DepartmentUpdated,
+    ExpertUpdated,
+    HospitalUpdated,
+    StaffChanged,
+)
 from services.common.event_handlers import SYSTEM, EventHandlers, WorkHandler
 from services.common.events import Event
 from services.common.hospital_copy import keep_hospital_copy
@@ -62,6 +67,11 @@ HANDLERS.add(PatientErased, at_the_desk(forget_patient))
 @HANDLERS.on(DepartmentUpdated)
 def department(work: Work[Any], facts: DepartmentUpdated, event: Event) -> None:
     directory.remember_department(work.session, facts, event.occurred_at)
+
+
+@HANDLERS.on(ExpertUpdated)
+def expert(work: Work[Any], facts: ExpertUpdated, event: Event) -> None:
+    directory.remember_expert(work.session, facts, event.occurred_at)
 
 
 @HANDLERS.on(AppointmentCheckedIn)

@@ -3,9 +3,9 @@ no outbox; it keeps an inbox of booking's and schedule's events."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, Date, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.access_records import AccessRecordMixin
@@ -114,6 +114,12 @@ class Task(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: The code of the appointment that closed it as booked (a call or booking's event).
     booked_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    #: The last call dropped: one immediate redial is allowed, not yet counted an attempt.
+    redial_pending: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=text("false"))
+    #: The card's call button was pressed (who, when): the call being made now.
+    dialled_by: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    dialled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (
         Index("ix_tasks_open_due", "due_at", postgresql_where=_OPEN, sqlite_where=_OPEN),
@@ -127,7 +133,8 @@ class Task(Base):
 
 
 class CallAttempt(Base):
-    """Every call, answered or not: who called, when, and how it ended."""
+    """Every call, answered or not: who called, when it started (the card's call button;
+    none when it was not pressed) and ended (``at``), and how it ended."""
 
     __tablename__ = "call_attempts"
 
@@ -139,6 +146,81 @@ class CallAttempt(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     call_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     appointment_code: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: On a declined call: what the person said (domain/objections.py), the note the rest.
+    objection: Mapped[str | None] = mapped_column(String(24), nullable=True)
+
+
+class TaskHandover(Base):
+    """A claimed task handed to a colleague (``to``) or released to the list (``to`` none),
+    with the note for whoever calls next."""
+
+    __tablename__ = "task_handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(Integer, index=True)
+    by: Mapped[str] = mapped_column(String(60))
+    to: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Expert(Base):
+    """Experts as schedule last told of them: a complaint names one from this list."""
+
+    __tablename__ = "experts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(60), default="")
+    department_id: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    facts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Complaint(Base):
+    """A complaint (平息抱怨): from a call, a chat or the desk; about a department or expert
+    of the directory; what happened and what the patient wants; an owner and due day;
+    the resolution; the closing call."""
+
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(8))
+    task_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    patient_name: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    what: Mapped[str] = mapped_column(Text)
+    wish: Mapped[str] = mapped_column(Text)
+    department_id: Mapped[int] = mapped_column(Integer, index=True)
+    expert_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(10))  # ComplaintStatus
+    owner: Mapped[str] = mapped_column(String(60), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closing_note: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SharedAnswer(Base):
+    """One of the hospital's shared answers (统一回答口径): the question, the answer every
+    consultant gives, and the day an admin last reviewed it."""
+
+    __tablename__ = "shared_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(20))  # domain/answers.TOPICS
+    question: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str] = mapped_column(Text)
+    reviewed_on: Mapped[date] = mapped_column(Date)
+    updated_by: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class DoNotCall(Base):
@@ -187,6 +269,9 @@ class KnownAppointment(Base):
     #: When followup learned it was booked, or last moved.
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: When and where the visit is, to repeat back at the end of a call (SPEC §15).
+    start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    place: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class StaffName(Base):

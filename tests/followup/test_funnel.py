@@ -27,7 +27,10 @@ def story(app, feed: Feed, li: Caller, wang: Caller, clock) -> None:
     feed.no_show(Person("钱七", "+8613500003333"))
     for task in wang.tasks():
         wang.claim(task["id"])
-        wang.call(task["id"], "no_answer" if task["kind"] == "enquiry" else "declined")
+        if task["kind"] == "enquiry":
+            wang.call(task["id"], "no_answer")
+        else:
+            wang.call(task["id"], "declined", objection="price")
 
 
 def test_by_consultant(app, story) -> None:

@@ -44,7 +44,7 @@ def test_the_rules_of_a_call_answer_as_before(app, feed: Feed, li: Caller, wang:
         409, "outside_calling_hours", "Patients are called between 09:00 and 20:00 only.", None)
     clock.advance(timedelta(hours=13))  # 09:30 the next day
     assert li.claim(task_id).status_code == 200
-    assert li.call(task_id, "declined").status_code == 201
+    assert li.call(task_id, "declined", objection="distance").status_code == 201
     assert answer(li.claim(task_id)) == (409, "closed", "This task is closed.", None)
 
 

@@ -209,7 +209,7 @@ def test_a_call_back_booked_declined_and_wrong_number_end_as_they_should(
         made(session, feed.appointment(AppointmentBooked, people[1], code="BCDFGHJK"), rt.now())
     assert li.call(ids["乙"], "booked", appointment_code="bcdfghjk").json["status"] == "booked"
     li.claim(ids["丙"])
-    assert li.call(ids["丙"], "declined").json["status"] == "declined"
+    assert li.call(ids["丙"], "declined", objection="time").json["status"] == "declined"
     li.claim(ids["丁"])
     assert li.call(ids["丁"], "wrong_number").json["status"] == "wrong_number"
     with app.extensions["clinic"].db.reading() as session:

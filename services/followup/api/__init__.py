@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from services.common.web import ClinicApi
 
-from . import access_log, do_not_call, enquiries, funnel, patients, tasks
+from . import (
+    access_log,
+    answers,
+    complaints,
+    do_not_call,
+    enquiries,
+    funnel,
+    patients,
+    tasks,
+)
 
 
 def register_api(api: ClinicApi) -> None:
-    for module in (enquiries, tasks, do_not_call, funnel, patients, access_log):
+    for module in (enquiries, tasks, do_not_call, funnel, patients, access_log, answers,
+                   complaints):
         api.register_blueprint(module.blp)

@@ -15,7 +15,15 @@ from services.common.fields import Day, day_span
 from services.common.web import API_PREFIX, abort, reading, unprocessable
 
 from ..domain.statuses import Outcome, TaskKind
-from ..reads.funnel import GROUPS, funnel, rates, task_outcomes
+from ..reads.funnel import (
+    GROUPS,
+    all_call_lengths,
+    funnel,
+    objection_counts,
+    rates,
+    talk,
+    task_outcomes,
+)
 from ..reads.staff import staff_names
 from .common import CALLERS, READERS
 
@@ -49,6 +57,13 @@ class FunnelRow(Schema):
     arrival_rate = fields.Float(allow_none=True, metadata={
         "description": "arrived / converted"})
     calls = _CALLS
+    calls_made = fields.Integer(metadata={"description": "calls, whatever their outcome"})
+    timed_calls = fields.Integer(metadata={
+        "description": "of those, started with the card's call button (their length known)"})
+    median_seconds = fields.Float(allow_none=True, metadata={
+        "description": "the median length of the timed calls, in seconds"})
+    objections = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "declined calls by what the person said"})
 
 
 class FunnelOut(Schema):
@@ -93,15 +108,20 @@ class Funnel(MethodView):
             if own:
                 mine = [r for r in rows if r["group"] == principal.username] or [
                     {"group": principal.username, "name": principal.name or principal.username,
-                     **rates(0, 0, 0), "calls": dict.fromkeys((o.value for o in Outcome), 0)}]
+                     **rates(0, 0, 0), "calls": dict.fromkeys((o.value for o in Outcome), 0),
+                     **talk([]), "objections": {}}]
                 return {"from_": first, "to": last, "by": "consultant", "rows": mine,
                         "total": {**mine[0], "group": "", "name": "total"},
                         "tasks": {k.value: {} for k in TaskKind}}
             calls, tasks = task_outcomes(session, after, before)
+            lengths = all_call_lengths(session, after, before)
+            said = objection_counts(session, after, before, None).get(None, {})
         return {"from_": first, "to": last, "by": query["by"], "rows": rows,
-                "total": total(rows, calls), "tasks": tasks}
+                "total": total(rows, calls, lengths, said), "tasks": tasks}
 
 
-def total(rows: list[dict[str, Any]], calls: dict[str, int]) -> dict[str, Any]:
+def total(rows: list[dict[str, Any]], calls: dict[str, int], lengths: list[int | None],
+          objections: dict[str, int]) -> dict[str, Any]:
     counts = (sum(r[k] for r in rows) for k in ("enquiries", "converted", "arrived"))
-    return {"group": "", "name": "total", **rates(*counts), "calls": calls}
+    return {"group": "", "name": "total", **rates(*counts), "calls": calls, **talk(lengths),
+            "objections": objections}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 
 from services.common.pages import page
 from services.common.unit_of_work import reading
 
 from ..config import runtime
+from ..domain.answers import TOPICS
 from ..reads.directory import active_departments
 from .enquiries import CHANNELS
 
@@ -34,13 +35,31 @@ def context() -> dict[str, Any]:
             "max_attempts": desk.rules.max_attempts, "departments": departments,
             "spacing_hours": f"{desk.rules.spacing / timedelta(hours=1):g}",
             "enquiry_hours": f"{desk.rules.enquiry_wait / timedelta(hours=1):g}",
-            "channels": CHANNELS, "channel_names": CHANNEL_NAMES}
+            "channels": CHANNELS, "channel_names": CHANNEL_NAMES,
+            "extra_objections": {o.code: {"zh": o.zh, "en": o.en}
+                                 for o in rt.settings.extra_objections}}
 
 
 @pages.get("/worklist")
 @page("consultant")
 def worklist() -> str:
     return render_template("worklist.html", **context())
+
+
+@pages.get("/answers")
+@page("consultant", "admin", "manager")
+def answers() -> str:
+    return render_template("answers.html", **context(), topics=TOPICS,
+                           is_admin="admin" in g.principal.roles)
+
+
+@pages.get("/complaints")
+@page("consultant", "frontdesk", "manager", "admin")
+def complaints() -> str:
+    roles = g.principal.roles
+    return render_template("complaints.html", **context(),
+                           is_manager=bool({"manager", "admin"} & set(roles)),
+                           can_record=bool({"consultant", "frontdesk"} & set(roles)))
 
 
 @pages.get("/enquiry")

@@ -16,10 +16,21 @@ from services.common.web import API_PREFIX, not_found, reading, work
 
 from ..domain.statuses import Outcome, TaskKind, TaskStatus
 from ..ops.access import record_access
+from ..ops.handover import hand_over
 from ..ops.staff import known_as
-from ..ops.tasks import CALL_CARD, claim, holds_claim, log_call
-from ..reads.staff import staff_names
-from ..reads.tasks import calls_of, get_task, recorded_by, view, worklist
+from ..ops.tasks import CALL_CARD, claim, dial, holds_claim, log_call
+from ..reads.answers import first_by_topic
+from ..reads.staff import colleagues, staff_names
+from ..reads.tasks import (
+    calls_of,
+    etiquette,
+    get_task,
+    handovers_of,
+    objection_answers,
+    recorded_by,
+    view,
+    worklist,
+)
 from .common import CALLERS, once
 
 blp = Blueprint("tasks", __name__, url_prefix=API_PREFIX,
@@ -49,6 +60,12 @@ class CallOut(Schema):
     note = fields.String()
     call_back_at = fields.DateTime(allow_none=True)
     appointment_code = fields.String(allow_none=True)
+    started_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when the card's call button was pressed; none if it was not"})
+    seconds = fields.Integer(allow_none=True, metadata={
+        "description": "how long the call lasted (from the call button to the outcome)"})
+    objection = fields.String(allow_none=True, metadata={
+        "description": "on a declined call: what the person said"})
 
 
 class TaskOut(Schema):
@@ -73,13 +90,49 @@ class TaskOut(Schema):
         "description": "due_now, overdue or later"})
     enquiry_id = fields.Integer(allow_none=True)
     appointment_id = fields.Integer(allow_none=True)
+    redial_pending = fields.Boolean(metadata={
+        "description": "the last call dropped: one immediate redial, not yet an attempt"})
+    dialled_at = fields.DateTime(allow_none=True, metadata={
+        "description": "the call being made now started then (the claimer's call button)"})
+
+
+class HandoverOut(Schema):
+    at = fields.DateTime(required=True)
+    by = fields.String(required=True)
+    by_name = fields.String()
+    to = fields.String(allow_none=True, metadata={"description": "none: back to the list"})
+    to_name = fields.String(allow_none=True)
+    note = fields.String()
+
+
+class HandoverIn(Schema):
+    to = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60),
+                       metadata={"description": "the colleague's username; none releases "
+                                                "the task to the list"})
+    note = fields.String(required=True, validate=validate.Length(max=2000))
+
+
+class Colleague(Schema):
+    username = fields.String(required=True)
+    name = fields.String(required=True)
 
 
 class CallCard(TaskOut):
     calls = fields.List(fields.Nested(CallOut))
+    handovers = fields.List(fields.Nested(HandoverOut))
+    etiquette = fields.Dict(metadata={
+        "description": "greeting: the hospital, the caller's own name, why we call (the "
+                       "task's kind), the day it is about; repeat_back: the agreed visit's "
+                       "date, time, place and code ([{fact, value}]) once one is known"})
     recorded_by_name = fields.String(allow_none=True, metadata={
         "description": "for an enquiry: the display name of who recorded it"})
     hospital = fields.Dict(metadata={"description": "address, directions, phone to tell"})
+    objections = fields.List(fields.String(), metadata={
+        "description": "the objections a declined call may record, in order"})
+    objection_answers = fields.Dict(metadata={
+        "description": "per objection, the facts the desk holds that answer it "
+                       "([{fact, value}]: fee, address, directions, hospital_phone, expert, "
+                       "department, alternatives)"})
 
 
 class CallIn(Schema):
@@ -88,6 +141,10 @@ class CallIn(Schema):
     call_back_at = Instant(load_default=None, allow_none=True)
     appointment_code = fields.String(load_default=None, allow_none=True,
                                      validate=validate.Regexp(r"^[0-9A-Za-z]{8}$"))
+    objection = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(max=24), metadata={
+                                  "description": "with declined (and only then): what the "
+                                                 "person said, one of the card's objections"})
 
 
 OUT = TaskOut()
@@ -127,9 +184,21 @@ class TaskResource(MethodView):
             return {**view(task, here, full=mine, names=names),
                     "recorded_by_name": names.get(recorder) if recorder else None,
                     "calls": calls_of(session, task.id, full=mine),
+                    "handovers": handovers_of(session, task.id, full=mine),
+                    "etiquette": etiquette(session, task, here, hospital, caller_name()),
+                    "objections": list(here.rules.objections),
+                    "objection_answers": objection_answers(
+                        task, hospital, here.rules.objections,
+                        first_by_topic(session, ("fees", "insurance", "parking"))),
                     "hospital": {"name": hospital.name, "address": hospital.address,
                                  "directions": hospital.directions, "phone": hospital.phone}
                     if hospital else {}}
+
+
+def caller_name() -> str:
+    """The caller's own display name, as their token gives it."""
+    principal = current_principal()
+    return principal.name or principal.username
 
 
 @blp.route("/tasks/<int:task_id>/claim")
@@ -143,6 +212,46 @@ class Claim(MethodView):
             task = claim(w.session, w.desk, task_id)
             return view(task, w.desk, full=False,
                         names=staff_names(w.session, [task.claimed_by]))
+
+
+@blp.route("/tasks/<int:task_id>/dial")
+class Dial(MethodView):
+    @roles_required(*CALLERS)
+    @blp.response(200, TaskOut)
+    def post(self, task_id: int) -> dict[str, Any]:
+        """The card's call button: the call starts now; the outcome logged next ends it,
+        so each call keeps its length."""
+        with work() as w:
+            task = dial(w.session, w.desk, task_id)
+            return view(task, w.desk, full=False,
+                        names=staff_names(w.session, [task.claimed_by]))
+
+
+@blp.route("/tasks/<int:task_id>/hand-over")
+class HandOver(MethodView):
+    @roles_required(*CALLERS)
+    @blp.arguments(HandoverIn)
+    @blp.response(200, TaskOut)
+    def post(self, data: dict[str, Any], task_id: int) -> dict[str, Any]:
+        """Hand the claimed task to a named colleague (who holds the claim from now) or,
+        without ``to``, release it to the list; always with a note, logged on the card."""
+        with work() as w:
+            task = hand_over(w.session, w.desk, task_id, to=data["to"] or None,
+                             note=data["note"])
+            return view(task, w.desk, full=False,
+                        names=staff_names(w.session, [task.claimed_by]))
+
+
+@blp.route("/colleagues")
+class Colleagues(MethodView):
+    @roles_required(*CALLERS)
+    @blp.response(200, Colleague(many=True))
+    def get(self) -> list[dict[str, str]]:
+        """The desk's other consultants, to hand a task to."""
+        me = current_principal().username
+        with reading() as w:
+            return [{"username": u, "name": n} for u, n in colleagues(w.session).items()
+                    if u != me]
 
 
 @blp.route("/tasks/<int:task_id>/calls")
@@ -160,7 +269,8 @@ class Calls(MethodView):
             known_as(w.session, w.desk, current_principal().name)
             task = log_call(w.session, w.desk, task_id, Outcome(data["outcome"]),
                             note=data["note"].strip(), call_back_at=data["call_back_at"],
-                            appointment_code=(data["appointment_code"] or "").upper() or None)
+                            appointment_code=(data["appointment_code"] or "").upper() or None,
+                            objection=data["objection"])
             return OUT.dump(view(task, w.desk, full=False))
 
         return once(f"calls-{task_id}", data, act)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from services.common.desk import Desk
 from services.common.refusals import Invalid
 
+from .objections import STANDARD
 from .statuses import CLOSES, UNANSWERED, Outcome, TaskStatus
 
 
@@ -47,6 +48,8 @@ class CallRules:
     hours: CallingHours = CallingHours()
     claim: timedelta = timedelta(minutes=15)
     enquiry_wait: timedelta = timedelta(hours=24)
+    #: The objections a declined call may record: the fixed list and the hospital's own.
+    objections: tuple[str, ...] = STANDARD
 
 
 #: The circumstances of one piece of follow-up work: who, when, the hospital's zone and
@@ -61,13 +64,21 @@ class AfterCall:
     status: TaskStatus
     unanswered: int  # unanswered attempts so far
     due_at: datetime | None  # when to call next, while it stays open
+    redial: bool = False  # a dropped call: one immediate redial, not yet an attempt
 
 
 def after_call(rules: CallRules, zone: ZoneInfo, now: datetime, unanswered: int,
-               outcome: Outcome, call_back_at: datetime | None = None) -> AfterCall:
+               outcome: Outcome, call_back_at: datetime | None = None, *,
+               redialling: bool = False) -> AfterCall:
     """The task after a call with ``outcome``; a call-back without a time or in the past
-    is :class:`Invalid`."""
-    if outcome in UNANSWERED:
+    is :class:`Invalid`.
+
+    A ``dropped`` call may be redialled at once, once (``redialling`` is that redial): the
+    drop and its redial are one attempt, counted only when the redial is not answered (or
+    drops too — there is no second immediate redial)."""
+    if outcome == Outcome.DROPPED and not redialling:
+        return AfterCall(TaskStatus.OPEN, unanswered, now, redial=True)
+    if outcome in UNANSWERED or outcome == Outcome.DROPPED:
         unanswered += 1
         if unanswered >= rules.max_attempts:
             return AfterCall(TaskStatus.UNREACHED, unanswered, None)
@@ -80,6 +91,26 @@ def after_call(rules: CallRules, zone: ZoneInfo, now: datetime, unanswered: int,
             raise Invalid("call_back_in_the_past", "The call-back time has passed.")
         return AfterCall(TaskStatus.OPEN, unanswered, rules.hours.next_time(call_back_at, zone))
     return AfterCall(CLOSES[outcome], unanswered, None)
+
+
+def call_seconds(started: datetime | None, ended: datetime) -> int | None:
+    """How long a call lasted, in whole seconds; unknown when the call button was not
+    pressed (or its start came after the end: a clock moved back)."""
+    if started is None or started > ended:
+        return None
+    return int((ended - started).total_seconds())
+
+
+def median(values: list[int]) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count); none of
+    nothing. Call lengths are skewed by the odd long call, so the median, not the mean."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[middle])
+    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def first_due(rules: CallRules, zone: ZoneInfo, now: datetime) -> datetime:

@@ -35,6 +35,7 @@ class Outcome(StrEnum):
     BOOKED = "booked"
     DECLINED = "declined"
     DO_NOT_CALL = "do_not_call"
+    DROPPED = "dropped"  # cut off mid-call: one immediate redial (SPEC §15)
 
 
 #: Nobody spoke: the attempt counts towards the cap, and the next waits at least the spacing.

@@ -51,6 +51,14 @@ def made(session: Session, event: AppointmentEvent, at: datetime) -> None:
         session.add(row)
     row.code, row.patient_id, row.phone = event.code, patient.id, patient.phone
     row.name_key, row.booked_at, row.cancelled_at = name_key(patient.name), at, None
+    row.start, row.place = event.slot.start, place(event)
+
+
+def place(event: AppointmentEvent) -> str:
+    """Where the visit is: the department and where it sits in the hospital."""
+    if event.department is None:
+        return ""
+    return " ".join(p for p in (event.department.name, event.department.location) if p)[:300]
 
 
 def booked(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> None:
@@ -119,6 +127,7 @@ def visit(event: AppointmentEvent) -> dict[str, Any]:
     """The facts of the missed or cancelled visit, for the call card."""
     return {"code": event.code, "start": event.slot.start.isoformat(),
             "expert": f"{event.expert.name} {event.expert.title}".strip(),
+            "fee": event.expert.fee or "",
             "department": event.department.name if event.department else "",
             "department_id": event.department.id if event.department else None,
             "location": event.department.location if event.department else "",

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from services.common.contracts.schedule import DepartmentUpdated
+from services.common.contracts.schedule import DepartmentUpdated, ExpertUpdated
 
-from ..models import Department
+from ..models import Department, Expert
 
 
 def remember_department(session: Session, facts: DepartmentUpdated, at: datetime) -> None:
@@ -19,3 +19,15 @@ def remember_department(session: Session, facts: DepartmentUpdated, at: datetime
         row = Department(id=facts.id)
         session.add(row)
     row.name, row.active, row.facts_at = facts.name, facts.active, at
+
+
+def remember_expert(session: Session, facts: ExpertUpdated, at: datetime) -> None:
+    """An expert's name, title and department, for complaints to name from a list."""
+    row = session.get(Expert, facts.id)
+    if row is not None and row.facts_at > at:
+        return
+    if row is None:
+        row = Expert(id=facts.id)
+        session.add(row)
+    row.name, row.title, row.department_id = facts.name, facts.title, facts.department_id
+    row.active, row.facts_at = facts.active, at

@@ -4,7 +4,9 @@ answers naming them are deleted; the counts of the funnel stay."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, or_, select, update
+from collections.abc import Collection
+
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import PatientErased
@@ -15,12 +17,14 @@ from ..domain.calling import FollowupDesk
 from ..domain.statuses import TaskStatus
 from ..models import (
     CallAttempt,
+    Complaint,
     DeadLetter,
     Enquiry,
     IdempotencyRecord,
     KnownAppointment,
     KnownPatient,
     Task,
+    TaskHandover,
 )
 from ..reads.patients import theirs
 
@@ -45,8 +49,11 @@ def forget_patient(session: Session, desk: FollowupDesk, erased: PatientErased) 
             task.status, task.closed_at = TaskStatus.WITHDRAWN, desk.now
         task.claimed_by = task.claimed_until = None
         task.updated_at = desk.now
-    session.execute(update(CallAttempt).where(CallAttempt.task_id.in_(task_ids))
-                    .values(note="").execution_options(synchronize_session=False))
+    for model in (CallAttempt, TaskHandover):
+        session.execute(update(model).where(model.task_id.in_(task_ids))
+                        .values(note="").execution_options(synchronize_session=False))
+    forget_complaints(session, desk, erased.patient_id, task_ids, phones,
+                      known.name_key if known is not None else None)
     theirs_booked = or_(KnownAppointment.patient_id == erased.patient_id,
                         KnownAppointment.appointment_id.in_(erased.appointment_ids))
     if known is not None:
@@ -61,3 +68,18 @@ def forget_patient(session: Session, desk: FollowupDesk, erased: PatientErased) 
                              answers=IdempotencyRecord)
     checkpoint_after_commit(session)  # SQLite: erased pages leave the -wal file
     session.flush()
+
+
+def forget_complaints(session: Session, desk: FollowupDesk, patient_id: int,
+                      task_ids: Collection[int], phones: set[str],
+                      key: str | None) -> None:
+    """The patient's complaints (from their tasks, or their phone and name) keep their
+    department, dates and status — the managers' counts — and nothing personal."""
+    theirs_said: ColumnElement[bool] = Complaint.task_id.in_(task_ids)
+    if key is not None:
+        theirs_said = or_(theirs_said, and_(Complaint.phone.in_(phones),
+                                            Complaint.name_key == key))
+    session.execute(update(Complaint).where(theirs_said).values(
+        patient_name=ERASED, name_key=f"erased-{patient_id}", phone="", what="", wish="",
+        resolution="", closing_note="", updated_at=desk.now)
+        .execution_options(synchronize_session=False))

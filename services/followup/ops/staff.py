@@ -12,13 +12,14 @@ from ..models import StaffName
 
 
 def known_as(session: Session, desk: FollowupDesk, name: str) -> None:
-    """The member at the desk is called ``name`` (their token says so); none, none kept.
-    Two requests of the same member at once leave one row and neither fails."""
+    """The member at the desk is called ``name`` (their token says so). Without a name
+    they are still kept, under their username, as a colleague of the desk to hand tasks
+    to; a name known already is not overwritten by none. Two requests of the same member
+    at once leave one row and neither fails."""
     name = " ".join(name.split())[:120]
-    if not name or name == desk.by:
-        return
-    values = {"username": desk.by, "name": name, "updated_at": desk.now}
-    if inserted(session, table_of(StaffName), values, ["username"]) is None:
+    named = bool(name) and name != desk.by
+    values = {"username": desk.by, "name": name if named else desk.by, "updated_at": desk.now}
+    if inserted(session, table_of(StaffName), values, ["username"]) is None and named:
         session.execute(update(StaffName).where(StaffName.username == desk.by,
                                                 StaffName.name != name)
                         .values(name=name, updated_at=desk.now))

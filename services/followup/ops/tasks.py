@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.common.refusals import Invalid, NotFound, Refused
 
 from ..domain.calling import FollowupDesk, after_call, first_due
+from ..domain.objections import check_objection
 from ..domain.statuses import EnquiryStatus, Outcome, TaskKind, TaskStatus
 from ..models import CallAttempt, DoNotCall, Enquiry, KnownAppointment, Task
 from . import do_not_call
@@ -115,9 +116,27 @@ def holds_claim(task: Task, desk: FollowupDesk) -> bool:
             and task.claimed_until > desk.now)
 
 
+def dial(session: Session, desk: FollowupDesk, task_id: int) -> Task:
+    """The card's call button: the call starts now (a second press during the same call
+    keeps the first start). The logged outcome ends it."""
+    task = locked(session, task_id)
+    if task.status != TaskStatus.OPEN:
+        raise Refused("closed", "This task is closed.")
+    if not holds_claim(task, desk):
+        raise Refused("not_claimed", "Claim the task before calling.")
+    if task.dialled_by != desk.by or task.dialled_at is None:
+        task.dialled_by, task.dialled_at = desk.by, desk.now
+    return task
+
+
+def started(task: Task, by: str) -> Any:
+    """When ``by`` pressed the call button for the call now ending, if they did."""
+    return task.dialled_at if task.dialled_by == by else None
+
+
 def log_call(session: Session, desk: FollowupDesk, task_id: int, outcome: Outcome, *,
              note: str = "", call_back_at: Any = None,
-             appointment_code: str | None = None) -> Task:
+             appointment_code: str | None = None, objection: str | None = None) -> Task:
     """Record one call, answered or not, and move the task on by the rules."""
     task = locked(session, task_id)
     if task.status != TaskStatus.OPEN:
@@ -129,12 +148,19 @@ def log_call(session: Session, desk: FollowupDesk, task_id: int, outcome: Outcom
     if outcome == Outcome.BOOKED and not booked_for(session, task, appointment_code or ""):
         raise Invalid("unknown_appointment", "No appointment with this code was booked "
                       "for this patient since the task opened.")
-    after = after_call(desk.rules, desk.zone, desk.now, task.attempts, outcome, call_back_at)
+    objection = check_objection(outcome, objection, note, desk.rules.objections)
+    after = after_call(desk.rules, desk.zone, desk.now, task.attempts, outcome, call_back_at,
+                       redialling=task.redial_pending)
     session.add(CallAttempt(task_id=task.id, by=desk.by, at=desk.now, outcome=outcome.value,
                             note=note, call_back_at=call_back_at,
-                            appointment_code=appointment_code))
+                            appointment_code=appointment_code,
+                            started_at=started(task, desk.by), objection=objection))
     task.attempts, task.last_outcome, task.status = after.unanswered, outcome.value, after.status
-    task.claimed_by = task.claimed_until = None
+    task.redial_pending, task.dialled_by, task.dialled_at = after.redial, None, None
+    if after.redial:  # the redial is now, by the same consultant: the claim stays theirs
+        task.claimed_until = max(task.claimed_until or desk.now, desk.now + desk.rules.claim)
+    else:
+        task.claimed_by = task.claimed_until = None
     task.updated_at = desk.now
     if after.due_at is not None:
         task.due_at = after.due_at
@@ -178,7 +204,7 @@ def log_booking_call(session: Session, desk: FollowupDesk, tasks: list[Task], *,
                 or task.claimed_until < desk.now - desk.rules.claim:
             continue
         session.add(CallAttempt(task_id=task.id, by=by, at=desk.now, outcome=Outcome.BOOKED.value,
-                                note="", appointment_code=code))
+                                note="", appointment_code=code, started_at=started(task, by)))
         task.last_outcome = Outcome.BOOKED.value
         logged += 1
     return logged
@@ -197,7 +223,8 @@ def close_tasks(desk: FollowupDesk, tasks: list[Task], *, status: TaskStatus,
     """Close ``tasks`` (open, locked by :func:`open_tasks_of`) with ``status``."""
     for task in tasks:
         task.status, task.closed_at, task.updated_at = status, desk.now, desk.now
-        task.claimed_by = task.claimed_until = None
+        task.claimed_by = task.claimed_until = task.dialled_by = task.dialled_at = None
+        task.redial_pending = False
         if code is not None:
             task.booked_code = code
     return len(tasks)

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import AccessRecord, CallAttempt, Enquiry, KnownAppointment, KnownPatient, Task
+from ..models import (
+    AccessRecord,
+    CallAttempt,
+    Complaint,
+    Enquiry,
+    KnownAppointment,
+    KnownPatient,
+    Task,
+    TaskHandover,
+)
 
 
 def theirs(session: Session, patient_id: int, known: KnownPatient | None,
@@ -35,7 +44,20 @@ ENQUIRY = ("id", "name", "phone", "channel", "department_id", "complaint", "note
 TASK = ("id", "kind", "status", "name", "phone", "due_at", "attempts", "last_outcome",
         "created_at", "closed_at", "booked_code")
 APPOINTMENT = ("appointment_id", "code", "phone", "booked_by", "booked_at", "cancelled_at")
-CALL = ("id", "task_id", "by", "at", "outcome", "note", "call_back_at", "appointment_code")
+CALL = ("id", "task_id", "by", "at", "outcome", "note", "call_back_at", "appointment_code",
+        "started_at", "objection")
+HANDOVER = ("id", "task_id", "by", "to", "note", "at")
+COMPLAINT = ("id", "source", "task_id", "patient_name", "phone", "what", "wish",
+             "department_id", "expert_id", "status", "owner", "due_on", "resolution",
+             "resolved_at", "closing_note", "closed_at", "recorded_by", "created_at")
+
+
+def complaints_of(task_ids: list[int], known: KnownPatient | None) -> Any:
+    """The patient's complaints: from their tasks' call cards, or by their phone and name."""
+    match: list[ColumnElement[bool]] = [Complaint.task_id.in_(task_ids)]
+    if known is not None:
+        match.append(and_(Complaint.phone == known.phone, Complaint.name_key == known.name_key))
+    return or_(*match)
 
 
 def export_of(session: Session, patient_id: int) -> dict[str, Any]:
@@ -46,6 +68,8 @@ def export_of(session: Session, patient_id: int) -> dict[str, Any]:
         "enquiries": (Enquiry, ENQUIRY, Enquiry.id.in_(enquiry_ids)),
         "tasks": (Task, TASK, Task.id.in_(task_ids)),
         "calls": (CallAttempt, CALL, CallAttempt.task_id.in_(task_ids)),
+        "handovers": (TaskHandover, HANDOVER, TaskHandover.task_id.in_(task_ids)),
+        "complaints": (Complaint, COMPLAINT, complaints_of(task_ids, known)),
         "appointments": (KnownAppointment, APPOINTMENT,
                          KnownAppointment.patient_id == patient_id),
         "access_log": (AccessRecord, ("at", "staff", "action", "task_id", "detail"),

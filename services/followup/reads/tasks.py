@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from services.common.logging import mask_phone
 from services.common.phones import mask_in_text
 
-from ..domain.calling import FollowupDesk
+from ..domain.calling import FollowupDesk, call_seconds
+from ..domain.etiquette import greeting, repeat_back
+from ..domain.objections import answers
 from ..domain.statuses import TaskKind, TaskStatus
-from ..models import CallAttempt, Task
+from ..models import CallAttempt, KnownAppointment, Task, TaskHandover
 from .staff import staff_names
 
 #: A call due longer ago than this is overdue (one spacing: it should have been made).
@@ -66,6 +68,9 @@ def view(task: Task, desk: FollowupDesk, *, full: bool,
         "booked_code": task.booked_code, "closed_at": task.closed_at,
         "section": section(task, desk) if task.status == TaskStatus.OPEN else None,
         "enquiry_id": task.enquiry_id, "appointment_id": task.appointment_id,
+        "redial_pending": task.redial_pending,
+        "dialled_at": task.dialled_at if claimed and task.dialled_by == task.claimed_by
+        else None,
     }
 
 
@@ -98,8 +103,66 @@ def calls_of(session: Session, task_id: int, *, full: bool) -> list[dict[str, An
     names = staff_names(session, (r.by for r in rows))
     return [{"at": r.at, "by": r.by, "by_name": names.get(r.by, r.by), "outcome": r.outcome,
              "note": r.note if full else mask_in_text(r.note), "call_back_at": r.call_back_at,
-             "appointment_code": r.appointment_code} for r in rows]
+             "appointment_code": r.appointment_code, "started_at": r.started_at,
+             "seconds": call_seconds(r.started_at, r.at), "objection": r.objection}
+            for r in rows]
+
+
+def objection_answers(task: Task, hospital: Any, kinds: tuple[str, ...],
+                      shared: dict[str, str] | None = None) -> dict[str, Any]:
+    """For each objection, the facts the desk holds that answer it: the fee of the visit,
+    the hospital's address, route and phone, the expert, the places offered instead, and
+    the shared answers on 医保 and parking (``shared``, by topic)."""
+    context = context_of(task, full=False)
+    alternatives = context.get("alternatives") or []
+    shared = shared or {}
+    facts = {"fee": str(context.get("fee") or shared.get("fees") or ""),
+             "insurance": shared.get("insurance", ""), "parking": shared.get("parking", ""),
+             "expert": str(context.get("expert") or ""),
+             "department": str(context.get("department") or ""),
+             "alternatives": str(len(alternatives)) if alternatives else "",
+             "address": hospital.address if hospital else "",
+             "directions": hospital.directions if hospital else "",
+             "hospital_phone": hospital.phone if hospital else ""}
+    return {kind: [{"fact": name, "value": value} for name, value in answers(kind, facts)]
+            for kind in kinds}
 
 
 def get_task(session: Session, task_id: int) -> Task | None:
     return session.get(Task, task_id)
+
+
+def handovers_of(session: Session, task_id: int, *, full: bool) -> list[dict[str, Any]]:
+    """Who handed the task to whom (none: back to the list), when, with the note."""
+    rows = list(session.scalars(select(TaskHandover).where(TaskHandover.task_id == task_id)
+                                .order_by(TaskHandover.id)))
+    names = staff_names(session, [name for r in rows for name in (r.by, r.to)])
+    return [{"at": r.at, "by": r.by, "by_name": names.get(r.by, r.by), "to": r.to,
+             "to_name": names.get(r.to, r.to) if r.to else None,
+             "note": r.note if full else mask_in_text(r.note)} for r in rows]
+
+
+def agreed(session: Session, task: Task) -> KnownAppointment | None:
+    """The appointment this call agreed on: the one that closed the task as booked, else
+    the patient's newest made since the task opened (booked from the card, its event on
+    the way), if it still stands."""
+    statement = select(KnownAppointment).where(
+        KnownAppointment.phone == task.phone, KnownAppointment.name_key == task.name_key,
+        KnownAppointment.cancelled_at.is_(None))
+    if task.booked_code:
+        statement = statement.where(KnownAppointment.code == task.booked_code)
+    else:
+        statement = statement.where(KnownAppointment.booked_at >= task.created_at)
+    return session.scalars(statement.order_by(KnownAppointment.booked_at.desc())).first()
+
+
+def etiquette(session: Session, task: Task, desk: FollowupDesk, hospital: Any,
+              caller: str) -> dict[str, Any]:
+    """The greeting's pieces and the facts to repeat back at the end (SPEC §15)."""
+    said = greeting(task.kind, hospital.name if hospital else "", caller,
+                    context_of(task, full=False), desk.zone)
+    made = agreed(session, task)
+    back = repeat_back(made.start, made.place or "", made.code, desk.zone) if made else []
+    return {"greeting": {"hospital": said.hospital, "caller": said.caller, "why": said.why,
+                         "about": said.about, "expert": said.expert},
+            "repeat_back": [{"fact": name, "value": value} for name, value in back]}

@@ -3,6 +3,7 @@
 // server's; this page says what it answered.
 import { api, el, stampAt, toast } from "/static/common/clinic.js";
 import { sayCode } from "/static/common/problems.js";
+import { mountSearch } from "/static/followup/answer_search.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -17,7 +18,8 @@ const KINDS = { hospital_cancelled: t("停诊通知", "Hospital cancelled"),
 const OUTCOMES = { no_answer: t("无人接听", "No answer"), busy: t("占线", "Busy"),
   switched_off: t("关机", "Switched off"), wrong_number: t("号码错误", "Wrong number"),
   call_back: t("约定回电", "Call back"), booked: t("约成", "Booked on the call"),
-  declined: t("不需要", "Declined"), do_not_call: t("勿再来电", "Do not call") };
+  declined: t("不需要", "Declined"), do_not_call: t("勿再来电", "Do not call"),
+  dropped: t("通话中断", "Call dropped") };
 const STATUSES = { booked: t("已有新预约", "booked since"), unreached: t("无法联系", "unreached"),
   declined: t("不需要", "declined"), wrong_number: t("号码错误", "wrong number"),
   do_not_call: t("勿再来电", "do not call"), withdrawn: t("已撤销", "withdrawn") };
@@ -25,6 +27,38 @@ const REASONS = { hospital: t("医院停诊", "the hospital cancelled"),
   expert_unavailable: t("专家停诊", "the expert is unavailable") };
 const CHANNELS = { chat: t("在线咨询", "Online chat"), phone: t("电话", "Phone"),
   wechat: t("微信", "WeChat"), qq: "QQ", walk_in: t("到院", "Walk-in"), other: t("其他", "Other") };
+
+// What a person who declines said (SPEC §15): the fixed list, then the hospital's own.
+const OBJECTIONS = { price: t("价格", "Price"), distance: t("路远", "Distance"),
+  time: t("没时间", "No time"), treated_elsewhere: t("已在别处就诊", "Treated elsewhere"),
+  wants_to_think: t("想再考虑", "Wants to think"), family_decides: t("需家人决定", "Family decides"),
+  distrust: t("不信任", "Distrust"), other: t("其他", "Other") };
+for (const [code, words] of Object.entries(JSON.parse($("rules").dataset.objections || "{}"))) {
+  OBJECTIONS[code] = zh ? words.zh : words.en;
+}
+// The facts that answer an objection, as the card names them.
+const FACTS = { fee: t("诊查费", "Fee"), insurance: t("医保", "Insurance (医保)"), parking: t("停车", "Parking"), address: t("地址", "Address"), directions: t("路线", "How to get there"),
+  hospital_phone: t("医院电话", "Hospital phone"), expert: t("专家", "Expert"), department: t("科室", "Department"),
+  alternatives: t("可改约的时段", "Places to offer instead") };
+const factValue = (fact, value) => (fact === "fee" && /^\d+(\.\d+)?$/.test(value) ? `¥${value}`
+  : fact === "alternatives" ? t(`${value} 个（见上）`, `${value} (above)`) : value);
+
+// The honest greeting (SPEC §15): who calls, from where, why, and whether now suits.
+function greetingOf(g) {
+  const about = g.about ? g.about.slice(5).replace("-", zh ? "月" : "/") + (zh ? "日" : "") : "";
+  const why = zh ? {
+    no_show: `您${about ? ` ${about} ` : ""}${g.expert ? `${g.expert}的` : ""}预约没有来就诊，我们打电话问问您现在的情况，看是否需要重新安排`,
+    hospital_cancelled: `您${about ? ` ${about} ` : ""}${g.expert ? `${g.expert}的` : ""}门诊因医院停诊取消了，很抱歉，我们打电话来帮您另行安排`,
+    enquiry: `您${about ? ` ${about} ` : ""}向我们咨询过，当时同意我们回电，所以给您打电话`,
+  } : {
+    no_show: `you had an appointment${about ? ` on ${about}` : ""}${g.expert ? ` with ${g.expert}` : ""} and we did not see you; we are calling to ask how you are and whether you would like another`,
+    hospital_cancelled: `your visit${about ? ` on ${about}` : ""}${g.expert ? ` with ${g.expert}` : ""} was cancelled by the hospital, we are sorry; we are calling to help you arrange another`,
+    enquiry: `you asked us a question${about ? ` on ${about}` : ""} and agreed we could call you back`,
+  };
+  return t(`您好，我是${g.hospital || "医院"}的${g.caller}。${why[g.why] || ""}。请问您现在方便说几句吗？`,
+    `Hello, this is ${g.caller} from ${g.hospital || "the hospital"}. ${(why[g.why] || "").replace(/^./, (c) => c.toUpperCase())}. Is now a good time to talk?`);
+}
+const REPEATED = { date: t("日期", "Date"), time: t("时间", "Time"), place: t("地点", "Place"), code: t("预约码", "Code") };
 
 // The page's own words for every refusal followup answers with (the shared catalogue's
 // "closed" is a slot's; here it is a task's). Chinese pages never show the API's English.
@@ -36,6 +70,10 @@ const TOLD = zh ? {
   appointment_code_required: "请填写新预约的预约码。",
   unknown_appointment: "这个预约码不是这位患者在任务开始后的新预约，请核对。",
   call_back_at_required: "请填写约定回电的时间。", call_back_in_the_past: "约定回电的时间已经过去。",
+  objection_required: "选“不需要”前，请先选择患者的顾虑。", unknown_objection: "这不是医院列出的顾虑。",
+  objection_note_required: "选“其他”时，请在备注里写明患者说了什么。",
+  handover_note_required: "请写转交备注，让下一位知道情况。", hand_to_self: "这个任务已经在您手里。",
+  unknown_colleague: "请选择回访组的同事。",
 } : {};
 const refusal = (result, fallback) => TOLD[result.data?.code] || sayCode(result.data, fallback);
 
@@ -43,11 +81,17 @@ const refusal = (result, fallback) => TOLD[result.data?.code] || sayCode(result.
 const FIELD_OF = {
   appointment_code_required: (f) => f.appointment_code, unknown_appointment: (f) => f.appointment_code,
   call_back_at_required: (f) => f.call_back_at, call_back_in_the_past: (f) => f.call_back_at,
+  objection_required: (f) => f.objection, unknown_objection: (f) => f.objection,
+  objection_note_required: (f) => f.note,
 };
 
 let card = null;      // the open call card
 let callKey = null;   // the Idempotency-Key of the call being logged
 let countdown = null;
+let talking = null;   // the call timer's interval
+
+// A call's length as m:ss (the card's timer, the calls so far).
+const length = (seconds) => `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 
 const when = (iso) => {
   const stamp = stampAt(zone, iso);
@@ -106,6 +150,10 @@ async function myWork() {
   $("my-work").textContent = t(
     `我的回访（近 30 天）：记录咨询 ${r.enquiries}，转为预约 ${r.converted}，到诊 ${r.arrived}；拨打 ${made} 次${calls.length ? `（${calls.map(([o, n]) => `${OUTCOMES[o]} ${n}`).join("，")}）` : ""}`,
     `My follow-up (last 30 days): ${r.enquiries} enquiries, ${r.converted} converted to bookings, ${r.arrived} arrived; ${made} calls${calls.length ? ` (${calls.map(([o, n]) => `${OUTCOMES[o]} ${n}`).join(", ")})` : ""}`);
+  if (r.median_seconds != null) {
+    $("my-work").textContent += t(`；通话时长中位数 ${length(Math.round(r.median_seconds))}（计时 ${r.timed_calls} 次）`,
+      `; median call ${length(Math.round(r.median_seconds))} (${r.timed_calls} timed)`);
+  }
   $("my-work").hidden = false;
 }
 
@@ -167,6 +215,12 @@ function showCard(data) {
     [t("说明", "Note"), c.note],
     [t("短信", "SMS"), card.kind === "hospital_cancelled" && !card.sms_reached
       ? t("患者没有收到停诊短信（未同意短信或不是手机号）", "No SMS reached the patient (no consent, or not a mobile)") : ""]]);
+  const manners = card.etiquette || {};
+  $("card-greeting").textContent = manners.greeting ? greetingOf(manners.greeting) : "";
+  $("card-greeting-box").hidden = !manners.greeting || card.status !== "open";
+  const back = manners.repeat_back || [];
+  facts($("card-repeat"), back.map(({ fact, value }) => [REPEATED[fact] || fact, value]));
+  $("card-repeat-hint").hidden = back.length > 0;
   const h = card.hospital || {};
   facts($("card-hospital"), [[t("医院", "Hospital"), h.name], [t("地址", "Address"), h.address],
     [t("路线", "How to get there"), h.directions], [t("电话", "Phone"), h.phone]]);
@@ -185,17 +239,68 @@ function showCard(data) {
   $("card-alternatives-closed").hidden = open;
   $("card-console-box").hidden = !open || alternatives.length > 0;
   $("card-console").href = consoleLink(card, null);
+  $("card-complaint").href = `/complaints?task=${card.id}`;
+  $("card-complaint-box").hidden = !open;
   $("card-calls").replaceChildren(...(card.calls.length ? card.calls.map((call) => el("li", {},
     `${stampAt(zone, call.at).slice(5, 16)} ${call.by_name || call.by} · ${OUTCOMES[call.outcome]}`,
-    call.appointment_code ? ` ${call.appointment_code}` : "", call.note ? ` — ${call.note}` : ""))
+    call.appointment_code ? ` ${call.appointment_code}` : "",
+    call.objection ? ` · ${OBJECTIONS[call.objection] || call.objection}` : "",
+    call.seconds != null ? ` · ${t("通话", "call")} ${length(call.seconds)}` : "",
+    call.note ? ` — ${call.note}` : ""))
     : [el("li", { class: "muted" }, t("还没有拨打", "No calls yet"))]));
   $("call-form").reset(); say("");
+  $("handover-form").reset(); $("handover-error").textContent = "";
+  $("handover-box").hidden = !open;
+  const handovers = card.handovers || [];
+  $("card-handovers-box").hidden = handovers.length === 0;
+  $("card-handovers").replaceChildren(...handovers.map((h) => el("li", {},
+    `${stampAt(zone, h.at).slice(5, 16)} ${h.by_name || h.by} → ${h.to ? h.to_name || h.to : t("放回列表", "back to the list")}`,
+    h.note ? ` — ${h.note}` : "")));
+  $("objection").replaceChildren(el("option", { value: "" }, t("请选择", "Choose")),
+    ...(card.objections || []).map((code) => el("option", { value: code }, OBJECTIONS[code] || code)));
+  showAnswers();
   card.closed = !open;
   $("call-form").hidden = !open; $("card-claim").hidden = !open;
   $("card-closed").hidden = open;
+  $("card-call-box").hidden = !open;
+  $("card-redial").hidden = !(open && card.redial_pending);
+  startTimer(open ? card.dialled_at : null);
   if (open) { startCountdown(card.claimed_until); return; }
   clearInterval(countdown);
   $("card-state").textContent = stateOf(card);
+}
+
+// The facts the desk holds that answer the objection chosen (never a script).
+function showAnswers() {
+  const chosen = $("objection").value;
+  const found = (card?.objection_answers || {})[chosen] || [];
+  facts($("card-answers"), found.map(({ fact, value }) => [FACTS[fact] || fact, factValue(fact, value)]));
+  $("card-answers-box").hidden = found.length === 0;
+}
+
+// The desk's other consultants, for the hand-over list (once per page).
+let colleagues = null;
+async function fillColleagues() {
+  if (!colleagues) {
+    const result = await api("GET", "/api/v1/colleagues");
+    colleagues = result.ok ? result.data : [];
+  }
+  $("handover-to").replaceChildren(el("option", { value: "" }, t("请选择", "Choose")),
+    ...colleagues.map((c) => el("option", { value: c.username }, c.name)));
+}
+
+// Hand the card's task to a colleague (``to``) or back to the list (none), with the note.
+async function handOver(to) {
+  if (!card) return;
+  const f = $("handover-form").elements;
+  const error = (text, field) => { $("handover-error").textContent = text; field?.focus(); };
+  if (to === "") { error(t("请选择同事。", "Choose a colleague."), f.to); return; }
+  const note = f.note.value.trim();
+  if (!note) { error(TOLD.handover_note_required || "Say in a note what the next caller should know.", f.note); return; }
+  const result = await api("POST", `/api/v1/tasks/${card.id}/hand-over`, { to, note });
+  if (!result.ok) { error(refusal(result, t("未能转交", "Not handed over"))); return; }
+  const name = to ? colleagues.find((c) => c.username === to)?.name || to : "";
+  closeCard(to ? t(`已转交给 ${name}`, `Handed to ${name}`) : t("已放回列表", "Back on the list"));
 }
 
 // What became of a task that is no longer open, in the page's language.
@@ -234,8 +339,29 @@ function startCountdown(until) {
   countdown = setInterval(tick, 1000);
 }
 
+// The call timer: from the call button's press (the server's time of it) until the
+// outcome is logged; it goes on across a reload of the card.
+function startTimer(since) {
+  clearInterval(talking);
+  $("card-talk").hidden = !since;
+  $("card-dial").hidden = Boolean(since);
+  if (!since) return;
+  const tick = () => { $("card-timer").textContent = length(Math.max(0, Math.round((Date.now() - new Date(since)) / 1000))); };
+  tick();
+  talking = setInterval(tick, 1000);
+}
+
+async function dial() {
+  if (!card) return;
+  const result = await api("POST", `/api/v1/tasks/${card.id}/dial`);
+  if (!result.ok) { say(refusal(result, t("无法开始通话", "Could not start the call"))); return; }
+  card.dialled_at = result.data.dialled_at;
+  startTimer(card.dialled_at);
+}
+
 async function closeCard(message) {
   clearInterval(countdown);
+  startTimer(null);
   // The keyboard was on the card (a button now hidden): it goes to the list's next task,
   // else the first one to claim, else the card's heading — never back to <body>.
   const focused = document.activeElement;
@@ -274,6 +400,10 @@ async function logCall(outcome) {
     body.call_back_at = hospitalMoment(f.call_back_at.value);
     if (!body.call_back_at) { say(TOLD.call_back_at_required || "Say when to call back.", f.call_back_at); return; }
   }
+  if (outcome === "declined") {
+    body.objection = f.objection.value || null;
+    if (!body.objection) { say(TOLD.objection_required || "Say what the person said: the objection.", f.objection); return; }
+  }
   if (outcome === "booked") {
     body.appointment_code = f.appointment_code.value.trim().toUpperCase() || null;
     if (!/^[0-9A-Z]{8}$/.test(body.appointment_code || "")) {
@@ -292,6 +422,8 @@ async function logCall(outcome) {
   }
   settled();
   const task = result.data;
+  // Dropped: the claim stays, the card stays, for the one immediate redial.
+  if (task.redial_pending) { await openCard(id); $("card-dial").focus(); return; }
   closeCard(task.status === "open"
     ? t(`已记录。下次拨打：${when(task.due_at)}`, `Logged. Next call: ${when(task.due_at)}`)
     : t(`已记录，任务结束：${STATUSES[task.status]}`, `Logged; the task is closed: ${STATUSES[task.status]}`));
@@ -312,6 +444,15 @@ for (const button of document.querySelectorAll("[data-outcome]")) {
   button.addEventListener("click", () => logCall(button.dataset.outcome));
 }
 $("kind").addEventListener("change", load);
+$("card-dial").addEventListener("click", dial);
+const searchAnswers = mountSearch($("card-answer-q"), $("card-answer-list"));
+$("card-answers-search").addEventListener("toggle", () => { if ($("card-answers-search").open) searchAnswers(); });
+$("handover-give").addEventListener("click", () => handOver($("handover-to").value));
+$("handover-release").addEventListener("click", () => handOver(null));
+$("handover-box").addEventListener("toggle", () => { if ($("handover-box").open) fillColleagues(); });
+$("objection").addEventListener("change", () => { showAnswers(); say(""); });
+// The phone's own link dials too: the call starts then, if the button was not pressed.
+$("card-phone").addEventListener("click", () => { if (card && !card.dialled_at) dial(); });
 $("card-done").addEventListener("click", () => closeCard());
 // Back from the console (another tab) or the phone: the list and the card at once.
 document.addEventListener("visibilitychange", () => { if (!document.hidden) load(); });
