@@ -66,6 +66,8 @@ def request_key(given: str | None = None) -> str | None:
     key = (request.headers.get(HEADER, "") if given is None else given).strip()
     if len(key) > 200:
         raise Invalid(message=f"{HEADER} is at most 200 characters.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in key):  # a NUL is no key (nor PostgreSQL text)
+        raise Invalid(message=f"{HEADER} holds no control characters.")
     return key or None
 
 
