@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from services.booking.models import StatusChange
+from services.booking.models import IdempotencyRecord, StatusChange
 from tests.support.booking import SHANGHAI, Inventory, Staff, bearer, events_of, tomorrow
 
 KEY = {"Idempotency-Key": "desk-7-change-1"}
@@ -169,6 +169,24 @@ def test_a_key_too_long_or_with_control_characters_is_refused(inv, consultant, k
                              headers={"Idempotency-Key": key})
     assert answer.status_code == 422
     assert inv.counts(slot_id) == (1, 0, 0)
+
+
+def test_a_changes_stored_answer_is_erased_with_the_patient(app, inv, consultant, staff) -> None:
+    """It names the patient (``patient.id``, the complaint): erasure deletes it (SPEC §11)."""
+    slot_id = inv.session(tomorrow(), time(9), count=1, capacity=2)[0]
+    booked = consultant.book(slot_id).json
+    assert consultant.post(f"/api/v1/appointments/{booked['id']}/cancel", json={},
+                           headers=KEY).status_code == 200
+    assert stored_keys(app) == ["desk-7-change-1"]
+    erased = staff("admin").post(f"/api/v1/patients/{booked['patient']['id']}/erase",
+                                 json={"reason": "本人要求"})
+    assert erased.status_code == 200, erased.json
+    assert stored_keys(app) == []
+
+
+def stored_keys(app: Flask) -> list[str]:
+    with app.extensions["clinic"].db.reading() as session:
+        return list(session.scalars(select(IdempotencyRecord.key)))
 
 
 def test_every_change_says_it_takes_the_key_in_the_openapi(app) -> None:
