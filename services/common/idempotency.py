@@ -1,5 +1,5 @@
-"""``Idempotency-Key`` on create calls: the same key gives the same answer, never a second
-booking, hold or enquiry (SPEC §3).
+"""``Idempotency-Key`` on create calls and on changes: the same key gives the same answer,
+never a second booking, hold or enquiry (SPEC §3), nor a second cancel or move (SPEC §7).
 
 The key is recorded in the same transaction as the change it guards. A second
 request with the key waits for the first's commit (the key's primary key makes it),
@@ -59,12 +59,15 @@ class Replay:
     body: str
 
 
-def request_key() -> str | None:
+def request_key(given: str | None = None) -> str | None:
+    """The request's key: ``given`` (a page's form field), else the header's."""
     from flask import request
 
-    key = request.headers.get(HEADER, "").strip()
+    key = (request.headers.get(HEADER, "") if given is None else given).strip()
     if len(key) > 200:
         raise Invalid(message=f"{HEADER} is at most 200 characters.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in key):  # a NUL is no key (nor PostgreSQL text)
+        raise Invalid(message=f"{HEADER} holds no control characters.")
     return key or None
 
 
@@ -115,12 +118,12 @@ class Keys:
             raise Invalid(message=f"This {HEADER} was used for a different request.")
         return Replay(record.status_code, record.body)
 
-    def _checked(self, work: Work[Any], key: str | None, digest: str,
+    def _checked(self, work: Work[Any], key: str | None, scope: str, digest: str,
                  precheck: Callable[[Work[Any]], None] | None) -> Replay | None:
         """A used key's answer, else None once the precheck let the request through."""
         if precheck is None:
             return None
-        replay = self.previous(work.session, key, work.desk.by, digest) if key else None
+        replay = self.previous(work.session, key, scope, digest) if key else None
         if replay is not None and replay.status:
             return replay
         precheck(work)
@@ -128,7 +131,8 @@ class Keys:
 
     def once(self, endpoint: str, data: Any, step: Callable[[Work[Any]], Any],
              status: int = 201, precheck: Callable[[Work[Any]], None] | None = None, *,
-             fresh_hospital: bool = False) -> Response:
+             fresh_hospital: bool = False, by: str | None = None,
+             scope: str | None = None, key: str | None = None) -> Response:
         """Run ``step(work)`` in this request's unit of work and answer its body; with a key,
         record the answer in the same transaction, and answer a repeat of the key from the
         record.
@@ -142,12 +146,19 @@ class Keys:
         already answered is answered from its record before the precheck, so a retried
         booking gets its booking, not "full". ``fresh_hospital`` for a step whose answer
         tells the hospital's facts (see :func:`~services.common.unit_of_work.desk_for`).
+
+        ``by`` acts for a request nobody signed in to (a patient's link: ``"patient"``),
+        and ``scope`` then keeps its keys apart from everyone else's (the link's own
+        scope); both default to the signed-in member, whose keys are theirs alone. ``key``
+        is the key a page's form carries (a browser sends no header with a form).
         """
         from .auth import current_principal
         from .web import runtime
 
-        rt, by = runtime(), current_principal().username
-        key = request_key()
+        rt = runtime()
+        by = by or current_principal().username
+        scope = scope or by
+        key = request_key(key)
         digest = fingerprint(data)
         # SQLite's writer takes its lock at BEGIN, so its precheck needs a read of its own;
         # on PostgreSQL the write transaction's first reads take no lock, so the precheck
@@ -155,24 +166,24 @@ class Keys:
         apart = precheck is not None and rt.db.dialect == "sqlite"
         if apart:
             with reading(rt, by) as looking:
-                replay = self._checked(looking, key, digest, precheck)
+                replay = self._checked(looking, key, scope, digest, precheck)
             if replay is not None:
                 return answered(replay.status, replay.body)
         try:
             with unit_of_work(rt, by, fresh_hospital=fresh_hospital) as work:
                 if not apart:
-                    replay = self._checked(work, key, digest, precheck)
+                    replay = self._checked(work, key, scope, digest, precheck)
                     if replay is not None:
                         return answered(replay.status, replay.body)
                 if key:
-                    self.claim(work.session, key, by, endpoint, digest, work.desk.now)
+                    self.claim(work.session, key, scope, endpoint, digest, work.desk.now)
                 text = as_json(step(work))  # serialised once: the record and the answer
                 if key:
-                    self.remember(work.session, key, by, status, text)
+                    self.remember(work.session, key, scope, status, text)
         except Conflict:
             if key:
                 with rt.db.reading() as session:
-                    replay = self.previous(session, key, by, digest)
+                    replay = self.previous(session, key, scope, digest)
                 if replay is not None:
                     return answered(replay.status, replay.body)
             raise

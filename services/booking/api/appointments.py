@@ -201,23 +201,29 @@ class AppointmentResource(MethodView):
 
 
 Change = Callable[[Work[Any]], AppointmentFacts]
+#: A change's answers (SPEC §7): 200 the appointment; a replayed key answers as the first.
+CHANGED = "Idempotency-Key: the same key and body answer as the first time, without a " \
+    "second change; the same key with another body (or appointment) is refused (422)"
 
 
-def _change(change: Change) -> dict[str, Any]:
+def _change(endpoint: str, data: Any, change: Change) -> Response:
     """A change answers the appointment as it is now, contact data masked: the desk that
-    made it already knows who the patient is."""
-    with work() as w:
-        return staff_view(change(w), complaint=True)
+    made it already knows who the patient is. Once per ``Idempotency-Key``: a retry whose
+    first answer was lost gets that answer, not ``wrong_status`` (``data`` and the path,
+    so the appointment, are what the key's request is compared by)."""
+    return idempotency.once(endpoint, data, lambda w: APPOINTMENT.dump(
+        staff_view(change(w), complaint=True)), status=200)
 
 
 @blp.route("/appointments/<int:appointment_id>/cancel")
 class Cancel(MethodView):
     @roles_required(*BOOKERS)
     @blp.arguments(CancelIn)
-    @blp.response(200, AppointmentSchema)
-    def post(self, data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
+    @blp.response(200, AppointmentSchema, description=CHANGED)
+    @blp.doc(parameters=[idempotency.DOC])
+    def post(self, data: dict[str, Any], appointment_id: int) -> Response:
         """Cancel (any time before the visit) and give the place back."""
-        return _change(lambda w: changes.cancel(
+        return _change("cancel", data, lambda w: changes.cancel(
             w.session, w.desk, appointment_id, CancelReason(data["reason"]), data["note"]))
 
 
@@ -225,21 +231,23 @@ class Cancel(MethodView):
 class Reschedule(MethodView):
     @roles_required(*BOOKERS)
     @blp.arguments(RescheduleIn)
-    @blp.response(200, AppointmentSchema)
-    def post(self, data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
+    @blp.response(200, AppointmentSchema, description=CHANGED)
+    @blp.doc(parameters=[idempotency.DOC])
+    def post(self, data: dict[str, Any], appointment_id: int) -> Response:
         """Move to another slot in one step."""
-        return _change(lambda w: changes.reschedule(
+        return _change("reschedule", data, lambda w: changes.reschedule(
             w.session, w.desk, appointment_id, data["slot_id"]))
 
 
 @blp.route("/appointments/<int:appointment_id>/resend")
 class Resend(MethodView):
     @roles_required(*BOOKERS)
-    @blp.response(200, AppointmentSchema)
-    def post(self, appointment_id: int) -> dict[str, Any]:
+    @blp.response(200, AppointmentSchema, description=CHANGED)
+    @blp.doc(parameters=[idempotency.DOC])
+    def post(self, appointment_id: int) -> Response:
         """Send the confirmation again (SMS and email, as the patient consented); at most
         once in two minutes."""
-        return _change(lambda w: changes.resend_confirmation(
+        return _change("resend", {}, lambda w: changes.resend_confirmation(
             w.session, w.desk, appointment_id))
 
 
@@ -247,9 +255,10 @@ def _status_route(path: str, action: Action, doc: str) -> None:
     class StatusChange(MethodView):
         @roles_required(*DESK)
         @blp.arguments(ReasonIn)
-        @blp.response(200, AppointmentSchema)
-        def post(self, data: dict[str, Any], appointment_id: int) -> dict[str, Any]:
-            return _change(lambda w: changes.change_status(
+        @blp.response(200, AppointmentSchema, description=CHANGED)
+        @blp.doc(parameters=[idempotency.DOC])
+        def post(self, data: dict[str, Any], appointment_id: int) -> Response:
+            return _change(action.value, data, lambda w: changes.change_status(
                 w.session, w.desk, appointment_id, action, data.get("reason")))
 
     StatusChange.post.__doc__ = doc

@@ -5,14 +5,17 @@ functions."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from services.common.fields import ID_RANGE
-from services.common.unit_of_work import Work, reading, unit_of_work
+from services.common.unit_of_work import Work, reading
 from services.common.web import API_PREFIX
 
 from ..config import runtime
@@ -24,6 +27,7 @@ from ..ops.changes import cancel, move_for_patient
 from ..reads.appointments import load_facts
 from ..reads.links import appointment_of
 from ..reads.patient_link import offered_places, patient_view, refuse_too_soon
+from . import idempotency
 
 blp = Blueprint("patient_link", __name__, url_prefix=f"{API_PREFIX}/patient-link",
                 description="What a patient's link shows and allows.")
@@ -71,6 +75,9 @@ class MoveIn(Schema):
     slot_id = fields.Integer(required=True, validate=ID_RANGE)
 
 
+PATIENT_VIEW = PatientView()
+
+
 def facts_of(w: Work[Any], token: str) -> AppointmentFacts:
     """The appointment the link names; :class:`InvalidLink` for anything else."""
     try:
@@ -85,20 +92,39 @@ def show(token: str) -> dict[str, Any]:
         return patient_view(w.session, w.desk, facts_of(w, token), rt.settings.phone_region)
 
 
-def cancel_by_patient(token: str) -> None:
-    with unit_of_work(runtime(), PATIENT) as w:
-        facts = facts_of(w, token)
-        cancel(w.session, w.desk, facts.id, CancelReason.PATIENT, CANCELLED_BY_LINK,
-               by_patient=True)
+def link_scope(token: str) -> str:
+    """Whose ``Idempotency-Key`` a link's change is: the link's own (its token hashed, never
+    stored as such), so one patient's keys never meet another's."""
+    return "link:" + hashlib.sha256(token.encode()).hexdigest()[:40]
 
 
-def move_by_patient(token: str, slot_id: int) -> None:
-    with unit_of_work(runtime(), PATIENT) as w:
-        facts = facts_of(w, token)
-        offered = {p.slot_id for p in offered_places(w.session, w.desk, facts)}
-        if slot_id not in offered:
-            refuse_too_soon(w.session, w.desk, slot_id)
-        move_for_patient(w.session, w.desk, facts.id, slot_id, offered)
+def view_of(w: Work[Any], token: str) -> dict[str, Any]:
+    return PATIENT_VIEW.dump(patient_view(w.session, w.desk, facts_of(w, token),
+                                          runtime().settings.phone_region))
+
+
+def cancel_by_patient(w: Work[Any], token: str) -> dict[str, Any]:
+    facts = facts_of(w, token)
+    cancel(w.session, w.desk, facts.id, CancelReason.PATIENT, CANCELLED_BY_LINK,
+           by_patient=True)
+    return view_of(w, token)
+
+
+def move_by_patient(w: Work[Any], token: str, slot_id: int) -> dict[str, Any]:
+    facts = facts_of(w, token)
+    offered = {p.slot_id for p in offered_places(w.session, w.desk, facts)}
+    if slot_id not in offered:
+        refuse_too_soon(w.session, w.desk, slot_id)
+    move_for_patient(w.session, w.desk, facts.id, slot_id, offered)
+    return view_of(w, token)
+
+
+def changed_once(endpoint: str, token: str, data: Any, step: Callable[[Work[Any]], Any], *,
+                 key: str | None = None) -> Response:
+    """A patient's change, once per ``Idempotency-Key`` (the API's header, or ``key``, the
+    one the page's form carries): a double tap or a retry answers as the first did."""
+    return idempotency.once(endpoint, data, step, status=200, by=PATIENT,
+                            scope=link_scope(token), key=key)
 
 
 @blp.route("/<token>")
@@ -114,10 +140,10 @@ class PatientLink(MethodView):
 class PatientCancel(MethodView):
     @blp.doc(security=[])
     @blp.response(200, PatientView)
-    def post(self, token: str) -> dict[str, Any]:
+    @blp.doc(parameters=[idempotency.DOC])
+    def post(self, token: str) -> Response:
         """Cancel the appointment, until the patient's cut-off (default 2 hours before)."""
-        cancel_by_patient(token)
-        return show(token)
+        return changed_once("link-cancel", token, {}, lambda w: cancel_by_patient(w, token))
 
 
 @blp.route("/<token>/reschedule")
@@ -125,10 +151,11 @@ class PatientMove(MethodView):
     @blp.doc(security=[])
     @blp.arguments(MoveIn)
     @blp.response(200, PatientView)
-    def post(self, data: dict[str, Any], token: str) -> dict[str, Any]:
+    @blp.doc(parameters=[idempotency.DOC])
+    def post(self, data: dict[str, Any], token: str) -> Response:
         """Move to one of the places the link offers (``alternatives``): a booked visit
         until the patient's cut-off; a visit the hospital cancelled is booked there. A
         place starting within the patient's cut-off from now is refused (422 ``too_soon``):
         the patient could not cancel it online afterwards."""
-        move_by_patient(token, data["slot_id"])
-        return show(token)
+        return changed_once("link-reschedule", token, data,
+                            lambda w: move_by_patient(w, token, data["slot_id"]))

@@ -5,6 +5,8 @@ again."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -15,12 +17,18 @@ from werkzeug.wrappers import Response
 
 from services.common.db import Conflict
 from services.common.refusals import NotFound, Refusal
-from services.common.unit_of_work import reading
+from services.common.unit_of_work import Work, reading
 
 from ..config import runtime
 from ..domain.patient_link import InvalidLink
 from ..domain.rules import Invalid
-from .patient_link import PATIENT, cancel_by_patient, move_by_patient, show
+from .patient_link import (
+    PATIENT,
+    cancel_by_patient,
+    changed_once,
+    move_by_patient,
+    show,
+)
 from .ui_text import PATIENT_ENGLISH
 
 pages = Blueprint("patient_pages", __name__)
@@ -132,7 +140,8 @@ def appointment(token: str) -> Any:
 
 @pages.get("/p/<token>/cancel")
 def confirm_cancel(token: str) -> Any:
-    """Cancelling asks first: one tap in an SMS must not cancel a visit."""
+    """Cancelling asks first: one tap in an SMS must not cancel a visit. Its form carries
+    a key of its own, so the cancel it asks about is made once however often it is sent."""
     try:
         view = show(token)
     except InvalidLink:
@@ -141,12 +150,14 @@ def confirm_cancel(token: str) -> Any:
     if not view["can_cancel"]:
         return back(token, language, error="too_late" if view["status"] == "booked"
                     else "wrong_status")
-    return render("patient_cancel.html", language, view=view, token=token)
+    return render("patient_cancel.html", language, view=view, token=token,
+                  form_key=uuid.uuid4().hex)
 
 
 @pages.post("/p/<token>/cancel")
 def do_cancel(token: str) -> Any:
-    return change(token, "cancelled", cancel_by_patient, token)
+    return change(token, "cancelled", "page-cancel", {},
+                  lambda w: cancel_by_patient(w, token))
 
 
 @pages.get("/p/<token>/reschedule")
@@ -169,39 +180,45 @@ def confirm_move(token: str) -> Any:
                     else "wrong_status")
     # The cut-off keeps its distance from the start: the new place may be cancelled
     # online until as long before it as the current one.
+    # The form's key: the one change this page asks about, however often it is sent.
     return render("patient_reschedule.html", language, view=view, token=token, place=place,
-                  place_cancel_until=place["start"] - (view["start"] - view["cancel_until"]))
+                  place_cancel_until=place["start"] - (view["start"] - view["cancel_until"]),
+                  form_key=uuid.uuid4().hex)
 
 
 @pages.post("/p/<token>/reschedule")
 def do_move(token: str) -> Any:
     slot = request.form.get("slot_id", "")
     if not slot.isdigit() or len(slot) > 10:
-        return change(token, "", not_offered)
+        return change(token, "", "page-reschedule", {}, not_offered)
     if request.form.get("confirmed") != "1":  # a form without the question: ask it first
         language = request.form.get("lang", "")
         query = urlencode({"slot_id": slot, **({"lang": language}
                                                if language in LANGUAGES else {})})
         return redirect(f"{url_for('patient_pages.confirm_move', token=token)}?{query}",
                         code=303)
-    return change(token, "rescheduled", move_by_patient, token, int(slot))
+    return change(token, "rescheduled", "page-reschedule", {"slot_id": int(slot)},
+                  lambda w: move_by_patient(w, token, int(slot)))
 
 
-def not_offered() -> None:
+def not_offered(_work: Work[Any]) -> None:
     raise Invalid("not_offered", "This place is not one of those offered.")
 
 
-def change(token: str, done: str, action: Any, *args: Any) -> Any:
-    """Make the change; answer with a redirect to the appointment, saying how it went."""
+def change(token: str, done: str, endpoint: str, data: Any,
+           step: Callable[[Work[Any]], Any]) -> Any:
+    """Make the change, once per the key the form carries (a double tap, or a browser
+    sending the form again, is answered as the first was); answer with a redirect to the
+    appointment, saying how it went."""
     try:
         view = show(token)
     except InvalidLink:
         return dead_link()
     language = wanted_language(view["language"])
-    if action is move_by_patient and view["replaced_by"]:
+    if endpoint == "page-reschedule" and view["replaced_by"]:
         return back(token, language, error="replaced")
     try:
-        action(*args)
+        changed_once(endpoint, token, data, step, key=request.form.get("key", ""))
     except InvalidLink:
         return dead_link()
     except (NotFound, Conflict):

@@ -5,6 +5,7 @@
 // the appointment and the found list are read again, so the panel shows what is now true.
 import { api, el, toast } from "/static/common/clinic.js";
 import { sayCode } from "/static/common/problems.js";
+import { once } from "/static/booking/keys.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -91,7 +92,8 @@ export function stopMoving() {
 // Called by the console when a slot is clicked while moving.
 export async function moveTo(slot, label) {
   if (!window.confirm(t(`把 ${moving.patient.name} 的预约改到 ${label}？`, `Move ${moving.patient.name} to ${label}?`))) return;
-  const result = await api("POST", `/api/v1/appointments/${moving.id}/reschedule`, { slot_id: slot.slot_id });
+  const url = `/api/v1/appointments/${moving.id}/reschedule`;
+  const result = await once(url, { slot_id: slot.slot_id }, (key) => api("POST", url, { slot_id: slot.slot_id }, key));
   const id = moving.id;
   if (!result.ok) {
     toast(result.data?.code === "slot_full" ? t("这个时段刚刚约满了", "That slot just filled up")
@@ -109,7 +111,8 @@ export async function moveTo(slot, label) {
 }
 
 async function resend() {
-  const result = await api("POST", `/api/v1/appointments/${opened.id}/resend`);
+  const url = `/api/v1/appointments/${opened.id}/resend`;
+  const result = await once(url, null, (key) => api("POST", url, undefined, key));
   if (result.ok) { toast(t("确认信息已重发", "Confirmation sent again"), "ok"); return; }
   toast(sayCode(result.data, t("未发送", "Not sent")), "error");
   if (result.data?.code !== "resent_recently") await reread(opened.id);
@@ -119,8 +122,9 @@ async function cancel(event) {
   event.preventDefault();
   const f = event.target.elements;
   const id = opened.id;
-  const result = await api("POST", `/api/v1/appointments/${id}/cancel`,
-    { reason: f.reason.value, note: f.note.value.trim() || null });
+  const url = `/api/v1/appointments/${id}/cancel`;
+  const body = { reason: f.reason.value, note: f.note.value.trim() || null };
+  const result = await once(url, body, (key) => api("POST", url, body, key));
   if (!result.ok) {
     await reread(id);  // e.g. cancelled by someone else meanwhile: the panel says 已取消
     if (opened?.id === id && opened.status === "booked") $("cancel-form").hidden = false;  // as typed

@@ -1,6 +1,7 @@
 // The front-desk roster: the day by expert and session, kept current without reloading.
 import { api, clockAt, el, hhmm, newestOnly, toast, todayAt } from "/static/common/clinic.js";
 import { clearProblem, sayCode, showProblem } from "/static/common/problems.js";
+import { once } from "/static/booking/keys.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
@@ -19,8 +20,10 @@ const walkInTurn = newestOnly();
 
 // A refusal (the row changed meanwhile: wrong_status, conflict …) is said by its code in
 // the page's language, and the roster is read again either way, so the row shows what is.
+// A double click (or a retry) is one change: the action's Idempotency-Key (keys.js).
 async function act(line, path, body = {}) {
-  const result = await api("POST", `/api/v1/appointments/${line.id}/${path}`, body);
+  const url = `/api/v1/appointments/${line.id}/${path}`;
+  const result = await once(url, body, (key) => api("POST", url, body, key));
   toast(result.ok ? t(`${line.queue_number}号 ${line.patient_name}：${STATUS[result.data.status]}`,
     `No. ${line.queue_number} ${line.patient_name}: ${STATUS[result.data.status]}`)
     : sayCode(result.data, t("操作失败", "Failed")), result.ok ? "ok" : "error");

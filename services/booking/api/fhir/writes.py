@@ -3,7 +3,8 @@
 ``POST /fhir/Appointment`` books through :func:`..appointments.book_once`, the very path
 of ``POST /api/v1/appointments`` (the same refusals, the same ``Idempotency-Key``, the same
 events and confirmation), with the channel ``fhir``. ``PUT`` and ``PATCH`` of an
-Appointment cancel it through ``ops.changes.cancel``, as the API's cancel does; no other
+Appointment cancel it through ``ops.changes.cancel``, as the API's cancel does (the same
+``Idempotency-Key``: a retried cancel gets the first answer, not ``wrong_status``); no other
 change is made here. A refusal leaves as an OperationOutcome carrying the rule's code
 (the blueprint turns every problem document into one).
 """
@@ -19,7 +20,7 @@ from marshmallow import ValidationError
 
 from services.common.auth import INTEGRATION, current_principal, roles_required
 from services.common.refusals import Invalid, NotFound
-from services.common.web import work
+from services.common.unit_of_work import Work
 
 from ...config import runtime
 from ...domain.fhir import appointment_resource
@@ -36,9 +37,10 @@ from ...domain.statuses import Channel
 from ...ops import changes
 from ...ops.booking import BookingRequest
 from ...reads.appointments import load_facts
+from .. import idempotency
 from ..appointments import BOOKERS, book_once
 from ..schemas import PatientIn
-from . import FHIR_JSON, PREFIX, fhir_response, serves
+from . import FHIR_JSON, PREFIX, serves
 from . import blp as fhir_blueprint
 
 blp: Blueprint = fhir_blueprint  # type: ignore[has-type]  # (the package imports us last)
@@ -73,7 +75,7 @@ def update_appointment(appointment_id: int) -> Response:
     """Cancel by sending the resource back with status cancelled (and a reason)."""
     body = resource_body()
     wanted = cancel_of_put(body, appointment_id)
-    return cancelled(appointment_id, wanted, body)
+    return cancelled(appointment_id, wanted, body, sent=body)
 
 
 @blp.patch("/Appointment/<int:appointment_id>")
@@ -82,19 +84,26 @@ def patch_appointment(appointment_id: int) -> Response:
     """Cancel with a JSON Patch replacing ``/status`` by cancelled."""
     if request.mimetype != JSON_PATCH:
         abort(415, description=f"Send a JSON Patch as {JSON_PATCH}.")
-    return cancelled(appointment_id, cancel_of_patch(request.get_json(silent=True)))
+    patch = request.get_json(silent=True)
+    return cancelled(appointment_id, cancel_of_patch(patch), patch)
 
 
-def cancelled(appointment_id: int, wanted: FhirCancel,
+def cancelled(appointment_id: int, wanted: FhirCancel, body: Any,
               sent: dict[str, Any] | None = None) -> Response:
-    """The API's cancel: the cancel window, the place given back, the patient told."""
-    with work() as w:
+    """The API's cancel: the cancel window, the place given back, the patient told; once
+    per ``Idempotency-Key`` as the API's cancel (``body``, the resource or the patch, and
+    the path are what the key's request is compared by)."""
+    def cancel(w: Work[Any]) -> Any:
         if sent is not None:
             stored = appointment_resource(load_facts(w.session, w.desk, appointment_id),
                                           contact=False)
             refuse_other_changes(sent, stored)
         facts = changes.cancel(w.session, w.desk, appointment_id, wanted.reason, wanted.note)
-        return fhir_response(appointment_resource(facts, contact=True))
+        return appointment_resource(facts, contact=True)
+
+    answer = idempotency.once("fhir-cancel", body, cancel, status=200)
+    answer.mimetype = FHIR_JSON
+    return answer
 
 
 def resource_body() -> Any:

@@ -1,0 +1,70 @@
+"""A double tap is one change (issue 34, item 3), in headless Chromium against the running
+clinic: the patient's cancel form sent twice, and the roster's 报到 double-clicked, each
+make one change, and every copy is told it was done — not "can no longer be changed"."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_desk_fixes import book_today
+from tests.browser.test_pages import api, book_by_api, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PHONE = {"width": 390, "height": 844}
+
+#: The confirm page's form, sent twice at once as a double tap (or a browser sending it
+#: again) sends it: the same fields, the same key; where each copy ends up.
+SEND_TWICE = """async () => {
+  const form = document.querySelector("form[method=post]");
+  const send = () => fetch(form.action, { method: "POST", body: new FormData(form) });
+  const answers = await Promise.all([send(), send()]);
+  return answers.map((a) => a.url);
+}"""
+
+
+def actions_of(clinic, appointment_id: int) -> list[str]:
+    found = api(clinic, "consultant", "GET", "booking", f"/appointments/{appointment_id}")
+    return [change["action"] for change in found.json()["history"]]
+
+
+def test_the_patients_cancel_sent_twice_cancels_once(clinic, browser) -> None:
+    booked = book_by_api(clinic, 1, {"name": "双击", "phone": "13622224441"})
+    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    page.goto(f"{booked['patient_link']}/cancel")
+    ended = page.evaluate(SEND_TWICE)
+    assert [url.endswith("done=cancelled") for url in ended] == [True, True], ended
+    assert actions_of(clinic, booked["id"]) == ["book", "cancel"]
+    page.goto(booked["patient_link"])
+    assert "已取消" in page.locator("body").inner_text()
+
+
+def test_a_double_tap_on_the_confirm_button_cancels_once(clinic, browser) -> None:
+    """As a thumb does it: Chromium may send the form once or twice (the second navigation
+    replaces the first); either way one cancellation, and the page says it is done."""
+    booked = book_by_api(clinic, 1, {"name": "再点", "phone": "13622224442"})
+    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    page.goto(f"{booked['patient_link']}/cancel")
+    page.get_by_role("button", name="确认取消").dblclick()
+    page.wait_for_url("**done=cancelled**")
+    assert "您的预约已取消。" in page.locator("body").inner_text()
+    assert sent, "the form was sent"
+    assert actions_of(clinic, booked["id"]) == ["book", "cancel"]
+
+
+def test_a_double_click_on_check_in_checks_in_once(clinic, browser) -> None:
+    booked = book_today(clinic, "儿科", {"name": "双击报到", "phone": "13622224443"})
+    desk = sign_in(browser, clinic, "frontdesk")
+    answers: list[int] = []
+    desk.on("response", lambda r: answers.append(r.status) if r.url.endswith(
+        f"/appointments/{booked['id']}/check-in") else None)
+    row = desk.locator(f'tr[data-code="{booked["code"]}"]')
+    row.get_by_role("button", name="报到").dblclick()
+    for _ in range(60):  # the page's events arrive while Playwright waits, not in a sleep
+        if len(answers) >= 2:
+            break
+        desk.wait_for_timeout(250)
+    assert answers == [200, 200], "the second click is answered as the first"
+    assert actions_of(clinic, booked["id"]) == ["book", "check_in"]
+    assert "操作失败" not in desk.locator("#toast").inner_text()
