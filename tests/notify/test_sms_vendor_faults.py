@@ -151,11 +151,17 @@ def test_a_vendor_down_for_a_minute_then_back_sends_every_confirmation_once(
     send = sender(notify)
     vendor.down(True)
     outage_ends = clock.now() + timedelta(minutes=1)
-    while clock.now() < outage_ends:  # the sender keeps trying, with its backoff
+    looks = 0
+    while clock.now() < outage_ends:  # the sender looks every 5 s (the clock's)
         send.send_due()
+        looks += 1
         clock.advance(timedelta(seconds=5))
     assert vendor.taken() == [] and all(m.status == "queued" for m in confirmations(notify))
-    assert all(m.attempts >= 2 for m in confirmations(notify)), "tried again while it was down"
+    waiting = confirmations(notify)
+    assert {(m.attempts, m.reason) for m in waiting} == {(1, "waiting for the provider")}, \
+        "once judged down, no message is tried again on its own clock"
+    assert vendor.requests() >= BOOKINGS + looks - 2, "the vendor was probed at each look " \
+        "(a free query, not a send)"
     # it comes back, but the network first loses two requests and then two answers
     vendor.down(False)
     vendor.drop(2)
