@@ -336,9 +336,11 @@ class Sender:
             wait = self.pace.reserve(time.monotonic(), self.health.rate)
         if self.clock.now() + timedelta(seconds=wait) >= item.lease_ends:
             return False
-        if wait > 0:
-            time.sleep(wait)
-        return True
+        if wait <= 0:
+            return True
+        time.sleep(wait)
+        with self._health_lock:  # it may have gone down or asked for a pause meanwhile
+            return self.health.may_hand_over(_stamp(self.clock.now()), item.probe)
 
     def _judge(self, item: Claimed, exc: TransientError) -> None:
         """A transient SMS failure tells the provider's health: an outage counts towards
