@@ -66,7 +66,9 @@ def test_confirmations_waiting_through_a_gateway_outage_reach_it_within_10_s_of_
           f"it was down; {summary}")
     assert min(late.values()) >= 0, "nothing reached a gateway that was down"
     assert max(late.values()) <= LATE_AT_MOST, sorted(late.values())
-    assert asked_while_down < PLACES, "while down, a probe every few seconds, not each " \
+    # At most the 8 sends in flight when it went down and a probe every 2 s (11): 19.
+    # Each message on its own clock made 60 (a first try, then 5 s and 15 s later).
+    assert asked_while_down < 30, "while down, a probe every few seconds, not each " \
         "message on its own clock"
 
 
