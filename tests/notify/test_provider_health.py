@@ -41,6 +41,7 @@ def test_while_down_only_a_probe_goes_every_probe_seconds() -> None:
     assert health.may_hand_over(12.1, probe=True) and not health.may_hand_over(12.1)
     health.failed(12.2)
     assert health.state is ph.Health.DOWN
+    assert not health.may_hand_over(12.3, probe=True), "a probe goes only while probing"
     assert health.turn(14.1) is ph.Turn.HOLD and health.turn(14.2) is ph.Turn.PROBE
 
 
@@ -76,7 +77,9 @@ def test_throttling_pauses_everyone_for_the_wait_and_halves_the_rate() -> None:
     health.throttled(8.0, None)
     assert health.paused_until == 9.0 and health.rate == 10.0
     health.throttled(9.0, 0.0)
-    health.throttled(10.0, 0.0)
+    assert health.paused_until == 10.0, "no wait named: the rules' pause"
+    health.throttled(10.0, 0.5)
+    assert health.paused_until == 10.5, "a wait under a second is the provider's to name"
     assert health.rate == 5.0, "never below the least rate"
 
 
