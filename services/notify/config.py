@@ -44,6 +44,8 @@ class NotifySettings(Settings):
     sms_gateway_id_field: str = "id"
     sms_gateway_timeout: float = 10.0
     sms_gateway_status_url: str = ""
+    #: GET here answers whether the gateway is back (any answer but 5xx/429); optional.
+    sms_gateway_health_url: str = ""
     sms_webhook_secret: str = DEFAULT_WEBHOOK_SECRET
     # Template providers (SPEC §12): the registered signature, and each vendor's account.
     sms_sign_name: str = ""
@@ -74,6 +76,11 @@ class NotifySettings(Settings):
     send_poll_seconds: float = 0.2
     send_lease_seconds: int = 60
     send_retry_base_seconds: float = 5.0
+    # The SMS provider's health (domain/provider_health.py): down after this many transient
+    # failures in a row, then probed every few seconds; SMS handed over at most this fast.
+    send_down_after_failures: int = 3
+    send_probe_seconds: float = 2.0
+    sms_rate_per_second: float = 50.0
     message_retention_days: int = 180
     # Confirmations come in bursts as bookings do: plan up to 20 in one transaction.
     consumer_batch: int = 20

@@ -58,6 +58,33 @@ def test_gateway_errors_are_told_apart() -> None:
         unreachable.send(SMS)
 
 
+def test_a_429_is_throttling_with_its_retry_after_and_a_503_an_outage() -> None:
+    with FakeGateway() as gateway:
+        provider = HttpGatewayProvider(url=gateway.url)
+        gateway.throttle_for(60, retry_after=7)
+        with pytest.raises(TransientError) as throttled:
+            provider.send(SMS)
+        assert (throttled.value.kind, throttled.value.retry_after) == ("throttle", 7.0)
+        gateway.throttled_until = 0.0
+        gateway.failures_left = 1
+        with pytest.raises(TransientError) as down:
+            provider.send(SMS)
+        assert (down.value.kind, down.value.retry_after) == ("outage", None)
+
+
+def test_the_gateway_is_probed_at_its_health_address_only_when_it_has_one() -> None:
+    with FakeGateway() as gateway:
+        assert HttpGatewayProvider(url=gateway.url).probe(SMS) is False, \
+            "no health address: the next message is the probe"
+        provider = HttpGatewayProvider(url=gateway.url, health_url=gateway.health_url)
+        gateway.down_for(60)
+        with pytest.raises(TransientError):
+            provider.probe(None)
+        gateway.down_until = 0.0
+        assert provider.probe(None) is True
+        assert gateway.health_checks == 2 and gateway.requests == [], "no SMS sent to probe"
+
+
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []

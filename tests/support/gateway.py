@@ -4,7 +4,10 @@ Like real gateways it takes a client reference and keeps one message per referen
 (``delivered``), and answers whether it has a message (``GET /status/<ref>``). Every
 message it took is also kept in ``taken``, repeats included: that is what would
 reach phones from a gateway that does not de-duplicate, and what the tests count.
-It can be told to answer 503 for a while, and to take its time over each message.
+It can be told to answer 503 for a while (``down_for``; ``GET /health`` answers 503
+then too, and ``back_at`` says when it recovered), to answer 429 with ``Retry-After``
+for a while (``throttle_for``), and to take its time over each message. ``requested_at``
+holds the time of every POST, refused or not, to count what a sender asked when.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ class FakeGateway:
         self.hang_once_seconds = 0.0  # accept a message, then answer only after this long
         self.delay_seconds = 0.0  # every answer takes this long, as a busy gateway's would
         self.down_until = 0.0  # time.monotonic() until which every request gets 503
+        self.throttled_until = 0.0  # time.monotonic() until which every POST gets 429
+        self.throttle_wait = 1  # the Retry-After (seconds) of those answers
+        self.requested_at: list[float] = []  # time.monotonic() of every POST
+        self.health_checks = 0  # GET /health calls
         self.ref_field = ref_field
         self.lock = threading.Lock()
         self.closing = threading.Event()  # set on exit: a slow answer ends at once
@@ -46,13 +53,18 @@ class FakeGateway:
                 status, answer = gateway.handle(body, dict(self.headers))
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", str(gateway.throttle_wait))
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
 
             def do_GET(self) -> None:
-                status, answer = gateway.status(self.path.rsplit("/", 1)[-1])
+                if self.path == "/health":
+                    status, answer = gateway.health()
+                else:
+                    status, answer = gateway.status(self.path.rsplit("/", 1)[-1])
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -75,6 +87,27 @@ class FakeGateway:
     def status_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}/status/{{ref}}"
 
+    @property
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/health"
+
+    def health(self) -> tuple[int, Any]:
+        with self.lock:
+            self.health_checks += 1
+        if time.monotonic() < self.down_until:
+            return 503, {"error": "down"}
+        return 200, {"status": "ok"}
+
+    @property
+    def back_at(self) -> float:
+        """When the last outage ended (time.monotonic()): lateness is measured from here."""
+        return self.down_until
+
+    def requests_between(self, start: float, end: float) -> int:
+        """How many POSTs came in ``[start, end)`` (time.monotonic()), refused ones too."""
+        with self.lock:
+            return sum(start <= at < end for at in self.requested_at)
+
     def status(self, ref: str) -> tuple[int, Any]:
         with self.lock:
             self.lookups.append(ref)
@@ -96,6 +129,9 @@ class FakeGateway:
     def handle(self, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
         with self.lock:
             self.requests.append({"body": body, "headers": headers})
+            self.requested_at.append(time.monotonic())
+            if time.monotonic() < self.throttled_until:
+                return 429, {"error": "too many requests"}
             if self.failures_left > 0 or time.monotonic() < self.down_until:
                 self.failures_left = max(self.failures_left - 1, 0)
                 return 503, {"error": "busy"}
@@ -113,6 +149,11 @@ class FakeGateway:
 
     def down_for(self, seconds: float) -> None:
         self.down_until = time.monotonic() + seconds
+
+    def throttle_for(self, seconds: float, retry_after: int = 1) -> None:
+        """Answer every POST 429 with ``Retry-After: retry_after`` for ``seconds``."""
+        self.throttle_wait = retry_after
+        self.throttled_until = time.monotonic() + seconds
 
     def __enter__(self) -> FakeGateway:
         self.thread.start()

@@ -8,6 +8,12 @@ and the message goes again with the same reference (``msg-<id>``): the dev outbo
 and gateways that honour a client reference keep it once. A message whose lease
 ran out while it waited its turn in a slow batch is not sent: another worker may
 have claimed it by then.
+
+SMS go by the provider's health (``domain/provider_health.py``), one clock for all of
+them: after a few transient failures in a row the provider is judged down, nothing but a
+probe goes every ``SEND_PROBE_SECONDS``, and when it answers every message that waited
+for it is due at once (oldest first), handed over at ``SMS_RATE_PER_SECOND``. Throttling
+pauses every hand-over for the provider's wait instead of retrying each message.
 """
 
 from __future__ import annotations
@@ -18,10 +24,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
@@ -31,11 +37,12 @@ from services.common.runtime import Runtime
 from services.common.unit_of_work import unit_of_work
 
 from ..config import NotifySettings
+from ..domain.provider_health import HealthRules, Pace, ProviderHealth, Turn
 from ..domain.statuses import MessageStatus
 from ..domain.timing import QuietHours
 from ..models import Appointment, Message
 from ..providers import Lookup, Outgoing, PermanentError, Provider, Providers, TransientError
-from ..providers.base import TemplateCall
+from ..providers.base import OUTAGE, THROTTLE, Probe, TemplateCall
 from .composing import Composer
 from .suppressions import opted_out
 
@@ -54,6 +61,8 @@ class Claimed:
     opted_out: bool = False
     #: When an earlier sender began handing it over (a lookup by phone and day needs it).
     handed_at: datetime | None = None
+    #: Handed over to ask whether the SMS provider is back (it is judged down).
+    probe: bool = False
 
 
 def already_taken(provider: Provider, item: Claimed) -> str | None:
@@ -70,10 +79,17 @@ def backoff(attempts: int, base: float = 5.0) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 600))
 
 
+#: A queued SMS's reason while it waits for its provider to come back (the message log
+#: shows it); when the provider answers again, every message with it is due at once.
+WAITING = "waiting for the provider"
+#: Which SMS a claim takes: all that are due, none (the provider is down or paused), or
+#: the one oldest waiting message as the probe.
+ALL_SMS, NO_SMS, PROBE_SMS = "all", "none", "probe"
+
 _MESSAGES = table_of(Message)
 #: Built once (it runs for every message sent).
 _SENT = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).values(
-    status=MessageStatus.SENT.value, provider=bindparam("provider"),
+    status=MessageStatus.SENT.value, provider=bindparam("provider"), reason=None,
     provider_id=bindparam("provider_id"), sent_at=bindparam("now", type_=UTCDateTime()),
     last_error=None, claimed_until=None, handed_at=None, facts=None,
     updated_at=bindparam("now", type_=UTCDateTime()))
@@ -82,6 +98,38 @@ _SENT = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).value
 _WITHDRAWN = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).values(
     status=MessageStatus.SUPPRESSED.value, reason="opted out", claimed_until=None,
     handed_at=None, facts=None, updated_at=bindparam("now", type_=UTCDateTime()))
+
+
+#: Claimed but not handed over (the provider went down or paused meanwhile): the claim is
+#: given back as if it had not been made, the attempt too.
+_GIVEN_BACK = update(_MESSAGES).where(
+    _MESSAGES.c.id == bindparam("message_id"),
+    _MESSAGES.c.claimed_until == bindparam("lease", type_=UTCDateTime())).values(
+    claimed_until=None, handed_at=bindparam("handed_at", type_=UTCDateTime()),
+    attempts=_MESSAGES.c.attempts - 1, reason=WAITING,
+    send_after=bindparam("after", type_=UTCDateTime()),
+    updated_at=bindparam("now", type_=UTCDateTime()))
+#: The provider is back: what waited for it is due now.
+_RELEASED = update(_MESSAGES).where(
+    _MESSAGES.c.status == MessageStatus.QUEUED.value, _MESSAGES.c.channel == "sms",
+    _MESSAGES.c.reason == WAITING,
+    _MESSAGES.c.send_after > bindparam("now", type_=UTCDateTime())).values(
+    send_after=bindparam("now", type_=UTCDateTime()))
+
+
+def _stamp(at: datetime) -> float:
+    return at.timestamp()
+
+
+def _at(stamp: float) -> datetime:
+    return datetime.fromtimestamp(stamp, UTC)
+
+
+def _outgoing(row: Message) -> Outgoing:
+    return Outgoing(ref=f"msg-{row.id}", channel=row.channel, to=row.recipient, body=row.body,
+                    subject=row.subject, ics=row.ics,
+                    ics_method="CANCEL" if row.template == "cancellation" else "REQUEST",
+                    template=template_call(row.sms_call))
 
 
 def _withdraw(row: Message, now: datetime) -> None:
@@ -111,6 +159,10 @@ def _unfillable(row: Message, why: str, now: datetime) -> None:
     row.facts, row.claimed_until, row.updated_at = None, None, now
 
 
+#: A probe that is not a message, as the health judges its failure.
+_PROBING = Claimed(0, Outgoing("probe", "sms", "", ""), 0, datetime.min.replace(tzinfo=UTC))
+
+
 class Sender:
     """Sends what is due in one runtime: its database, clock and hospital's facts.
 
@@ -129,23 +181,27 @@ class Sender:
         self.composer = Composer(rt.settings)
         self._due = threading.Event()
         self._threads: ThreadPoolExecutor | None = None
+        self.health = ProviderHealth(HealthRules(
+            down_after=rt.settings.send_down_after_failures,
+            probe_seconds=rt.settings.send_probe_seconds,
+            rate=rt.settings.sms_rate_per_second))
+        self.pace = Pace()
+        self._health_lock = threading.Lock()  # the sending threads share one health
 
     def wake(self) -> None:
         """Something is due now: the next round starts at once, not after the poll's pause."""
         self._due.set()
 
-    def claim(self, now: datetime | None = None) -> list[Claimed]:
+    def claim(self, now: datetime | None = None, sms: str = ALL_SMS) -> list[Claimed]:
+        """Take what is due (``sms``: :data:`ALL_SMS`, :data:`NO_SMS`, or :data:`PROBE_SMS`,
+        only the oldest SMS waiting for the provider, due or not)."""
         now = now or self.clock.now()
         claimed = []
         lease_ends = now + timedelta(seconds=self.settings.send_lease_seconds)
         with unit_of_work(self.rt, SYSTEM, now=now, fresh_hospital=True) as work:
             session, hospital, zone = work.session, work.desk.hospital, work.desk.zone
             rows = session.scalars(
-                select(Message).where(
-                    Message.status == MessageStatus.QUEUED, Message.send_after <= now,
-                    or_(Message.claimed_until.is_(None), Message.claimed_until < now))
-                .order_by(Message.send_after, Message.id).limit(self.settings.send_batch_size)
-                .with_for_update(skip_locked=True)).all()
+                self._due_rows(now, sms).with_for_update(skip_locked=True)).all()
             withdrawn = opted_out(session, {(row.channel, row.recipient) for row in rows})
             for row in rows:
                 in_doubt, earlier_hand = row.handed_at is not None, row.handed_at
@@ -164,14 +220,23 @@ class Sender:
                 row.claimed_until, row.handed_at = lease_ends, now
                 row.attempts += 1
                 row.updated_at = now
-                claimed.append(Claimed(row.id, Outgoing(
-                    ref=f"msg-{row.id}", channel=row.channel, to=row.recipient, body=row.body,
-                    subject=row.subject, ics=row.ics,
-                    ics_method="CANCEL" if row.template == "cancellation" else "REQUEST",
-                    template=template_call(row.sms_call)),
-                    row.attempts, lease_ends, in_doubt, opted_out=stop,
-                    handed_at=earlier_hand))
+                claimed.append(Claimed(row.id, _outgoing(row), row.attempts, lease_ends,
+                                       in_doubt, opted_out=stop, handed_at=earlier_hand,
+                                       probe=sms == PROBE_SMS))
         return claimed
+
+    def _due_rows(self, now: datetime, sms: str) -> Select[Message]:
+        free = or_(Message.claimed_until.is_(None), Message.claimed_until < now)
+        query = select(Message).where(Message.status == MessageStatus.QUEUED, free)
+        if sms == PROBE_SMS:
+            return query.where(Message.channel == "sms", or_(
+                Message.send_after <= now, Message.reason == WAITING)).order_by(
+                Message.send_after, Message.id).limit(1)
+        query = query.where(Message.send_after <= now)
+        if sms == NO_SMS:
+            query = query.where(Message.channel != "sms")
+        return query.order_by(Message.send_after, Message.id).limit(
+            self.settings.send_batch_size)
 
     def _reminder_still_due(self, session: Session, row: Message, now: datetime,
                             zone: ZoneInfo) -> bool:
@@ -189,6 +254,8 @@ class Sender:
 
     def deliver(self, item: Claimed) -> str:
         """Hand one claimed message to its provider and record the outcome."""
+        if item.outgoing.channel == "sms" and not self._my_turn(item):
+            return self._give_back(item)
         if self.clock.now() >= item.lease_ends:
             log.info("message %s: its lease ran out before its turn; left for the next claim",
                      item.message_id)
@@ -206,9 +273,10 @@ class Sender:
                 return self._record_withdrawn(item)
             provider_id = provider.send(item.outgoing)
         except TransientError as exc:
+            self._judge(item, exc)
             return self._record(item, provider, error=str(exc), permanent=False,
                                 in_doubt=exc.in_doubt or item.in_doubt,
-                                retry_after=exc.retry_after)
+                                retry_after=exc.retry_after, kind=exc.kind)
         except PermanentError as exc:
             return self._record(item, provider, error=str(exc), permanent=True)
         except Exception as exc:
@@ -218,12 +286,16 @@ class Sender:
 
     def _record(self, item: Claimed, provider: object, *, provider_id: str | None = None,
                 error: str | None = None, permanent: bool = False, in_doubt: bool = False,
-                retry_after: float | None = None) -> str:
+                retry_after: float | None = None, kind: str | None = None) -> str:
         """``in_doubt``: the provider may hold the message (no answer came, or it was in
         doubt and could not be looked up): ``handed_at`` stays, so the next claim asks the
-        provider before sending again. ``retry_after``: the provider's least wait."""
+        provider before sending again. ``retry_after``: the provider's least wait.
+        ``kind``: a transient failure's (``TransientError.kind``): an outage's message waits
+        for the provider (``WAITING``), a throttled one for the provider's wait only."""
         now = self.clock.now()
         if error is None:
+            if item.outgoing.channel == "sms":
+                self._answered(now)
             return self._record_sent(item, getattr(provider, "name", None), provider_id, now)
         with self.db.transaction() as session:
             row = session.get(Message, item.message_id, with_for_update=True)
@@ -232,8 +304,13 @@ class Sender:
             row.provider = getattr(provider, "name", None)
             row.claimed_until = None
             row.updated_at = now
+            waits = kind == OUTAGE and item.outgoing.channel == "sms"
+            row.reason = WAITING if waits else None
             if permanent or row.attempts >= self.settings.send_max_attempts:
-                row.status, row.last_error = MessageStatus.FAILED, error
+                row.status, row.last_error, row.reason = MessageStatus.FAILED, error, None
+            elif kind == THROTTLE:  # the shared pause, not a backoff of its own
+                row.last_error = error
+                row.send_after = now + timedelta(seconds=retry_after or 1.0)
             else:
                 row.last_error = error
                 wait = backoff(row.attempts, self.settings.send_retry_base_seconds)
@@ -246,6 +323,101 @@ class Sender:
         log.warning("message %s (%s) attempt %d: %s -> %s", item.message_id,
                     item.outgoing.channel, item.attempts, error, status)
         return status
+
+    # --- the SMS provider's health --------------------------------------------------------
+
+    def _my_turn(self, item: Claimed) -> bool:
+        """Whether this claimed SMS may go now (not while the provider is down or paused,
+        unless it is the probe), after waiting for its place at the provider's rate. False
+        when that place comes after the message's lease."""
+        with self._health_lock:
+            if not self.health.may_hand_over(_stamp(self.clock.now()), item.probe):
+                return False
+            wait = self.pace.reserve(time.monotonic(), self.health.rate)
+        if self.clock.now() + timedelta(seconds=wait) >= item.lease_ends:
+            return False
+        if wait <= 0:
+            return True
+        time.sleep(wait)
+        with self._health_lock:  # it may have gone down or asked for a pause meanwhile
+            return self.health.may_hand_over(_stamp(self.clock.now()), item.probe)
+
+    def _judge(self, item: Claimed, exc: TransientError) -> None:
+        """A transient SMS failure tells the provider's health: an outage counts towards
+        "down", throttling pauses everyone; a failure of this message alone tells nothing."""
+        if item.outgoing.channel != "sms":
+            return
+        now = self.clock.now()
+        with self._health_lock:
+            if exc.kind == OUTAGE:
+                self.health.failed(_stamp(now))
+                back = False
+            elif exc.kind == THROTTLE:
+                back = self.health.throttled(_stamp(now), exc.retry_after)
+            else:
+                return
+            paused_until = _at(self.health.paused_until)
+        if back:  # it answered, asking only to wait: what waited is due after the pause
+            self._release_waiting(max(now, paused_until))
+
+    def _answered(self, now: datetime) -> None:
+        """The SMS provider took a message or answered a probe."""
+        with self._health_lock:
+            back = self.health.succeeded(_stamp(now))
+        if back:
+            self._release_waiting(now)
+
+    def _release_waiting(self, at: datetime) -> None:
+        """The provider is back: every message that waited for it is due at ``at``, oldest
+        first (the claim's order), instead of each on its own backoff."""
+        with self.db.transaction() as session:
+            released = session.execute(_RELEASED, {"now": at}).rowcount  # type: ignore[attr-defined]
+        if released:
+            log.info("sms provider back: %d waiting messages are due now", released)
+        self._due.set()
+
+    def _give_back(self, item: Claimed) -> str:
+        """Not handed over (the provider went down or paused since the claim): the claim and
+        its attempt are given back; it waits for the provider with the others."""
+        now = self.clock.now()
+        with self._health_lock:
+            after = max(now, _at(self.health.paused_until))
+        with self.db.transaction() as session:
+            session.execute(_GIVEN_BACK, {"message_id": item.message_id,
+                                          "lease": item.lease_ends, "handed_at": item.handed_at,
+                                          "after": after, "now": now})
+        return MessageStatus.QUEUED
+
+    def _sms_turn(self, now: datetime) -> str:
+        """Which SMS this round claims: all due, none, or one as the probe. A provider that
+        can be asked without sending (``Probe``) is asked here instead."""
+        with self._health_lock:
+            turn = self.health.turn(_stamp(now))
+        if turn is Turn.SEND:
+            return ALL_SMS
+        if turn is Turn.HOLD:
+            return NO_SMS
+        provider = self.providers.sms
+        if not isinstance(provider, Probe):
+            return PROBE_SMS
+        try:
+            if not provider.probe(self._oldest_waiting(now)):
+                return PROBE_SMS
+        except TransientError as exc:
+            self._judge(_PROBING, exc)
+            return NO_SMS
+        except Exception:
+            log.exception("sms provider probe failed unexpectedly")
+            self._judge(_PROBING, TransientError("probe failed"))
+            return NO_SMS
+        self._answered(now)
+        return ALL_SMS
+
+    def _oldest_waiting(self, now: datetime) -> Outgoing | None:
+        """The SMS a vendor's probe asks about (its number): the oldest one waiting."""
+        with self.db.reading() as session:
+            row = session.scalars(self._due_rows(now, PROBE_SMS)).first()
+            return _outgoing(row) if row is not None else None
 
     def _record_sent(self, item: Claimed, provider: str | None, provider_id: str | None,
                      now: datetime) -> str:
@@ -272,8 +444,17 @@ class Sender:
         """Claim what is due and hand it over: one recipient's messages one after the other,
         in the order they were planned (a cancellation never overtakes its confirmation),
         up to ``SEND_CONCURRENCY`` recipients at once (a gateway answers in tens or
-        hundreds of milliseconds; one at a time would cap a worker at a few per second)."""
-        claimed = self.claim(now)
+        hundreds of milliseconds; one at a time would cap a worker at a few per second).
+        SMS go as the provider's health allows (all, none, or one probe)."""
+        now = now or self.clock.now()
+        sms = self._sms_turn(now)
+        claimed = self.claim(now, ALL_SMS if sms == ALL_SMS else NO_SMS)
+        if sms == PROBE_SMS:
+            probe = self.claim(now, PROBE_SMS)
+            claimed += probe
+            if not probe:  # nothing waits: nothing to probe with until something does
+                with self._health_lock:
+                    self.health.nothing_to_probe(_stamp(now))
         by_recipient: dict[tuple[str, str], list[Claimed]] = {}
         for item in claimed:
             by_recipient.setdefault((item.outgoing.channel, item.outgoing.to), []).append(item)

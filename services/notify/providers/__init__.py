@@ -8,13 +8,13 @@ from services.common.db import Database
 
 from ..config import NotifySettings
 from .aliyun import AliyunProvider
-from .base import Lookup, Outgoing, PermanentError, Provider, TransientError
+from .base import Lookup, Outgoing, PermanentError, Probe, Provider, TransientError
 from .http_gateway import HttpGatewayProvider
 from .outbox import OutboxProvider
 from .smtp import SmtpProvider
 
-__all__ = ["Lookup", "Outgoing", "PermanentError", "Provider", "Providers", "TransientError",
-           "build_providers"]
+__all__ = ["Lookup", "Outgoing", "PermanentError", "Probe", "Provider", "Providers",
+           "TransientError", "build_providers"]
 
 
 @dataclass
@@ -36,7 +36,7 @@ def build_providers(settings: NotifySettings, db: Database) -> Providers:
             text_field=s.sms_gateway_text_field, ref_field=s.sms_gateway_ref_field,
             sender_field=s.sms_gateway_sender_field, sender=s.sms_gateway_sender,
             id_field=s.sms_gateway_id_field, timeout=s.sms_gateway_timeout,
-            status_url=s.sms_gateway_status_url)
+            status_url=s.sms_gateway_status_url, health_url=s.sms_gateway_health_url)
     elif s.sms_provider == "aliyun":
         sms = AliyunProvider(access_key_id=s.aliyun_access_key_id,
                              access_key_secret=s.aliyun_access_key_secret,

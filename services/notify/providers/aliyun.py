@@ -27,7 +27,7 @@ from alibabacloud_tea_openapi.utils_models import Config
 
 from services.common.logging import mask_phone_in_log
 
-from .base import Outgoing, PermanentError, TransientError
+from .base import THIS_MESSAGE, THROTTLE, Outgoing, PermanentError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,9 @@ THROTTLED = {
     # per-number flow control (1 a minute, 5 an hour, 10 a day for one signature)
     "isv.BUSINESS_LIMIT_CONTROL": 60.0,
 }
+#: Of those, the ones about one phone number: only that message waits (the API's own
+#: flow control pauses the whole sender instead).
+PER_NUMBER = {"isv.BUSINESS_LIMIT_CONTROL"}
 TRANSIENT = {
     "isp.SYSTEM_ERROR": "Alibaba Cloud system error",
     "isp.GATEWAY_ERROR": "Alibaba Cloud gateway error",
@@ -98,7 +101,8 @@ def error_for(code: str, retry_after: float | None = None) -> Exception:
     code names the fault and can be looked up, and a message may repeat the input."""
     if code in THROTTLED:
         hint = max(retry_after or 0.0, THROTTLED[code])
-        return TransientError(f"aliyun {code}: slow down", retry_after=hint)
+        return TransientError(f"aliyun {code}: slow down", retry_after=hint,
+                              kind=THIS_MESSAGE if code in PER_NUMBER else THROTTLE)
     if code in TRANSIENT:
         return TransientError(f"aliyun {code}: {TRANSIENT[code]}")
     if code in PERMANENT:
@@ -118,7 +122,7 @@ def sdk_error(exc: Exception) -> Exception:
             retry_after = float(exc.retry_after) / 1000  # x-acs-retry-after: milliseconds
             if code not in THROTTLED:
                 return TransientError(f"aliyun {code or 'throttled'}: slow down",
-                                      retry_after=retry_after)
+                                      retry_after=retry_after, kind=THROTTLE)
         if code and code != "None":
             error = error_for(code, retry_after)
             if isinstance(error, PermanentError) and (exc.status_code or 0) >= 500:
@@ -201,6 +205,23 @@ class AliyunProvider:
         if not answer.biz_id:
             raise TransientError("aliyun answered OK without a BizId", in_doubt=True)
         return str(answer.biz_id)
+
+    def probe(self, sample: Outgoing | None) -> bool:
+        """Whether Alibaba Cloud answers again, asked with ``QuerySendDetails`` (free, the same
+        API and access key as ``SendSms``) for the oldest waiting message's number today.
+        Any answer with a code means it is back; no answer or a 5xx raises."""
+        if sample is None:
+            return False
+        request = QuerySendDetailsRequest(phone_number=vendor_number(sample.to),
+                                          send_date=send_days(datetime.now(VENDOR_ZONE))[0],
+                                          page_size=1, current_page=1)
+        try:
+            self.client.query_send_details(request)
+        except Exception as exc:
+            error = sdk_error(exc)
+            if isinstance(error, TransientError):
+                raise error from None
+        return True
 
     def lookup(self, item: Outgoing, handed_at: datetime | None) -> str | None:
         """Whether Alibaba Cloud has ``item`` (its ``OutId`` is our reference): searched by

@@ -6,19 +6,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+#: Whose fault a transient failure is, which decides who waits (``TransientError.kind``):
+#: the provider is down (every message waits for it to come back), it asks everyone to
+#: slow down (one shared pause), or only this message or number must wait (its own clock).
+OUTAGE, THROTTLE, THIS_MESSAGE = "outage", "throttle", "message"
+
 
 class TransientError(Exception):
     """Try again later: the provider is down, slow, or asks us to wait.
 
     ``retry_after``: seconds the provider asks us to wait at least (throttling), or None.
     ``in_doubt``: no answer came, so the provider may have the message; the next attempt
-    asks it (``Lookup``) before sending again (a provider that does not de-duplicate)."""
+    asks it (``Lookup``) before sending again (a provider that does not de-duplicate).
+    ``kind``: :data:`OUTAGE`, :data:`THROTTLE` or :data:`THIS_MESSAGE` (a per-number
+    limit, a code we do not know): the sender's provider health counts only the first
+    two (``domain/provider_health.py``)."""
 
     def __init__(self, message: str = "", *, retry_after: float | None = None,
-                 in_doubt: bool = False) -> None:
+                 in_doubt: bool = False, kind: str = OUTAGE) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.in_doubt = in_doubt
+        self.kind = kind
 
 
 class PermanentError(Exception):
@@ -65,6 +74,17 @@ class Provider(Protocol):
 
     def send(self, item: Outgoing) -> str:
         """Hand the message over; return the provider's id for it."""
+        ...
+
+
+@runtime_checkable
+class Probe(Protocol):
+    """A provider that can be asked whether it is back without sending an SMS."""
+
+    def probe(self, sample: Outgoing | None) -> bool:
+        """True when the provider answered; False when it cannot be asked this way (the
+        next due message is then the probe). Raises ``TransientError`` while it is still
+        down. ``sample``: the oldest waiting message (a vendor's free query names a phone)."""
         ...
 
 

@@ -8,14 +8,28 @@ auth or a token, and answer an id. The field names differ; they are settings.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 
-from .base import Outgoing, PermanentError, TransientError
+from .base import THROTTLE, Outgoing, PermanentError, TransientError
 
 RETRY_STATUSES = {408, 425, 429}
+
+
+def retry_after(response: requests.Response) -> float | None:
+    """The seconds a ``Retry-After`` header asks for (a number, or an HTTP date), or None."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        return max((parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds(), 0.0)
+    except (TypeError, ValueError):
+        return None
 
 
 class HttpGatewayProvider:
@@ -24,7 +38,8 @@ class HttpGatewayProvider:
     def __init__(self, *, url: str, username: str = "", password: str = "", token: str = "",
                  body_format: str = "json", to_field: str = "to", text_field: str = "text",
                  ref_field: str = "client_ref", sender_field: str = "", sender: str = "",
-                 id_field: str = "id", timeout: float = 10.0, status_url: str = "") -> None:
+                 id_field: str = "id", timeout: float = 10.0, status_url: str = "",
+                 health_url: str = "") -> None:
         if not url:
             raise ValueError("SMS_GATEWAY_URL is needed for the http SMS provider")
         self.url = url
@@ -37,6 +52,7 @@ class HttpGatewayProvider:
         self.id_field = id_field
         self.timeout = timeout
         self.status_url = status_url
+        self.health_url = health_url
         self._local = threading.local()  # a session per sending thread
 
     @property
@@ -63,12 +79,32 @@ class HttpGatewayProvider:
                                          timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise TransientError(f"gateway unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 429:  # slow down: the whole sender, not this message
+            raise TransientError("gateway answered 429", retry_after=retry_after(response),
+                                 kind=THROTTLE)
         if response.status_code >= 500 or response.status_code in RETRY_STATUSES:
             raise TransientError(f"gateway answered {response.status_code}")
         if response.status_code >= 400:
             raise PermanentError(f"gateway refused: {response.status_code} "
                                  f"{response.text[:200]}")
         return self._provider_id(response) or item.ref
+
+    def probe(self, sample: Outgoing | None) -> bool:
+        """``GET SMS_GATEWAY_HEALTH_URL``: any answer but a 5xx or 429 means the gateway is
+        back. Without that address the next due message is the probe (False)."""
+        if not self.health_url:
+            return False
+        try:
+            response = self.session.get(self.health_url, auth=self.auth, headers=self.headers,
+                                        timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise TransientError(f"gateway unreachable: {type(exc).__name__}") from exc
+        if response.status_code == 429:
+            raise TransientError("gateway answered 429", retry_after=retry_after(response),
+                                 kind=THROTTLE)
+        if response.status_code >= 500:
+            raise TransientError(f"gateway health answered {response.status_code}")
+        return True
 
     def lookup(self, item: Outgoing, handed_at: datetime | None) -> str | None:
         """Ask the gateway whether it has the message (``SMS_GATEWAY_STATUS_URL``, with

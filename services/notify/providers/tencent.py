@@ -31,7 +31,7 @@ from urllib3.exceptions import NewConnectionError
 
 from services.common.phones import mask_in_text
 
-from .base import Outgoing, PermanentError, TransientError
+from .base import THIS_MESSAGE, THROTTLE, Outgoing, PermanentError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -81,17 +81,18 @@ def refusal(code: str, message: str | None = "") -> TransientError | PermanentEr
     if message:
         text += f": {mask_in_text(str(message), for_log=True)[:160]}"
     if code in THROTTLED_FOR:
-        return TransientError(text, retry_after=THROTTLED_FOR[code])
+        return TransientError(text, retry_after=THROTTLED_FOR[code], kind=THIS_MESSAGE)
     if code in DAILY_LIMITS:
-        return TransientError(text, retry_after=until_midnight_in_china())
+        return TransientError(text, retry_after=until_midnight_in_china(), kind=THIS_MESSAGE)
     family = _family(code)
-    if family == "RequestLimitExceeded":
-        return TransientError(text, retry_after=1.0)
+    if family == "RequestLimitExceeded":  # the API's rate: the whole sender slows down
+        return TransientError(text, retry_after=1.0, kind=THROTTLE)
     if family in TRANSIENT_FAMILIES:
         return TransientError(text)
     if family in PERMANENT_FAMILIES:
         return PermanentError(text)
-    return TransientError(text)  # unknown to us: the sender gives up after its attempts
+    # unknown to us: no sign Tencent is down; the sender gives up after its attempts
+    return TransientError(text, kind=THIS_MESSAGE)
 
 
 def never_arrived(exc: TencentCloudSDKException) -> bool:
@@ -220,6 +221,26 @@ class TencentSmsProvider:
             log.info("%s: tencent had it after all (its answer was lost); not sent again",
                      item.ref)
         return found
+
+    def probe(self, sample: Outgoing | None) -> bool:
+        """Whether Tencent answers again, asked with ``PullSmsSendStatusByPhoneNumber`` (free,
+        the same API and key as ``SendSms``) for the oldest waiting message's number. A
+        refusal with a code that is not transient means it is back; a network error or an
+        ``InternalError`` raises."""
+        if sample is None:
+            return False
+        now = datetime.now(UTC)
+        request = models.PullSmsSendStatusByPhoneNumberRequest()
+        request.BeginTime, request.EndTime = int(now.timestamp()) - 60, int(now.timestamp())
+        request.Offset, request.Limit = 0, 1
+        request.PhoneNumber, request.SmsSdkAppId = sample.to, self.sdk_app_id
+        try:
+            self.client.PullSmsSendStatusByPhoneNumber(request)
+        except TencentCloudSDKException as exc:
+            failure = refusal(str(exc.code), exc.message)
+            if isinstance(failure, TransientError) and failure.kind != THIS_MESSAGE:
+                raise failure from exc
+        return True
 
     def lookup(self, item: Outgoing, handed_at: datetime | None) -> str | None:
         """Tencent's SerialNo for ``item``: the number's send statuses from a minute before
