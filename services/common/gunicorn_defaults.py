@@ -7,7 +7,10 @@ may start together. Every value comes from :class:`~services.common.config.Setti
 """
 
 import logging
+import os
+import shutil
 import signal
+from pathlib import Path
 
 from services.common.config import Settings
 
@@ -30,13 +33,38 @@ forwarded_allow_ips = _settings.forwarded_allow_ips
 # (or two test runs) on one machine would fight over it, and nothing here uses it.
 control_socket_disable = True
 
+#: This service's folder of metrics files (set by ``bind_for``, which every service's
+#: gunicorn settings call).
+_metrics_folder: Path | None = None
+
 
 def bind_for(service: str, default_port: int) -> str:
     """``host:port`` as the service's settings say (``BOOKING_PORT``, else ``PORT``…)."""
     own: type[Settings] = type(f"{service.title()}Bind", (Settings,),
                                {"SERVICE": service.lower(), "DEFAULT_PORT": default_port})
     settings = own.from_env()
+    global _metrics_folder
+    _metrics_folder = (settings.metrics_dir or Path("var/metrics")).resolve() / settings.SERVICE
     return f"{settings.host}:{settings.port}"
+
+
+def on_starting(server: object) -> None:
+    """prometheus-client's multi-process mode, set up for the operator: the service's own
+    folder, emptied (counters of an earlier run would be added to this one's), named in
+    ``PROMETHEUS_MULTIPROC_DIR`` before any web worker is forked and imports the client."""
+    if _metrics_folder is None:
+        return
+    shutil.rmtree(_metrics_folder, ignore_errors=True)
+    _metrics_folder.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_folder)
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A web worker that ended: its live gauges stop counting (its counters stay summed)."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
 
 
 def post_fork(server: object, worker: object) -> None:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .bus import Bus
 from .db import Conflict, Database, UTCDateTime, is_transient, utcnow
 from .events import Event, InvalidEvent
+from .metrics import CONSUMER_HEARTBEAT, EVENTS_HANDLED
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class InboxConsumer(ConsumerMixin):
         self.before_batch = before_batch
         self._pending: list[tuple[Event, Message]] = []
         self._consuming: Any = None  # the connection the consumer drains
+        self.service = service
         self.queue: Queue = bus.queue(service, self.handlers)
         self.retry_delay = retry_delay or (lambda attempt: min(0.1 * 2**attempt, 5.0))
         self.connection = bus.connection()
@@ -149,7 +151,9 @@ class InboxConsumer(ConsumerMixin):
 
     def on_iteration(self) -> None:
         """Before waiting for the next message: gather what has already arrived, then
-        handle the batch."""
+        handle the batch. Each round is a heartbeat (``ConsumerMixin`` goes round at least
+        once a second while connected), which the consumer-down alert watches."""
+        CONSUMER_HEARTBEAT.labels(service=self.service).set_to_current_time()
         while self._consuming is not None and 0 < len(self._pending) < self.batch:
             try:
                 self._consuming.drain_events(timeout=self.gather_seconds)
@@ -199,7 +203,12 @@ class InboxConsumer(ConsumerMixin):
             log.info("a batch of %d events failed together (%s); handling them one by one",
                      len(events), type(exc).__name__)
             return False
+        for event in events:
+            self._handled(event)
         return True
+
+    def _handled(self, event: Event) -> None:
+        EVENTS_HANDLED.labels(service=self.service, type=event.type).inc()
 
     # --- one message -------------------------------------------------------------------------
 
@@ -226,6 +235,7 @@ class InboxConsumer(ConsumerMixin):
                 log.info("event %s (%s) already handled; acking", event.id, event.type)
                 return False
             raise
+        self._handled(event)
         return True
 
     def _inbox_row(self, event: Event) -> InboxMixin:

@@ -27,6 +27,7 @@ from sqlalchemy.sql.expression import Executable
 
 from services.common.db import UTCDateTime, changed, is_transient, table_of
 from services.common.event_handlers import SYSTEM
+from services.common.metrics import MESSAGES
 from services.common.runtime import Runtime
 from services.common.unit_of_work import unit_of_work
 
@@ -54,6 +55,14 @@ class Claimed:
     opted_out: bool = False
     #: When an earlier sender began handing it over (a lookup by phone and day needs it).
     handed_at: datetime | None = None
+    #: Its template (confirmation, reminder …): the ``kind`` of ``clinic_messages_total``.
+    kind: str = ""
+
+
+def counted(item: Claimed, status: str) -> None:
+    """One outcome of handing a message over, for ``clinic_messages_total``."""
+    MESSAGES.labels(channel=item.outgoing.channel, kind=item.kind or "other",
+                    status=status).inc()
 
 
 def already_taken(provider: Provider, item: Claimed) -> str | None:
@@ -170,7 +179,7 @@ class Sender:
                     ics_method="CANCEL" if row.template == "cancellation" else "REQUEST",
                     template=template_call(row.sms_call)),
                     row.attempts, lease_ends, in_doubt, opted_out=stop,
-                    handed_at=earlier_hand))
+                    handed_at=earlier_hand, kind=row.template))
         return claimed
 
     def _reminder_still_due(self, session: Session, row: Message, now: datetime,
@@ -245,18 +254,21 @@ class Sender:
             status = row.status
         log.warning("message %s (%s) attempt %d: %s -> %s", item.message_id,
                     item.outgoing.channel, item.attempts, error, status)
+        counted(item, "failed" if status == MessageStatus.FAILED else "retry")
         return status
 
     def _record_sent(self, item: Claimed, provider: str | None, provider_id: str | None,
                      now: datetime) -> str:
         """The common outcome in one statement: sent, lease given back, facts dropped."""
         self._write_one(item, _SENT, provider=provider, provider_id=provider_id, now=now)
+        counted(item, "sent")
         return MessageStatus.SENT
 
     def _record_withdrawn(self, item: Claimed) -> str:
         """Not handed over: its recipient opted out, and the provider does not have it (or
         cannot say; then an earlier sender may have sent it before dying)."""
         self._write_one(item, _WITHDRAWN, now=self.clock.now())
+        counted(item, "suppressed")
         log.info("message %s: its recipient opted out since it was taken; not sent",
                  item.message_id)
         return MessageStatus.SUPPRESSED
