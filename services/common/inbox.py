@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from kombu import Message, Queue
 from kombu.mixins import ConsumerMixin
+from opentelemetry.trace import SpanKind
 from sqlalchemy import BigInteger, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -38,6 +39,7 @@ from .bus import Bus
 from .db import Conflict, Database, UTCDateTime, is_transient, utcnow
 from .events import Event, InvalidEvent
 from .metrics import CONSUMER_HEARTBEAT, EVENTS_HANDLED
+from .tracing import TRACEPARENT, span
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +175,8 @@ class InboxConsumer(ConsumerMixin):
 
     def _handle_pending(self) -> None:
         batch, self._pending = self._pending, []
-        if len(batch) > 1 and self.handle_together([event for event, _ in batch]):
+        if len(batch) > 1 and self.handle_together([event for event, _ in batch],
+                                                   [_traceparent(m) for _, m in batch]):
             self._outage_retries = 0
             for _, message in batch:
                 message.ack()
@@ -181,19 +184,23 @@ class InboxConsumer(ConsumerMixin):
         for event, message in batch:
             self._handle_one(event, message)
 
-    def handle_together(self, events: list[Event]) -> bool:
+    def handle_together(self, events: list[Event],
+                        traceparents: list[str | None] | None = None) -> bool:
         """Handle ``events`` in one transaction with their inbox rows; False (and nothing
-        kept) if any of it failed, for the caller to handle them one by one."""
+        kept) if any of it failed, for the caller to handle them one by one. Each event's
+        handler runs in a span continuing its producer's trace (``traceparents``)."""
+        parents = traceparents or [None] * len(events)
         try:
             with self.db.transaction() as session:
                 session.add_all([self._inbox_row(event) for event in events])
                 session.flush()
                 if self.before_batch is not None:
                     self.before_batch(session, events)
-                for event in events:
+                for event, parent in zip(events, parents, strict=True):
                     handler = self.handlers.get(event.type)
                     if handler is not None:
-                        handler(session, event)
+                        with self._span(event, parent):
+                            handler(session, event)
                         # As in a transaction of its own, the next event sees this one's
                         # writes (even from a plain connection, which does not autoflush)
                         # and reads from the database, not from this one's objects.
@@ -214,22 +221,24 @@ class InboxConsumer(ConsumerMixin):
 
     def _handle_one(self, event: Event, message: Message) -> None:
         try:
-            self.handle(event)
+            self.handle(event, _traceparent(message))
         except Exception as exc:
             self._retry_or_park(event, message, exc)
             return
         self._outage_retries = 0
         message.ack()
 
-    def handle(self, event: Event) -> bool:
-        """Run the handler in one transaction with the inbox record; False if already done."""
+    def handle(self, event: Event, traceparent: str | None = None) -> bool:
+        """Run the handler in one transaction with the inbox record; False if already done.
+        The handler runs in a span continuing the producer's trace (``traceparent``)."""
         handler = self.handlers.get(event.type)
         try:
             with self.db.transaction() as session:
                 session.add(self._inbox_row(event))
                 session.flush()
                 if handler is not None:
-                    handler(session, event)
+                    with self._span(event, traceparent):
+                        handler(session, event)
         except Conflict:
             if self._already_handled(event.id):
                 log.info("event %s (%s) already handled; acking", event.id, event.type)
@@ -237,6 +246,11 @@ class InboxConsumer(ConsumerMixin):
             raise
         self._handled(event)
         return True
+
+    def _span(self, event: Event, traceparent: str | None) -> Any:
+        return span(f"consume {event.type}", parent=traceparent, kind=SpanKind.CONSUMER,
+                    attributes={"messaging.destination.name": self.queue.name,
+                                "messaging.message.id": event.id})
 
     def _inbox_row(self, event: Event) -> InboxMixin:
         return self.inbox_model(event_id=event.id, event_type=event.type, source=event.source,
@@ -276,8 +290,11 @@ class InboxConsumer(ConsumerMixin):
         """Re-queue at the back with the attempt count, then ack the original: a crash
         in between only duplicates the message, which the inbox absorbs."""
         producer = self.connection.Producer()
+        headers: dict[str, Any] = {ATTEMPTS_HEADER: attempts}
+        if _traceparent(message):
+            headers[TRACEPARENT] = _traceparent(message)
         self.bus.publish(producer, event, exchange="", routing_key=self.queue.name,
-                         headers={ATTEMPTS_HEADER: attempts})
+                         headers=headers)
         message.ack()
 
     def _park_and_ack(self, message: Message, event: Event | None, body: str, error: str,
@@ -308,6 +325,12 @@ class InboxConsumer(ConsumerMixin):
                 queue=self.queue.name, body=body, error=error[:4000], attempts=attempts,
                 created_at=utcnow(),
             ))
+
+
+def _traceparent(message: Message) -> str | None:
+    """The producer's W3C ``traceparent``, if the message carries one."""
+    value = (message.headers or {}).get(TRACEPARENT)
+    return value if isinstance(value, str) else None
 
 
 def _raw_body(message: Message) -> str:

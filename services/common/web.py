@@ -17,7 +17,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from . import inputs, metrics
+from . import inputs, metrics, tracing
 from .auth import current_principal
 from .config import Settings
 from .headers import install_headers
@@ -120,15 +120,30 @@ def count_requests(app: Flask, service: str) -> None:
     @app.before_request
     def _started() -> None:
         g.metrics_started = time.perf_counter()
+        g.trace = tracing.start_request_span(f"{request.method} {_route()}",
+                                             dict(request.headers))
 
     @app.after_request
     def _answered(response: Response) -> Response:
-        rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        rule = _route()
+        g.status = response.status_code
         if rule != "/metrics":
             started = g.get("metrics_started", time.perf_counter())
             metrics.request_done(service, rule, request.method, response.status_code,
                                  time.perf_counter() - started)
         return response
+
+    @app.teardown_request
+    def _ended(_error: BaseException | None) -> None:
+        """The request's span ends when the request does, whatever happened in it."""
+        started = g.pop("trace", None)
+        if started is not None:
+            tracing.end_request_span(started[0], started[1], g.get("status"))
+
+
+def _route() -> str:
+    """The URL rule that matched (``unmatched`` for none): a label without ids."""
+    return request.url_rule.rule if request.url_rule is not None else "unmatched"
 
 
 def metrics_blueprint(settings: Settings) -> Blueprint:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
@@ -29,6 +30,7 @@ from services.common.db import UTCDateTime, changed, is_transient, table_of
 from services.common.event_handlers import SYSTEM
 from services.common.metrics import MESSAGES
 from services.common.runtime import Runtime
+from services.common.tracing import span
 from services.common.unit_of_work import unit_of_work
 
 from ..config import NotifySettings
@@ -57,6 +59,8 @@ class Claimed:
     handed_at: datetime | None = None
     #: Its template (confirmation, reminder …): the ``kind`` of ``clinic_messages_total``.
     kind: str = ""
+    #: The ``traceparent`` of the handling that planned it: its delivery continues the trace.
+    traceparent: str | None = None
 
 
 def counted(item: Claimed, status: str) -> None:
@@ -179,7 +183,7 @@ class Sender:
                     ics_method="CANCEL" if row.template == "cancellation" else "REQUEST",
                     template=template_call(row.sms_call)),
                     row.attempts, lease_ends, in_doubt, opted_out=stop,
-                    handed_at=earlier_hand, kind=row.template))
+                    handed_at=earlier_hand, kind=row.template, traceparent=row.trace_context))
         return claimed
 
     def _reminder_still_due(self, session: Session, row: Message, now: datetime,
@@ -197,7 +201,13 @@ class Sender:
         return True
 
     def deliver(self, item: Claimed) -> str:
-        """Hand one claimed message to its provider and record the outcome."""
+        """Hand one claimed message to its provider and record the outcome, in a span that
+        continues the trace of the event that planned it."""
+        with span(f"send {item.outgoing.channel} {item.kind}", parent=item.traceparent,
+                  attributes={"clinic.message.id": item.message_id}):
+            return self._deliver(item)
+
+    def _deliver(self, item: Claimed) -> str:
         if self.clock.now() >= item.lease_ends:
             log.info("message %s: its lease ran out before its turn; left for the next claim",
                      item.message_id)
@@ -213,7 +223,9 @@ class Sender:
                 return self._record(item, provider, provider_id=known)
             if item.opted_out:
                 return self._record_withdrawn(item)
-            provider_id = provider.send(item.outgoing)
+            with span(f"provider {getattr(provider, 'name', 'unknown')} send",
+                      kind=SpanKind.CLIENT):
+                provider_id = provider.send(item.outgoing)
         except TransientError as exc:
             return self._record(item, provider, error=str(exc), permanent=False,
                                 in_doubt=exc.in_doubt or item.in_doubt,
