@@ -105,6 +105,7 @@ class InboxConsumer(ConsumerMixin):
         self.gather_seconds = gather_seconds
         self.before_batch = before_batch
         self._pending: list[tuple[Event, Message]] = []
+        self._traceparents: dict[str, str | None] = {}  # the batch's, by event id
         self._consuming: Any = None  # the connection the consumer drains
         self.service = service
         self.queue: Queue = bus.queue(service, self.handlers)
@@ -175,8 +176,8 @@ class InboxConsumer(ConsumerMixin):
 
     def _handle_pending(self) -> None:
         batch, self._pending = self._pending, []
-        if len(batch) > 1 and self.handle_together([event for event, _ in batch],
-                                                   [_traceparent(m) for _, m in batch]):
+        self._traceparents = {event.id: _traceparent(message) for event, message in batch}
+        if len(batch) > 1 and self.handle_together([event for event, _ in batch]):
             self._outage_retries = 0
             for _, message in batch:
                 message.ack()
@@ -184,22 +185,20 @@ class InboxConsumer(ConsumerMixin):
         for event, message in batch:
             self._handle_one(event, message)
 
-    def handle_together(self, events: list[Event],
-                        traceparents: list[str | None] | None = None) -> bool:
+    def handle_together(self, events: list[Event]) -> bool:
         """Handle ``events`` in one transaction with their inbox rows; False (and nothing
         kept) if any of it failed, for the caller to handle them one by one. Each event's
-        handler runs in a span continuing its producer's trace (``traceparents``)."""
-        parents = traceparents or [None] * len(events)
+        handler runs in a span continuing its producer's trace (from its message)."""
         try:
             with self.db.transaction() as session:
                 session.add_all([self._inbox_row(event) for event in events])
                 session.flush()
                 if self.before_batch is not None:
                     self.before_batch(session, events)
-                for event, parent in zip(events, parents, strict=True):
+                for event in events:
                     handler = self.handlers.get(event.type)
                     if handler is not None:
-                        with self._span(event, parent):
+                        with self._span(event, self._traceparents.get(event.id)):
                             handler(session, event)
                         # As in a transaction of its own, the next event sees this one's
                         # writes (even from a plain connection, which does not autoflush)
