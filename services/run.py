@@ -91,8 +91,8 @@ def banner(urls: dict[str, str]) -> str:
               f"  follow-up worklist (consultants): {urls['followup']}/worklist"]
     credentials = '{"username": "admin", "password": "demo"}'
     lines += ["  metrics (Prometheus): each web address + /metrics; the workers at"]
-    lines += [f"    {name}-worker {url}" for name, url in sorted(worker_metrics_urls().items(),
-                                                          key=lambda kv: kv[1])]
+    workers = worker_metrics_urls()
+    lines += [f"    {name}-worker {workers[name]}" for name in urls if name in workers]
     lines += [f"  demo logins: {logins}",
               f"  get a token: curl -s -X POST {urls['schedule']}/api/v1/auth/token "
               f"-H 'Content-Type: application/json' -d '{credentials}'",

@@ -84,6 +84,9 @@ def test_a_scripted_day_moves_every_series_and_no_scrape_holds_personal_data(
                          for s, p in worker_ports.items()})
         clinic.wait_ready()
         scrapes = Scrapes(clinic.urls, worker_ports)
+        assert wait_for(lambda: "clinic is running" in clinic.log())
+        for service, port in worker_ports.items():  # make run prints the workers' addresses
+            assert f"{service}-worker http://127.0.0.1:{port}/metrics" in clinic.log()
         assert wait_for(lambda: all(_answers(url) for url in scrapes.endpoints.values()))
         before = scrapes.all()
         li = Desk(clinic, "consultant")
