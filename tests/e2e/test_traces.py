@@ -24,10 +24,19 @@ BOOKED = "booking.appointment.booked"
 
 
 def test_one_booking_is_one_trace_from_the_request_to_the_sms_provider(start_clinic) -> None:
+    follow_one_booking(start_clinic)
+
+
+@pytest.mark.rabbitmq
+def test_the_trace_crosses_rabbitmq_in_the_amqp_headers(start_clinic, amqp_url) -> None:
+    follow_one_booking(start_clinic, BROKER_URL=amqp_url)
+
+
+def follow_one_booking(start_clinic, **env: str) -> None:
     trace_id, caller = secrets.token_hex(16), secrets.token_hex(8)
     with FakeCollector() as collector:
         clinic = start_clinic(OTEL_EXPORTER_OTLP_ENDPOINT=collector.endpoint,
-                              OTEL_BSP_SCHEDULE_DELAY="200", LOG_FORMAT="json")
+                              OTEL_BSP_SCHEDULE_DELAY="200", LOG_FORMAT="json", **env)
         clinic.wait_ready()
         li = Desk(clinic, "consultant")
         assert wait_for(lambda: _has_slot(li)), "the demo's slots reached booking"
