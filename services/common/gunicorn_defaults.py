@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import signal
+import tempfile
 from pathlib import Path
 
 from services.common.config import Settings
@@ -54,9 +55,15 @@ def on_starting(server: object) -> None:
     ``PROMETHEUS_MULTIPROC_DIR`` before any web worker is forked and imports the client."""
     if _metrics_folder is None:
         return
-    shutil.rmtree(_metrics_folder, ignore_errors=True)
-    _metrics_folder.mkdir(parents=True, exist_ok=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_folder)
+    folder = _metrics_folder
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only image: metrics must not keep the service down
+        folder = Path(tempfile.mkdtemp(prefix=f"clinic-metrics-{folder.name}-"))
+        logging.getLogger("gunicorn.error").warning(
+            "METRICS_DIR cannot be written (%s); metrics files in %s", exc.strerror, folder)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 def child_exit(server: object, worker: object) -> None:

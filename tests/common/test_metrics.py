@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,3 +88,32 @@ def test_the_worker_metrics_port_follows_the_web_port_by_default() -> None:
     assert BookingSettings.from_env({"BOOKING_WORKER_METRICS_PORT": "9999"}
                                     ).worker_metrics_port == 9999
     assert Settings.from_env({"WORKER_METRICS_PORT": "-1"}).worker_metrics_port == -1
+
+
+def test_gunicorn_starts_each_service_on_an_empty_metrics_folder_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.common import gunicorn_defaults
+
+    monkeypatch.setenv("BOOKING_METRICS_DIR", str(tmp_path / "metrics"))
+    gunicorn_defaults.bind_for("BOOKING", 8002)
+    folder = tmp_path / "metrics" / "booking"
+    assert gunicorn_defaults._metrics_folder == folder
+    stale = folder / "counter_123.db"  # an earlier run's counters
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    monkeypatch.setenv(metrics.MULTIPROC_ENV, "unset after the test")
+    gunicorn_defaults.on_starting(None)
+    assert os.environ[metrics.MULTIPROC_ENV] == str(folder)
+    assert folder.is_dir() and not stale.exists()
+
+
+def test_a_metrics_folder_that_cannot_be_made_falls_back_to_a_temporary_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.common import gunicorn_defaults
+
+    monkeypatch.setattr(gunicorn_defaults, "_metrics_folder", Path("/proc/no/metrics/booking"))
+    monkeypatch.setenv(metrics.MULTIPROC_ENV, "unset after the test")
+    gunicorn_defaults.on_starting(None)
+    used = Path(os.environ[metrics.MULTIPROC_ENV])
+    assert used.is_dir() and used.name.startswith("clinic-metrics-booking-")
+    used.rmdir()
