@@ -41,6 +41,16 @@ PARTS = (
 )
 
 
+def worker_metrics_urls() -> dict[str, str]:
+    """Each worker's ``/metrics`` address, as its settings say (9181-9184 by default)."""
+    urls = {}
+    for name, settings_cls, _, _ in PARTS:
+        own = settings_cls.from_env()
+        if own.worker_metrics_port is not None and own.worker_metrics_port > 0:
+            urls[name] = f"http://{own.host}:{own.worker_metrics_port}/metrics"
+    return urls
+
+
 def prepare() -> dict[str, str]:
     """Migrate, declare the queues, load the demo; return each service's base URL."""
     urls = {}
@@ -80,6 +90,9 @@ def banner(urls: dict[str, str]) -> str:
     lines += [f"  dev outbox (SMS and email that would have been sent): {urls['notify']}/outbox",
               f"  follow-up worklist (consultants): {urls['followup']}/worklist"]
     credentials = '{"username": "admin", "password": "demo"}'
+    lines += ["  metrics (Prometheus): each web address + /metrics; the workers at"]
+    workers = worker_metrics_urls()
+    lines += [f"    {name}-worker {workers[name]}" for name in urls if name in workers]
     lines += [f"  demo logins: {logins}",
               f"  get a token: curl -s -X POST {urls['schedule']}/api/v1/auth/token "
               f"-H 'Content-Type: application/json' -d '{credentials}'",

@@ -21,7 +21,7 @@ from tests.support.services import SERVICES, service_parts
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 APP_CONTAINERS = [f"{s}-{kind}" for s in SERVICES for kind in ("web", "worker")]
-INFRA = ("rabbitmq", "postgres", "mailpit")
+INFRA = ("rabbitmq", "postgres", "mailpit", "prometheus", "grafana")
 SCRIPTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
 
 

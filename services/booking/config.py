@@ -17,6 +17,7 @@ from .domain.rules import BookingWindow, CancelWindow, NoShowPolicy, Rules
 class BookingSettings(Settings):
     SERVICE: ClassVar[str] = "booking"
     DEFAULT_PORT: ClassVar[int] = 8002
+    COUNTS_BOOKING_REFUSALS: ClassVar[bool] = True
 
     hold_seconds: int = 300
     max_holds_per_staff: int = 3

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.common.event_handlers import SYSTEM
+from services.common.metrics import count_gauge, dead_letter_gauge, outbox_gauges, worker_metrics
 from services.common.runtime import Runtime
 from services.common.service import make_consumer, make_relay
 from services.common.unit_of_work import unit_of_work
@@ -15,8 +16,9 @@ from services.common.worker import Loop, Periodic, run_loops
 
 from .config import BookingSettings
 from .domain.rules import BookingDesk
+from .domain.statuses import HoldStatus
 from .handlers import handlers
-from .models import DeadLetter, InboxRecord, OutboxMessage
+from .models import DeadLetter, Hold, InboxRecord, OutboxMessage
 from .ops import waitlist
 from .ops.changes import mark_no_shows
 from .ops.holds import expire_stale_holds
@@ -52,4 +54,8 @@ def build_loops(rt: Runtime[BookingSettings]) -> dict[str, Loop]:
 
 
 def run_worker(rt: Runtime[BookingSettings]) -> None:
-    run_loops(build_loops(rt))
+    gauges = [outbox_gauges("booking", OutboxMessage), dead_letter_gauge("booking", DeadLetter),
+              count_gauge("clinic_holds_active", "Places held for a consultant right now.",
+                          Hold, Hold.status == HoldStatus.ACTIVE)]
+    with worker_metrics(rt.settings, rt.db, rt.now, gauges):
+        run_loops(build_loops(rt))

@@ -15,6 +15,8 @@ from datetime import time
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+#: Loopback and the private ranges: Prometheus on the same host, pod or compose network.
+DEFAULT_ALLOW_FROM = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 DEFAULT_JWT_SECRET = "dev-only-secret-change-me-in-production-000000"
 PRODUCTION = "production"
 
@@ -43,6 +45,8 @@ class Settings:
 
     SERVICE: ClassVar[str] = "common"
     DEFAULT_PORT: ClassVar[int] = 8000
+    #: Whether this service's named refusals count as ``clinic_booking_refusals_total``.
+    COUNTS_BOOKING_REFUSALS: ClassVar[bool] = False
 
     env: str = "development"
     var_dir: Path = Path("var")
@@ -76,6 +80,16 @@ class Settings:
     forwarded_allow_ips: str = "127.0.0.1"
     #: The hospital's zone until schedule has told this service the hospital's own.
     default_time_zone: str = "Asia/Shanghai"
+    #: Who may read ``/metrics`` (web and worker): addresses or CIDR ranges, comma-separated.
+    metrics_allow_from: str = DEFAULT_ALLOW_FROM
+    #: The worker's ``/metrics`` port; by default 9181-9184 in the order of the web ports
+    #: (8001-8004); 0 takes any free port, a negative number serves none.
+    worker_metrics_port: int | None = None
+    #: Where the web processes' metrics files live (one folder per service, emptied when
+    #: gunicorn starts); default ``var/metrics``.
+    metrics_dir: Path | None = None
+    #: OpenTelemetry: traces are exported (OTLP over HTTP) only when this is set.
+    otel_exporter_otlp_endpoint: str = ""
 
     @property
     def rules(self) -> Any:
@@ -104,6 +118,8 @@ class Settings:
             changes["var_dir"] = Path(self.var_dir)
         if self.bus_dir is not None and not isinstance(self.bus_dir, Path):
             changes["bus_dir"] = Path(self.bus_dir)
+        if self.metrics_dir is not None and not isinstance(self.metrics_dir, Path):
+            changes["metrics_dir"] = Path(self.metrics_dir)
         if changes:
             return dataclasses.replace(self, **changes).with_defaults()
         if not self.database_url:
@@ -112,6 +128,10 @@ class Settings:
             changes["bus_dir"] = self.var_dir / "bus"
         if not self.port:
             changes["port"] = self.DEFAULT_PORT
+        if self.worker_metrics_port is None:  # 8001 → 9181, 8002 → 9182 …
+            changes["worker_metrics_port"] = self.DEFAULT_PORT + 1180
+        if self.metrics_dir is None:
+            changes["metrics_dir"] = self.var_dir / "metrics"
         return dataclasses.replace(self, **changes) if changes else self
 
     def service_urls(self) -> tuple[str, ...]:

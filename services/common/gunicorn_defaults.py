@@ -7,7 +7,11 @@ may start together. Every value comes from :class:`~services.common.config.Setti
 """
 
 import logging
+import os
+import shutil
 import signal
+import tempfile
+from pathlib import Path
 
 from services.common.config import Settings
 
@@ -30,13 +34,44 @@ forwarded_allow_ips = _settings.forwarded_allow_ips
 # (or two test runs) on one machine would fight over it, and nothing here uses it.
 control_socket_disable = True
 
+#: This service's folder of metrics files (set by ``bind_for``, which every service's
+#: gunicorn settings call).
+_metrics_folder: Path | None = None
+
 
 def bind_for(service: str, default_port: int) -> str:
     """``host:port`` as the service's settings say (``BOOKING_PORT``, else ``PORT``…)."""
     own: type[Settings] = type(f"{service.title()}Bind", (Settings,),
                                {"SERVICE": service.lower(), "DEFAULT_PORT": default_port})
     settings = own.from_env()
+    global _metrics_folder
+    _metrics_folder = (settings.metrics_dir or Path("var/metrics")).resolve() / settings.SERVICE
     return f"{settings.host}:{settings.port}"
+
+
+def on_starting(server: object) -> None:
+    """prometheus-client's multi-process mode, set up for the operator: the service's own
+    folder, emptied (counters of an earlier run would be added to this one's), named in
+    ``PROMETHEUS_MULTIPROC_DIR`` before any web worker is forked and imports the client."""
+    if _metrics_folder is None:
+        return
+    folder = _metrics_folder
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only image: metrics must not keep the service down
+        folder = Path(tempfile.mkdtemp(prefix=f"clinic-metrics-{folder.name}-"))
+        logging.getLogger("gunicorn.error").warning(
+            "METRICS_DIR cannot be written (%s); metrics files in %s", exc.strerror, folder)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A web worker that ended: its live gauges stop counting (its counters stay summed)."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
 
 
 def post_fork(server: object, worker: object) -> None:

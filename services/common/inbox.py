@@ -31,12 +31,15 @@ from typing import TYPE_CHECKING, Any
 
 from kombu import Message, Queue
 from kombu.mixins import ConsumerMixin
+from opentelemetry.trace import SpanKind
 from sqlalchemy import BigInteger, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .bus import Bus
 from .db import Conflict, Database, UTCDateTime, is_transient, utcnow
 from .events import Event, InvalidEvent
+from .metrics import CONSUMER_HEARTBEAT, EVENTS_HANDLED
+from .tracing import TRACEPARENT, span
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +105,9 @@ class InboxConsumer(ConsumerMixin):
         self.gather_seconds = gather_seconds
         self.before_batch = before_batch
         self._pending: list[tuple[Event, Message]] = []
+        self._traceparents: dict[str, str | None] = {}  # the batch's, by event id
         self._consuming: Any = None  # the connection the consumer drains
+        self.service = service
         self.queue: Queue = bus.queue(service, self.handlers)
         self.retry_delay = retry_delay or (lambda attempt: min(0.1 * 2**attempt, 5.0))
         self.connection = bus.connection()
@@ -149,7 +154,9 @@ class InboxConsumer(ConsumerMixin):
 
     def on_iteration(self) -> None:
         """Before waiting for the next message: gather what has already arrived, then
-        handle the batch."""
+        handle the batch. Each round is a heartbeat (``ConsumerMixin`` goes round at least
+        once a second while connected), which the consumer-down alert watches."""
+        CONSUMER_HEARTBEAT.labels(service=self.service).set_to_current_time()
         while self._consuming is not None and 0 < len(self._pending) < self.batch:
             try:
                 self._consuming.drain_events(timeout=self.gather_seconds)
@@ -169,6 +176,7 @@ class InboxConsumer(ConsumerMixin):
 
     def _handle_pending(self) -> None:
         batch, self._pending = self._pending, []
+        self._traceparents = {event.id: _traceparent(message) for event, message in batch}
         if len(batch) > 1 and self.handle_together([event for event, _ in batch]):
             self._outage_retries = 0
             for _, message in batch:
@@ -179,7 +187,8 @@ class InboxConsumer(ConsumerMixin):
 
     def handle_together(self, events: list[Event]) -> bool:
         """Handle ``events`` in one transaction with their inbox rows; False (and nothing
-        kept) if any of it failed, for the caller to handle them one by one."""
+        kept) if any of it failed, for the caller to handle them one by one. Each event's
+        handler runs in a span continuing its producer's trace (from its message)."""
         try:
             with self.db.transaction() as session:
                 session.add_all([self._inbox_row(event) for event in events])
@@ -189,7 +198,8 @@ class InboxConsumer(ConsumerMixin):
                 for event in events:
                     handler = self.handlers.get(event.type)
                     if handler is not None:
-                        handler(session, event)
+                        with self._span(event, self._traceparents.get(event.id)):
+                            handler(session, event)
                         # As in a transaction of its own, the next event sees this one's
                         # writes (even from a plain connection, which does not autoflush)
                         # and reads from the database, not from this one's objects.
@@ -199,34 +209,47 @@ class InboxConsumer(ConsumerMixin):
             log.info("a batch of %d events failed together (%s); handling them one by one",
                      len(events), type(exc).__name__)
             return False
+        for event in events:
+            self._handled(event)
         return True
+
+    def _handled(self, event: Event) -> None:
+        EVENTS_HANDLED.labels(service=self.service, type=event.type).inc()
 
     # --- one message -------------------------------------------------------------------------
 
     def _handle_one(self, event: Event, message: Message) -> None:
         try:
-            self.handle(event)
+            self.handle(event, _traceparent(message))
         except Exception as exc:
             self._retry_or_park(event, message, exc)
             return
         self._outage_retries = 0
         message.ack()
 
-    def handle(self, event: Event) -> bool:
-        """Run the handler in one transaction with the inbox record; False if already done."""
+    def handle(self, event: Event, traceparent: str | None = None) -> bool:
+        """Run the handler in one transaction with the inbox record; False if already done.
+        The handler runs in a span continuing the producer's trace (``traceparent``)."""
         handler = self.handlers.get(event.type)
         try:
             with self.db.transaction() as session:
                 session.add(self._inbox_row(event))
                 session.flush()
                 if handler is not None:
-                    handler(session, event)
+                    with self._span(event, traceparent):
+                        handler(session, event)
         except Conflict:
             if self._already_handled(event.id):
                 log.info("event %s (%s) already handled; acking", event.id, event.type)
                 return False
             raise
+        self._handled(event)
         return True
+
+    def _span(self, event: Event, traceparent: str | None) -> Any:
+        return span(f"consume {event.type}", parent=traceparent, kind=SpanKind.CONSUMER,
+                    attributes={"messaging.destination.name": self.queue.name,
+                                "messaging.message.id": event.id})
 
     def _inbox_row(self, event: Event) -> InboxMixin:
         return self.inbox_model(event_id=event.id, event_type=event.type, source=event.source,
@@ -266,8 +289,11 @@ class InboxConsumer(ConsumerMixin):
         """Re-queue at the back with the attempt count, then ack the original: a crash
         in between only duplicates the message, which the inbox absorbs."""
         producer = self.connection.Producer()
+        headers: dict[str, Any] = {ATTEMPTS_HEADER: attempts}
+        if _traceparent(message):
+            headers[TRACEPARENT] = _traceparent(message)
         self.bus.publish(producer, event, exchange="", routing_key=self.queue.name,
-                         headers={ATTEMPTS_HEADER: attempts})
+                         headers=headers)
         message.ack()
 
     def _park_and_ack(self, message: Message, event: Event | None, body: str, error: str,
@@ -298,6 +324,12 @@ class InboxConsumer(ConsumerMixin):
                 queue=self.queue.name, body=body, error=error[:4000], attempts=attempts,
                 created_at=utcnow(),
             ))
+
+
+def _traceparent(message: Message) -> str | None:
+    """The producer's W3C ``traceparent``, if the message carries one."""
+    value = (message.headers or {}).get(TRACEPARENT)
+    return value if isinstance(value, str) else None
 
 
 def _raw_body(message: Message) -> str:

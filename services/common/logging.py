@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 # What lists show (``138****8000``) lives with the other phone rules; kept importable here.
 from .phones import mask_in_text
 from .phones import mask_phone as mask_phone
+from .tracing import trace_ids
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
@@ -74,6 +75,9 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_text:
             payload["exc"] = record.exc_text
+        ids = trace_ids()
+        if ids is not None:
+            payload["trace_id"], payload["span_id"] = ids
         return json.dumps(payload, ensure_ascii=False)
 
 

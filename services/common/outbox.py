@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import (
     BigInteger,
     Index,
@@ -36,6 +37,7 @@ from .bus import Bus
 from .contracts import Contract
 from .db import Database, UTCDateTime, append_row, table_of, utcnow
 from .events import Event
+from .tracing import current_traceparent, headers_with_trace, span
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,9 @@ class OutboxMixin:
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: The W3C ``traceparent`` of the span that wrote the event (NULL with tracing off): the
+    #: relay's publish continues that trace.
+    trace_context: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     @declared_attr.directive
     @classmethod
@@ -79,9 +84,10 @@ class Outbox:
         events keep the order they were told in."""
         event = Event(type=message.TYPE, data=message.to_data(), source=self.source,
                       version=message.VERSION)
-        append_row(session, table_of(self.model), dict(
-            event_id=event.id, event_type=event.type, body=event.to_json(),
-            created_at=event.occurred_at, **columns))
+        with span(f"outbox {event.type}"):
+            append_row(session, table_of(self.model), dict(
+                event_id=event.id, event_type=event.type, body=event.to_json(),
+                created_at=event.occurred_at, trace_context=current_traceparent(), **columns))
         return event
 
     def pending_count(self, session: Session) -> int:
@@ -147,7 +153,9 @@ class Relay:
             return
         producer = self._producer()
         for row in rows:
-            self.bus.publish(producer, Event.from_json(row.body))
+            with span(f"publish {row.event_type}", parent=row.trace_context,
+                      kind=SpanKind.PRODUCER):
+                self.bus.publish(producer, Event.from_json(row.body), headers=headers_with_trace())
 
     def _producer(self) -> Any:
         if self._connection is None:

@@ -6,10 +6,11 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, json, request
+from flask import Flask, Response, current_app, json, request
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import metrics
 from .db import is_transient
 from .refusals import Kind, Refusal
 
@@ -99,6 +100,7 @@ def register_problem_handlers(app: Flask) -> None:
 
     @app.errorhandler(Refusal)
     def _refused(refusal: Refusal) -> Response:
+        metrics.note_refusal(current_app.extensions["clinic"].settings, refusal)
         return refusal_problem(refusal)
 
     @app.errorhandler(HTTPException)

@@ -17,6 +17,7 @@ from .logging import configure_logging
 from .migrations import upgrade
 from .outbox import OutboxMixin, Relay
 from .runtime import Runtime, S
+from .tracing import configure as configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def boot(settings: S, migrations: str, consumes: Iterable[str] = (),
     configure_logging(settings.SERVICE, settings.log_level, settings.log_format,
                       settings.log_file)
     settings.check_production()
+    configure_tracing(settings.SERVICE, settings.otel_exporter_otlp_endpoint)
     db = Database(settings.database_url, metadata=metadata)
     if settings.migrate_on_start:
         upgrade(db, migrations)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import http
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import flask_smorest
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask, Response, g, jsonify, request
 from flask_cors import CORS
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from . import inputs
+from . import inputs, metrics, tracing
 from .auth import current_principal
 from .config import Settings
 from .headers import install_headers
@@ -99,6 +100,7 @@ def create_base_app(import_name: str, rt: Runtime[Any]) -> tuple[Flask, ClinicAp
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["clinic"] = rt
+    count_requests(app, settings.SERVICE)
     app.before_request(inputs.guard)
     allow_own_pages(app, settings)
     install_headers(app, settings.service_urls())
@@ -107,7 +109,57 @@ def create_base_app(import_name: str, rt: Runtime[Any]) -> tuple[Flask, ClinicAp
     api.register_converter(IdConverter, lambda _converter: {"type": "integer", "minimum": 1,
                                                             "maximum": 2**31 - 1})
     app.register_blueprint(health_blueprint())
+    app.register_blueprint(metrics_blueprint(settings))
     return app, api
+
+
+def count_requests(app: Flask, service: str) -> None:
+    """``http_requests_total`` and ``http_request_duration_seconds`` for every answer, labelled
+    by the URL rule that matched (``unmatched`` for none), never by the path: no ids."""
+
+    @app.before_request
+    def _started() -> None:
+        g.metrics_started = time.perf_counter()
+        g.trace = tracing.start_request_span(f"{request.method} {_route()}",
+                                             dict(request.headers))
+
+    @app.after_request
+    def _answered(response: Response) -> Response:
+        rule = _route()
+        g.status = response.status_code
+        if rule != "/metrics":
+            started = g.get("metrics_started", time.perf_counter())
+            metrics.request_done(service, rule, request.method, response.status_code,
+                                 time.perf_counter() - started)
+        return response
+
+    @app.teardown_request
+    def _ended(_error: BaseException | None) -> None:
+        """The request's span ends when the request does, whatever happened in it."""
+        started = g.pop("trace", None)
+        if started is not None:
+            tracing.end_request_span(started[0], started[1], g.get("status"))
+
+
+def _route() -> str:
+    """The URL rule that matched (``unmatched`` for none): a label without ids."""
+    return request.url_rule.rule if request.url_rule is not None else "unmatched"
+
+
+def metrics_blueprint(settings: Settings) -> Blueprint:
+    """``GET /metrics`` for Prometheus: no token, but only to ``METRICS_ALLOW_FROM``; anyone
+    else gets the 404 of a path that does not exist."""
+    blp = Blueprint("metrics", __name__)
+    allow = metrics.networks(settings.metrics_allow_from)
+
+    @blp.get("/metrics")
+    def scrape() -> Any:
+        if not metrics.allowed(request.remote_addr, allow):
+            not_found("page")
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
+
+    return blp
 
 
 def allow_own_pages(app: Flask, settings: Settings) -> None:

@@ -4,14 +4,16 @@ opens enquiry tasks, and retention. Followup publishes nothing, so it runs no re
 from __future__ import annotations
 
 from services.common.event_handlers import SYSTEM
+from services.common.metrics import count_by_gauge, dead_letter_gauge, worker_metrics
 from services.common.runtime import Runtime
 from services.common.service import make_consumer
 from services.common.unit_of_work import unit_of_work
 from services.common.worker import Loop, Periodic, run_loops
 
 from .config import FollowupSettings
+from .domain.statuses import TaskKind, TaskStatus
 from .handlers import HANDLERS
-from .models import DeadLetter, InboxRecord
+from .models import DeadLetter, InboxRecord, Task
 from .ops.retention import purge_old
 from .ops.tasks import open_enquiry_tasks
 
@@ -34,4 +36,9 @@ def build_loops(rt: Runtime[FollowupSettings]) -> dict[str, Loop]:
 
 
 def run_worker(rt: Runtime[FollowupSettings]) -> None:
-    run_loops(build_loops(rt))
+    gauges = [dead_letter_gauge("followup", DeadLetter),
+              count_by_gauge("clinic_followup_tasks_open", "Follow-up tasks open, by kind.",
+                             Task.kind, "kind", [k.value for k in TaskKind],
+                             Task.status == TaskStatus.OPEN)]
+    with worker_metrics(rt.settings, rt.db, rt.now, gauges):
+        run_loops(build_loops(rt))

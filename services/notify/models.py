@@ -86,6 +86,8 @@ class Message(Base):
     #: written: still set at the next claim means a sender died in between, and the
     #: provider is asked whether it already has the message before it is sent again.
     handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: The W3C ``traceparent`` of the handling that planned it (NULL with tracing off).
+    trace_context: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import logging
 
 from services.common.event_handlers import SYSTEM
+from services.common.metrics import dead_letter_gauge, worker_metrics
 from services.common.runtime import Runtime
 from services.common.unit_of_work import reading, unit_of_work
 from services.common.worker import Loop, Periodic, run_loops
 
 from .config import NotifySettings
 from .handlers import consumer as notify_consumer
+from .models import DeadLetter
 from .ops.composing import check_sms_templates
 from .ops.receipts import any_early, apply_early_receipts
 from .ops.retention import purge_old
@@ -50,4 +52,5 @@ def apply_early(rt: Runtime[NotifySettings]) -> None:
 
 
 def run_worker(rt: Runtime[NotifySettings]) -> None:
-    run_loops(build_loops(rt))
+    with worker_metrics(rt.settings, rt.db, rt.now, [dead_letter_gauge("notify", DeadLetter)]):
+        run_loops(build_loops(rt))

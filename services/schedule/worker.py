@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from services.common.metrics import outbox_gauges, worker_metrics
 from services.common.runtime import Runtime
 from services.common.service import make_relay
 from services.common.worker import Loop, Periodic, run_loops
@@ -43,4 +44,5 @@ def run_worker(rt: Runtime[ScheduleSettings]) -> None:
     from .app import refuse_demo_passwords
 
     refuse_demo_passwords(rt)
-    run_loops(build_loops(rt))
+    with worker_metrics(rt.settings, rt.db, rt.now, [outbox_gauges("schedule", OutboxMessage)]):
+        run_loops(build_loops(rt))

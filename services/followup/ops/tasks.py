@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
+from services.common.metrics import FOLLOWUP_CALLS, after_commit
 from services.common.refusals import Invalid, NotFound, Refused
 
 from ..domain.calling import FollowupDesk, after_call, first_due
@@ -171,6 +172,7 @@ def log_call(session: Session, desk: FollowupDesk, task_id: int, outcome: Outcom
     if outcome == Outcome.DO_NOT_CALL:
         do_not_call.add(session, desk, task.phone, note or "asked on a follow-up call")
     session.flush()
+    after_commit(session, FOLLOWUP_CALLS.labels(outcome=outcome.value).inc)
     return task
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from services.common.db import append_row, changed, rows_together, table_of
 from services.common.events import Event
 from services.common.phones import language_for
+from services.common.tracing import current_traceparent
 
 from ..config import NotifySettings
 from ..domain.consent import refusal
@@ -161,7 +162,8 @@ class Planning:
                 status=MessageStatus.SUPPRESSED if why_not
                 else MessageStatus.FAILED if failed else MessageStatus.QUEUED,
                 reason=why_not or (failed and "cannot be filled"), last_error=failed,
-                send_after=send_after, created_at=now, updated_at=now, attempts=0))
+                send_after=send_after, created_at=now, updated_at=now, attempts=0,
+                trace_context=current_traceparent()))
             if not why_not and not failed and send_after <= now:
                 session.info[DUE_NOW] = True
 

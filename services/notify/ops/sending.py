@@ -27,13 +27,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
 from services.common.db import UTCDateTime, changed, is_transient, table_of
 from services.common.event_handlers import SYSTEM
+from services.common.metrics import MESSAGES
 from services.common.runtime import Runtime
+from services.common.tracing import span
 from services.common.unit_of_work import unit_of_work
 
 from ..config import NotifySettings
@@ -63,6 +66,16 @@ class Claimed:
     handed_at: datetime | None = None
     #: Handed over to ask whether the SMS provider is back (it is judged down).
     probe: bool = False
+    #: Its template (confirmation, reminder …): the ``kind`` of ``clinic_messages_total``.
+    kind: str = ""
+    #: The ``traceparent`` of the handling that planned it: its delivery continues the trace.
+    traceparent: str | None = None
+
+
+def counted(item: Claimed, status: str) -> None:
+    """One outcome of handing a message over, for ``clinic_messages_total``."""
+    MESSAGES.labels(channel=item.outgoing.channel, kind=item.kind or "other",
+                    status=status).inc()
 
 
 def already_taken(provider: Provider, item: Claimed) -> str | None:
@@ -222,7 +235,8 @@ class Sender:
                 row.updated_at = now
                 claimed.append(Claimed(row.id, _outgoing(row), row.attempts, lease_ends,
                                        in_doubt, opted_out=stop, handed_at=earlier_hand,
-                                       probe=sms == PROBE_SMS))
+                                       probe=sms == PROBE_SMS, kind=row.template,
+                                       traceparent=row.trace_context))
         return claimed
 
     def _due_rows(self, now: datetime, sms: str) -> Select[Message]:
@@ -253,7 +267,13 @@ class Sender:
         return True
 
     def deliver(self, item: Claimed) -> str:
-        """Hand one claimed message to its provider and record the outcome."""
+        """Hand one claimed message to its provider and record the outcome, in a span that
+        continues the trace of the event that planned it."""
+        with span(f"send {item.outgoing.channel} {item.kind}", parent=item.traceparent,
+                  attributes={"clinic.message.id": item.message_id}):
+            return self._deliver(item)
+
+    def _deliver(self, item: Claimed) -> str:
         if item.outgoing.channel == "sms" and not self._my_turn(item):
             return self._give_back(item)
         if self.clock.now() >= item.lease_ends:
@@ -271,7 +291,9 @@ class Sender:
                 return self._record(item, provider, provider_id=known)
             if item.opted_out:
                 return self._record_withdrawn(item)
-            provider_id = provider.send(item.outgoing)
+            with span(f"provider {getattr(provider, 'name', 'unknown')} send",
+                      kind=SpanKind.CLIENT):
+                provider_id = provider.send(item.outgoing)
         except TransientError as exc:
             self._judge(item, exc)
             return self._record(item, provider, error=str(exc), permanent=False,
@@ -322,6 +344,7 @@ class Sender:
             status = row.status
         log.warning("message %s (%s) attempt %d: %s -> %s", item.message_id,
                     item.outgoing.channel, item.attempts, error, status)
+        counted(item, "failed" if status == MessageStatus.FAILED else "retry")
         return status
 
     # --- the SMS provider's health --------------------------------------------------------
@@ -423,12 +446,14 @@ class Sender:
                      now: datetime) -> str:
         """The common outcome in one statement: sent, lease given back, facts dropped."""
         self._write_one(item, _SENT, provider=provider, provider_id=provider_id, now=now)
+        counted(item, "sent")
         return MessageStatus.SENT
 
     def _record_withdrawn(self, item: Claimed) -> str:
         """Not handed over: its recipient opted out, and the provider does not have it (or
         cannot say; then an earlier sender may have sent it before dying)."""
         self._write_one(item, _WITHDRAWN, now=self.clock.now())
+        counted(item, "suppressed")
         log.info("message %s: its recipient opted out since it was taken; not sent",
                  item.message_id)
         return MessageStatus.SUPPRESSED
