@@ -14,6 +14,7 @@ from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from flask import Flask
+from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 
 from services.booking.domain.fhir_booking import ID_CARD_SYSTEM, SMS_CONSENT_URL
@@ -125,8 +126,12 @@ def test_a_known_patient_is_booked_by_reference_and_details_are_kept(app, his, s
              "slot": [{"reference": f"Slot/{slots[1]}"}],
              "participant": [{"actor": {"reference": patient}},
                              {"actor": {"reference": "Practitioner/1"}}]}
-    # one visit per expert a day: the same patient is refused with the rule's code
+    # one visit per expert a day: the same patient is refused with the rule's code, and the
+    # refusal is counted as the API's are (clinic_booking_refusals_total{code})
+    counted = {"code": "duplicate"}
+    before = REGISTRY.get_sample_value("clinic_booking_refusals_total", counted) or 0.0
     refused(his.book(again), 409, "duplicate")
+    assert REGISTRY.get_sample_value("clinic_booking_refusals_total", counted) == before + 1
     with app.extensions["clinic"].db.reading() as session:
         row = session.scalar(select(Patient).where(Patient.id == int(patient.split("/")[1])))
         assert (str(row.birth_date), row.sex, row.id_number) == (
