@@ -246,7 +246,10 @@ def test_the_pages_form_sent_twice_cancels_once_and_says_cancelled_both_times(
 
 # --- FHIR ------------------------------------------------------------------------------------
 
-FHIR = {"Authorization": bearer("integration", "his")["Authorization"]}
+def his() -> dict[str, str]:
+    """A hospital system's header, made when the test runs (a token lives 10 minutes, and a
+    whole run is longer: one made at import had run out by the time this test ran)."""
+    return bearer("integration", "his")
 
 
 def test_fhirs_cancel_takes_a_key_by_patch_and_by_put(app, inv, consultant) -> None:
@@ -258,7 +261,7 @@ def test_fhirs_cancel_takes_a_key_by_patch_and_by_put(app, inv, consultant) -> N
 
     def send_patch(appointment_id: int, body: Any) -> Any:
         return client.patch(f"/fhir/Appointment/{appointment_id}", json=body,
-                            headers={**FHIR, **KEY},
+                            headers={**his(), **KEY},
                             content_type="application/json-patch+json")
 
     first = send_patch(patched, patch)
@@ -270,10 +273,10 @@ def test_fhirs_cancel_takes_a_key_by_patch_and_by_put(app, inv, consultant) -> N
     refused = send_patch(other, patch)
     assert refused.status_code == 422 and refused.get_json()["resourceType"] == \
         "OperationOutcome"
-    resource = client.get(f"/fhir/Appointment/{put}", headers=FHIR).get_json()
+    resource = client.get(f"/fhir/Appointment/{put}", headers=his()).get_json()
     resource["status"] = "cancelled"
     key = {"Idempotency-Key": "his-put-1"}
-    answers = [client.put(f"/fhir/Appointment/{put}", json=resource, headers={**FHIR, **key},
+    answers = [client.put(f"/fhir/Appointment/{put}", json=resource, headers={**his(), **key},
                           content_type="application/fhir+json") for _ in range(2)]
     assert [a.status_code for a in answers] == [200, 200], answers[1].get_data(as_text=True)
     assert answers[0].get_json() == answers[1].get_json()
