@@ -65,7 +65,7 @@ def erase_patient(session: Session, desk: BookingDesk, patient_id: int, reason: 
     _leave_waitlists(session, desk, patient_id)
     patient.name, patient.name_key = ERASED_NAME, f"erased-{patient_id}"
     patient.phone, patient.mobile, patient.email = "", False, None
-    patient.sms_consent = patient.email_consent = False
+    patient.sms_consent = patient.email_consent = patient.satisfaction_consent = False
     patient.id_number = patient.birth_date = patient.sex = patient.guardian_name = None
     patient.updated_at = patient.erased_at = desk.now
     session.execute(update(Appointment).where(Appointment.patient_id == patient_id).values(
@@ -130,7 +130,8 @@ def scrubbed(data: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
     if isinstance(data.get("patient"), dict):
         data["patient"] = {**data["patient"], **dict.fromkeys(PERSONAL_KEYS, ""),
-                           "email": None, "sms_consent": False, "email_consent": False}
+                           "email": None, "sms_consent": False, "email_consent": False,
+                           "satisfaction_consent": False}
     if "patient_link" in data:
         data["patient_link"] = ""
     return data
