@@ -154,13 +154,13 @@ def log_call(session: Session, desk: FollowupDesk, task_id: int, outcome: Outcom
         raise Refused("closed", "This task is closed.")
     if not holds_claim(task, desk):
         raise Refused("not_claimed", "Claim the task before calling.")
+    check_outcome(task.kind, outcome)
+    scored = check_scores(outcome, scores)
     if outcome == Outcome.BOOKED and not appointment_code:
         raise Invalid("appointment_code_required", "Give the new appointment's code.")
     if outcome == Outcome.BOOKED and not booked_for(session, task, appointment_code or ""):
         raise Invalid("unknown_appointment", "No appointment with this code was booked "
                       "for this patient since the task opened.")
-    check_outcome(task.kind, outcome)
-    scored = check_scores(outcome, scores)
     objection = check_objection(outcome, objection, note, desk.rules.objections)
     after = after_call(desk.rules, desk.zone, desk.now, task.attempts, outcome, call_back_at,
                        redialling=task.redial_pending)
