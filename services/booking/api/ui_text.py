@@ -24,6 +24,8 @@ ENGLISH = {
     "取消": "Cancelled", "到诊": "Arrived", "爽约": "No-show", "到诊率": "Arrival rate",
     "这个号码的患者：": "Patients with this number:",
     "患者没有预约？记录咨询": "Did not book? Record the enquiry",
+    "查统一回答口径（费用、医保、路线……）": "Shared answers (fees, insurance, route …)",
+    "患者有投诉？记录投诉": "A complaint? Record it",
     "查找预约": "Find an appointment", "手机号、姓名或预约码": "Phone, name or code",
     "查找": "Find", "改约": "Move", "重发确认": "Send the confirmation again",
     "取消预约": "Cancel", "取消原因": "Why", "患者要求": "The patient asked",
