@@ -179,3 +179,31 @@ def test_results_by_expert_and_department(app, feed: Feed, li: Caller, clock,
     assert expert["averages"] == {"explanation": 5.0, "waiting": 3.0, "overall": 4.0}
     assert answer["by_department"][0]["name"] == "消化内科"
     assert li.get("/api/v1/satisfaction").status_code == 403
+
+
+def test_the_hospital_may_call_later_or_the_same_day() -> None:
+    checked_in = datetime(2026, 11, 24, 15, 0, tzinfo=SHANGHAI)
+    later = CallRules(satisfaction_after=3)
+    assert first_call(later, SHANGHAI, checked_in) == datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI)
+    same_day = CallRules(satisfaction_after=0)
+    assert first_call(same_day, SHANGHAI, checked_in) == \
+        datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI), "already open: due at once"
+
+
+def test_erasure_keeps_the_results_and_empties_the_note_the_export_lists_them(
+        app, feed: Feed, li: Caller, clock, auth_header) -> None:
+    person = Person("陈晓", satisfaction_consent=True)
+    feed.checked_in(person, appointment_id=7001)
+    clock.advance(timedelta(days=1))
+    [task] = satisfaction_tasks(li)
+    li.claim(task["id"])
+    li.call(task["id"], "answered", scores=GOOD, note="候诊有点久，电话 13800138000")
+    admin = auth_header("admin")
+    exported = app.test_client().get(f"/api/v1/patients/{person.id}/export", headers=admin).json
+    assert [a["overall"] for a in exported["satisfaction"]] == [4]
+    feed.erased(person.id, [7001])
+    exported = app.test_client().get(f"/api/v1/patients/{person.id}/export", headers=admin).json
+    assert [a["note"] for a in exported["satisfaction"]] == [""]
+    answer = app.test_client().get("/api/v1/satisfaction", headers=auth_header("manager")).json
+    assert [(r["id"], r["n"]) for r in answer["by_expert"]] == [(3, 1)], \
+        "the counts and averages stay, under the same expert"

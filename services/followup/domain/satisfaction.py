@@ -35,8 +35,10 @@ ONLY_SATISFACTION = frozenset({Outcome.ANSWERED, Outcome.REFUSED})
 
 
 def first_call(rules: CallRules, zone: ZoneInfo, checked_in_at: datetime) -> datetime:
-    """When calling hours open on the hospital day after the check-in."""
-    day = checked_in_at.astimezone(zone).date() + timedelta(days=1)
+    """When calling hours open on the hospital day after the check-in (``rules``'
+    ``satisfaction_after`` days after: 0 is the same day's opening, passed already, so
+    due at once — the browser tests' clinic uses it)."""
+    day = checked_in_at.astimezone(zone).date() + timedelta(days=rules.satisfaction_after)
     return rules.hours.opens(day, zone)
 
 
