@@ -277,6 +277,8 @@ function showCard(data) {
   const asking = card.kind === "satisfaction";
   $("satisfaction-box").hidden = !asking;
   $("booking-outcomes").hidden = asking; $("booked-row").hidden = asking;
+  $("card-repeat-box").hidden = asking;  // nothing is agreed on to say back
+  if (asking) $("card-console-box").hidden = true;
   card.closed = !open;
   $("call-form").hidden = !open; $("card-claim").hidden = !open;
   $("card-closed").hidden = open;
