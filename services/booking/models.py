@@ -147,6 +147,9 @@ class Patient(Base):
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     email_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: agreed to a satisfaction call-back after a visit (SPEC §15); off unless given
+    satisfaction_consent: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=text("false"))
     id_number: Mapped[str | None] = mapped_column(String(18), nullable=True)
     birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     sex: Mapped[str | None] = mapped_column(String(8), nullable=True)

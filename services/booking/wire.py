@@ -69,7 +69,8 @@ def patient_contact(patient: PatientContact) -> wire.PatientContact:
     return wire.PatientContact(id=patient.id, name=patient.name, phone=patient.phone,
                                mobile=patient.mobile, email=patient.email,
                                sms_consent=patient.sms_consent,
-                               email_consent=patient.email_consent)
+                               email_consent=patient.email_consent,
+                               satisfaction_consent=patient.satisfaction_consent)
 
 
 def hospital_facts(hospital: Hospital | None) -> wire.HospitalFacts | None:

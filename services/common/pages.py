@@ -130,7 +130,7 @@ LAYOUT_TEXT = {
     "预约系统": "Appointments", "跳到正文": "Skip to content", "导航": "Navigation",
     "预约台": "Console", "今日名单": "Roster", "统计": "Statistics", "排班管理": "Scheduling",
     "患者数据": "Patient data", "员工账号": "Staff", "回访": "Follow-up",
-    "记录咨询": "Record an enquiry",
+    "记录咨询": "Record an enquiry", "统一回答口径": "Shared answers", "投诉处理": "Complaints",
     "发件箱": "Outbox", "退出": "Sign out", "没有权限": "Not allowed",
     "这个页面需要以下角色之一：": "This page needs one of these roles:",
     "请换一个账号登录，或联系管理员。": "Sign in with another account, or ask an administrator.",

@@ -25,6 +25,8 @@ class FollowupSettings(Settings):
     followup_call_end: time = time(20, 0)
     followup_enquiry_hours: float = 24.0
     followup_claim_minutes: int = 15
+    #: Satisfaction calls open on the hospital day this many days after the check-in.
+    followup_satisfaction_days: int = 1
     task_interval_seconds: float = 60.0
     #: Objections the hospital adds to the fixed list: ``code=中文=English;…``.
     followup_extra_objections: str = ""
@@ -37,6 +39,7 @@ class FollowupSettings(Settings):
             hours=CallingHours(self.followup_call_start, self.followup_call_end),
             claim=timedelta(minutes=self.followup_claim_minutes),
             enquiry_wait=timedelta(hours=self.followup_enquiry_hours),
+            satisfaction_after=max(0, self.followup_satisfaction_days),
             objections=STANDARD + tuple(o.code for o in self.extra_objections))
 
     @property

@@ -77,11 +77,13 @@ def expert(work: Work[Any], facts: ExpertUpdated, event: Event) -> None:
 @HANDLERS.on(AppointmentCheckedIn)
 def arrived(work: Work[Any], facts: AppointmentCheckedIn, event: Event) -> None:
     enquiries.arrived(work.session, facts.appointment_id, event.occurred_at)
+    appointments.checked_in(work.session, work.desk, facts)
 
 
 @HANDLERS.on(CheckInUndone)
 def arrival_undone(work: Work[Any], facts: CheckInUndone, event: Event) -> None:
     enquiries.arrived(work.session, facts.appointment_id, None)
+    appointments.check_in_undone(work.session, work.desk, facts)
 
 
 #: The event types followup's queue is bound to.

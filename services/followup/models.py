@@ -151,6 +151,28 @@ class CallAttempt(Base):
     objection: Mapped[str | None] = mapped_column(String(24), nullable=True)
 
 
+class SatisfactionAnswer(Base):
+    """The three scores (1–5) of an answered satisfaction call-back, with whom the visit was
+    with, so the results group by expert and department (SPEC §15). One per task."""
+
+    __tablename__ = "satisfaction_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(Integer, unique=True)
+    call_id: Mapped[int] = mapped_column(Integer)
+    appointment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    expert_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    expert_name: Mapped[str] = mapped_column(String(180), default="")
+    department_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    department_name: Mapped[str] = mapped_column(String(120), default="")
+    explanation: Mapped[int] = mapped_column(Integer)  # domain/satisfaction.QUESTIONS
+    waiting: Mapped[int] = mapped_column(Integer)
+    overall: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    by: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class TaskHandover(Base):
     """A claimed task handed to a colleague (``to``) or released to the list (``to`` none),
     with the note for whoever calls next."""

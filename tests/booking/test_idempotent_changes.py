@@ -8,6 +8,7 @@ Each runs on SQLite and on PostgreSQL (the ``app`` here takes ``database_url``).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,9 +17,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from services.booking.models import IdempotencyRecord, StatusChange
+from services.booking.models import IdempotencyRecord, PatientLink, StatusChange
 from tests.support.booking import SHANGHAI, Inventory, Staff, bearer, events_of, tomorrow
 
 KEY = {"Idempotency-Key": "desk-7-change-1"}
@@ -282,3 +283,32 @@ def test_fhirs_cancel_takes_a_key_by_patch_and_by_put(app, inv, consultant) -> N
     assert answers[0].get_json() == answers[1].get_json()
     assert told(app, "booking.appointment.cancelled", put) == 1
     assert history(app, other, "cancel") == 0
+
+
+def test_the_links_own_answers_are_erased_with_the_patient(app, inv, consultant, staff,
+                                                            clock) -> None:
+    """A link's answer names no patient id (a masked name, the code): erasure finds it by
+    the scope of the patient's link, and by the code once the link itself is gone (expired
+    and purged, or an old signed link never stored). Another patient's stays."""
+    slot_id = inv.session(tomorrow(), time(9), count=1, capacity=3)[0]
+    slots = inv.session(tomorrow() + timedelta(days=2), time(9), count=2, capacity=3)
+    mine = consultant.book(slot_id, phone="13800138001").json
+    moved = consultant.book(slots[0], phone="13800138001").json  # the same patient
+    theirs = consultant.book(slot_id, phone="13800138002", name="李四").json
+    assert moved["patient"]["id"] == mine["patient"]["id"]
+    client = app.test_client()
+    for appointment in (mine, theirs):
+        assert client.post(f"/api/v1/patient-link/{token_of(appointment)}/cancel",
+                           headers=KEY).status_code == 200
+    assert client.post(f"/api/v1/patient-link/{token_of(moved)}/reschedule",
+                       json={"slot_id": slots[1]},
+                       headers={"Idempotency-Key": "link-move"}).status_code == 200
+    with app.extensions["clinic"].db.transaction() as session:  # the moved one's link purged
+        session.execute(delete(PatientLink).where(PatientLink.appointment_id == moved["id"]))
+    assert len(stored_keys(app)) == 3
+    erased = staff("admin").post(f"/api/v1/patients/{mine['patient']['id']}/erase",
+                                 json={"reason": "本人要求"})
+    assert erased.status_code == 200, erased.json
+    with app.extensions["clinic"].db.reading() as session:
+        left = [json.loads(r.body)["code"] for r in session.scalars(select(IdempotencyRecord))]
+    assert left == [theirs["code"]]

@@ -23,7 +23,7 @@ from services.booking.models import InboxRecord as BookingInbox
 from services.booking.models import OutboxMessage as BookingOutbox
 from services.booking.models import Slot
 from services.common.contracts import ContractError
-from services.common.contracts.booking import AppointmentBooked
+from services.common.contracts.booking import AppointmentBooked, AppointmentCheckedIn
 from services.common.events import Event
 from services.common.service import make_consumer
 from services.notify.handlers import EVENT_TYPES as NOTIFY_BINDS
@@ -142,7 +142,8 @@ def visit_day(booking: Flask, consultant: Staff, clock: Any) -> None:
         slot = session.scalars(select(Slot).where(Slot.status == "active")
                                .order_by(Slot.start_at)).first()
     clock.set(slot.start_at - timedelta(days=1))  # released, whatever the hour now
-    came = consultant.book(slot.id, phone=PHONES[4]).json
+    came = consultant.book(slot.id, phone=PHONES[4], patient={
+        "name": "张三", "phone": PHONES[4], "satisfaction_consent": True}).json
     missed = consultant.book(slot.id, phone=PHONES[0]).json
     assert "id" in came and "id" in missed, (came, missed)
     clock.set(slot.start_at + timedelta(minutes=5))
@@ -207,3 +208,16 @@ def test_followup_takes_bookings_and_schedules_events(make_app, booking_events,
     no_show = next(e for e in booking_events if e.type == "booking.appointment.no_show")
     assert [(t.appointment_id, t.status) for t in tasks if t.kind == "no_show"] == [
         (no_show.data["appointment_id"], "open")]  # withdrawn by the undo, open again
+    came = next(e for e in booking_events if e.type == "booking.appointment.checked_in")
+    assert came.data["patient"]["satisfaction_consent"] is True
+    assert [(t.appointment_id, t.status) for t in tasks if t.kind == "satisfaction"] == [
+        (came.data["appointment_id"], "open")]  # the consent given at booking; undone, done
+
+
+def test_an_event_from_before_the_satisfaction_consent_still_parses(booking_events) -> None:
+    """Events published before ``satisfaction_consent`` existed (still in a queue, or
+    replayed from the dead letters) read as no consent: nobody is called."""
+    came = next(e for e in booking_events if e.type == AppointmentCheckedIn.TYPE)
+    patient = {k: v for k, v in came.data["patient"].items() if k != "satisfaction_consent"}
+    older = dataclasses.replace(came, data={**came.data, "patient": patient})
+    assert AppointmentCheckedIn.from_event(older).patient.satisfaction_consent is False

@@ -152,11 +152,12 @@ def test_a_call_back_for_now_is_refused_and_one_a_second_later_kept() -> None:
 def test_which_outcomes_count_as_unanswered_and_which_close() -> None:
     """Written out from SPEC §9, not read from the code: no_answer, busy and switched_off
     count towards the cap; wrong_number, booked, declined and do_not_call close the task;
-    call_back keeps it open with no attempt counted; dropped (SPEC §15) allows a redial."""
+    call_back keeps it open with no attempt counted; dropped (SPEC §15) allows a redial;
+    a satisfaction call (SPEC §15) closes answered or refused."""
     assert {str(o) for o in UNANSWERED} == {"no_answer", "busy", "switched_off"}
     assert {str(o): str(s) for o, s in CLOSES.items()} == {
         "wrong_number": "wrong_number", "booked": "booked", "declined": "declined",
-        "do_not_call": "do_not_call"}
+        "do_not_call": "do_not_call", "answered": "answered", "refused": "refused"}
     assert {str(o) for o in Outcome} == {str(o) for o in UNANSWERED} | {
         str(o) for o in CLOSES} | {"call_back", "dropped"}
 

@@ -142,7 +142,8 @@ def test_a_consultant_reads_their_own_funnel_row_only(app, feed: Feed, li: Calle
     assert [(r["group"], r["enquiries"], r["converted"]) for r in mine["rows"]] == [
         ("wang", 2, 1)]
     assert (mine["total"]["enquiries"], mine["total"]["converted"]) == (2, 1)
-    assert mine["tasks"] == {"enquiry": {}, "no_show": {}, "hospital_cancelled": {}}
+    assert mine["tasks"] == {"enquiry": {}, "no_show": {}, "hospital_cancelled": {},
+                             "satisfaction": {}}
     assert li.get("/api/v1/funnel").json["rows"][0]["group"] == "li"  # by=consultant default
     fresh = my_funnel(Caller(app, "zhao"))
     assert [(r["group"], r["enquiries"]) for r in fresh["rows"]] == [("zhao", 0)]

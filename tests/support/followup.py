@@ -18,6 +18,7 @@ from services.common.contracts.booking import (
     AppointmentCheckedIn,
     AppointmentNoShow,
     Cancellation,
+    CheckInUndone,
     DepartmentRef,
     ExpertRef,
     HospitalFacts,
@@ -44,14 +45,17 @@ class Person:
     ids = itertools.count(100_000)  # far from the ids tests give by hand
 
     def __init__(self, name: str = "张三", phone: str = "+8613800138000", *,
-                 sms_consent: bool = True, mobile: bool = True, patient_id: int | None = None):
+                 sms_consent: bool = True, mobile: bool = True, patient_id: int | None = None,
+                 satisfaction_consent: bool = False):
         self.name, self.phone = name, phone
         self.sms_consent, self.mobile = sms_consent, mobile
+        self.satisfaction_consent = satisfaction_consent
         self.id = patient_id or next(self.ids)
 
     def contact(self) -> PatientContact:
         return PatientContact(id=self.id, name=self.name, phone=self.phone, mobile=self.mobile,
-                              email=None, sms_consent=self.sms_consent, email_consent=False)
+                              email=None, sms_consent=self.sms_consent, email_consent=False,
+                              satisfaction_consent=self.satisfaction_consent)
 
 
 class Feed:
@@ -114,6 +118,9 @@ class Feed:
 
     def checked_in(self, person: Person, **kw: Any) -> Event:
         return self.deliver(self.appointment(AppointmentCheckedIn, person, **kw))
+
+    def check_in_undone(self, person: Person, **kw: Any) -> Event:
+        return self.deliver(self.appointment(CheckInUndone, person, **kw))
 
     def erased(self, patient_id: int, appointment_ids: list[int]) -> Event:
         return self.deliver(PatientErased(patient_id=patient_id, appointment_ids=appointment_ids))

@@ -5,7 +5,6 @@ functions."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,7 @@ from services.common.web import API_PREFIX
 
 from ..config import runtime
 from ..domain.facts import AppointmentFacts
-from ..domain.patient_link import InvalidLink
+from ..domain.patient_link import InvalidLink, link_scope
 from ..domain.rules import NotFound
 from ..domain.statuses import CancelReason
 from ..ops.changes import cancel, move_for_patient
@@ -90,12 +89,6 @@ def show(token: str) -> dict[str, Any]:
     rt = runtime()
     with reading(rt, PATIENT) as w:
         return patient_view(w.session, w.desk, facts_of(w, token), rt.settings.phone_region)
-
-
-def link_scope(token: str) -> str:
-    """Whose ``Idempotency-Key`` a link's change is: the link's own (its token hashed, never
-    stored as such), so one patient's keys never meet another's."""
-    return "link:" + hashlib.sha256(token.encode()).hexdigest()[:40]
 
 
 def view_of(w: Work[Any], token: str) -> dict[str, Any]:

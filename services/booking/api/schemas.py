@@ -21,6 +21,8 @@ class PatientIn(Schema):
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     sms_consent = fields.Boolean()
     email_consent = fields.Boolean()
+    satisfaction_consent = fields.Boolean(metadata={
+        "description": "agreed to a satisfaction call-back after the visit (off by default)"})
     id_number = fields.String(validate=validate.Length(min=15, max=24),
                               metadata={"description": "居民身份证号, checksum checked"})
     birth_date = BirthDate()
@@ -38,6 +40,7 @@ class PatientOut(Schema):
     email = fields.String(allow_none=True)
     sms_consent = fields.Boolean()
     email_consent = fields.Boolean()
+    satisfaction_consent = fields.Boolean()
     id_number = fields.String(allow_none=True, metadata={"description": "always masked"})
     birth_date = BirthDate(allow_none=True)
     sex = fields.String(allow_none=True)

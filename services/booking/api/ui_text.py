@@ -9,6 +9,8 @@ ENGLISH = {
     "手机号": "Mobile", "邮箱（可选）": "Email (optional)",
     "患者同意接收短信通知": "The patient agrees to SMS messages",
     "患者同意接收邮件通知": "The patient agrees to email messages", "渠道": "Channel",
+    "患者同意就诊后接听满意度回访电话":
+        "The patient agrees to a satisfaction call the day after the visit",
     "在线咨询": "Online chat", "电话": "Phone", "微信": "WeChat", "其他": "Other",
     "主诉": "Complaint", "爽约较多，预约原因（必填）": "Frequent no-shows: reason (required)",
     "确认预约": "Book", "预约成功": "Booked", "发给患者的确认信息": "Confirmation for the patient",
@@ -22,6 +24,14 @@ ENGLISH = {
     "取消": "Cancelled", "到诊": "Arrived", "爽约": "No-show", "到诊率": "Arrival rate",
     "这个号码的患者：": "Patients with this number:",
     "患者没有预约？记录咨询": "Did not book? Record the enquiry",
+    "满意度回访": "Satisfaction call-backs",
+    "就诊次日回访同意回访的患者，三个问题各 1–5 分。":
+        "Patients who agreed are called the day after their visit: three questions, 1–5.",
+    "平均分后是回答人数 n；少于 5 人的一行标为“样本少”，不宜比较。":
+        "Each average is followed by the number who answered (n); a row of fewer than five "
+        "is marked “small sample” and is no basis for comparison.",
+    "查统一回答口径（费用、医保、路线……）": "Shared answers (fees, insurance, route …)",
+    "患者有投诉？记录投诉": "A complaint? Record it",
     "查找预约": "Find an appointment", "手机号、姓名或预约码": "Phone, name or code",
     "查找": "Find", "改约": "Move", "重发确认": "Send the confirmation again",
     "取消预约": "Cancel", "取消原因": "Why", "患者要求": "The patient asked",

@@ -37,6 +37,7 @@ def staff_view(facts: AppointmentFacts, *, contact: bool = False, complaint: boo
             "phone": patient.phone if contact else mask_phone(patient.phone),
             "email": patient.email if contact else mask_email(patient.email) or None,
             "sms_consent": patient.sms_consent, "email_consent": patient.email_consent,
+            "satisfaction_consent": patient.satisfaction_consent,
         },
         "booked_by": facts.booked_by, "created_at": facts.created_at,
         "checked_in_at": facts.checked_in_at,

@@ -52,6 +52,9 @@ class PatientContact:
     email: str | None
     sms_consent: bool
     email_consent: bool
+    #: agreed at booking to a satisfaction call-back after the visit (SPEC §15); events
+    #: published before the field existed carry none, read as no consent
+    satisfaction_consent: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,13 @@ ID_CARD_SYSTEM = f"{CLINIC}/sid/resident-id-card"
 #: The patient agrees to SMS (email) messages: ``valueBoolean`` on a contained Patient.
 SMS_CONSENT_URL = f"{CLINIC}/StructureDefinition/sms-consent"
 EMAIL_CONSENT_URL = f"{CLINIC}/StructureDefinition/email-consent"
+#: ... and to a satisfaction call-back after the visit (SPEC §15), off unless given.
+SATISFACTION_CONSENT_URL = f"{CLINIC}/StructureDefinition/satisfaction-consent"
 #: HL7's cancellation reasons by their own code, the rest by its family: ``pat…`` the
 #: patient, ``prov…`` the provider (the hospital). Others (maint, oth-…) are refused.
 HL7_REASON_OF = {code: reason for reason, code in HL7_CANCEL_CODE.items()}
-CONSENTS = {SMS_CONSENT_URL: "sms_consent", EMAIL_CONSENT_URL: "email_consent"}
+CONSENTS = {SMS_CONSENT_URL: "sms_consent", EMAIL_CONSENT_URL: "email_consent",
+            SATISFACTION_CONSENT_URL: "satisfaction_consent"}
 GENDERS = {"male": "male", "female": "female", "other": "unknown", "unknown": "unknown"}
 SLOT_REFERENCE = re.compile(r"Slot/([1-9][0-9]{0,9})")
 PATIENT_REFERENCE = re.compile(r"Patient/([1-9][0-9]{0,9})")
@@ -149,7 +152,8 @@ def contained_patient(patient: dict[str, Any], at: str) -> tuple[dict[str, Any],
     where = {"patient.name": f"{at}.name", "patient.phone": f"{at}.telecom",
              "patient.email": f"{at}.telecom", "patient.birth_date": f"{at}.birthDate",
              "patient.sex": f"{at}.gender", "patient.id_number": f"{at}.identifier",
-             "patient.sms_consent": f"{at}.extension", "patient.email_consent": f"{at}.extension"}
+             "patient.sms_consent": f"{at}.extension", "patient.email_consent": f"{at}.extension",
+             "patient.satisfaction_consent": f"{at}.extension"}
     return fields, where
 
 

@@ -9,6 +9,7 @@ characters); they are still honoured until they expire.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import string
 from dataclasses import dataclass
@@ -23,6 +24,17 @@ AUDIENCE = "patient-link"
 VALID_AFTER_VISIT = timedelta(days=1)
 ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 11  # 62**11 > 2**65
+
+
+#: The scope of a link's ``Idempotency-Key`` answers: ``link:`` and this, then a hash.
+LINK_SCOPE = "link:"
+
+
+def link_scope(token: str) -> str:
+    """Whose ``Idempotency-Key`` a link's change is: the link's own (its token hashed, never
+    stored as such), so one patient's keys never meet another's; erasure finds the
+    answers of an erased patient's links by it."""
+    return LINK_SCOPE + hashlib.sha256(token.encode()).hexdigest()[:40]
 
 
 #: What a patient is told of any link that names no appointment now.

@@ -52,6 +52,7 @@ class PatientDetails:
     email: str | None = None
     sms_consent: bool | None = None
     email_consent: bool | None = None
+    satisfaction_consent: bool | None = None
     id_number: str | None = None
     birth_date: date | None = None
     sex: Sex | None = None
@@ -138,7 +139,7 @@ def clean_patient(raw: dict[str, Any], region: str = "CN") -> PatientRequest:
         details["phone"] = normalise_phone(raw["phone"], region).e164
     if "email" in raw:
         details["email"] = (raw["email"] or "").strip() or None
-    for flag in ("sms_consent", "email_consent"):
+    for flag in ("sms_consent", "email_consent", "satisfaction_consent"):
         if raw.get(flag) is not None:
             details[flag] = bool(raw[flag])
     if raw.get("guardian_name"):

@@ -9,6 +9,7 @@ scrubbed or deleted (``services.common.forgetting``, as every service does); the
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -20,6 +21,7 @@ from services.common.forgetting import Traces, forget_in_infrastructure
 from services.common.forgetting import scrubbed as scrubbed_of
 from services.common.unit_of_work import Work
 
+from ..domain.patient_link import LINK_SCOPE, link_scope
 from ..domain.privacy import ERASED_NAME, Access
 from ..domain.rules import BookingDesk, NotFound, Rules
 from ..domain.statuses import Action, AppointmentStatus, CancelReason, WaitStatus
@@ -29,6 +31,7 @@ from ..models import (
     IdempotencyRecord,
     OutboxMessage,
     Patient,
+    PatientLink,
     StatusChange,
     WaitlistEntry,
     outbox,
@@ -65,7 +68,7 @@ def erase_patient(session: Session, desk: BookingDesk, patient_id: int, reason: 
     _leave_waitlists(session, desk, patient_id)
     patient.name, patient.name_key = ERASED_NAME, f"erased-{patient_id}"
     patient.phone, patient.mobile, patient.email = "", False, None
-    patient.sms_consent = patient.email_consent = False
+    patient.sms_consent = patient.email_consent = patient.satisfaction_consent = False
     patient.id_number = patient.birth_date = patient.sex = patient.guardian_name = None
     patient.updated_at = patient.erased_at = desk.now
     session.execute(update(Appointment).where(Appointment.patient_id == patient_id).values(
@@ -73,6 +76,7 @@ def erase_patient(session: Session, desk: BookingDesk, patient_id: int, reason: 
         .execution_options(synchronize_session=False))
     session.execute(update(StatusChange).where(StatusChange.appointment_id.in_(
         appointment_ids)).values(reason=None).execution_options(synchronize_session=False))
+    forget_link_answers(session, appointment_ids)
     forget_links(session, appointment_ids)
     # its outbox rows scrubbed, parked letters and stored answers that name it deleted
     forget_in_infrastructure(
@@ -84,6 +88,38 @@ def erase_patient(session: Session, desk: BookingDesk, patient_id: int, reason: 
                patient_id=patient_id)
     waitlist.places_freed(session, desk, freed)  # their places go to those waiting
     return appointment_ids
+
+
+def forget_link_answers(session: Session, appointment_ids: list[int]) -> int:
+    """Delete the stored answers of the patient's own changes through their links: they
+    carry no patient id (a masked name, the code, the times), so the common sweep misses
+    them. An answer is theirs when it was kept under one of their links' scopes, or — for a
+    link already expired and purged, or an old signed one never stored — when it names one
+    of their appointments' codes (codes are unique)."""
+    if not appointment_ids:
+        return 0
+    tokens = session.scalars(select(PatientLink.token)
+                             .where(PatientLink.appointment_id.in_(appointment_ids)))
+    scopes = {link_scope(token) for token in tokens}
+    codes = set(session.scalars(select(Appointment.code)
+                                .where(Appointment.id.in_(appointment_ids))))
+    gone = 0
+    for answer in session.scalars(select(IdempotencyRecord).where(
+            IdempotencyRecord.principal.startswith(LINK_SCOPE))):
+        if answer.principal in scopes or names_a_code(answer.body, codes):
+            session.delete(answer)
+            gone += 1
+    return gone
+
+
+def names_a_code(body: str, codes: set[str]) -> bool:
+    """Whether a link's answer (the patient's view of one appointment) names one of
+    ``codes``."""
+    try:
+        view = json.loads(body or "{}")
+    except ValueError:
+        return False
+    return isinstance(view, dict) and view.get("code") in codes
 
 
 def hold_patient(session: Session, patient_id: int) -> Patient:
@@ -130,7 +166,8 @@ def scrubbed(data: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
     if isinstance(data.get("patient"), dict):
         data["patient"] = {**data["patient"], **dict.fromkeys(PERSONAL_KEYS, ""),
-                           "email": None, "sms_consent": False, "email_consent": False}
+                           "email": None, "sms_consent": False, "email_consent": False,
+                           "satisfaction_consent": False}
     if "patient_link" in data:
         data["patient_link"] = ""
     return data

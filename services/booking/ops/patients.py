@@ -91,6 +91,7 @@ def _new_row(told: dict[str, Any], desk: BookingDesk) -> dict[str, Any]:
             "mobile": is_mobile(told["phone"]), "email": told.get("email"),
             "sms_consent": told.get("sms_consent", False),
             "email_consent": told.get("email_consent", False),
+            "satisfaction_consent": told.get("satisfaction_consent", False),
             "id_number": told.get("id_number"), "birth_date": told.get("birth_date"),
             "sex": told.get("sex"), "guardian_name": told.get("guardian_name"),
             "created_at": desk.now, "updated_at": desk.now}

@@ -51,7 +51,8 @@ def facts_of(appointment: Appointment, slot: Slot, expert: Expert, department: D
         patient=PatientContact(id=patient.id, name=patient.name, phone=patient.phone,
                                mobile=patient.mobile, email=patient.email,
                                sms_consent=patient.sms_consent,
-                               email_consent=patient.email_consent),
+                               email_consent=patient.email_consent,
+                               satisfaction_consent=patient.satisfaction_consent),
         hospital=desk.hospital, zone=desk.zone)
 
 

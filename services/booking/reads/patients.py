@@ -16,6 +16,7 @@ from ..models import AccessRecord, Appointment, Expert, Patient, StatusChange, W
 from .appointments import phone_matches
 
 FIELDS = ("id", "name", "phone", "mobile", "email", "sms_consent", "email_consent",
+          "satisfaction_consent",
           "id_number", "birth_date", "sex", "guardian_name")
 
 

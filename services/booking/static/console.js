@@ -285,6 +285,7 @@ async function choosePatient(id) {
   f.email.value = p.email || "";
   f.sms_consent.checked = p.sms_consent;
   f.email_consent.checked = p.email_consent;
+  f.satisfaction_consent.checked = p.satisfaction_consent;
   const visits = p.appointments.length;
   $("chosen").textContent = t(`老患者，已有 ${visits} 次预约`, `Returning patient, ${visits} appointments before`);
 }
@@ -315,7 +316,8 @@ async function book(event) {
   const body = { hold_id: hold.id, channel: f.channel.value, complaint: f.complaint.value,
     override_reason: f.override_reason.value || null,
     patient: { name: f.name.value.trim(), phone: f.phone.value.trim(), email: f.email.value.trim() || null,
-      sms_consent: f.sms_consent.checked, email_consent: f.email_consent.checked } };
+      sms_consent: f.sms_consent.checked, email_consent: f.email_consent.checked,
+      satisfaction_consent: f.satisfaction_consent.checked } };
   // The chosen patient is booked by id; a name typed over theirs is somebody else.
   if (chosen && chosen.name === body.patient.name) body.patient = { id: chosen.id, ...body.patient };
   $("book").disabled = true;

@@ -61,6 +61,9 @@ async function open(id) {
     [t("专家", "Expert"), `${a.expert.name} ${a.expert.title || ""}`],
     [t("科室", "Department"), a.department?.name], [t("预约码", "Code"), a.code],
     [t("序号", "Number"), a.queue_number], [t("主诉", "Complaint"), a.complaint],
+    [t("满意度回访", "Satisfaction call"), a.patient.satisfaction_consent
+      ? t("患者同意就诊后回访", "the patient agreed to be called after the visit")
+      : t("患者未同意，不回访", "not agreed: nobody calls")],
     [t("取消原因", "Cancelled because"), a.cancel_reason && `${REASONS[a.cancel_reason] || a.cancel_reason}${a.cancel_note ? `：${JSON.parse($("opened-facts").dataset.notes || "{}")[a.cancel_note] || a.cancel_note}` : ""}`]];
   $("opened-facts").replaceChildren(...facts.filter(([, v]) => v).flatMap(([k, v]) =>
     [el("dt", {}, k), el("dd", {}, v)]));

@@ -87,8 +87,18 @@ function trend(days) {
 const OUTCOMES = [["booked", t("约成", "Booked on the call")], ["call_back", t("约定回电", "Call back")],
   ["no_answer", t("无人接听", "No answer")], ["busy", t("占线", "Busy")], ["switched_off", t("关机", "Switched off")],
   ["declined", t("不需要", "Declined")], ["wrong_number", t("号码错误", "Wrong number")],
-  ["do_not_call", t("勿再来电", "Do not call")]];
-const callsMade = (calls) => OUTCOMES.reduce((n, [key]) => n + ((calls || {})[key] || 0), 0);
+  ["do_not_call", t("勿再来电", "Do not call")], ["dropped", t("通话中断", "Call dropped")],
+  ["answered", t("满意度已回答", "Satisfaction answered")], ["refused", t("满意度不愿回答", "Satisfaction refused")]];
+// Every call made, whatever it came to: the funnel's own count when it gives one.
+const callsMade = (calls, made) => made ?? OUTCOMES.reduce((n, [key]) => n + ((calls || {})[key] || 0), 0);
+// What a person who declined said (SPEC §15); the hospital's own objections by their code.
+const OBJECTIONS = { price: t("价格", "Price"), distance: t("路远", "Distance"), time: t("没时间", "No time"),
+  treated_elsewhere: t("已在别处就诊", "Treated elsewhere"), wants_to_think: t("想再考虑", "Wants to think"),
+  family_decides: t("需家人决定", "Family decides"), distrust: t("不信任", "Distrust"), other: t("其他", "Other") };
+const objectionsSaid = (counts) => Object.entries(counts || {}).filter(([, n]) => n)
+  .map(([code, n]) => `${OBJECTIONS[code] || code} ${n}`).join(t("，", ", ")) || "—";
+const length = (seconds) => (seconds === null || seconds === undefined ? "—"
+  : `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, "0")}`);
 const callsSaid = (calls) => OUTCOMES.filter(([key]) => (calls || {})[key])
   .map(([key, label]) => `${label} ${calls[key]}`).join(t("，", ", ")) || "—";
 
@@ -108,28 +118,56 @@ function funnel(answer) {
   });
   $("funnel").replaceChildren(chart, el("figcaption", { class: "muted" }, t(`转化率 ${percent(total.conversion_rate)}，到诊率 ${percent(total.arrival_rate)}`,
     `Conversion ${percent(total.conversion_rate)}, arrival ${percent(total.arrival_rate)}`)));
-  $("funnel-calls").textContent = t(`回访拨打 ${callsMade(total.calls)} 次：${callsSaid(total.calls)}`,
-    `${callsMade(total.calls)} follow-up calls: ${callsSaid(total.calls)}`);
+  $("funnel-calls").textContent = t(`回访拨打 ${callsMade(total.calls, total.calls_made)} 次：${callsSaid(total.calls)}；通话时长中位数 ${length(total.median_seconds)}（${total.timed_calls ?? 0} 次计时）；顾虑：${objectionsSaid(total.objections)}`,
+    `${callsMade(total.calls, total.calls_made)} follow-up calls: ${callsSaid(total.calls)}; median call ${length(total.median_seconds)} (${total.timed_calls ?? 0} timed); objections: ${objectionsSaid(total.objections)}`);
   const line = (r, head = false) => el("tr", { class: head ? "total" : "" }, el(head ? "th" : "td", {}, r.name || r.group),
     el("td", {}, r.enquiries), el("td", {}, r.converted), el("td", {}, r.arrived),
     el("td", {}, percent(r.conversion_rate)), el("td", {}, percent(r.arrival_rate)),
-    el("td", {}, callsMade(r.calls)), el("td", {}, callsSaid(r.calls)));
+    el("td", {}, callsMade(r.calls, r.calls_made)), el("td", {}, length(r.median_seconds)),
+    el("td", {}, callsSaid(r.calls)), el("td", {}, objectionsSaid(r.objections)));
   const heads = [t("咨询员", "Consultant"), t("咨询", "Enquiries"), t("转为预约", "Converted"), t("到诊", "Arrived"),
-    t("转化率", "Conversion"), t("到诊率", "Arrival"), t("拨打", "Calls"), t("拨打结果", "What the calls came to")];
+    t("转化率", "Conversion"), t("到诊率", "Arrival"), t("拨打", "Calls"), t("通话中位数", "Median call"),
+    t("拨打结果", "What the calls came to"), t("顾虑", "Objections")];
   $("funnel-split").replaceChildren(el("h3", { id: "funnel-people-title" }, t("按咨询员", "By consultant")),
     el("table", { "aria-labelledby": "funnel-people-title" },
       el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))),
       el("tbody", { id: "funnel-people" }, ...(answer.rows.length
         ? [...answer.rows.map((r) => line(r)), line({ ...total, name: t("合计", "Total") }, true)]
-        : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("这段时间没有咨询和回访。", "No enquiries or calls in these days.")))]))),
+        : [el("tr", {}, el("td", { colspan: 10, class: "muted" }, t("这段时间没有咨询和回访。", "No enquiries or calls in these days.")))]))),
     el("p", { class: "muted" }, t("转为预约 = 记录的咨询中后来预约了的；约成 = 以预约结束的回访拨打。咨询按记录人统计，拨打按打电话的人统计；合计的拨打含这段时间内的全部回访拨打。",
       "Converted = enquiries that were booked since; booked on the call = follow-up calls that ended in a booking. Enquiries count for who recorded them, calls for who made them; the total counts every follow-up call in these days.")));
+}
+
+// Satisfaction call-backs by expert and department: every average with the count behind
+// it ("4.2 (n=3)"), and a group of fewer than five answers marked as a small sample.
+const QUESTIONS = [["explanation", t("讲解清楚", "Explanation")], ["waiting", t("候诊时间", "Waiting")],
+  ["overall", t("总体", "Overall")]];
+function satisfactionTable(id, title, rows) {
+  const score = (r, q) => (r.averages[q] === null ? "—" : `${r.averages[q].toFixed(1)} (n=${r.n})`);
+  const line = (r) => el("tr", { class: r.small ? "small-sample" : "" }, el("td", {}, r.name || "—"),
+    ...QUESTIONS.map(([q]) => el("td", {}, score(r, q))), el("td", {}, r.n), el("td", {}, r.refused),
+    el("td", {}, r.unreached), el("td", { class: "muted" }, r.small ? t("样本少", "small sample") : ""));
+  const heads = [title, ...QUESTIONS.map(([, label]) => label), t("已回答", "Answered"), t("不愿回答", "Refused"),
+    t("未接通", "Unreached"), ""];
+  return [el("h3", { id }, title), el("table", { "aria-labelledby": id },
+    el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...(rows.length ? rows.map(line)
+      : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("这段时间没有满意度回访。", "No satisfaction calls in these days.")))])))];
+}
+
+async function satisfaction(q) {
+  const found = await api("GET", `${services.followup}/api/v1/satisfaction?${new URLSearchParams({ from: q.get("from"), to: q.get("to") })}`);
+  $("satisfaction").replaceChildren(...(found.ok
+    ? [...satisfactionTable("satisfaction-experts", t("专家", "Expert"), found.data.by_expert),
+      ...satisfactionTable("satisfaction-departments", t("科室", "Department"), found.data.by_department)]
+    : [el("p", { class: "muted" }, t("满意度数据暂时无法读取。", "The satisfaction figures cannot be read now."))]));
 }
 
 async function charts(q) {
   const days = await api("GET", `/api/v1/stats/daily?${new URLSearchParams({ from: q.get("from"), to: q.get("to"), basis: q.get("basis") })}`);
   if (days.ok) trend(days.data);
   if (!services.followup) return;
+  satisfaction(q);
   const found = await api("GET", `${services.followup}/api/v1/funnel?${new URLSearchParams({ from: q.get("from"), to: q.get("to"), by: "consultant" })}`);
   if (found.ok) funnel(found.data);
   else {

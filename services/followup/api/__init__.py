@@ -12,11 +12,12 @@ from . import (
     enquiries,
     funnel,
     patients,
+    satisfaction,
     tasks,
 )
 
 
 def register_api(api: ClinicApi) -> None:
     for module in (enquiries, tasks, do_not_call, funnel, patients, access_log, answers,
-                   complaints):
+                   complaints, satisfaction):
         api.register_blueprint(module.blp)

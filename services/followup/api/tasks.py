@@ -14,6 +14,7 @@ from services.common.idempotency import DOC
 from services.common.unit_of_work import Work
 from services.common.web import API_PREFIX, not_found, reading, work
 
+from ..domain.satisfaction import QUESTIONS
 from ..domain.statuses import Outcome, TaskKind, TaskStatus
 from ..ops.access import record_access
 from ..ops.handover import hand_over
@@ -66,6 +67,8 @@ class CallOut(Schema):
         "description": "how long the call lasted (from the call button to the outcome)"})
     objection = fields.String(allow_none=True, metadata={
         "description": "on a declined call: what the person said"})
+    scores = fields.Dict(allow_none=True, metadata={
+        "description": "on an answered satisfaction call: explanation, waiting, overall (1–5)"})
 
 
 class TaskOut(Schema):
@@ -127,6 +130,8 @@ class CallCard(TaskOut):
     recorded_by_name = fields.String(allow_none=True, metadata={
         "description": "for an enquiry: the display name of who recorded it"})
     hospital = fields.Dict(metadata={"description": "address, directions, phone to tell"})
+    questions = fields.List(fields.String(), metadata={
+        "description": "a satisfaction call's three questions, each scored 1–5"})
     objections = fields.List(fields.String(), metadata={
         "description": "the objections a declined call may record, in order"})
     objection_answers = fields.Dict(metadata={
@@ -141,6 +146,10 @@ class CallIn(Schema):
     call_back_at = Instant(load_default=None, allow_none=True)
     appointment_code = fields.String(load_default=None, allow_none=True,
                                      validate=validate.Regexp(r"^[0-9A-Za-z]{8}$"))
+    scores = fields.Dict(keys=fields.String(validate=validate.OneOf(QUESTIONS)),
+                         values=fields.Raw(), load_default=None, allow_none=True, metadata={
+                             "description": "with answered (a satisfaction call, and only "
+                                            "then): explanation, waiting, overall, each 1–5"})
     objection = fields.String(load_default=None, allow_none=True,
                               validate=validate.Length(max=24), metadata={
                                   "description": "with declined (and only then): what the "
@@ -187,6 +196,7 @@ class TaskResource(MethodView):
                     "handovers": handovers_of(session, task.id, full=mine),
                     "etiquette": etiquette(session, task, here, hospital, caller_name()),
                     "objections": list(here.rules.objections),
+                    "questions": list(QUESTIONS) if task.kind == TaskKind.SATISFACTION else [],
                     "objection_answers": objection_answers(
                         task, hospital, here.rules.objections,
                         first_by_topic(session, ("fees", "insurance", "parking"))),
@@ -270,7 +280,7 @@ class Calls(MethodView):
             task = log_call(w.session, w.desk, task_id, Outcome(data["outcome"]),
                             note=data["note"].strip(), call_back_at=data["call_back_at"],
                             appointment_code=(data["appointment_code"] or "").upper() or None,
-                            objection=data["objection"])
+                            objection=data["objection"], scores=data["scores"])
             return OUT.dump(view(task, w.desk, full=False))
 
         return once(f"calls-{task_id}", data, act)

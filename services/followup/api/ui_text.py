@@ -68,4 +68,10 @@ ENGLISH = {
     "保存": "Save", "回到预约台": "Back to the console",
     "在线咨询": "Online chat", "电话": "Phone", "微信": "WeChat", "QQ": "QQ",
     "到院": "Walk-in", "其他": "Other",
+    "满意度回访：三个问题，各 1–5 分（5 分最满意）":
+        "Satisfaction call: three questions, each 1–5 (5 the most satisfied)",
+    "专家讲解是否清楚": "Did the expert explain clearly?",
+    "候诊时间是否可以接受": "Was the waiting time acceptable?",
+    "这次就诊总体是否满意": "Overall, how was the visit?",
+    "满意度回访": "Satisfaction call", "已回答": "Answered", "不愿回答": "Would rather not answer",
 }

@@ -48,6 +48,9 @@ class CallRules:
     hours: CallingHours = CallingHours()
     claim: timedelta = timedelta(minutes=15)
     enquiry_wait: timedelta = timedelta(hours=24)
+    #: A satisfaction call opens when calling hours open this many hospital days after
+    #: the check-in (the day after, unless the hospital says otherwise).
+    satisfaction_after: int = 1
     #: The objections a declined call may record: the fixed list and the hospital's own.
     objections: tuple[str, ...] = STANDARD
 

@@ -14,6 +14,7 @@ class TaskKind(StrEnum):
     ENQUIRY = "enquiry"  # asked, did not book, agreed to be called back
     NO_SHOW = "no_show"  # did not come
     HOSPITAL_CANCELLED = "hospital_cancelled"  # the hospital cancelled (停诊)
+    SATISFACTION = "satisfaction"  # the day after a visit, with consent (SPEC §15)
 
 
 class TaskStatus(StrEnum):
@@ -24,6 +25,8 @@ class TaskStatus(StrEnum):
     WRONG_NUMBER = "wrong_number"
     DO_NOT_CALL = "do_not_call"
     WITHDRAWN = "withdrawn"  # nothing left to call about (a no-show undone, an erasure)
+    ANSWERED = "answered"  # a satisfaction call-back: the three questions answered
+    REFUSED = "refused"  # a satisfaction call-back the patient did not want to answer
 
 
 class Outcome(StrEnum):
@@ -36,10 +39,13 @@ class Outcome(StrEnum):
     DECLINED = "declined"
     DO_NOT_CALL = "do_not_call"
     DROPPED = "dropped"  # cut off mid-call: one immediate redial (SPEC §15)
+    ANSWERED = "answered"  # satisfaction: the three questions scored
+    REFUSED = "refused"  # satisfaction: the patient would rather not answer
 
 
 #: Nobody spoke: the attempt counts towards the cap, and the next waits at least the spacing.
 UNANSWERED = frozenset({Outcome.NO_ANSWER, Outcome.BUSY, Outcome.SWITCHED_OFF})
 #: What an outcome closes a task as.
 CLOSES = {Outcome.WRONG_NUMBER: TaskStatus.WRONG_NUMBER, Outcome.BOOKED: TaskStatus.BOOKED,
-          Outcome.DECLINED: TaskStatus.DECLINED, Outcome.DO_NOT_CALL: TaskStatus.DO_NOT_CALL}
+          Outcome.DECLINED: TaskStatus.DECLINED, Outcome.DO_NOT_CALL: TaskStatus.DO_NOT_CALL,
+          Outcome.ANSWERED: TaskStatus.ANSWERED, Outcome.REFUSED: TaskStatus.REFUSED}

@@ -11,6 +11,7 @@ from services.common.contracts.booking import AppointmentCancelled, AppointmentE
 from services.common.patient_identity import name_key
 
 from ..domain.calling import FollowupDesk
+from ..domain.satisfaction import first_call
 from ..domain.statuses import TaskKind, TaskStatus
 from ..models import KnownAppointment, KnownPatient
 from . import enquiries
@@ -21,6 +22,7 @@ from .tasks import (
     open_task,
     open_tasks_of,
     withdraw,
+    withdraw_satisfaction,
 )
 
 #: Cancellations the hospital made: its patients are called, first those no SMS reached.
@@ -30,6 +32,8 @@ BY_THE_HOSPITAL = ("hospital", "expert_unavailable")
 def remember(session: Session, event: AppointmentEvent, at: datetime) -> None:
     """Who booking's patient is, so an erasure or export by id finds their enquiries too."""
     patient = event.patient
+    if not patient.satisfaction_consent:
+        withdraw_satisfaction(session, patient.id, at)
     if not patient.phone:
         return  # an erased patient's event: nothing left to remember
     row = session.get(KnownPatient, patient.id)
@@ -121,6 +125,25 @@ def no_show(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> No
 def no_show_undone(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> None:
     """The front desk marked the no-show by mistake: nobody is called about it."""
     withdraw(session, desk, event.appointment_id, TaskKind.NO_SHOW)
+
+
+def checked_in(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> None:
+    """The patient came: with their consent, a satisfaction call-back opens, due when
+    calling hours open the next day (SPEC §15); one per visit."""
+    remember(session, event, desk.now)
+    patient = event.patient
+    if not patient.satisfaction_consent:
+        return
+    open_task(session, desk, kind=TaskKind.SATISFACTION, name=patient.name,
+              name_key=name_key(patient.name), phone=patient.phone, patient_id=patient.id,
+              appointment_id=event.appointment_id,
+              due_at=first_call(desk.rules, desk.zone, desk.now),
+              context={**visit(event), "expert_id": event.expert.id})
+
+
+def check_in_undone(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> None:
+    """Checked in by mistake: there was no visit to ask about."""
+    withdraw(session, desk, event.appointment_id, TaskKind.SATISFACTION)
 
 
 def visit(event: AppointmentEvent) -> dict[str, Any]:

@@ -4,6 +4,7 @@ answers naming them are deleted; the counts of the funnel stay."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
@@ -23,6 +24,7 @@ from ..models import (
     IdempotencyRecord,
     KnownAppointment,
     KnownPatient,
+    SatisfactionAnswer,
     Task,
     TaskHandover,
 )
@@ -44,12 +46,12 @@ def forget_patient(session: Session, desk: FollowupDesk, erased: PatientErased) 
         updated_at=desk.now).execution_options(synchronize_session=False))
     for task in session.scalars(select(Task).where(Task.id.in_(task_ids))):
         task.name, task.name_key, task.phone, task.context = (
-            ERASED, f"erased-{erased.patient_id}", "", "{}")
+            ERASED, f"erased-{erased.patient_id}", "", statistics_of(task.context))
         if task.status == TaskStatus.OPEN:
             task.status, task.closed_at = TaskStatus.WITHDRAWN, desk.now
         task.claimed_by = task.claimed_until = None
         task.updated_at = desk.now
-    for model in (CallAttempt, TaskHandover):
+    for model in (CallAttempt, TaskHandover, SatisfactionAnswer):
         session.execute(update(model).where(model.task_id.in_(task_ids))
                         .values(note="").execution_options(synchronize_session=False))
     forget_complaints(session, desk, erased.patient_id, task_ids, phones,
@@ -83,3 +85,13 @@ def forget_complaints(session: Session, desk: FollowupDesk, patient_id: int,
         patient_name=ERASED, name_key=f"erased-{patient_id}", phone="", what="", wish="",
         resolution="", closing_note="", updated_at=desk.now)
         .execution_options(synchronize_session=False))
+
+
+#: What a task's context keeps after an erasure: whom the visit was with, nothing about
+#: the patient — so satisfaction results by expert and department stay (SPEC §8).
+KEPT_FACTS = ("expert_id", "expert", "department_id", "department")
+
+
+def statistics_of(context: str) -> str:
+    facts = json.loads(context or "{}")
+    return json.dumps({k: facts[k] for k in KEPT_FACTS if k in facts}, ensure_ascii=False)

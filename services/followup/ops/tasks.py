@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
@@ -14,8 +14,16 @@ from services.common.refusals import Invalid, NotFound, Refused
 
 from ..domain.calling import FollowupDesk, after_call, first_due
 from ..domain.objections import check_objection
+from ..domain.satisfaction import check_outcome, check_scores
 from ..domain.statuses import EnquiryStatus, Outcome, TaskKind, TaskStatus
-from ..models import CallAttempt, DoNotCall, Enquiry, KnownAppointment, Task
+from ..models import (
+    CallAttempt,
+    DoNotCall,
+    Enquiry,
+    KnownAppointment,
+    SatisfactionAnswer,
+    Task,
+)
 from . import do_not_call
 
 CALL_CARD = "call_card"
@@ -24,10 +32,11 @@ CALL_CARD = "call_card"
 def open_task(session: Session, desk: FollowupDesk, *, kind: TaskKind, name: str, name_key: str,
               phone: str, patient_id: int | None = None, enquiry_id: int | None = None,
               appointment_id: int | None = None, sms_reached: bool = True,
-              context: dict[str, Any] | None = None) -> Task | None:
-    """A task due now (or when calling hours begin); none for a phone on the do-not-call
-    list, nor a second one for the same appointment and kind or the same enquiry (a
-    withdrawn one opens again)."""
+              context: dict[str, Any] | None = None,
+              due_at: datetime | None = None) -> Task | None:
+    """A task due now (or when calling hours begin, or at ``due_at``); none for a phone on
+    the do-not-call list, nor a second one for the same appointment and kind or the same
+    enquiry (a withdrawn one opens again)."""
     if not phone:
         return None
     do_not_call.take_turns(session, phone)
@@ -38,22 +47,22 @@ def open_task(session: Session, desk: FollowupDesk, *, kind: TaskKind, name: str
         same.where(Task.appointment_id == appointment_id)
     earlier = session.scalar(same)
     if earlier is not None:
-        return reopen(earlier, desk) if earlier.status == TaskStatus.WITHDRAWN else None
+        return reopen(earlier, desk, due_at) if earlier.status == TaskStatus.WITHDRAWN else None
     task = Task(kind=kind, status=TaskStatus.OPEN, name=name, name_key=name_key, phone=phone,
                 patient_id=patient_id, enquiry_id=enquiry_id, appointment_id=appointment_id,
                 sms_reached=sms_reached, context=json.dumps(context or {}, ensure_ascii=False),
-                due_at=first_due(desk.rules, desk.zone, desk.now), attempts=0,
+                due_at=due_at or first_due(desk.rules, desk.zone, desk.now), attempts=0,
                 created_at=desk.now, updated_at=desk.now)
     session.add(task)
     session.flush()
     return task
 
 
-def reopen(task: Task, desk: FollowupDesk) -> Task:
-    """A no-show marked again after it was undone: the same task, open again, its calls
-    so far kept."""
+def reopen(task: Task, desk: FollowupDesk, due_at: datetime | None = None) -> Task:
+    """A no-show marked again after it was undone (a check-in done again): the same task,
+    open again, its calls so far kept."""
     task.status, task.closed_at, task.updated_at = TaskStatus.OPEN, None, desk.now
-    task.due_at = first_due(desk.rules, desk.zone, desk.now)
+    task.due_at = due_at or first_due(desk.rules, desk.zone, desk.now)
     return task
 
 
@@ -137,13 +146,17 @@ def started(task: Task, by: str) -> Any:
 
 def log_call(session: Session, desk: FollowupDesk, task_id: int, outcome: Outcome, *,
              note: str = "", call_back_at: Any = None,
-             appointment_code: str | None = None, objection: str | None = None) -> Task:
-    """Record one call, answered or not, and move the task on by the rules."""
+             appointment_code: str | None = None, objection: str | None = None,
+             scores: dict[str, Any] | None = None) -> Task:
+    """Record one call, answered or not, and move the task on by the rules; an answered
+    satisfaction call keeps its three scores."""
     task = locked(session, task_id)
     if task.status != TaskStatus.OPEN:
         raise Refused("closed", "This task is closed.")
     if not holds_claim(task, desk):
         raise Refused("not_claimed", "Claim the task before calling.")
+    check_outcome(task.kind, outcome)
+    scored = check_scores(outcome, scores)
     if outcome == Outcome.BOOKED and not appointment_code:
         raise Invalid("appointment_code_required", "Give the new appointment's code.")
     if outcome == Outcome.BOOKED and not booked_for(session, task, appointment_code or ""):
@@ -152,10 +165,14 @@ def log_call(session: Session, desk: FollowupDesk, task_id: int, outcome: Outcom
     objection = check_objection(outcome, objection, note, desk.rules.objections)
     after = after_call(desk.rules, desk.zone, desk.now, task.attempts, outcome, call_back_at,
                        redialling=task.redial_pending)
-    session.add(CallAttempt(task_id=task.id, by=desk.by, at=desk.now, outcome=outcome.value,
-                            note=note, call_back_at=call_back_at,
-                            appointment_code=appointment_code,
-                            started_at=started(task, desk.by), objection=objection))
+    call = CallAttempt(task_id=task.id, by=desk.by, at=desk.now, outcome=outcome.value,
+                       note=note, call_back_at=call_back_at,
+                       appointment_code=appointment_code,
+                       started_at=started(task, desk.by), objection=objection)
+    session.add(call)
+    if scored is not None:
+        session.flush()
+        session.add(satisfaction_answer(task, call, scored, note))
     task.attempts, task.last_outcome, task.status = after.unanswered, outcome.value, after.status
     task.redial_pending, task.dialled_by, task.dialled_at = after.redial, None, None
     if after.redial:  # the redial is now, by the same consultant: the claim stays theirs
@@ -176,6 +193,29 @@ def log_call(session: Session, desk: FollowupDesk, task_id: int, outcome: Outcom
     return task
 
 
+def satisfaction_answer(task: Task, call: CallAttempt, scores: dict[str, int],
+                        note: str) -> SatisfactionAnswer:
+    """The scores, with the visit's expert and department as the task's context keeps
+    them (from booking's check-in event)."""
+    facts = json.loads(task.context or "{}")
+    return SatisfactionAnswer(task_id=task.id, call_id=call.id,
+                              appointment_id=task.appointment_id,
+                              expert_id=facts.get("expert_id"), expert_name=facts.get("expert", ""),
+                              department_id=facts.get("department_id"),
+                              department_name=facts.get("department", ""), note=note,
+                              by=call.by, at=call.at, **scores)
+
+
+def withdraw_satisfaction(session: Session, patient_id: int, at: datetime) -> None:
+    """The patient no longer agrees to a satisfaction call (booking's record says so now):
+    their open satisfaction tasks are withdrawn, and nobody calls them."""
+    for task in session.scalars(select(Task).where(
+            Task.patient_id == patient_id, Task.kind == TaskKind.SATISFACTION,
+            Task.status == TaskStatus.OPEN).with_for_update()):
+        task.status, task.closed_at, task.updated_at = TaskStatus.WITHDRAWN, at, at
+        task.claimed_by = task.claimed_until = task.dialled_by = task.dialled_at = None
+
+
 def booked_for(session: Session, task: Task, code: str) -> bool:
     """Booking made (or moved) an appointment with ``code`` for the task's patient — the
     same phone and name — after the task opened, and it still stands."""
@@ -187,11 +227,13 @@ def booked_for(session: Session, task: Task, code: str) -> bool:
 
 def open_tasks_of(session: Session, *, patient_id: int | None, phone: str,
                   name_key: str) -> list[Task]:
-    """One patient's open tasks (by id, or by phone and name), locked."""
+    """One patient's open tasks (by id, or by phone and name), locked — but for a
+    satisfaction call-back: a new booking answers no question about the last visit."""
     same_person = and_(Task.phone == phone, Task.name_key == name_key)
     if patient_id is not None:
         same_person = or_(Task.patient_id == patient_id, same_person)
-    return list(session.scalars(select(Task).where(Task.status == TaskStatus.OPEN, same_person)
+    return list(session.scalars(select(Task).where(Task.status == TaskStatus.OPEN, same_person,
+                                                   Task.kind != TaskKind.SATISFACTION)
                                 .order_by(Task.id).with_for_update()))
 
 

@@ -15,6 +15,7 @@ from ..models import (
     Enquiry,
     KnownAppointment,
     KnownPatient,
+    SatisfactionAnswer,
     Task,
     TaskHandover,
 )
@@ -47,6 +48,8 @@ APPOINTMENT = ("appointment_id", "code", "phone", "booked_by", "booked_at", "can
 CALL = ("id", "task_id", "by", "at", "outcome", "note", "call_back_at", "appointment_code",
         "started_at", "objection")
 HANDOVER = ("id", "task_id", "by", "to", "note", "at")
+SATISFACTION = ("task_id", "appointment_id", "expert_name", "department_name", "explanation",
+                "waiting", "overall", "note", "by", "at")
 COMPLAINT = ("id", "source", "task_id", "patient_name", "phone", "what", "wish",
              "department_id", "expert_id", "status", "owner", "due_on", "resolution",
              "resolved_at", "closing_note", "closed_at", "recorded_by", "created_at")
@@ -69,6 +72,8 @@ def export_of(session: Session, patient_id: int) -> dict[str, Any]:
         "tasks": (Task, TASK, Task.id.in_(task_ids)),
         "calls": (CallAttempt, CALL, CallAttempt.task_id.in_(task_ids)),
         "handovers": (TaskHandover, HANDOVER, TaskHandover.task_id.in_(task_ids)),
+        "satisfaction": (SatisfactionAnswer, SATISFACTION,
+                         SatisfactionAnswer.task_id.in_(task_ids)),
         "complaints": (Complaint, COMPLAINT, complaints_of(task_ids, known)),
         "appointments": (KnownAppointment, APPOINTMENT,
                          KnownAppointment.patient_id == patient_id),

@@ -15,8 +15,9 @@ from services.common.phones import mask_in_text
 from ..domain.calling import FollowupDesk, call_seconds
 from ..domain.etiquette import greeting, repeat_back
 from ..domain.objections import answers
+from ..domain.satisfaction import QUESTIONS
 from ..domain.statuses import TaskKind, TaskStatus
-from ..models import CallAttempt, KnownAppointment, Task, TaskHandover
+from ..models import CallAttempt, KnownAppointment, SatisfactionAnswer, Task, TaskHandover
 from .staff import staff_names
 
 #: A call due longer ago than this is overdue (one spacing: it should have been made).
@@ -101,10 +102,13 @@ def calls_of(session: Session, task_id: int, *, full: bool) -> list[dict[str, An
     rows = list(session.scalars(select(CallAttempt).where(CallAttempt.task_id == task_id)
                                 .order_by(CallAttempt.id)))
     names = staff_names(session, (r.by for r in rows))
+    scores = {a.call_id: {q: getattr(a, q) for q in QUESTIONS} for a in session.scalars(
+        select(SatisfactionAnswer).where(SatisfactionAnswer.task_id == task_id))}
     return [{"at": r.at, "by": r.by, "by_name": names.get(r.by, r.by), "outcome": r.outcome,
              "note": r.note if full else mask_in_text(r.note), "call_back_at": r.call_back_at,
              "appointment_code": r.appointment_code, "started_at": r.started_at,
-             "seconds": call_seconds(r.started_at, r.at), "objection": r.objection}
+             "seconds": call_seconds(r.started_at, r.at), "objection": r.objection,
+             "scores": scores.get(r.id)}
             for r in rows]
 
 

@@ -14,15 +14,21 @@ const maxAttempts = Number($("rules").dataset.maxAttempts);
 const me = $("rules").dataset.me;
 
 const KINDS = { hospital_cancelled: t("停诊通知", "Hospital cancelled"),
-  no_show: t("爽约回访", "No-show"), enquiry: t("咨询回访", "Enquiry") };
+  no_show: t("爽约回访", "No-show"), enquiry: t("咨询回访", "Enquiry"),
+  satisfaction: t("满意度回访", "Satisfaction call") };
+// A satisfaction call's three questions (SPEC §15), each scored 1–5.
+const QUESTIONS = { explanation: t("讲解", "explanation"), waiting: t("候诊", "waiting"),
+  overall: t("总体", "overall") };
 const OUTCOMES = { no_answer: t("无人接听", "No answer"), busy: t("占线", "Busy"),
   switched_off: t("关机", "Switched off"), wrong_number: t("号码错误", "Wrong number"),
   call_back: t("约定回电", "Call back"), booked: t("约成", "Booked on the call"),
   declined: t("不需要", "Declined"), do_not_call: t("勿再来电", "Do not call"),
-  dropped: t("通话中断", "Call dropped") };
+  dropped: t("通话中断", "Call dropped"), answered: t("已回答", "Answered"),
+  refused: t("不愿回答", "Would rather not answer") };
 const STATUSES = { booked: t("已有新预约", "booked since"), unreached: t("无法联系", "unreached"),
   declined: t("不需要", "declined"), wrong_number: t("号码错误", "wrong number"),
-  do_not_call: t("勿再来电", "do not call"), withdrawn: t("已撤销", "withdrawn") };
+  do_not_call: t("勿再来电", "do not call"), withdrawn: t("已撤销", "withdrawn"),
+  answered: t("已回答", "answered"), refused: t("不愿回答", "refused") };
 const REASONS = { hospital: t("医院停诊", "the hospital cancelled"),
   expert_unavailable: t("专家停诊", "the expert is unavailable") };
 const CHANNELS = { chat: t("在线咨询", "Online chat"), phone: t("电话", "Phone"),
@@ -50,10 +56,12 @@ function greetingOf(g) {
     no_show: `您${about ? ` ${about} ` : ""}${g.expert ? `${g.expert}的` : ""}预约没有来就诊，我们打电话问问您现在的情况，看是否需要重新安排`,
     hospital_cancelled: `您${about ? ` ${about} ` : ""}${g.expert ? `${g.expert}的` : ""}门诊因医院停诊取消了，很抱歉，我们打电话来帮您另行安排`,
     enquiry: `您${about ? ` ${about} ` : ""}向我们咨询过，当时同意我们回电，所以给您打电话`,
+    satisfaction: `您${about ? ` ${about} ` : ""}来看过${g.expert ? `${g.expert}的` : ""}门诊，预约时同意我们回访，想请您回答三个简短的问题，了解这次就诊的感受`,
   } : {
     no_show: `you had an appointment${about ? ` on ${about}` : ""}${g.expert ? ` with ${g.expert}` : ""} and we did not see you; we are calling to ask how you are and whether you would like another`,
     hospital_cancelled: `your visit${about ? ` on ${about}` : ""}${g.expert ? ` with ${g.expert}` : ""} was cancelled by the hospital, we are sorry; we are calling to help you arrange another`,
     enquiry: `you asked us a question${about ? ` on ${about}` : ""} and agreed we could call you back`,
+    satisfaction: `you came to see ${g.expert || "us"}${about ? ` on ${about}` : ""} and agreed at booking that we could call afterwards; we would like to ask three short questions about the visit`,
   };
   return t(`您好，我是${g.hospital || "医院"}的${g.caller}。${why[g.why] || ""}。请问您现在方便说几句吗？`,
     `Hello, this is ${g.caller} from ${g.hospital || "the hospital"}. ${(why[g.why] || "").replace(/^./, (c) => c.toUpperCase())}. Is now a good time to talk?`);
@@ -74,6 +82,8 @@ const TOLD = zh ? {
   objection_note_required: "选“其他”时，请在备注里写明患者说了什么。",
   handover_note_required: "请写转交备注，让下一位知道情况。", hand_to_self: "这个任务已经在您手里。",
   unknown_colleague: "请选择回访组的同事。",
+  scores_required: "请为三个问题都打分（1–5 分）。", score_out_of_range: "分数是 1 到 5 的整数。",
+  outcome_not_for_satisfaction: "满意度回访不记录预约或顾虑。",
 } : {};
 const refusal = (result, fallback) => TOLD[result.data?.code] || sayCode(result.data, fallback);
 
@@ -83,6 +93,7 @@ const FIELD_OF = {
   call_back_at_required: (f) => f.call_back_at, call_back_in_the_past: (f) => f.call_back_at,
   objection_required: (f) => f.objection, unknown_objection: (f) => f.objection,
   objection_note_required: (f) => f.note,
+  scores_required: () => document.querySelector("#satisfaction-box input"),
 };
 
 let card = null;      // the open call card
@@ -211,7 +222,9 @@ function showCard(data) {
     [t("备注", "Note"), c.note], [t("记录人", "Recorded by"), card.recorded_by_name || c.recorded_by]] : [
     [t("预约码", "Code"), c.code], [t("就诊时间", "Visit"), c.start && stampAt(zone, c.start).slice(0, 16)],
     [t("专家", "Expert"), c.expert], [t("科室", "Department"), c.department],
-    [t("原因", "Why"), card.kind === "no_show" ? t("未到诊", "did not come") : REASONS[c.reason] || c.reason],
+    [t("原因", "Why"), card.kind === "no_show" ? t("未到诊", "did not come")
+      : card.kind === "satisfaction" ? t("就诊后的满意度回访（患者预约时同意）", "satisfaction call after the visit (agreed at booking)")
+        : REASONS[c.reason] || c.reason],
     [t("说明", "Note"), c.note],
     [t("短信", "SMS"), card.kind === "hospital_cancelled" && !card.sms_reached
       ? t("患者没有收到停诊短信（未同意短信或不是手机号）", "No SMS reached the patient (no consent, or not a mobile)") : ""]]);
@@ -245,6 +258,7 @@ function showCard(data) {
     `${stampAt(zone, call.at).slice(5, 16)} ${call.by_name || call.by} · ${OUTCOMES[call.outcome]}`,
     call.appointment_code ? ` ${call.appointment_code}` : "",
     call.objection ? ` · ${OBJECTIONS[call.objection] || call.objection}` : "",
+    call.scores ? ` · ${Object.entries(QUESTIONS).map(([q, word]) => `${word} ${call.scores[q]}`).join(" ")}` : "",
     call.seconds != null ? ` · ${t("通话", "call")} ${length(call.seconds)}` : "",
     call.note ? ` — ${call.note}` : ""))
     : [el("li", { class: "muted" }, t("还没有拨打", "No calls yet"))]));
@@ -259,6 +273,12 @@ function showCard(data) {
   $("objection").replaceChildren(el("option", { value: "" }, t("请选择", "Choose")),
     ...(card.objections || []).map((code) => el("option", { value: code }, OBJECTIONS[code] || code)));
   showAnswers();
+  // A satisfaction call asks three questions and books nothing (no objection, no code).
+  const asking = card.kind === "satisfaction";
+  $("satisfaction-box").hidden = !asking;
+  $("booking-outcomes").hidden = asking; $("booked-row").hidden = asking;
+  $("card-repeat-box").hidden = asking;  // nothing is agreed on to say back
+  if (asking) $("card-console-box").hidden = true;
   card.closed = !open;
   $("call-form").hidden = !open; $("card-claim").hidden = !open;
   $("card-closed").hidden = open;
@@ -403,6 +423,14 @@ async function logCall(outcome) {
   if (outcome === "declined") {
     body.objection = f.objection.value || null;
     if (!body.objection) { say(TOLD.objection_required || "Say what the person said: the objection.", f.objection); return; }
+  }
+  if (outcome === "answered") {
+    body.scores = {};
+    for (const group of document.querySelectorAll("#satisfaction-box [data-question]")) {
+      const picked = group.querySelector("input:checked");
+      if (!picked) { say(TOLD.scores_required || "Score all three questions (1–5).", group.querySelector("input")); return; }
+      body.scores[group.dataset.question] = Number(picked.value);
+    }
   }
   if (outcome === "booked") {
     body.appointment_code = f.appointment_code.value.trim().toUpperCase() || null;
