@@ -107,7 +107,8 @@ function funnel(answer) {
   const steps = [[t("咨询", "Enquiries"), total.enquiries], [t("转为预约", "Converted"), total.converted],
     [t("到诊", "Arrived"), total.arrived]];
   const most = Math.max(1, ...steps.map(([, n]) => n));
-  const W = 720, row = 34, L = 90, R = 50;
+  // Drawn at the figure's own width (720 at most) so a phone's labels stay 12 px, not 5.
+  const W = Math.max(300, Math.min(720, Math.round($("funnel").clientWidth) || 720)), row = 34, L = 90, R = 50;
   const chart = svg("svg", { viewBox: `0 0 ${W} ${row * steps.length}`, role: "img",
     "aria-label": steps.map(([label, n]) => `${label} ${n}`).join(t("，", ", ")) });
   steps.forEach(([label, n], i) => {
@@ -129,11 +130,11 @@ function funnel(answer) {
     t("转化率", "Conversion"), t("到诊率", "Arrival"), t("拨打", "Calls"), t("通话中位数", "Median call"),
     t("拨打结果", "What the calls came to"), t("顾虑", "Objections")];
   $("funnel-split").replaceChildren(el("h3", { id: "funnel-people-title" }, t("按咨询员", "By consultant")),
-    el("table", { "aria-labelledby": "funnel-people-title" },
+    el("div", { class: "scroll-x" }, el("table", { "aria-labelledby": "funnel-people-title" },
       el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))),
       el("tbody", { id: "funnel-people" }, ...(answer.rows.length
         ? [...answer.rows.map((r) => line(r)), line({ ...total, name: t("合计", "Total") }, true)]
-        : [el("tr", {}, el("td", { colspan: 10, class: "muted" }, t("这段时间没有咨询和回访。", "No enquiries or calls in these days.")))]))),
+        : [el("tr", {}, el("td", { colspan: 10, class: "muted" }, t("这段时间没有咨询和回访。", "No enquiries or calls in these days.")))])))),
     el("p", { class: "muted" }, t("转为预约 = 记录的咨询中后来预约了的；约成 = 以预约结束的回访拨打。咨询按记录人统计，拨打按打电话的人统计；合计的拨打含这段时间内的全部回访拨打。",
       "Converted = enquiries that were booked since; booked on the call = follow-up calls that ended in a booking. Enquiries count for who recorded them, calls for who made them; the total counts every follow-up call in these days.")));
 }
@@ -149,10 +150,10 @@ function satisfactionTable(id, title, rows) {
     el("td", {}, r.unreached), el("td", { class: "muted" }, r.small ? t("样本少", "small sample") : ""));
   const heads = [title, ...QUESTIONS.map(([, label]) => label), t("已回答", "Answered"), t("不愿回答", "Refused"),
     t("未接通", "Unreached"), ""];
-  return [el("h3", { id }, title), el("table", { "aria-labelledby": id },
+  return [el("h3", { id }, title), el("div", { class: "scroll-x" }, el("table", { "aria-labelledby": id },
     el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))),
     el("tbody", {}, ...(rows.length ? rows.map(line)
-      : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("这段时间没有满意度回访。", "No satisfaction calls in these days.")))])))];
+      : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("这段时间没有满意度回访。", "No satisfaction calls in these days.")))]))))];
 }
 
 async function satisfaction(q) {
