@@ -125,7 +125,7 @@ function funnel(answer) {
     el("td", {}, r.enquiries), el("td", {}, r.converted), el("td", {}, r.arrived),
     el("td", {}, percent(r.conversion_rate)), el("td", {}, percent(r.arrival_rate)),
     el("td", {}, callsMade(r.calls, r.calls_made)), el("td", {}, length(r.median_seconds)),
-    el("td", {}, callsSaid(r.calls)), el("td", {}, objectionsSaid(r.objections)));
+    el("td", { class: "prose" }, callsSaid(r.calls)), el("td", { class: "prose" }, objectionsSaid(r.objections)));
   const heads = [t("咨询员", "Consultant"), t("咨询", "Enquiries"), t("转为预约", "Converted"), t("到诊", "Arrived"),
     t("转化率", "Conversion"), t("到诊率", "Arrival"), t("拨打", "Calls"), t("通话中位数", "Median call"),
     t("拨打结果", "What the calls came to"), t("顾虑", "Objections")];
