@@ -54,6 +54,8 @@ def test_the_call_button_starts_a_timer_the_outcome_ends_it_and_a_drop_allows_a_
     page.get_by_role("button", name="开始通话").click()
     assert wait_for(lambda: timer.is_visible() and timer.inner_text() >= "0:02", 10), \
         "the timer counts up from the press"
+    assert page.evaluate("document.activeElement.dataset.outcome") == "no_answer", \
+        "the pressed button hid: the keyboard goes on to the first outcome"
     page.screenshot(path=str(shots / "call-timer.png"), full_page=True)
     page.get_by_role("button", name="通话中断").click()
     redial = page.locator("#card-redial")
@@ -105,9 +107,9 @@ def test_a_declined_call_says_what_the_person_said_and_the_card_answers_with_fac
     assert not page.locator("#card-answers-box").is_visible()
     card.get_by_label("患者的顾虑（选“不需要”时必填）").select_option(label="价格")
     answers = page.locator("#card-answers")
-    assert wait_for(lambda: "诊查费" in answers.inner_text() and "¥" in answers.inner_text())
+    assert wait_for(lambda: "挂号费" in answers.inner_text() and "¥" in answers.inner_text())
     card.get_by_label("患者的顾虑（选“不需要”时必填）").select_option(label="路远")
-    assert wait_for(lambda: "路线" in answers.inner_text() and "诊查费" not in answers.inner_text())
+    assert wait_for(lambda: "路线" in answers.inner_text() and "挂号费" not in answers.inner_text())
     page.screenshot(path=str(shots / "objection.png"), full_page=True)
     page.get_by_role("button", name="不需要").click()
     assert wait_for(lambda: "已记录" in page.locator("#toast").inner_text())
@@ -182,6 +184,13 @@ def test_a_complaint_is_recorded_resolved_closed_and_counted_by_department(
     page.goto(f"{clinic.urls['followup']}/complaints")
     form = page.locator("#complaint-form")
     form.get_by_label("来源").select_option(label="前台")
+    form.get_by_role("button", name="保存").click()
+    error = page.locator("#complaint-error")
+    assert wait_for(lambda: "请填写患者姓名和手机号" in error.inner_text())
+    named = form.get_by_label("患者姓名")
+    assert page.evaluate("document.activeElement.name") == "patient_name", "focus on the field"
+    assert named.get_attribute("aria-invalid") == "true"
+    assert named.get_attribute("aria-describedby") == "complaint-error"
     form.get_by_label("患者姓名").fill("杨过")
     form.get_by_label("手机号").fill("13912345605")
     form.get_by_label("涉及科室").select_option(label="消化内科")
@@ -190,8 +199,8 @@ def test_a_complaint_is_recorded_resolved_closed_and_counted_by_department(
     form.get_by_label("涉及专家（可选）").select_option(index=1)
     form.get_by_label("患者不满意什么").fill("候诊两小时没有人解释")
     form.get_by_role("button", name="保存").click()
-    error = page.locator("#complaint-error")
     assert wait_for(lambda: "请写明患者希望怎样处理" in error.inner_text())
+    assert named.get_attribute("aria-invalid") is None, "the name is given now"
     form.get_by_label("患者希望怎样处理").fill("希望以后提前告知等候时间")
     form.get_by_role("button", name="保存").click()
     row = page.locator("#complaints tr", has_text="杨过")
@@ -202,10 +211,12 @@ def test_a_complaint_is_recorded_resolved_closed_and_counted_by_department(
     detail.get_by_label("处理结果").fill("已与候诊区沟通，增加叫号提示")
     detail.get_by_role("button", name="记录处理结果").click()
     assert wait_for(lambda: detail.get_by_role("button", name="已回电，结案").is_visible())
+    assert page.evaluate("document.activeElement.id") == "detail-title", "not <body>"
     page.screenshot(path=str(shots / "complaint.png"), full_page=True)
     detail.get_by_label("回电告知后患者的反馈").fill("患者表示理解")
     detail.get_by_role("button", name="已回电，结案").click()
     assert wait_for(lambda: "已结案" in page.locator("#detail-facts").inner_text())
+    assert page.evaluate("document.activeElement.id") == "detail-title"
 
     manager = sign_in(browser, clinic, "manager", viewport=PHONE)
     manager.goto(f"{clinic.urls['followup']}/complaints")

@@ -73,5 +73,5 @@ ENGLISH = {
     "专家讲解是否清楚": "Did the expert explain clearly?",
     "候诊时间是否可以接受": "Was the waiting time acceptable?",
     "这次就诊总体是否满意": "Overall, how was the visit?",
-    "满意度回访": "Satisfaction call", "已回答": "Answered", "不愿回答": "Would rather not answer",
+    "满意度回访": "Satisfaction call", "已回答": "Answered", "不愿回答": "Declined to answer",
 }
