@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 
+from services.followup.ops.demo import DEMO_ANSWERS
 from tests.browser.test_pages import DESKTOP, PHONE, api, book_by_api, sign_in, wait_for
 from tests.e2e.conftest import Clinic, launch_clinic
 from tests.e2e.test_followup_desk import ALWAYS
@@ -134,6 +136,14 @@ def test_a_claimed_task_goes_back_to_the_list_with_a_note(clinic, browser, shots
 def test_shared_answers_are_searched_and_copied_on_their_page_and_the_call_card(
         clinic, browser, shots) -> None:
     insurance = "门诊可以使用上海医保卡，异地医保需先备案。"
+    demo = api(clinic, "admin", "GET", "followup", "/answers").json()
+    assert len(demo) == len(DEMO_ANSWERS), "clinic-run's demo has the shared answers"
+    for answer in demo:  # this test's own answers only, from here on
+        assert api(clinic, "admin", "DELETE", "followup", f"/answers/{answer['id']}").ok
+    page = sign_in(browser, clinic, "consultant")
+    page.goto(f"{clinic.urls['followup']}/answers")
+    assert wait_for(lambda: "还没有统一回答口径" in page.locator("#answers").inner_text()), \
+        "nothing searched and nothing there: an empty state, not 'nothing found'"
     for topic, question, answer in [
             ("insurance", "能用医保吗？", insurance),
             ("parking", "有停车场吗？", "地下车库 B2，就诊当天前 2 小时免费。"),
@@ -223,4 +233,23 @@ def test_a_complaint_is_recorded_resolved_closed_and_counted_by_department(
     summary = manager.locator("#summary tr", has_text="消化内科")
     assert wait_for(lambda: summary.count() == 1)
     assert manager.locator("#complaint-form").count() == 0
+    departments = api(clinic, "consultant", "GET", "followup", "/directory").json()
+    (department_id,) = [d["id"] for d in departments if d["name"] == "消化内科"]
+    made = api(clinic, "consultant", "POST", "followup", "/complaints", json={
+        "source": "call", "patient_name": "小龙女", "phone": "13912345606", "what": "电话没人接",
+        "wish": "希望回电", "department_id": department_id})
+    assert made.status_code == 201, made.text
+    manager.reload()
+    row = manager.locator("#complaints tr", has_text="小龙女")
+    assert wait_for(lambda: row.count() == 1)
+    row.get_by_role("button", name="查看").click()
+    assign = manager.locator("#assign-form")
+    assert wait_for(assign.is_visible), "a manager may give the complaint to another"
+    owner = assign.get_by_label("负责人")
+    assert owner.locator("option").count() >= 1
+    later = (date.fromisoformat(made.json()["due_on"]) + timedelta(days=4)).isoformat()
+    assign.get_by_label("截止日期").fill(later)
+    assign.get_by_role("button", name="更改负责人或截止日期").click()
+    assert wait_for(lambda: later in manager.locator("#detail-facts").inner_text())
+    assert manager.evaluate("document.activeElement.id") == "detail-title"
     manager.screenshot(path=str(shots / "complaints-manager.png"), full_page=True)

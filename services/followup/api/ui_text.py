@@ -54,6 +54,7 @@ ENGLISH = {
     "患者不满意什么": "What they are unhappy about", "患者希望怎样处理": "What they want",
     "负责人（默认是您）": "Owner (you unless you choose)", "我": "Me",
     "截止日期（默认 3 天后）": "Due (3 days unless you choose)",
+    "截止日期": "Due on", "更改负责人或截止日期": "Change the owner or the due day",
     "开始通话": "Start the call", "通话中": "On the call", "通话中断": "Call dropped",
     "通话中断：可以立即重拨一次；重拨未接通才算一次未接通。":
         "The call dropped: you may redial once, now; only an unanswered redial counts as an "

@@ -14,11 +14,16 @@ const STATUS = { open: t("处理中", "Open"), resolved: t("已处理，待回�
 const SOURCE = { call: t("电话", "Call"), chat: t("在线咨询", "Chat"), desk: t("前台", "Desk") };
 
 let directory = [];
+let people = []; // the desk's consultants: whom a manager may give a complaint to
 let shown = null;
 
 async function loadDirectory() {
   const result = await api("GET", "/api/v1/directory");
   directory = result.ok ? result.data : [];
+  if ($("assign-form")) {
+    const desk = await api("GET", "/api/v1/colleagues");
+    people = desk.ok ? desk.data : [];
+  }
   const form = $("complaint-form");
   if (!form) return;
   form.elements.department_id.append(...directory.map((d) => el("option", { value: d.id }, d.name)));
@@ -79,6 +84,15 @@ function show(c) {
   const mine = c.owner === rules.me || rules.manager;
   $("resolve-form").hidden = !(mine && c.status === "open");
   $("close-form").hidden = !(mine && c.status === "resolved");
+  const assign = $("assign-form");
+  if (assign) {
+    assign.hidden = c.status === "closed";
+    const choices = [...people, { username: c.owner, name: c.owner_name }]
+      .filter((p, i, all) => all.findIndex((q) => q.username === p.username) === i);
+    assign.elements.owner.replaceChildren(...choices.map((p) => el("option", { value: p.username }, p.name)));
+    assign.elements.owner.value = c.owner;
+    assign.elements.due_on.value = c.due_on;
+  }
   $("detail-error").textContent = "";
 }
 
@@ -90,6 +104,13 @@ async function act(path, body) {
 
 $("resolve-form").addEventListener("submit", (e) => { e.preventDefault(); act("resolution", { resolution: e.target.elements.resolution.value.trim() }); });
 $("close-form").addEventListener("submit", (e) => { e.preventDefault(); act("closing-call", { note: e.target.elements.note.value.trim() }); });
+$("assign-form")?.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = e.target.elements;
+  const result = await api("POST", `/api/v1/complaints/${shown.id}/owner`, { owner: f.owner.value, due_on: f.due_on.value || null });
+  if (!result.ok) { $("detail-error").textContent = sayCode(result.data, t("未保存", "Not saved")); return; }
+  toast(t("已更改", "Changed")); open(shown.id); load();
+});
 $("state").addEventListener("change", load);
 
 const form = $("complaint-form");
