@@ -22,6 +22,7 @@ from services.common.service import boot
 from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
 from services.followup.config import FollowupSettings
 from services.followup.handlers import EVENT_TYPES as FOLLOWUP_EVENTS
+from services.followup.ops.demo import load_demo_answers
 from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
 from services.notify.config import NotifySettings
 from services.notify.handlers import EVENT_TYPES as NOTIFY_EVENTS
@@ -64,6 +65,10 @@ def prepare() -> dict[str, str]:
     schedule = boot(ScheduleSettings.from_env(), SCHEDULE_MIGRATIONS)
     if schedule.settings.load_demo and not schedule.settings.is_production:
         load_demo(schedule)
+        followup = boot(FollowupSettings.from_env(), FOLLOWUP_MIGRATIONS)
+        if not followup.settings.is_production:
+            load_demo_answers(followup)
+        followup.db.dispose()
     schedule.db.dispose()
     return {name: urls[name] for name in ("schedule", "booking", "notify", "followup")}
 

@@ -305,6 +305,10 @@ class StaffName(Base):
     username: Mapped[str] = mapped_column(String(60), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: A consultant of the desk (a colleague to hand tasks and complaints to); front desk
+    #: members are named here only so that the complaints they record show their names.
+    colleague: Mapped[bool] = mapped_column(Boolean, default=True,
+                                            server_default=text("true"))
 
 
 class AccessRecord(AccessRecordMixin, Base):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 
+from services.followup.ops.demo import DEMO_ANSWERS
 from tests.browser.test_pages import DESKTOP, PHONE, api, book_by_api, sign_in, wait_for
 from tests.e2e.conftest import Clinic, launch_clinic
 from tests.e2e.test_followup_desk import ALWAYS
@@ -54,6 +56,8 @@ def test_the_call_button_starts_a_timer_the_outcome_ends_it_and_a_drop_allows_a_
     page.get_by_role("button", name="开始通话").click()
     assert wait_for(lambda: timer.is_visible() and timer.inner_text() >= "0:02", 10), \
         "the timer counts up from the press"
+    assert page.evaluate("document.activeElement.dataset.outcome") == "no_answer", \
+        "the pressed button hid: the keyboard goes on to the first outcome"
     page.screenshot(path=str(shots / "call-timer.png"), full_page=True)
     page.get_by_role("button", name="通话中断").click()
     redial = page.locator("#card-redial")
@@ -105,9 +109,9 @@ def test_a_declined_call_says_what_the_person_said_and_the_card_answers_with_fac
     assert not page.locator("#card-answers-box").is_visible()
     card.get_by_label("患者的顾虑（选“不需要”时必填）").select_option(label="价格")
     answers = page.locator("#card-answers")
-    assert wait_for(lambda: "诊查费" in answers.inner_text() and "¥" in answers.inner_text())
+    assert wait_for(lambda: "挂号费" in answers.inner_text() and "¥" in answers.inner_text())
     card.get_by_label("患者的顾虑（选“不需要”时必填）").select_option(label="路远")
-    assert wait_for(lambda: "路线" in answers.inner_text() and "诊查费" not in answers.inner_text())
+    assert wait_for(lambda: "路线" in answers.inner_text() and "挂号费" not in answers.inner_text())
     page.screenshot(path=str(shots / "objection.png"), full_page=True)
     page.get_by_role("button", name="不需要").click()
     assert wait_for(lambda: "已记录" in page.locator("#toast").inner_text())
@@ -132,6 +136,14 @@ def test_a_claimed_task_goes_back_to_the_list_with_a_note(clinic, browser, shots
 def test_shared_answers_are_searched_and_copied_on_their_page_and_the_call_card(
         clinic, browser, shots) -> None:
     insurance = "门诊可以使用上海医保卡，异地医保需先备案。"
+    demo = api(clinic, "admin", "GET", "followup", "/answers").json()
+    assert len(demo) == len(DEMO_ANSWERS), "clinic-run's demo has the shared answers"
+    for answer in demo:  # this test's own answers only, from here on
+        assert api(clinic, "admin", "DELETE", "followup", f"/answers/{answer['id']}").ok
+    page = sign_in(browser, clinic, "consultant")
+    page.goto(f"{clinic.urls['followup']}/answers")
+    assert wait_for(lambda: "还没有统一回答口径" in page.locator("#answers").inner_text()), \
+        "nothing searched and nothing there: an empty state, not 'nothing found'"
     for topic, question, answer in [
             ("insurance", "能用医保吗？", insurance),
             ("parking", "有停车场吗？", "地下车库 B2，就诊当天前 2 小时免费。"),
@@ -182,6 +194,13 @@ def test_a_complaint_is_recorded_resolved_closed_and_counted_by_department(
     page.goto(f"{clinic.urls['followup']}/complaints")
     form = page.locator("#complaint-form")
     form.get_by_label("来源").select_option(label="前台")
+    form.get_by_role("button", name="保存").click()
+    error = page.locator("#complaint-error")
+    assert wait_for(lambda: "请填写患者姓名和手机号" in error.inner_text())
+    named = form.get_by_label("患者姓名")
+    assert page.evaluate("document.activeElement.name") == "patient_name", "focus on the field"
+    assert named.get_attribute("aria-invalid") == "true"
+    assert named.get_attribute("aria-describedby") == "complaint-error"
     form.get_by_label("患者姓名").fill("杨过")
     form.get_by_label("手机号").fill("13912345605")
     form.get_by_label("涉及科室").select_option(label="消化内科")
@@ -190,8 +209,8 @@ def test_a_complaint_is_recorded_resolved_closed_and_counted_by_department(
     form.get_by_label("涉及专家（可选）").select_option(index=1)
     form.get_by_label("患者不满意什么").fill("候诊两小时没有人解释")
     form.get_by_role("button", name="保存").click()
-    error = page.locator("#complaint-error")
     assert wait_for(lambda: "请写明患者希望怎样处理" in error.inner_text())
+    assert named.get_attribute("aria-invalid") is None, "the name is given now"
     form.get_by_label("患者希望怎样处理").fill("希望以后提前告知等候时间")
     form.get_by_role("button", name="保存").click()
     row = page.locator("#complaints tr", has_text="杨过")
@@ -202,14 +221,35 @@ def test_a_complaint_is_recorded_resolved_closed_and_counted_by_department(
     detail.get_by_label("处理结果").fill("已与候诊区沟通，增加叫号提示")
     detail.get_by_role("button", name="记录处理结果").click()
     assert wait_for(lambda: detail.get_by_role("button", name="已回电，结案").is_visible())
+    assert page.evaluate("document.activeElement.id") == "detail-title", "not <body>"
     page.screenshot(path=str(shots / "complaint.png"), full_page=True)
     detail.get_by_label("回电告知后患者的反馈").fill("患者表示理解")
     detail.get_by_role("button", name="已回电，结案").click()
     assert wait_for(lambda: "已结案" in page.locator("#detail-facts").inner_text())
+    assert page.evaluate("document.activeElement.id") == "detail-title"
 
     manager = sign_in(browser, clinic, "manager", viewport=PHONE)
     manager.goto(f"{clinic.urls['followup']}/complaints")
     summary = manager.locator("#summary tr", has_text="消化内科")
     assert wait_for(lambda: summary.count() == 1)
     assert manager.locator("#complaint-form").count() == 0
+    departments = api(clinic, "consultant", "GET", "followup", "/directory").json()
+    (department_id,) = [d["id"] for d in departments if d["name"] == "消化内科"]
+    made = api(clinic, "consultant", "POST", "followup", "/complaints", json={
+        "source": "call", "patient_name": "小龙女", "phone": "13912345606", "what": "电话没人接",
+        "wish": "希望回电", "department_id": department_id})
+    assert made.status_code == 201, made.text
+    manager.reload()
+    row = manager.locator("#complaints tr", has_text="小龙女")
+    assert wait_for(lambda: row.count() == 1)
+    row.get_by_role("button", name="查看").click()
+    assign = manager.locator("#assign-form")
+    assert wait_for(assign.is_visible), "a manager may give the complaint to another"
+    owner = assign.get_by_label("负责人")
+    assert owner.locator("option").count() >= 1
+    later = (date.fromisoformat(made.json()["due_on"]) + timedelta(days=4)).isoformat()
+    assign.get_by_label("截止日期").fill(later)
+    assign.get_by_role("button", name="更改负责人或截止日期").click()
+    assert wait_for(lambda: later in manager.locator("#detail-facts").inner_text())
+    assert manager.evaluate("document.activeElement.id") == "detail-title"
     manager.screenshot(path=str(shots / "complaints-manager.png"), full_page=True)

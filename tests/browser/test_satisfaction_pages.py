@@ -118,6 +118,10 @@ def test_the_menu_and_the_console_reach_answers_and_complaints(clinic, browser, 
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
     desk = sign_in(browser, clinic, "frontdesk", viewport=viewport)
+    asked: list[str] = []
+    errors: list[str] = []
+    desk.on("request", lambda r: asked.append(r.url))
+    desk.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     desk.goto(f"{clinic.urls['booking']}/roster")
     menu = desk.get_by_role("navigation")
     assert menu.get_by_role("link", name="投诉处理").count() == 1
@@ -126,3 +130,8 @@ def test_the_menu_and_the_console_reach_answers_and_complaints(clinic, browser, 
     desk.wait_for_load_state("networkidle")
     assert desk.url.startswith(f"{clinic.urls['followup']}/complaints")
     assert "没有权限" not in desk.content()
+    assert desk.locator("#complaint-form").is_visible()
+    assert not any("/api/v1/colleagues" in url for url in asked), \
+        "front desk records its own complaints: no call it may not make"
+    assert errors == [], errors
+    assert desk.locator("#complaint-form select[name=owner]").count() == 0

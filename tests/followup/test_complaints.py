@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from services.common.auth import issue_token
+from services.common.config import DEFAULT_JWT_SECRET
 from services.common.contracts.schedule import DepartmentUpdated, ExpertUpdated
 from services.common.refusals import Invalid, Refused
 from services.followup.domain.complaints import (
@@ -22,6 +24,7 @@ from services.followup.domain.complaints import (
     overdue,
 )
 from services.followup.models import AccessRecord
+from tests.support.booking import Staff
 from tests.support.followup import Caller, Feed, Person
 
 TODAY = date(2026, 11, 24)
@@ -162,3 +165,21 @@ def test_a_complaint_from_a_call_card_takes_the_tasks_patient_and_can_go_overdue
     gone = li.get(f"/api/v1/complaints/{made['id']}").json
     assert (gone["what"], gone["wish"], gone["patient"]["phone"]) == ("", "", ""), \
         "erasure keeps the count, nothing personal"
+
+
+def test_front_desk_is_named_on_its_complaints_but_is_no_colleague(app, directory,
+                                                                    li: Caller) -> None:
+    """The front desk's display name (from its token) is shown, not its username; it may
+    not read the colleague list, nor does it join it (least privilege)."""
+    token = issue_token(DEFAULT_JWT_SECRET, "frontdesk", ["frontdesk"], ttl_seconds=600,
+                        name="刘敏")
+    desk = Staff(app, {"Authorization": f"Bearer {token}"})
+    made = desk.post("/api/v1/complaints", json={
+        "source": "desk", "patient_name": "赵敏", "phone": "13711112222",
+        "what": "挂号处态度不好", "wish": "希望改进", "department_id": 2})
+    assert made.status_code == 201, made.json
+    assert (made.json["owner_name"], made.json["recorded_by_name"]) == ("刘敏", "刘敏")
+    assert desk.get("/api/v1/colleagues").status_code == 403
+    assert "frontdesk" not in [c["username"] for c in li.get("/api/v1/colleagues").json]
+    manager = Caller(app, "boss", role="manager")
+    assert manager.get("/api/v1/colleagues").status_code == 200, "a manager reassigns"

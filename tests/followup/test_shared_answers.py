@@ -9,7 +9,16 @@ from datetime import date, timedelta
 import pytest
 
 from services.common.refusals import Invalid
-from services.followup.domain.answers import Answer, check_answer, due_for_review, search
+from services.common.runtime import current_runtime
+from services.followup.config import FollowupSettings
+from services.followup.domain.answers import (
+    TOPICS,
+    Answer,
+    check_answer,
+    due_for_review,
+    search,
+)
+from services.followup.ops.demo import DEMO_ANSWERS, load_demo_answers
 from tests.support.followup import Caller, Feed, Person
 
 LIST = [Answer(1, "insurance", "能用医保吗？", "门诊可以使用上海医保卡，异地医保需先备案。",
@@ -83,3 +92,17 @@ def test_admins_keep_the_list_the_desk_searches_it(app, feed: Feed, li: Caller,
                                         "answer": "可以刷医保卡。"})
     card = li.get(f"/api/v1/tasks/{task['id']}").json
     assert {"fact": "insurance", "value": "可以刷医保卡。"} in card["objection_answers"]["price"]
+
+
+def test_the_demo_loads_its_shared_answers_once(app) -> None:
+    """``make run``'s demo (development only) shows answers on a fresh desk; a second start
+    or a desk with answers of its own is left as it is."""
+    with app.app_context():
+        rt = current_runtime(FollowupSettings)
+        assert load_demo_answers(rt) is True
+        assert load_demo_answers(rt) is False, "loaded once"
+    answers = Caller(app, "li").get("/api/v1/answers").json
+    assert len(answers) == len(DEMO_ANSWERS)
+    assert {a["topic"] for a in answers} == set(TOPICS) - {"other"}
+    online = next(a["answer"] for a in answers if a["topic"] == "online_limits")
+    assert "不能诊断" in online and "不能开药" in online

@@ -10,7 +10,7 @@ ENGLISH = {
     "患者同意接收短信通知": "The patient agrees to SMS messages",
     "患者同意接收邮件通知": "The patient agrees to email messages", "渠道": "Channel",
     "患者同意就诊后接听满意度回访电话":
-        "The patient agrees to a satisfaction call the day after the visit",
+        "The patient agrees to a satisfaction call after the visit",
     "在线咨询": "Online chat", "电话": "Phone", "微信": "WeChat", "其他": "Other",
     "主诉": "Complaint", "爽约较多，预约原因（必填）": "Frequent no-shows: reason (required)",
     "确认预约": "Book", "预约成功": "Booked", "发给患者的确认信息": "Confirmation for the patient",

@@ -147,8 +147,9 @@ class Complaints(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Record a complaint: what, about which department or expert, what they want."""
         with work() as w:
-            if current_principal().has_any(("consultant",)):
-                known_as(w.session, w.desk, current_principal().name)
+            # Front desk is named on what it records, but is no colleague to give work to.
+            known_as(w.session, w.desk, current_principal().name,
+                     colleague=current_principal().has_any(("consultant",)))
             phone = phone_of(data["phone"]) if data["task_id"] is None and data["phone"] \
                 else ""
             row = record(w.session, w.desk, source=data["source"], what=data["what"],

@@ -59,7 +59,8 @@ def complaints() -> str:
     roles = g.principal.roles
     return render_template("complaints.html", **context(),
                            is_manager=bool({"manager", "admin"} & set(roles)),
-                           can_record=bool({"consultant", "frontdesk"} & set(roles)))
+                           can_record=bool({"consultant", "frontdesk"} & set(roles)),
+                           can_choose_owner="consultant" in roles)
 
 
 @pages.get("/enquiry")

@@ -32,7 +32,7 @@ from ..reads.tasks import (
     view,
     worklist,
 )
-from .common import CALLERS, once
+from .common import CALLERS, READERS, once
 
 blp = Blueprint("tasks", __name__, url_prefix=API_PREFIX,
                 description="Follow-up tasks: who to call, when, and what came of each call.")
@@ -254,10 +254,12 @@ class HandOver(MethodView):
 
 @blp.route("/colleagues")
 class Colleagues(MethodView):
-    @roles_required(*CALLERS)
+    @roles_required(*CALLERS, *READERS)
     @blp.response(200, Colleague(many=True))
     def get(self) -> list[dict[str, str]]:
-        """The desk's other consultants, to hand a task to."""
+        """The desk's other consultants: a consultant hands a task or a complaint to one, a
+        manager gives a complaint to one. Front desk records complaints as its own and
+        does not read the list (least privilege)."""
         me = current_principal().username
         with reading() as w:
             return [{"username": u, "name": n} for u, n in colleagues(w.session).items()

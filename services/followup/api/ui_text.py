@@ -54,6 +54,7 @@ ENGLISH = {
     "患者不满意什么": "What they are unhappy about", "患者希望怎样处理": "What they want",
     "负责人（默认是您）": "Owner (you unless you choose)", "我": "Me",
     "截止日期（默认 3 天后）": "Due (3 days unless you choose)",
+    "截止日期": "Due on", "更改负责人或截止日期": "Change the owner or the due day",
     "开始通话": "Start the call", "通话中": "On the call", "通话中断": "Call dropped",
     "通话中断：可以立即重拨一次；重拨未接通才算一次未接通。":
         "The call dropped: you may redial once, now; only an unanswered redial counts as an "
@@ -73,5 +74,5 @@ ENGLISH = {
     "专家讲解是否清楚": "Did the expert explain clearly?",
     "候诊时间是否可以接受": "Was the waiting time acceptable?",
     "这次就诊总体是否满意": "Overall, how was the visit?",
-    "满意度回访": "Satisfaction call", "已回答": "Answered", "不愿回答": "Would rather not answer",
+    "满意度回访": "Satisfaction call", "已回答": "Answered", "不愿回答": "Declined to answer",
 }

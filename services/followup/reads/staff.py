@@ -25,5 +25,6 @@ def colleagues(session: Session) -> dict[str, str]:
     has deactivated."""
     inactive = select(StaffTokens.username).where(StaffTokens.active.is_(False))
     return dict(session.execute(select(StaffName.username, StaffName.name)
-                                .where(StaffName.username.not_in(inactive))
+                                .where(StaffName.username.not_in(inactive),
+                                       StaffName.colleague.is_(True))
                                 .order_by(StaffName.name)).all())

@@ -44,8 +44,12 @@ export function mountSearch(input, list, { extra = null, topic = null } = {}) {
     if (topic?.value) query.set("topic", topic.value);
     const result = await api("GET", `/api/v1/answers?${query}`);
     if (number !== asked || !result.ok) return;
+    // Nothing searched and nothing found: there are no answers yet, not a bad word.
+    const searched = query.get("q") || query.get("topic");
+    const none = searched ? t("没有找到，请换个词", "Nothing found; try another word")
+      : t("还没有统一回答口径", "No shared answers yet");
     list.replaceChildren(...(result.data.length ? result.data.map((a) => answerItem(a, extra?.(a)))
-      : [el("li", { class: "muted" }, t("没有找到，请换个词", "Nothing found; try another word"))]));
+      : [el("li", { class: "muted" }, none)]));
   }
   input.addEventListener("input", run);
   topic?.addEventListener("change", run);

@@ -14,15 +14,21 @@ const STATUS = { open: t("处理中", "Open"), resolved: t("已处理，待回�
 const SOURCE = { call: t("电话", "Call"), chat: t("在线咨询", "Chat"), desk: t("前台", "Desk") };
 
 let directory = [];
+let people = []; // the desk's consultants: whom a manager may give a complaint to
 let shown = null;
 
 async function loadDirectory() {
   const result = await api("GET", "/api/v1/directory");
   directory = result.ok ? result.data : [];
+  if ($("assign-form")) {
+    const desk = await api("GET", "/api/v1/colleagues");
+    people = desk.ok ? desk.data : [];
+  }
   const form = $("complaint-form");
   if (!form) return;
   form.elements.department_id.append(...directory.map((d) => el("option", { value: d.id }, d.name)));
   form.elements.department_id.addEventListener("change", experts);
+  if (!form.elements.owner) return; // only consultants give a complaint to a colleague
   const colleagues = await api("GET", "/api/v1/colleagues");
   if (colleagues.ok) form.elements.owner.append(...colleagues.data.map((c) => el("option", { value: c.username }, c.name)));
 }
@@ -78,20 +84,53 @@ function show(c) {
   const mine = c.owner === rules.me || rules.manager;
   $("resolve-form").hidden = !(mine && c.status === "open");
   $("close-form").hidden = !(mine && c.status === "resolved");
+  const assign = $("assign-form");
+  if (assign) {
+    assign.hidden = c.status === "closed";
+    const choices = [...people, { username: c.owner, name: c.owner_name }]
+      .filter((p, i, all) => all.findIndex((q) => q.username === p.username) === i);
+    assign.elements.owner.replaceChildren(...choices.map((p) => el("option", { value: p.username }, p.name)));
+    assign.elements.owner.value = c.owner;
+    assign.elements.due_on.value = c.due_on;
+  }
   $("detail-error").textContent = "";
 }
 
 async function act(path, body) {
   const result = await api("POST", `/api/v1/complaints/${shown.id}/${path}`, body);
   if (!result.ok) { $("detail-error").textContent = sayCode(result.data, t("未保存", "Not saved")); return; }
-  toast(t("已保存", "Saved")); show(result.data); load();
+  toast(t("已保存", "Saved")); show(result.data); $("detail-title").focus(); load();
 }
 
 $("resolve-form").addEventListener("submit", (e) => { e.preventDefault(); act("resolution", { resolution: e.target.elements.resolution.value.trim() }); });
 $("close-form").addEventListener("submit", (e) => { e.preventDefault(); act("closing-call", { note: e.target.elements.note.value.trim() }); });
+$("assign-form")?.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = e.target.elements;
+  const result = await api("POST", `/api/v1/complaints/${shown.id}/owner`, { owner: f.owner.value, due_on: f.due_on.value || null });
+  if (!result.ok) { $("detail-error").textContent = sayCode(result.data, t("未保存", "Not saved")); return; }
+  toast(t("已更改", "Changed")); open(shown.id); load();
+});
 $("state").addEventListener("change", load);
 
 const form = $("complaint-form");
+
+// The field at fault is marked and described by the form's message, and takes the focus.
+function mark(name, message) {
+  const input = form.elements[name];
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-describedby", "complaint-error");
+  $("complaint-error").textContent = message;
+  input.focus();
+}
+
+function unmark() {
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid"); input.removeAttribute("aria-describedby");
+  }
+  $("complaint-error").textContent = "";
+}
+
 if (form) {
   const task = new URLSearchParams(location.search).get("task");
   if (task) {
@@ -108,10 +147,21 @@ if (form) {
       owner: f.owner.value || null, due_on: f.due_on.value || null };
     if (f.task_id.value) body.task_id = Number(f.task_id.value);
     else { body.patient_name = f.patient_name.value.trim(); body.phone = f.phone.value.trim(); }
+    unmark();
+    if (!f.task_id.value && (!body.patient_name || !body.phone)) {
+      const missing = { code: "patient_required", detail: "Give the patient's name and phone." };
+      mark(body.patient_name ? "phone" : "patient_name", sayCode(missing));
+      return;
+    }
     const result = await api("POST", "/api/v1/complaints", body);
-    if (!result.ok) { $("complaint-error").textContent = sayCode(result.data, t("未保存", "Not saved")); return; }
+    if (!result.ok) {
+      const said = sayCode(result.data, t("未保存", "Not saved"));
+      const field = Object.keys(result.data?.errors?.json || {}).find((name) => f[name]);
+      if (field) mark(field, said); else $("complaint-error").textContent = said;
+      return;
+    }
     toast(t("已记录投诉", "Complaint recorded"));
-    form.reset(); $("complaint-error").textContent = "";
+    form.reset();
     show(result.data); load();
   });
 }

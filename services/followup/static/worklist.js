@@ -24,13 +24,13 @@ const OUTCOMES = { no_answer: t("无人接听", "No answer"), busy: t("占线", 
   call_back: t("约定回电", "Call back"), booked: t("约成", "Booked on the call"),
   declined: t("不需要", "Declined"), do_not_call: t("勿再来电", "Do not call"),
   dropped: t("通话中断", "Call dropped"), answered: t("已回答", "Answered"),
-  refused: t("不愿回答", "Would rather not answer") };
+  refused: t("不愿回答", "Declined to answer") };
 const STATUSES = { booked: t("已有新预约", "booked since"), unreached: t("无法联系", "unreached"),
   declined: t("不需要", "declined"), wrong_number: t("号码错误", "wrong number"),
   do_not_call: t("勿再来电", "do not call"), withdrawn: t("已撤销", "withdrawn"),
-  answered: t("已回答", "answered"), refused: t("不愿回答", "refused") };
-const REASONS = { hospital: t("医院停诊", "the hospital cancelled"),
-  expert_unavailable: t("专家停诊", "the expert is unavailable") };
+  answered: t("已回答", "answered"), refused: t("不愿回答", "declined to answer") };
+const REASONS = { hospital: t("医院停诊", "The hospital cancelled."),
+  expert_unavailable: t("专家停诊", "The expert is unavailable.") };
 const CHANNELS = { chat: t("在线咨询", "Online chat"), phone: t("电话", "Phone"),
   wechat: t("微信", "WeChat"), qq: "QQ", walk_in: t("到院", "Walk-in"), other: t("其他", "Other") };
 
@@ -43,7 +43,7 @@ for (const [code, words] of Object.entries(JSON.parse($("rules").dataset.objecti
   OBJECTIONS[code] = zh ? words.zh : words.en;
 }
 // The facts that answer an objection, as the card names them.
-const FACTS = { fee: t("诊查费", "Fee"), insurance: t("医保", "Insurance (医保)"), parking: t("停车", "Parking"), address: t("地址", "Address"), directions: t("路线", "How to get there"),
+const FACTS = { fee: t("挂号费", "Fee"), insurance: t("医保", "Insurance (医保)"), parking: t("停车", "Parking"), address: t("地址", "Address"), directions: t("路线", "How to get there"),
   hospital_phone: t("医院电话", "Hospital phone"), expert: t("专家", "Expert"), department: t("科室", "Department"),
   alternatives: t("可改约的时段", "Places to offer instead") };
 const factValue = (fact, value) => (fact === "fee" && /^\d+(\.\d+)?$/.test(value) ? `¥${value}`
@@ -222,8 +222,8 @@ function showCard(data) {
     [t("备注", "Note"), c.note], [t("记录人", "Recorded by"), card.recorded_by_name || c.recorded_by]] : [
     [t("预约码", "Code"), c.code], [t("就诊时间", "Visit"), c.start && stampAt(zone, c.start).slice(0, 16)],
     [t("专家", "Expert"), c.expert], [t("科室", "Department"), c.department],
-    [t("原因", "Why"), card.kind === "no_show" ? t("未到诊", "did not come")
-      : card.kind === "satisfaction" ? t("就诊后的满意度回访（患者预约时同意）", "satisfaction call after the visit (agreed at booking)")
+    [t("原因", "Why"), card.kind === "no_show" ? t("未到诊", "The patient did not come.")
+      : card.kind === "satisfaction" ? t("就诊后的满意度回访（患者预约时同意）", "A satisfaction call after the visit (agreed at booking).")
         : REASONS[c.reason] || c.reason],
     [t("说明", "Note"), c.note],
     [t("短信", "SMS"), card.kind === "hospital_cancelled" && !card.sms_reached
@@ -377,6 +377,8 @@ async function dial() {
   if (!result.ok) { say(refusal(result, t("无法开始通话", "Could not start the call"))); return; }
   card.dialled_at = result.data.dialled_at;
   startTimer(card.dialled_at);
+  // The pressed button is hidden now: the keyboard goes on to the call's outcomes.
+  [...$("call-form").querySelectorAll("[data-outcome]")].find((b) => b.offsetParent !== null)?.focus();
 }
 
 async function closeCard(message) {
