@@ -148,7 +148,7 @@ function satisfactionTable(id, title, rows) {
   const line = (r) => el("tr", { class: r.small ? "small-sample" : "" }, el("td", {}, r.name || "—"),
     ...QUESTIONS.map(([q]) => el("td", {}, score(r, q))), el("td", {}, r.n), el("td", {}, r.refused),
     el("td", {}, r.unreached), el("td", { class: "muted" }, r.small ? t("样本少", "small sample") : ""));
-  const heads = [title, ...QUESTIONS.map(([, label]) => label), t("已回答", "Answered"), t("不愿回答", "Refused"),
+  const heads = [title, ...QUESTIONS.map(([, label]) => label), t("已回答", "Answered"), t("不愿回答", "Declined to answer"),
     t("未接通", "Unreached"), ""];
   return [el("h3", { id }, title), el("div", { class: "scroll-x" }, el("table", { "aria-labelledby": id },
     el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))),
