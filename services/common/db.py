@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     DateTime,
@@ -419,3 +419,19 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+M = TypeVar("M")
+
+
+def copy_to_update(session: Session, model: type[M], id_: int, at: datetime) -> M | None:
+    """A service's copy of another's row (a department, an expert), to bring up to facts of
+    ``at``: made if it is missing, ``None`` if the copy already holds newer facts (events
+    may arrive out of order)."""
+    row = session.get(model, id_)
+    if row is not None and cast(Any, row).facts_at > at:
+        return None
+    if row is None:
+        row = model(id=id_)  # type: ignore[call-arg]
+        session.add(row)
+    return row

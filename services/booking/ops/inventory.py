@@ -20,6 +20,7 @@ from services.common.contracts.schedule import (
     SlotsCancelled,
     SlotsPublished,
 )
+from services.common.db import copy_to_update
 
 from ..domain.rules import BookingDesk
 from ..domain.statuses import SlotStatus
@@ -29,12 +30,9 @@ from .leave import cancel_for_expert_leave
 
 def remember_department(session: Session, facts: DepartmentUpdated, at: datetime) -> None:
     """Keep our copy of a department; facts older than the copy are ignored."""
-    row = session.get(Department, facts.id)
-    if row is not None and row.facts_at > at:
-        return
+    row = copy_to_update(session, Department, facts.id, at)
     if row is None:
-        row = Department(id=facts.id)
-        session.add(row)
+        return
     row.code, row.name = facts.code, facts.name
     row.location, row.active = facts.location, facts.active
     row.facts_at = at
@@ -42,12 +40,9 @@ def remember_department(session: Session, facts: DepartmentUpdated, at: datetime
 
 def remember_expert(session: Session, facts: ExpertUpdated, at: datetime) -> None:
     """Keep our copy of an expert; facts older than the copy are ignored."""
-    row = session.get(Expert, facts.id)
-    if row is not None and row.facts_at > at:
-        return
+    row = copy_to_update(session, Expert, facts.id, at)
     if row is None:
-        row = Expert(id=facts.id)
-        session.add(row)
+        return
     row.code, row.name, row.title = facts.code, facts.name, facts.title
     row.department_id = facts.department_id
     row.fee = Decimal(facts.fee)
