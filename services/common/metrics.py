@@ -110,11 +110,10 @@ def after_commit(session: Session, count: Callable[[], None]) -> None:
 
 
 def note_refusal(settings: Settings, refusal: Refusal) -> None:
-    """A refusal on its way out as a problem: sign-ins throttled anywhere, booking's rules."""
-    if refusal.kind == Kind.THROTTLED:
-        SIGN_INS_THROTTLED.inc()
-    elif (settings.COUNTS_BOOKING_REFUSALS and refusal.named
-          and refusal.kind in (Kind.CONFLICT, Kind.INVALID)):
+    """A refusal on its way out as a problem: booking's rules by code. (Throttled sign-ins
+    are counted where the sign-in is refused, so another kind of throttle is not one.)"""
+    if (settings.COUNTS_BOOKING_REFUSALS and refusal.named
+            and refusal.kind in (Kind.CONFLICT, Kind.INVALID)):
         BOOKING_REFUSALS.labels(code=refusal.code).inc()
 
 

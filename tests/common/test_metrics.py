@@ -117,3 +117,18 @@ def test_a_metrics_folder_that_cannot_be_made_falls_back_to_a_temporary_one(
     used = Path(os.environ[metrics.MULTIPROC_ENV])
     assert used.is_dir() and used.name.startswith("clinic-metrics-booking-")
     used.rmdir()
+
+
+def test_only_a_refused_sign_in_counts_as_a_throttled_sign_in() -> None:
+    """Another kind of throttle on its way out as a problem is not a throttled sign-in."""
+    from services.common.refusals import Throttled
+    from services.schedule.ops.sign_in import throttled
+
+    def count() -> float:
+        return metrics.SIGN_INS_THROTTLED._value.get()
+
+    before = count()
+    metrics.note_refusal(Settings(), Throttled("Too many exports; wait.", 30))
+    assert count() == before
+    throttled(30)
+    assert count() == before + 1

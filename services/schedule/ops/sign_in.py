@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services.common import metrics
 from services.common.db import Database, insert_for
 from services.common.refusals import Throttled
 from services.common.runtime import Runtime
@@ -39,6 +40,7 @@ from ..reads.staff import StaffView, find_staff, staff_view
 
 def throttled(seconds: int) -> Throttled:
     """Refused before the password is checked: wait ``seconds`` (``Retry-After``)."""
+    metrics.SIGN_INS_THROTTLED.inc()
     return Throttled(f"Too many failed sign-ins; try again in {seconds} seconds.", seconds)
 
 
