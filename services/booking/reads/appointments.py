@@ -22,7 +22,7 @@ from ..domain.statuses import AppointmentStatus
 from ..models import Appointment, Department, Expert, Patient, Slot
 
 
-def _joined() -> Select[Appointment, Slot, Expert, Department, Patient]:
+def appointments_joined() -> Select[Appointment, Slot, Expert, Department, Patient]:
     return (select(Appointment, Slot, Expert, Department, Patient)
             .join(Slot, Slot.id == Appointment.slot_id)
             .join(Expert, Expert.id == Appointment.expert_id)
@@ -57,7 +57,7 @@ def facts_of(appointment: Appointment, slot: Slot, expert: Expert, department: D
 
 
 def load_facts(session: Session, desk: BookingDesk, appointment_id: int) -> AppointmentFacts:
-    row = session.execute(_joined().where(Appointment.id == appointment_id)).first()
+    row = session.execute(appointments_joined().where(Appointment.id == appointment_id)).first()
     if row is None:
         raise NotFound("appointment")
     appointment, slot, expert, department, patient = row
@@ -75,7 +75,7 @@ def search(session: Session, desk: BookingDesk, *, day: date | None = None, code
     four digits: never another fragment, see ``domain.privacy``). On one day the order
     is the roster's; across dates the nearest visits to today come first, upcoming before
     past."""
-    statement = _joined().limit(limit)
+    statement = appointments_joined().limit(limit)
     if day is not None:
         statement = statement.order_by(Appointment.expert_id, Appointment.queue_number)
     else:

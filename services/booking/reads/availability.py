@@ -43,8 +43,8 @@ class Row(NamedTuple):
     expired_holds: int
 
 
-def _rows(session: Session, desk: BookingDesk, first: date, days: int, department_id: int | None,
-          expert_id: int | None) -> list[Row]:
+def slot_rows(session: Session, desk: BookingDesk, first: date, days: int,
+              department_id: int | None, expert_id: int | None) -> list[Row]:
     """Slots of active experts, on sale or 停诊, with held places net of holds already
     expired (the worker sweeps them every few seconds); and the 停诊 slots of an inactive
     expert — deactivation cancels his slots not yet over as leave does, with the reason
@@ -103,7 +103,7 @@ def availability(session: Session, desk: BookingDesk, first: date, days: int,
     """Experts with their slots, each with its state; and the grid's version (it changes
     when a slot is added, stopped, or changes state — not when a count changes)."""
     judge, local = Judge(desk), LocalTimes(desk.zone)
-    rows = _rows(session, desk, first, days, department_id, expert_id)
+    rows = slot_rows(session, desk, first, days, department_id, expert_id)
     waiting = _waiting(session, {r.expert_id for r in rows}, first, days)
     experts: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -140,7 +140,7 @@ def counts(session: Session, desk: BookingDesk, first: date, days: int, departme
     version of the grid they belong to."""
     judge = Judge(desk)
     found, keys = [], []
-    for row in _rows(session, desk, first, days, department_id, expert_id):
+    for row in slot_rows(session, desk, first, days, department_id, expert_id):
         held, remaining, state = judge.counts(row)
         found.append([row.slot_id, remaining if state != SlotState.STOPPED else 0, held,
                       row.booked, state.value])
@@ -154,7 +154,7 @@ def day_strip(session: Session, desk: BookingDesk, first: date, days: int,
     left, when it opens, and why it is stopped."""
     judge = Judge(desk)
     by_day: dict[date, list[tuple[Row, int, SlotState]]] = defaultdict(list)
-    for row in _rows(session, desk, first, days, department_id, expert_id):
+    for row in slot_rows(session, desk, first, days, department_id, expert_id):
         _, remaining, state = judge.counts(row)
         by_day[row.day].append((row, remaining, state))
     strip = []

@@ -19,8 +19,8 @@ from ..domain.fhir import DepartmentEntry, ExpertEntry, Page, Range, SlotEntry, 
 from ..domain.rules import BookingDesk, Invalid, NotFound
 from ..domain.statuses import SlotStatus
 from ..models import Appointment, Department, Expert
-from .appointments import _joined, facts_of
-from .availability import Judge, Row, _rows, slot_named
+from .appointments import appointments_joined, facts_of
+from .availability import Judge, Row, slot_named, slot_rows
 
 #: The widest range of days one Slot search reads (a month of a department is ~50 000).
 MAX_SLOT_DAYS = 31
@@ -120,7 +120,7 @@ def slots(session: Session, desk: BookingDesk, page: Page, *, within: Range,
         return 0, []
     judge = Judge(desk)
     found = []
-    for row in _rows(session, desk, first, days, department_id, expert_id):
+    for row in slot_rows(session, desk, first, days, department_id, expert_id):
         if within.holds(row.start) and (statuses is None or slot_status(
                 row.status == SlotStatus.CANCELLED, judge.counts(row)[1]) in statuses):
             found.append(row)
@@ -141,7 +141,7 @@ def slot(session: Session, desk: BookingDesk, slot_id: int) -> SlotEntry:
     """One slot, counted as in a search (and hidden where a search hides it)."""
     known = slot_named(session, slot_id)
     if known is not None:
-        for row in _rows(session, desk, known.day, 1, None, known.expert_id):
+        for row in slot_rows(session, desk, known.day, 1, None, known.expert_id):
             if row.slot_id == slot_id:
                 return slot_entry(row, Judge(desk))
     raise NotFound("slot")
@@ -170,7 +170,8 @@ def appointments(session: Session, desk: BookingDesk, page: Page, *,
     conditions.extend(in_range(Appointment.start_at, within))
     total, rows = paged(
         session, select(func.count()).select_from(Appointment).where(*conditions),
-        _joined().where(*conditions).order_by(Appointment.start_at, Appointment.id), page)
+        appointments_joined().where(*conditions).order_by(Appointment.start_at, Appointment.id),
+        page)
     return total, [facts_of(appointment, slot, expert, department, patient, desk)
                    for appointment, slot, expert, department, patient in rows]
 
