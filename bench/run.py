@@ -178,9 +178,10 @@ def found(pattern: str, text: str) -> str:
     return match.group(1)
 
 
-def cpu_by_part(booking_port: int) -> dict[str, float]:
+def cpu_by_part(booking_port: int, ceiling_port: int = 0) -> dict[str, float]:
     """CPU seconds used so far by each part of the set-up, read from /proc (processes
-    still running; a gunicorn worker counts with its master's part)."""
+    still running; a gunicorn worker counts with its master's part): the processes' own
+    accounting, utime + stime, as SPEC §7's ratios ask."""
     ticks = os.sysconf("SC_CLK_TCK")
     parts: dict[str, float] = {}
     for entry in Path("/proc").iterdir():
@@ -195,15 +196,16 @@ def cpu_by_part(booking_port: int) -> dict[str, float]:
         fields = stat[stat.rindex(")") + 2:].split()  # from field 3 (state) on
         seconds = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
         part = _part(int(entry.name), stat[stat.index("(") + 1:stat.rindex(")")], command,
-                     booking_port)
+                     booking_port, ceiling_port)
         parts[part] = parts.get(part, 0.0) + seconds
     return parts
 
 
-def _part(pid: int, name: str, command: str, booking_port: int) -> str:
+def _part(pid: int, name: str, command: str, booking_port: int, ceiling_port: int) -> str:
     if pid == os.getpid():
         return "bench (probe, gateway)"
     for label, mark in (("booking web", f"127.0.0.1:{booking_port} "),
+                        ("flask ceiling", f"127.0.0.1:{ceiling_port} "),
                         ("booking worker", "clinic-booking worker"),
                         ("notify worker", "clinic-notify worker"), ("wrk", "wrk ")):
         if mark in command:
@@ -525,7 +527,14 @@ def main() -> None:
                     cpu_before = cpu_by_part(booking_port)
                 result = book_load(base, clients, script, slots, token, prefix)
                 if clients == 50:
-                    cpu = spent(cpu_before, cpu_by_part(booking_port))
+                    cpu_after = cpu_by_part(booking_port)
+                    cpu = spent(cpu_before, cpu_after)
+                    probe.thread.join()  # its bookings count with the run's
+                    made = booked(rt, slots) - before
+                    confirmations_missing(rt, gateway)  # notify's CPU: until all are sent
+                    per_booking = CpuPer(
+                        made, cpu_after["booking web"] - cpu_before["booking web"],
+                        _notify(cpu_by_part(booking_port)) - _notify(cpu_before))
                 result["booked_per_s"] = (booked(rt, slots) - before) / SECONDS
                 rows.append((label, result))
             drained(rt, gateway, booking_port)
@@ -533,9 +542,13 @@ def main() -> None:
                 rt, [base, f"http://127.0.0.1:{second_port}"], script, spread, token)))
             for clients in (50, 200):  # as the booking and the hot runs
                 drained(rt, gateway, booking_port)
+                flask_before = cpu_by_part(booking_port, ceiling_port)
                 rows.append((f"minimal Flask JSON, {clients} clients", wrk(
                     f"http://127.0.0.1:{ceiling_port}/json", clients, script=str(
                         Path(__file__).with_name("post_json.lua")))))
+                if clients == 50:
+                    flask_cpu = (cpu_by_part(booking_port, ceiling_port)["flask ceiling"]
+                                 - flask_before["flask ceiling"]) / rows[-1][1]["requests"]
             drained(rt, gateway, booking_port)
             rows.append(("availability, 50 experts x 32 slots, 20 clients", wrk(
                 f"{base}/api/v1/availability?department_id=1&date={day}", 20,
@@ -560,15 +573,37 @@ def main() -> None:
         # With the services stopped: their idle pools would count against PostgreSQL's
         # connections, and the ceiling is the database's alone.
         ceiling_tps = db_ceiling(db["booking"])
-    report(rows, sms_p50, sms_p99, over, missing, ceiling_tps)
+    report(rows, sms_p50, sms_p99, over, missing, ceiling_tps, per_booking.ratios(flask_cpu))
     print(f"where the confirmations are: {messages}")
     print(f"where they waited (p50/p99, all runs): {delays}")
     print(f"CPU seconds during the 50-client run ({SECONDS:.0f} s x {os.cpu_count()} cores): "
           f"{cpu}")
+    print(f"CPU ms: booking web {per_booking.web * 1000:.2f} per booking, notify worker "
+          f"{per_booking.notify * 1000:.2f} per confirmation ({per_booking.bookings} bookings), "
+          f"minimal Flask {flask_cpu * 1000:.3f} per request")
+
+
+def _notify(parts: dict[str, float]) -> float:
+    return parts.get("notify worker", 0.0)
+
+
+class CpuPer:
+    """CPU seconds per booking of the 50-client run (the probe's included): booking's web
+    processes while it ran, notify's workers until every confirmation of it was at the
+    gateway. SPEC §7's ratios divide them by the minimal Flask app's CPU per request."""
+
+    def __init__(self, bookings: int, web_seconds: float, notify_seconds: float) -> None:
+        self.bookings = bookings
+        self.web = web_seconds / max(bookings, 1)
+        self.notify = notify_seconds / max(bookings, 1)
+
+    def ratios(self, flask_per_request: float) -> dict[str, float]:
+        return {"booking_cpu_vs_flask": self.web / flask_per_request,
+                "notify_cpu_vs_flask": self.notify / flask_per_request}
 
 
 def report(rows: list[tuple[str, dict[str, Any]]], sms_p50: float, sms_p99: float,
-           over: int, missing: int, ceiling_tps: float) -> None:
+           over: int, missing: int, ceiling_tps: float, cpu_ratios: dict[str, float]) -> None:
     print(f"gunicorn: {WORKERS} workers x {THREADS} threads (gthread); notify workers: "
           f"{NOTIFY_WORKERS}; wrk: {WRK_THREADS} "
           f"threads, {SECONDS} s per run, {TIMEOUT} s timeout; PostgreSQL and RabbitMQ on this "
@@ -602,7 +637,10 @@ def report(rows: list[tuple[str, dict[str, Any]]], sms_p50: float, sms_p99: floa
           f"hot_requests_per_s={hot['rps']:.0f} availability_p99_ms={availability['p99']:.1f} "
           f"fhir_slot_p99_ms={fhir_slots['p99']:.1f} "
           f"fhir_slot_to_availability_p99={fhir_slots['p99'] / availability['p99']:.2f} "
-          f"socket_errors={sum(r['socket_errors'] for _, r in rows):.0f}")
+          f"socket_errors={sum(r['socket_errors'] for _, r in rows):.0f} "
+          f"booking_cpu_vs_flask={cpu_ratios['booking_cpu_vs_flask']:.1f} "
+          f"notify_cpu_vs_flask={cpu_ratios['notify_cpu_vs_flask']:.1f} "
+          f"hot_vs_flask={hot['rps'] / ceiling['rps']:.2f}")
 
 
 if __name__ == "__main__":
