@@ -30,7 +30,7 @@ from flask.testing import FlaskClient
 from pyinstrument import Profiler
 from sqlalchemy import Engine, event, select
 
-from bench.run import databases, seed
+from bench.run import HOSPITAL, databases, seed
 from services.booking.app import create_app
 from services.booking.config import BookingSettings
 from services.booking.models import OutboxMessage
@@ -164,9 +164,8 @@ def notify_main(count: int) -> None:
         sender = Sender(rt, build_providers(rt.settings, rt.db))
         with rt.db.transaction() as session:
             keep_hospital = NOTIFY_HANDLERS.bind(rt)[HospitalUpdated.TYPE]
-            keep_hospital(session, Event(type=HospitalUpdated.TYPE, source="bench", data={
-                "name": "压测医院", "address": "", "directions": "", "phone": "",
-                "language": "zh-CN", "time_zone": "Asia/Shanghai"}))
+            keep_hospital(session, Event(type=HospitalUpdated.TYPE, source="bench",
+                                         data=HOSPITAL))
         timed, profiled = events[:count], events[count:]
 
         def handle(events: list[Event]) -> None:
