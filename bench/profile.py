@@ -18,12 +18,17 @@ sender apart, in wall time and in this process's CPU time.
 
 from __future__ import annotations
 
+import contextlib
+import cProfile
+import io
 import itertools
+import os
+import pstats
 import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flask.testing import FlaskClient
@@ -114,18 +119,45 @@ def main(path: str, count: int) -> None:
             statuses[status] = statuses.get(status, 0) + 1
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         per_request = statements.stop() / count
-        profiler = Profiler(interval=0.0005)
-        with profiler:
+        with profiled() as profile:
             for _ in range(count):
                 call()
         app.extensions["clinic"].db.dispose()
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(profile())
     print(f"answers: {statuses}")
     # CPU time is this process's (Python) alone: steadier than the wall time on a shared
     # machine; statements are what reached the database (BEGIN and COMMIT not counted).
     print(f"bench: {path}_in_process_ms={elapsed / count * 1000:.1f} "
           f"{path}_cpu_ms={cpu / count * 1000:.1f} statements={per_request:.1f} "
           f"requests={count}")
+
+
+#: ``--cpu``: profile this process's CPU time (cProfile timed by ``time.process_time``)
+#: instead of pyinstrument's wall time, which on a loaded machine is mostly waiting.
+CPU = "--cpu" in sys.argv
+
+
+@contextlib.contextmanager
+def profiled() -> Iterator[Callable[[], str]]:
+    """Profile the block; yields what prints the profile once the block is over."""
+    if not CPU:
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            yield lambda: profiler.output_text(unicode=True, color=False, show_all=False)
+        return
+    cpu = cProfile.Profile(time.process_time)
+    text = io.StringIO()
+
+    def printed() -> str:
+        if os.environ.get("PROFILE_OUT"):  # for pstats' callers and callees
+            cpu.dump_stats(os.environ["PROFILE_OUT"])
+        stats = pstats.Stats(cpu, stream=text).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(40)
+        return text.getvalue()
+
+    with cpu:
+        yield printed
 
 
 class Statements:
@@ -166,7 +198,7 @@ def notify_main(count: int) -> None:
             keep_hospital = NOTIFY_HANDLERS.bind(rt)[HospitalUpdated.TYPE]
             keep_hospital(session, Event(type=HospitalUpdated.TYPE, source="bench",
                                          data=HOSPITAL))
-        timed, profiled = events[:count], events[count:]
+        timed, again = events[:count], events[count:]
 
         def handle(events: list[Event]) -> None:
             for at in range(0, len(events), consumer.batch):
@@ -179,13 +211,12 @@ def notify_main(count: int) -> None:
         while sender.send_due():
             pass
         sent, cpu_sent = time.perf_counter(), time.process_time()
-        profiler = Profiler(interval=0.0005)
-        with profiler:
-            handle(profiled)
+        with profiled() as profile:
+            handle(again)
             while sender.send_due():
                 pass
         rt.db.dispose()
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(profile())
     def per_event(seconds: float) -> str:
         return f"{seconds / len(timed) * 1000:.2f}"
 
@@ -198,6 +229,7 @@ def notify_main(count: int) -> None:
 
 
 if __name__ == "__main__":
+    sys.argv = [arg for arg in sys.argv if arg != "--cpu"]
     if len(sys.argv) >= 2 and sys.argv[1] == "notify":
         notify_main(int(sys.argv[2]) if len(sys.argv) > 2 else 300)
         sys.exit()
