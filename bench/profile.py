@@ -25,6 +25,7 @@ import itertools
 import os
 import pstats
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -175,8 +176,37 @@ class Statements:
         return self.seen
 
 
+#: ``PROFILE_SEND_CONCURRENCY=1`` hands every message over from the profiled thread, so
+#: the profile sees the sending too (cProfile follows one thread).
+NOTIFY_ENV = {key: value for key, value in
+              (("SEND_CONCURRENCY", os.environ.get("PROFILE_SEND_CONCURRENCY")),) if value}
+#: ``--http``: send the SMS to a gateway on 127.0.0.1 in a process of its own, as
+#: ``make bench`` does, instead of the dev outbox (a table, one transaction per message).
+HTTP = "--http" in sys.argv
+
+
+@contextlib.contextmanager
+def gateway() -> Iterator[dict[str, str]]:
+    """The settings that send SMS to bench.run's gateway, run in a child process (its CPU
+    is not this process's)."""
+    if not HTTP:
+        yield {}
+        return
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; from bench.run import Gateway; "
+         "print(Gateway().url, flush=True); time.sleep(3600)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        yield {"SMS_PROVIDER": "http", "SMS_GATEWAY_URL": child.stdout.readline().strip()}
+    finally:
+        child.kill()
+        child.wait()
+
+
 def notify_main(count: int) -> None:
-    with databases("booking", "notify") as db, tempfile.TemporaryDirectory() as scratch:
+    with databases("booking", "notify") as db, tempfile.TemporaryDirectory() as scratch, \
+            gateway() as sms:
         booking_settings = BookingSettings.from_env(environ={}, database_url=db["booking"],
                                                     var_dir=Path(scratch), log_level="WARNING")
         app = create_app(booking_settings)
@@ -189,7 +219,7 @@ def notify_main(count: int) -> None:
                 select(OutboxMessage.body).where(
                     OutboxMessage.event_type == "booking.appointment.booked"))]
         app.extensions["clinic"].db.dispose()
-        rt = boot(NotifySettings.from_env(environ={}, database_url=db["notify"],
+        rt = boot(NotifySettings.from_env(environ={**NOTIFY_ENV, **sms}, database_url=db["notify"],
                                           var_dir=Path(scratch), log_level="WARNING"),
                   NOTIFY_MIGRATIONS, hospital=NotifyHospital)
         consumer = notify_consumer(rt)
@@ -229,7 +259,7 @@ def notify_main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.argv = [arg for arg in sys.argv if arg != "--cpu"]
+    sys.argv = [arg for arg in sys.argv if arg not in ("--cpu", "--http")]
     if len(sys.argv) >= 2 and sys.argv[1] == "notify":
         notify_main(int(sys.argv[2]) if len(sys.argv) > 2 else 300)
         sys.exit()
