@@ -18,19 +18,25 @@ sender apart, in wall time and in this process's CPU time.
 
 from __future__ import annotations
 
+import contextlib
+import cProfile
+import io
 import itertools
+import os
+import pstats
 import random
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flask.testing import FlaskClient
 from pyinstrument import Profiler
 from sqlalchemy import Engine, event, select
 
-from bench.run import databases, seed
+from bench.run import HOSPITAL, databases, seed
 from services.booking.app import create_app
 from services.booking.config import BookingSettings
 from services.booking.models import OutboxMessage
@@ -114,18 +120,45 @@ def main(path: str, count: int) -> None:
             statuses[status] = statuses.get(status, 0) + 1
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         per_request = statements.stop() / count
-        profiler = Profiler(interval=0.0005)
-        with profiler:
+        with profiled() as profile:
             for _ in range(count):
                 call()
         app.extensions["clinic"].db.dispose()
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(profile())
     print(f"answers: {statuses}")
     # CPU time is this process's (Python) alone: steadier than the wall time on a shared
     # machine; statements are what reached the database (BEGIN and COMMIT not counted).
     print(f"bench: {path}_in_process_ms={elapsed / count * 1000:.1f} "
           f"{path}_cpu_ms={cpu / count * 1000:.1f} statements={per_request:.1f} "
           f"requests={count}")
+
+
+#: ``--cpu``: profile this process's CPU time (cProfile timed by ``time.process_time``)
+#: instead of pyinstrument's wall time, which on a loaded machine is mostly waiting.
+CPU = "--cpu" in sys.argv
+
+
+@contextlib.contextmanager
+def profiled() -> Iterator[Callable[[], str]]:
+    """Profile the block; yields what prints the profile once the block is over."""
+    if not CPU:
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            yield lambda: profiler.output_text(unicode=True, color=False, show_all=False)
+        return
+    cpu = cProfile.Profile(time.process_time)
+    text = io.StringIO()
+
+    def printed() -> str:
+        if os.environ.get("PROFILE_OUT"):  # for pstats' callers and callees
+            cpu.dump_stats(os.environ["PROFILE_OUT"])
+        stats = pstats.Stats(cpu, stream=text).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(40)
+        return text.getvalue()
+
+    with cpu:
+        yield printed
 
 
 class Statements:
@@ -143,8 +176,37 @@ class Statements:
         return self.seen
 
 
+#: ``PROFILE_SEND_CONCURRENCY=1`` hands every message over from the profiled thread, so
+#: the profile sees the sending too (cProfile follows one thread).
+NOTIFY_ENV = {key: value for key, value in
+              (("SEND_CONCURRENCY", os.environ.get("PROFILE_SEND_CONCURRENCY")),) if value}
+#: ``--http``: send the SMS to a gateway on 127.0.0.1 in a process of its own, as
+#: ``make bench`` does, instead of the dev outbox (a table, one transaction per message).
+HTTP = "--http" in sys.argv
+
+
+@contextlib.contextmanager
+def gateway() -> Iterator[dict[str, str]]:
+    """The settings that send SMS to bench.run's gateway, run in a child process (its CPU
+    is not this process's)."""
+    if not HTTP:
+        yield {}
+        return
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; from bench.run import Gateway; "
+         "print(Gateway().url, flush=True); time.sleep(3600)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        yield {"SMS_PROVIDER": "http", "SMS_GATEWAY_URL": child.stdout.readline().strip()}
+    finally:
+        child.kill()
+        child.wait()
+
+
 def notify_main(count: int) -> None:
-    with databases("booking", "notify") as db, tempfile.TemporaryDirectory() as scratch:
+    with databases("booking", "notify") as db, tempfile.TemporaryDirectory() as scratch, \
+            gateway() as sms:
         booking_settings = BookingSettings.from_env(environ={}, database_url=db["booking"],
                                                     var_dir=Path(scratch), log_level="WARNING")
         app = create_app(booking_settings)
@@ -157,17 +219,16 @@ def notify_main(count: int) -> None:
                 select(OutboxMessage.body).where(
                     OutboxMessage.event_type == "booking.appointment.booked"))]
         app.extensions["clinic"].db.dispose()
-        rt = boot(NotifySettings.from_env(environ={}, database_url=db["notify"],
+        rt = boot(NotifySettings.from_env(environ={**NOTIFY_ENV, **sms}, database_url=db["notify"],
                                           var_dir=Path(scratch), log_level="WARNING"),
                   NOTIFY_MIGRATIONS, hospital=NotifyHospital)
         consumer = notify_consumer(rt)
         sender = Sender(rt, build_providers(rt.settings, rt.db))
         with rt.db.transaction() as session:
             keep_hospital = NOTIFY_HANDLERS.bind(rt)[HospitalUpdated.TYPE]
-            keep_hospital(session, Event(type=HospitalUpdated.TYPE, source="bench", data={
-                "name": "压测医院", "address": "", "directions": "", "phone": "",
-                "language": "zh-CN", "time_zone": "Asia/Shanghai"}))
-        timed, profiled = events[:count], events[count:]
+            keep_hospital(session, Event(type=HospitalUpdated.TYPE, source="bench",
+                                         data=HOSPITAL))
+        timed, again = events[:count], events[count:]
 
         def handle(events: list[Event]) -> None:
             for at in range(0, len(events), consumer.batch):
@@ -180,13 +241,12 @@ def notify_main(count: int) -> None:
         while sender.send_due():
             pass
         sent, cpu_sent = time.perf_counter(), time.process_time()
-        profiler = Profiler(interval=0.0005)
-        with profiler:
-            handle(profiled)
+        with profiled() as profile:
+            handle(again)
             while sender.send_due():
                 pass
         rt.db.dispose()
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(profile())
     def per_event(seconds: float) -> str:
         return f"{seconds / len(timed) * 1000:.2f}"
 
@@ -199,6 +259,7 @@ def notify_main(count: int) -> None:
 
 
 if __name__ == "__main__":
+    sys.argv = [arg for arg in sys.argv if arg not in ("--cpu", "--http")]
     if len(sys.argv) >= 2 and sys.argv[1] == "notify":
         notify_main(int(sys.argv[2]) if len(sys.argv) > 2 else 300)
         sys.exit()

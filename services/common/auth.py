@@ -104,11 +104,30 @@ def verify_token(secret: str, token: str) -> Principal:
                      expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC))
 
 
+#: Tokens whose signature and claims were checked, by key and token: a console sends the
+#: same token with every request, and checking the signature again would say the same
+#: until it expires (checked on every use). Revocation is asked each time, as before.
+_VERIFIED: dict[tuple[str, str], Principal] = {}
+_VERIFIED_AT_MOST = 4096
+
+
+def _verified(secret: str, token: str) -> Principal:
+    principal = _VERIFIED.get((secret, token))
+    if principal is not None and principal.expires_at is not None \
+            and datetime.now(UTC) < principal.expires_at:
+        return principal
+    principal = verify_token(secret, token)
+    if len(_VERIFIED) >= _VERIFIED_AT_MOST:
+        _VERIFIED.clear()  # many tokens at once: start again rather than grow
+    _VERIFIED[(secret, token)] = principal
+    return principal
+
+
 def signed_in(token: str) -> Principal:
     """The principal of a token this service accepts now: signed with the key, not
     expired, and not revoked since it was issued."""
     rt = current_app.extensions["clinic"]
-    principal = verify_token(rt.settings.jwt_secret, token)
+    principal = _verified(rt.settings.jwt_secret, token)
     if rt.tokens is not None and not rt.tokens(principal):
         raise AuthError("token revoked")
     return principal

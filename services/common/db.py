@@ -196,12 +196,22 @@ def inserted(session: Session, table: Any, values: dict[str, Any], key: list[str
     second waits for the first on PostgreSQL, then finds its row). A conflict on any other
     unique index still raises.
     """
-    insert = insert_for(session.get_bind().dialect.name)
+    statement = _inserting(session.get_bind().dialect.name, table, tuple(values), tuple(key),
+                           returning)
+    return session.execute(statement, values).first()
+
+
+@lru_cache(maxsize=64)
+def _inserting(dialect: str, table: Any, columns: tuple[str, ...], key: tuple[str, ...],
+               returning: tuple[Any, ...]) -> Executable:
+    """:func:`inserted`'s statement for these columns, built once with bound parameters (a
+    booking's patient row: building it afresh cost more than running it)."""
     # RETURNING says whether the row went in: the driver's rowcount cannot (psycopg gives
     # -1 for this statement, which once made every new patient look known).
-    statement = insert(table).values(**values).on_conflict_do_nothing(
-        index_elements=key).returning(*(returning or [table.c[column] for column in key]))
-    return session.execute(statement).first()
+    return insert_for(dialect)(table).values(
+        {column: bindparam(column, type_=table.c[column].type) for column in columns}
+    ).on_conflict_do_nothing(index_elements=list(key)).returning(
+        *(returning or [table.c[column] for column in key]))
 
 
 def table_of(model: Any) -> Table:

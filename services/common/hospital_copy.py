@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Integer, Select, String, Table, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .contracts.schedule import HospitalUpdated
-from .db import UTCDateTime
+from .db import UTCDateTime, table_of
 from .events import Event
 from .hospital import Hospital
 from .kept import Kept
@@ -87,11 +88,19 @@ def hospital_reader(model: type[HospitalCopyMixin]) -> Callable[[Session, bool],
 
 
 def _read(session: Session, model: type[HospitalCopyMixin]) -> Hospital | None:
-    row = session.get(model, 1)
+    row = session.execute(_facts_of(table_of(model))).first()
     if row is None:
         return None
     return Hospital(name=row.name, address=row.address, directions=row.directions,
                     phone=row.phone, time_zone=row.time_zone, language=row.language)
+
+
+@cache
+def _facts_of(table: Table) -> Select[Any]:
+    """The row's facts as plain columns, the query built once: a booking reads them fresh
+    (its answer says them), and an ORM load of the row cost more than the read."""
+    return select(table.c.name, table.c.address, table.c.directions, table.c.phone,
+                  table.c.time_zone, table.c.language).where(table.c.id == 1)
 
 
 def forget_kept_hospital(session: Session, model: type[HospitalCopyMixin]) -> None:

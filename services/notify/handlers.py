@@ -32,7 +32,7 @@ from services.common.unit_of_work import Work
 from .config import NotifySettings
 from .models import DeadLetter, Hospital, InboxRecord, StaffTokens
 from .ops.erasure import forget_patient
-from .ops.planning import Planner, planned_due_now
+from .ops.planning import Planner, planned_due_now, remember_states
 from .ops.suppressions import remember_opt_outs
 from .wire import TOLD, kept, visit_of
 
@@ -81,6 +81,14 @@ def _waking(handle: Handler, on_due: Callable[[], None]) -> Handler:
 
 def consumer(rt: Runtime[NotifySettings],
              on_due: Callable[[], None] | None = None) -> InboxConsumer:
-    """Notify's inbox consumer: a batch asks for its patients' opt-outs once."""
+    """Notify's inbox consumer: a batch asks once for its patients' opt-outs and its
+    appointments (:func:`before_batch`)."""
     return make_consumer(rt, handlers(rt, on_due), InboxRecord, DeadLetter,
-                         before_batch=remember_opt_outs)
+                         before_batch=before_batch)
+
+
+def before_batch(session: Session, events: list[Event]) -> None:
+    """What a batch asks once instead of once per event: its patients' opt-outs and its
+    appointments as notify knows them."""
+    remember_opt_outs(session, events)
+    remember_states(session, events)

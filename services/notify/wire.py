@@ -82,3 +82,12 @@ def kept_visit(event_type: str, data: Mapping[str, Any]) -> Visit | None:
     """The visit a message's kept data tells of; None for an event type not told."""
     contract = _BY_TYPE.get(event_type)
     return visit_of(contract.from_data(data)) if contract is not None else None
+
+
+def kept_hospital(event_type: str, data: Mapping[str, Any]) -> Hospital | None:
+    """The hospital's facts a message's kept data was rendered with (None when it has
+    none, or its event type is not told): what the sender compares with notify's copy
+    before deciding to render again, without reading the whole event back."""
+    if event_type not in _BY_TYPE or data.get("hospital") is None:
+        return None
+    return hospital_of(HospitalFacts.from_data(data["hospital"]))

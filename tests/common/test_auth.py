@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -71,3 +72,18 @@ def test_a_token_id_that_is_not_short_text_is_refused() -> None:
                             "exp": 9999999999, "jti": jti}, SECRET, algorithm="HS256")
         with pytest.raises(AuthError):
             verify_token(SECRET, token)
+
+
+def test_a_token_checked_before_is_refused_once_it_expires() -> None:
+    """Checked tokens are kept (a console sends one with every request), but only until
+    they expire: a kept one is not taken a moment after its end."""
+    from services.common.auth import _verified
+
+    now = time.time()
+    ends = int(now) + 1 if now % 1 < 0.5 else int(now) + 2  # at least half a second away
+    token = issue_token(SECRET, "wang", ["admin"], ttl_seconds=ends - int(now),
+                        now=datetime.fromtimestamp(int(now), UTC))
+    assert _verified(SECRET, token).username == "wang"
+    time.sleep(max(ends - time.time(), 0) + 0.1)
+    with pytest.raises(AuthError, match="expired"):
+        _verified(SECRET, token)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
 
 from services.common.db import utcnow
@@ -208,6 +209,28 @@ def test_the_sender_hands_due_messages_over_once(app) -> None:
     [confirmation] = messages(app, template="confirmation")
     assert confirmation.status == "sent" and confirmation.provider_id == f"p-msg-{confirmation.id}"
     assert [item.ref for item in provider.sent] == [f"msg-{confirmation.id}"]
+
+
+def test_a_rounds_sent_outcomes_are_written_in_one_transaction(app) -> None:
+    """Five confirmations handed over in one round are recorded as sent together: one
+    transaction for the claim and one for the outcomes, not one per message. (A first
+    round before: the provider's first answer also tells its health, once.)"""
+    sender = sender_for(app, FlakyProvider())
+    consume(app, event("booked", facts(19)))
+    assert sender.send_due() == 1
+    consume(app, *(event("booked", facts(n)) for n in range(20, 25)))
+    engine, commits = app.extensions["clinic"].db.engine, []
+
+    def committed(_connection) -> None:
+        commits.append(True)
+
+    sqlalchemy_event.listen(engine, "commit", committed)
+    try:
+        assert sender.send_due() == 5
+    finally:
+        sqlalchemy_event.remove(engine, "commit", committed)
+    assert len(commits) == 2
+    assert [m.status for m in messages(app, template="confirmation")] == ["sent"] * 6
 
 
 def test_a_message_whose_lease_ran_out_is_left_for_the_next_claim(app) -> None:
@@ -458,8 +481,8 @@ def test_events_handled_together_plan_what_they_plan_one_by_one(make_app, tmp_pa
 
 
 def test_a_batch_asks_for_its_opt_outs_once_and_honours_each(app) -> None:
-    """The worker's batch looks up every patient's opt-outs in one query (before_batch),
-    and each event is planned as if it had looked for itself."""
+    """The worker's batch looks up every patient's opt-outs, and its appointments, in one
+    query each (before_batch), and each event is planned as if it had looked for itself."""
     from sqlalchemy import event as sql_event
 
     rt = app.extensions["clinic"]
@@ -475,10 +498,13 @@ def test_a_batch_asks_for_its_opt_outs_once_and_honours_each(app) -> None:
         data["patient"]["phone"] = phone
         batch.append(event("booked", data))
     asked: list[str] = []
+    states: list[str] = []
 
     def note(_conn, _cursor, statement, *_args) -> None:
         if "FROM suppressions" in statement:
             asked.append(statement)
+        if "FROM appointments" in statement:
+            states.append(statement)
 
     sql_event.listen(rt.db.engine, "before_cursor_execute", note)
     try:
@@ -486,6 +512,7 @@ def test_a_batch_asks_for_its_opt_outs_once_and_honours_each(app) -> None:
     finally:
         sql_event.remove(rt.db.engine, "before_cursor_execute", note)
     assert len(asked) == 1, "one look for the batch, not one per event"
+    assert len(states) == 1, "the batch's appointments read once, not one per event"
     told = {(m.appointment_id, m.channel): (m.status, m.reason)
             for m in messages(app, template="confirmation")}
     assert told == {(7, "sms"): ("queued", None), (7, "email"): ("queued", None),

@@ -58,6 +58,22 @@ def test_gateway_errors_are_told_apart() -> None:
         unreachable.send(SMS)
 
 
+def test_the_gateway_is_reached_through_the_environments_proxy_read_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proxy the environment names is honoured, though read once per gateway address
+    rather than for every message (requests would read it each time). The fake gateway
+    is the proxy here; the gateway's own name resolves nowhere."""
+    for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with FakeGateway() as gateway:
+        monkeypatch.setenv("http_proxy", gateway.url.rsplit("/", 1)[0])
+        provider = HttpGatewayProvider(url="http://sms-gateway.invalid/send", timeout=5)
+        provider.send(SMS)
+        monkeypatch.delenv("http_proxy")
+        provider.send(SMS)  # read once: still through the proxy (else: no such host)
+    assert len(gateway.requests) == 2
+
+
 def test_a_429_is_throttling_with_its_retry_after_and_a_503_an_outage() -> None:
     with FakeGateway() as gateway:
         provider = HttpGatewayProvider(url=gateway.url)

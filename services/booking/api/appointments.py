@@ -50,6 +50,11 @@ class BookingIn(Schema):
                                     validate=validate.Length(max=400))
 
 
+#: Built once: given the class, webargs would build a schema (and its nested patient's)
+#: for every booking, which cost more than validating it.
+BOOKING_IN = BookingIn()
+
+
 class WalkInIn(Schema):
     slot_id = fields.Integer(required=True, validate=ID_RANGE)
     patient = fields.Nested(PatientIn, required=True)
@@ -133,7 +138,7 @@ def book_once(endpoint: str, data: Any, request: BookingRequest, answer: Answer)
 @blp.route("/appointments")
 class Appointments(MethodView):
     @roles_required(*BOOKERS)
-    @blp.arguments(BookingIn)
+    @blp.arguments(BOOKING_IN)
     @blp.response(201, AppointmentSchema)
     @blp.alt_response(409, description="Full, duplicate, hold expired, or needs an override")
     @blp.doc(parameters=[idempotency.DOC])

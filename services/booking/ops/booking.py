@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.contracts.booking import AppointmentBooked, AppointmentCheckedIn
@@ -210,11 +210,15 @@ def open_slot(session: Session, slot_id: int) -> SlotAtHand:
     return slot, expert, department
 
 
+#: Built once: every booking reads its slot so, and building the query cost a third of
+#: running it.
+SLOT_WITH_NAMES = (select(Slot, Expert, Department).join(Expert, Expert.id == Slot.expert_id)
+                   .outerjoin(Department, Department.id == Slot.department_id)
+                   .where(Slot.id == bindparam("slot_id")))
+
+
 def _slot_with_names(session: Session, slot_id: int) -> SlotAtHand:
-    row = session.execute(
-        select(Slot, Expert, Department).join(Expert, Expert.id == Slot.expert_id)
-        .outerjoin(Department, Department.id == Slot.department_id)
-        .where(Slot.id == slot_id)).first()
+    row = session.execute(SLOT_WITH_NAMES, {"slot_id": slot_id}).first()
     if row is None:
         raise NotFound("slot")
     slot, expert, department = row

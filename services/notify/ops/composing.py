@@ -27,7 +27,7 @@ from ..domain.rendering import renderer as default_renderer
 from ..domain.sms_templates import Unfillable
 from ..domain.visit import Visit
 from ..models import Installation, Message
-from ..wire import kept_visit
+from ..wire import kept_hospital, kept_visit
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,14 @@ class Composer:
         if not row.facts:
             return None
         stored: dict[str, Any] = json.loads(row.facts)
-        visit = kept_visit(row.event_type, stored["data"])
-        if visit is None:
-            return None
         same_provider = row.channel != "sms" or (
             row.sms_call is not None
             and json.loads(row.sms_call).get("provider") == self.renderer.provider)
-        if (hospital is None or visit.hospital == hospital) and same_provider:
+        if same_provider and (hospital is None or hospital == kept_hospital(
+                row.event_type, stored["data"])):
+            return None  # the same text: the event need not be read back (most messages)
+        visit = kept_visit(row.event_type, stored["data"])
+        if visit is None:
             return None
         if hospital is not None:
             visit = dataclasses.replace(visit, hospital=hospital)

@@ -8,12 +8,13 @@ per channel and template, however often it is delivered.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from services.common.db import append_row, changed, rows_together, table_of
@@ -94,7 +95,7 @@ class Planning:
     def _resend(self) -> None:
         """The confirmation again, unless notify already knows of a later change (then the
         confirmation would no longer be true)."""
-        state = self.session.get(Appointment, self.visit.appointment_id)
+        state = _state(self.session, self.visit.appointment_id)
         if state is not None and state.updated_at > self.event.occurred_at:
             return
         if state is None:
@@ -105,12 +106,13 @@ class Planning:
 
     def _remember(self) -> Appointment | None:
         visit, session, event = self.visit, self.session, self.event
-        state = session.get(Appointment, visit.appointment_id)
+        state = _state(session, visit.appointment_id)
         if state is not None and state.updated_at > event.occurred_at:
             return None
         if state is None:
             state = Appointment(id=visit.appointment_id, ics_sequence=0)
             session.add(state)
+            _known_now(session, state)
         else:
             state.ics_sequence += 1
         state.status = visit.status
@@ -125,16 +127,22 @@ class Planning:
             return  # booked too late for a reminder: the confirmation was just sent
         self._plan("reminder", state, at, suppressed)
 
+    @functools.cached_property
+    def language(self) -> str:
+        """The language the patient reads (worked out once for all the event's messages)."""
+        visit, patient = self.visit, self.visit.patient
+        home = self.planner.composer.renderer.language(
+            visit.hospital.language if visit.hospital else None)
+        # A patient with a phone from abroad reads English, as on their link's page.
+        return language_for(patient.phone, self.settings.phone_region, home) \
+            if patient.phone else home
+
     def _plan(self, template: str, state: Appointment, send_after: datetime,
               suppressed: frozenset[str]) -> None:
         """Messages for each channel the patient has; one the patient said no to (no
         consent, opted out in ``suppressed``, unreachable) is kept as suppressed."""
         visit, session, now, composer = self.visit, self.session, self.now, self.planner.composer
-        patient = visit.patient
-        home = composer.renderer.language(visit.hospital.language if visit.hospital else None)
-        # A patient with a phone from abroad reads English, as on their link's page.
-        language = language_for(patient.phone, self.settings.phone_region, home) \
-            if patient.phone else home
+        patient, language = visit.patient, self.language
         for channel in CHANNELS:
             recipient = patient.phone if channel == "sms" else patient.email
             if not recipient:
@@ -166,6 +174,39 @@ class Planning:
                 trace_context=current_traceparent()))
             if not why_not and not failed and send_after <= now:
                 session.info[DUE_NOW] = True
+
+
+#: A batch's appointments as notify knew them when it began (:func:`remember_states`):
+#: the ids asked for and the rows found, with the rows the batch has added since.
+_BATCH_STATES = "notify_appointments_of_the_batch"
+_STATES_OF = select(Appointment).where(
+    Appointment.id.in_(bindparam("ids", expanding=True)))
+
+
+def remember_states(session: Session, events: list[Event]) -> None:
+    """Read every appointment a batch of events tells of in one query (the consumer's
+    ``before_batch``), instead of one per event; kept for the batch's transaction only,
+    as fresh as a look per event would be within it."""
+    ids = {data["appointment_id"] for data in (event.data for event in events)
+           if isinstance(data, dict) and isinstance(data.get("appointment_id"), int)}
+    found = {row.id: row for row in session.scalars(_STATES_OF, {"ids": sorted(ids)})} \
+        if ids else {}
+    session.info[_BATCH_STATES] = (frozenset(ids), found)
+
+
+def _state(session: Session, appointment_id: int) -> Appointment | None:
+    """Notify's row for the appointment: from the batch's look when it asked for it."""
+    known = session.info.get(_BATCH_STATES)
+    if known is not None and appointment_id in known[0]:
+        return known[1].get(appointment_id)
+    return session.get(Appointment, appointment_id)
+
+
+def _known_now(session: Session, state: Appointment) -> None:
+    """A row the batch added: the batch's next event about it finds it."""
+    known = session.info.get(_BATCH_STATES)
+    if known is not None:
+        known[1][state.id] = state
 
 
 def withdraw_reminders(session: Session, appointment_id: int, now: datetime,

@@ -18,10 +18,12 @@ pauses every hand-over for the provider's wait instead of retrying each message.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -200,6 +202,10 @@ class Sender:
             rate=rt.settings.sms_rate_per_second))
         self.pace = Pace()
         self._health_lock = threading.Lock()  # the sending threads share one health
+        #: A round's sent outcomes, written together when the round ends (None outside a
+        #: round: :meth:`deliver` called alone writes its outcome at once).
+        self._sent: list[tuple[Claimed, dict[str, object]]] | None = None
+        self._sent_lock = threading.Lock()
 
     def wake(self) -> None:
         """Something is due now: the next round starts at once, not after the poll's pause."""
@@ -444,10 +450,37 @@ class Sender:
 
     def _record_sent(self, item: Claimed, provider: str | None, provider_id: str | None,
                      now: datetime) -> str:
-        """The common outcome in one statement: sent, lease given back, facts dropped."""
-        self._write_one(item, _SENT, provider=provider, provider_id=provider_id, now=now)
+        """The common outcome in one statement: sent, lease given back, facts dropped. In a
+        round of :meth:`send_due`, written with the round's other sent outcomes when it
+        ends: one transaction for all, instead of one per message."""
+        values: dict[str, object] = {"message_id": item.message_id, "provider": provider,
+                                     "provider_id": provider_id, "now": now}
+        with self._sent_lock:
+            if self._sent is not None:
+                self._sent.append((item, values))
+                return MessageStatus.SENT
+        self._write_one(item, _SENT, **values)
         counted(item, "sent")
         return MessageStatus.SENT
+
+    @contextlib.contextmanager
+    def _sent_together(self) -> Iterator[None]:
+        """Gather the sent outcomes of the block and write them in one transaction at its
+        end, even when it raises: a message handed over is recorded as soon as the round
+        is over (until then, as after a crash, its lease and ``handed_at`` keep it from
+        going twice)."""
+        with self._sent_lock:
+            self._sent = []
+        try:
+            yield
+        finally:
+            with self._sent_lock:
+                sent, self._sent = self._sent or [], None
+            if sent:
+                with self.db.transaction() as session:
+                    session.execute(_SENT, [values for _, values in sent])
+                for item, _ in sent:
+                    counted(item, "sent")
 
     def _record_withdrawn(self, item: Claimed) -> str:
         """Not handed over: its recipient opted out, and the provider does not have it (or
@@ -484,11 +517,12 @@ class Sender:
         for item in claimed:
             by_recipient.setdefault((item.outgoing.channel, item.outgoing.to), []).append(item)
         groups = list(by_recipient.values())
-        if len(groups) > 1 and self.settings.send_concurrency > 1:
-            list(self._pool().map(self._deliver_all, groups))
-        else:
-            for group in groups:
-                self._deliver_all(group)
+        with self._sent_together():
+            if len(groups) > 1 and self.settings.send_concurrency > 1:
+                list(self._pool().map(self._deliver_all, groups))
+            else:
+                for group in groups:
+                    self._deliver_all(group)
         return len(claimed)
 
     def _deliver_all(self, items: list[Claimed]) -> None:
