@@ -85,6 +85,9 @@ async function poll() {
   if (!grid || grid.query !== scope()) return loadGrid();
   if (stream.isOpen(grid.query)) {  // the counts come pushed: they are as of now
     $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(grid.time_zone)}`;
+    // An open waitlist is read again: a cancel whose place the waitlist took at once
+    // leaves the counts as they were, so no counts arrive to say so.
+    refreshWaitlist();
     return;
   }
   const current = gridTurn();
