@@ -172,6 +172,8 @@ def main() -> None:
                 if len(times) == CONSOLES:
                     every.append(max(lags))
             heard_ms = [(heard[s] - sent[s]) * 1000 for s in targets if s in heard]
+            if os.environ.get("BENCH_PUSH_DEBUG"):
+                print(sorted(((round(v), i) for i, v in enumerate(every)), reverse=True)[:8])
             consoles.stop()
             print(f"bench: push_p99_ms={p99(every):.1f} push_p50_ms="
                   f"{statistics.median(every) if every else float('nan'):.1f} "

@@ -124,6 +124,8 @@ def test_a_change_reaches_fifty_consoles_with_one_read(served) -> None:
             pushed = [console.next() for console in consoles]
             reads = hub.reads - reads
         assert all(booked_of(answer, slots[0]) == 1 for answer in pushed)
+        assert len(first[0]["slots"]) == 4, "the first event: the whole answer"
+        assert all(len(answer["slots"]) == 1 for answer in pushed), "then the changed rows"
         # One read of the counts for the change (two if the clock's own refresh fell in
         # the same moment), whatever the number of consoles; never one per console.
         assert 1 <= reads <= 2, reads

@@ -1,12 +1,17 @@
 """``GET /api/v1/stream/counts``: the console's counts as server-sent events.
 
+The first event of a stream is the poll's whole answer; each next one carries the same
+``version`` and only the rows that changed (the console patches the rows it is given),
+or the whole answer again when the version changed or the console fell behind.
+
 Served only by the stream process (:mod:`services.booking.stream`), never by booking's
 web workers: each open console holds its connection for minutes, and a thread of the
 workers that answer bookings must not wait on it. The query and the roles are the
 poll's (``/availability/counts``); each event is the poll's answer (``data``: its
-JSON body, ``id``: its ETag), sent when the counts change, and a comment every
-``HEARTBEAT_SECONDS`` so a dropped console is noticed. After ``STREAM_SECONDS`` the
-stream ends and the browser opens it again, its token checked again like any request.
+JSON body or the changed rows of it, ``id``: its ETag), sent when the counts change,
+and a comment every ``HEARTBEAT_SECONDS`` so a dropped console is noticed. After
+``STREAM_SECONDS`` the stream ends and the browser opens it again, its token checked
+again like any request.
 """
 
 from __future__ import annotations
@@ -54,16 +59,13 @@ class CountsStream(MethodView):
                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-def _events(source: Hub, scope: Any) -> Iterator[str]:
+def _events(source: Hub, scope: Any) -> Iterator[bytes]:
     topic = source.subscribe(scope)
     try:
-        yield f"retry: {RETRY_MS}\n\n"
+        yield b"retry: %d\n\n" % RETRY_MS
         seen, ends = 0, time.monotonic() + STREAM_SECONDS
         while time.monotonic() < ends:
-            seen, polled = source.next_answer(topic, seen, HEARTBEAT_SECONDS)
-            if polled is None:
-                yield ": still here\n\n"
-            else:
-                yield f"id: {polled.etag}\nevent: counts\ndata: {polled.body.decode()}\n\n"
+            seen, event = source.next_event(topic, seen, HEARTBEAT_SECONDS)
+            yield b": still here\n\n" if event is None else event
     finally:
         source.unsubscribe(topic)

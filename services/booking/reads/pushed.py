@@ -4,7 +4,8 @@ A console subscribes to a scope — the department (or expert) and the days its 
 the very query it polled ``/availability/counts`` with. The :class:`Hub` of the stream
 process keeps one :class:`Topic` per scope with subscribers and, in one thread of its
 own, reads a topic's counts again when something may have changed, then hands the new
-answer (the poll's own body and ETag) to every subscriber of it. Fifty consoles on one
+answer (the poll's own body and ETag) to every subscriber of it — to a subscriber that
+had the answer just before, only the rows that changed. Fifty consoles on one
 department-day cost one read per change, not fifty.
 
 When is a topic read again:
@@ -57,6 +58,12 @@ class Topic:
     watchers: int = 0
     seq: int = 0
     polled: Polled | None = None
+    #: The answer as an event, whole; and only the rows that changed since the answer
+    #: before (None when the version changed): what a subscriber one answer behind gets.
+    whole: bytes = b""
+    delta: bytes | None = None
+    version: str = ""
+    rows: dict[int, list[Any]] = field(default_factory=dict, repr=False)
     dirty: bool = True
     made: float = 0.0
     checked: float = 0.0
@@ -118,14 +125,17 @@ class Hub:
             if topic.watchers <= 0 and self.topics.get(topic.scope) is topic:
                 del self.topics[topic.scope]
 
-    def next_answer(self, topic: Topic, seen: int, timeout: float) -> tuple[int, Polled | None]:
-        """The topic's answer newer than ``seen`` (its seq and body), or ``(seen, None)``
-        when nothing new came within ``timeout``."""
+    def next_event(self, topic: Topic, seen: int, timeout: float) -> tuple[int, bytes | None]:
+        """The topic's answer newer than ``seen`` as an event — only the changed rows when
+        ``seen`` is the answer just before — and its seq; ``(seen, None)`` when nothing new
+        came within ``timeout``."""
         with self.changed:
             self.changed.wait_for(lambda: topic.seq != seen or self._stop.is_set(), timeout)
             if topic.seq == seen:
                 return seen, None
-            return topic.seq, topic.polled
+            if topic.delta is not None and topic.seq == seen + 1:
+                return topic.seq, topic.delta
+            return topic.seq, topic.whole
 
     # --- the reading thread ----------------------------------------------------------
 
@@ -189,7 +199,21 @@ class Hub:
         with self.changed:
             topic.made = topic.checked = now
             topic.stamp = stamp
-            if topic.polled is None or topic.polled.etag != polled.etag:
-                topic.polled = polled
-                topic.seq += 1
-                self.changed.notify_all()
+            if topic.polled is not None and topic.polled.etag == polled.etag:
+                return
+            same_grid = topic.polled is not None and topic.version == version
+            changed = [row for row in rows if topic.rows.get(row[0]) != row]
+            topic.delta = _event(polled.etag, json.dumps(
+                {"version": version, "slots": changed}, separators=(",", ":")).encode()
+            ) if same_grid else None
+            topic.whole = _event(polled.etag, body)
+            topic.rows = {row[0]: row for row in rows}
+            topic.version = version
+            topic.polled = polled
+            topic.seq += 1
+            self.changed.notify_all()
+
+
+def _event(etag: str, data: bytes) -> bytes:
+    """A server-sent event ``counts``: the answer's ETag as its id, the JSON as its data."""
+    return b"id: " + etag.encode() + b"\nevent: counts\ndata: " + data + b"\n\n"
