@@ -154,15 +154,19 @@ def test_while_the_listener_is_away_the_database_is_read(two) -> None:
     assert seen == []
 
 
-def test_the_notification_names_no_patient(two) -> None:
+def test_only_a_slot_filling_or_opening_notifies_and_names_no_patient(two) -> None:
+    """A notifying commit waits for every other notifying commit (PostgreSQL's notify
+    lock): a booking that leaves room must not notify; the one that fills the slot does."""
     first, _ = two
     slot = Inventory(first).session(tomorrow(), time(9, 0), count=1, capacity=2)[0]
+    desk = Staff(first, bearer("consultant", "li"))
     url = conninfo(first.extensions["clinic"].db.url)
     with psycopg.connect(url, autocommit=True) as listener:
         listener.execute("LISTEN booking_slots")
-        assert book(Staff(first, bearer("consultant", "li")), slot, 0).status_code == 201
+        assert book(desk, slot, 0).status_code == 201
+        assert book(desk, slot, 1).status_code == 201
         notes = list(listener.notifies(timeout=5, stop_after=1))
     payload = json.loads(notes[0].payload)
-    assert payload["id"] == slot and payload["booked"] == 1
+    assert (payload["id"], payload["booked"]) == (slot, 2), "only the filling booking told"
     assert set(payload) == {"id", "department_id", "expert_id", "day", "start_at", "end_at",
                             "capacity", "booked", "held", "overbooked", "status"}

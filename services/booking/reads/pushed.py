@@ -10,12 +10,14 @@ department-day cost one read per change, not fifty.
 
 When is a topic read again:
 
-- on PostgreSQL, when a notification (the trigger on ``slots``, :mod:`.shut`) names a
-  slot of its department and days: at once, once for any number of changes that arrive
-  while the previous read runs;
-- while there is no live feed (SQLite, or the listener away): every ``TICK_SECONDS``
-  the slots' fingerprint (``polls._stamp``, one small aggregate) is asked, and the
-  counts only when it changed;
+- every ``TICK_SECONDS`` the slots' fingerprint (``polls._stamp``, one small aggregate per
+  scope, whatever the number of consoles) is asked, and the counts only when it changed:
+  a booking, a cancel, a hold shows within that tick;
+- on PostgreSQL, at once when a notification (the trigger on ``slots``, :mod:`.shut`:
+  a slot becoming full or stopped, or open again) names a slot of its department and
+  days — once for any number that arrive while the previous read runs. Not every count
+  change notifies: a notifying transaction's commit waits for every other's (see the
+  migration ``7d3e9a41c2b5``), a price a booking should not pay for a console's freshness;
 - in any case every ``REFRESH_SECONDS``: what only the clock changes (a hold running
   out before the worker sweeps it, a cut-off passing) has no write to tell of it.
 """
@@ -43,7 +45,7 @@ from .shut import CHANNEL
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 0.5
+TICK_SECONDS = 0.2
 REFRESH_SECONDS = 2.0
 
 #: (first day, days, department_id, expert_id): what a console's grid shows.
@@ -158,10 +160,10 @@ class Hub:
                 topic.dirty = True
             self.changed.notify_all()
 
-    def _due(self, now: float, live: bool) -> list[Topic]:
+    def _due(self, now: float) -> list[Topic]:
         return [topic for topic in self.topics.values()
                 if topic.dirty or now - topic.made >= REFRESH_SECONDS
-                or (not live and now - topic.checked >= TICK_SECONDS)]
+                or now - topic.checked >= TICK_SECONDS]
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -169,24 +171,20 @@ class Hub:
                 self.changed.wait_for(
                     lambda: self._stop.is_set() or any(t.dirty for t in self.topics.values()),
                     TICK_SECONDS)
-                live = self.feed is not None and self.feed.live
-                due = self._due(time.monotonic(), live)
+                due = self._due(time.monotonic())
             for topic in due:
                 try:
-                    self._refresh(topic, live)
+                    self._refresh(topic)
                 except Exception:  # the database away: the next tick tries again
                     log.exception("push: reading a scope's counts failed")
                     self._stop.wait(TICK_SECONDS)
 
-    def _refresh(self, topic: Topic, live: bool) -> None:
+    def _refresh(self, topic: Topic) -> None:
         first, days, department_id, expert_id = topic.scope
         now = time.monotonic()
         with reading(self.rt, "stream") as w:
-            whole = topic.dirty or now - topic.made >= REFRESH_SECONDS
-            stamp = None
-            if not live:  # no feed to say what changed: the fingerprint says whether
-                stamp = _stamp(w.session, first, days, department_id, expert_id)
-                whole = whole or stamp != topic.stamp
+            stamp = _stamp(w.session, first, days, department_id, expert_id)
+            whole = topic.dirty or now - topic.made >= REFRESH_SECONDS or stamp != topic.stamp
             if not whole:
                 topic.checked = now
                 return

