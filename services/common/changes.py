@@ -49,11 +49,12 @@ class ChangeFeed:
 
     def __init__(self, url: str, channel: str, *, load: Callable[[psycopg.Connection[Any]], None],
                  apply: Callable[[dict[str, Any]], None],
-                 lost: Callable[[], None] = lambda: None) -> None:
-        if not channel.isidentifier():
+                 lost: Callable[[], None] = lambda: None, also: tuple[str, ...] = ()) -> None:
+        if not all(name.isidentifier() for name in (channel, *also)):
             raise ValueError("a channel is a plain identifier")
         self.conninfo = conninfo(url)
         self.channel = channel
+        self.channels = (channel, *also)
         self.load, self.apply, self.lost = load, apply, lost
         self._ready = False
         self._heard = 0.0
@@ -114,7 +115,8 @@ class ChangeFeed:
                              options="-c TimeZone=UTC") as connection:
             self.connection = connection
             self.backend_pid = connection.info.backend_pid
-            connection.execute(f"LISTEN {self.channel}")
+            for channel in self.channels:
+                connection.execute(f"LISTEN {channel}")
             self.load(connection)
             self._take(connection, 0.0)  # what committed while loading, before trusting
             self._heard = time.monotonic()
@@ -130,7 +132,7 @@ class ChangeFeed:
         for note in connection.notifies(timeout=seconds):
             self._heard = time.monotonic()
             try:
-                payload = json.loads(note.payload)
+                payload = json.loads(note.payload) if note.payload else {}
             except ValueError:
                 continue
             self.apply(payload)

@@ -13,11 +13,12 @@ When is a topic read again:
 - every ``TICK_SECONDS`` the slots' fingerprint (``polls._stamp``, one small aggregate per
   scope, whatever the number of consoles) is asked, and the counts only when it changed:
   a booking, a cancel, a hold shows within that tick;
-- on PostgreSQL, at once when a notification (the trigger on ``slots``, :mod:`.shut`:
-  a slot becoming full or stopped, or open again) names a slot of its department and
-  days — once for any number that arrive while the previous read runs. Not every count
-  change notifies: a notifying transaction's commit waits for every other's (see the
-  migration ``7d3e9a41c2b5``), a price a booking should not pay for a console's freshness;
+- on PostgreSQL, at once when a notification names a slot of its department and days
+  (the trigger on ``slots``, :mod:`.shut`: a slot becoming full or stopped, or open
+  again), and every topic when a web process tells ``booking_counts`` after committing
+  a change of places (``polls._Teller``: not from inside the booking's transaction,
+  whose commit would then wait for every other notifying commit — see the migration
+  ``7d3e9a41c2b5``) — once for any number that arrive while the previous read runs;
 - in any case every ``REFRESH_SECONDS``: what only the clock changes (a hold running
   out before the worker sweeps it, a cut-off passing) has no write to tell of it.
 """
@@ -40,7 +41,7 @@ from services.common.runtime import Runtime
 from services.common.unit_of_work import reading
 
 from .availability import counts
-from .polls import Polled, _stamp
+from .polls import COUNTS_CHANNEL, Polled, _stamp
 from .shut import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class Hub:
         self.feed: ChangeFeed | None = None
         if rt.db.dialect == "postgresql":
             self.feed = ChangeFeed(rt.db.url, CHANNEL, load=self._reload, apply=self._heard,
-                                   lost=lambda: self._reload(None))
+                                   lost=lambda: self._reload(None), also=(COUNTS_CHANNEL,))
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -145,7 +146,7 @@ class Hub:
         try:
             day = date.fromisoformat(str(payload["day"]))
             department_id, expert_id = payload.get("department_id"), payload.get("expert_id")
-        except (KeyError, ValueError):
+        except (KeyError, ValueError):  # booking_counts: some counts changed, somewhere
             return self._reload(None)
         with self.changed:
             for topic in self.topics.values():
