@@ -57,6 +57,7 @@ bench: $(STAMP)
 	@command -v pgbench >/dev/null || { echo "make bench needs pgbench (apt-get install postgresql-client)"; exit 1; }
 	$(BIN)/python -m bench.bus_throughput
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.push
 	$(BIN)/python -m bench.observe
 
 # Mutation testing of services/*/domain/ against the fast tests: the score per module, exit 1

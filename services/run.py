@@ -92,7 +92,9 @@ def banner(urls: dict[str, str]) -> str:
     logins = ", ".join(f"{username}/{DEMO_PASSWORD}" for username, _, _ in DEMO_STAFF)
     lines = ["", "clinic is running (Ctrl-C stops everything):"]
     lines += [f"  {name:<9} {url}   (API: {url}/api/v1/openapi.json)" for name, url in urls.items()]
-    lines += [f"  dev outbox (SMS and email that would have been sent): {urls['notify']}/outbox",
+    stream = BookingSettings.from_env().stream_address
+    lines += [f"  console stream (booking's counts pushed): {stream}/api/v1/stream/counts",
+              f"  dev outbox (SMS and email that would have been sent): {urls['notify']}/outbox",
               f"  follow-up worklist (consultants): {urls['followup']}/worklist"]
     credentials = '{"username": "admin", "password": "demo"}'
     lines += ["  metrics (Prometheus): each web address + /metrics; the workers at"]

@@ -31,6 +31,19 @@ class BookingSettings(Settings):
     no_show_grace_minutes: int = 30
     hold_expiry_interval_seconds: float = 2.0
     no_show_interval_seconds: float = 60.0
+    #: The stream process (console counts pushed): its port, threads (one per open
+    #: console) and the address browsers reach it at (default http://HOST:STREAM_PORT).
+    stream_port: int = 8005
+    stream_threads: int = 256
+    stream_url: str = ""
+
+    @property
+    def stream_address(self) -> str:
+        return self.stream_url or f"http://{self.host}:{self.stream_port}"
+
+    def service_urls(self) -> tuple[str, ...]:
+        """The clinic's origins and the stream's: the console's page may connect to it."""
+        return (*super().service_urls(), self.stream_address)
 
     @property
     def rules(self) -> Rules:

@@ -185,6 +185,9 @@ def test_leave_shows_the_patients_it_affects_before_it_is_kept(clinic, browser,
 
 def test_the_week_shows_its_dates_and_counts_follow_other_desks(clinic, browser) -> None:
     page = sign_in(browser, clinic, "consultant")
+    # The poll, as when the console's stream is down (the stream: test_console_push.py).
+    page.context.route("**/api/v1/stream/**", lambda route: route.abort())
+    page.reload()
     grid = show_department(page, "皮肤科")
     page.locator("#days").select_option("7")
     page.locator('#grid[data-shows$="|7"]').wait_for()

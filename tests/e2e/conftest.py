@@ -98,6 +98,7 @@ def launch_clinic(folder: Path, ports: dict[str, int] | None = None,
     for name, port in ports.items():
         env[f"{name.upper()}_PORT"] = str(port)
         env[f"{name.upper()}_URL"] = urls[name]
+    env.setdefault("STREAM_PORT", str(free_port()))  # booking's stream process
     log_path = folder / "clinic.log"
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "clinic-run")], cwd=ROOT, env=env,

@@ -28,6 +28,7 @@ from ..reads.appointments import load_facts, search
 from ..reads.patients import history_of
 from . import idempotency
 from .schemas import AppointmentSchema, PatientIn, ReasonIn
+from .shut import refuse_if_known_shut
 from .views import staff_view
 
 blp = Blueprint("appointments", __name__, url_prefix=API_PREFIX,
@@ -130,6 +131,7 @@ def book_once(endpoint: str, data: Any, request: BookingRequest, answer: Answer)
     def booked(w: Work[Any]) -> Any:
         return answer(w, book(w.session, w.desk, request, seen[0]))
 
+    refuse_if_known_shut(request)  # a full or stopped slot: from memory (api/shut.py)
     # The confirmation text is pasted to the patient: the hospital's facts as they are now,
     # as the SMS will say them, not as this process kept them a few seconds ago.
     return idempotency.once(endpoint, data, booked, precheck=early, fresh_hospital=True)

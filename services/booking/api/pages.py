@@ -23,7 +23,8 @@ def hospital_today() -> str:
 @page("consultant", "frontdesk")
 def console() -> str:
     return render_template("console.html", today=hospital_today(),
-                           notes=shown_notes(current_language()))
+                           notes=shown_notes(current_language()),
+                           stream=runtime().settings.stream_address)
 
 
 @pages.get("/roster")

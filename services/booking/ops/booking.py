@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -136,6 +137,21 @@ def refuse_early(session: Session, desk: BookingDesk, request: BookingRequest) -
     seen = _slot_with_names(session, request.slot_id)
     refuse_if_shut(session, desk, seen[0], walk_in=request.walk_in)
     return seen
+
+
+def refuse_from_memory(session: Session, desk: BookingDesk, request: BookingRequest,
+                       shut: Callable[[int], Slot | None]) -> None:
+    """:func:`refuse_early` for a slot this process knows is shut (``shut``: stopped, or
+    full by its booked places, as :mod:`..reads.shut` keeps them): the same checks in the
+    same order on the slot as kept, so the same refusal, with no database round trip. A
+    slot not known shut passes, to be read from the database."""
+    if request.hold_id is not None or request.slot_id is None:
+        return
+    if request.walk_in and (request.overbook_reason or "").strip():
+        return
+    slot = shut(request.slot_id)
+    if slot is not None:
+        refuse_if_shut(session, desk, slot, walk_in=request.walk_in)
 
 
 def refuse_if_shut(session: Session, desk: BookingDesk, slot: Slot, *,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -96,6 +97,67 @@ for _model in (Slot, Expert):
 def _forget(database: URL) -> None:
     for key in [key for key in _kept if key[0] == database]:
         _kept.pop(key, None)
+    if database.get_backend_name() == "postgresql":
+        _teller.tell(database)
+
+
+COUNTS_CHANNEL = "booking_counts"
+
+
+class _Teller:
+    """Tells the stream process (``reads/pushed.py``) that this process changed counts,
+    after the commit and off the request's thread: ``NOTIFY booking_counts`` on a
+    connection of its own, with ``synchronous_commit`` off.
+
+    Not in the booking's transaction: a notifying commit holds PostgreSQL's notify lock
+    until its WAL is flushed, so every booking would wait for every other (see migration
+    ``7d3e9a41c2b5``). A NOTIFY alone, committed without waiting for the flush, holds it
+    for microseconds; a crash may lose one, and the stream's fingerprint tick (0.2 s)
+    shows the change anyway. Changes told while one is being sent go out as one."""
+
+    def __init__(self) -> None:
+        self._pending: set[URL] = set()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._connections: dict[URL, Any] = {}
+
+    def tell(self, database: URL) -> None:
+        with self._lock:
+            self._pending.add(database)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="tell-counts",
+                                                daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                pending, self._pending = self._pending, set()
+            for database in pending:
+                self._send(database)
+
+    def _send(self, database: URL) -> None:
+        import psycopg
+
+        from services.common.changes import conninfo
+
+        try:
+            connection = self._connections.get(database)
+            if connection is None or connection.closed:
+                connection = psycopg.connect(
+                    conninfo(database.render_as_string(hide_password=False)),
+                    autocommit=True, options="-c synchronous_commit=off")
+                self._connections[database] = connection
+            connection.execute(f"NOTIFY {COUNTS_CHANNEL}")
+        except psycopg.Error:
+            self._connections.pop(database, None)  # the tick shows the change; retry later
+
+
+_teller = _Teller()
 
 
 def _weight(column: Any) -> Any:

@@ -1,7 +1,7 @@
 // The consultant console: pick a slot, hold it, book it, paste the confirmation.
 import { api, clockAt, el, hhmm, newestOnly, toast, validPhone } from "/static/common/clinic.js";
 import { sayCode, showProblem } from "/static/common/problems.js";
-import { counter, dayLabel, renderGrid, slotText, stripDay } from "/static/booking/grid.js";
+import { applyCounts, counter, dayLabel, pushedCounts, renderGrid, slotText, stripDay } from "/static/booking/grid.js";
 import { initPanel, isMoving, moveTo } from "/static/booking/panel.js";
 import { initWaitlist, refreshWaitlist, showWaitlist } from "/static/booking/waitlist.js";
 
@@ -76,12 +76,20 @@ async function loadGrid() {
   grid = { ...result.data, query, shows };
   paint();
   refreshWaitlist();
+  stream.open(query);
 }
 
 // Every few seconds: the counts alone (a 304 when nothing changed); the whole grid again
 // only when its version changed, or when the console shows something else.
 async function poll() {
   if (!grid || grid.query !== scope()) return loadGrid();
+  if (stream.isOpen(grid.query)) {  // the counts come pushed: they are as of now
+    $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(grid.time_zone)}`;
+    // An open waitlist is read again: a cancel whose place the waitlist took at once
+    // leaves the counts as they were, so no counts arrive to say so.
+    refreshWaitlist();
+    return;
+  }
   const current = gridTurn();
   const outcome = await pollCounts(grid.query, grid);
   if (!current()) return;
@@ -89,6 +97,17 @@ async function poll() {
   if (outcome === "patched") { patch(); refreshWaitlist(); loadStrip(); }  // the day's 余 too
   $("updated").textContent = `${t("更新于", "Updated")} ${clockAt(grid.time_zone)}`;
 }
+
+// The counts pushed as they change (the stream process); the poll above is the fallback
+// while the stream is down. The strip's 余 follows at most every few seconds: a busy
+// department's changes must not each cost every open console a read of the strip.
+let stripDue = null;
+const stripSoon = () => { stripDue ??= setTimeout(() => { stripDue = null; loadStrip(); }, 3000); };
+const stream = pushedCounts($("grid").dataset.stream, async (query, answer) => {
+  if (!grid || grid.query !== query) return;
+  if (applyCounts(grid, answer) === "reload") { await loadGrid(); loadStrip(); return; }
+  patch(); refreshWaitlist(); stripSoon();
+}, (open) => { $("grid").dataset.pushed = open ? "yes" : "no"; });
 
 // The 14-day strip and the earliest free place in the department.
 async function loadStrip() {

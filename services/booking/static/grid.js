@@ -90,6 +90,19 @@ export function renderGrid(box, experts, { week, button, onWaitlist }) {
       : t("这一天没有出诊。", "No sessions on this day."))]));
 }
 
+// New counts for the grid: "reload" when they belong to another version of it (a slot
+// added, stopped, or changing state), else patched into its slots ("patched").
+export function applyCounts(grid, answer) {
+  if (answer.version !== grid.version) return "reload";
+  const counts = new Map(answer.slots.map(([id, remaining, held, booked, state]) =>
+    [id, { remaining, held, booked, state }]));
+  for (const expert of grid.experts) {
+    for (const slot of expert.slots) Object.assign(slot, counts.get(slot.slot_id) || {});
+    expert.remaining = expert.slots.reduce((n, s) => n + (s.state === "open" ? s.remaining : 0), 0);
+  }
+  return "patched";
+}
+
 // The poll: counts only, with the ETag of the last answer; a new version of the grid
 // (a slot added, stopped, or changing state) means reading the whole grid again.
 export function counter() {
@@ -99,13 +112,36 @@ export function counter() {
       etag ? { "If-None-Match": etag } : {});
     if (result.status === 304 || !result.ok) return "same";
     etag = result.headers.get("ETag");
-    if (result.data.version !== grid.version) return "reload";
-    const counts = new Map(result.data.slots.map(([id, remaining, held, booked, state]) =>
-      [id, { remaining, held, booked, state }]));
-    for (const expert of grid.experts) {
-      for (const slot of expert.slots) Object.assign(slot, counts.get(slot.slot_id) || {});
-      expert.remaining = expert.slots.reduce((n, s) => n + (s.state === "open" ? s.remaining : 0), 0);
-    }
-    return "patched";
+    return applyCounts(grid, result.data);
   };
+}
+
+// The counts pushed (server-sent events from booking's stream process): ``onCounts``
+// gets each answer of the console's scope while the stream is open. ``open(query)``
+// (re)subscribes; a dropped stream is tried again after 1, 2, 4 … 60 s; ``isOpen()``
+// says whether the poll may rest, ``onOpen(open)`` when that changes.
+export function pushedCounts(address, onCounts, onOpen = () => {}) {
+  let source = null, scope = null, open = false, wait = 1000, retry = null;
+  const close = () => { if (source) source.close(); source = null; open = false; onOpen(false); };
+  const subscribe = (query) => {
+    if (!address || !window.EventSource) return;
+    if (source && scope === query) return;
+    close(); clearTimeout(retry);
+    scope = query;
+    source = new EventSource(`${address}/api/v1/stream/counts?${query}`, { withCredentials: true });
+    const mine = source;
+    source.addEventListener("counts", (event) => {
+      if (mine !== source) return;
+      if (!open) onOpen(true);
+      open = true; wait = 1000;
+      onCounts(scope, JSON.parse(event.data));
+    });
+    source.onerror = () => {
+      if (mine !== source) return;
+      close();
+      retry = setTimeout(() => subscribe(scope), wait);
+      wait = Math.min(wait * 2, 60000);
+    };
+  };
+  return { open: subscribe, isOpen: (query) => open && scope === query };
 }
