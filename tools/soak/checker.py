@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,39 @@ GATEWAY_FAULTS = ("gateway-outage", "gateway-throttle")
 BOOKING_KINDS = ("book", "hold_book", "race")
 
 
+@dataclass
+class Facts:
+    """What the databases say at the end."""
+
+    appointments: set[int] = field(default_factory=set)
+    patients_booked_twice: int = 0
+    oversold: int = 0
+    stuck: int = 0
+    enquiries: int = 0
+    hospital_tasks: Counter[int] = field(default_factory=Counter)  # appointment → tasks
+    slots: set[int] = field(default_factory=set)
+
+    @classmethod
+    def read(cls, dsns: dict[str, str]) -> Facts:
+        db = Databases(dsns)
+        try:
+            return cls(db.appointment_ids(), db.patients_booked_twice(), db.oversold(),
+                       db.stuck(), db.count("followup", "SELECT count(*) FROM enquiries"),
+                       Counter(row[0] for row in db.rows(
+                           "followup", "SELECT appointment_id FROM tasks "
+                           "WHERE kind = 'hospital_cancelled'")),
+                       {row[0] for row in db.rows("booking", "SELECT id FROM slots")})
+        finally:
+            db.close()
+
+
 def check(path: Path, dsns: dict[str, str]) -> dict[str, Any]:
     """The soak's figures from the history at ``path`` and the services' databases."""
-    records = list(read(path))
+    return judge(list(read(path)), Facts.read(dsns))
+
+
+def judge(records: list[dict[str, Any]], facts: Facts) -> dict[str, Any]:
+    """The soak's figures from its history's records and the databases' facts."""
     requests = [r for r in records if r["type"] == "request"]
     faults = [r for r in records if r["type"] == "fault"]
     booked = {r["key"]: r for r in records if r["type"] == "booked"}
@@ -47,20 +78,19 @@ def check(path: Path, dsns: dict[str, str]) -> dict[str, Any]:
         if record["type"] == "gateway":
             takes[record["ref"]].append(record["t"])  # repeats of one message kept
     final = {r["key"]: r for r in requests if r["key"]}  # each key's last attempt
-    db = Databases(dsns)
 
     taken_of = first_takes(records)
     changes = {kind: [r for r in final.values() if r["kind"] == kind and r["status"] == 200]
                for kind in ("cancel", "reschedule")}
 
-    lost = lost_count(booked, final, changes, taken_of, db.appointment_ids())
-    others = other_services(records, final, db)
+    lost = lost_count(booked, final, changes, taken_of, facts.appointments)
+    others = other_services(records, final, facts)
     lost += others["lost"]
     duplicated = (others["duplicated"] + sum(len(at) - 1 for at in takes.values())
                   + sum(max(len(at) - 1, 0) for (_, template), at in taken_of.items()
                         if template in ("confirmation", "cancellation"))
                   + extra_reschedules(changes["reschedule"], taken_of)
-                  + db.patients_booked_twice())
+                  + facts.patients_booked_twice)
     windows = [(f["start"], f["end"]) for f in faults if f["kind"] in GATEWAY_FAULTS]
     delays = message_delays(booked, changes, taken_of, windows)
     worst = max(delays, default=None)
@@ -70,8 +100,8 @@ def check(path: Path, dsns: dict[str, str]) -> dict[str, Any]:
         "kinds": len({f["kind"] for f in faults}),
         "lost": lost,
         "duplicated": duplicated,
-        "oversold": db.oversold(),
-        "stuck": db.stuck(),
+        "oversold": facts.oversold,
+        "stuck": facts.stuck,
         "late_max_s": round(worst[0], 1) if worst else 0.0,
         "late_worst": worst,
         "recover_max_s": round(max(recoveries(faults, requests).values(), default=0.0), 1),
@@ -79,7 +109,6 @@ def check(path: Path, dsns: dict[str, str]) -> dict[str, Any]:
                                                               and r["retry_after"])
                                  for r in requests),
     }
-    db.close()
     return summary
 
 
@@ -97,16 +126,15 @@ def lost_count(booked: dict[str, Any], final: dict[str, Any], changes: dict[str,
 
 
 def other_services(records: list[dict[str, Any]], final: dict[str, Any],
-                   db: Databases) -> dict[str, int]:
+                   facts: Facts) -> dict[str, int]:
     """Follow-up's enquiries and tasks, schedule's extra sessions as booking got them."""
     enquiries = sum(r["kind"] == "enquiry" and r["status"] == 201 for r in final.values())
-    recorded = db.count("followup", "SELECT count(*) FROM enquiries")
+    recorded = facts.enquiries
     cancelled = {r["appointment"] for r in final.values() if r["kind"] == "cancel"
                  and r["status"] == 200 and r.get("reason") == "hospital"}
-    tasks = Counter(row[0] for row in db.rows(
-        "followup", "SELECT appointment_id FROM tasks WHERE kind = 'hospital_cancelled'"))
+    tasks = facts.hospital_tasks
     added = {slot for r in records if r["type"] == "session_added" for slot in r["slots"]}
-    arrived = {row[0] for row in db.rows("booking", "SELECT id FROM slots")}
+    arrived = facts.slots
     return {"lost": max(enquiries - recorded, 0) + sum(not tasks[a] for a in cancelled)
             + len(added - arrived),
             "duplicated": max(recorded - enquiries, 0) + sum(max(n - 1, 0)

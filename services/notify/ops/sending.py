@@ -95,6 +95,9 @@ def backoff(attempts: int, base: float = 5.0) -> timedelta:
 #: A queued SMS's reason while it waits for its provider to come back (the message log
 #: shows it); when the provider answers again, every message with it is due at once.
 WAITING = "waiting for the provider"
+#: A thread waiting for its place at the rate looks again this often: the rate may have
+#: climbed meanwhile (each message taken raises it after a throttle).
+PACE_LOOK_SECONDS = 0.05
 #: Which SMS a claim takes: all that are due, none (the provider is down or paused), or
 #: the one oldest waiting message as the probe.
 ALL_SMS, NO_SMS, PROBE_SMS = "all", "none", "probe"
@@ -352,18 +355,23 @@ class Sender:
     def _my_turn(self, item: Claimed) -> bool:
         """Whether this claimed SMS may go now (not while the provider is down or paused,
         unless it is the probe), after waiting for its place at the provider's rate. False
-        when that place comes after the message's lease."""
-        with self._health_lock:
-            if not self.health.may_hand_over(_stamp(self.clock.now()), item.probe):
+        when that place comes after the message's lease.
+
+        A place is taken only when it is free, at the rate of that moment: places reserved
+        ahead by each sending thread at a throttled rate (1 a second) kept the rate's climb
+        back from counting until all were used, 8 s after a throttle ended (the soak of
+        issue 34)."""
+        while True:
+            with self._health_lock:
+                if not self.health.may_hand_over(_stamp(self.clock.now()), item.probe):
+                    return False
+                wait = self.pace.wait(time.monotonic())
+                if wait <= 0:
+                    self.pace.reserve(time.monotonic(), self.health.rate)
+                    return True
+            if self.clock.now() + timedelta(seconds=wait) >= item.lease_ends:
                 return False
-            wait = self.pace.reserve(time.monotonic(), self.health.rate)
-        if self.clock.now() + timedelta(seconds=wait) >= item.lease_ends:
-            return False
-        if wait <= 0:
-            return True
-        time.sleep(wait)
-        with self._health_lock:  # it may have gone down or asked for a pause meanwhile
-            return self.health.may_hand_over(_stamp(self.clock.now()), item.probe)
+            time.sleep(min(wait, PACE_LOOK_SECONDS))
 
     def _judge(self, item: Claimed, exc: TransientError) -> None:
         """A transient SMS failure tells the provider's health: an outage counts towards
