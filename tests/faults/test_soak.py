@@ -6,7 +6,8 @@ hold, cancellations, reschedules, a race for a slot's last place, follow-up enqu
 schedule's extra sessions — while the web process and the worker of every service are
 killed -9 and restarted, the databases' connections terminated and the vhost's
 connections closed by the broker. The gateway's outage and throttling are
-``test_gateway_catch_up.py``'s, and every kind's in the full ``make soak``.
+``test_gateway_catch_up.py``'s, and every kind's in the full ``make soak``. It asserts
+what was lost, doubled, oversold, stuck or answered with a 5xx to give up on.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tools.soak.__main__ import soak
-from tools.soak.checker import failed, line
+from tools.soak.checker import SAFETY, line
 from tools.soak.faults import KILLS
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
@@ -31,4 +32,6 @@ def test_a_minute_of_mixed_load_through_kills_of_every_process_loses_nothing(
     print(line(summary), *said, sep="\n")  # shown with -s, or when the test fails
     assert summary["kinds"] == len(kinds), "every kind of fault struck"
     assert summary["bookings"] > 100
-    assert failed(summary) == [], line(summary)
+    assert {key: summary[key] for key in SAFETY} == dict.fromkeys(SAFETY, 0), line(summary)
+    # No lateness asserted: a kill of notify's worker with a message in hand makes that
+    # message wait for its lease (60 s); see docs/operations.md, Soak.
