@@ -99,3 +99,10 @@ def test_only_a_503_with_retry_after_is_a_retryable_5xx() -> None:
 def test_recovery_is_the_first_booking_answered_after_the_fault_began() -> None:
     kill = {"type": "fault", "t": 0.5, "kind": "booking-web", "start": 0.5, "end": 1.2}
     assert judge([kill, *HISTORY], FACTS)["recover_max_s"] == 0.5
+
+
+def test_a_refusal_other_than_losing_the_race_fails_the_soak() -> None:
+    lost_race = [*HISTORY, request(3.0, "race", "g", 409, code="slot_full")]
+    assert judge(lost_race, FACTS)["refused"] == 0
+    refused = [*HISTORY, request(3.0, "enquiry", "h", 422)]
+    assert failed(judge(refused, FACTS)) == ["refused=1"]

@@ -18,6 +18,8 @@
   its overlap with gateway outages and throttling (what those faults must cost).
 - ``recover_max_s``: after each fault's start, the time until a booking is answered 201.
 - ``5xx_not_retryable``: answers 5xx other than a 503 with a Retry-After.
+- ``refused``: requests whose last answer was a 4xx the load does not expect (all but
+  the race's ``slot_full``): a consultant told no for no reason, or a load that asks wrong.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ import psycopg
 
 from .history import read
 
-SAFETY = ("lost", "duplicated", "oversold", "stuck", "5xx_not_retryable")
+SAFETY = ("lost", "duplicated", "oversold", "stuck", "5xx_not_retryable", "refused")
+#: The refusals the load expects: the race for a slot's last place is lost by all but one.
+EXPECTED_REFUSALS = {("race", 409, "slot_full")}
 LATE_LIMIT = 10.0
 GATEWAY_FAULTS = ("gateway-outage", "gateway-throttle")
 BOOKING_KINDS = ("book", "hold_book", "race")
@@ -105,6 +109,9 @@ def judge(records: list[dict[str, Any]], facts: Facts) -> dict[str, Any]:
         "late_max_s": round(worst[0], 1) if worst else 0.0,
         "late_worst": worst,
         "recover_max_s": round(max(recoveries(faults, requests).values(), default=0.0), 1),
+        "refused": sum(400 <= r["status"] < 500
+                       and (r["kind"], r["status"], r["code"]) not in EXPECTED_REFUSALS
+                       for r in final.values()),
         "5xx_not_retryable": sum(r["status"] >= 500 and not (r["status"] == 503
                                                               and r["retry_after"])
                                  for r in requests),
@@ -286,7 +293,7 @@ class Databases:
 
 def line(summary: dict[str, Any]) -> str:
     keys = ("bookings", "faults", "kinds", "lost", "duplicated", "oversold", "stuck",
-            "late_max_s", "recover_max_s", "5xx_not_retryable")
+            "late_max_s", "recover_max_s", "5xx_not_retryable", "refused")
     return "soak: " + " ".join(f"{key}={summary[key]}" for key in keys)
 
 

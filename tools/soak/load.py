@@ -237,9 +237,10 @@ class Load:
         who = Consultant(self.clinic, "soak-followup")
 
         def step() -> None:
+            patient = self._patient()
             self.call(who, "enquiry", "POST", self._url("followup", "/enquiries"),
-                      {**self._patient(), "channel": "phone", "call_consent": True,
-                       "complaint": "头痛"}, str(uuid.uuid4()))
+                      {"name": patient["name"], "phone": patient["phone"], "channel": "phone",
+                       "call_consent": True, "complaint": "头痛"}, str(uuid.uuid4()))
 
         self._paced(3.0, step)
 
