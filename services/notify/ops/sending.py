@@ -100,7 +100,7 @@ WAITING = "waiting for the provider"
 #: (``SEND_LEASE_SECONDS``) begins only then. A sender killed with a batch in hand (waiting
 #: for its place at the rate) held it for the whole lease, 60 s (the soak of issue 34):
 #: another sender now takes such messages within seconds, and none was handed over.
-CLAIM_SECONDS = 5.0
+CLAIM_SECONDS = 3.0
 #: A thread waiting for its place at the rate looks again this often: the rate may have
 #: climbed meanwhile (each message taken raises it after a throttle).
 PACE_LOOK_SECONDS = 0.05
