@@ -220,8 +220,8 @@ class Load:
             with self.lock:  # a slot the consultants filled to four (or moved some out of)
                 slot = self.slots[max(self.cursor // 4 - 2, 0) % len(self.slots)]
             start = threading.Barrier(len(racers))
-            threads = [threading.Thread(target=self._racer, args=(who, start, slot))
-                       for who in racers]
+            threads = [threading.Thread(target=self._racer, args=(who, start, slot),
+                                        daemon=True) for who in racers]
             for thread in threads:
                 thread.start()
             for thread in threads:
