@@ -16,7 +16,7 @@ WORKERS ?= 2
 FAST_WORKERS ?= 3
 XDIST  := -n $(WORKERS) --dist loadgroup
 
-.PHONY: run test test-parallel test-fast install lint typecheck bench mutate clean
+.PHONY: run test test-parallel test-fast install lint typecheck bench soak mutate clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "clinic needs Python 3.11 or newer on PATH"; exit 1; }
@@ -59,6 +59,14 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.push
 	$(BIN)/python -m bench.observe
+
+# The fault soak (docs/operations.md#soak): the four services in production mode on this
+# machine's PostgreSQL and RabbitMQ (databases, vhost and ports of its own, removed at the
+# end) under a mixed load, with faults of every kind at random; prints one `soak:` line and
+# fails on anything lost, doubled, oversold or stuck. SOAK_MINUTES long (5).
+SOAK_MINUTES ?= 5
+soak: $(STAMP)
+	SOAK_MINUTES=$(SOAK_MINUTES) $(BIN)/python -m tools.soak
 
 # Mutation testing of services/*/domain/ against the fast tests: the score per module, exit 1
 # below 90 % (docs/mutation.md). Not part of `make test`: 1,676 mutants take an hour or more on

@@ -95,11 +95,14 @@ class System:
         command = self.COMMANDS[name if name in self.COMMANDS else name.rsplit("-", 1)[0]]
         log = (self.folder / f"{name}.log").open("a")
         self.processes[name] = subprocess.Popen(command, cwd=ROOT, env={**self.env, **env},
-                                                stdout=log, stderr=subprocess.STDOUT)
+                                                stdout=log, stderr=subprocess.STDOUT,
+                                                start_new_session=True)
 
     def kill(self, name: str) -> None:
-        """SIGKILL: no clean-up, no ack, no commit of what was under way."""
-        self.processes[name].send_signal(signal.SIGKILL)
+        """SIGKILL of the process and all it started (gunicorn's web workers, as a
+        container's end): no clean-up, no ack, no answer, no commit of what was under way."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.processes[name].pid, signal.SIGKILL)
         self.processes[name].wait(timeout=10)
 
     def stop_all(self) -> None:

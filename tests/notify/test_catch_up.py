@@ -106,3 +106,21 @@ def test_a_throttling_gateway_pauses_the_sender_instead_of_each_message(
     clock.advance(timedelta(seconds=6))
     send.send_due()
     each_taken_once(notify, gateway)
+
+
+def test_after_a_throttle_the_rate_climbs_back_with_each_message_taken(
+        make_app, gateway, clock) -> None:
+    """The soak of issue 34: after a 12 s throttle the sender's rate was down to 1 a second,
+    and its eight sending threads had each taken a place a second apart at that rate, so
+    eight messages went a second apart however fast the rate climbed back with each one
+    taken. A place is taken only when it comes now: the gaps shrink as the rate climbs."""
+    notify = notify_app(make_app, gateway, health_url=False)
+    book(notify)
+    send = sender(notify)
+    send.health.rate = send.health.rules.least_rate  # as a long throttle leaves it
+    send.send_due()
+    each_taken_once(notify, gateway)
+    gaps = [later - earlier for earlier, later in zip(gateway.taken_at, gateway.taken_at[1:],
+                                                      strict=False)]
+    assert gaps[0] > 0.5, f"the first place waits at the throttled rate: {gaps}"
+    assert gaps[-1] < gaps[0] / 2, f"then the rate climbs with each message taken: {gaps}"

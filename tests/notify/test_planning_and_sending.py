@@ -16,7 +16,7 @@ from services.common.events import Event
 from services.notify.handlers import consumer as notify_consumer
 from services.notify.handlers import handlers
 from services.notify.models import DeadLetter, DevOutboxItem, InboxRecord, Message
-from services.notify.ops.sending import Sender
+from services.notify.ops.sending import CLAIM_SECONDS, Sender
 from services.notify.ops.suppressions import suppress
 from services.notify.providers import Outgoing, PermanentError, Providers, TransientError
 from services.notify.providers.outbox import OutboxProvider
@@ -243,6 +243,21 @@ def test_a_message_whose_lease_ran_out_is_left_for_the_next_claim(app) -> None:
     assert provider.sent == [], "another worker may hold it now"
     assert sender.deliver(item) == "sent"
     assert [m.ref for m in provider.sent] == [item.outgoing.ref]
+
+
+def test_a_claim_not_yet_handed_over_is_free_again_in_seconds_not_after_the_lease(app) -> None:
+    """A sender killed with messages claimed but still waiting for their place at the rate
+    held them for the whole lease, 60 s (the soak of issue 34): a claim lasts
+    ``CLAIM_SECONDS`` until its hand-over begins, and what was never handed over is not in
+    doubt (no lookup at the provider)."""
+    consume(app, event("booked", facts()))
+    [dead] = sender_for(app, FlakyProvider()).claim()  # ... and its sender is killed
+    provider = FlakyProvider()
+    sender = sender_for(app, provider)
+    assert sender.claim() == [], "claimed a moment ago by another sender"
+    [again] = sender.claim(utcnow() + timedelta(seconds=CLAIM_SECONDS + 1))
+    assert again.message_id == dead.message_id and not again.in_doubt
+    assert sender.deliver(again) == "sent" and len(provider.sent) == 1
 
 
 def test_transient_failures_retry_with_backoff_then_succeed(app) -> None:
@@ -645,7 +660,9 @@ def test_an_opt_out_after_a_sender_died_holding_the_message_is_not_guessed(
     say what happened: sent if the gateway has it (it went before the opt-out), withdrawn
     if not — and nothing is handed over after the opt-out either way."""
     consume(app, event("booked", facts()))
-    [taken] = sender_for(app, FlakyProvider()).claim()  # ... and its sender dies here
+    dying = sender_for(app, FlakyProvider())
+    [taken] = dying.claim()
+    assert dying._handing_over(taken) is not None  # ... and it dies handing it over
     with app.extensions["clinic"].db.transaction() as session:
         suppress(session, "sms", "+8613800138000", "reply", utcnow())
     assert messages(app, id=taken.message_id)[0].status == "queued", "left to the sender"

@@ -209,7 +209,9 @@ def test_a_message_claimed_again_after_a_crash_hands_over_the_same_call(make_app
 
     consume(app, event("booked", facts()))
     rt = app.extensions["clinic"]
-    [first] = Sender(rt, Providers(sms=Taking(), email=None)).claim()  # ... and dies here
+    dying = Sender(rt, Providers(sms=Taking(), email=None))
+    [first] = dying.claim()
+    assert dying._handing_over(first) is not None  # ... and it dies handing it over
     call = first.outgoing.template
     assert call is not None and call.code == "SMS_480010001" and call.sign_name == "仁和医院"
     assert dict(call.params)["code"] == "K7QM4TZP"

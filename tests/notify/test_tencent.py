@@ -238,7 +238,8 @@ def test_a_sender_that_died_mid_send_is_followed_by_a_lookup(notify, fake, clock
                                                              tencent_has_it) -> None:
     consume(notify, event("booked", facts()))
     died = sender_for(notify, fake)
-    [claimed] = died.claim()  # taken, and then the sender died …
+    [claimed] = died.claim()
+    assert died._handing_over(claimed) is not None  # handing it over, the sender died …
     if tencent_has_it:  # … after Tencent took the SMS
         assert claimed.outgoing.template is not None, "the pipeline's registered template"
         provider(fake).send(claimed.outgoing)

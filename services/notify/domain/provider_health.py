@@ -114,6 +114,10 @@ class Pace:
     def __init__(self) -> None:
         self.next_free = 0.0
 
+    def wait(self, now: float) -> float:
+        """Seconds until the next place is free (none taken)."""
+        return max(self.next_free - now, 0.0)
+
     def reserve(self, now: float, rate: float) -> float:
         """Seconds to wait before the next hand-over; the slot is taken."""
         at = max(now, self.next_free)

@@ -19,6 +19,7 @@ pauses every hand-over for the provider's wait instead of retrying each message.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import threading
@@ -97,6 +98,14 @@ def backoff(attempts: int, base: float = 5.0) -> timedelta:
 #: A queued SMS's reason while it waits for its provider to come back (the message log
 #: shows it); when the provider answers again, every message with it is due at once.
 WAITING = "waiting for the provider"
+#: A claim lasts this long until the message is handed over; its lease
+#: (``SEND_LEASE_SECONDS``) begins only then. A sender killed with a batch in hand (waiting
+#: for its place at the rate) held it for the whole lease, 60 s (the soak of issue 34):
+#: another sender now takes such messages within seconds, and none was handed over.
+CLAIM_SECONDS = 3.0
+#: A thread waiting for its place at the rate looks again this often: the rate may have
+#: climbed meanwhile (each message taken raises it after a throttle).
+PACE_LOOK_SECONDS = 0.05
 #: Which SMS a claim takes: all that are due, none (the provider is down or paused), or
 #: the one oldest waiting message as the probe.
 ALL_SMS, NO_SMS, PROBE_SMS = "all", "none", "probe"
@@ -115,6 +124,12 @@ _WITHDRAWN = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).
     handed_at=None, facts=None, updated_at=bindparam("now", type_=UTCDateTime()))
 
 
+#: About to be handed over: the claim becomes the lease, if it is still this sender's.
+_HANDING_OVER = update(_MESSAGES).where(
+    _MESSAGES.c.id == bindparam("message_id"),
+    _MESSAGES.c.claimed_until == bindparam("claim", type_=UTCDateTime())).values(
+    claimed_until=bindparam("lease", type_=UTCDateTime()),
+    handed_at=bindparam("now", type_=UTCDateTime()))
 #: Claimed but not handed over (the provider went down or paused meanwhile): the claim is
 #: given back as if it had not been made, the attempt too.
 _GIVEN_BACK = update(_MESSAGES).where(
@@ -216,7 +231,7 @@ class Sender:
         only the oldest SMS waiting for the provider, due or not)."""
         now = now or self.clock.now()
         claimed = []
-        lease_ends = now + timedelta(seconds=self.settings.send_lease_seconds)
+        lease_ends = now + timedelta(seconds=CLAIM_SECONDS)  # until handed over
         with unit_of_work(self.rt, SYSTEM, now=now, fresh_hospital=True) as work:
             session, hospital, zone = work.session, work.desk.hospital, work.desk.zone
             rows = session.scalars(
@@ -236,7 +251,7 @@ class Sender:
                     if unfillable:
                         _unfillable(row, unfillable, now)
                         continue
-                row.claimed_until, row.handed_at = lease_ends, now
+                row.claimed_until = lease_ends
                 row.attempts += 1
                 row.updated_at = now
                 claimed.append(Claimed(row.id, _outgoing(row), row.attempts, lease_ends,
@@ -282,10 +297,12 @@ class Sender:
     def _deliver(self, item: Claimed) -> str:
         if item.outgoing.channel == "sms" and not self._my_turn(item):
             return self._give_back(item)
-        if self.clock.now() >= item.lease_ends:
-            log.info("message %s: its lease ran out before its turn; left for the next claim",
+        handed = self._handing_over(item) if self.clock.now() < item.lease_ends else None
+        if handed is None:
+            log.info("message %s: its claim ran out before its turn; left for the next claim",
                      item.message_id)
             return MessageStatus.QUEUED
+        item = handed
         provider = self.providers.for_channel(item.outgoing.channel)
         try:
             if provider is None:
@@ -358,18 +375,23 @@ class Sender:
     def _my_turn(self, item: Claimed) -> bool:
         """Whether this claimed SMS may go now (not while the provider is down or paused,
         unless it is the probe), after waiting for its place at the provider's rate. False
-        when that place comes after the message's lease."""
-        with self._health_lock:
-            if not self.health.may_hand_over(_stamp(self.clock.now()), item.probe):
+        when that place comes after the message's lease.
+
+        A place is taken only when it is free, at the rate of that moment: places reserved
+        ahead by each sending thread at a throttled rate (1 a second) kept the rate's climb
+        back from counting until all were used, 8 s after a throttle ended (the soak of
+        issue 34)."""
+        while True:
+            with self._health_lock:
+                if not self.health.may_hand_over(_stamp(self.clock.now()), item.probe):
+                    return False
+                wait = self.pace.wait(time.monotonic())
+                if wait <= 0:
+                    self.pace.reserve(time.monotonic(), self.health.rate)
+                    return True
+            if self.clock.now() + timedelta(seconds=wait) >= item.lease_ends:
                 return False
-            wait = self.pace.reserve(time.monotonic(), self.health.rate)
-        if self.clock.now() + timedelta(seconds=wait) >= item.lease_ends:
-            return False
-        if wait <= 0:
-            return True
-        time.sleep(wait)
-        with self._health_lock:  # it may have gone down or asked for a pause meanwhile
-            return self.health.may_hand_over(_stamp(self.clock.now()), item.probe)
+            time.sleep(min(wait, PACE_LOOK_SECONDS))
 
     def _judge(self, item: Claimed, exc: TransientError) -> None:
         """A transient SMS failure tells the provider's health: an outage counts towards
@@ -404,6 +426,17 @@ class Sender:
         if released:
             log.info("sms provider back: %d waiting messages are due now", released)
         self._due.set()
+
+    def _handing_over(self, item: Claimed) -> Claimed | None:
+        """The claim made the lease, and the hand-over's time written, just before the
+        provider is called; None when the claim ran out and another sender may have it."""
+        now = self.clock.now()
+        lease = now + timedelta(seconds=self.settings.send_lease_seconds)
+        with self.db.transaction() as session:
+            kept = session.execute(_HANDING_OVER, {"message_id": item.message_id,
+                                                   "claim": item.lease_ends, "lease": lease,
+                                                   "now": now}).rowcount  # type: ignore[attr-defined]
+        return dataclasses.replace(item, lease_ends=lease) if kept else None
 
     def _give_back(self, item: Claimed) -> str:
         """Not handed over (the provider went down or paused since the claim): the claim and
