@@ -12,14 +12,12 @@ import queue
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from datetime import time
 from typing import Any
 
 import pytest
 import requests
-from flask import Flask
-from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from services.booking.config import BookingSettings
@@ -27,6 +25,7 @@ from services.booking.stream import create_app as create_stream_app
 from services.common.auth import INTEGRATION
 from tests.support.booking import Inventory, Staff, bearer, tomorrow
 from tests.support.bus import wait_until
+from tests.support.sql import app_statements as statements
 
 CONSOLES = 50
 
@@ -89,21 +88,6 @@ class Console:
 
 def booked_of(answer: dict[str, Any], slot_id: int) -> int:
     return next(row[3] for row in answer["slots"] if row[0] == slot_id)
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-    engine = app.extensions["clinic"].db.engine
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_change_reaches_fifty_consoles_with_one_read(served) -> None:

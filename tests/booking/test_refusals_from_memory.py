@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import time, timedelta
 from typing import Any
 
 import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import event
 
 from services.booking.reads.shut import ShutSlots, shut_slots_for
 from services.common.changes import conninfo
 from tests.support.booking import PHONES, Inventory, Staff, bearer, tomorrow
 from tests.support.bus import wait_until
+from tests.support.sql import app_statements as statements
 
 pytestmark = pytest.mark.postgres
 
@@ -42,22 +41,6 @@ def two(make_app: Any, pg_url: str) -> Iterator[tuple[Flask, Flask]]:
     for app in (first, second):
         kept(app).feed.stop()
         app.extensions["clinic"].db.dispose()
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    """Every statement the app sends to its database inside the block."""
-    seen: list[str] = []
-    engine = app.extensions["clinic"].db.engine
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def book(desk: Staff, slot_id: int, n: int, **headers: str) -> Any:
