@@ -15,7 +15,9 @@ from tests.support.services import SERVICES
 ROOT = Path(__file__).resolve().parents[1] / "services"
 LAYERS = ("api", "ops", "reads", "domain")
 WIRING = {"__init__.py", "app.py", "cli.py", "config.py", "gunicorn_conf.py", "handlers.py",
-          "models.py", "worker.py", "wire.py"}
+          "models.py", "worker.py", "wire.py",
+          # booking's second web process, the consoles' stream: an app and its gunicorn's
+          "stream.py", "stream_gunicorn_conf.py"}
 
 
 def imports(path: Path) -> set[str]:

@@ -213,7 +213,8 @@ def test_the_sender_hands_due_messages_over_once(app) -> None:
 
 def test_a_rounds_sent_outcomes_are_written_in_one_transaction(app) -> None:
     """Five confirmations handed over in one round are recorded as sent together: one
-    transaction for the claim and one for the outcomes, not one per message. (A first
+    transaction for the claim, one per message as its claim becomes the lease just before
+    it is handed over, and one for the outcomes — not one more per message. (A first
     round before: the provider's first answer also tells its health, once.)"""
     sender = sender_for(app, FlakyProvider())
     consume(app, event("booked", facts(19)))
@@ -229,7 +230,7 @@ def test_a_rounds_sent_outcomes_are_written_in_one_transaction(app) -> None:
         assert sender.send_due() == 5
     finally:
         sqlalchemy_event.remove(engine, "commit", committed)
-    assert len(commits) == 2
+    assert len(commits) == 1 + 5 + 1
     assert [m.status for m in messages(app, template="confirmation")] == ["sent"] * 6
 
 
