@@ -126,12 +126,21 @@ def message_only(original: ast.AST, mutant: ast.AST) -> bool:
         return False
     for node, ancestors in changes:
         chain = (*ancestors, node)
-        if not any(_is_message(m) and i > 0 and isinstance(chain[i - 1], ast.Call)
-                   and m in chain[i - 1].args  # type: ignore[attr-defined]
-                   and _raises(chain[i - 1], chain[i - 2] if i > 1 else None)
-                   for i, m in enumerate(chain)):
+        if not any(_is_message(m) and _message_argument(chain, i) for i, m in enumerate(chain)):
             return False
     return True
+
+
+def _message_argument(chain: tuple[ast.AST, ...], i: int) -> bool:
+    """``chain[i]`` is an argument of an exception being built: positional, or the
+    ``message=`` keyword."""
+    node = chain[i]
+    parent = chain[i - 1] if i > 0 else None
+    if isinstance(parent, ast.keyword) and parent.arg == "message" and i > 1:
+        call, above = chain[i - 2], chain[i - 3] if i > 2 else None
+        return isinstance(call, ast.Call) and _raises(call, above)
+    return (isinstance(parent, ast.Call) and node in parent.args
+            and _raises(parent, chain[i - 2] if i > 1 else None))
 
 
 # --- mutmut's mutants --------------------------------------------------------------------------
