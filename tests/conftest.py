@@ -213,7 +213,9 @@ def make_settings(tmp_path: Path) -> Callable[..., Any]:
     """Build a service's settings pointing at this test's folder."""
 
     def factory(settings_cls: type, **overrides: Any) -> Any:
-        values = {"var_dir": tmp_path / "var", "log_level": "INFO",
+        # A small pool: four xdist workers' tests, each app racing a hundred clients, share
+        # one PostgreSQL of 100 connections (the app waits for a connection, as it would).
+        values = {"var_dir": tmp_path / "var", "log_level": "INFO", "db_pool_size": 4,
                   "log_file": os.environ.get("LOG_FILE", ""), **overrides}
         return settings_cls.from_env(environ={}, **values)
 

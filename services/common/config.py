@@ -51,6 +51,9 @@ class Settings:
     env: str = "development"
     var_dir: Path = Path("var")
     database_url: str = ""
+    #: Connections a process keeps open to PostgreSQL (twice as many more at a peak): the
+    #: server's ``max_connections`` must cover every process of every service.
+    db_pool_size: int = 10
     broker_url: str = "filesystem://"
     bus_dir: Path | None = None
     bus_queue_type: str = "classic"

@@ -35,7 +35,7 @@ def boot(settings: S, migrations: str, consumes: Iterable[str] = (),
                       settings.log_file)
     settings.check_production()
     configure_tracing(settings.SERVICE, settings.otel_exporter_otlp_endpoint)
-    db = Database(settings.database_url, metadata=metadata)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size, metadata=metadata)
     if settings.migrate_on_start:
         upgrade(db, migrations)
     bus = Bus(settings.broker_url, bus_dir=settings.bus_dir, queue_type=settings.bus_queue_type)
