@@ -12,6 +12,7 @@ from services.common.contracts.booking import (
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentCheckedIn,
+    AppointmentCompleted,
     AppointmentNoShow,
     AppointmentRescheduled,
     CheckInUndone,
@@ -60,6 +61,7 @@ HANDLERS.add(AppointmentBooked, at_the_desk(appointments.booked))
 HANDLERS.add(AppointmentCancelled, at_the_desk(appointments.cancelled))
 HANDLERS.add(AppointmentRescheduled, at_the_desk(appointments.rescheduled))
 HANDLERS.add(AppointmentNoShow, at_the_desk(appointments.no_show))
+HANDLERS.add(AppointmentCompleted, at_the_desk(appointments.completed))
 HANDLERS.add(NoShowUndone, at_the_desk(appointments.no_show_undone))
 HANDLERS.add(PatientErased, at_the_desk(forget_patient))
 

@@ -137,7 +137,7 @@ def booking_events(make_app, schedule_events, clock) -> list[Event]:
 
 def visit_day(booking: Flask, consultant: Staff, clock: Any) -> None:
     """On a later visit day: one patient arrives (a check-in undone and done again), one
-    does not come (a no-show undone and marked again)."""
+    does not come (a no-show undone and marked again); the first one's visit is completed."""
     with booking.extensions["clinic"].db.reading() as session:
         slot = session.scalars(select(Slot).where(Slot.status == "active")
                                .order_by(Slot.start_at)).first()
@@ -154,6 +154,7 @@ def visit_day(booking: Flask, consultant: Staff, clock: Any) -> None:
         assert desk.post(f"{path}/{action}", json={}).status_code == 200
         assert desk.post(f"{path}/{undo}", json={"reason": "点错了"}).status_code == 200
         assert desk.post(f"{path}/{action}", json={}).status_code == 200
+    assert desk.post(f"/api/v1/appointments/{came['id']}/complete", json={}).status_code == 200
 
 
 def test_notify_takes_bookings_events(make_app, booking_events, schedule_events) -> None:

@@ -14,6 +14,7 @@ from services.common.auth import roles_required
 from services.common.fields import Day
 from services.common.web import API_PREFIX, reading, unprocessable
 
+from ..reads.no_shows import no_show_rate
 from ..reads.stats import BASES, STATS_GROUPS, daily, stats
 from .csv_files import CHANNEL_WORDS, Words, csv_download, percent, word
 
@@ -142,3 +143,23 @@ class StatsDaily(MethodView):
         _checked(query)
         with reading() as w:
             return daily(w.session, query["from_"], query["to"], query["basis"], w.desk.zone)
+
+
+class NoShowRow(Schema):
+    expert_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    decided = fields.Integer(required=True, metadata={"description": "visits arrived or missed"})
+    no_show = fields.Integer(required=True)
+    no_show_rate = fields.Float(required=True, metadata={"description": "no_show / decided"})
+
+
+@blp.route("/stats/no-show-rate")
+class NoShowRate(MethodView):
+    @roles_required(*STATS_READERS)
+    @blp.arguments(DaysQuery, location="query")
+    @blp.response(200, NoShowRow(many=True))
+    def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """The share of decided visits not attended, per expert, by visit date."""
+        _checked(query)
+        with reading() as w:
+            return no_show_rate(w.session, query["from_"], query["to"])

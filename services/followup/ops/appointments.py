@@ -141,6 +141,12 @@ def checked_in(session: Session, desk: FollowupDesk, event: AppointmentEvent) ->
               context={**visit(event), "expert_id": event.expert.id})
 
 
+def completed(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> None:
+    """The visit is over: the patient's record as booking has it now counts (a consent to
+    the satisfaction call withdrawn at the desk withdraws the call)."""
+    remember(session, event, desk.now)
+
+
 def check_in_undone(session: Session, desk: FollowupDesk, event: AppointmentEvent) -> None:
     """Checked in by mistake: there was no visit to ask about."""
     withdraw(session, desk, event.appointment_id, TaskKind.SATISFACTION)
