@@ -502,7 +502,8 @@ RECHECKED = MUTANTS / "rechecked.json"
 
 def recheck(tests: tuple[str, ...]) -> None:
     """Run each counted survivor of the last mutmut run against ``tests`` (copied into
-    mutants/), and keep the kills in mutants/rechecked.json: a quick loop while writing tests
+    mutants/; those of its own service's folder, ``tests/<service>/``, where there are
+    any), and keep the kills in mutants/rechecked.json: a quick loop while writing tests
     for survivors. mutmut itself picks those tests up on the next fresh run."""
     for test in tests:
         source = ROOT / test.partition("::")[0]
@@ -513,8 +514,10 @@ def recheck(tests: tuple[str, ...]) -> None:
     kills: dict[str, int] = _rechecked()
     scores, _ = mutmut_scores(listed_equivalents())
     for score in scores:
+        service = score.module.split(".")[1]  # services.<service>.domain.<module>
+        own = tuple(t for t in tests if t.startswith(f"tests/{service}/")) or tests
         for name in score.survivors:
-            code = _pytest(MUTANTS, tests, mutant=name)
+            code = _pytest(MUTANTS, own, mutant=name)
             if code in (1, 2, 3):
                 kills[name] = code
             print(f"  {name}: {'killed' if code in (1, 2, 3) else 'survived'}", flush=True)
