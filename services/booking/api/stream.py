@@ -64,7 +64,7 @@ def _events(source: Hub, scope: Any) -> Iterator[bytes]:
     try:
         yield b"retry: %d\n\n" % RETRY_MS
         seen, ends = 0, time.monotonic() + STREAM_SECONDS
-        while time.monotonic() < ends:
+        while time.monotonic() < ends and not source.stopping:
             seen, event = source.next_event(topic, seen, HEARTBEAT_SECONDS)
             yield b": still here\n\n" if event is None else event
     finally:

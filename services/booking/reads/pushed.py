@@ -111,6 +111,12 @@ class Hub:
         if self.feed is not None:
             self.feed.stop()
 
+    @property
+    def stopping(self) -> bool:
+        """The process is stopping: every open stream ends (its console reconnects to
+        the next process, or polls meanwhile)."""
+        return self._stop.is_set()
+
     # --- the subscribers' side ------------------------------------------------------
 
     def subscribe(self, scope: Scope) -> Topic:
