@@ -210,6 +210,19 @@ def test_a_new_appointment_is_read_as_a_booking() -> None:
         where=contained_patient(patient(), AT)[1])
     assert booking_of(appointment(comment="长" * 2000)).complaint == "长" * 2000
     assert refusal(booking_of, appointment(comment="长" * 2001)).field == "Appointment.comment"
+    assert booking_of(appointment()).complaint == ""
+
+
+@pytest.mark.parametrize("body, field", [
+    ("Appointment", "resourceType"),
+    ({"resourceType": "Patient"}, "resourceType"),
+    (appointment(status="proposed"), "Appointment.status"),
+    (appointment(comment=7), "Appointment.comment"),
+    (appointment(participant=[{"actor": {"reference": "Practitioner/1"}}]),
+     "Appointment.participant"),
+])
+def test_a_body_that_is_no_new_appointment_is_refused_naming_it(body: Any, field: str) -> None:
+    assert refusal(booking_of, body).field == field
 
 
 # --- cancelling -----------------------------------------------------------------------------
