@@ -7,6 +7,8 @@ Written for the mutants `make mutate` found surviving (docs/mutation.md).
 
 from __future__ import annotations
 
+import locale
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -196,6 +198,15 @@ def test_a_link_outside_the_registered_address_is_said_whole_in_development() ->
     assert [name for name, _ in filled.params] == ["name", "department", "time"]
 
 
+def test_the_variables_after_a_link_said_whole_are_still_filled() -> None:
+    registry = parse('link_address = "https://h.example/p/"\n[offer.en]\n'
+                     'text = "Book: https://h.example/p/${token} or call ${phone}."\n', "x")
+    filled = registry.fill("offer", "en", {"phone": "021-55"}, link="http://dev.local/p/a",
+                           provider="outbox", sign_name="")
+    assert filled.body == "Book: http://dev.local/p/a or call 021-55."
+    assert filled.params == (("phone", "021-55"),)
+
+
 def test_the_registered_address_alone_is_no_patient_link() -> None:
     with pytest.raises(Unfillable, match=r"note en variable token: the patient link is not "
                                          r"under the registered address https://h\.example/p/"):
@@ -215,6 +226,24 @@ def test_the_shipped_file_is_read_as_utf_8() -> None:
     text = shipped_text()
     assert text.startswith("# The SMS templates registered with the carrier platforms")
     assert 'text = "${name}您好，您已预约${when}' in text
+
+
+@pytest.fixture
+def ascii_locale() -> Iterator[None]:
+    """A host whose locale is plain C: its default encoding is ASCII."""
+    saved = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
+
+
+def test_the_files_read_the_same_whatever_the_host_s_locale(
+        tmp_path: Path, ascii_locale: None) -> None:
+    assert 'text = "${name}您好，您已预约${when}' in shipped_text()
+    (tmp_path / FILE_NAME).write_text(OWN, encoding="utf-8")
+    assert load(str(tmp_path)).get("note", "zh-CN").text == "${name}您好，${directions}，${address}"
 
 
 def test_without_a_folder_the_shipped_set_is_loaded() -> None:
