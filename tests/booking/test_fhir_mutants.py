@@ -508,7 +508,7 @@ def test_references() -> None:
         assert read(written) == 7
     assert read(str(2**31 - 1)) == 2**31 - 1
     for bad in ("Slot/7", "0", "Schedule/0", "", "Schedule/x", "Schedule/", "/",
-                str(2**31), "Schedule/-1", "http://h/fhir/Slot/7", "/7"):
+                str(2**31), "Schedule/-1", "http://h/fhir/Slot/7", "/7", "Schedule/7X", "7X"):
         refusal(lambda bad=bad: read(bad), "schedule")
 
 
@@ -533,6 +533,7 @@ def test_texts() -> None:
     assert args().text("name") is None
     assert args(("name", "  李 ")).text("name") == "李"
     assert args(("name", "x" * 200)).text("name") == "x" * 200
+    refusal(lambda: args(("name", "x" * 201)).text("name"), "name")  # 200 at most by default
     assert args(("name", " " + "x" * 5 + " ")).text("name", 5) == "x" * 5
     for bad, longest in (("", 200), ("   ", 200), ("x" * 201, 200), ("x" * 6, 5)):
         refusal(lambda bad=bad, longest=longest: args(("name", bad)).text("name", longest),
