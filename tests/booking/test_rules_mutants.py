@@ -1,7 +1,7 @@
-"""Booking rules at their edges, as plain Python: what a mutant changed unnoticed.
-
-Written for the mutants `make mutate` found surviving (docs/mutation.md).
-"""
+"""Booking's refusals say what went wrong in words, not only by their code (mutation
+survivors of ``services/booking/domain/rules.py`` and ``patient_link.py``), and schedule's
+session already over (``services/schedule/domain/slots.py``) is in
+tests/schedule/test_slots_mutants.py."""
 
 from __future__ import annotations
 
@@ -9,16 +9,41 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.booking.domain.rules import RuleBroken, check_walk_in
+from services.booking.domain.patient_link import INVALID, InvalidLink
+from services.booking.domain.rules import Duplicate, RuleBroken, check_walk_in
+from services.common.refusals import Refusal
+
+TODAY = date(2026, 12, 7)
+NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 
 
-def test_a_walk_in_goes_into_a_slot_until_the_moment_it_ends() -> None:
-    today = date(2026, 11, 24)
-    end = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
-    check_walk_in(today, today, end - timedelta(seconds=1), end)
-    with pytest.raises(RuleBroken) as over:
-        check_walk_in(today, today, end, end)
-    assert over.value.code == "slot_over"
-    with pytest.raises(RuleBroken) as later:
-        check_walk_in(today, today + timedelta(days=1), end - timedelta(hours=30), end)
-    assert later.value.code == "not_today"
+def in_words(refusal: Refusal) -> str:
+    assert refusal.message != refusal.code and " " in refusal.message, refusal.message
+    return refusal.message
+
+
+@pytest.mark.parametrize("day, end, code", [
+    (TODAY + timedelta(days=1), NOW + timedelta(hours=1), "not_today"),
+    (TODAY, NOW, "slot_over"),
+])
+def test_a_walk_in_refused_says_why(day: date, end: datetime, code: str) -> None:
+    with pytest.raises(RuleBroken) as refused:
+        check_walk_in(TODAY, day, NOW, end)
+    assert refused.value.code == code
+    in_words(refused.value)
+
+
+def test_a_walk_in_now_into_a_slot_not_over_passes() -> None:
+    assert check_walk_in(TODAY, TODAY, NOW, NOW + timedelta(seconds=1)) is None
+
+
+def test_a_duplicate_names_the_appointment_the_patient_has() -> None:
+    existing = {"id": 7, "code": "K7QM4TZP"}
+    refused = Duplicate(existing)
+    assert refused.code == "duplicate" and refused.details == {"existing": existing}
+    assert "already has an appointment" in in_words(refused)
+
+
+def test_a_wrong_link_is_no_such_appointment_in_words() -> None:
+    refused = InvalidLink()
+    assert (refused.code, refused.message) == ("not_found", INVALID)

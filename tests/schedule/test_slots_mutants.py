@@ -40,6 +40,7 @@ def test_a_session_is_over_from_the_moment_it_ends() -> None:
     with pytest.raises(Invalid) as over:
         check_not_over(day, session, SHANGHAI, ends)
     assert (over.value.field, over.value.code) == ("start", "session_over")
+    assert "2026-11-24 08:00-11:30" in over.value.message, "the message says which session"
 
 
 def test_slots_that_only_touch_do_not_overlap() -> None:

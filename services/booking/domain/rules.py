@@ -32,7 +32,6 @@ class Duplicate(RuleBroken):
     def __init__(self, existing: dict[str, Any]) -> None:
         super().__init__("duplicate", "The patient already has an appointment with this expert "
                          "on this day.", existing=existing)
-        self.existing = existing
 
 
 @dataclass(frozen=True)
