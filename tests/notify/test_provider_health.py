@@ -124,3 +124,16 @@ def test_the_pace_spaces_hand_overs_one_over_the_rate(rate: float, asks: int,
     assert waits[0] == 0.0
     assert waits[-1] == pytest.approx(last_wait)
     assert pace.reserve(100.0 + 10, rate) == 0.0, "an idle pace owes nothing"
+
+
+def test_a_probe_lost_without_an_answer_is_followed_by_another() -> None:
+    """A probe whose round ended with no outcome (its claim ran out, the database went
+    away): the sender must not stay probing, sending nothing, until it restarts."""
+    health = down_at(10.0)
+    assert health.turn(12.0) is ph.Turn.PROBE
+    lost = 12.0 + RULES.probe_lost_seconds
+    assert health.turn(lost - 0.1) is ph.Turn.HOLD, "the probe may still be out"
+    assert health.turn(lost) is ph.Turn.PROBE and health.state is ph.Health.PROBING
+    assert health.turn(lost + 0.1) is ph.Turn.HOLD, "still one probe at a time"
+    health.succeeded(lost + 1.0)
+    assert health.turn(lost + 1.0) is ph.Turn.SEND

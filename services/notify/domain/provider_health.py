@@ -7,6 +7,12 @@ back (issue 34). The provider's health is one clock for all of them instead:
     up --N transient failures in a row--> down --probe due--> probing
     probing --the probe answers--> up       (every waiting message is due at once)
     probing --the probe fails------> down   (the next probe ``probe_seconds`` later)
+    probing --no answer in ``probe_lost_seconds``--> another probe
+
+A probe's round can end without an answer to judge: its claim ran out before its turn,
+the database went away between the claim and the hand-over, the patient opted out. Such
+a probe is lost, not failed; without the last line the sender stayed ``probing`` for
+good and sent nothing more until it restarted.
 
 While it is down nothing is handed over but a probe every ``probe_seconds``. Throttling
 is not an outage: it pauses every hand-over for the provider's wait and halves the rate,
@@ -40,6 +46,8 @@ class HealthRules:
     rate: float = 50.0  # messages a second at most (the provider's allowance)
     throttle_seconds: float = 1.0  # the pause when a throttling answer names no wait
     least_rate: float = 1.0  # throttling halves the rate down to this, never lower
+    #: A probe not answered by then was lost (longer than any provider's send timeout).
+    probe_lost_seconds: float = 15.0
 
 
 class ProviderHealth:
@@ -53,12 +61,16 @@ class ProviderHealth:
         self.paused_until = 0.0
         self.rate = rules.rate
         self._confirmed = False  # a send has succeeded since this sender started
+        self.probe_lost_at = 0.0  # while probing: when the probe out is taken as lost
 
     def turn(self, now: float) -> Turn:
         """What may happen now. A due probe moves ``down`` to ``probing``: one probe is out
-        at a time, and its outcome (:meth:`succeeded` / :meth:`failed`) settles the state."""
-        if self.state is Health.DOWN and now >= self.next_probe:
+        at a time, and its outcome (:meth:`succeeded` / :meth:`failed`) settles the state;
+        a probe with no outcome after ``probe_lost_seconds`` is lost, and another goes."""
+        if ((self.state is Health.DOWN and now >= self.next_probe)
+                or (self.state is Health.PROBING and now >= self.probe_lost_at)):
             self.state = Health.PROBING
+            self.probe_lost_at = now + self.rules.probe_lost_seconds
             return Turn.PROBE
         if self.state is not Health.UP or now < self.paused_until:
             return Turn.HOLD
