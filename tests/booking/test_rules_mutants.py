@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.booking.domain.patient_link import INVALID, InvalidLink
+from services.booking.domain.privacy import phone_search
 from services.booking.domain.rules import Duplicate, RuleBroken, check_walk_in
 from services.common.refusals import Refusal
 
@@ -47,3 +48,14 @@ def test_a_duplicate_names_the_appointment_the_patient_has() -> None:
 def test_a_wrong_link_is_no_such_appointment_in_words() -> None:
     refused = InvalidLink()
     assert (refused.code, refused.message) == ("not_found", INVALID)
+
+
+@pytest.mark.parametrize("text, roles, code", [
+    ("13800138000", ("manager",), "phone_search_not_allowed"),
+    ("13800", ("frontdesk",), "phone_fragment"),
+])
+def test_a_phone_search_refused_says_why(text: str, roles: tuple[str, ...], code: str) -> None:
+    with pytest.raises(Refusal) as refused:
+        phone_search(text, roles, "CN")
+    assert refused.value.code == code
+    in_words(refused.value)

@@ -16,6 +16,7 @@ from services.schedule.domain.slots import (
     Leave,
     PlannedSlot,
     Session,
+    WeeklyRule,
     check_not_over,
     day_bounds,
 )
@@ -85,3 +86,19 @@ def test_a_leave_cancels_the_slots_inside_it_and_only_lists_those_it_overlaps() 
     inside, partly = leave.split([before, first, last, after, across], SHANGHAI)
     assert inside == [first, last]
     assert partly == [across]
+
+
+def test_a_session_overlaps_a_pair_of_times_too() -> None:
+    morning = Session(time(8), time(11, 30), 15, 1)
+    assert morning.overlaps((time(11), time(12)))
+    assert not morning.overlaps((time(11, 30), time(12))), "touching is no overlap"
+
+
+def test_weekly_rules_meeting_on_one_day_share_it() -> None:
+    """One rule ending the day the other begins: both apply that day, whichever is asked."""
+    session = Session(time(8), time(11, 30), 15, 1)
+    ending = WeeklyRule(1, session, date(2026, 1, 5), date(2026, 3, 2))
+    beginning = WeeklyRule(1, session, date(2026, 3, 2))
+    assert ending.shares_days_with(beginning) and beginning.shares_days_with(ending)
+    later = WeeklyRule(1, session, date(2026, 3, 3))
+    assert not ending.shares_days_with(later) and not later.shares_days_with(ending)
