@@ -22,9 +22,8 @@ from services.followup.domain.complaints import (
     check_new,
     due_day,
 )
+from tests.followup.test_complaints import DIRECTORY, TODAY
 
-TODAY = date(2026, 11, 24)
-DIRECTORY = {"departments": {2, 4}, "experts": {3: 2, 7: 4}}
 AT = datetime(2026, 11, 20, 9, 0)
 
 
