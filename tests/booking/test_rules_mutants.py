@@ -1,7 +1,9 @@
-"""Booking's refusals say what went wrong in words, not only by their code (mutation
-survivors of ``services/booking/domain/rules.py`` and ``patient_link.py``), and schedule's
-session already over (``services/schedule/domain/slots.py``) is in
-tests/schedule/test_slots_mutants.py."""
+"""Booking rules at their edges, as plain Python: what a mutant changed unnoticed, and
+refusals that say what went wrong in words, not only by their code.
+
+Written for the mutants `make mutate` found surviving (docs/mutation.md) in
+``rules.py``, ``patient_link.py`` and ``privacy.py``.
+"""
 
 from __future__ import annotations
 
@@ -34,8 +36,16 @@ def test_a_walk_in_refused_says_why(day: date, end: datetime, code: str) -> None
     in_words(refused.value)
 
 
-def test_a_walk_in_now_into_a_slot_not_over_passes() -> None:
-    assert check_walk_in(TODAY, TODAY, NOW, NOW + timedelta(seconds=1)) is None
+def test_a_walk_in_goes_into_a_slot_until_the_moment_it_ends() -> None:
+    today = date(2026, 11, 24)
+    end = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
+    check_walk_in(today, today, end - timedelta(seconds=1), end)
+    with pytest.raises(RuleBroken) as over:
+        check_walk_in(today, today, end, end)
+    assert over.value.code == "slot_over"
+    with pytest.raises(RuleBroken) as later:
+        check_walk_in(today, today + timedelta(days=1), end - timedelta(hours=30), end)
+    assert later.value.code == "not_today"
 
 
 def test_a_duplicate_names_the_appointment_the_patient_has() -> None:
