@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.support.booking import Inventory, Staff, bearer
+from tests.support.booking import Inventory, Staff, bearer, local_now
 
 
 @pytest.fixture
@@ -37,3 +37,11 @@ def consultant(staff: Callable[..., Staff]) -> Any:
 @pytest.fixture
 def frontdesk(staff: Callable[..., Staff]) -> Any:
     return staff("frontdesk", "zhou")
+
+
+@pytest.fixture
+def now_slot(inv: Inventory) -> int:
+    """A slot of today that is under way now (booking closed; walk-ins only)."""
+    now = local_now()
+    start = now.replace(minute=(now.minute // 30) * 30, second=0, microsecond=0)
+    return inv.session(start.date(), start.time(), count=1, capacity=2)[0]

@@ -26,14 +26,6 @@ def events(app, event_type: str) -> list[dict]:
         return [json.loads(row.body)["data"] for row in rows]
 
 
-@pytest.fixture
-def now_slot(inv) -> int:
-    """A slot of today that is under way now (booking closed; walk-ins only)."""
-    now = local_now()
-    start = now.replace(minute=(now.minute // 30) * 30, second=0, microsecond=0)
-    return inv.session(start.date(), start.time(), count=1, capacity=2)[0]
-
-
 def walk_in(frontdesk, slot_id: int, phone: str = PHONES[0], **extra):
     return frontdesk.post("/api/v1/walk-ins", json={
         "slot_id": slot_id, "patient": {"name": "赵六", "phone": phone}, **extra})

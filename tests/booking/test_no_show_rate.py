@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import time
 
-from tests.booking.test_front_desk import now_slot, walk_in  # noqa: F401 (a fixture)
+from tests.booking.test_front_desk import walk_in
 from tests.support.booking import PHONES, local_now, tomorrow
 
 
 def test_the_rate_counts_decided_visits_only(inv, frontdesk, consultant, staff,
-                                             now_slot) -> None:  # noqa: F811
+                                             now_slot) -> None:
     walk_in(frontdesk, now_slot, PHONES[0])
     missed = walk_in(frontdesk, now_slot, PHONES[1]).json
     url = f"/api/v1/appointments/{missed['id']}"

@@ -14,8 +14,7 @@ from services.common.auth import roles_required
 from services.common.fields import Day
 from services.common.web import API_PREFIX, reading, unprocessable
 
-from ..reads.no_shows import no_show_rate
-from ..reads.stats import BASES, STATS_GROUPS, daily, stats
+from ..reads.stats import BASES, STATS_GROUPS, daily, no_show_rate, stats
 from .csv_files import CHANNEL_WORDS, Words, csv_download, percent, word
 
 blp = Blueprint("stats", __name__, url_prefix=API_PREFIX,

@@ -73,6 +73,21 @@ def stats(session: Session, first: date, last: date, by: str, basis: str = "visi
     return result
 
 
+def no_show_rate(session: Session, first: date, last: date) -> list[dict[str, Any]]:
+    """Per expert with a decided visit in the range (arrived or not), by visit date: the
+    decided visits, the no-shows and their share; a visit still only booked is not
+    decided yet."""
+    decided = _ARRIVED + _NO_SHOW
+    rows = session.execute(
+        select(Appointment.expert_id, Expert.name, decided, _NO_SHOW)
+        .join(Expert, Expert.id == Appointment.expert_id)
+        .where(_in_range(first, last, "visit", ZoneInfo("UTC")))
+        .group_by(Appointment.expert_id, Expert.name).having(decided > 0)
+        .order_by(Appointment.expert_id)).all()
+    return [{"expert_id": expert_id, "name": name, "decided": n, "no_show": missed,
+             "no_show_rate": round(missed / n, 4)} for expert_id, name, n, missed in rows]
+
+
 def daily(session: Session, first: date, last: date, basis: str,
           zone: ZoneInfo) -> list[dict[str, Any]]:
     """One line a day (every day of the range, empty ones too), for the trend chart."""
