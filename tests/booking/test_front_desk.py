@@ -163,13 +163,19 @@ def test_roster_exports_as_csv_with_masked_phones(inv, consultant, frontdesk) ->
     assert "138001" not in response.get_data(as_text=True)
 
 
-def test_stats_count_by_group_with_arrival_rate(inv, consultant, frontdesk, staff,
-                                                now_slot) -> None:
-    walk_in(frontdesk, now_slot, PHONES[0])
-    missed = walk_in(frontdesk, now_slot, PHONES[1]).json
+def one_came_one_missed(frontdesk, slot_id: int) -> None:
+    """Two walk-ins into ``slot_id``: the first arrived, the second (checked in by
+    mistake, undone) marked a no-show."""
+    walk_in(frontdesk, slot_id, PHONES[0])
+    missed = walk_in(frontdesk, slot_id, PHONES[1]).json
     url = f"/api/v1/appointments/{missed['id']}"
     frontdesk.post(f"{url}/undo-check-in", json={"reason": "误操作"})
     frontdesk.post(f"{url}/no-show", json={})
+
+
+def test_stats_count_by_group_with_arrival_rate(inv, consultant, frontdesk, staff,
+                                                now_slot) -> None:
+    one_came_one_missed(frontdesk, now_slot)
     slot_id = inv.session(tomorrow(), time(8), count=1)[0]
     later = consultant.book(slot_id, phone=PHONES[2]).json
     consultant.post(f"/api/v1/appointments/{later['id']}/cancel", json={})

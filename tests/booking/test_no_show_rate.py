@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from datetime import time
 
-from tests.booking.test_front_desk import walk_in
+from tests.booking.test_front_desk import one_came_one_missed
 from tests.support.booking import PHONES, local_now, tomorrow
 
 
 def test_the_rate_counts_decided_visits_only(inv, frontdesk, consultant, staff,
                                              now_slot) -> None:
-    walk_in(frontdesk, now_slot, PHONES[0])
-    missed = walk_in(frontdesk, now_slot, PHONES[1]).json
-    url = f"/api/v1/appointments/{missed['id']}"
-    frontdesk.post(f"{url}/undo-check-in", json={"reason": "误操作"})
-    frontdesk.post(f"{url}/no-show", json={})
+    one_came_one_missed(frontdesk, now_slot)
     consultant.book(inv.session(tomorrow(), time(8), count=1)[0], phone=PHONES[2])
     today = local_now().date()
     manager = staff("manager")
