@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import threading
+
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 
 from tests.support.services import SERVICES
 
@@ -48,6 +51,42 @@ def test_openapi_document_is_served_with_bearer_auth(app: Flask) -> None:
     assert spec["openapi"].startswith("3.")
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     assert spec["security"] == [{"bearerAuth": []}]
+
+
+def test_the_openapi_document_written_on_first_read_documents_every_api_route(
+        app: Flask) -> None:
+    """The endpoints are documented when the document is first read, not at start (ClinicApi):
+    eight threads reading it at once all get the whole of it, and every /api/v1 route the app
+    answers on is in it."""
+    client_answers: list[dict] = []
+
+    def read() -> None:
+        client_answers.append(app.test_client().get("/api/v1/openapi.json").json)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    documented = {re.sub(r"\{[^}]+\}", "{}", path) for path in client_answers[0]["paths"]}
+    routes = {re.sub(r"<[^>]+>", "{}", rule.rule) for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api/v1/") and not rule.rule.endswith("openapi.json")}
+    assert len(client_answers) == 8 and all(doc == client_answers[0] for doc in client_answers)
+    assert routes and routes <= documented, routes - documented
+
+
+def test_urls_are_built_by_rules_that_compile_their_builders_when_first_asked(
+        app: Flask) -> None:
+    """LazyRule: a URL rule builds the same URL werkzeug's own would, arguments and all."""
+    built = 0
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint == "static":
+                continue
+            url = url_for(rule.endpoint, **{name: "7" for name in rule.arguments}, extra="x y")
+            assert url == re.sub(r"<[^>]+>", "7", rule.rule) + "?extra=x+y", (rule.rule, url)
+            built += 1
+    assert built >= 5
 
 
 def test_unknown_path_is_a_problem_document(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from flask_cors import CORS
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Rule
 
 from . import inputs, metrics, tracing
 from .auth import current_principal
@@ -53,9 +54,42 @@ def reading(by: str | None = None) -> Iterator[Work[Any]]:
 
 
 class ClinicApi(Api):
-    """flask-smorest's Api answering errors as problem documents, documented as such."""
+    """flask-smorest's Api answering errors as problem documents, documented as such.
+
+    The endpoints' OpenAPI entries are written when the document is first read (``spec``:
+    openapi.json, a test), not when the app starts: flask-smorest writes them at start, a
+    third of a booking app's start-up, and most processes never serve the document."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, app: Flask) -> None:
+        self._undocumented: list[tuple[Any, str, Any]] = []
+        self._documenting = threading.Lock()
+        self._spec: Any = None
+        super().__init__(app)
+
+    @property
+    def spec(self) -> Any:
+        """The OpenAPI document, with every blueprint registered so far written into it."""
+        if self._undocumented and self._spec is not None:
+            with self._documenting:  # another thread waits for the whole document
+                for blp, name, parameters in self._undocumented:
+                    blp.register_views_in_doc(self, self._app, self._spec, name=name,
+                                              parameters=parameters)
+                    self._spec.tag({"name": name, "description": blp.description})
+                self._undocumented = []
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        self._spec = value
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        """flask-smorest's register_blueprint, with the documenting left for ``spec``."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return http_exception_problem(error)
@@ -74,10 +108,27 @@ class ClinicApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+class LazyRule(Rule):
+    """A URL rule that compiles its two URL builders (for ``url_for``) when it first builds a
+    URL, not when the app starts: werkzeug compiles them for every rule at start, a third
+    of a booking app's start-up, and most of an API's rules never build a URL."""
+
+    def _compile_builder(self, append_unknown: bool = True) -> Any:
+        compiled: list[Any] = []
+
+        def build(rule: Rule, **values: Any) -> tuple[str, str]:
+            if not compiled:
+                compiled.append(Rule._compile_builder(rule, append_unknown))
+            return compiled[0](rule, **values)
+
+        return build
+
+
 def create_base_app(import_name: str, rt: Runtime[Any]) -> tuple[Flask, ClinicApi]:
     """A Flask app with the runtime attached, problem errors, health checks and the API object."""
     settings = rt.settings
     app = Flask(import_name)
+    app.url_rule_class = LazyRule
     app.url_map.converters["int"] = IdConverter
     app.config.update(
         API_TITLE=f"clinic {settings.SERVICE}",
