@@ -4,23 +4,28 @@ pages: the call card's call timer and a dropped call's redial."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 
 from services.followup.ops.demo import DEMO_ANSWERS
 from tests.browser.test_pages import DESKTOP, PHONE, api, book_by_api, sign_in, wait_for
-from tests.e2e.conftest import Clinic
+from tests.e2e.conftest import Clinic, launch_clinic
 from tests.e2e.test_followup_desk import ALWAYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def clinic(clinics: Callable[..., Clinic]) -> Clinic:
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     """Calling hours all day long, so the test claims tasks whatever the hour it runs."""
-    return clinics(CUTOFF_MINUTES="-1440", **ALWAYS)
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440", **ALWAYS)
+    try:
+        started.wait_ready()
+        yield started
+    finally:
+        started.stop()
 
 
 def cancelled_by_the_hospital(clinic: Clinic, name: str, phone: str) -> None:

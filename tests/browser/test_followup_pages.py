@@ -5,7 +5,7 @@ filled in, and the outcome buttons."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,16 +20,21 @@ from tests.browser.test_pages import (
     sign_in,
     wait_for,
 )
-from tests.e2e.conftest import Clinic
+from tests.e2e.conftest import Clinic, launch_clinic
 from tests.e2e.test_followup_desk import ALWAYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def clinic(clinics: Callable[..., Clinic]) -> Clinic:
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     """Calling hours all day long, so the test claims tasks whatever the hour it runs."""
-    return clinics(CUTOFF_MINUTES="-1440", **ALWAYS)
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440", **ALWAYS)
+    try:
+        started.wait_ready()
+        yield started
+    finally:
+        started.stop()
 
 
 def test_an_enquiry_from_the_console_turns_booked_when_the_patient_books(clinic, browser,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from tests.browser.test_pages import (
     show_department,
     wait_for,
 )
-from tests.e2e.conftest import Clinic
+from tests.e2e.conftest import Clinic, launch_clinic
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HOLD_SECONDS = 8  # short, so a hold runs out while the test watches
@@ -29,8 +29,14 @@ WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"
 
 
 @pytest.fixture(scope="module")
-def clinic(clinics: Callable[..., Clinic]) -> Clinic:
-    return clinics(CUTOFF_MINUTES="-1440", HOLD_SECONDS=str(HOLD_SECONDS))
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440",
+                            HOLD_SECONDS=str(HOLD_SECONDS))
+    try:
+        started.wait_ready()
+        yield started
+    finally:
+        started.stop()
 
 
 def signed_in(browser, clinic, username: str, **context):

@@ -198,7 +198,7 @@ def test_a_patient_cancels_through_the_link(clinic, browser, shots) -> None:
     headers = {"Authorization": f"Bearer {clinic.token('consultant')}"}
     tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
     found = requests.get(f"{clinic.urls['booking']}/api/v1/availability?department_id=2"
-                         f"&date={tomorrow}&days=14", headers=headers, timeout=10).json()
+                         f"&date={tomorrow}&days=7", headers=headers, timeout=10).json()
     slot = next(s for e in found["experts"] for s in e["slots"] if s["remaining"])
     booked = requests.post(f"{clinic.urls['booking']}/api/v1/appointments", headers=headers,
                            timeout=10, json={"slot_id": slot["slot_id"], "channel": "phone",
@@ -250,7 +250,7 @@ def book_by_api(clinic, department_id: int, patient: dict) -> dict:
     headers = {"Authorization": f"Bearer {clinic.token('consultant')}"}
     tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
     found = requests.get(f"{clinic.urls['booking']}/api/v1/availability?department_id="
-                         f"{department_id}&date={tomorrow}&days=14", headers=headers,
+                         f"{department_id}&date={tomorrow}&days=7", headers=headers,
                          timeout=10).json()
     slot = next(s for e in found["experts"] for s in e["slots"] if s["remaining"]
                 and s["bookable"])

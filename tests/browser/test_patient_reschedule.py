@@ -29,7 +29,7 @@ def test_a_patient_moves_through_the_link_after_confirming(clinic, browser, shot
     booking = f"{clinic.urls['booking']}/api/v1"
     headers = {"Authorization": f"Bearer {clinic.token('consultant')}"}
     tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date()
-    found = requests.get(f"{booking}/availability?department_id=1&date={tomorrow}&days=14",
+    found = requests.get(f"{booking}/availability?department_id=1&date={tomorrow}&days=7",
                          headers=headers, timeout=10).json()
     slot = next(s for e in found["experts"] for s in e["slots"] if s["remaining"])
     booked = requests.post(f"{booking}/appointments", headers=headers, timeout=10, json={
@@ -95,7 +95,7 @@ def test_an_old_link_after_the_desk_rebooked_names_the_new_visit(clinic, browser
     booking = f"{clinic.urls['booking']}/api/v1"
     headers = {"Authorization": f"Bearer {clinic.token('consultant')}"}
     tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date()
-    found = requests.get(f"{booking}/availability?department_id=1&date={tomorrow}&days=14",
+    found = requests.get(f"{booking}/availability?department_id=1&date={tomorrow}&days=7",
                          headers=headers, timeout=10).json()
     slots = [s for e in found["experts"] for s in e["slots"] if s["remaining"]]
     patient = {"name": "李雷", "phone": "13622224444", "sms_consent": True}

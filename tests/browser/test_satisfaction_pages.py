@@ -5,14 +5,14 @@ console, at desktop and phone width."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.browser.test_pages import DESKTOP, PHONE, api, bookable_today, sign_in, wait_for
-from tests.e2e.conftest import Clinic
+from tests.e2e.conftest import Clinic, launch_clinic
 from tests.e2e.test_followup_desk import ALWAYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -20,10 +20,16 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(scope="module")
-def clinic(clinics: Callable[..., Clinic]) -> Clinic:
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     """Calling hours all day, and the satisfaction call due the day of the visit (0 days
     after), so a visit checked in now can be called now."""
-    return clinics(CUTOFF_MINUTES="-1440", FOLLOWUP_SATISFACTION_DAYS="0", **ALWAYS)
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440",
+                            FOLLOWUP_SATISFACTION_DAYS="0", **ALWAYS)
+    try:
+        started.wait_ready()
+        yield started
+    finally:
+        started.stop()
 
 
 def visited_today(clinic: Clinic, name: str, phone: str, consent: bool) -> dict:
