@@ -14,13 +14,17 @@ from tests.support import servers
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ROOT = Path(__file__).resolve().parents[2]
+#: A page test's clinic runs one web process per service (the default is two): the pages need
+#: no second one, and each costs a service's whole start-up (1.7 CPU-s) again.
+ONE_WEB_PROCESS = {"WEB_CONCURRENCY": "1"}
 
 
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     # A cut-off a day after the start keeps today's demo slots bookable whatever the
     # hour the tests run, so the front desk can check in today's patient.
-    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440")
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440",
+                            **ONE_WEB_PROCESS)
     try:
         started.wait_ready()
         yield started
@@ -39,6 +43,16 @@ def browser() -> Iterator:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _pages_end_with_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test's pages are closed when it ends, not left to the module's end: an open
+    console goes on taking the stream's pushes (and holding one of its threads)."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
 
 
 @pytest.fixture

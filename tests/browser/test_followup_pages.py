@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.browser.conftest import ONE_WEB_PROCESS
 from tests.browser.test_pages import (
     DESKTOP,
     PHONE,
@@ -29,7 +30,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     """Calling hours all day long, so the test claims tasks whatever the hour it runs."""
-    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440", **ALWAYS)
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440", **ALWAYS,
+                            **ONE_WEB_PROCESS)
     try:
         started.wait_ready()
         yield started

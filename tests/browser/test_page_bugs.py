@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.browser.conftest import ONE_WEB_PROCESS
 from tests.browser.test_admin_leave import opening_monday
 from tests.browser.test_pages import (
     DESKTOP,
@@ -31,7 +32,8 @@ WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440",
-                            HOLD_SECONDS=str(HOLD_SECONDS))
+                            HOLD_SECONDS=str(HOLD_SECONDS),
+                            **ONE_WEB_PROCESS)
     try:
         started.wait_ready()
         yield started
