@@ -8,15 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Clinic, launch_clinic
+from tests.e2e.conftest import ONE_WEB_PROCESS, Clinic, launch_clinic
 from tests.support import servers
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ROOT = Path(__file__).resolve().parents[2]
-#: A page test's clinic runs one web process per service (the default is two): the pages need
-#: no second one, and each costs a service's whole start-up (1.7 CPU-s) again.
-ONE_WEB_PROCESS = {"WEB_CONCURRENCY": "1"}
 
 
 @pytest.fixture(scope="module")

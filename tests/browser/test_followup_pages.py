@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import ONE_WEB_PROCESS
 from tests.browser.test_pages import (
     DESKTOP,
     PHONE,
@@ -21,7 +20,7 @@ from tests.browser.test_pages import (
     sign_in,
     wait_for,
 )
-from tests.e2e.conftest import Clinic, launch_clinic
+from tests.e2e.conftest import ONE_WEB_PROCESS, Clinic, launch_clinic
 from tests.e2e.test_followup_desk import ALWAYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.browser.conftest import ONE_WEB_PROCESS
 from tests.browser.test_admin_leave import opening_monday
 from tests.browser.test_pages import (
     DESKTOP,
@@ -22,7 +21,7 @@ from tests.browser.test_pages import (
     show_department,
     wait_for,
 )
-from tests.e2e.conftest import Clinic, launch_clinic
+from tests.e2e.conftest import ONE_WEB_PROCESS, Clinic, launch_clinic
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HOLD_SECONDS = 8  # short, so a hold runs out while the test watches

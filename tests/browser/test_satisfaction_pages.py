@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import ONE_WEB_PROCESS
 from tests.browser.test_pages import DESKTOP, PHONE, api, bookable_today, sign_in, wait_for
-from tests.e2e.conftest import Clinic, launch_clinic
+from tests.e2e.conftest import ONE_WEB_PROCESS, Clinic, launch_clinic
 from tests.e2e.test_followup_desk import ALWAYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

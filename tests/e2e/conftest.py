@@ -86,6 +86,12 @@ def group_members(pgid: int) -> list[str]:
     return members
 
 
+#: For a clinic whose test is not about ``make run``'s own process count: one web process per
+#: service (the default is two). Each costs a whole service start-up (1.7 CPU-s) again, and a
+#: test's few requests need no second one.
+ONE_WEB_PROCESS = {"WEB_CONCURRENCY": "1"}
+
+
 def launch_clinic(folder: Path, ports: dict[str, int] | None = None,
                   **extra_env: str) -> Clinic:
     """``clinic-run`` on free ports (or ``ports``) with its files under ``folder``."""

@@ -23,6 +23,7 @@ from services.booking.domain.fhir import APPOINTMENT_CODE_SYSTEM, REMAINING_PLAC
 from services.booking.domain.fhir_booking import SMS_CONSENT_URL
 from services.booking.models import OutboxMessage
 from services.common.db import Database
+from tests.e2e.conftest import ONE_WEB_PROCESS
 from tests.e2e.test_make_run import assert_stopped_cleanly, confirmation_in_outbox, wait_for
 from tests.support.fhir import FHIR_JSON, extension, found, resource, searchset
 
@@ -152,7 +153,7 @@ def round_trip(clinic: Any, booking_db: str, notify_db: str) -> None:
 
 
 def test_a_fhir_round_trip_on_the_embedded_default(start_clinic) -> None:
-    clinic = start_clinic()
+    clinic = start_clinic(**ONE_WEB_PROCESS)
     round_trip(clinic, *(f"sqlite:///{clinic.var_dir}/{name}.db"
                          for name in ("booking", "notify")))
     assert_stopped_cleanly(clinic)
@@ -168,6 +169,6 @@ def test_a_fhir_round_trip_on_postgresql_and_rabbitmq(start_clinic, amqp_url,
             servers.pg_database() as notify_db, servers.pg_database() as followup_db:
         clinic = start_clinic(SCHEDULE_DATABASE_URL=schedule_db, BOOKING_DATABASE_URL=booking_db,
                               NOTIFY_DATABASE_URL=notify_db, FOLLOWUP_DATABASE_URL=followup_db,
-                              BROKER_URL=amqp_url)
+                              BROKER_URL=amqp_url, **ONE_WEB_PROCESS)
         round_trip(clinic, booking_db, notify_db)
         assert_stopped_cleanly(clinic)

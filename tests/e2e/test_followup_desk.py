@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.e2e.conftest import ONE_WEB_PROCESS
 from tests.support.bus import handled_by
 
 pytestmark = pytest.mark.slow
@@ -56,7 +57,7 @@ def book(consultant: Desk, slot_id: int, **patient) -> dict:
 
 
 def test_the_follow_up_desk_end_to_end(start_clinic) -> None:
-    clinic = start_clinic(**ALWAYS)
+    clinic = start_clinic(**ALWAYS, **ONE_WEB_PROCESS)
     clinic.wait_ready()
     li, admin = Desk(clinic, "consultant"), Desk(clinic, "admin")
     manager = Desk(clinic, "manager")

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.e2e.conftest import ONE_WEB_PROCESS
 from tests.e2e.test_make_run import assert_stopped_cleanly, book_a_demo_place, wait_for
 from tests.support.fake_aliyun import FakeAliyun
 from tests.support.fake_console import hospital_template_dir, registered
@@ -85,7 +86,8 @@ def test_a_booking_reaches_the_vendor_as_a_template_and_its_receipt_marks_it_del
     with fake:
         env = {name.upper(): str(value) for name, value in fake.settings().items() if value}
         assert env["TEMPLATE_DIR"] == template_dir
-        clinic = start_clinic(ports, **env, SMS_CALLBACK_SECRET=SECRET)
+        clinic = start_clinic(ports, **env, SMS_CALLBACK_SECRET=SECRET,
+                              **ONE_WEB_PROCESS)
         clinic.wait_ready()
         consultant = {"Authorization": f"Bearer {clinic.token('consultant')}"}
         code = book_a_demo_place(clinic, consultant)

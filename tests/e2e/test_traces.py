@@ -14,6 +14,7 @@ import secrets
 import pytest
 import requests
 
+from tests.e2e.conftest import ONE_WEB_PROCESS
 from tests.e2e.test_followup_desk import Desk, a_slot
 from tests.e2e.test_make_run import wait_for
 from tests.support.otlp import FakeCollector
@@ -36,7 +37,8 @@ def follow_one_booking(start_clinic, **env: str) -> None:
     trace_id, caller = secrets.token_hex(16), secrets.token_hex(8)
     with FakeCollector() as collector:
         clinic = start_clinic(OTEL_EXPORTER_OTLP_ENDPOINT=collector.endpoint,
-                              OTEL_BSP_SCHEDULE_DELAY="200", LOG_FORMAT="json", **env)
+                              OTEL_BSP_SCHEDULE_DELAY="200", LOG_FORMAT="json", **env,
+                              **ONE_WEB_PROCESS)
         clinic.wait_ready()
         li = Desk(clinic, "consultant")
         assert wait_for(lambda: _has_slot(li)), "the demo's slots reached booking"
