@@ -5,10 +5,14 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-from services.common.config import Settings
+from services.common.config import ConfigError, Settings
 from services.common.runtime import Runtime, current_runtime
 
-from .domain.passwords import DEVELOPMENT_PASSWORD_LENGTH, PRODUCTION_PASSWORD_LENGTH
+from .domain.passwords import (
+    DEVELOPMENT_PASSWORD_LENGTH,
+    PRODUCTION_HASH_COST,
+    PRODUCTION_PASSWORD_LENGTH,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -23,10 +27,19 @@ class ScheduleSettings(Settings):
     #: (a whole call centre signs in from one address: much more than one account's 5).
     sign_in_address_failures: int = 100
     sign_in_address_minutes: int = 15
+    #: scrypt's cost (N, a power of two) for new password hashes. Production refuses less
+    #: than werkzeug's default; the tests take less, as each hash costs 0.1 CPU-s.
+    password_hash_cost: int = PRODUCTION_HASH_COST
 
     @property
     def min_password_length(self) -> int:
         return PRODUCTION_PASSWORD_LENGTH if self.is_production else DEVELOPMENT_PASSWORD_LENGTH
+
+    def check_production(self) -> None:
+        super().check_production()
+        if self.is_production and self.password_hash_cost < PRODUCTION_HASH_COST:
+            raise ConfigError(f"production needs PASSWORD_HASH_COST of at least "
+                              f"{PRODUCTION_HASH_COST} (scrypt's N)")
 
 
 def runtime() -> Runtime[ScheduleSettings]:

@@ -70,3 +70,36 @@ def test_production_starts_once_demo_passwords_are_changed(app: Flask, make_sett
             change_staff(work, name, password=f"{name}-strong-password")
     settings = make_settings(ScheduleSettings, env="production", jwt_secret="p" * 40)
     assert create_app(settings).test_client().get("/healthz").status_code == 200
+
+
+def test_production_refuses_a_password_hash_cheaper_than_werkzeugs_default(make_settings) -> None:
+    settings = make_settings(ScheduleSettings, env="production", jwt_secret="p" * 40,
+                             password_hash_cost=2**14)
+    with pytest.raises(ConfigError, match="PASSWORD_HASH_COST"):
+        settings.check_production()
+    make_settings(ScheduleSettings, env="production", jwt_secret="p" * 40).check_production()
+
+
+def test_a_new_hash_takes_the_settings_cost_and_an_older_costlier_one_still_signs_in(
+        app: Flask) -> None:
+    from werkzeug.security import generate_password_hash
+
+    from services.common.event_handlers import SYSTEM
+    from services.common.unit_of_work import unit_of_work
+    from services.schedule.models import StaffMember
+    from services.schedule.ops.staff import change_staff
+    from services.schedule.reads.staff import find_staff
+
+    cost = app.extensions["clinic"].settings.password_hash_cost
+    assert cost < 2**15
+    with unit_of_work(app.extensions["clinic"], SYSTEM) as work:
+        change_staff(work, "consultant", password="a-new-password")
+        member: StaffMember | None = find_staff(work.session, "frontdesk")
+        assert member is not None
+        member.password_hash = generate_password_hash("made-at-32768")
+    with unit_of_work(app.extensions["clinic"], SYSTEM) as work:
+        changed = find_staff(work.session, "consultant")
+        assert changed is not None and changed.password_hash.startswith(f"scrypt:{cost}:8:1$")
+    assert sign_in(app, "consultant", "a-new-password").status_code == 200
+    assert sign_in(app, "frontdesk", "made-at-32768").status_code == 200
+    assert sign_in(app, "frontdesk", "made-at-32767").status_code == 401

@@ -108,7 +108,8 @@ def sign_in(rt: Runtime[Any], username: str, password: str,
                 raise throttled(wait)
             member = find_staff(session, username)
             stored = member.password_hash if member is not None and member.active else None
-            if member is None or not password_matches(stored, password):
+            if member is None or not password_matches(stored, password,
+                                                          rt.settings.password_hash_cost):
                 account.failures += 1
                 account.last_at = now
                 delay = account_delay(account.failures)

@@ -31,7 +31,7 @@ def create_staff(work: Work[Any], username: str, name: str, roles: Sequence[str]
     if find_staff(session, username) is not None:
         raise Refused(message=f"The username {username!r} is taken.")
     cleaned = clean_roles(roles)
-    password_hash = hash_password(password, _minimum(work, minimum))
+    password_hash = hash_password(password, _minimum(work, minimum), _cost(work))
     member = StaffMember(username=username, name=name or username, roles=cleaned,
                          password_hash=password_hash, active=True, token_version=1,
                          created_at=work.desk.now)
@@ -66,7 +66,8 @@ def change_staff(work: Work[Any], username: str, *, name: str | None = None,
     if roles is not None and clean_roles(roles) != member.roles:
         member.roles, ends_tokens = clean_roles(roles), True
     if password is not None:
-        member.password_hash, ends_tokens = hash_password(password, _minimum(work, minimum)), True
+        member.password_hash = hash_password(password, _minimum(work, minimum), _cost(work))
+        ends_tokens = True
     if active is not None and active != member.active:
         member.active, ends_tokens = active, True
     if keep_an_admin and was_admin and not (member.active and "admin" in member.role_list):
@@ -80,6 +81,11 @@ def change_staff(work: Work[Any], username: str, *, name: str | None = None,
 def _minimum(work: Work[Any], given: int | None) -> int:
     """A password's least length: as given, else production's or development's."""
     return given if given is not None else int(work.rt.settings.min_password_length)
+
+
+def _cost(work: Work[Any]) -> int:
+    """scrypt's cost for a new password hash, as the service's settings say."""
+    return int(work.rt.settings.password_hash_cost)
 
 
 def _lock_the_admins(session: Session, member: StaffMember) -> None:
