@@ -6,7 +6,7 @@ import dataclasses
 from datetime import time, timedelta
 from typing import ClassVar
 
-from services.common.config import Settings
+from services.common.config import ConfigError, Settings
 from services.common.runtime import Runtime, current_runtime
 
 from .domain.calling import CallingHours, CallRules
@@ -30,6 +30,12 @@ class FollowupSettings(Settings):
     task_interval_seconds: float = 60.0
     #: Objections the hospital adds to the fixed list: ``code=中文=English;…``.
     followup_extra_objections: str = ""
+
+    def __post_init__(self) -> None:
+        """Calling hours that end before they start would leave every call never due."""
+        if not self.followup_call_start < self.followup_call_end:
+            raise ConfigError("FOLLOWUP_CALL_END must be after FOLLOWUP_CALL_START "
+                              "(calling hours within one day, hospital time)")
 
     @property
     def rules(self) -> CallRules:

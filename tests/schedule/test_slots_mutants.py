@@ -102,3 +102,23 @@ def test_weekly_rules_meeting_on_one_day_share_it() -> None:
     assert ending.shares_days_with(beginning) and beginning.shares_days_with(ending)
     later = WeeklyRule(1, session, date(2026, 3, 3))
     assert not ending.shares_days_with(later) and not later.shares_days_with(ending)
+
+
+@pytest.mark.parametrize("start, end, said", [
+    (time(9), None, "Give both start and end, or neither for the whole day."),
+    (time(10), time(9), "Leave must end after it starts."),
+])
+def test_a_wrong_leave_is_refused_on_its_end_saying_why(start, end, said) -> None:
+    with pytest.raises(Invalid) as refused:
+        Leave(date(2026, 11, 24), start, end).check()
+    assert (refused.value.field, refused.value.message) == ("end", said)
+
+
+def test_a_hospital_without_a_name_is_refused_on_its_name() -> None:
+    from services.common.hospital import Hospital
+    from services.schedule.domain.hospital import check_hospital
+
+    with pytest.raises(Invalid) as refused:
+        check_hospital(Hospital(name="  ", address="a", directions="d", phone="1",
+                                time_zone="Asia/Shanghai"))
+    assert (refused.value.field, refused.value.message) == ("name", "The hospital needs a name.")
