@@ -17,6 +17,7 @@ from services.schedule.domain.slots import (
     PlannedSlot,
     Session,
     WeeklyRule,
+    check_no_overlap,
     check_not_over,
     day_bounds,
 )
@@ -114,11 +115,36 @@ def test_a_wrong_leave_is_refused_on_its_end_saying_why(start, end, said) -> Non
     assert (refused.value.field, refused.value.message) == ("end", said)
 
 
-def test_a_hospital_without_a_name_is_refused_on_its_name() -> None:
+@pytest.mark.parametrize("wrong, field, said", [
+    ({"name": "  "}, "name", "The hospital needs a name."),
+    ({"time_zone": "Mars/Olympus"}, "time_zone", "Unknown time zone 'Mars/Olympus'."),
+    ({"language": "fr"}, "language", "Language must be one of zh-CN, en."),
+])
+def test_wrong_hospital_facts_are_refused_on_their_field_saying_why(wrong, field, said) -> None:
     from services.common.hospital import Hospital
     from services.schedule.domain.hospital import check_hospital
 
+    facts = {"name": "协和", "address": "a", "directions": "d", "phone": "1",
+             "time_zone": "Asia/Shanghai", **wrong}
     with pytest.raises(Invalid) as refused:
-        check_hospital(Hospital(name="  ", address="a", directions="d", phone="1",
-                                time_zone="Asia/Shanghai"))
-    assert (refused.value.field, refused.value.message) == ("name", "The hospital needs a name.")
+        check_hospital(Hospital(**facts))
+    assert (refused.value.field, refused.value.message) == (field, said)
+
+
+def test_a_weekday_past_sunday_is_refused() -> None:
+    session = Session(time(9), time(12), 30, 3)
+    with pytest.raises(Invalid) as refused:
+        WeeklyRule(8, session, date(2026, 1, 5)).check()
+    assert refused.value.field == "weekday"
+    assert WeeklyRule(7, session, date(2026, 1, 5)).check()
+
+
+def test_a_rule_overlapping_another_is_refused_on_its_start_even_after_its_own_row() -> None:
+    """The rule's own stored row is skipped, and the rows after it are still checked."""
+    rule = WeeklyRule(1, Session(time(9), time(12), 30, 3), date(2026, 1, 5), id=7)
+    other = WeeklyRule(1, Session(time(11), time(13), 30, 3), date(2026, 1, 5), id=8)
+    with pytest.raises(Invalid) as refused:
+        check_no_overlap(rule, [rule, other])
+    assert refused.value.field == "start"
+    assert refused.value.message == "Overlaps the expert's session 11:00–13:00 on the same weekday."
+    check_no_overlap(rule, [rule])
