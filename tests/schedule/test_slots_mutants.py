@@ -135,8 +135,17 @@ def test_a_weekday_past_sunday_is_refused() -> None:
     session = Session(time(9), time(12), 30, 3)
     with pytest.raises(Invalid) as refused:
         WeeklyRule(8, session, date(2026, 1, 5)).check()
-    assert refused.value.field == "weekday"
+    assert (refused.value.field, refused.value.message) == (
+        "weekday", "Weekday is 1 (Monday) to 7 (Sunday).")
     assert WeeklyRule(7, session, date(2026, 1, 5)).check()
+
+
+def test_a_rule_for_one_day_only_ends_the_day_it_starts() -> None:
+    session = Session(time(9), time(12), 30, 3)
+    assert WeeklyRule(1, session, date(2026, 1, 5), date(2026, 1, 5)).check()
+    with pytest.raises(Invalid) as refused:
+        WeeklyRule(1, session, date(2026, 1, 5), date(2026, 1, 4)).check()
+    assert refused.value.field == "valid_until"
 
 
 def test_a_rule_overlapping_another_is_refused_on_its_start_even_after_its_own_row() -> None:
