@@ -38,7 +38,9 @@ class Clinic:
         response.raise_for_status()
         return response.json()["token"]
 
-    def wait_ready(self, timeout: float = 90) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:
+        """Every service answers /readyz. The limit is generous: with four xdist workers
+        starting clinics at once on a slow day, one took over 90 s (2026-12-07)."""
         deadline = time.monotonic() + timeout
         for name, url in self.urls.items():
             while True:
