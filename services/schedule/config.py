@@ -35,6 +35,13 @@ class ScheduleSettings(Settings):
     def min_password_length(self) -> int:
         return PRODUCTION_PASSWORD_LENGTH if self.is_production else DEVELOPMENT_PASSWORD_LENGTH
 
+    def __post_init__(self) -> None:
+        """scrypt takes only a power of two above 1: anything else would fail each new
+        password at the moment it is set."""
+        cost = self.password_hash_cost
+        if cost < 2 or cost & (cost - 1):
+            raise ConfigError(f"PASSWORD_HASH_COST must be a power of two, not {cost}")
+
     def check_production(self) -> None:
         super().check_production()
         if self.is_production and self.password_hash_cost < PRODUCTION_HASH_COST:

@@ -103,3 +103,10 @@ def test_a_new_hash_takes_the_settings_cost_and_an_older_costlier_one_still_sign
     assert sign_in(app, "consultant", "a-new-password").status_code == 200
     assert sign_in(app, "frontdesk", "made-at-32768").status_code == 200
     assert sign_in(app, "frontdesk", "made-at-32767").status_code == 401
+
+
+@pytest.mark.parametrize("cost", [0, 1, 1000, 3 * 2**10])
+def test_a_password_hash_cost_scrypt_cannot_take_is_refused_at_start(make_settings, cost) -> None:
+    with pytest.raises(ConfigError, match="power of two"):
+        make_settings(ScheduleSettings, password_hash_cost=cost)
+    assert make_settings(ScheduleSettings, password_hash_cost=2**11).password_hash_cost == 2**11
