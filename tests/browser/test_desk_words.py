@@ -143,10 +143,12 @@ def test_booking_focuses_copy_and_a_cancel_from_the_panel_takes_the_confirmation
 
 
 def test_a_move_from_the_panel_takes_the_confirmation_away(clinic, browser) -> None:
-    bookable_today(clinic, "心内科")
+    bookable_today(clinic, "心内科", slots=2)
     page = sign_in(browser, clinic, "consultant")
     grid = show_department(page, "心内科")
-    grid.locator(".slot.open, .slot.low").first.click()
+    booked = grid.locator(".slot.open, .slot.low").first
+    booked_id = booked.get_attribute("data-slot")
+    booked.click()
     page.locator("#countdown").wait_for()
     book_in_console(page, "改约后", "13644440005")
     assert page.locator("#confirmation").input_value()
@@ -158,7 +160,8 @@ def test_a_move_from_the_panel_takes_the_confirmation_away(clinic, browser) -> N
     page.locator("#opened-title", has_text="已预约").wait_for()
     page.locator("#move").click()
     page.once("dialog", lambda dialog: dialog.accept())
-    grid.locator(".slot.open, .slot.low").last.click()
+    other = f':not([data-slot="{booked_id}"])'
+    grid.locator(f".slot.open{other}, .slot.low{other}").last.click()
     assert until(page, lambda: "已改约" in toast_text(page)), toast_text(page)
     assert until(page, lambda: not page.locator("#done").is_visible()), \
         "the moved appointment's old confirmation goes"

@@ -69,11 +69,11 @@ def add_session(clinic, start: datetime, end: datetime, slot_minutes: int,
     raise AssertionError(f"no expert free for a session: {added.text if added else ''}")
 
 
-def bookable_today(clinic, department: str) -> None:
-    """Today's grid of ``department`` has places a consultant can click, whatever the hour
-    the tests run: the demo's last session ends at 16:30 (at 11:30 at weekends), after
-    which every slot of today is past. Adds a session starting in a few minutes when no
-    open slot starts later than that."""
+def bookable_today(clinic, department: str, slots: int = 1) -> None:
+    """Today's grid of ``department`` has ``slots`` slots a consultant can click, whatever
+    the hour the tests run: the demo's last session ends at 16:30 (at 11:30 at weekends),
+    after which every slot of today is past. Adds a session starting in a few minutes when
+    fewer open slots start later than that (an earlier test's session may be passing)."""
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
     soon = now + timedelta(minutes=3)
     (department_id,) = [d["id"] for d in api(clinic, "admin", "GET", "schedule",
@@ -82,9 +82,9 @@ def bookable_today(clinic, department: str) -> None:
     def open_soon() -> bool:
         grid = api(clinic, "admin", "GET", "booking", "/availability", params={
             "department_id": department_id, "date": now.date().isoformat()}).json()
-        return any(s["state"] == "open" and s["remaining"] > 2
+        return sum(s["state"] == "open" and s["remaining"] > 2
                    and datetime.fromisoformat(s["start"]) > soon
-                   for e in grid["experts"] for s in e["slots"])
+                   for e in grid["experts"] for s in e["slots"]) >= slots
 
     if open_soon():
         return
