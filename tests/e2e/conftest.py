@@ -100,7 +100,10 @@ def launch_clinic(folder: Path, ports: dict[str, int] | None = None,
     ports = ports or {name: free_port() for name in ("schedule", "booking", "notify",
                                                      "followup")}
     var_dir = folder / "var"
-    env = {**os.environ, "VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO", **extra_env}
+    # Clinics side by side cannot all have the workers' fixed metrics ports (9181-9184):
+    # none serves worker metrics unless its test asks (test_metrics_day gives free ports).
+    env = {**os.environ, "VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO",
+           "WORKER_METRICS_PORT": "-1", **extra_env}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     for name, port in ports.items():
