@@ -20,6 +20,7 @@ from kombu import Connection, Queue
 from services.common.clock import MovableClock
 from tests.support import servers
 from tests.support.logs import personal_data_in
+from tests.support.schedule import CHEAP_HASH_COST
 from tests.support.services import service_parts
 
 # --- no phone number or email in any log line, during the whole run -------------------------
@@ -216,12 +217,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     return request.getfixturevalue("pg_url")
-
-
-#: scrypt's cost for the staff passwords schedule hashes in the in-process tests (production
-#: refuses under 32768, so a production-mode test keeps that): at production's, 190 hashes
-#: and checks were an eighth of the fast tests' CPU.
-CHEAP_HASH_COST = 2**10
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.schedule import CHEAP_HASH_COST
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,8 +103,11 @@ def launch_clinic(folder: Path, ports: dict[str, int] | None = None,
     var_dir = folder / "var"
     # Clinics side by side cannot all have the workers' fixed metrics ports (9181-9184):
     # none serves worker metrics unless its test asks (test_metrics_day gives free ports).
+    # Each sign-in checks a scrypt hash: at the cheap cost of the in-process tests (the
+    # clinic is not in production mode, which would refuse it).
     env = {**os.environ, "VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO",
-           "WORKER_METRICS_PORT": "-1", **extra_env}
+           "WORKER_METRICS_PORT": "-1", "PASSWORD_HASH_COST": str(CHEAP_HASH_COST),
+           **extra_env}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     for name, port in ports.items():
