@@ -34,9 +34,9 @@ from flask import Flask
 
 from bench.run import BIN, ENV, ROOT, SECONDS, book_load, databases, free_port, seed
 from services.booking.config import BookingSettings
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.service import boot
+from services.common.tokens import issue_token
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 2))
 CLIENTS = 20

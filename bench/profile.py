@@ -40,15 +40,15 @@ from bench.run import HOSPITAL, databases, seed
 from services.booking.app import create_app
 from services.booking.config import BookingSettings
 from services.booking.models import OutboxMessage
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.contracts.schedule import HospitalUpdated
 from services.common.events import Event
 from services.common.service import boot
-from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
+from services.common.tokens import issue_token
 from services.notify.config import NotifySettings
 from services.notify.handlers import HANDLERS as NOTIFY_HANDLERS
 from services.notify.handlers import consumer as notify_consumer
+from services.notify.models import MIGRATIONS as NOTIFY_MIGRATIONS
 from services.notify.models import Hospital as NotifyHospital
 from services.notify.ops.sending import Sender
 from services.notify.providers import build_providers

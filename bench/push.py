@@ -35,10 +35,10 @@ from aiohttp import ClientSession, ClientTimeout
 
 from bench.run import BIN, ENV, ROOT, databases, free_port, seed, serve
 from services.booking.config import BookingSettings
-from services.common.auth import issue_token
 from services.common.changes import conninfo
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.service import boot
+from services.common.tokens import issue_token
 
 CONSOLES = int(os.environ.get("BENCH_PUSH_CONSOLES", 50))
 BOOKINGS = int(os.environ.get("BENCH_PUSH_BOOKINGS", 100))

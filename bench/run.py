@@ -39,7 +39,6 @@ from sqlalchemy import func, select, text
 from services.booking.config import BookingSettings
 from services.booking.handlers import handlers
 from services.booking.models import Appointment, Slot
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.contracts import Contract
 from services.common.contracts.schedule import (
@@ -51,6 +50,7 @@ from services.common.contracts.schedule import (
 )
 from services.common.events import Event
 from services.common.service import boot
+from services.common.tokens import issue_token
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

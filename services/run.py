@@ -15,20 +15,20 @@ import time
 import urllib.request
 from pathlib import Path
 
-from services.booking.app import MIGRATIONS as BOOKING_MIGRATIONS
 from services.booking.config import BookingSettings
 from services.booking.handlers import EVENT_TYPES as BOOKING_EVENTS
+from services.booking.models import MIGRATIONS as BOOKING_MIGRATIONS
 from services.common.service import boot
-from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
 from services.followup.config import FollowupSettings
 from services.followup.handlers import EVENT_TYPES as FOLLOWUP_EVENTS
+from services.followup.models import MIGRATIONS as FOLLOWUP_MIGRATIONS
 from services.followup.ops.demo import load_demo_answers
-from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
 from services.notify.config import NotifySettings
 from services.notify.handlers import EVENT_TYPES as NOTIFY_EVENTS
-from services.schedule.app import MIGRATIONS as SCHEDULE_MIGRATIONS
+from services.notify.models import MIGRATIONS as NOTIFY_MIGRATIONS
 from services.schedule.config import ScheduleSettings
 from services.schedule.domain.staff import DEMO_PASSWORD, DEMO_STAFF
+from services.schedule.models import MIGRATIONS as SCHEDULE_MIGRATIONS
 from services.schedule.ops.demo import load_demo
 from services.supervisor import supervise
 

@@ -289,8 +289,8 @@ def make_app(make_settings: Callable[..., Any], clock: MovableClock,
 @pytest.fixture
 def auth_header(make_settings: Callable[..., Any]) -> Callable[..., dict[str, str]]:
     """``auth_header("admin")`` → an Authorization header for a token with that role."""
-    from services.common.auth import issue_token
     from services.common.config import DEFAULT_JWT_SECRET
+    from services.common.tokens import issue_token
 
     def header(*roles: str, secret: str = DEFAULT_JWT_SECRET, ttl: int = 600) -> dict[str, str]:
         token = issue_token(secret, f"test-{'-'.join(roles)}", roles, ttl_seconds=ttl)

@@ -129,7 +129,7 @@ def parsed_inputs(app) -> list[tuple[str, str, str, dict[str, str]]]:
 @pytest.mark.parametrize("name", SERVICES)
 def test_giant_ids_and_zoneless_times_are_refused_never_a_500(make_app, auth_header,
                                                                name: str) -> None:
-    from services.common.auth import ROLES
+    from services.common.tokens import ROLES
 
     app = make_app(name)
     client = app.test_client()

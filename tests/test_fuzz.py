@@ -29,8 +29,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from services.common.auth import ROLES, issue_token
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.tokens import ROLES, issue_token
 from tests.support.services import SERVICES
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

@@ -20,7 +20,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from services.booking.domain.privacy import Access
-from services.common.auth import SESSION_COOKIE, issue_token
+from services.common.auth import SESSION_COOKIE
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.refusal_words import (
     ACCESS_ACTIONS,
@@ -29,6 +29,7 @@ from services.common.refusal_words import (
     REFUSALS,
     Words,
 )
+from services.common.tokens import issue_token
 from services.followup.ops.tasks import CALL_CARD
 
 SERVICES = Path(__file__).resolve().parents[1] / "services"

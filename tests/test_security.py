@@ -13,8 +13,8 @@ import jwt
 import pytest
 from flask import Flask
 
-from services.common.auth import ROLES, issue_token
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.tokens import ROLES, issue_token
 from tests.support.services import SERVICES
 
 PUBLIC = ("/healthz", "/readyz", "/api/v1/openapi.json", "/api/v1/auth/token",

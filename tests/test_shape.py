@@ -110,7 +110,9 @@ def test_the_domain_owns_its_values(service: str) -> None:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_worker_loads_no_web_framework(service: str) -> None:
-    code = (f"import sys, services.{service}.worker; "
+    """Through the command the Procfile runs (``clinic-<service> worker``): its command
+    line once loaded the whole Flask app for the migrations' name."""
+    code = (f"import sys, services.{service}.cli; "
             "loaded = sorted(m for m in ('flask', 'flask_smorest', 'werkzeug', "
             "'marshmallow', 'flask_cors') "
             "if m in sys.modules); print(','.join(loaded))")

@@ -15,9 +15,7 @@ from .api import fhir, pages, patient_pages, register_api
 from .api.ui_text import ENGLISH
 from .config import BookingSettings
 from .handlers import EVENT_TYPES
-from .models import Base, DeadLetter, Hospital, StaffTokens
-
-MIGRATIONS = "services.booking:migrations"
+from .models import MIGRATIONS, Base, DeadLetter, Hospital, StaffTokens
 
 
 def create_app(settings: BookingSettings | None = None, clock: Clock | None = None) -> Flask:

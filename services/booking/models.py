@@ -28,6 +28,9 @@ from services.common.staff_copy import StaffTokensMixin
 
 from .domain.statuses import ACTIVE, AppointmentStatus, SlotStatus, WaitStatus
 
+#: This service's Alembic migrations (run by boot, `clinic-<service> migrate` and `make run`).
+MIGRATIONS = "services.booking:migrations"
+
 SERVICE = "booking"
 
 

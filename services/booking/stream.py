@@ -16,9 +16,8 @@ from services.common.staff_copy import honoured_tokens
 from services.common.web import create_base_app
 
 from .api import stream
-from .app import MIGRATIONS
 from .config import BookingSettings
-from .models import Base, Hospital, StaffTokens
+from .models import MIGRATIONS, Base, Hospital, StaffTokens
 from .reads.pushed import Hub
 
 

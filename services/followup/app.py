@@ -15,9 +15,7 @@ from .api import pages, register_api
 from .api.ui_text import ENGLISH
 from .config import FollowupSettings
 from .handlers import EVENT_TYPES
-from .models import Base, DeadLetter, Hospital, StaffTokens
-
-MIGRATIONS = "services.followup:migrations"
+from .models import MIGRATIONS, Base, DeadLetter, Hospital, StaffTokens
 
 
 def create_app(settings: FollowupSettings | None = None, clock: Clock | None = None) -> Flask:

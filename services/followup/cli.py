@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from services.common.cli import service_cli
 
-from .app import MIGRATIONS
 from .config import FollowupSettings
 from .handlers import EVENT_TYPES
-from .models import Base, DeadLetter, Hospital
+from .models import MIGRATIONS, Base, DeadLetter, Hospital
 from .worker import run_worker
 
 cli = service_cli(FollowupSettings, MIGRATIONS, DeadLetter, run_worker, EVENT_TYPES,

@@ -17,6 +17,9 @@ from services.common.staff_copy import StaffTokensMixin
 
 from .domain.statuses import TaskStatus
 
+#: This service's Alembic migrations (run by boot, `clinic-<service> migrate` and `make run`).
+MIGRATIONS = "services.followup:migrations"
+
 SERVICE = "followup"
 
 

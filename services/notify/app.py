@@ -14,10 +14,8 @@ from services.common.web import create_base_app
 from .api import pages, register_api
 from .config import NotifySettings
 from .handlers import EVENT_TYPES
-from .models import Base, DeadLetter, Hospital, StaffTokens
+from .models import MIGRATIONS, Base, DeadLetter, Hospital, StaffTokens
 from .ops.composing import check_sms_templates
-
-MIGRATIONS = "services.notify:migrations"
 
 
 def create_app(settings: NotifySettings | None = None, clock: Clock | None = None) -> Flask:

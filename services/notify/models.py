@@ -15,6 +15,9 @@ from services.common.staff_copy import StaffTokensMixin
 
 from .domain.statuses import MessageStatus
 
+#: This service's Alembic migrations (run by boot, `clinic-<service> migrate` and `make run`).
+MIGRATIONS = "services.notify:migrations"
+
 SERVICE = "notify"
 
 

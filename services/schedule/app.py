@@ -15,11 +15,9 @@ from .api import pages, register_api
 from .api.ui_text import ENGLISH
 from .config import ScheduleSettings
 from .domain.staff import DEMO_PASSWORD
-from .models import Base, Hospital
+from .models import MIGRATIONS, Base, Hospital
 from .reads.staff import staff_with_password
 from .reads.tokens import honoured_tokens
-
-MIGRATIONS = "services.schedule:migrations"
 
 
 def create_app(settings: ScheduleSettings | None = None, clock: Clock | None = None) -> Flask:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import click
 
-from services.common.auth import ROLES, issue_token
 from services.common.cli import service_cli
 from services.common.event_handlers import SYSTEM
 from services.common.refusals import Refusal
+from services.common.tokens import ROLES, issue_token
 from services.common.unit_of_work import reading, unit_of_work
 
-from .app import MIGRATIONS
 from .config import ScheduleSettings
-from .models import Base, Hospital
+from .models import MIGRATIONS, Base, Hospital
 from .ops.demo import load_demo
 from .ops.staff import change_staff, create_staff
 from .reads.staff import find_staff

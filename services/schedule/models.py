@@ -25,6 +25,9 @@ from services.common.outbox import Outbox, OutboxMixin
 
 from .domain.statuses import SlotStatus
 
+#: This service's Alembic migrations (run by boot, `clinic-<service> migrate` and `make run`).
+MIGRATIONS = "services.schedule:migrations"
+
 SERVICE = "schedule"
 
 

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.common.auth import SESSION_COOKIE, issue_token
+from services.common.auth import SESSION_COOKIE
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.tokens import issue_token
 from tests.support.followup import Caller, Feed, Person
 
 GIANT = "9" * 30
@@ -47,7 +48,7 @@ def test_a_call_back_in_the_year_9999_is_422_not_500(make_app, clock) -> None:
     ("schedule", f"/api/v1/experts/{'9' * 400}"),
 ])
 def test_giant_ids_and_numbers_are_4xx(make_app, auth_header, name: str, url: str) -> None:
-    from services.common.auth import ROLES
+    from services.common.tokens import ROLES
 
     response = make_app(name).test_client().get(url, headers=auth_header(*ROLES))
     assert 400 <= response.status_code < 500, response.get_data(as_text=True)

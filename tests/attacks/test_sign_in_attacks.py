@@ -13,8 +13,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from services.common.auth import csrf_token, issue_token
+from services.common.auth import csrf_token
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.tokens import issue_token
 from services.schedule.models import StaffMember
 from tests.schedule.serving import Counted, race, served
 from tests.schedule.test_sign_out import READS, deliver

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from services.booking.config import BookingSettings
 from services.booking.stream import create_app as create_stream_app
-from services.common.auth import INTEGRATION
+from services.common.tokens import INTEGRATION
 from tests.support.booking import Inventory, Staff, bearer, tomorrow
 from tests.support.bus import wait_until
 from tests.support.sql import app_statements as statements

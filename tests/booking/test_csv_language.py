@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.pages import LANG_COOKIE
+from services.common.tokens import issue_token
 from tests.support.booking import PHONES, Staff, local_now, tomorrow
 
 

@@ -21,9 +21,9 @@ from services.booking.domain.fhir import (
     SERVICE_TYPE_SYSTEM,
 )
 from services.booking.models import AccessRecord
-from services.common.auth import issue_token
 from services.common.clock import MovableClock
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.tokens import issue_token
 from tests.support.booking import PHONES, SHANGHAI, Inventory, Staff, bearer, expert, tomorrow
 from tests.support.fhir import (
     extension,

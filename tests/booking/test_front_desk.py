@@ -14,9 +14,9 @@ from sqlalchemy import select
 from services.booking.models import OutboxMessage, StatusChange
 from services.booking.ops.changes import mark_no_shows
 from services.booking.worker import timer
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.logging import mask_phone
+from services.common.tokens import issue_token
 from tests.support.booking import PHONES, SHANGHAI, Inventory, Staff, bearer, local_now, tomorrow
 
 

@@ -122,8 +122,8 @@ def test_cancelling_one_appointment_many_times_at_once_frees_one_place(served) -
 
 
 def token(role: str, username: str | None = None) -> str:
-    from services.common.auth import issue_token
     from services.common.config import DEFAULT_JWT_SECRET
+    from services.common.tokens import issue_token
 
     return issue_token(DEFAULT_JWT_SECRET, username or f"test-{role}", [role], ttl_seconds=600)
 

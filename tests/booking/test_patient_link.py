@@ -11,8 +11,9 @@ from html import unescape
 from services.booking.api.patient_link import CANCELLED_BY_LINK
 from services.booking.api.patient_pages import day_words
 from services.booking.domain.patient_link import PatientLinks
-from services.common.auth import SESSION_COOKIE, issue_token
+from services.common.auth import SESSION_COOKIE
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.tokens import issue_token
 from tests.support.booking import PHONES, SHANGHAI, events_of, tomorrow
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from services.common.auth import AuthError, issue_token, verify_token
+from services.common.tokens import AuthError, issue_token, verify_token
 
 SECRET = "a-test-secret-that-is-long-enough-0123456789"
 

@@ -31,25 +31,25 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bench.run import publish
-from services.booking.app import MIGRATIONS as BOOKING_MIGRATIONS
 from services.booking.config import BookingSettings
 from services.booking.handlers import EVENT_TYPES as BOOKING_EVENTS
 from services.booking.handlers import HANDLERS as BOOKING_HANDLERS
+from services.booking.models import MIGRATIONS as BOOKING_MIGRATIONS
 from services.booking.models import Appointment, IdempotencyRecord
 from services.booking.models import DeadLetter as BookingDeadLetter
 from services.booking.models import Hospital as BookingHospital
 from services.booking.models import OutboxMessage as BookingOutbox
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.db import Database
 from services.common.events import Event
 from services.common.hospital_copy import hospital_reader
 from services.common.runtime import Runtime
 from services.common.service import boot
-from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
+from services.common.tokens import issue_token
 from services.notify.config import NotifySettings
 from services.notify.handlers import EVENT_TYPES as NOTIFY_EVENTS
 from services.notify.handlers import HANDLERS as NOTIFY_HANDLERS
+from services.notify.models import MIGRATIONS as NOTIFY_MIGRATIONS
 from services.notify.models import DeadLetter as NotifyDeadLetter
 from services.notify.models import InboxRecord as NotifyInbox
 from services.notify.models import Message

@@ -28,8 +28,8 @@ import requests
 from sqlalchemy import func, select
 
 from services.booking.models import Appointment
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.tokens import issue_token
 from services.notify.models import Message
 from tests.faults.conftest import (
     ADMIN,

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.contracts.schedule import DepartmentUpdated, ExpertUpdated
 from services.common.refusals import Invalid, Refused
+from services.common.tokens import issue_token
 from services.followup.domain.complaints import (
     About,
     Row,

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.tokens import issue_token
 from services.followup.domain.etiquette import greeting, repeat_back
 from tests.support.booking import Staff
 from tests.support.followup import Feed, Person

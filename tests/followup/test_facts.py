@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.contracts.booking import AppointmentBooked
+from services.common.tokens import issue_token
 from services.followup.models import CallAttempt, KnownAppointment, Task
 from services.followup.ops import appointments
 from tests.support.followup import Caller, Feed, Person

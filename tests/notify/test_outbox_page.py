@@ -20,7 +20,8 @@ def _send(app, body: str) -> None:
 
 
 def _signed_in(client, app) -> None:
-    from services.common.auth import SESSION_COOKIE, issue_token
+    from services.common.auth import SESSION_COOKIE
+    from services.common.tokens import issue_token
 
     secret = app.extensions["clinic"].settings.jwt_secret
     client.set_cookie(SESSION_COOKIE, issue_token(secret, "admin", ["admin"], ttl_seconds=60))

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from services.common.auth import verify_token
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.tokens import verify_token
 from services.schedule.cli import cli
 
 PASSWORD = "his-password-1"

@@ -11,8 +11,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
+from services.common.tokens import issue_token
 from services.schedule.models import StaffMember
 from tests.schedule.serving import race, served
 from tests.support.schedule import Admin

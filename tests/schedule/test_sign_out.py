@@ -11,10 +11,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from services.common.auth import issue_token, verify_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.contracts.schedule import StaffChanged
 from services.common.events import Event
+from services.common.tokens import issue_token, verify_token
 from services.schedule.models import OutboxMessage, RevokedToken
 
 PASSWORD = "lins-password"
@@ -158,7 +158,7 @@ def test_a_token_without_an_id_is_ended_with_all_of_the_members_tokens(app, lin)
     raises the member's version instead."""
     import jwt
 
-    from services.common.auth import ALGORITHM
+    from services.common.tokens import ALGORITHM
 
     claims = jwt.decode(sign_in(app), DEFAULT_JWT_SECRET, algorithms=[ALGORITHM],
                         issuer="clinic")

@@ -11,7 +11,6 @@ from flask import Flask
 
 from services.booking.handlers import handlers
 from services.booking.models import Slot
-from services.common.auth import issue_token
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.contracts import Contract
 from services.common.contracts.schedule import (
@@ -23,6 +22,7 @@ from services.common.contracts.schedule import (
     SlotsPublished,
 )
 from services.common.events import Event
+from services.common.tokens import issue_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOSPITAL = HospitalUpdated(name="仁和医院", address="示范路 100 号", directions="地铁 2 号线",

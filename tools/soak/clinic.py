@@ -25,20 +25,20 @@ from typing import Any
 import psycopg
 import requests
 
-from services.booking.app import MIGRATIONS as BOOKING_MIGRATIONS
 from services.booking.config import BookingSettings
 from services.booking.handlers import EVENT_TYPES as BOOKING_EVENTS
-from services.common.auth import issue_token
+from services.booking.models import MIGRATIONS as BOOKING_MIGRATIONS
 from services.common.config import Settings
 from services.common.service import boot
-from services.followup.app import MIGRATIONS as FOLLOWUP_MIGRATIONS
+from services.common.tokens import issue_token
 from services.followup.config import FollowupSettings
 from services.followup.handlers import EVENT_TYPES as FOLLOWUP_EVENTS
-from services.notify.app import MIGRATIONS as NOTIFY_MIGRATIONS
+from services.followup.models import MIGRATIONS as FOLLOWUP_MIGRATIONS
 from services.notify.config import NotifySettings
 from services.notify.handlers import EVENT_TYPES as NOTIFY_EVENTS
-from services.schedule.app import MIGRATIONS as SCHEDULE_MIGRATIONS
+from services.notify.models import MIGRATIONS as NOTIFY_MIGRATIONS
 from services.schedule.config import ScheduleSettings
+from services.schedule.models import MIGRATIONS as SCHEDULE_MIGRATIONS
 from services.supervisor import read_procfile
 from tests.support import servers
 from tests.support.gateway import FakeGateway

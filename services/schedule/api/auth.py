@@ -11,7 +11,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import ROLES, current_principal, issue_token, roles_required
+from services.common.auth import current_principal, roles_required
+from services.common.tokens import ROLES, issue_token
 from services.common.web import API_PREFIX, abort, work
 
 from ..config import runtime

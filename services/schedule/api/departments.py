@@ -8,7 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import STAFF_ROLES, roles_required
+from services.common.auth import roles_required
+from services.common.tokens import STAFF_ROLES
 from services.common.web import API_PREFIX, reading, work
 
 from ..ops.directory import create_department, update_department

@@ -9,8 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
-from services.common.auth import STAFF_ROLES, roles_required
+from services.common.auth import roles_required
 from services.common.fields import ID_RANGE, Day
+from services.common.tokens import STAFF_ROLES
 from services.common.web import API_PREFIX, reading, work
 
 from ..domain.slots import Leave as LeaveRule

@@ -8,16 +8,10 @@ from urllib.parse import urlparse
 from flask import Blueprint, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from services.common.auth import (
-    INTEGRATION,
-    SESSION_COOKIE,
-    AuthError,
-    csrf_ok,
-    issue_token,
-    signed_in,
-)
+from services.common.auth import SESSION_COOKIE, csrf_ok, signed_in
 from services.common.pages import page, page_principal
 from services.common.refusals import Throttled
+from services.common.tokens import INTEGRATION, AuthError, issue_token
 from services.common.unit_of_work import unit_of_work
 from services.common.web import reading
 

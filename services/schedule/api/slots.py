@@ -8,8 +8,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import STAFF_ROLES, current_principal, roles_required
+from services.common.auth import current_principal, roles_required
 from services.common.fields import ID_RANGE, Day
+from services.common.tokens import STAFF_ROLES
 from services.common.web import API_PREFIX, reading, unprocessable
 
 from ..config import runtime

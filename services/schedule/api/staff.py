@@ -9,7 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.common.auth import ROLES, roles_required
+from services.common.auth import roles_required
+from services.common.tokens import ROLES
 from services.common.web import API_PREFIX, reading, work
 
 from ..ops.staff import change_staff, create_staff

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.common.auth import INTEGRATION, ROLES
 from services.common.refusals import Invalid
+from services.common.tokens import INTEGRATION, ROLES
 
 DEMO_PASSWORD = "demo"
 DEMO_STAFF = (

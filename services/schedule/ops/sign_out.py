@@ -22,7 +22,7 @@ from ..models import RevokedToken, outbox
 from ..reads.staff import find_staff
 
 if TYPE_CHECKING:  # the worker purges revoked tokens here and loads no Flask
-    from services.common.auth import Principal
+    from services.common.tokens import Principal
 
 
 def sign_out(work: Work[Any], principal: Principal) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from services.common.auth import Principal
 from services.common.db import Database
+from services.common.tokens import Principal
 
 from ..models import RevokedToken
 from .staff import find_staff

@@ -18,8 +18,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, request
 from marshmallow import ValidationError
 
-from services.common.auth import INTEGRATION, current_principal, roles_required
+from services.common.auth import current_principal, roles_required
 from services.common.refusals import Invalid, NotFound
+from services.common.tokens import INTEGRATION
 from services.common.unit_of_work import Work
 
 from ...config import runtime
