@@ -2,7 +2,9 @@
 
 Several processes may start at once (gunicorn workers, the service worker), so
 the upgrade runs under a lock: a PostgreSQL advisory lock, or a file lock beside
-the SQLite database.
+the SQLite database. Alembic is loaded when a migration runs, not with this module: a
+process that does not migrate on start (``MIGRATE_ON_START=false``, as under ``make
+run`` once it has migrated every database) never needs it.
 """
 
 from __future__ import annotations
@@ -12,17 +14,21 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection, make_url
 
 from .db import Database
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 
 def alembic_config(script_location: str, url: str) -> Config:
     """An Alembic config for one service, e.g. ``services.booking:migrations``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", script_location)
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -62,6 +68,8 @@ def upgrade(db: Database, script_location: str, revision: str = "head") -> None:
     """Bring the database to the newest revision (or ``revision``); safe to call from many
     processes."""
     with _migration_lock(db, script_location) as connection, _sqlite_keys_off(connection):
+        from alembic import command
+
         config = alembic_config(script_location, db.url)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
@@ -116,6 +124,8 @@ def run_env(target_metadata: MetaData) -> None:
 def new_revision(script_location: str, message: str) -> None:
     """Autogenerate a revision by comparing the models with a scratch database at head."""
     import tempfile
+
+    from alembic import command
 
     with tempfile.TemporaryDirectory() as scratch:
         db = Database(f"sqlite:///{scratch}/scratch.db")
