@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .bus import Bus
 from .clock import Clock, SystemClock
 from .config import Settings
-from .db import Database
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for the checker only: settings alone load no database or bus
     from sqlalchemy.orm import Session
 
-    from .auth import Principal
+    from .bus import Bus
+    from .db import Database
     from .hospital import Hospital
+    from .tokens import Principal
 
 S = TypeVar("S", bound=Settings)
 
