@@ -7,13 +7,20 @@ Written for the mutants `make mutate` found surviving (docs/mutation.md) in
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.booking.domain.patient_link import INVALID, InvalidLink
+from services.booking.domain.patient_link import INVALID, InvalidLink, link_scope
 from services.booking.domain.privacy import phone_search
-from services.booking.domain.rules import Duplicate, RuleBroken, check_walk_in
+from services.booking.domain.rules import (
+    CancelWindow,
+    Duplicate,
+    NoShowPolicy,
+    RuleBroken,
+    check_walk_in,
+)
 from services.common.refusals import Refusal
 
 TODAY = date(2026, 12, 7)
@@ -69,3 +76,29 @@ def test_a_phone_search_refused_says_why(text: str, roles: tuple[str, ...], code
         phone_search(text, roles, "CN")
     assert refused.value.code == code
     in_words(refused.value)
+
+
+def test_staff_cannot_cancel_a_started_visit_and_are_told_what_to_do_instead() -> None:
+    start = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    CancelWindow.check_staff(start - timedelta(seconds=1), start)
+    with pytest.raises(RuleBroken) as started:
+        CancelWindow.check_staff(start, start)
+    assert started.value.code == "visit_started"
+    assert "mark a no-show" in in_words(started.value)
+
+
+def test_a_frequent_no_show_needs_a_reason_and_the_refusal_counts_the_misses() -> None:
+    policy = NoShowPolicy(threshold=3, days=90)
+    policy.check(2, None)
+    policy.check(3, "复诊，已电话确认")
+    with pytest.raises(RuleBroken) as refused:
+        policy.check(4, "  ")
+    assert refused.value.code == "no_show_override_required"
+    assert "missed 4 visits in the last 90 days" in in_words(refused.value)
+
+
+def test_a_links_scope_keeps_its_stored_form() -> None:
+    """The scope is stored with each idempotent answer a link gave: another form in a later
+    version would miss the earlier answers (and erasure would not find them)."""
+    token = "a-link-token"
+    assert link_scope(token) == "link:" + hashlib.sha256(token.encode()).hexdigest()[:40]

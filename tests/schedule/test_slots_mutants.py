@@ -20,6 +20,7 @@ from services.schedule.domain.slots import (
     check_no_overlap,
     check_not_over,
     day_bounds,
+    plan_day,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -157,3 +158,33 @@ def test_a_rule_overlapping_another_is_refused_on_its_start_even_after_its_own_r
     assert refused.value.field == "start"
     assert refused.value.message == "Overlaps the expert's session 11:00–13:00 on the same weekday."
     check_no_overlap(rule, [rule])
+
+
+MONDAY = date(2026, 11, 23)
+
+
+def test_a_leave_exactly_covering_slots_removes_them_and_no_other() -> None:
+    """08:00–09:00 in 30-minute slots; leave from 08:00 to 08:30 (hospital time) takes the
+    first slot, which starts as the leave starts and ends as it ends."""
+    rule = WeeklyRule(1, Session(time(8), time(9), 30, 1), MONDAY)
+    leave = Leave(day=MONDAY, start=time(8), end=time(8, 30))
+    planned = plan_day(MONDAY, [rule], SHANGHAI, [leave])
+    assert [slot.start for slot in planned] == [datetime(2026, 11, 23, 0, 30, tzinfo=UTC)]
+    later = Leave(day=MONDAY, start=time(8, 30), end=time(9))
+    assert [slot.start for slot in plan_day(MONDAY, [rule], SHANGHAI, [later])] == [
+        datetime(2026, 11, 23, 0, 0, tzinfo=UTC)]
+
+
+def test_a_weekly_rule_applies_on_its_last_day_too() -> None:
+    rule = WeeklyRule(1, Session(time(8), time(9), 30, 1), MONDAY, valid_until=MONDAY)
+    assert rule.applies_on(MONDAY)
+    assert not rule.applies_on(MONDAY + timedelta(days=7))
+    assert not WeeklyRule(1, rule.session, MONDAY + timedelta(days=7)).applies_on(MONDAY)
+
+
+def test_a_rule_ending_before_it_starts_is_refused_on_its_end_saying_why() -> None:
+    with pytest.raises(Invalid) as refused:
+        WeeklyRule(1, Session(time(8), time(9), 30, 1), MONDAY,
+                   valid_until=MONDAY - timedelta(days=1)).check()
+    assert refused.value.field == "valid_until"
+    assert "before valid_from" in refused.value.message
