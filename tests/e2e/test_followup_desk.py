@@ -42,11 +42,20 @@ class Desk:
 
 
 def a_slot(consultant: Desk, department_id: int) -> dict:
+    """A place to book, once booking has the demo's published slots: they come over the bus
+    after the services answer /readyz (seconds later on a loaded machine)."""
     tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
-    found = consultant("GET", "booking", f"/availability?department_id={department_id}"
-                       f"&date={tomorrow}&days=7").json()
-    return next(dict(s, expert_id=e["id"]) for e in found["experts"] for s in e["slots"]
-                if s["bookable"] and s["remaining"] >= 2)
+
+    def free() -> dict | None:
+        found = consultant("GET", "booking", f"/availability?department_id={department_id}"
+                           f"&date={tomorrow}&days=7").json()
+        return next((dict(s, expert_id=e["id"]) for e in found["experts"] for s in e["slots"]
+                     if s["bookable"] and s["remaining"] >= 2), None)
+
+    seconds_until(lambda: free() is not None, timeout=90)
+    slot = free()
+    assert slot is not None
+    return slot
 
 
 def book(consultant: Desk, slot_id: int, **patient) -> dict:
