@@ -21,6 +21,7 @@ from services.booking.domain.rules import (
     RuleBroken,
     check_walk_in,
 )
+from services.booking.domain.statuses import Action, next_status
 from services.common.refusals import Refusal
 
 TODAY = date(2026, 12, 7)
@@ -102,3 +103,10 @@ def test_a_links_scope_keeps_its_stored_form() -> None:
     version would miss the earlier answers (and erasure would not find them)."""
     token = "a-link-token"
     assert link_scope(token) == "link:" + hashlib.sha256(token.encode()).hexdigest()[:40]
+
+
+def test_a_move_the_status_does_not_allow_says_which_in_words() -> None:
+    with pytest.raises(RuleBroken) as refused:
+        next_status("checked_in", Action.CANCEL)
+    assert refused.value.code == "wrong_status"
+    assert in_words(refused.value) == "Cannot cancel an appointment that is checked in."

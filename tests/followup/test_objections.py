@@ -123,3 +123,11 @@ def test_the_funnel_counts_objections_by_kind_consultant_channel_and_department(
                                   "total": {"price": 2, "distance": 1}}
     assert li.get("/api/v1/funnel?by=consultant").json["rows"][0]["objections"] == \
         {"price": 1, "distance": 1}
+
+
+def test_an_extra_objection_needs_all_three_parts_and_a_short_code() -> None:
+    """``code=中文=English``: an entry of two parts is skipped (not read past its end), and
+    a code may be 24 letters long, not 25."""
+    longest, too_long = "a" * 24, "b" * 25
+    found = parse_extra(f"late=来不及=Too late;broken=坏;{longest}=长=Long;{too_long}=太长=Longer")
+    assert [extra.code for extra in found] == ["late", longest]

@@ -5,6 +5,7 @@ Written for the mutants `make mutate` found surviving (docs/mutation.md).
 
 from __future__ import annotations
 
+import time as clock
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from services.schedule.domain.slots import (
     check_not_over,
     day_bounds,
     plan_day,
+    to_utc,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -188,3 +190,27 @@ def test_a_rule_ending_before_it_starts_is_refused_on_its_end_saying_why() -> No
                    valid_until=MONDAY - timedelta(days=1)).check()
     assert refused.value.field == "valid_until"
     assert "before valid_from" in refused.value.message
+
+
+def test_a_wall_clock_time_becomes_utc_whatever_the_machines_own_zone(monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    clock.tzset()
+    try:
+        instant = to_utc(MONDAY, time(8), SHANGHAI)
+    finally:
+        monkeypatch.undo()
+        clock.tzset()
+    assert instant == datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    assert instant.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("session, field, said", [
+    (Session(time(9), time(8), 30, 1), "end", "end after it starts"),
+    (Session(time(8), time(9), 30, 0), "capacity_per_slot", "patients"),
+    (Session(time(8), time(9), 25, 1), "slot_minutes", "do not fit"),
+])
+def test_a_wrong_session_is_refused_on_its_field_saying_why(session, field, said) -> None:
+    with pytest.raises(Invalid) as refused:
+        session.check()
+    assert refused.value.field == field
+    assert said in refused.value.message
