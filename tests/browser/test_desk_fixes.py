@@ -14,6 +14,7 @@ from tests.browser.test_pages import (
     api,
     book_by_api,
     bookable_today,
+    hold_first_open,
     show_department,
     sign_in,
     wait_for,
@@ -121,8 +122,7 @@ def test_cancelling_in_the_panel_puts_the_keyboard_on_the_reason(clinic, browser
 def test_after_a_hold_the_phone_field_has_the_focus(clinic, browser) -> None:
     bookable_today(clinic, "心内科")
     page = sign_in(browser, clinic, "consultant")
-    show_department(page, "心内科").locator(".slot.open, .slot.low").first.click()
-    page.locator("#countdown").wait_for()
+    hold_first_open(page, show_department(page, "心内科"))
     assert wait_for(lambda: page.evaluate("document.activeElement.name") == "phone"), \
         "the phone finds a returning patient: it comes first"
     labels = page.locator("#patient-form label").all_inner_texts()

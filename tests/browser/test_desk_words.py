@@ -14,6 +14,7 @@ from tests.browser.test_pages import (
     api,
     book_by_api,
     bookable_today,
+    hold_first_open,
     show_department,
     sign_in,
 )
@@ -120,8 +121,7 @@ def test_booking_focuses_copy_and_a_cancel_from_the_panel_takes_the_confirmation
         clinic, browser) -> None:
     bookable_today(clinic, "心内科")
     page = sign_in(browser, clinic, "consultant")
-    show_department(page, "心内科").locator(".slot.open, .slot.low").first.click()
-    page.locator("#countdown").wait_for()
+    hold_first_open(page, show_department(page, "心内科"))
     book_in_console(page, "取消后", "13644440004")
     assert until(page, lambda: page.evaluate("document.activeElement.id") == "copy"), \
         "copying the confirmation comes next, not <body>"
@@ -171,8 +171,7 @@ def test_a_move_from_the_panel_takes_the_confirmation_away(clinic, browser) -> N
 def test_releasing_a_hold_puts_the_keyboard_on_a_free_slot(clinic, browser) -> None:
     bookable_today(clinic, "心内科")
     page = sign_in(browser, clinic, "consultant")
-    show_department(page, "心内科").locator(".slot.open, .slot.low").first.click()
-    page.locator("#countdown").wait_for()
+    hold_first_open(page, show_department(page, "心内科"))
     page.get_by_role("button", name="放弃保留").click()
     page.locator("#hint").wait_for()
     focused = """() => { const a = document.activeElement; return a.id === "department"

@@ -42,6 +42,22 @@ def show_department(page, label: str):
     return page.locator("#grid")
 
 
+def hold_first_open(page, grid) -> None:
+    """Click the grid's first open slot until its hold's countdown shows. A click can land on
+    a button the grid has just rebuilt (a new version of the counts: a session added a
+    moment before reaching booking), and then holds nothing; a person clicks again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        grid.locator(".slot.open, .slot.low").first.click()
+        try:
+            page.locator("#countdown").wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    page.locator("#countdown").wait_for()
+
+
 def api(clinic, username: str, method: str, service: str, path: str, **kw):
     headers = {"Authorization": f"Bearer {clinic.token(username)}"}
     return requests.request(method, f"{clinic.urls[service]}/api/v1{path}", headers=headers,
