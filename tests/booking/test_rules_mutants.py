@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.booking.domain.patient_link import INVALID, InvalidLink, link_scope
+from services.booking.domain.patient_link import INVALID, InvalidLink, PatientLinks, link_scope
 from services.booking.domain.privacy import phone_search
 from services.booking.domain.rules import (
     CancelWindow,
@@ -110,3 +110,10 @@ def test_a_move_the_status_does_not_allow_says_which_in_words() -> None:
         next_status("checked_in", Action.CANCEL)
     assert refused.value.code == "wrong_status"
     assert in_words(refused.value) == "Cannot cancel an appointment that is checked in."
+
+
+def test_a_links_address_has_one_slash_whether_or_not_the_base_ends_with_one() -> None:
+    for base in ("https://clinic.example.org", "https://clinic.example.org/"):
+        assert PatientLinks("key", base).url("t0k") == "https://clinic.example.org/p/t0k"
+    assert PatientLinks("key", "https://his.example.org/BOX/").url("t0k") == \
+        "https://his.example.org/BOX/p/t0k", "only the slash goes, not the letters before it"
