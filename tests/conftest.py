@@ -246,11 +246,11 @@ def clock() -> MovableClock:
 
 @pytest.fixture(scope="session", autouse=True)
 def _sqlite_statements_compiled_once() -> Iterator[None]:
-    """Every SQLite engine of the run shares the first one's dialect and compiled-statement
-    cache. SQLAlchemy keys a compiled statement by its engine's dialect object, so each
-    test's new engine compiled every statement again: a sixth of the fast tests' CPU. A
-    service runs one engine for its life, so production compiles each once already; the
-    SQL sent is the same either way (same dialect class, same settings)."""
+    """Every SQLite engine of the run shares one dialect (an in-memory engine's) and one
+    compiled-statement cache. SQLAlchemy keys a compiled statement by its engine's dialect
+    object, so each test's new engine compiled every statement again: a sixth of the fast
+    tests' CPU. A service runs one engine for its life, so production compiles each once
+    already; the SQL sent is the same either way (same dialect class, same settings)."""
     from services.common import db
 
     make_engine = db.make_engine
