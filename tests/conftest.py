@@ -301,10 +301,11 @@ def make_app(make_settings: Callable[..., Any], clock: MovableClock,
 
     def factory(name: str, **overrides: Any) -> Any:
         create_app, settings_cls = service_parts(name)
-        if "database_url" not in overrides:  # a copy of the migrated file: nothing to check
-            overrides.setdefault("migrate_on_start", False)
+        copied = "database_url" not in overrides  # a copy of the migrated template
+        if copied:
+            overrides.setdefault("migrate_on_start", False)  # nothing to check on a copy
         settings = make_settings(settings_cls, **overrides)
-        if "database_url" not in overrides:
+        if copied:
             target = settings.var_dir / f"{name}.db"
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)

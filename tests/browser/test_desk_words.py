@@ -146,10 +146,7 @@ def test_a_move_from_the_panel_takes_the_confirmation_away(clinic, browser) -> N
     bookable_today(clinic, "心内科", slots=2)
     page = sign_in(browser, clinic, "consultant")
     grid = show_department(page, "心内科")
-    booked = grid.locator(".slot.open, .slot.low").first
-    booked_id = booked.get_attribute("data-slot")
-    booked.click()
-    page.locator("#countdown").wait_for()
+    booked_id = hold_first_open(page, grid)
     book_in_console(page, "改约后", "13644440005")
     assert page.locator("#confirmation").input_value()
 

@@ -42,20 +42,24 @@ def show_department(page, label: str):
     return page.locator("#grid")
 
 
-def hold_first_open(page, grid) -> None:
-    """Click the grid's first open slot until its hold's countdown shows. A click can land on
-    a button the grid has just rebuilt (a new version of the counts: a session added a
-    moment before reaching booking), and then holds nothing; a person clicks again."""
+def hold_first_open(page, grid) -> str:
+    """Click the grid's first open slot until its hold's countdown shows; the slot's id. A
+    click can land on a button the grid has just rebuilt (a new version of the counts: a
+    session added a moment before reaching booking), and then holds nothing; a person
+    clicks again."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for _ in range(3):
-        grid.locator(".slot.open, .slot.low").first.click()
+        first = grid.locator(".slot.open, .slot.low").first
+        slot_id = first.get_attribute("data-slot")
+        first.click()
         try:
             page.locator("#countdown").wait_for(timeout=10_000)
-            return
+            return slot_id
         except PlaywrightTimeout:
             continue
     page.locator("#countdown").wait_for()
+    return slot_id
 
 
 def api(clinic, username: str, method: str, service: str, path: str, **kw):
