@@ -79,3 +79,35 @@ def test_ctrl_c_twice_stops_everything_without_a_kill(
             signal.signal(number, handler)
     assert all(p.popen and p.popen.returncode == -signal.SIGTERM for p in supervisor.processes)
     assert "killed" not in output.read() and "stopped everything" in output.text
+
+
+def test_a_console_script_is_forked_its_output_copied_and_its_exit_seen(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """``clinic-booking --help`` prints and exits 0: the supervisor, which forked it from
+    its fork server, copies its lines and starts it again, as it would a started one."""
+    path = tmp_path / "Procfile"
+    path.write_text("helpful: clinic-booking --help\n")
+    supervisor = Supervisor(path, tmp_path)
+    runner = threading.Thread(target=supervisor.run)
+    runner.start()
+    output = Output(capfd)
+    try:
+        assert wait_until(lambda: "helpful exited with code 0" in output.read(), timeout=30)
+    finally:
+        supervisor.stop()
+        runner.join(timeout=20)
+    assert isinstance(supervisor.processes[0].popen, supervisor_module.Forked)
+    assert "helpful           | Usage: clinic-booking" in output.text
+
+
+def test_what_the_fork_server_preloads_chooses_no_metrics_mode_and_no_web_framework() -> None:
+    """prometheus-client picks its multi-process mode when first imported, and a worker
+    loads no web framework: neither may come with the fork server's libraries."""
+    import subprocess
+
+    code = ("import sys; [__import__(m) for m in sys.argv[1:]]; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} "
+            "& {'prometheus_client', 'flask', 'werkzeug', 'flask_smorest', 'services'}))")
+    found = subprocess.run([sys.executable, "-c", code, *supervisor_module.PRELOAD],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "[]"

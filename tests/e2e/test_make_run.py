@@ -135,6 +135,11 @@ def test_make_run_on_the_embedded_default(start_clinic) -> None:
     clinic = start_clinic()
     exercise(clinic, *(f"sqlite:///{clinic.var_dir}/{name}.db"
                        for name in ("schedule", "booking", "notify", "followup")))
+    # Each web process counts in prometheus-client's multi-process files, which it chooses
+    # on first import: not before gunicorn's settings have named the folder, though the
+    # processes are forked from a server that has imported the libraries (supervisor.py).
+    for name in clinic.urls:
+        assert list((clinic.var_dir / "metrics" / name).glob("counter_*.db")), name
     assert_stopped_cleanly(clinic)
 
 
