@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import MetaData
 
 from .bus import Bus
 from .clock import Clock, SystemClock
-from .db import Database
+from .db import Database, is_transient
 from .hospital_copy import HospitalCopyMixin, hospital_reader
 from .inbox import BeforeBatch, DeadLetterMixin, Handler, InboxConsumer, InboxMixin
 from .logging import configure_logging
@@ -20,6 +21,10 @@ from .runtime import Runtime, S
 from .tracing import configure as configure_tracing
 
 log = logging.getLogger(__name__)
+
+#: How long a starting process waits for a database that is away for a moment (restarting,
+#: failing over, its connections cut) before it gives up and exits.
+START_WAIT_SECONDS = 60.0
 
 
 def boot(settings: S, migrations: str, consumes: Iterable[str] = (),
@@ -37,12 +42,32 @@ def boot(settings: S, migrations: str, consumes: Iterable[str] = (),
     configure_tracing(settings.SERVICE, settings.otel_exporter_otlp_endpoint)
     db = Database(settings.database_url, pool_size=settings.db_pool_size, metadata=metadata)
     if settings.migrate_on_start:
-        upgrade(db, migrations)
+        migrate_when_reachable(db, migrations)
     bus = Bus(settings.broker_url, bus_dir=settings.bus_dir, queue_type=settings.bus_queue_type)
     if consumes:
         declare_queue(bus, settings.SERVICE, consumes)
     return Runtime(settings=settings, db=db, bus=bus, clock=clock or SystemClock(),
                    hospital=hospital_reader(hospital) if hospital is not None else None)
+
+
+def migrate_when_reachable(db: Database, migrations: str,
+                           wait: float = START_WAIT_SECONDS) -> None:
+    """:func:`upgrade`, tried again while the database is away for a moment. A process
+    restarted in the same instant as the database's connections were cut exited here, and
+    nothing started it again: its messages were never sent (the soak, 2026-12-07)."""
+    deadline = time.monotonic() + wait
+    pause = 0.5
+    while True:
+        try:
+            upgrade(db, migrations)
+            return
+        except Exception as exc:
+            if not is_transient(exc) or time.monotonic() + pause > deadline:
+                raise
+            log.warning("the database is away (%s); trying again in %.1f s",
+                        type(exc).__name__, pause)
+        time.sleep(pause)
+        pause = min(pause * 2, 5.0)
 
 
 def declare_queue(bus: Bus, service: str, event_types: Iterable[str]) -> None:

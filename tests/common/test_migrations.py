@@ -56,3 +56,37 @@ def test_models_and_migrations_agree(service: str, tmp_path: Path) -> None:
         diff = compare_metadata(MigrationContext.configure(connection), models.Base.metadata)
     db.dispose()
     assert diff == []
+
+
+@pytest.mark.postgres
+def test_a_start_waits_for_a_database_that_is_away_for_a_moment(pg_url: str, caplog) -> None:
+    """The database refuses connections as the process starts (a failover, its connections
+    cut): the start waits and migrates once it is back, rather than exiting."""
+    import threading
+    import time
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from services.common.service import migrate_when_reachable
+    from tests.support import servers
+
+    name = make_url(pg_url).database
+    admin_dsn = (f"host={servers.PG_HOST} port={servers.PG_PORT} user={servers.PG_USER} "
+                 "dbname=postgres")
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        back = threading.Timer(2.0, admin.execute,
+                               (f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true',))
+        back.start()
+        db = Database(pg_url)
+        started = time.monotonic()
+        try:
+            migrate_when_reachable(db, "services.notify:migrations", wait=30)
+        finally:
+            back.join()
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+        db.dispose()
+    assert time.monotonic() - started >= 1.5, "it waited for the database"
+    assert "the database is away (OperationalError)" in caplog.text
