@@ -9,7 +9,13 @@ from datetime import date
 
 import pytest
 
-from services.booking.domain.patients import InvalidPatient, Sex, check_id_number, clean_patient
+from services.booking.domain.patients import (
+    InvalidPatient,
+    Sex,
+    check_id_number,
+    clean_patient,
+    normalise_phone,
+)
 
 ADULT_ID = "110105198005120036"  # checksum right: born 1980-05-12, a man
 PHONE = "+8613800138000"
@@ -27,12 +33,27 @@ def test_the_card_fills_in_the_sex_and_the_birth_date_when_they_are_unknown_or_l
     assert details(sex="male", birth_date=date(1980, 5, 12))["sex"] == Sex.MALE
 
 
-@pytest.mark.parametrize("given, field", [({"sex": "female"}, "sex"),
-                                          ({"birth_date": date(1980, 5, 13)}, "birth_date")])
-def test_details_that_contradict_the_card_are_refused_with_their_field(given, field) -> None:
+@pytest.mark.parametrize("given, field, words", [
+    ({"sex": "female"}, "sex", "The sex differs from the identity card's."),
+    ({"birth_date": date(1980, 5, 13)}, "birth_date",
+     "The date of birth differs from the identity card's.")])
+def test_details_that_contradict_the_card_are_refused_with_their_field(given, field,
+                                                                        words) -> None:
     with pytest.raises(InvalidPatient) as refused:
         details(**given)
     assert refused.value.field == f"patient.{field}"
+    assert refused.value.message == words
+
+
+def test_a_phone_is_read_in_the_hospitals_region_and_in_chinas_when_none_is_given() -> None:
+    london = clean_patient({"name": "Ann Lee", "phone": "020 7946 0018"}, region="GB")
+    assert london.details.phone == "+442079460018"
+    assert normalise_phone("138 0013 8000").e164 == PHONE
+
+
+@pytest.mark.parametrize("email", ["", "  ", None])
+def test_an_empty_email_is_no_email(email: str | None) -> None:
+    assert clean_patient({"name": "钱", "phone": PHONE, "email": email}).details.email is None
 
 
 def mod_11_2(body: str) -> str:

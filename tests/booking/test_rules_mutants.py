@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.booking.domain.patient_link import INVALID, InvalidLink, PatientLinks, link_scope
 from services.booking.domain.privacy import phone_search
 from services.booking.domain.rules import (
+    BookingWindow,
     CancelWindow,
     Duplicate,
     NoShowPolicy,
@@ -42,6 +44,15 @@ def test_a_walk_in_refused_says_why(day: date, end: datetime, code: str) -> None
         check_walk_in(TODAY, day, NOW, end)
     assert refused.value.code == code
     in_words(refused.value)
+
+
+def test_a_booking_after_the_cut_off_is_told_the_cut_off() -> None:
+    start = NOW + timedelta(minutes=20)
+    with pytest.raises(RuleBroken) as refused:
+        BookingWindow(cutoff_minutes=30).check(NOW, TODAY, start, ZoneInfo("Asia/Shanghai"))
+    assert refused.value.code == "closed"
+    assert in_words(refused.value) == \
+        "Booking for this slot has closed (30 minutes before it starts)."
 
 
 def test_a_walk_in_goes_into_a_slot_until_the_moment_it_ends() -> None:

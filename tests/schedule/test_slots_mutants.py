@@ -14,6 +14,8 @@ import pytest
 
 from services.common.refusals import Invalid
 from services.schedule.domain.slots import (
+    MAX_CAPACITY,
+    MAX_SLOT_MINUTES,
     Leave,
     PlannedSlot,
     Session,
@@ -214,3 +216,17 @@ def test_a_wrong_session_is_refused_on_its_field_saying_why(session, field, said
         session.check()
     assert refused.value.field == field
     assert said in refused.value.message
+
+
+def test_a_session_takes_the_longest_slot_and_the_most_patients_and_no_more() -> None:
+    """The limits themselves are allowed: a 4-hour slot of 500 patients; one minute or one
+    patient more is refused on its field, saying the limits."""
+    Session(time(8), time(12), MAX_SLOT_MINUTES, MAX_CAPACITY).check()
+    with pytest.raises(Invalid) as longer:
+        Session(time(8), time(12, 1), MAX_SLOT_MINUTES + 1, 1).check()
+    assert (longer.value.field, longer.value.message) == (
+        "slot_minutes", "A slot lasts 5 to 240 minutes.")
+    with pytest.raises(Invalid) as more:
+        Session(time(8), time(12), MAX_SLOT_MINUTES, MAX_CAPACITY + 1).check()
+    assert (more.value.field, more.value.message) == (
+        "capacity_per_slot", "Each slot takes 1 to 500 patients.")
