@@ -28,8 +28,11 @@ def service_cli(settings_cls: type[S], migrations: str,
                 hospital: type[HospitalCopyMixin] | None = None) -> ServiceGroup:
     """A click group with the commands common to every service."""
 
-    def runtime(migrate: bool = True) -> Runtime[S]:
-        settings = settings_cls.from_env(migrate_on_start=migrate)
+    def runtime(migrate: bool | None = None) -> Runtime[S]:
+        """The service's runtime; ``migrate`` None checks the migrations as
+        ``MIGRATE_ON_START`` says (``make run``'s processes skip what it has just done)."""
+        settings = (settings_cls.from_env() if migrate is None
+                    else settings_cls.from_env(migrate_on_start=migrate))
         return boot(settings, migrations, consumes, metadata=metadata, hospital=hospital)
 
     @click.group(cls=ServiceGroup, help=f"The clinic {settings_cls.SERVICE} service.")

@@ -90,3 +90,29 @@ def test_a_start_waits_for_a_database_that_is_away_for_a_moment(pg_url: str, cap
         db.dispose()
     assert time.monotonic() - started >= 1.5, "it waited for the database"
     assert "the database is away (OperationalError)" in caplog.text
+
+
+def test_a_worker_checks_the_migrations_as_migrate_on_start_says(tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    """``make run`` migrates every database once, then starts its processes with
+    ``MIGRATE_ON_START=false``: the workers' command line honours it too (it asked for a
+    migration whatever the setting said); ``migrate`` always migrates."""
+    from services.notify.cli import cli
+
+    url = f"sqlite:///{tmp_path / 'notify.db'}"
+    monkeypatch.setenv("NOTIFY_DATABASE_URL", url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+
+    def tables() -> set[str]:
+        db = Database(url)
+        with db.engine.connect() as connection:
+            found = set(inspect(connection).get_table_names())
+        db.dispose()
+        return found
+
+    monkeypatch.setenv("MIGRATE_ON_START", "false")
+    cli.runtime().db.dispose()
+    assert "alembic_version" not in tables()
+    cli.runtime(migrate=True).db.dispose()
+    assert "alembic_version" in tables()
