@@ -33,6 +33,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Protocol
 
+from setproctitle import setproctitle
+
 from services.common.worker import StopSignals
 
 MAX_PAUSE = 30.0
@@ -46,7 +48,7 @@ STOP_WAIT = 15.0  # > the workers' STOP_WAIT (10 s) and gunicorn's graceful_time
 #: settings prepare (:mod:`services.common.gunicorn_defaults`), nor the services' own
 #: modules, which import it.
 PRELOAD = ("sqlalchemy.orm", "sqlalchemy.dialects.sqlite", "sqlalchemy.dialects.postgresql",
-           "psycopg", "kombu", "kombu.transport.filesystem", "amqp", "phonenumbers", "yaml",
+           "psycopg", "kombu", "kombu.transport.filesystem", "amqp", "phonenumbers",
            "jwt", "cryptography.hazmat.primitives.hashes", "click", "dacite",
            "opentelemetry.trace", "asyncio", "email.message", "ssl", "logging.config")
 
@@ -102,14 +104,9 @@ def _run_entry_point(target: str, argv: list[str], cwd: str, out: Connection) ->
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 (the process's own)
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     os.chdir(cwd)
-    try:
-        from setproctitle import setproctitle  # what ps shows; gunicorn sets its own
-        setproctitle(" ".join(argv))
-    except ImportError:
-        pass
+    setproctitle(" ".join(argv))  # what ps shows (gunicorn then sets its own)
     sys.argv = [str(Path(sys.executable).parent / argv[0]), *argv[1:]]  # as when run
-    module, _, function = target.partition(":")
-    main = getattr(__import__(module, fromlist=["_"]), function)
+    main = importlib.metadata.EntryPoint(argv[0], target, "console_scripts").load()
     sys.exit(main())
 
 
