@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
 from tests.support import servers
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -18,9 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
-    # A cut-off a day after the start keeps today's demo slots bookable whatever the
-    # hour the tests run, so the front desk can check in today's patient.
-    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440",
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), **ANY_HOUR,
                             **ONE_WEB_PROCESS)
     try:
         started.wait_ready()

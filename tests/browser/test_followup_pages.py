@@ -20,7 +20,7 @@ from tests.browser.test_pages import (
     sign_in,
     wait_for,
 )
-from tests.e2e.conftest import ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
 from tests.e2e.test_followup_desk import ALWAYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     """Calling hours all day long, so the test claims tasks whatever the hour it runs."""
-    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440", **ALWAYS,
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), **ANY_HOUR, **ALWAYS,
                             **ONE_WEB_PROCESS)
     try:
         started.wait_ready()

@@ -21,7 +21,7 @@ from tests.browser.test_pages import (
     show_department,
     wait_for,
 )
-from tests.e2e.conftest import ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HOLD_SECONDS = 8  # short, so a hold runs out while the test watches
@@ -30,7 +30,7 @@ WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"
 
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
-    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440",
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), **ANY_HOUR,
                             HOLD_SECONDS=str(HOLD_SECONDS),
                             **ONE_WEB_PROCESS)
     try:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.browser.test_pages import DESKTOP, PHONE, api, bookable_today, sign_in, wait_for
-from tests.e2e.conftest import ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
 from tests.e2e.test_followup_desk import ALWAYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -23,7 +23,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     """Calling hours all day, and the satisfaction call due the day of the visit (0 days
     after), so a visit checked in now can be called now."""
-    started = launch_clinic(tmp_path_factory.mktemp("clinic"), CUTOFF_MINUTES="-1440",
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), **ANY_HOUR,
                             FOLLOWUP_SATISFACTION_DAYS="0", **ALWAYS,
                             **ONE_WEB_PROCESS)
     try:
