@@ -110,28 +110,52 @@ def _run_entry_point(target: str, argv: list[str], cwd: str, out: Connection) ->
     sys.exit(main())
 
 
+def _started_at(pid: int) -> str | None:
+    """When the process ``pid`` started (in clock ticks since boot, from ``/proc``), which
+    with the pid names one process, as a pid may be reused; None once it has ended."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] in ("Z", "X") else fields[19]  # state, …, starttime
+
+
 class Forked:
-    """A process the fork server started, seen as a :class:`subprocess.Popen` is."""
+    """A process the fork server started, seen as a :class:`subprocess.Popen` is.
+
+    The fork server reports its children's exits. Killed by hand (it is a process of its
+    own in ``ps``), it reports every one of them as ended (code 255) while they run on
+    and hold their ports: a process still there is then looked after by its pid, and a
+    restart forks it from a new fork server once it has really ended.
+    """
 
     def __init__(self, process: multiprocessing.process.BaseProcess) -> None:
         self.process = process
         self.pid = process.pid or 0
+        self._started_at = _started_at(self.pid)
 
     @property
     def returncode(self) -> int | None:
-        return self.process.exitcode
+        return self.poll()
 
     def poll(self) -> int | None:
-        return self.process.exitcode
+        code = self.process.exitcode
+        if code is not None and self._started_at is not None \
+                and _started_at(self.pid) == self._started_at:
+            return None  # the fork server has gone, the process has not
+        return code
 
     def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
         self.process.join(timeout)
-        if self.process.exitcode is None:
-            raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
-        return self.process.exitcode
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.05)
+        return code
 
     def send_signal(self, sig: int) -> None:
-        if self.process.exitcode is None:
+        if self.poll() is None:
             os.kill(self.pid, sig)
 
     def kill(self) -> None:

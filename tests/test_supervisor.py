@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,44 @@ def test_a_console_script_is_forked_its_output_copied_and_its_exit_seen(
         runner.join(timeout=20)
     assert isinstance(supervisor.processes[0].popen, supervisor_module.Forked)
     assert "helpful           | Usage: clinic-booking" in output.text
+
+
+def sleep_politely() -> int:
+    """A console script's entry point for the test below: up until SIGTERM."""
+    print("ready", flush=True)
+    time.sleep(60)
+    return 0
+
+
+def test_a_fork_server_killed_by_hand_leaves_its_processes_looked_after(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch) -> None:
+    """The fork server reported each of its processes ended (code 255) when it was killed,
+    and the supervisor started a second copy of each beside the first, still running: web
+    processes failed on their taken ports over and over, and Ctrl-C left the first copies
+    running. A process that is still there is looked after by its pid."""
+    from multiprocessing import forkserver
+
+    monkeypatch.setattr(supervisor_module, "console_script",
+                        lambda word: f"{__name__}:sleep_politely" if word == "sleeper" else None)
+    path = tmp_path / "Procfile"
+    path.write_text("sleeper: sleeper\n")
+    supervisor = Supervisor(path, tmp_path)
+    runner = threading.Thread(target=supervisor.run)
+    runner.start()
+    output = Output(capfd)
+    try:
+        assert output.ready(1), output.text
+        sleeper = supervisor.processes[0].popen
+        assert isinstance(sleeper, supervisor_module.Forked)
+        os.kill(forkserver._forkserver._forkserver_pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        time.sleep(2)  # the supervisor looks every half second
+        assert "exited" not in output.read() and supervisor.processes[0].restarts == 0
+        assert sleeper.poll() is None
+    finally:
+        supervisor.stop()
+        runner.join(timeout=20)
+    assert not runner.is_alive() and "killed" not in output.read()
+    assert sleeper.poll() == 255 and supervisor_module._started_at(sleeper.pid) is None
 
 
 def test_what_the_fork_server_preloads_chooses_no_metrics_mode_and_no_web_framework() -> None:
