@@ -132,11 +132,17 @@ def test_a_fork_server_killed_by_hand_leaves_its_processes_looked_after(
         time.sleep(2)  # the supervisor looks every half second
         assert "exited" not in output.read() and supervisor.processes[0].restarts == 0
         assert sleeper.poll() is None
+        os.kill(sleeper.pid, signal.SIGKILL)  # now it ends: forked again, by a new server
+        assert wait_until(lambda: "restarted sleeper" in output.read(), timeout=20)
+        assert output.ready(2), output.text
+        again = supervisor.processes[0].popen
+        assert again is not sleeper and again is not None and again.poll() is None
     finally:
         supervisor.stop()
         runner.join(timeout=20)
     assert not runner.is_alive() and "killed" not in output.read()
-    assert sleeper.poll() == 255 and supervisor_module._started_at(sleeper.pid) is None
+    assert sleeper.poll() == 255 and again.poll() == -signal.SIGTERM
+    assert supervisor_module._started_at(again.pid) is None
 
 
 def test_what_the_fork_server_preloads_chooses_no_metrics_mode_and_no_web_framework() -> None:
