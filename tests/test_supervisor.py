@@ -7,6 +7,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,16 +43,26 @@ def procfile(tmp_path: Path, **commands: str) -> Path:
     return path
 
 
+@contextmanager
+def supervising(procfile: Path, cwd: Path) -> Iterator[Supervisor]:
+    """A supervisor running ``procfile`` in a thread, stopped (and joined) at the end."""
+    supervisor = Supervisor(procfile, cwd)
+    runner = threading.Thread(target=supervisor.run)
+    runner.start()
+    try:
+        yield supervisor
+    finally:
+        supervisor.stop()
+        runner.join(timeout=20)
+    assert not runner.is_alive()
+
+
 def test_a_process_that_ignores_sigterm_is_killed_reaped_and_named(
         tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch) -> None:
     monkeypatch.setattr(supervisor_module, "STOP_WAIT", 1.0)
-    supervisor = Supervisor(procfile(tmp_path, stubborn=STUBBORN, polite=POLITE), tmp_path)
-    runner = threading.Thread(target=supervisor.run)
-    runner.start()
     output = Output(capfd)
-    assert output.ready(2)
-    supervisor.stop()
-    runner.join(timeout=20)
+    with supervising(procfile(tmp_path, stubborn=STUBBORN, polite=POLITE), tmp_path) as supervisor:
+        assert output.ready(2)
     stubborn, polite = (p.popen for p in supervisor.processes)
     assert stubborn is not None and polite is not None
     assert stubborn.returncode == -signal.SIGKILL, "killed, and reaped: no zombie left"
@@ -88,15 +100,9 @@ def test_a_console_script_is_forked_its_output_copied_and_its_exit_seen(
     its fork server, copies its lines and starts it again, as it would a started one."""
     path = tmp_path / "Procfile"
     path.write_text("helpful: clinic-booking --help\n")
-    supervisor = Supervisor(path, tmp_path)
-    runner = threading.Thread(target=supervisor.run)
-    runner.start()
     output = Output(capfd)
-    try:
+    with supervising(path, tmp_path) as supervisor:
         assert wait_until(lambda: "helpful exited with code 0" in output.read(), timeout=30)
-    finally:
-        supervisor.stop()
-        runner.join(timeout=20)
     assert isinstance(supervisor.processes[0].popen, supervisor_module.Forked)
     assert "helpful           | Usage: clinic-booking" in output.text
 
@@ -120,11 +126,8 @@ def test_a_fork_server_killed_by_hand_leaves_its_processes_looked_after(
                         lambda word: f"{__name__}:sleep_politely" if word == "sleeper" else None)
     path = tmp_path / "Procfile"
     path.write_text("sleeper: sleeper\n")
-    supervisor = Supervisor(path, tmp_path)
-    runner = threading.Thread(target=supervisor.run)
-    runner.start()
     output = Output(capfd)
-    try:
+    with supervising(path, tmp_path) as supervisor:
         assert output.ready(1), output.text
         sleeper = supervisor.processes[0].popen
         assert isinstance(sleeper, supervisor_module.Forked)
@@ -137,10 +140,7 @@ def test_a_fork_server_killed_by_hand_leaves_its_processes_looked_after(
         assert output.ready(2), output.text
         again = supervisor.processes[0].popen
         assert again is not sleeper and again is not None and again.poll() is None
-    finally:
-        supervisor.stop()
-        runner.join(timeout=20)
-    assert not runner.is_alive() and "killed" not in output.read()
+    assert "killed" not in output.read()
     assert sleeper.poll() == 255 and again.poll() == -signal.SIGTERM
     assert supervisor_module._started_at(again.pid) is None
 
