@@ -6,36 +6,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_pages import DESKTOP, api, wait_for
+from tests.support.pages import DESKTOP, SHANGHAI, api, opening_monday, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 
 
 def hospital_today():
     return datetime.now(SHANGHAI).date()
-
-
-def opening_monday(today):
-    """The week the admin page opens on: today's, the coming one at a weekend."""
-    return today - timedelta(days=today.weekday()) + timedelta(days=7 if today.weekday() >= 5
-                                                                else 0)
-
-
-def admin_page(browser, clinic, **context):
-    page = browser.new_context(viewport=DESKTOP, locale="zh-CN", **context).new_page()
-    page.goto(f"{clinic.urls['schedule']}/login")
-    page.get_by_label("用户名").fill("admin")
-    page.get_by_label("密码").fill("demo")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/admin")
-    page.wait_for_load_state("networkidle")
-    return page
 
 
 def booked_patient(clinic, skip: set[int], name: str, phone: str) -> tuple[dict, dict, dict]:
@@ -70,7 +51,7 @@ def test_the_leave_preview_names_the_expert_and_the_date_and_the_cards_stand_apa
     """Before: 将取消 7 个号段，影响 3 位患者 — no name, no date — under one heading shared
     with extra sessions, both forms labelled 日期, the expert picked in another card."""
     expert, slot, appointment = booked_patient(clinic, set(), "欧阳锋", "13611114444")
-    page = admin_page(browser, clinic)
+    page = sign_in(browser, clinic, "admin")
     page.locator("#week-expert").select_option(str(expert["id"]))
     named = f"{expert['name']} {expert['title']} · {expert['department_name']}"
     assert wait_for(lambda: page.locator("#leave-expert").inner_text() == named)
@@ -113,7 +94,7 @@ def test_the_leave_preview_names_the_expert_and_the_date_and_the_cards_stand_apa
 
 
 def test_choosing_another_expert_closes_an_open_leave_preview(clinic, browser) -> None:
-    page = admin_page(browser, clinic)
+    page = sign_in(browser, clinic, "admin")
     options = page.locator("#week-expert option")
     first, second = options.nth(0).get_attribute("value"), options.nth(1).get_attribute("value")
     page.locator("#week-expert").select_option(first)
@@ -163,7 +144,7 @@ def test_the_week_opens_on_this_week_by_the_hospitals_clock(clinic, browser, sho
 def test_at_a_weekend_the_week_opens_on_the_coming_one(clinic, browser, today, opened) -> None:
     """Issue 27 item 6: on a Sunday the page opened on a week six days of which were past.
     The hospital's today the server puts on the page is set to each day in turn."""
-    page = admin_page(browser, clinic)
+    page = sign_in(browser, clinic, "admin")
 
     def as_if(route) -> None:
         answer = route.fetch()
@@ -182,7 +163,7 @@ def test_deactivating_an_expert_shows_his_patients_first_and_then_cancels_as_lea
     """Item 5: the confirmation said published places and appointments stay; his patients
     then heard nothing and the roster kept counting his places."""
     expert, slot, appointment = booked_patient(clinic, set(), "洪七公", "13611115555")
-    page = admin_page(browser, clinic)
+    page = sign_in(browser, clinic, "admin")
     line = page.locator(f'#experts li[data-expert="{expert["id"]}"]')
     line.get_by_role("button", name="停用").click()
     panel = line.locator("form.deactivation")
@@ -225,7 +206,7 @@ def test_deactivating_an_expert_shows_his_patients_first_and_then_cancels_as_lea
 def test_an_empty_leave_reason_marks_the_field_and_puts_the_keyboard_there(
         clinic, browser) -> None:
     """The error showed but the field was not marked and focus stayed on the button."""
-    page = admin_page(browser, clinic)
+    page = sign_in(browser, clinic, "admin")
     form = page.locator("#leave-form")
     form.get_by_label("停诊日期").fill((hospital_today() + timedelta(days=3)).isoformat())
     form.get_by_role("button", name="查看影响").click()
@@ -246,7 +227,7 @@ def test_an_extra_session_already_over_is_refused_on_the_page_and_a_saved_one_na
     now = datetime.now(SHANGHAI)
     if now.hour == 0 and now.minute < 10:
         pytest.skip("nothing of today is over yet just after the hospital's midnight")
-    page = admin_page(browser, clinic)
+    page = sign_in(browser, clinic, "admin")
     expert_id = page.locator("#week-expert").input_value()
     expert = api(clinic, "admin", "GET", "schedule", f"/experts/{expert_id}").json()
     form = page.locator("#extra-form")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.browser.test_pages import bookable_today, remaining, show_department, sign_in, wait_for
+from tests.support.pages import bookable_today, remaining, show_department, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -5,39 +5,22 @@ phones are masked as 138****8001."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_pages import (
+from tests.support.pages import (
     api,
     book_by_api,
+    book_today,
     bookable_today,
     hold_first_open,
+    open_found,
     show_department,
     sign_in,
     wait_for,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def book_today(clinic, department: str, patient: dict) -> dict:
-    """An appointment in one of today's slots not yet begun."""
-    bookable_today(clinic, department)
-    (department_id,) = [d["id"] for d in api(clinic, "admin", "GET", "schedule",
-                                             "/departments").json() if d["name"] == department]
-    now = datetime.now(SHANGHAI)
-    grid = api(clinic, "consultant", "GET", "booking", "/availability", params={
-        "department_id": department_id, "date": now.date().isoformat()}).json()
-    slot = next(s for e in grid["experts"] for s in e["slots"] if s["state"] == "open"
-                and s["remaining"] and datetime.fromisoformat(s["start"]) > now)
-    answer = api(clinic, "consultant", "POST", "booking", "/appointments", json={
-        "slot_id": slot["slot_id"], "channel": "phone", "patient": patient})
-    assert answer.status_code == 201, answer.text
-    return answer.json()
 
 
 def show_roster_day(page, day: str) -> None:
@@ -84,19 +67,6 @@ def test_the_roster_masks_phones_apart_and_says_the_full_number_is_searched(clin
                                params={"patient_id": patient_id}).json()
                 if r["action"] == "search_phone"]
     assert len(searches) == 1, searches
-
-
-def open_found(clinic, browser, phone: str, booked: dict):
-    page = sign_in(browser, clinic, "consultant")
-    page.locator("#find-form").get_by_label("手机号、姓名或预约码").fill(phone)
-    page.locator("#find-form").get_by_role("button", name="查找").click()
-    listed = page.locator(f'#found li[data-appointment="{booked["id"]}"]')
-    listed.wait_for()
-    assert "已预约" in listed.inner_text() and f"{phone[:3]}****{phone[-4:]}" in \
-        listed.inner_text()
-    listed.get_by_role("button").click()
-    page.locator("#opened-title", has_text="已预约").wait_for()
-    return page, listed
 
 
 def test_the_search_list_follows_a_cancel(clinic, browser) -> None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_pages import (
+from tests.support.pages import (
     PHONE,
     api,
     book_by_api,

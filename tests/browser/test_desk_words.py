@@ -9,12 +9,13 @@ import re
 
 import pytest
 
-from tests.browser.test_desk_fixes import book_today, open_found
-from tests.browser.test_pages import (
+from tests.support.pages import (
     api,
     book_by_api,
+    book_today,
     bookable_today,
     hold_first_open,
+    open_found,
     show_department,
     sign_in,
 )

@@ -10,9 +10,8 @@ from datetime import date, timedelta
 import pytest
 
 from services.followup.ops.demo import DEMO_ANSWERS
-from tests.browser.test_pages import DESKTOP, PHONE, api, book_by_api, sign_in, wait_for
-from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
-from tests.e2e.test_followup_desk import ALWAYS
+from tests.e2e.conftest import ALWAYS, ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.support.pages import DESKTOP, PHONE, api, book_by_api, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

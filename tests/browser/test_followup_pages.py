@@ -11,17 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_pages import (
-    DESKTOP,
-    PHONE,
-    add_consultant,
-    api,
-    book_by_api,
-    sign_in,
-    wait_for,
-)
-from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
-from tests.e2e.test_followup_desk import ALWAYS
+from tests.e2e.conftest import ALWAYS, ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.support.pages import DESKTOP, PHONE, add_consultant, api, book_by_api, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

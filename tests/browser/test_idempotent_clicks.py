@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_desk_fixes import book_today
-from tests.browser.test_pages import api, book_by_api, sign_in
+from tests.support.pages import PHONE, api, book_by_api, book_today, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-PHONE = {"width": 390, "height": 844}
 
 #: The confirm page's form, sent twice at once as a double tap (or a browser sending it
 #: again) sends it: the same fields, the same key; where each copy ends up.
@@ -68,3 +66,4 @@ def test_a_double_click_on_check_in_checks_in_once(clinic, browser) -> None:
     assert answers == [200, 200], "the second click is answered as the first"
     assert actions_of(clinic, booked["id"]) == ["book", "check_in"]
     assert "操作失败" not in desk.locator("#toast").inner_text()
+

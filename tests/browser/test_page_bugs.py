@@ -11,17 +11,18 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.browser.test_admin_leave import opening_monday
-from tests.browser.test_pages import (
+from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.support.pages import (
     DESKTOP,
     PHONE,
     add_session,
     api,
     bookable_today,
+    opening_monday,
     show_department,
+    sign_in,
     wait_for,
 )
-from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HOLD_SECONDS = 8  # short, so a hold runs out while the test watches
@@ -40,16 +41,6 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
         started.stop()
 
 
-def signed_in(browser, clinic, username: str, **context):
-    page = browser.new_context(viewport=DESKTOP, locale="zh-CN", **context).new_page()
-    page.goto(f"{clinic.urls['schedule']}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state("networkidle")
-    return page
-
-
 def headers_of_week(page) -> list[str]:
     page.locator("#week .day h3").first.wait_for()
     return page.locator("#week .day h3").all_inner_texts()
@@ -58,7 +49,7 @@ def headers_of_week(page) -> list[str]:
 def test_the_admin_week_is_headed_by_each_dates_own_weekday(clinic, browser) -> None:
     """Bug 2: the week was a day off in a browser whose zone is behind the hospital's,
     and any start date other than a Monday mislabelled every day."""
-    page = signed_in(browser, clinic, "admin", timezone_id="America/Los_Angeles")
+    page = sign_in(browser, clinic, "admin", timezone_id="America/Los_Angeles")
     page.get_by_role("link", name="排班管理").click()
     page.wait_for_load_state("networkidle")
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -85,7 +76,7 @@ def test_the_admin_week_is_headed_by_each_dates_own_weekday(clinic, browser) -> 
 def test_the_manager_lands_on_stats_and_a_reversed_range_says_so(clinic, browser) -> None:
     """Bugs 13 and 3: the manager landed on the roster; a reversed range kept the old
     table with no message, and an empty range showed an empty table."""
-    page = signed_in(browser, clinic, "manager")
+    page = sign_in(browser, clinic, "manager")
     assert page.url.startswith(f"{clinic.urls['booking']}/stats"), page.url
     form = page.locator("#stats-form")
     form.get_by_label("从").fill("2026-03-10")
@@ -110,7 +101,7 @@ def test_focus_stays_where_it_is_while_the_pages_refresh(clinic, browser) -> Non
     """Bug 4: the console's grid and the roster were rebuilt every 5 s, sending keyboard
     focus to <body>."""
     bookable_today(clinic, "消化内科")
-    page = signed_in(browser, clinic, "consultant")
+    page = sign_in(browser, clinic, "consultant")
     grid = show_department(page, "消化内科")
     button = grid.locator(".slot.open").first
     slot_id = button.get_attribute("data-slot")
@@ -121,7 +112,7 @@ def test_focus_stays_where_it_is_while_the_pages_refresh(clinic, browser) -> Non
     assert wait_for(lambda: shown.inner_text() != before, 20), "the count changed on screen"
     assert page.evaluate("document.activeElement.dataset.slot") == slot_id
 
-    desk = signed_in(browser, clinic, "frontdesk")
+    desk = sign_in(browser, clinic, "frontdesk")
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     grid_today = api(clinic, "consultant", "GET", "booking", "/availability",
                      params={"department_id": 2, "date": today.isoformat()}).json()
@@ -139,7 +130,7 @@ def test_focus_stays_where_it_is_while_the_pages_refresh(clinic, browser) -> Non
 
 def test_a_no_show_and_a_template_deletion_are_confirmed_first(clinic, browser) -> None:
     """Bug 9: 爽约 sat next to 报到 with no confirmation; a template went at one click."""
-    page = signed_in(browser, clinic, "admin")
+    page = sign_in(browser, clinic, "admin")
     page.get_by_role("link", name="排班管理").click()
     page.wait_for_load_state("networkidle")
     rows = page.locator("#templates tr")
@@ -158,7 +149,7 @@ def test_an_expiring_hold_can_be_kept_longer_and_an_expired_one_says_so(clinic,
     """Bug 7: an expired hold still said "已为您保留，剩余 0:00", with the message below
     the fold; a hold could not be extended."""
     bookable_today(clinic, "儿科")
-    page = signed_in(browser, clinic, "consultant")
+    page = sign_in(browser, clinic, "consultant")
     show_department(page, "儿科").locator(".slot.open").first.click()
     form = page.locator("#patient-form")
     form.get_by_label("患者姓名").fill("等一等")
@@ -183,7 +174,7 @@ def test_an_expiring_hold_can_be_kept_longer_and_an_expired_one_says_so(clinic,
 def test_the_english_pages_have_no_chinese_or_role_codes_left(clinic, browser, shots) -> None:
     """Bug 10: "…frontdesk。" on the 403 page, a Chinese subtitle on the English outbox,
     "系统管理员 Admin" as a name."""
-    page = signed_in(browser, clinic, "consultant")
+    page = sign_in(browser, clinic, "consultant")
     page.goto(f"{clinic.urls['schedule']}/admin?lang=en")
     body = page.inner_text("body")
     assert "This page needs one of these roles: Administrator." in body, body
@@ -199,7 +190,7 @@ def test_the_english_pages_have_no_chinese_or_role_codes_left(clinic, browser, s
     page.set_viewport_size(DESKTOP)
     page.goto(f"{clinic.urls['notify']}/outbox")  # an admin's page (issue 28 item 9a)
     assert "This page needs one of these roles: Administrator." in page.inner_text("body")
-    page = signed_in(browser, clinic, "admin")
+    page = sign_in(browser, clinic, "admin")
     page.goto(f"{clinic.urls['notify']}/outbox?lang=en")
     subtitle = page.locator("main p").first.inner_text()
     assert subtitle.startswith("Under the embedded default"), subtitle
@@ -217,7 +208,7 @@ def test_the_roster_on_a_phone_keeps_status_and_code_readable(clinic, browser, s
     arrived = api(clinic, "frontdesk", "POST", "booking",
                   f"/appointments/{booked['id']}/check-in", json={})
     assert arrived.status_code == 200, arrived.text
-    page = signed_in(browser, clinic, "frontdesk")
+    page = sign_in(browser, clinic, "frontdesk")
     page.set_viewport_size(PHONE)
     page.reload()
     row = page.locator(f'#roster tr[data-code="{booked["code"]}"]')
@@ -233,7 +224,7 @@ def test_the_roster_on_a_phone_keeps_status_and_code_readable(clinic, browser, s
 
 def test_a_form_error_goes_once_the_form_is_saved(clinic, browser) -> None:
     """Bug 12: the department form kept a stale error after later successful saves."""
-    page = signed_in(browser, clinic, "admin")
+    page = sign_in(browser, clinic, "admin")
     page.get_by_role("link", name="排班管理").click()
     page.wait_for_load_state("networkidle")
     form = page.locator("#department-form")
@@ -271,7 +262,7 @@ def test_a_walk_in_takes_phones_as_typed_and_marks_a_bad_one(clinic, browser) ->
     """Bugs 5 and 6: the walk-in form marked no field, and showed the server's English;
     full-width digits and "(+86)" are phones as people type them."""
     open_now(clinic)
-    page = signed_in(browser, clinic, "frontdesk")
+    page = sign_in(browser, clinic, "frontdesk")
     form = page.locator("#walkin-form")
     form.locator("option").first.wait_for(state="attached")
     form.get_by_label("患者姓名").fill("现场一")
@@ -292,7 +283,7 @@ def test_a_walk_in_takes_phones_as_typed_and_marks_a_bad_one(clinic, browser) ->
 
 def test_an_admin_edits_and_deactivates_experts_and_departments(clinic, browser,
                                                                 shots) -> None:
-    page = signed_in(browser, clinic, "admin")
+    page = sign_in(browser, clinic, "admin")
     page.get_by_role("link", name="排班管理").click()
     page.wait_for_load_state("networkidle")
     new = page.locator("#expert-form")
@@ -327,7 +318,7 @@ def test_an_admin_edits_and_deactivates_experts_and_departments(clinic, browser,
 
 
 def test_an_admin_manages_staff_accounts_on_a_page(clinic, browser, shots) -> None:
-    page = signed_in(browser, clinic, "admin")
+    page = sign_in(browser, clinic, "admin")
     page.get_by_role("link", name="员工账号").click()
     page.wait_for_url("**/admin/staff")
     form = page.locator("#new-form")
@@ -375,7 +366,7 @@ def test_the_manager_sees_a_trend_a_funnel_and_exports_csv(clinic, browser, shot
     enquiry = api(clinic, "consultant", "POST", "followup", "/enquiries", json={
         "name": "咨询一", "phone": "13500006666", "channel": "phone", "complaint": "问价格"})
     assert enquiry.status_code == 201, enquiry.text
-    page = signed_in(browser, clinic, "manager")
+    page = sign_in(browser, clinic, "manager")
     form = page.locator("#stats-form")
     form.get_by_label("到").fill((today + timedelta(days=7)).isoformat())
     form.get_by_role("button", name="查看").click()
@@ -413,7 +404,7 @@ def test_a_no_show_is_confirmed_before_it_is_marked(clinic, browser) -> None:
                    if datetime.fromisoformat(s["start"]) <= now < datetime.fromisoformat(s["end"])
                    and s["remaining"])
     booked = book(clinic, started["slot_id"], "没来的", "13500007777")
-    page = signed_in(browser, clinic, "frontdesk")
+    page = sign_in(browser, clinic, "frontdesk")
     row = page.locator(f'#roster tr[data-code="{booked["code"]}"]')
     row.wait_for()
     asked = []

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,121 +10,19 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.support.pages import (
+    DESKTOP,
+    PHONE,
+    add_consultant,
+    book_by_api,
+    bookable_today,
+    remaining,
+    show_department,
+    sign_in,
+    wait_for,
+)
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(browser, clinic, username: str, password: str = "demo", viewport=DESKTOP,
-            start: str | None = None):
-    page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
-    page.goto(start or f"{clinic.urls['schedule']}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state("networkidle")
-    return page
-
-
-def remaining(page, slot_id: str) -> int:
-    text = page.locator(f'.slot[data-slot="{slot_id}"]').inner_text()
-    match = re.search(r"余 (\d+)/", text)
-    return int(match.group(1)) if match else 0
-
-
-def show_department(page, label: str):
-    """Pick a department in the console and wait until the grid shows it, not an older answer."""
-    (department,) = page.select_option("#department", label=label)
-    page.locator(f'#grid[data-shows^="{department}|"]').wait_for()
-    return page.locator("#grid")
-
-
-def hold_first_open(page, grid) -> str:
-    """Click the grid's first open slot until its hold's countdown shows; the slot's id. A
-    click can land on a button the grid has just rebuilt (a new version of the counts: a
-    session added a moment before reaching booking), and then holds nothing; a person
-    clicks again."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for _ in range(3):
-        first = grid.locator(".slot.open, .slot.low").first
-        slot_id = first.get_attribute("data-slot")
-        first.click()
-        try:
-            page.locator("#countdown").wait_for(timeout=10_000)
-            return slot_id
-        except PlaywrightTimeout:
-            continue
-    page.locator("#countdown").wait_for()
-    return slot_id
-
-
-def api(clinic, username: str, method: str, service: str, path: str, **kw):
-    headers = {"Authorization": f"Bearer {clinic.token(username)}"}
-    return requests.request(method, f"{clinic.urls[service]}/api/v1{path}", headers=headers,
-                            timeout=10, **kw)
-
-
-def add_session(clinic, start: datetime, end: datetime, slot_minutes: int,
-                department_id: int | None = None) -> int:
-    """An extra session from ``start`` to ``end`` (hospital time) for the first expert (of
-    the department) free then; returns the expert. Booking has it once schedule's event
-    arrives: the caller waits for what it needs to see."""
-    if end.date() != start.date():
-        pytest.skip("too near the hospital's midnight to add a session the same day")
-    added = None
-    for expert in api(clinic, "admin", "GET", "schedule", "/experts").json():
-        if department_id is not None and expert["department_id"] != department_id:
-            continue
-        added = api(clinic, "admin", "POST", "schedule",
-                    f"/experts/{expert['id']}/extra-sessions", json={
-                        "date": start.date().isoformat(), "start": f"{start:%H:%M}",
-                        "end": f"{end:%H:%M}", "slot_minutes": slot_minutes,
-                        "capacity_per_slot": 5, "reason": "测试"})
-        if added.status_code == 201:
-            return expert["id"]
-    raise AssertionError(f"no expert free for a session: {added.text if added else ''}")
-
-
-def bookable_today(clinic, department: str, slots: int = 1) -> None:
-    """Today's grid of ``department`` has ``slots`` slots a consultant can click, whatever
-    the hour the tests run: the demo's last session ends at 16:30 (at 11:30 at weekends),
-    after which every slot of today is past. Adds a session starting in a few minutes when
-    fewer open slots start later than that (an earlier test's session may be passing)."""
-    now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    soon = now + timedelta(minutes=3)
-    (department_id,) = [d["id"] for d in api(clinic, "admin", "GET", "schedule",
-                                             "/departments").json() if d["name"] == department]
-
-    def open_soon() -> bool:
-        grid = api(clinic, "admin", "GET", "booking", "/availability", params={
-            "department_id": department_id, "date": now.date().isoformat()}).json()
-        return sum(s["state"] == "open" and s["remaining"] > 2
-                   and datetime.fromisoformat(s["start"]) > soon
-                   for e in grid["experts"] for s in e["slots"]) >= slots
-
-    if open_soon():
-        return
-    start = (now + timedelta(minutes=10 - now.minute % 5)).replace(second=0, microsecond=0)
-    add_session(clinic, start, start + timedelta(minutes=30), 10, department_id)
-    assert wait_for(open_soon, 20), "the added session reached booking's grid"
-
-
-def wait_for(check, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.25)
-    return check()
-
-
-def add_consultant(clinic, username: str) -> None:
-    subprocess.run([str(Path(sys.executable).parent / "clinic-schedule"), "staff", "create",
-                    username, "--role", "consultant", "--password", "second-pw"],
-                   env=clinic.env, check=True, capture_output=True)
-
-
 def test_consultants_book_and_the_front_desk_checks_in(clinic, browser, shots) -> None:
     bookable_today(clinic, "儿科")
     desk = sign_in(browser, clinic, "frontdesk")
@@ -264,21 +159,6 @@ def test_pages_fit_a_phone_and_the_outbox_shows_messages(clinic, browser, shots)
     page.goto(f"{clinic.urls['notify']}/outbox")
     assert wait_for(lambda: (page.reload() or True) and "短信" in page.inner_text("body"), 20)
     page.screenshot(path=str(shots / "outbox.png"))
-
-
-def book_by_api(clinic, department_id: int, patient: dict) -> dict:
-    headers = {"Authorization": f"Bearer {clinic.token('consultant')}"}
-    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
-    found = requests.get(f"{clinic.urls['booking']}/api/v1/availability?department_id="
-                         f"{department_id}&date={tomorrow}&days=7", headers=headers,
-                         timeout=10).json()
-    slot = next(s for e in found["experts"] for s in e["slots"] if s["remaining"]
-                and s["bookable"])
-    answer = requests.post(f"{clinic.urls['booking']}/api/v1/appointments", headers=headers,
-                           timeout=10, json={"slot_id": slot["slot_id"], "channel": "phone",
-                                             "patient": patient})
-    assert answer.status_code == 201, answer.text
-    return answer.json()
 
 
 def test_a_returning_patient_fills_the_form_and_a_landline_is_named(clinic, browser,

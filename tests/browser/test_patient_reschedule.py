@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
+from tests.support.pages import SHANGHAI
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY_AND_TIME = re.compile(r"(今天|明天)? ?\d{1,2}月\d{1,2}日 周[一二三四五六日] \d\d:\d\d")
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.browser.test_pages import PHONE, sign_in, wait_for
+from tests.support.pages import PHONE, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

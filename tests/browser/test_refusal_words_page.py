@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_pages import api, sign_in, wait_for
+from tests.support.pages import api, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser]
 

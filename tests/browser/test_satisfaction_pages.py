@@ -7,16 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_pages import DESKTOP, PHONE, api, bookable_today, sign_in, wait_for
-from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
-from tests.e2e.test_followup_desk import ALWAYS
+from tests.e2e.conftest import ALWAYS, ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.support.pages import DESKTOP, PHONE, SHANGHAI, api, bookable_today, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture(scope="module")

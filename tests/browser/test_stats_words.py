@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_pages import DESKTOP, book_by_api, sign_in, wait_for
+from tests.support.pages import DESKTOP, book_by_api, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -100,6 +100,11 @@ ONE_WEB_PROCESS = {"WEB_CONCURRENCY": "1"}
 #: (CI at 17:43 in Shanghai met that: the check-in was refused as "no show").
 ANY_HOUR = {"CUTOFF_MINUTES": "-1440", "NO_SHOW_GRACE_MINUTES": "1440"}
 
+#: For a clinic whose follow-up calls are made whatever the hour the tests run: calling hours
+#: all day, and no spacing between two calls to one patient.
+ALWAYS = {"FOLLOWUP_CALL_START": "00:00", "FOLLOWUP_CALL_END": "23:59:59",
+          "FOLLOWUP_SPACING_HOURS": "0"}
+
 
 def launch_clinic(folder: Path, ports: dict[str, int] | None = None,
                   **extra_env: str) -> Clinic:

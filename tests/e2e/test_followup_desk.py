@@ -12,14 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.e2e.conftest import ONE_WEB_PROCESS
+from tests.e2e.conftest import ALWAYS, ONE_WEB_PROCESS
 from tests.support.bus import handled_by
 
 pytestmark = pytest.mark.slow
-#: Any hour is a calling hour, and the spacing is nothing: the test makes its three
-#: calls at once (the rules themselves are tested with a movable clock).
-ALWAYS = {"FOLLOWUP_CALL_START": "00:00", "FOLLOWUP_CALL_END": "23:59:59",
-          "FOLLOWUP_SPACING_HOURS": "0"}
 
 
 def seconds_until(check, timeout: float = 20.0) -> float:

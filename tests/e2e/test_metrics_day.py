@@ -17,7 +17,8 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.common.bus import Bus, queue_name
-from tests.e2e.test_followup_desk import ALWAYS, Desk, a_slot
+from tests.e2e.conftest import ALWAYS
+from tests.e2e.test_followup_desk import Desk, a_slot
 from tests.e2e.test_make_run import wait_for
 from tests.support.gateway import FakeGateway
 from tests.support.servers import free_port
