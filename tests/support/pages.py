@@ -37,12 +37,14 @@ def sign_in(browser, clinic, username: str, password: str = "demo", viewport=DES
 
 
 def api(clinic, username: str, method: str, service: str, path: str, **kw):
+    """``method`` on a service's ``/api/v1`` as ``username`` (a demo account)."""
     headers = {"Authorization": f"Bearer {clinic.token(username)}"}
     return requests.request(method, f"{clinic.urls[service]}/api/v1{path}", headers=headers,
                             timeout=10, **kw)
 
 
 def wait_for(check, timeout: float = 15.0) -> bool:
+    """Whether ``check`` came true within ``timeout`` seconds (looked at four times a second)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
@@ -52,6 +54,7 @@ def wait_for(check, timeout: float = 15.0) -> bool:
 
 
 def remaining(page, slot_id: str) -> int:
+    """The places a console's slot button says are left (余 n/m), 0 when it says none."""
     text = page.locator(f'.slot[data-slot="{slot_id}"]').inner_text()
     match = re.search(r"余 (\d+)/", text)
     return int(match.group(1)) if match else 0
@@ -110,7 +113,7 @@ def bookable_today(clinic, department: str, slots: int = 1) -> None:
     the hour the tests run: the demo's last session ends at 16:30 (at 11:30 at weekends),
     after which every slot of today is past. Adds a session starting in a few minutes when
     fewer open slots start later than that (an earlier test's session may be passing)."""
-    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    now = datetime.now(SHANGHAI)
     soon = now + timedelta(minutes=3)
     (department_id,) = [d["id"] for d in api(clinic, "admin", "GET", "schedule",
                                              "/departments").json() if d["name"] == department]
@@ -130,14 +133,16 @@ def bookable_today(clinic, department: str, slots: int = 1) -> None:
 
 
 def add_consultant(clinic, username: str) -> None:
+    """A second consultant (password ``second-pw``), made with the operator's command."""
     subprocess.run([str(Path(sys.executable).parent / "clinic-schedule"), "staff", "create",
                     username, "--role", "consultant", "--password", "second-pw"],
                    env=clinic.env, check=True, capture_output=True)
 
 
 def book_by_api(clinic, department_id: int, patient: dict) -> dict:
+    """``patient`` booked by phone into the department's first bookable slot from tomorrow."""
     headers = {"Authorization": f"Bearer {clinic.token('consultant')}"}
-    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+    tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date()
     found = requests.get(f"{clinic.urls['booking']}/api/v1/availability?department_id="
                          f"{department_id}&date={tomorrow}&days=7", headers=headers,
                          timeout=10).json()
@@ -167,6 +172,8 @@ def book_today(clinic, department: str, patient: dict) -> dict:
 
 
 def open_found(clinic, browser, phone: str, booked: dict):
+    """A consultant's console with ``booked`` found by ``phone`` and opened in the panel:
+    (the page, the found line)."""
     page = sign_in(browser, clinic, "consultant")
     page.locator("#find-form").get_by_label("手机号、姓名或预约码").fill(phone)
     page.locator("#find-form").get_by_role("button", name="查找").click()
