@@ -46,7 +46,7 @@ def test_booking_forgets_published_events_and_stored_answers_after_a_week(
 
 
 def test_notify_forgets_handled_events_then_empties_old_messages(make_app, clock) -> None:
-    from tests.notify.test_planning_and_sending import consume
+    from tests.support.notify import consume
 
     notify = make_app("notify")
     consume(notify, event("booked", facts()))

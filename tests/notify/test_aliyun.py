@@ -24,10 +24,9 @@ from services.notify.providers.aliyun import AliyunProvider, send_days
 from services.notify.providers.base import Outgoing, PermanentError, TemplateCall, TransientError
 from services.notify.worker import apply_early
 from tests.e2e.conftest import free_port
-from tests.notify.test_planning_and_sending import consume, messages
 from tests.support.fake_aliyun import FakeAliyun
 from tests.support.fake_console import hospital_template_dir, registered
-from tests.support.notify import event, facts
+from tests.support.notify import consume, event, facts, messages
 
 SECRET = "callback-secret-0123456789abcdefXYZ"  # 128+ bits in a real deployment
 PHONE = "13800138000"

@@ -13,9 +13,8 @@ from sqlalchemy import select
 from services.notify.models import Message
 from services.notify.ops.sending import Sender
 from services.notify.providers import build_providers
-from tests.notify.test_planning_and_sending import consume
 from tests.support.gateway import FakeGateway
-from tests.support.notify import event, facts
+from tests.support.notify import consume, event, facts
 
 BOOKINGS = 6
 

@@ -11,9 +11,8 @@ from services.common.config import ConfigError
 from services.common.logging import mask_phone
 from services.notify.config import DEFAULT_WEBHOOK_SECRET
 from services.notify.models import DevOutboxItem, EarlyReceipt, Suppression
-from tests.notify.test_planning_and_sending import consume, messages
 from tests.support.gateway import post_as_gateway
-from tests.support.notify import event, facts
+from tests.support.notify import consume, event, facts, messages
 
 
 def test_the_message_log_is_for_admins_with_masked_recipients(app, auth_header) -> None:
@@ -106,7 +105,7 @@ def test_other_replies_change_nothing(app) -> None:
 def test_receipts_mark_messages_delivered_or_failed(app) -> None:
     from services.notify.ops.sending import Sender
     from services.notify.providers import Providers
-    from tests.notify.test_planning_and_sending import FlakyProvider
+    from tests.support.notify import FlakyProvider
 
     consume(app, event("booked", facts()))
     rt = app.extensions["clinic"]

@@ -15,22 +15,20 @@ from services.common.db import utcnow
 from services.common.events import Event
 from services.notify.handlers import consumer as notify_consumer
 from services.notify.handlers import handlers
-from services.notify.models import DeadLetter, DevOutboxItem, InboxRecord, Message
+from services.notify.models import DeadLetter, DevOutboxItem, InboxRecord
 from services.notify.ops.sending import CLAIM_SECONDS, Sender
 from services.notify.ops.suppressions import suppress
 from services.notify.providers import Outgoing, PermanentError, Providers, TransientError
 from services.notify.providers.outbox import OutboxProvider
-from tests.support.notify import HOSPITAL, event, facts, previous
-
-
-def consume(app, *events) -> None:
-    """Hand events to notify exactly as its worker does (inbox and all)."""
-    from services.common.service import make_consumer
-
-    rt = app.extensions["clinic"]
-    consumer = make_consumer(rt, handlers(rt), InboxRecord, DeadLetter)
-    for each in events:
-        consumer.handle(each)
+from tests.support.notify import (
+    HOSPITAL,
+    FlakyProvider,
+    consume,
+    event,
+    facts,
+    messages,
+    previous,
+)
 
 
 def test_the_sender_is_woken_once_after_a_commit_that_planned_a_message_due_now(app) -> None:
@@ -45,30 +43,6 @@ def test_the_sender_is_woken_once_after_a_commit_that_planned_a_message_due_now(
     assert woken == []
     consumer.handle(event("booked", facts(8)))
     assert woken == [True]
-
-
-def messages(app, **where) -> list[Message]:
-    with app.extensions["clinic"].db.reading() as session:
-        query = select(Message).order_by(Message.id)
-        for name, value in where.items():
-            query = query.where(getattr(Message, name) == value)
-        return list(session.scalars(query))
-
-
-class FlakyProvider:
-    """Fails as told, then records what it was given."""
-
-    name = "flaky"
-
-    def __init__(self, *failures: Exception) -> None:
-        self.failures = list(failures)
-        self.sent: list[Outgoing] = []
-
-    def send(self, item: Outgoing) -> str:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.sent.append(item)
-        return f"p-{item.ref}"
 
 
 def test_a_booking_with_sms_consent_gives_one_sms_and_a_reminder(app) -> None:

@@ -205,7 +205,7 @@ class Taking:
 def test_a_message_claimed_again_after_a_crash_hands_over_the_same_call(make_app) -> None:
     app = make_app("notify", sms_provider="aliyun", sms_sign_name="仁和医院",
                    email_provider="none")
-    from tests.notify.test_planning_and_sending import consume, messages
+    from tests.support.notify import consume, messages
 
     consume(app, event("booked", facts()))
     rt = app.extensions["clinic"]
@@ -236,7 +236,7 @@ def test_a_message_claimed_again_after_a_crash_hands_over_the_same_call(make_app
 def test_a_message_the_vendor_would_refuse_is_logged_failed_not_queued(make_app) -> None:
     app = make_app("notify", sms_provider="aliyun", sms_sign_name="仁和医院",
                    email_provider="none")
-    from tests.notify.test_planning_and_sending import consume, messages
+    from tests.support.notify import consume, messages
 
     data = facts()
     data["hospital"] = {**data["hospital"], "address": "路" * 41}

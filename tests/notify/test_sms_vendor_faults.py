@@ -25,10 +25,9 @@ from services.notify.models import Message
 from services.notify.ops.sending import Sender
 from services.notify.providers import build_providers
 from services.notify.providers.tencent import TencentSmsProvider
-from tests.notify.test_planning_and_sending import consume
 from tests.support.fake_aliyun import FakeAliyun
 from tests.support.fake_tencent import FakeTencent
-from tests.support.notify import event, facts
+from tests.support.notify import consume, event, facts
 
 SECRET = "fault-callback-secret-0123456789abc"
 BOOKINGS = 6

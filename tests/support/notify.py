@@ -1,9 +1,13 @@
-"""Notify test helpers: the facts of booking's events, as booking's contracts define them."""
+"""Notify test helpers: the facts of booking's events, as booking's contracts define them;
+events handed to notify as its worker hands them; its messages read back; a provider that
+fails as told."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from services.common.contracts.booking import (
     AppointmentBooked,
@@ -18,6 +22,9 @@ from services.common.contracts.booking import (
 )
 from services.common.events import Event
 from services.notify.domain.visit import Visit
+from services.notify.handlers import handlers
+from services.notify.models import DeadLetter, InboxRecord, Message
+from services.notify.providers import Outgoing
 from services.notify.wire import visit_of
 
 HOSPITAL = HospitalFacts(name="仁和医院", address="上海市黄浦区示范路 100 号",
@@ -70,3 +77,38 @@ def told(kind: str, data: dict[str, Any]) -> Visit:
 
 def event(event_type: str, data: dict[str, Any], **kw: Any) -> Event:
     return Event(type=f"booking.appointment.{event_type}", data=data, source="booking", **kw)
+
+
+def consume(app, *events) -> None:
+    """Hand events to notify exactly as its worker does (inbox and all)."""
+    from services.common.service import make_consumer
+
+    rt = app.extensions["clinic"]
+    consumer = make_consumer(rt, handlers(rt), InboxRecord, DeadLetter)
+    for each in events:
+        consumer.handle(each)
+
+
+def messages(app, **where) -> list[Message]:
+    """Notify's messages, oldest first, where each column named equals its value."""
+    with app.extensions["clinic"].db.reading() as session:
+        query = select(Message).order_by(Message.id)
+        for name, value in where.items():
+            query = query.where(getattr(Message, name) == value)
+        return list(session.scalars(query))
+
+
+class FlakyProvider:
+    """Fails as told, then records what it was given."""
+
+    name = "flaky"
+
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+        self.sent: list[Outgoing] = []
+
+    def send(self, item: Outgoing) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(item)
+        return f"p-{item.ref}"
