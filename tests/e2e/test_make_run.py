@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from services.followup.models import Hospital as FollowupHospital
 from services.notify.models import DevOutboxItem
 from services.notify.models import Hospital as NotifyHospital
 from services.schedule.models import Slot as ScheduleSlot
+from tests.support.bus import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -36,12 +36,7 @@ def hospital_name(database_url: str, model) -> str | None:
 
 
 def wait_for(check, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return check()
+    return wait_until(check, timeout, interval=0.2)
 
 
 def count_rows(database_url: str, model, **where) -> int:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+
+from tests.support.bus import wait_until
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DESKTOP = {"width": 1366, "height": 768}
@@ -45,12 +46,7 @@ def api(clinic, username: str, method: str, service: str, path: str, **kw):
 
 def wait_for(check, timeout: float = 15.0) -> bool:
     """Whether ``check`` came true within ``timeout`` seconds (looked at four times a second)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.25)
-    return check()
+    return wait_until(check, timeout, interval=0.25)
 
 
 def remaining(page, slot_id: str) -> int:
