@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.pages import PHONE, api, book_by_api, book_today, sign_in
+from tests.support.pages import PHONE, api, book_by_api, book_today, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -63,11 +63,17 @@ def roster_checking_in(clinic, browser, name: str, phone: str):
     return booked, desk, button, answers
 
 
+def until_answered(desk, answers: list[int], count: int, pause_ms: int = 250) -> None:
+    """Until ``count`` answers came (15 s at most, at the default pace): the page's events
+    arrive while Playwright waits, not in a sleep."""
+    for _ in range(60):
+        if len(answers) >= count:
+            return
+        desk.wait_for_timeout(pause_ms)
+
+
 def answered_as_one_check_in(clinic, desk, booked: dict, answers: list[int]) -> None:
-    for _ in range(60):  # the page's events arrive while Playwright waits, not in a sleep
-        if len(answers) >= 2:
-            break
-        desk.wait_for_timeout(250)
+    until_answered(desk, answers, 2)
     assert answers == [200, 200], "the second click is answered as the first"
     assert actions_of(clinic, booked["id"]) == ["book", "check_in"]
     assert "操作失败" not in desk.locator("#toast").inner_text()
@@ -87,9 +93,24 @@ def test_a_second_click_just_after_the_first_answer_is_the_same_click(clinic, br
     booked, desk, button, answers = roster_checking_in(clinic, browser, "慢双击", "13622224445")
     clicked = button.element_handle()
     clicked.evaluate("(b) => b.click()")
-    for _ in range(60):
-        if answers:
-            break
-        desk.wait_for_timeout(50)
+    until_answered(desk, answers, 1, pause_ms=50)
     clicked.evaluate("(b) => b.click()")  # the same button, even once the roster redraws
     answered_as_one_check_in(clinic, desk, booked, answers)
+
+
+def test_a_check_in_after_its_undo_is_a_new_check_in(clinic, browser) -> None:
+    """The key kept for a double click's late second click is not kept across another
+    action: 报到, 撤销报到, then 报到 again at once checks the patient in again (with the
+    first key, the server would answer the first check-in again and change nothing)."""
+    booked, desk, button, answers = roster_checking_in(clinic, browser, "又报到", "13622224446")
+    first = button.element_handle()
+    first.evaluate("(b) => b.click()")
+    row = desk.locator(f'tr[data-code="{booked["code"]}"]')
+    undo = row.get_by_role("button", name="撤销报到")
+    desk.once("dialog", lambda dialog: dialog.accept("点错了"))
+    undo.click()
+    assert wait_for(lambda: actions_of(clinic, booked["id"])[-1:] == ["undo_check_in"], 5)
+    first.evaluate("(b) => b.click()")  # the same 报到 again, well within two seconds
+    until_answered(desk, answers, 2)
+    assert answers == [200, 200]
+    assert actions_of(clinic, booked["id"]) == ["book", "check_in", "undo_check_in", "check_in"]
