@@ -262,6 +262,21 @@ def test_an_extra_session_may_not_overlap_the_experts_other_sessions(admin, expe
     assert len(admin.slots(expert["id"], tuesday)) == 9
 
 
+def test_publishing_leaves_out_the_times_an_extra_session_already_holds(admin, expert) -> None:
+    """A template added after an extra session on its weekday: publishing makes the
+    template's slots around the session, none on top of it (each day's taken times are
+    read for the whole range at once)."""
+    saturday = next_weekday(6)
+    extra = admin.post(f"/api/v1/experts/{expert['id']}/extra-sessions", json={
+        "date": saturday.isoformat(), "start": "09:00", "end": "11:00", "slot_minutes": 30,
+        "capacity_per_slot": 3})
+    assert extra.status_code == 201, extra.json
+    assert admin.template(expert["id"], weekday=6, start="08:00", end="11:30").status_code == 201
+    publish(admin, days=through(saturday))
+    starts = [slot["start"][11:16] for slot in admin.slots(expert["id"], saturday)]
+    assert starts == ["08:00", "08:30", "09:00", "09:30", "10:00", "10:30", "11:00"]
+
+
 @pytest.mark.parametrize("values, field", [
     ({"date": "2001-01-01"}, "date"),
     ({"start": "12:00", "end": "11:00"}, "end"),

@@ -27,7 +27,7 @@ from ..domain.slots import PlannedSlot
 from ..domain.statuses import SlotOrigin, SlotStatus
 from ..models import Department, Expert, Leave, PublishedDay, Slot, outbox
 from ..reads.directory import department_facts, expert_facts
-from ..reads.timetable import active_slots, expert_templates, weekly_rule
+from ..reads.timetable import active_slots, active_slots_between, expert_templates, weekly_rule
 
 
 @dataclass
@@ -77,11 +77,12 @@ def publish_expert(work: Work[Any], expert_id: int, start: date,
         PublishedDay.expert_id == expert_id, PublishedDay.day >= start, PublishedDay.day < end)))
     weekly = [weekly_rule(t) for t in expert_templates(session, expert_id)]
     leaves = leaves_between(session, expert_id, start, end)
+    booked = taken_between(session, expert_id, start, end)
     made_days = made_slots = 0
     for day in rules.days(start, count):
         if day in done:
             continue
-        planned = rules.plan_day(day, weekly, zone, leaves, taken(session, expert_id, day))
+        planned = rules.plan_day(day, weekly, zone, leaves, booked.get(day, []))
         if not planned:
             continue  # nothing to publish: a template added later still applies to this day
         session.add(PublishedDay(expert_id=expert_id, day=day, published_at=now))
@@ -100,6 +101,16 @@ def leaves_between(session: Session, expert_id: int, start: date,
 
 def taken(session: Session, expert_id: int, day: date) -> list[tuple[datetime, datetime]]:
     return [(slot.start_at, slot.end_at) for slot in active_slots(session, expert_id, day)]
+
+
+def taken_between(session: Session, expert_id: int, start: date,
+                  end: date) -> dict[date, list[tuple[datetime, datetime]]]:
+    """:func:`taken` for each day from ``start`` up to ``end``, in one query rather than
+    one a day (publishing a month for every expert asked hundreds)."""
+    by_day: dict[date, list[tuple[datetime, datetime]]] = {}
+    for slot in active_slots_between(session, expert_id, start, end):
+        by_day.setdefault(slot.day, []).append((slot.start_at, slot.end_at))
+    return by_day
 
 
 def create_slots(session: Session, expert: Expert, day: date, planned: Sequence[PlannedSlot],

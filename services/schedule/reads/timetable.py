@@ -165,6 +165,14 @@ def active_slots(session: Session, expert_id: int, day: date) -> list[Slot]:
         .order_by(Slot.start_at)))
 
 
+def active_slots_between(session: Session, expert_id: int, start: date,
+                         end: date) -> list[Slot]:
+    """The expert's active slots on the days from ``start`` up to (not including) ``end``."""
+    return list(session.scalars(select(Slot).where(
+        Slot.expert_id == expert_id, Slot.day >= start, Slot.day < end,
+        Slot.status == SlotStatus.ACTIVE).order_by(Slot.day, Slot.start_at)))
+
+
 def slots_not_over(session: Session, expert_id: int, now: datetime) -> list[Slot]:
     """The expert's active slots that have not ended: what deactivating them cancels."""
     return list(session.scalars(select(Slot).where(
