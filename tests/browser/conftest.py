@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
-from tests.support import servers
+from tests.support import pages, servers
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -37,17 +37,18 @@ def browser() -> Iterator:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield chromium
+        pages.forget(chromium)
         chromium.close()
 
 
 @pytest.fixture(autouse=True)
 def _pages_end_with_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
     """Each test's pages are closed when it ends, not left to the module's end: an open
-    console goes on taking the stream's pushes (and holding one of its threads)."""
+    console goes on taking the stream's pushes (and holding one of its threads). Its
+    contexts go back to :func:`tests.support.pages.context_for` for the next test."""
     yield
     if "browser" in request.fixturenames:
-        for context in request.getfixturevalue("browser").contexts:
-            context.close()
+        pages.give_back(request.getfixturevalue("browser"))
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from tests.support.pages import (
     api,
     book_by_api,
     bookable_today,
+    context_for,
     show_department,
     sign_in,
     wait_for,
@@ -124,7 +125,7 @@ def test_a_patient_moves_the_appointment_from_the_link_on_a_phone(clinic, browse
                                                                   shots) -> None:
     booked = book_by_api(clinic, 3, {"name": "赵敏", "phone": "13633334444",
                                      "sms_consent": True})
-    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    page = context_for(browser, viewport=PHONE, locale="zh-CN").new_page()
     page.goto(booked["patient_link"])
     places = page.locator(".places a")
     assert places.count() >= 1, "alternatives are offered"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.pages import PHONE, api, book_by_api, book_today, sign_in, wait_for
+from tests.support.pages import PHONE, api, book_by_api, book_today, context_for, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,7 +27,7 @@ def actions_of(clinic, appointment_id: int) -> list[str]:
 
 def test_the_patients_cancel_sent_twice_cancels_once(clinic, browser) -> None:
     booked = book_by_api(clinic, 1, {"name": "双击", "phone": "13622224441"})
-    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    page = context_for(browser, viewport=PHONE, locale="zh-CN").new_page()
     page.goto(f"{booked['patient_link']}/cancel")
     ended = page.evaluate(SEND_TWICE)
     assert [url.endswith("done=cancelled") for url in ended] == [True, True], ended
@@ -40,7 +40,7 @@ def test_a_double_tap_on_the_confirm_button_cancels_once(clinic, browser) -> Non
     """As a thumb does it: Chromium may send the form once or twice (the second navigation
     replaces the first); either way one cancellation, and the page says it is done."""
     booked = book_by_api(clinic, 1, {"name": "再点", "phone": "13622224442"})
-    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    page = context_for(browser, viewport=PHONE, locale="zh-CN").new_page()
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
     page.goto(f"{booked['patient_link']}/cancel")

@@ -16,6 +16,7 @@ from tests.support.pages import (
     add_consultant,
     book_by_api,
     bookable_today,
+    context_for,
     remaining,
     show_department,
     sign_in,
@@ -119,7 +120,7 @@ def test_a_patient_cancels_through_the_link(clinic, browser, shots) -> None:
                            timeout=10, json={"slot_id": slot["slot_id"], "channel": "phone",
                                              "patient": {"name": "李雷", "phone": "13612345678"}})
     link = booked.json()["patient_link"]
-    page = browser.new_context(viewport=PHONE).new_page()
+    page = context_for(browser, viewport=PHONE).new_page()
     page.goto(link)
     assert booked.json()["code"] in page.inner_text("body")
     assert "13612345678" not in page.content()
@@ -133,7 +134,7 @@ def test_a_patient_cancels_through_the_link(clinic, browser, shots) -> None:
 
 
 def test_signed_out_staff_are_sent_to_sign_in_and_back(clinic, browser, shots) -> None:
-    page = browser.new_context(viewport=DESKTOP).new_page()
+    page = context_for(browser, viewport=DESKTOP).new_page()
     page.goto(f"{clinic.urls['booking']}/roster")
     assert page.url.startswith(f"{clinic.urls['schedule']}/login")
     page.screenshot(path=str(shots / "login.png"))

@@ -10,10 +10,9 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from tests.support.pages import SHANGHAI
+from tests.support.pages import PHONE, SHANGHAI, context_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-PHONE = {"width": 390, "height": 844}
 DAY_AND_TIME = re.compile(r"(今天|明天)? ?\d{1,2}月\d{1,2}日 周[一二三四五六日] \d\d:\d\d")
 
 
@@ -49,7 +48,7 @@ def test_a_patient_moves_through_the_link_after_confirming(clinic, browser, shot
     assert all(datetime.fromisoformat(p["start"]) > datetime.now(SHANGHAI) + cut_off
                for p in places), "only places still cancellable online once there"
 
-    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    page = context_for(browser, viewport=PHONE, locale="zh-CN").new_page()
     page.goto(link)
     visit = page.locator("dd.when").inner_text()
     assert visit.startswith(words_for(datetime.fromisoformat(before["start"]))), visit
@@ -109,7 +108,7 @@ def test_an_old_link_after_the_desk_rebooked_names_the_new_visit(clinic, browser
         "slot_id": later["slot_id"], "channel": "phone", "patient": patient})
     assert new.status_code == 201, new.text
 
-    page = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    page = context_for(browser, viewport=PHONE, locale="zh-CN").new_page()
     page.goto(old["patient_link"])
     text = page.inner_text("body")
     assert "医院取消了这次预约" in text and "原因：设备检修" in text

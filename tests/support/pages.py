@@ -24,11 +24,60 @@ DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
 
+#: Per browser: its contexts free for another test, by their options. A new context costs
+#: Chromium about 1.3 CPU-s (its first renderer process, whatever the page), a new page in
+#: one about 0.3: the page tests opened ~90 contexts a run.
+_FREE: dict[int, dict[str, list]] = {}
+_LENT: dict[int, list[tuple[str, object]]] = {}
+
+
+def context_for(browser, **options):
+    """A browser context with ``options`` for this test alone: one an earlier test of the
+    module used with the same options, its cookies (the session, the language), routes
+    and permissions cleared, else a new one. Two asked in one test are two contexts.
+    :func:`give_back` makes them free again when the test ends."""
+    key = repr(sorted(options.items()))
+    free = _FREE.setdefault(id(browser), {}).setdefault(key, [])
+    while free:
+        context = free.pop()
+        if context in browser.contexts:  # a test may have closed it itself
+            context.unroute_all()
+            context.clear_permissions()
+            context.clear_cookies()
+            break
+    else:
+        context = browser.new_context(**options)
+    _LENT.setdefault(id(browser), []).append((key, context))
+    return context
+
+
+def give_back(browser) -> None:
+    """At a test's end: its pages closed (an open console goes on taking the stream's
+    pushes), the contexts :func:`context_for` lent it free again, any other closed."""
+    lent = _LENT.pop(id(browser), [])
+    pooled = {id(context) for _, context in lent}
+    for context in browser.contexts:
+        if id(context) not in pooled:
+            context.close()
+            continue
+        for page in context.pages:
+            page.close()
+    for key, context in lent:
+        if context in browser.contexts:
+            _FREE.setdefault(id(browser), {}).setdefault(key, []).append(context)
+
+
+def forget(browser) -> None:
+    """The browser is closing: nothing of it to lend again."""
+    _FREE.pop(id(browser), None)
+    _LENT.pop(id(browser), None)
+
+
 def sign_in(browser, clinic, username: str, password: str = "demo", viewport=DESKTOP,
             start: str | None = None, **context):
-    """A new page (in a context of its own, with ``context``'s options) signed in through
-    the sign-in form, on the page it leads to (``start`` first, when given)."""
-    page = browser.new_context(viewport=viewport, locale="zh-CN", **context).new_page()
+    """A new page (in a context of the test's own, with ``context``'s options) signed in
+    through the sign-in form, on the page it leads to (``start`` first, when given)."""
+    page = context_for(browser, viewport=viewport, locale="zh-CN", **context).new_page()
     page.goto(start or f"{clinic.urls['schedule']}/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
