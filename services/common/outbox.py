@@ -112,6 +112,17 @@ class Relay:
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self._connection: Any = None
+        self._watch = db.commit_watch()
+        self._found_nothing = False
+
+    def _nothing_new(self) -> bool:
+        """SQLite: the last poll found nothing and nothing was committed since it began,
+        so the outbox cannot have a new row. Looked at before each poll, so a row
+        committed while a poll runs is found by the next."""
+        if self._watch is None:
+            return False
+        unchanged = not self._watch.changed()
+        return unchanged and self._found_nothing
 
     def publish_pending(self) -> int:
         """Publish one batch; return how many rows were published."""
@@ -173,10 +184,15 @@ class Relay:
         backoff = self.poll_seconds
         while not stop.is_set():
             try:
+                if self._nothing_new():
+                    stop.wait(self.poll_seconds)
+                    continue
                 published = self.publish_pending()
+                self._found_nothing = published == 0
                 backoff = self.poll_seconds
             except Exception as exc:
                 log.warning("outbox relay could not publish, retrying in %.1fs: %s", backoff, exc)
+                self._found_nothing = False
                 self._drop_connection()
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -184,6 +200,8 @@ class Relay:
             if published < self.batch_size:
                 stop.wait(self.poll_seconds)
         self._drop_connection()
+        if self._watch is not None:
+            self._watch.close()
 
     def drain(self, timeout: float = 10.0) -> int:
         """Publish everything pending now (used by tests and the CLI)."""
