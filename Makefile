@@ -39,16 +39,12 @@ run: $(STAMP)
 	$(BIN)/clinic-run
 
 # Lint and types first: a change that breaks either fails before the long suite runs.
-# Then every test on $(WORKERS) xdist workers (each with its own databases, RabbitMQ vhost,
-# ports and log file) except the few that stop RabbitMQ (the other workers' tests use it),
-# then those alone. Each of the two pytest runs checks its own log lines. (A PYTEST_ARGS
-# that selects no test stopping RabbitMQ is no failure of the second run.)
+# Then every test on $(WORKERS) xdist workers, each with its own databases, RabbitMQ vhost,
+# ports and log file (and, for the tests that stop the broker, a RabbitMQ node of its own).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy services bench tools
-	$(BIN)/python -m pytest $(XDIST) -m "not stops_rabbitmq" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -m stops_rabbitmq $(PYTEST_ARGS) \
-	  || { code=$$?; [ $$code -eq 5 ] && [ -n "$(PYTEST_ARGS)" ] || exit $$code; }
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The name `make test` had while it was not yet what CI ran.
 test-parallel: test

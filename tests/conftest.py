@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
-import inspect
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -83,50 +82,19 @@ class _LongestFirst:
 
 
 SERVER_FIXTURES = {"pg_url": "postgres", "postgres_available": "postgres",
-                   "amqp_url": "rabbitmq", "rabbit_session_url": "rabbitmq"}
-
-
-def stops_rabbitmq(item: pytest.Item) -> bool:
-    """Does the test stop the machine's one RabbitMQ (``rabbitmqctl("stop_app")``)?
-    (Only the functions of a module that says ``stop_app`` are read: reading every test's
-    source took each xdist worker a second and a half.)"""
-    function = getattr(item, "function", None)
-    try:
-        return (function is not None and _says_stop_app(item.path)
-                and "stop_app" in inspect.getsource(function))
-    except (OSError, TypeError):
-        return False
-
-
-@functools.cache
-def _says_stop_app(path: Path) -> bool:
-    return "stop_app" in path.read_text(encoding="utf-8")
+                   "amqp_url": "rabbitmq", "rabbit_session_url": "rabbitmq",
+                   "rabbit_to_stop": "rabbitmq", "rabbit_node": "rabbitmq"}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that asks for a real server is marked so, whichever fixture asked:
-    ``make test-fast`` leaves them out by marker.
-
-    For pytest-xdist: a test that stops RabbitMQ is marked ``stops_rabbitmq`` (``make
-    test`` runs those alone, after the parallel run, as stopping the broker would break the
-    other workers' tests). How the rest is shared out: ``tests/support/scheduling.py``."""
-    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    ``make test-fast`` leaves them out by marker. (How the tests are shared out between
+    pytest-xdist workers: ``tests/support/scheduling.py``.)"""
     for item in items:
         for fixture in getattr(item, "fixturenames", ()):
             if fixture in SERVER_FIXTURES:
                 item.add_marker(SERVER_FIXTURES[fixture])
-        if stops_rabbitmq(item):
-            item.add_marker("stops_rabbitmq")
-            if workers > 1:
-                item.add_marker(pytest.mark.usefixtures("_not_beside_other_workers"))
-
-
-@pytest.fixture
-def _not_beside_other_workers() -> None:
-    pytest.fail("this test stops RabbitMQ, which other xdist workers use: run it without -n "
-                "(make test runs `pytest -m stops_rabbitmq` alone after the parallel run)",
-                pytrace=False)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -185,7 +153,34 @@ CLINIC_QUEUES = ("clinic.events--schedule", "clinic.events--booking", "clinic.ev
 def amqp_url(rabbit_session_url: str) -> Iterator[str]:
     """The run's vhost, with the clinic queues deleted after each test."""
     yield rabbit_session_url
-    with Connection(rabbit_session_url, connect_timeout=5) as conn:
+    _delete_clinic_queues(rabbit_session_url)
+
+
+@pytest.fixture(scope="session")
+def rabbit_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.RabbitNode]:
+    """A RabbitMQ node of this worker's own, started at its first use (about 10 s and
+    10 CPU-s) and stopped at the worker's end, for the tests that stop and start the
+    broker: the machine's node goes on serving the other workers' tests meanwhile. The
+    tests that stop it are all in ``tests/faults/test_faults.py``, which one worker runs
+    whole, so a run starts one."""
+    with contextlib.ExitStack() as stack:
+        try:
+            node = stack.enter_context(servers.rabbit_node(tmp_path_factory.mktemp("rabbitmq")))
+        except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+            servers.unavailable(f"cannot start a RabbitMQ node of the tests' own: {exc}")
+        yield node
+
+
+@pytest.fixture
+def rabbit_to_stop(rabbit_node: servers.RabbitNode) -> Iterator[servers.RabbitNode]:
+    """:func:`rabbit_node` for a test on its default vhost (``rabbit_to_stop.url``) that
+    stops it (``rabbit_to_stop.ctl("stop_app")``): the clinic queues deleted after it."""
+    yield rabbit_node
+    _delete_clinic_queues(rabbit_node.url)
+
+
+def _delete_clinic_queues(url: str) -> None:
+    with Connection(url, connect_timeout=5) as conn:
         for name in CLINIC_QUEUES:
             with contextlib.suppress(Exception):
                 Queue(name, channel=conn.channel()).delete()

@@ -168,13 +168,15 @@ class System:
 
 
 @contextlib.contextmanager
-def running_system(folder: Path, copies: int = 1) -> Iterator[System]:
+def running_system(folder: Path, copies: int = 1,
+                   broker_url: str | None = None) -> Iterator[System]:
     """Booking's web and worker and notify's worker, ``copies`` of each, on one PostgreSQL
-    database per service and one RabbitMQ vhost; the n-th web copy listens on
-    ``system.web_urls[n]``."""
-    if not servers.port_open(servers.RABBIT_HOST, servers.RABBIT_PORT):
+    database per service and one RabbitMQ vhost of the machine's node (or ``broker_url``);
+    the n-th web copy listens on ``system.web_urls[n]``."""
+    if broker_url is None and not servers.port_open(servers.RABBIT_HOST, servers.RABBIT_PORT):
         servers.unavailable("RabbitMQ is not reachable")
-    with servers.rabbit_vhost() as amqp_url, servers.pg_database() as booking_db, \
+    broker = contextlib.nullcontext(broker_url) if broker_url else servers.rabbit_vhost()
+    with broker as amqp_url, servers.pg_database() as booking_db, \
             servers.pg_database() as notify_db, FakeGateway() as gateway:
         ports = [free_port() for _ in range(copies)]
         env = {**os.environ, "LOG_LEVEL": "INFO", "VAR_DIR": str(folder / "var"),

@@ -4,30 +4,75 @@ confirmation, no event is lost, and no booking that was made was answered with a
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import Burst, System, assert_each_booking_confirmed_once
+from tests.faults.conftest import (
+    Burst,
+    System,
+    assert_each_booking_confirmed_once,
+    running_system,
+)
 from tests.support import servers
-from tests.support.bus import wait_until
+from tests.support.bus import BusApp, Running, settle, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
 
 
-def test_rabbitmq_stopped_and_started_during_a_burst_of_bookings(system: System) -> None:
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory, postgres_available: bool,
+           rabbit_node: servers.RabbitNode) -> Iterator[System]:
+    """The faults system on a vhost of a RabbitMQ node of this worker's own, which the
+    first two tests stop and start while the machine's node serves the other workers'
+    tests."""
+    with running_system(tmp_path_factory.mktemp("faults"),
+                        broker_url=rabbit_node.new_vhost()) as running:
+        yield running
+
+
+def test_rabbitmq_stopped_and_started_during_a_burst_of_bookings(
+        system: System, rabbit_node: servers.RabbitNode) -> None:
     with Burst(system, system.new_slots(40)) as burst:
         burst.wait_for(10)
-        servers.rabbitmqctl("stop_app")
+        rabbit_node.ctl("stop_app")
         try:
             down_at = burst.done
             burst.wait_for(down_at + 20)  # consultants go on booking with the broker away
             booked_while_down = burst.done - down_at
         finally:
-            servers.rabbitmqctl("start_app")
-            servers.rabbitmqctl("await_startup")
+            rabbit_node.ctl("start_app")
+            rabbit_node.ctl("await_startup")
         burst.wait_for(burst.done + 10)
     assert booked_while_down >= 20
     assert_each_booking_confirmed_once(system, burst)
+
+
+def test_rabbitmq_restart_while_publishing_loses_and_duplicates_nothing(
+        rabbit_to_stop: servers.RabbitNode, database_url: str, tmp_path: Path) -> None:
+    """The outbox → bus → inbox path alone (``tests/common/test_bus.py``'s), through a
+    restart of the broker: here, beside the other test that stops the node, so that one
+    node of the run's is started for both."""
+    app = BusApp(database_url, rabbit_to_stop.url, tmp_path / "bus")
+    consumer = app.consumer()
+    app.bus.declare(consumer.queue)
+    app.relay.batch_size = 10
+    ids: list[str] = []
+    with Running(app.relay.run, consumer.run_until):
+        for burst in range(30):
+            ids += app.emit(10, start=burst * 10)
+            if burst == 5:
+                rabbit_to_stop.ctl("stop_app")
+            if burst == 15:
+                rabbit_to_stop.ctl("start_app")
+                rabbit_to_stop.ctl("await_startup")
+            time.sleep(0.1)
+        assert wait_until(lambda: app.counts()["handled"] >= 300, timeout=120)
+        counts = settle(app.counts, quiet=2)
+    assert counts["pending"] == 0
+    assert counts["handled"] == 300 and counts["distinct"] == 300 and counts["inbox"] == 300
+    assert app.handled_ids() == set(ids)
 
 
 def test_workers_killed_mid_message_and_restarted(system: System) -> None:

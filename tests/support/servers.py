@@ -13,9 +13,12 @@ import random
 import shutil
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +109,93 @@ def rabbit_vhost() -> Iterator[str]:
         yield f"amqp://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/{vhost}"
     finally:
         subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True, timeout=60)
+
+
+#: The machine's RabbitMQ server script, run directly (not Debian's wrapper, which would
+#: run it as the rabbitmq user, who cannot write the test's folder).
+RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+#: Where the machine's node keeps its Erlang cookie: a node started with this home shares
+#: it, so ``rabbitmqctl`` (which runs as the rabbitmq user) may talk to it.
+RABBITMQ_HOME = "/var/lib/rabbitmq"
+
+
+@dataclass
+class RabbitNode:
+    """A RabbitMQ node of a test worker's own, for the tests that stop and start the broker
+    while the machine's node goes on serving the other workers."""
+
+    name: str
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@{RABBIT_HOST}:{self.port}/"
+
+    def ctl(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        """``rabbitmqctl`` on this node (``stop_app``, ``start_app``, ``await_startup``)."""
+        return rabbitmqctl("-n", self.name, *args, timeout=timeout)
+
+    def new_vhost(self) -> str:
+        """The URL of a new vhost on this node, apart from what its default one holds."""
+        vhost = f"clinic-test-{uuid.uuid4().hex[:10]}"
+        self.ctl("add_vhost", vhost)
+        self.ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        return f"{self.url}{vhost}"
+
+
+@contextmanager
+def rabbit_node(folder: Path) -> Iterator[RabbitNode]:
+    """Start a RabbitMQ node with its data, logs and configuration in ``folder``, on a
+    port from this worker's block, and stop it afterwards. Its own configuration file and
+    an empty environment file, as the machine's (``/etc/rabbitmq``) name the machine's
+    node and its port."""
+    if not RABBITMQ_SERVER.exists() or shutil.which("rabbitmqctl") is None:
+        raise RuntimeError(f"{RABBITMQ_SERVER} or rabbitmqctl is not installed")
+    node = RabbitNode(f"clinic-test-{uuid.uuid4().hex[:10]}@localhost", free_port(),
+                      folder / "node.log")
+    (folder / "rabbitmq.conf").write_text(
+        f"listeners.tcp.default = {RABBIT_HOST}:{node.port}\nloopback_users = none\n")
+    (folder / "enabled_plugins").write_text("[].\n")
+    (folder / "rabbitmq-env.conf").write_text("")
+    env = {**os.environ, "HOME": RABBITMQ_HOME, "RABBITMQ_NODENAME": node.name,
+           "RABBITMQ_CONF_ENV_FILE": str(folder / "rabbitmq-env.conf"),
+           "RABBITMQ_CONFIG_FILE": str(folder / "rabbitmq.conf"),
+           "RABBITMQ_ENABLED_PLUGINS_FILE": str(folder / "enabled_plugins"),
+           "RABBITMQ_DIST_PORT": str(free_port()), "ERL_EPMD_ADDRESS": "127.0.0.1",
+           "RABBITMQ_MNESIA_BASE": str(folder / "mnesia"),
+           "RABBITMQ_LOG_BASE": str(folder / "log")}
+    with node.log.open("w") as out:
+        process = subprocess.Popen([str(RABBITMQ_SERVER)], env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _await_node(node, process)
+        yield node
+    finally:
+        subprocess.run(["rabbitmqctl", "-n", node.name, "stop"], capture_output=True,
+                       timeout=60)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+
+def _await_node(node: RabbitNode, process: subprocess.Popen[bytes], wait: float = 120) -> None:
+    """Until the node accepts connections: its port open (cheap to look at; each
+    ``rabbitmqctl`` starts an Erlang VM, a CPU-second), then ``await_startup``, asked again
+    while the node is not yet known to epmd (it answers at once then)."""
+    deadline = time.monotonic() + wait
+    while not port_open(RABBIT_HOST, node.port, timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    while True:
+        asked = subprocess.run(["rabbitmqctl", "-n", node.name, "await_startup", "--timeout",
+                                "60"], capture_output=True, text=True, timeout=70)
+        if asked.returncode == 0:
+            return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the test's RabbitMQ node did not start:\n"
+                               f"{node.log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.5)
