@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -121,7 +122,12 @@ class Relay:
         committed while a poll runs is found by the next."""
         if self._watch is None:
             return False
-        unchanged = not self._watch.changed()
+        try:
+            unchanged = not self._watch.changed()
+        except sqlite3.Error as exc:  # the watch is a shortcut: poll, and look afresh next time
+            log.warning("outbox relay's commit watch failed, polling: %s", exc)
+            self._watch.close()
+            return False
         return unchanged and self._found_nothing
 
     def publish_pending(self) -> int:

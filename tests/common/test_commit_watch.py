@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -51,3 +52,16 @@ def test_an_idle_relay_on_sqlite_asks_for_nothing_until_a_commit(tmp_path: Path)
         app.emit(3)
         assert wait_until(lambda: app.counts()["pending"] == 0, 10), "published after the commit"
     assert len(idle) == 1, idle
+
+
+def test_a_relay_whose_watch_fails_polls_as_before(tmp_path: Path, monkeypatch) -> None:
+    app = BusApp(f"sqlite:///{tmp_path / 'relay.db'}", "filesystem://", tmp_path / "bus")
+
+    def failing() -> bool:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    assert app.relay._watch is not None
+    monkeypatch.setattr(app.relay._watch, "changed", failing)
+    with Running(app.relay.run):
+        app.emit(3)
+        assert wait_until(lambda: app.counts()["pending"] == 0, 10), "published all the same"

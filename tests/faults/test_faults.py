@@ -60,14 +60,18 @@ def test_rabbitmq_restart_while_publishing_loses_and_duplicates_nothing(
     app.relay.batch_size = 10
     ids: list[str] = []
     with Running(app.relay.run, consumer.run_until):
-        for burst in range(30):
-            ids += app.emit(10, start=burst * 10)
-            if burst == 5:
-                rabbit_to_stop.ctl("stop_app")
-            if burst == 15:
-                rabbit_to_stop.ctl("start_app")
-                rabbit_to_stop.ctl("await_startup")
-            time.sleep(0.1)
+        try:
+            for burst in range(30):
+                ids += app.emit(10, start=burst * 10)
+                if burst == 5:
+                    rabbit_to_stop.ctl("stop_app")
+                if burst == 15:
+                    rabbit_to_stop.ctl("start_app")
+                    rabbit_to_stop.ctl("await_startup")
+                time.sleep(0.1)
+        finally:  # the module's other tests need the node running
+            rabbit_to_stop.ctl("start_app")
+            rabbit_to_stop.ctl("await_startup")
         assert wait_until(lambda: app.counts()["handled"] >= 300, timeout=120)
         counts = settle(app.counts, quiet=2)
     assert counts["pending"] == 0

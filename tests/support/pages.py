@@ -55,7 +55,9 @@ def give_back(browser) -> None:
     """At a test's end: its pages closed (an open console goes on taking the stream's
     pushes), the contexts :func:`context_for` lent it free again, any other closed."""
     lent = _LENT.pop(id(browser), [])
-    pooled = {id(context) for _, context in lent}
+    free = _FREE.setdefault(id(browser), {})
+    pooled = {id(context) for _, context in lent} | {
+        id(context) for contexts in free.values() for context in contexts}
     for context in browser.contexts:
         if id(context) not in pooled:
             context.close()
@@ -64,7 +66,7 @@ def give_back(browser) -> None:
             page.close()
     for key, context in lent:
         if context in browser.contexts:
-            _FREE.setdefault(id(browser), {}).setdefault(key, []).append(context)
+            free.setdefault(key, []).append(context)
 
 
 def forget(browser) -> None:

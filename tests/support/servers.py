@@ -163,10 +163,14 @@ def rabbit_node(folder: Path) -> Iterator[RabbitNode]:
            "RABBITMQ_CONFIG_FILE": str(folder / "rabbitmq.conf"),
            "RABBITMQ_ENABLED_PLUGINS_FILE": str(folder / "enabled_plugins"),
            "RABBITMQ_DIST_PORT": str(free_port()), "ERL_EPMD_ADDRESS": "127.0.0.1",
+           # as the machine's node (its env file): Erlang's own port on loopback only; and
+           # a word on the command line to find a node a killed run left behind by
+           "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS":
+               "-kernel inet_dist_use_interface {127,0,0,1} -clinic_test_node true",
            "RABBITMQ_MNESIA_BASE": str(folder / "mnesia"),
            "RABBITMQ_LOG_BASE": str(folder / "log")}
     with node.log.open("w") as out:
-        process = subprocess.Popen([str(RABBITMQ_SERVER)], env=env, stdout=out,
+        process = subprocess.Popen([str(RABBITMQ_SERVER)], env=env, stdout=out, cwd=folder,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _await_node(node, process)

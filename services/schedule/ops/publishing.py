@@ -77,12 +77,12 @@ def publish_expert(work: Work[Any], expert_id: int, start: date,
         PublishedDay.expert_id == expert_id, PublishedDay.day >= start, PublishedDay.day < end)))
     weekly = [weekly_rule(t) for t in expert_templates(session, expert_id)]
     leaves = leaves_between(session, expert_id, start, end)
-    booked = taken_between(session, expert_id, start, end)
+    taken_times = taken_between(session, expert_id, start, end)
     made_days = made_slots = 0
     for day in rules.days(start, count):
         if day in done:
             continue
-        planned = rules.plan_day(day, weekly, zone, leaves, booked.get(day, []))
+        planned = rules.plan_day(day, weekly, zone, leaves, taken_times.get(day, []))
         if not planned:
             continue  # nothing to publish: a template added later still applies to this day
         session.add(PublishedDay(expert_id=expert_id, day=day, published_at=now))
