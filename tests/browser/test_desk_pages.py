@@ -16,6 +16,7 @@ from tests.support.pages import (
     book_by_api,
     bookable_today,
     context_for,
+    department_named,
     show_department,
     sign_in,
     wait_for,
@@ -215,8 +216,7 @@ def test_the_walk_in_list_follows_today_while_the_desk_views_another_day(clinic,
     again only when the shown roster changed, so with tomorrow shown its counts went stale."""
     bookable_today(clinic, "消化内科")
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
-    (department,) = [d["id"] for d in api(clinic, "frontdesk", "GET", "booking",
-                                          "/departments").json() if d["name"] == "消化内科"]
+    department = department_named(clinic, "消化内科")
     grid = api(clinic, "frontdesk", "GET", "booking", "/availability",
                params={"department_id": department}).json()
     slot = next(s for e in grid["experts"] for s in e["slots"] if s["state"] == "open"

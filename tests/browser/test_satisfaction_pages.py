@@ -11,7 +11,16 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.e2e.conftest import ALWAYS, ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
-from tests.support.pages import DESKTOP, PHONE, SHANGHAI, api, bookable_today, sign_in, wait_for
+from tests.support.pages import (
+    DESKTOP,
+    PHONE,
+    SHANGHAI,
+    api,
+    bookable_today,
+    department_named,
+    sign_in,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,8 +43,7 @@ def visited_today(clinic: Clinic, name: str, phone: str, consent: bool) -> dict:
     """Booked for a slot of today (with or without the consent) and checked in."""
     bookable_today(clinic, "心内科")
     now = datetime.now(SHANGHAI)
-    departments = api(clinic, "admin", "GET", "schedule", "/departments").json()
-    (department_id,) = [d["id"] for d in departments if d["name"] == "心内科"]
+    department_id = department_named(clinic, "心内科")
     grid = api(clinic, "admin", "GET", "booking", "/availability", params={
         "department_id": department_id, "date": now.date().isoformat()}).json()
     slot = next(s for e in grid["experts"] for s in e["slots"]

@@ -95,6 +95,13 @@ def api(clinic, username: str, method: str, service: str, path: str, **kw):
                             timeout=10, **kw)
 
 
+def department_named(clinic, name: str) -> int:
+    """The id of the demo department called ``name`` (the same in every service's copy)."""
+    (found,) = [d["id"] for d in api(clinic, "admin", "GET", "schedule", "/departments").json()
+                if d["name"] == name]
+    return found
+
+
 def wait_for(check, timeout: float = 15.0) -> bool:
     """Whether ``check`` came true within ``timeout`` seconds (looked at four times a second)."""
     return wait_until(check, timeout, interval=0.25)
@@ -162,8 +169,7 @@ def bookable_today(clinic, department: str, slots: int = 1) -> None:
     fewer open slots start later than that (an earlier test's session may be passing)."""
     now = datetime.now(SHANGHAI)
     soon = now + timedelta(minutes=3)
-    (department_id,) = [d["id"] for d in api(clinic, "admin", "GET", "schedule",
-                                             "/departments").json() if d["name"] == department]
+    department_id = department_named(clinic, department)
 
     def open_soon() -> bool:
         grid = api(clinic, "admin", "GET", "booking", "/availability", params={
@@ -188,16 +194,13 @@ def add_consultant(clinic, username: str) -> None:
 
 def book_by_api(clinic, department_id: int, patient: dict) -> dict:
     """``patient`` booked by phone into the department's first bookable slot from tomorrow."""
-    headers = {"Authorization": f"Bearer {clinic.token('consultant')}"}
     tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date()
-    found = requests.get(f"{clinic.urls['booking']}/api/v1/availability?department_id="
-                         f"{department_id}&date={tomorrow}&days=7", headers=headers,
-                         timeout=10).json()
+    found = api(clinic, "consultant", "GET", "booking", "/availability", params={
+        "department_id": department_id, "date": tomorrow.isoformat(), "days": 7}).json()
     slot = next(s for e in found["experts"] for s in e["slots"] if s["remaining"]
                 and s["bookable"])
-    answer = requests.post(f"{clinic.urls['booking']}/api/v1/appointments", headers=headers,
-                           timeout=10, json={"slot_id": slot["slot_id"], "channel": "phone",
-                                             "patient": patient})
+    answer = api(clinic, "consultant", "POST", "booking", "/appointments", json={
+        "slot_id": slot["slot_id"], "channel": "phone", "patient": patient})
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -205,8 +208,7 @@ def book_by_api(clinic, department_id: int, patient: dict) -> dict:
 def book_today(clinic, department: str, patient: dict) -> dict:
     """An appointment in one of today's slots not yet begun."""
     bookable_today(clinic, department)
-    (department_id,) = [d["id"] for d in api(clinic, "admin", "GET", "schedule",
-                                             "/departments").json() if d["name"] == department]
+    department_id = department_named(clinic, department)
     now = datetime.now(SHANGHAI)
     grid = api(clinic, "consultant", "GET", "booking", "/availability", params={
         "department_id": department_id, "date": now.date().isoformat()}).json()

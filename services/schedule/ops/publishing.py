@@ -27,7 +27,7 @@ from ..domain.slots import PlannedSlot
 from ..domain.statuses import SlotOrigin, SlotStatus
 from ..models import Department, Expert, Leave, PublishedDay, Slot, outbox
 from ..reads.directory import department_facts, expert_facts
-from ..reads.timetable import active_slots, active_slots_between, expert_templates, weekly_rule
+from ..reads.timetable import active_slots_between, expert_templates, weekly_rule
 
 
 @dataclass
@@ -100,7 +100,7 @@ def leaves_between(session: Session, expert_id: int, start: date,
 
 
 def taken(session: Session, expert_id: int, day: date) -> list[tuple[datetime, datetime]]:
-    return [(slot.start_at, slot.end_at) for slot in active_slots(session, expert_id, day)]
+    return taken_between(session, expert_id, day, day + timedelta(days=1)).get(day, [])
 
 
 def taken_between(session: Session, expert_id: int, start: date,

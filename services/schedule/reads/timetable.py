@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -160,9 +160,7 @@ def the_template(session: Session, expert_id: int, template_id: int) -> Template
 
 
 def active_slots(session: Session, expert_id: int, day: date) -> list[Slot]:
-    return list(session.scalars(select(Slot).where(
-        Slot.expert_id == expert_id, Slot.day == day, Slot.status == SlotStatus.ACTIVE)
-        .order_by(Slot.start_at)))
+    return active_slots_between(session, expert_id, day, day + timedelta(days=1))
 
 
 def active_slots_between(session: Session, expert_id: int, start: date,
