@@ -7,6 +7,7 @@ import dataclasses
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +33,12 @@ def pytest_configure(config: pytest.Config) -> None:
     pytest-xdist the controller makes the folder and each worker (and what it starts) logs to
     a file of its own in it (``clinic-test-log-gw0.txt`` …); the controller's end-of-run check
     reads them all."""
+    # Every service process the run starts (clinics, the fault systems, the soak) keeps a
+    # pool of PostgreSQL connections, and all of them share the machine's 100: at the
+    # default ten (thirty at a peak) a run ran out of them and a booking got "too many
+    # clients" (2026-12-07).
+    # Three each (nine at a peak) still covers a web process's eight threads.
+    os.environ.setdefault("DB_POOL_SIZE", "3")
     worker_input = getattr(config, "workerinput", None)
     if worker_input is not None:
         config.clinic_log_folder = None  # type: ignore[attr-defined]  # the controller checks
@@ -97,8 +104,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(SERVER_FIXTURES[fixture])
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A worker leaving the page tests stops the clinics and the Chromium they shared."""
+    if item.path.parent.name != "browser":
+        _stop_page_tests_servers()
+
+
+def _stop_page_tests_servers() -> None:
+    # Looked up, not imported: a run without page tests has not loaded them.
+    browser = sys.modules.get("tests.browser.conftest")
+    if browser is not None:
+        browser.stop_browser()
+    clinics = sys.modules.get("tests.e2e.conftest")
+    if clinics is not None:
+        clinics.stop_shared_clinics()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """No log line of the run (every xdist worker's too) carries personal data."""
+    _stop_page_tests_servers()  # first: their last log lines are checked too
     folder = getattr(session.config, "clinic_log_folder", None)
     if folder is None:
         return

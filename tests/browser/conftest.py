@@ -1,4 +1,9 @@
-"""A running clinic and headless Chromium (Debian's, at /usr/bin/chromium) for page tests."""
+"""A running clinic and headless Chromium (Debian's, at /usr/bin/chromium) for page tests.
+
+Both are shared by the page modules a pytest worker runs one after another: a clinic per set
+of settings (:func:`tests.e2e.conftest.shared_clinic`) and one Chromium. They stop when the
+worker moves on to other tests (``tests/conftest.py``'s ``pytest_runtest_setup``).
+"""
 
 from __future__ import annotations
 
@@ -8,37 +13,44 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, shared_clinic
 from tests.support import pages, servers
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(scope="module")
-def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
-    started = launch_clinic(tmp_path_factory.mktemp("clinic"), **ANY_HOUR,
-                            **ONE_WEB_PROCESS)
-    try:
-        started.wait_ready()
-        yield started
-    finally:
-        started.stop()
+#: This worker's Playwright and Chromium, once a page test has asked for them.
+_RUNNING: list = []
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator:
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
+    return shared_clinic(tmp_path_factory, **ANY_HOUR, **ONE_WEB_PROCESS)
+
+
+@pytest.fixture(scope="module")
+def browser():
     if not CHROMIUM.exists():
         servers.unavailable("Chromium is not installed (apt-get install chromium); "
                             ".ci/run installs it")
-    from playwright.sync_api import sync_playwright
+    if not _RUNNING:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
+        playwright = sync_playwright().start()
+        _RUNNING[:] = [playwright, playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=ARGS)]
+    return _RUNNING[1]
+
+
+def stop_browser() -> None:
+    """Close this worker's Chromium and Playwright, if a page test started them."""
+    if _RUNNING:
+        playwright, chromium = _RUNNING
+        _RUNNING.clear()
         pages.forget(chromium)
         chromium.close()
+        playwright.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -5,28 +5,22 @@ filled in, and the outcome buttons."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.conftest import ALWAYS, ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.e2e.conftest import ALWAYS, ANY_HOUR, ONE_WEB_PROCESS, Clinic, shared_clinic
 from tests.support.pages import DESKTOP, PHONE, add_consultant, api, book_by_api, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
     """Calling hours all day long, so the test claims tasks whatever the hour it runs."""
-    started = launch_clinic(tmp_path_factory.mktemp("clinic"), **ANY_HOUR, **ALWAYS,
-                            **ONE_WEB_PROCESS)
-    try:
-        started.wait_ready()
-        yield started
-    finally:
-        started.stop()
+    return shared_clinic(tmp_path_factory, **ANY_HOUR, **ALWAYS,
+                         **ONE_WEB_PROCESS)
 
 
 def test_an_enquiry_from_the_console_turns_booked_when_the_patient_books(clinic, browser,

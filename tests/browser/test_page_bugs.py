@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.e2e.conftest import ANY_HOUR, ONE_WEB_PROCESS, Clinic, shared_clinic
 from tests.support.pages import (
     DESKTOP,
     PHONE,
@@ -30,15 +29,10 @@ WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"
 
 
 @pytest.fixture(scope="module")
-def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
-    started = launch_clinic(tmp_path_factory.mktemp("clinic"), **ANY_HOUR,
-                            HOLD_SECONDS=str(HOLD_SECONDS),
-                            **ONE_WEB_PROCESS)
-    try:
-        started.wait_ready()
-        yield started
-    finally:
-        started.stop()
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
+    return shared_clinic(tmp_path_factory, **ANY_HOUR,
+                         HOLD_SECONDS=str(HOLD_SECONDS),
+                         **ONE_WEB_PROCESS)
 
 
 def headers_of_week(page) -> list[str]:

@@ -5,12 +5,11 @@ console, at desktop and phone width."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 
-from tests.e2e.conftest import ALWAYS, ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
+from tests.e2e.conftest import ALWAYS, ANY_HOUR, ONE_WEB_PROCESS, Clinic, shared_clinic
 from tests.support.pages import (
     DESKTOP,
     PHONE,
@@ -26,17 +25,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
     """Calling hours all day, and the satisfaction call due the day of the visit (0 days
     after), so a visit checked in now can be called now."""
-    started = launch_clinic(tmp_path_factory.mktemp("clinic"), **ANY_HOUR,
-                            FOLLOWUP_SATISFACTION_DAYS="0", **ALWAYS,
-                            **ONE_WEB_PROCESS)
-    try:
-        started.wait_ready()
-        yield started
-    finally:
-        started.stop()
+    return shared_clinic(tmp_path_factory, **ANY_HOUR,
+                         FOLLOWUP_SATISFACTION_DAYS="0", **ALWAYS,
+                         **ONE_WEB_PROCESS)
 
 
 def visited_today(clinic: Clinic, name: str, phone: str, consent: bool) -> dict:

@@ -133,6 +133,38 @@ def launch_clinic(folder: Path, ports: dict[str, int] | None = None,
     return Clinic(process, urls, var_dir, log_path, env)
 
 
+#: This pytest worker's page clinics, by their settings (see :func:`shared_clinic`).
+_SHARED: dict[str, Clinic] = {}
+
+
+def shared_clinic(folder_factory: pytest.TempPathFactory, **extra_env: str) -> Clinic:
+    """A running clinic with ``extra_env`` that the page test modules of this worker share:
+    started by the first module that asks, handed as it is to each later module asking
+    with the same settings. A start costs about 6 CPU-s and a page module's few minutes of
+    a slow run's 4 workers; the page tests, written to share a clinic with the other tests
+    of their module, share it with the other modules too. :func:`stop_shared_clinics`
+    stops them when the worker moves on to other tests."""
+    key = repr(sorted(extra_env.items()))
+    running = _SHARED.get(key)
+    if running is not None and running.process.poll() is None:
+        return running
+    started = launch_clinic(folder_factory.mktemp("clinic"), **extra_env)
+    try:
+        started.wait_ready()
+    except BaseException:
+        started.stop()
+        raise
+    _SHARED[key] = started
+    return started
+
+
+def stop_shared_clinics() -> None:
+    """Stop every page clinic of this worker (an idle clinic costs 4 % of a core)."""
+    while _SHARED:
+        _, clinic = _SHARED.popitem()
+        clinic.stop()
+
+
 @pytest.fixture
 def start_clinic(tmp_path: Path) -> Iterator:
     started: list[Clinic] = []
