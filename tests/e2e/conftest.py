@@ -148,7 +148,7 @@ def shared_clinic(folder_factory: pytest.TempPathFactory, **extra_env: str) -> C
     running = _SHARED.get(key)
     if running is not None and running.process.poll() is None:
         return running
-    started = launch_clinic(folder_factory.mktemp("clinic"), **extra_env)
+    started = launch_clinic(folder_factory.mktemp("clinic"), None, **extra_env)
     try:
         started.wait_ready()
     except BaseException:
