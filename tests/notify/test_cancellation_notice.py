@@ -7,6 +7,7 @@ notify's text."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from services.notify.domain.rendering import Renderer
 from services.notify.models import Message
 from tests.support.booking import PHONES, Staff, bearer
 from tests.support.notify import facts, told
-from tests.support.schedule import Admin, local_today, next_weekday
+from tests.support.schedule import Admin, local_today
 
 OFFER = {"slot_id": 5, "expert_id": 4, "expert_name": "李晓梅", "remaining": 1,
          "start": "2026-12-01T01:00:00Z"}
@@ -121,18 +122,19 @@ def test_the_leave_reason_travels_from_schedule_to_the_patients_sms(make_app,
         "language": "zh-CN"}).status_code == 200
     department = admin.department()
     wang = admin.expert(department["id"])
-    assert admin.template(wang["id"], weekday=2).status_code == 201
-    tuesday = next_weekday(2)
-    assert admin.post("/api/v1/publish", json={
-        "days": (tuesday - local_today()).days + 1}).status_code == 200, "his one day"
+    # the day after tomorrow, his only day in what is published (a weekly session on
+    # today's weekday would give him today's too, before it ends)
+    his_day = local_today() + timedelta(days=2)
+    assert admin.template(wang["id"], weekday=his_day.isoweekday()).status_code == 201
+    assert admin.post("/api/v1/publish", json={"days": 3}).status_code == 200, "his one day"
     deliver()
-    [first] = admin.slots(wang["id"], tuesday)[:1]
+    [first] = admin.slots(wang["id"], his_day)[:1]
     booked = Staff(booking, bearer("consultant", "chen")).book(first["slot_id"],
                                                                 phone=PHONES[0])
     assert booked.status_code == 201, booked.json
 
     leave = admin.post(f"/api/v1/experts/{wang['id']}/leave",
-                       json={"date": tuesday.isoformat(), "reason": "外出义诊"})
+                       json={"date": his_day.isoformat(), "reason": "外出义诊"})
     assert leave.status_code == 201, leave.json
     deliver()
 

@@ -93,7 +93,8 @@ def test_deactivating_cancels_every_future_slot_as_leave_does(app, admin, expert
     days = sorted({s["date"] for s in slots})
     leaves = admin.get(f"/api/v1/experts/{expert['id']}/leave").json
     assert [(leave["date"], leave["start"], leave["end"], leave["reason"])
-            for leave in leaves] == [(day, None, None, "王医生调离本院") for day in days]
+            for leave in leaves] == [leave_of(day, slots, response.json["cancelled_slot_ids"])
+                                     for day in days]
     assert sorted(response.json["leave_ids"]) == sorted(leave["id"] for leave in leaves)
     cancelled = events(app, "schedule.slots.cancelled")
     assert [e["date"] for e in cancelled] == days, "one event per day, as a leave sends"
@@ -111,6 +112,17 @@ def test_deactivating_cancels_every_future_slot_as_leave_does(app, admin, expert
     assert active_slots(admin, expert["id"]) == [], "an inactive expert is not published"
     again = admin.post(f"/api/v1/experts/{expert['id']}/deactivation", json={"reason": "x"})
     assert again.status_code == 200 and again.json["cancelled_slot_ids"] == []
+
+
+def leave_of(day: str, slots: list[dict], cancelled: list[int]) -> tuple:
+    """The leave deactivation writes for ``day``: the whole day from tomorrow on; today
+    (a run on one of the expert's mornings before it ends) from its first slot cancelled
+    to the end of the last, its earlier slots being over."""
+    if day != local_today().isoformat():
+        return (day, None, None, "王医生调离本院")
+    of_today = [s for s in slots if s["date"] == day and s["slot_id"] in cancelled]
+    return (day, min(s["start"] for s in of_today)[11:16], max(s["end"] for s in of_today)[11:16],
+            "王医生调离本院")
 
 
 def test_patch_active_false_takes_the_same_path(app, admin, expert) -> None:
