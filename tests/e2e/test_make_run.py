@@ -1,4 +1,6 @@
-"""``make run`` brings up four web processes and four workers that work together."""
+"""``make run`` brings up four web processes and four workers that work together: the
+demo's booking path and a hospital system's FHIR round trip (``fhir_round_trip.py``), on
+the embedded default and on PostgreSQL and RabbitMQ."""
 
 from __future__ import annotations
 
@@ -127,9 +129,13 @@ def assert_stopped_cleanly(clinic) -> None:
 
 
 def test_make_run_on_the_embedded_default(start_clinic) -> None:
+    from tests.e2e.fhir_round_trip import round_trip  # it imports this module's helpers
+
     clinic = start_clinic()
-    exercise(clinic, *(f"sqlite:///{clinic.var_dir}/{name}.db"
-                       for name in ("schedule", "booking", "notify", "followup")))
+    databases = [f"sqlite:///{clinic.var_dir}/{name}.db"
+                 for name in ("schedule", "booking", "notify", "followup")]
+    exercise(clinic, *databases)
+    round_trip(clinic, databases[1], databases[2])
     # Each web process counts in prometheus-client's multi-process files, which it chooses
     # on first import: not before gunicorn's settings have named the folder, though the
     # processes are forked from a server that has imported the libraries (supervisor.py).
@@ -142,6 +148,7 @@ def test_make_run_on_the_embedded_default(start_clinic) -> None:
 @pytest.mark.rabbitmq
 def test_the_same_processes_on_postgresql_and_rabbitmq(start_clinic, amqp_url,
                                                        postgres_available) -> None:
+    from tests.e2e.fhir_round_trip import round_trip
     from tests.support import servers
 
     with servers.pg_database() as schedule_db, servers.pg_database() as booking_db, \
@@ -150,6 +157,7 @@ def test_the_same_processes_on_postgresql_and_rabbitmq(start_clinic, amqp_url,
                               NOTIFY_DATABASE_URL=notify_db, FOLLOWUP_DATABASE_URL=followup_db,
                               BROKER_URL=amqp_url)
         exercise(clinic, schedule_db, booking_db, notify_db, followup_db)
+        round_trip(clinic, booking_db, notify_db)
         assert_stopped_cleanly(clinic)
 
 
