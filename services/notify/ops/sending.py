@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -106,6 +107,13 @@ CLAIM_SECONDS = 3.0
 #: A thread waiting for its place at the rate looks again this often: the rate may have
 #: climbed meanwhile (each message taken raises it after a throttle).
 PACE_LOOK_SECONDS = 0.05
+#: An idle sender on an SQLite file asks for due messages this often while nothing is
+#: committed (``SEND_POLL_SECONDS`` otherwise): what falls due by the clock alone (a
+#: message planned for later, a retry's back-off, a lease ending) is found at most this
+#: late. A message planned by another process is a commit, seen within the poll's pause;
+#: one planned in this process wakes the sender at once. Asking five times a second was
+#: most of an idle worker's CPU.
+IDLE_POLL_SECONDS = 1.0
 #: Which SMS a claim takes: all that are due, none (the provider is down or paused), or
 #: the one oldest waiting message as the probe.
 ALL_SMS, NO_SMS, PROBE_SMS = "all", "none", "probe"
@@ -210,6 +218,7 @@ class Sender:
         self.quiet = QuietHours(rt.settings.quiet_start, rt.settings.quiet_end)
         self.composer = Composer(rt.settings)
         self._due = threading.Event()
+        self._watch = rt.db.commit_watch()  # None on PostgreSQL: it polls at its pace
         self._threads: ThreadPoolExecutor | None = None
         self.health = ProviderHealth(HealthRules(
             down_after=rt.settings.send_down_after_failures,
@@ -573,6 +582,7 @@ class Sender:
         pause = self.settings.send_poll_seconds
         while not stop.is_set():
             self._due.clear()  # a wake from here on is for what this round may not see
+            self._committed()  # a look before the round: what commits after it, the rest sees
             try:
                 sent = self.send_due()
                 pause = self.settings.send_poll_seconds
@@ -586,12 +596,29 @@ class Sender:
                 self._rest(stop, pause)
         if self._threads is not None:
             self._threads.shutdown()
+        if self._watch is not None:
+            self._watch.close()
 
     def _rest(self, stop: threading.Event, pause: float) -> None:
-        """Wait ``pause`` seconds, less when woken or stopped (looked at every 0.1 s)."""
-        end = time.monotonic() + pause
+        """Wait ``pause`` seconds, less when woken or stopped (looked at every 0.1 s); on
+        an SQLite file, up to :data:`IDLE_POLL_SECONDS` while nothing is committed."""
+        began = time.monotonic()
+        end, idle_end = began + pause, began + max(pause, IDLE_POLL_SECONDS)
         while not stop.is_set() and not self._due.is_set():
-            left = end - time.monotonic()
-            if left <= 0:
+            now = time.monotonic()
+            if now >= idle_end or (now >= end and self._committed()):
                 return
-            self._due.wait(min(left, 0.1))
+            self._due.wait(min((end if now < end else idle_end) - now, 0.1))
+
+    def _committed(self) -> bool:
+        """Whether anything was committed to the database since the last look (always
+        true without a watch: PostgreSQL, or a watch that failed)."""
+        if self._watch is None:
+            return True
+        try:
+            return self._watch.changed()
+        except sqlite3.Error as exc:  # the watch is a shortcut: poll at the pace instead
+            log.warning("sender's commit watch failed, polling: %s", exc)
+            self._watch.close()
+            self._watch = None
+            return True
