@@ -29,7 +29,7 @@ def test_an_idle_sender_asks_about_once_a_second(app) -> None:
         assert wait_until(lambda: claims(asked), 10), "the first round"
         time.sleep(2.2)  # eleven rounds' time at SEND_POLL_SECONDS
         idle = len(claims(asked))
-    assert 2 <= idle <= 4, asked
+    assert idle <= 4, asked  # eleven or twelve at the old pace
 
 
 def test_a_message_committed_elsewhere_goes_without_waiting_for_the_idle_pace(
