@@ -140,10 +140,10 @@ _SHARED: dict[str, Clinic] = {}
 def shared_clinic(folder_factory: pytest.TempPathFactory, **extra_env: str) -> Clinic:
     """A running clinic with ``extra_env`` that the page test modules of this worker share:
     started by the first module that asks, handed as it is to each later module asking
-    with the same settings. A start costs about 6 CPU-s and a page module's few minutes of
-    a slow run's 4 workers; the page tests, written to share a clinic with the other tests
-    of their module, share it with the other modules too. :func:`stop_shared_clinics`
-    stops them when the worker moves on to other tests."""
+    with the same settings. A start costs about 6 CPU-s (and tens of seconds on a loaded
+    machine); the page tests, written to share a clinic with the other tests of their
+    module, share it with the other modules too. :func:`stop_shared_clinics` stops them
+    when the worker moves on to other tests."""
     key = repr(sorted(extra_env.items()))
     running = _SHARED.get(key)
     if running is not None and running.process.poll() is None:
@@ -159,7 +159,7 @@ def shared_clinic(folder_factory: pytest.TempPathFactory, **extra_env: str) -> C
 
 
 def stop_shared_clinics() -> None:
-    """Stop every page clinic of this worker (an idle clinic costs 4 % of a core)."""
+    """Stop every page clinic of this worker (an idle clinic costs 3 % of a core)."""
     while _SHARED:
         _, clinic = _SHARED.popitem()
         clinic.stop()

@@ -154,6 +154,10 @@ def hold_first_open(page, grid) -> str:
     return slot_id
 
 
+class NoExpertFree(AssertionError):
+    """Every expert (of the department) has a session at that time already."""
+
+
 def add_session(clinic, start: datetime, end: datetime, slot_minutes: int,
                 department_id: int | None = None) -> int:
     """An extra session from ``start`` to ``end`` (hospital time) for the first expert (of
@@ -174,9 +178,6 @@ def add_session(clinic, start: datetime, end: datetime, slot_minutes: int,
             return expert["id"]
     raise NoExpertFree(f"no expert free for a session: {added.text if added else ''}")
 
-
-class NoExpertFree(AssertionError):
-    """Every expert (of the department) has a session at that time already."""
 
 
 def bookable_today(clinic, department: str, slots: int = 1) -> None:
