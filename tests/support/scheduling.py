@@ -1,11 +1,11 @@
 """How ``make test`` shares the tests between its pytest-xdist workers.
 
-A test module whose tests share a module-scoped fixture (a whole clinic started for the
-module: ``tests/browser``, ``tests/faults``, the SMTP server of ``test_providers``) goes to
-one worker as a whole, so that fixture starts once. Every other test is a unit of its own,
-handed to whichever worker is free, so two long modules never pile up on one worker as
-they did under ``--dist loadfile``. The long units go first (see :func:`weight`): the
-run ends on short tests, both workers busy to the end.
+A test module whose tests share a module-scoped fixture (a whole clinic: ``tests/faults``,
+``tests/browser``, whose modules on one worker share theirs too; the SMTP server of
+``test_providers``) goes to one worker as a whole, so that fixture starts once. Every
+other test is a unit of its own, handed to whichever worker is free, so two long modules
+never pile up on one worker as they did under ``--dist loadfile``. The long units go
+first (see :func:`weight`): the run ends on short tests, both workers busy to the end.
 
 This is what ``--dist loadgroup`` means to do; xdist 3.8's own loadgroup does not group
 under pytest 9.2 (it renames ``item._nodeid``, which pytest 9 no longer reads), so the
