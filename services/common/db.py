@@ -8,6 +8,7 @@ so that writers queue on the database lock instead of failing with
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -40,6 +41,8 @@ from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 from .refusals import Refused
+
+log = logging.getLogger(__name__)
 
 READ_ONLY = "clinic_read_only"
 
@@ -453,13 +456,23 @@ class CommitWatch:
 
     def changed(self) -> bool:
         """True at the first look and whenever another connection has committed since
-        the previous one."""
+        the previous one; true too when the look fails (the watch is a shortcut: its
+        user polls as it would without one, and the next look starts afresh)."""
+        try:
+            version = self._look()
+        except sqlite3.Error as exc:
+            log.warning("commit watch failed, polling: %s", exc)
+            self.close()
+            return True
+        changed, self._version = version != self._version, version
+        return changed
+
+    def _look(self) -> int:
         if self._connection is None:
             self._connection = sqlite3.connect(self.path, check_same_thread=False,
                                                isolation_level=None)
         (version,) = self._connection.execute("PRAGMA data_version").fetchone()
-        changed, self._version = version != self._version, version
-        return changed
+        return int(version)
 
     def close(self) -> None:
         if self._connection is not None:

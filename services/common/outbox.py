@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -122,13 +121,7 @@ class Relay:
         committed while a poll runs is found by the next."""
         if self._watch is None:
             return False
-        try:
-            unchanged = not self._watch.changed()
-        except sqlite3.Error as exc:  # the watch is a shortcut: poll, and look afresh next time
-            log.warning("outbox relay's commit watch failed, polling: %s", exc)
-            self._watch.close()
-            return False
-        return unchanged and self._found_nothing
+        return not self._watch.changed() and self._found_nothing
 
     def publish_pending(self) -> int:
         """Publish one batch; return how many rows were published."""

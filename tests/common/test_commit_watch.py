@@ -57,11 +57,11 @@ def test_an_idle_relay_on_sqlite_asks_for_nothing_until_a_commit(tmp_path: Path)
 def test_a_relay_whose_watch_fails_polls_as_before(tmp_path: Path, monkeypatch) -> None:
     app = BusApp(f"sqlite:///{tmp_path / 'relay.db'}", "filesystem://", tmp_path / "bus")
 
-    def failing() -> bool:
+    def failing() -> int:
         raise sqlite3.OperationalError("disk I/O error")
 
     assert app.relay._watch is not None
-    monkeypatch.setattr(app.relay._watch, "changed", failing)
+    monkeypatch.setattr(app.relay._watch, "_look", failing)
     with Running(app.relay.run):
         app.emit(3)
         assert wait_until(lambda: app.counts()["pending"] == 0, 10), "published all the same"

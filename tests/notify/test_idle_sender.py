@@ -63,11 +63,11 @@ def test_a_sender_whose_watch_fails_polls_at_its_pace(
     provider = FlakyProvider()
     sender = sender_for(app, provider)
 
-    def failing() -> bool:
+    def failing() -> int:
         raise sqlite3.OperationalError("disk I/O error")
 
     assert sender._watch is not None
-    monkeypatch.setattr(sender._watch, "changed", failing)
+    monkeypatch.setattr(sender._watch, "_look", failing)
     with Running(sender.run):
         consume(app, event("booked", facts()))
         assert wait_until(lambda: provider.sent, 10), "sent all the same"

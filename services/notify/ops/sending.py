@@ -22,7 +22,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -612,13 +611,5 @@ class Sender:
 
     def _committed(self) -> bool:
         """Whether anything was committed to the database since the last look (always
-        true without a watch: PostgreSQL, or a watch that failed)."""
-        if self._watch is None:
-            return True
-        try:
-            return self._watch.changed()
-        except sqlite3.Error as exc:  # the watch is a shortcut: poll at the pace instead
-            log.warning("sender's commit watch failed, polling: %s", exc)
-            self._watch.close()
-            self._watch = None
-            return True
+        true on PostgreSQL, which has no watch)."""
+        return self._watch is None or self._watch.changed()
