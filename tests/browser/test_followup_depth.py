@@ -4,22 +4,30 @@ pages: the call card's call timer and a dropped call's redial."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 
 from services.followup.ops.demo import DEMO_ANSWERS
-from tests.e2e.conftest import ALWAYS, ANY_HOUR, ONE_WEB_PROCESS, Clinic, shared_clinic
+from tests.e2e.conftest import ALWAYS, ANY_HOUR, ONE_WEB_PROCESS, Clinic, launch_clinic
 from tests.support.pages import DESKTOP, PHONE, api, book_by_api, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
-    """Calling hours all day long, so the test claims tasks whatever the hour it runs."""
-    return shared_clinic(tmp_path_factory, **ANY_HOUR, **ALWAYS,
-                         **ONE_WEB_PROCESS)
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
+    """Calling hours all day long, so the test claims tasks whatever the hour it runs. A
+    clinic of its own: shared with test_followup_pages.py, the hospital's cancellations
+    left its department no bookable place in the week (a fresh-clone run, 2026-12-07)."""
+    started = launch_clinic(tmp_path_factory.mktemp("clinic"), **ANY_HOUR, **ALWAYS,
+                            **ONE_WEB_PROCESS)
+    try:
+        started.wait_ready()
+        yield started
+    finally:
+        started.stop()
 
 
 def cancelled_by_the_hospital(clinic: Clinic, name: str, phone: str) -> None:
