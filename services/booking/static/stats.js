@@ -1,13 +1,15 @@
 // The manager's counts: a table for a range of days, grouped as chosen, with a total;
 // the days as a trend chart, and the follow-up desk's enquiry funnel, both drawn here as
 // SVG (no library, nothing fetched from elsewhere).
-import { api, el } from "/static/common/clinic.js";
+import { api, el, newestOnly } from "/static/common/clinic.js";
 
 const zh = document.body.dataset.lang !== "en";
 const t = (cn, en) => (zh ? cn : en);
 const $ = (id) => document.getElementById(id);
 const services = JSON.parse(document.body.dataset.services || "{}");
 const form = $("stats-form");
+// A second 查看 before the first answer is in: only the newest range may paint the page.
+const statsTurn = newestOnly();
 const CHANNELS = { chat: t("在线咨询", "Online chat"), phone: t("电话", "Phone"), wechat: t("微信", "WeChat"),
   qq: "QQ", other: t("其他", "Other"), walk_in: t("现场", "Walk-in"),
   fhir: t("对接系统", "Hospital system") };
@@ -156,20 +158,23 @@ function satisfactionTable(id, title, rows) {
       : [el("tr", {}, el("td", { colspan: 8, class: "muted" }, t("这段时间没有满意度回访。", "No satisfaction calls in these days.")))]))))];
 }
 
-async function satisfaction(q) {
+async function satisfaction(q, current) {
   const found = await api("GET", `${services.followup}/api/v1/satisfaction?${new URLSearchParams({ from: q.get("from"), to: q.get("to") })}`);
+  if (!current()) return;
   $("satisfaction").replaceChildren(...(found.ok
     ? [...satisfactionTable("satisfaction-experts", t("专家", "Expert"), found.data.by_expert),
       ...satisfactionTable("satisfaction-departments", t("科室", "Department"), found.data.by_department)]
     : [el("p", { class: "muted" }, t("满意度数据暂时无法读取。", "The satisfaction figures cannot be read now."))]));
 }
 
-async function charts(q) {
+async function charts(q, current) {
   const days = await api("GET", `/api/v1/stats/daily?${new URLSearchParams({ from: q.get("from"), to: q.get("to"), basis: q.get("basis") })}`);
+  if (!current()) return;
   if (days.ok) trend(days.data);
   if (!services.followup) return;
-  satisfaction(q);
+  satisfaction(q, current);
   const found = await api("GET", `${services.followup}/api/v1/funnel?${new URLSearchParams({ from: q.get("from"), to: q.get("to"), by: "consultant" })}`);
+  if (!current()) return;
   if (found.ok) funnel(found.data);
   else {
     $("funnel").replaceChildren(el("p", { class: "muted" }, t("回访数据暂时无法读取。", "The follow-up figures cannot be read now.")));
@@ -181,6 +186,7 @@ async function charts(q) {
 async function load(event) {
   event?.preventDefault();
   const q = new URLSearchParams(new FormData(form));
+  const current = statsTurn();
   $("stats-error").textContent = "";
   $("csv").href = `/api/v1/stats.csv?${q}`;
   if (q.get("from") && q.get("to") && q.get("to") < q.get("from")) {
@@ -189,6 +195,7 @@ async function load(event) {
     return;
   }
   const result = await api("GET", `/api/v1/stats?${q}`);
+  if (!current()) return;
   if (!result.ok || !Array.isArray(result.data)) {
     $("stats").replaceChildren();
     $("stats-error").textContent = result.status === 422
@@ -200,7 +207,7 @@ async function load(event) {
   const rows = result.data;
   $("stats").replaceChildren(...(rows.length ? [...rows.map((r) => row(r, by)), row(totals(rows), by, true)]
     : [el("tr", {}, el("td", { colspan: 7, class: "muted" }, t("这段时间没有预约。", "No appointments in these days.")))]));
-  charts(q);
+  charts(q, current);
 }
 
 form.addEventListener("submit", load);
