@@ -214,6 +214,9 @@ def test_an_admin_exports_and_erases_a_patients_data(clinic, browser, shots) -> 
     assert wait_for(lambda: "已删除" in page.locator("#toast").inner_text())
     assert wait_for(lambda: "删除" in page.locator("#log").inner_text()
                     and "导出" in page.locator("#log").inner_text())
+    services = page.locator("#log td:nth-child(5)").all_inner_texts()
+    assert "预约服务" in services and not {"booking", "notify", "followup"} & set(services), \
+        services
     page.screenshot(path=str(shots / "admin-privacy.png"), full_page=True)
     headers = {"Authorization": f"Bearer {clinic.token('consultant')}"}
     gone = requests.get(f"{clinic.urls['booking']}/api/v1/patients/{booked['patient']['id']}",

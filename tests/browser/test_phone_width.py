@@ -48,6 +48,10 @@ COMPLAINTS = [{"id": 1, "department": "消化内科", "expert": LONG,
                "due_on": "2026-01-05", "overdue": True, "status": "open"}]
 BY_DEPARTMENT = [{"department": "消化内科", "open": 2, "overdue": 1, "closed": 5,
                   "median_hours": 30}]
+ACCESS_LOG = [{"at": _due(-1), "staff": "陈晓雯", "patient_id": 12345678,
+               "action": "update_patient", "service": service,
+               "detail": "name, phone, guardian_name, id_number"}
+              for service in ("booking", "notify", "followup")]
 
 #: (who, service, path, answers to route) for each page checked.
 PAGES = [
@@ -58,6 +62,7 @@ PAGES = [
     ("frontdesk", "followup", "/complaints", {"**/api/v1/complaints?*": COMPLAINTS}),
     ("manager", "booking", "/stats", {"**/api/v1/funnel?*": FUNNEL,
                                       "**/api/v1/satisfaction?*": SATISFACTION}),
+    ("admin", "schedule", "/admin/privacy", {"**/api/v1/access-log?*": ACCESS_LOG}),
 ]
 
 
@@ -89,8 +94,9 @@ def _check(page, lang: str, path: str, who: str) -> None:
     if path == "/stats":
         assert wait_for(lambda: _lines(page, LONG) > 0), (lang, "no satisfaction table")
         assert _lines(page, LONG) == 1, (lang, _lines(page, LONG))
-        label = page.locator("#funnel svg text").first.bounding_box()
-        assert label and label["height"] >= 10, (lang, label)
+        for chart in ("#funnel", "#trend"):  # labels as large as the page's small print
+            label = page.locator(f"{chart} svg text").first.bounding_box()
+            assert label and label["height"] >= 10, (lang, chart, label)
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])

@@ -113,3 +113,28 @@ def test_an_older_range_answering_late_does_not_paint_over_the_newer(clinic, bro
     assert dots.count() == 12, "today's late answer drew over the three days"
     assert page.locator("#stats-form").get_by_label("从").input_value() == str(
         today - timedelta(days=2))
+
+
+def test_a_range_ending_before_it_starts_leaves_no_figures_of_the_last(clinic,
+                                                                      browser) -> None:
+    """The reviewer's walk: after an end date before the start date, the trend, the
+    funnel and the satisfaction figures of the range before stayed on screen under the
+    error, and 导出 CSV fetched a raw 422."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    page = stats_page(browser, clinic)
+    assert wait_for(lambda: page.locator("#trend circle").count() == 4
+                    and "约成 1" in page.locator("#funnel-people").inner_text())
+    form = page.locator("#stats-form")
+    form.get_by_label("从").fill(today.isoformat())
+    form.get_by_label("到").fill((today - timedelta(days=3)).isoformat())
+    form.get_by_role("button", name="查看").click()
+    assert wait_for(lambda: "结束日期早于开始日期" in page.locator("#stats-error").inner_text())
+    for figures in ("#stats", "#trend", "#funnel", "#funnel-split", "#satisfaction",
+                    "#funnel-calls"):
+        assert page.locator(figures).inner_text().strip() == "", figures
+    csv = page.locator("#csv")
+    assert csv.get_attribute("href") is None and csv.get_attribute("aria-disabled") == "true"
+    form.get_by_label("到").fill(today.isoformat())
+    form.get_by_role("button", name="查看").click()
+    assert wait_for(lambda: page.locator("#trend circle").count() == 4)
+    assert "stats.csv" in (csv.get_attribute("href") or "")

@@ -42,9 +42,13 @@ const svg = (tag, attrs = {}, ...children) => {
 
 // Lines for each count by day; a table of the same numbers follows for screen readers.
 function trend(days) {
-  const W = 720, H = 220, L = 36, B = 28, T = 10;
+  // As wide as the card (720 at most, 320 at least), so the labels keep their size on a
+  // phone instead of shrinking with a scaled-down chart; P keeps each day's side-by-side
+  // dots (and its date) off the axis numbers and inside the right edge.
+  const W = Math.max(320, Math.min(720, Math.round($("trend").clientWidth) || 720));
+  const H = 220, L = 36, B = 28, T = 10, P = 20;
   const top = Math.max(1, ...days.flatMap((d) => SERIES.map(([k]) => d[k])));
-  const x = (i) => L + (days.length === 1 ? (W - L) / 2 : (i * (W - L - 10)) / (days.length - 1));
+  const x = (i) => L + P + (days.length === 1 ? (W - L - 2 * P) / 2 : (i * (W - L - 2 * P)) / (days.length - 1));
   const y = (v) => T + (H - T - B) * (1 - v / top);
   const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img",
     "aria-label": t("每日预约、到诊、爽约、取消", "Booked, arrived, no-show and cancelled by day") });
@@ -52,7 +56,7 @@ function trend(days) {
     chart.append(svg("line", { x1: L, x2: W, y1: y(v), y2: y(v), class: "grid" }),
       svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, String(v)));
   }
-  const step = Math.max(1, Math.ceil(days.length / 8));
+  const step = Math.max(1, Math.ceil(days.length / Math.floor(W / 60)));
   days.forEach((d, i) => {
     if (i % step === 0) chart.append(svg("text", { x: x(i), y: H - 8, "text-anchor": "middle" }, d.date.slice(5)));
   });
@@ -189,8 +193,14 @@ async function load(event) {
   const current = statsTurn();
   $("stats-error").textContent = "";
   $("csv").href = `/api/v1/stats.csv?${q}`;
+  $("csv").removeAttribute("aria-disabled");
   if (q.get("from") && q.get("to") && q.get("to") < q.get("from")) {
-    $("stats").replaceChildren();
+    // Nothing of the range before may stay on screen as if it were this one's, and the
+    // CSV link would only fetch the same refusal.
+    for (const id of ["stats", "trend", "funnel", "funnel-split", "satisfaction"]) $(id).replaceChildren();
+    $("funnel-calls").textContent = "";
+    $("csv").removeAttribute("href");
+    $("csv").setAttribute("aria-disabled", "true");
     $("stats-error").textContent = t("结束日期早于开始日期。", "The end date is before the start date.");
     return;
   }

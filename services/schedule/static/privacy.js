@@ -23,6 +23,9 @@ function detailOf(row) {
   if (row.action === "update_patient") return detail.split(", ").map(word).join(t("、", ", "));
   return detail;
 }
+// Which service kept the record, in the page's language.
+const SERVICE_NAMES = { booking: t("预约服务", "Booking"), notify: t("通知服务", "Notify"),
+  followup: t("回访服务", "Follow-up") };
 let patientId = null;
 
 async function find(event) {
@@ -93,7 +96,7 @@ async function loadLog(event) {
     .sort((a, b) => b.at.localeCompare(a.at));
   $("log").replaceChildren(...(rows.length ? rows.map((r) => el("tr", {},
     el("td", {}, stampAt(zone, r.at)), el("td", {}, r.staff),
-    el("td", {}, r.patient_id), el("td", {}, ACTIONS[r.action] || r.action), el("td", {}, r.service),
+    el("td", {}, r.patient_id), el("td", {}, ACTIONS[r.action] || r.action), el("td", {}, SERVICE_NAMES[r.service] || r.service),
     el("td", {}, detailOf(r))))
     : [el("tr", {}, el("td", { colspan: 6, class: "muted" }, t("没有记录。", "No records.")))]));
 }
