@@ -25,6 +25,7 @@ from services.common.config import DEFAULT_JWT_SECRET
 from services.common.refusal_words import (
     ACCESS_ACTIONS,
     ACCESS_DETAILS,
+    ACCESS_SERVICES,
     BY_SERVICE,
     REFUSALS,
     Words,
@@ -206,7 +207,7 @@ def test_the_walker_reads_a_new_hierarchy_and_its_codes() -> None:
 
 
 def test_each_word_has_its_chinese_and_its_english() -> None:
-    tables = [REFUSALS, *BY_SERVICE.values(), ACCESS_ACTIONS, ACCESS_DETAILS]
+    tables = [REFUSALS, *BY_SERVICE.values(), ACCESS_ACTIONS, ACCESS_DETAILS, ACCESS_SERVICES]
     for table in tables:
         for code, said in table.items():
             assert CHINESE.search(said.zh), (code, said.zh)
@@ -217,6 +218,7 @@ def test_every_access_log_action_has_its_words() -> None:
     stored = {action.value for action in Access} | {CALL_CARD, "export"}
     assert not sorted(stored - set(ACCESS_ACTIONS))
     assert "followup export" in ACCESS_DETAILS
+    assert set(ACCESS_SERVICES) == {"booking", "notify", "followup"}, "each service keeping one"
 
 
 def _page_words(html: str) -> dict[str, dict[str, str]]:
@@ -243,6 +245,7 @@ def test_a_page_receives_the_catalogue_in_its_language(make_app, lang: str, side
     assert words["refusals"].keys() == REFUSALS.keys()
     assert words["access_actions"]["export"] == ACCESS_ACTIONS["export"][side]
     assert words["access_details"]["followup export"] == ACCESS_DETAILS["followup export"][side]
+    assert words["access_services"]["booking"] == ACCESS_SERVICES["booking"][side]
 
 
 def test_a_service_page_gets_the_codes_in_that_service_s_sense(make_app) -> None:

@@ -190,6 +190,12 @@ ACCESS_DETAILS: dict[str, Words] = {
     "Patient search": Words("查找患者", "Patient search"),
 }
 
+#: The service that kept an access-log record (its ``service``, stored as the name).
+ACCESS_SERVICES: dict[str, Words] = {
+    "booking": Words("预约服务", "booking"), "notify": Words("通知服务", "notify"),
+    "followup": Words("回访服务", "follow-up"),
+}
+
 
 def _in(language: str, words: Mapping[str, Words]) -> dict[str, str]:
     return {code: (said.en if language == "en" else said.zh) for code, said in words.items()}
@@ -201,7 +207,9 @@ def refusal_words(service: str, language: str) -> dict[str, str]:
 
 
 def page_words(service: str, language: str) -> dict[str, dict[str, str]]:
-    """Everything a page gets: refusals by code, access-log actions and detail words."""
+    """Everything a page gets: refusals by code, access-log actions, services and detail
+    words."""
     return {"refusals": refusal_words(service, language),
             "access_actions": _in(language, ACCESS_ACTIONS),
+            "access_services": _in(language, ACCESS_SERVICES),
             "access_details": _in(language, ACCESS_DETAILS)}

@@ -12,6 +12,7 @@ const zone = document.body.dataset.zone || "Asia/Shanghai";
 // The access log stores codes and a little fixed English; the page shows them in its
 // language from the shared catalogue (services/common/refusal_words.py).
 const ACTIONS = WORDS.access_actions || {};
+const SERVICE_NAMES = WORDS.access_services || {};
 const DETAILS = WORDS.access_details || {};
 const word = (text) => (Object.hasOwn(DETAILS, text) ? DETAILS[text] : text);
 function detailOf(row) {
@@ -23,9 +24,6 @@ function detailOf(row) {
   if (row.action === "update_patient") return detail.split(", ").map(word).join(t("、", ", "));
   return detail;
 }
-// Which service kept the record, in the page's language.
-const SERVICE_NAMES = { booking: t("预约服务", "Booking"), notify: t("通知服务", "Notify"),
-  followup: t("回访服务", "Follow-up") };
 let patientId = null;
 
 async function find(event) {
