@@ -46,6 +46,23 @@ def booked_patient(clinic, skip: set[int], name: str, phone: str) -> tuple[dict,
     raise AssertionError("no expert with a slot in the coming week")
 
 
+def own_expert(clinic, name: str) -> dict:
+    """An expert of the test's own, with a session tomorrow morning: the page modules of a
+    worker share their clinic, and a test that deactivated the demo's first expert left
+    test_pages.py no 王建国 to pick (a fresh-clone run, 2026-12-07)."""
+    department = api(clinic, "admin", "GET", "schedule", "/departments").json()[0]
+    made = api(clinic, "admin", "POST", "schedule", "/experts", json={
+        "name": name, "title": "主治医师", "department_id": department["id"]})
+    assert made.status_code == 201, made.text
+    expert = made.json()
+    tomorrow = hospital_today() + timedelta(days=1)
+    added = api(clinic, "admin", "POST", "schedule", f"/experts/{expert['id']}/extra-sessions",
+                json={"date": tomorrow.isoformat(), "start": "09:00", "end": "10:00",
+                      "slot_minutes": 30, "capacity_per_slot": 5, "reason": "测试"})
+    assert added.status_code == 201, added.text
+    return expert
+
+
 def test_the_leave_preview_names_the_expert_and_the_date_and_the_cards_stand_apart(
         clinic, browser, shots) -> None:
     """Before: 将取消 7 个号段，影响 3 位患者 — no name, no date — under one heading shared
@@ -162,7 +179,11 @@ def test_deactivating_an_expert_shows_his_patients_first_and_then_cancels_as_lea
         clinic, browser, shots) -> None:
     """Item 5: the confirmation said published places and appointments stay; his patients
     then heard nothing and the roster kept counting his places."""
-    expert, slot, appointment = booked_patient(clinic, set(), "洪七公", "13611115555")
+    mine = own_expert(clinic, "欧阳锋")
+    others = {e["id"] for e in api(clinic, "admin", "GET", "schedule", "/experts").json()
+              if e["id"] != mine["id"]}
+    expert, slot, appointment = booked_patient(clinic, others, "洪七公", "13611115555")
+    assert expert["id"] == mine["id"]
     page = sign_in(browser, clinic, "admin")
     line = page.locator(f'#experts li[data-expert="{expert["id"]}"]')
     line.get_by_role("button", name="停用").click()
