@@ -40,12 +40,15 @@ const svg = (tag, attrs = {}, ...children) => {
   return node;
 };
 
+// A chart drawn as wide as its card (720 at most), so its labels keep their size on a
+// phone instead of shrinking with a scaled-down drawing.
+const chartWidth = (id, least) => Math.max(least, Math.min(720, Math.round($(id).clientWidth) || 720));
+
 // Lines for each count by day; a table of the same numbers follows for screen readers.
 function trend(days) {
-  // As wide as the card (720 at most, 320 at least), so the labels keep their size on a
-  // phone instead of shrinking with a scaled-down chart; P keeps each day's side-by-side
-  // dots (and its date) off the axis numbers and inside the right edge.
-  const W = Math.max(320, Math.min(720, Math.round($("trend").clientWidth) || 720));
+  // P keeps each day's side-by-side dots (and its date) off the axis numbers and inside
+  // the right edge.
+  const W = chartWidth("trend", 320);
   const H = 220, L = 36, B = 28, T = 10, P = 20;
   const top = Math.max(1, ...days.flatMap((d) => SERIES.map(([k]) => d[k])));
   const x = (i) => L + P + (days.length === 1 ? (W - L - 2 * P) / 2 : (i * (W - L - 2 * P)) / (days.length - 1));
@@ -113,8 +116,7 @@ function funnel(answer) {
   const steps = [[t("咨询", "Enquiries"), total.enquiries], [t("转为预约", "Converted"), total.converted],
     [t("到诊", "Arrived"), total.arrived]];
   const most = Math.max(1, ...steps.map(([, n]) => n));
-  // Drawn at the figure's own width (720 at most) so a phone's labels stay 12 px, not 5.
-  const W = Math.max(300, Math.min(720, Math.round($("funnel").clientWidth) || 720)), row = 34, L = 90, R = 50;
+  const W = chartWidth("funnel", 300), row = 34, L = 90, R = 50;
   const chart = svg("svg", { viewBox: `0 0 ${W} ${row * steps.length}`, role: "img",
     "aria-label": steps.map(([label, n]) => `${label} ${n}`).join(t("，", ", ")) });
   steps.forEach(([label, n], i) => {
@@ -192,8 +194,6 @@ async function load(event) {
   const q = new URLSearchParams(new FormData(form));
   const current = statsTurn();
   $("stats-error").textContent = "";
-  $("csv").href = `/api/v1/stats.csv?${q}`;
-  $("csv").removeAttribute("aria-disabled");
   if (q.get("from") && q.get("to") && q.get("to") < q.get("from")) {
     // Nothing of the range before may stay on screen as if it were this one's, and the
     // CSV link would only fetch the same refusal.
@@ -204,6 +204,8 @@ async function load(event) {
     $("stats-error").textContent = t("结束日期早于开始日期。", "The end date is before the start date.");
     return;
   }
+  $("csv").href = `/api/v1/stats.csv?${q}`;
+  $("csv").removeAttribute("aria-disabled");
   const result = await api("GET", `/api/v1/stats?${q}`);
   if (!current()) return;
   if (!result.ok || !Array.isArray(result.data)) {
