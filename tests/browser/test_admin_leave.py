@@ -5,11 +5,19 @@ shows the patients it affects before it cancels anything."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
-from tests.support.pages import DESKTOP, SHANGHAI, api, opening_monday, sign_in, wait_for
+from tests.support.pages import (
+    DESKTOP,
+    SHANGHAI,
+    add_session,
+    api,
+    opening_monday,
+    sign_in,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
@@ -55,11 +63,8 @@ def own_expert(clinic, name: str) -> dict:
         "name": name, "title": "主治医师", "department_id": department["id"]})
     assert made.status_code == 201, made.text
     expert = made.json()
-    tomorrow = hospital_today() + timedelta(days=1)
-    added = api(clinic, "admin", "POST", "schedule", f"/experts/{expert['id']}/extra-sessions",
-                json={"date": tomorrow.isoformat(), "start": "09:00", "end": "10:00",
-                      "slot_minutes": 30, "capacity_per_slot": 5, "reason": "测试"})
-    assert added.status_code == 201, added.text
+    nine = datetime.combine(hospital_today() + timedelta(days=1), time(9), SHANGHAI)
+    add_session(clinic, nine, nine + timedelta(hours=1), 30, expert_id=expert["id"])
     return expert
 
 

@@ -161,15 +161,17 @@ class NoExpertFree(AssertionError):
 
 
 def add_session(clinic, start: datetime, end: datetime, slot_minutes: int,
-                department_id: int | None = None) -> int:
+                department_id: int | None = None, expert_id: int | None = None) -> int:
     """An extra session from ``start`` to ``end`` (hospital time) for the first expert (of
-    the department) free then; returns the expert. Booking has it once schedule's event
-    arrives: the caller waits for what it needs to see."""
+    the department, or ``expert_id`` alone) free then; returns the expert. Booking has it
+    once schedule's event arrives: the caller waits for what it needs to see."""
     if end.date() != start.date():
         pytest.skip("too near the hospital's midnight to add a session the same day")
     added = None
     for expert in api(clinic, "admin", "GET", "schedule", "/experts").json():
         if department_id is not None and expert["department_id"] != department_id:
+            continue
+        if expert_id is not None and expert["id"] != expert_id:
             continue
         added = api(clinic, "admin", "POST", "schedule",
                     f"/experts/{expert['id']}/extra-sessions", json={
