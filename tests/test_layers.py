@@ -6,6 +6,7 @@ Read from the source with ``ast``, so a stray import fails here before review.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,9 @@ WIRING = {"__init__.py", "app.py", "cli.py", "config.py", "gunicorn_conf.py", "h
           "stream.py", "stream_gunicorn_conf.py"}
 
 
-def imports(path: Path) -> set[str]:
+@functools.cache
+def imports(path: Path) -> frozenset[str]:
+    """What the module imports by absolute name, read once per process."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -28,7 +31,7 @@ def imports(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
-    return found
+    return frozenset(found)
 
 
 def modules(service: str, layer: str) -> list[Path]:

@@ -9,9 +9,10 @@ any service fails here until the catalogue has its words.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,10 +53,12 @@ class Found:
 Module = tuple[str, str, ast.Module]  # service, file, its syntax tree
 
 
-def modules() -> list[Module]:
-    return [(path.relative_to(SERVICES).parts[0], str(path.relative_to(SERVICES.parent)),
-             ast.parse(path.read_text()))
-            for path in sorted(SERVICES.rglob("*.py")) if "migrations" not in path.parts]
+@functools.cache
+def modules() -> tuple[Module, ...]:
+    """Every service module's syntax tree, parsed once per process (three tests walk them)."""
+    return tuple((path.relative_to(SERVICES).parts[0], str(path.relative_to(SERVICES.parent)),
+                  ast.parse(path.read_text()))
+                 for path in sorted(SERVICES.rglob("*.py")) if "migrations" not in path.parts)
 
 
 def _name(node: ast.expr) -> str:
@@ -116,7 +119,7 @@ def literals(node: ast.expr) -> Iterator[str | None]:
         yield None
 
 
-def refusal_codes(parsed: list[Module] | None = None) -> list[Found]:
+def refusal_codes(parsed: Sequence[Module] | None = None) -> list[Found]:
     """Every code a refusal class or a problem helper is given, with its service."""
     parsed = modules() if parsed is None else parsed
     takes, subclasses = refusal_classes([tree for _, _, tree in parsed])

@@ -8,6 +8,7 @@ back a second way of doing one of these things fails here.
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +36,9 @@ def python_files(*parts: str) -> list[Path]:
     return sorted(SERVICES_DIR.joinpath(*parts).rglob("*.py"))
 
 
+@functools.cache
 def tree(path: Path) -> ast.Module:
+    """The module's syntax tree, parsed once per process: several tests read the same files."""
     return ast.parse(path.read_text(encoding="utf-8"))
 
 
