@@ -23,7 +23,7 @@ XDIST  := -n $(WORKERS) --dist loadgroup
 # and every server process a test starts compiles the services anew.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test test-parallel test-fast install lint typecheck bench soak mutate clean
+.PHONY: run test test-deep test-parallel test-fast install lint typecheck bench soak mutate clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "clinic needs Python 3.11 or newer on PATH"; exit 1; }
@@ -45,6 +45,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy services bench tools
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+# `make test` with the fuzzers and the state machine exploring three times as far (for a
+# release, or a change to what they explore: tests/support/depth.py).
+test-deep:
+	CLINIC_TEST_DEPTH=deep $(MAKE) test
 
 # The name `make test` had while it was not yet what CI ran.
 test-parallel: test

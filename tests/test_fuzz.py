@@ -31,11 +31,13 @@ from schemathesis.specs.openapi.checks import (
 
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.tokens import ROLES, issue_token
+from tests.support.depth import examples
 from tests.support.services import SERVICES
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-EXAMPLES = 60
+#: Per operation: 20 a run in ``make test``, 60 in ``make test-deep`` (tests/support/depth.py).
+EXAMPLES = examples(everyday=20, deep=60)
 NEAR = timedelta(days=45)
 
 pytestmark = pytest.mark.slow

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from tests.booking.test_fhir_booking import FHIR_JSON, JSON_PATCH, new_appointment
 from tests.support.booking import Inventory, bearer, tomorrow
+from tests.support.depth import examples
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +35,7 @@ PATHS = [("resourceType",), ("status",), ("slot",), ("slot", 0), ("slot", 0, "re
          ("contained", 0, "birthDate"), ("contained", 0, "gender"),
          ("contained", 0, "identifier"), ("contained", 0, "extension", 0, "valueBoolean"),
          ("comment",), ("cancelationReason",), ("id",), ("start",)]
-SETTINGS = settings(max_examples=120, deadline=None,
+SETTINGS = settings(max_examples=examples(everyday=40, deep=120), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 

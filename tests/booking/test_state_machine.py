@@ -36,6 +36,7 @@ from services.common.refusals import Refusal
 from services.common.runtime import Runtime
 from services.common.unit_of_work import unit_of_work
 from tests.support.booking import SHANGHAI, Inventory, tomorrow
+from tests.support.depth import examples as examples_at
 
 CAPACITIES = {1: (1, 2, 3), 2: (2, 1)}  # expert → capacities of their slots, all tomorrow
 PATIENTS = ("+8613800130001", "+8613800130002", "+8613800130003")
@@ -220,7 +221,10 @@ def test_counts_stay_true_whatever_the_order(database_url: str, make_settings) -
     Base.metadata.create_all(db.engine)
     BookingMachine.db = db
     BookingMachine.booking_settings = booking_settings
-    examples = 60 if db.dialect == "sqlite" else 30
+    # Runs of 30 steps: 20 on SQLite and 10 on PostgreSQL a run in ``make test``, three
+    # times that in ``make test-deep`` (tests/support/depth.py).
+    examples = (examples_at(everyday=20, deep=60) if db.dialect == "sqlite"
+                else examples_at(everyday=10, deep=30))
     # No shrinking: each step is a real transaction, and shrinking a long failing run
     # takes minutes; the unshrunk steps are printed and reproduce the failure.
     try:
