@@ -19,9 +19,7 @@ from tests.support.services import SERVICES
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("service", SERVICES)
-def test_concurrent_starts_migrate_once(service: str, database_url: str) -> None:
+def three_start_at_once(service: str, database_url: str) -> None:
     """Three processes started at once (each start is a Python start-up, 0.8 CPU-s: four
     each, eight runs, were most of this module's cost) migrate one database once."""
     env = {**os.environ, f"{service.upper()}_DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
@@ -41,6 +39,20 @@ def test_concurrent_starts_migrate_once(service: str, database_url: str) -> None
     assert versions == [(head,)]
     models = importlib.import_module(f"services.{service}.models")
     assert set(models.Base.metadata.tables) <= tables
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("service", SERVICES)
+def test_concurrent_starts_migrate_once(service: str, pg_url: str) -> None:
+    three_start_at_once(service, pg_url)
+
+
+@pytest.mark.slow
+def test_concurrent_starts_migrate_a_sqlite_file_once(tmp_path: Path) -> None:
+    """On SQLite for one service: the file lock is the same code for every service
+    (``services/common/migrations.py``), and each service's migrations run on SQLite in
+    ``test_models_and_migrations_agree``."""
+    three_start_at_once("booking", f"sqlite:///{tmp_path / 'booking.db'}")
 
 
 @pytest.mark.parametrize("service", SERVICES)
