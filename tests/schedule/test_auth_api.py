@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 from flask import Flask
 
 from services.common.config import ConfigError
+from services.schedule.app import create_app
 from services.schedule.config import ScheduleSettings
 from services.schedule.ops.demo import load_demo
+from tests.support.schedule import CHEAP_HASH_COST
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory,
+                  migrated_sqlite: Callable[[str], Path]) -> Path:
+    """schedule's database with the demo loaded, once per worker: loading it publishes
+    two weeks of slots, most of this module's CPU when each test did it."""
+    var_dir = tmp_path_factory.mktemp("demo") / "var"
+    var_dir.mkdir()
+    shutil.copyfile(migrated_sqlite("schedule"), var_dir / "schedule.db")
+    settings = ScheduleSettings.from_env(environ={}, var_dir=var_dir, migrate_on_start=False,
+                                         password_hash_cost=CHEAP_HASH_COST)
+    app = create_app(settings)
+    load_demo(app.extensions["clinic"])
+    app.extensions["clinic"].db.dispose()
+    return var_dir / "schedule.db"
 
 
 @pytest.fixture
-def app(make_app) -> Flask:
-    app = make_app("schedule")
-    load_demo(app.extensions["clinic"])
-    return app
+def app(make_app, make_settings, demo_database: Path) -> Flask:
+    """A schedule app on a copy of the demo's database."""
+    var_dir = make_settings(ScheduleSettings).var_dir
+    var_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(demo_database, var_dir / "schedule.db")
+    return make_app("schedule")
 
 
 def sign_in(app: Flask, username: str, password: str):
@@ -52,8 +76,6 @@ def test_a_schedule_token_is_accepted_by_booking_and_notify(app: Flask, make_app
 
 
 def test_production_refuses_to_start_with_demo_passwords(app: Flask, make_settings) -> None:
-    from services.schedule.app import create_app
-
     settings = make_settings(ScheduleSettings, env="production", jwt_secret="p" * 40)
     with pytest.raises(ConfigError, match="demo password"):
         create_app(settings)
@@ -62,7 +84,6 @@ def test_production_refuses_to_start_with_demo_passwords(app: Flask, make_settin
 def test_production_starts_once_demo_passwords_are_changed(app: Flask, make_settings) -> None:
     from services.common.event_handlers import SYSTEM
     from services.common.unit_of_work import unit_of_work
-    from services.schedule.app import create_app
     from services.schedule.ops.staff import change_staff
 
     with unit_of_work(app.extensions["clinic"], SYSTEM) as work:
