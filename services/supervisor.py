@@ -16,6 +16,7 @@ other command is started as it is written.
 
 from __future__ import annotations
 
+import gc
 import importlib.metadata
 import multiprocessing
 import os
@@ -97,7 +98,11 @@ def console_script(word: str) -> str | None:
 
 def _run_entry_point(target: str, argv: list[str], cwd: str, out: Connection) -> None:
     """In the forked process: what the console script's own wrapper would do, its output
-    (stdout and stderr, line by line) into ``out``."""
+    (stdout and stderr, line by line) into ``out``.
+
+    What the fork server preloaded is frozen out of the garbage collector's sweeps first:
+    it lives as long as the process, and each full sweep went over all of it again."""
+    gc.freeze()
     os.dup2(out.fileno(), 1)
     os.dup2(out.fileno(), 2)
     out.close()
