@@ -32,7 +32,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
 	@# pip compiles what it installs on one core (20 of its 45 CPU-s); compileall uses both,
 	@# and compiles the project too (else each of the first processes to import a module
-	@# compiles it again: four test workers start at once).
+	@# compiles it again: four test workers start at once; pytest compiles the test modules
+	@# themselves into files of its own). Only a saving: a file it cannot compile is
+	@# compiled, or refused, when imported.
 	@$(BIN)/python -m compileall -q -j 0 $(VENV)/lib services tools bench tests >/dev/null || true
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)

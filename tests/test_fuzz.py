@@ -7,7 +7,7 @@ schemathesis's "schema-valid request accepted" (ST202), because our rules go
 beyond what a schema can say (a phone number must exist, a query needs a
 department or an expert), and those refusals are 4xx with a problem document.
 
-Dates are drawn near today half of the time: a date anywhere in 1 to 9999 almost
+Dates are drawn near today two times in three: a date anywhere in 1 to 9999 almost
 never falls in the accepted 2000–2100, so views behind a date check went unfuzzed
 (an error planted behind ``/stats?by=channel`` went unnoticed twice). A test below
 plants such an error and proves the fuzzer finds it.

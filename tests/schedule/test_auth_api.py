@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -20,15 +21,18 @@ from tests.support.schedule import CHEAP_HASH_COST
 def demo_database(tmp_path_factory: pytest.TempPathFactory,
                   migrated_sqlite: Callable[[str], Path]) -> Path:
     """schedule's database with the demo loaded, once per worker: loading it publishes
-    two weeks of slots, most of this module's CPU when each test did it."""
+    two weeks of slots, most of this module's CPU when each test did it. (The slots are
+    from the day the worker made it; these tests sign in and read no slot.)"""
     var_dir = tmp_path_factory.mktemp("demo") / "var"
     var_dir.mkdir()
     shutil.copyfile(migrated_sqlite("schedule"), var_dir / "schedule.db")
     settings = ScheduleSettings.from_env(environ={}, var_dir=var_dir, migrate_on_start=False,
-                                         password_hash_cost=CHEAP_HASH_COST)
+                                         password_hash_cost=CHEAP_HASH_COST,
+                                         log_file=os.environ.get("LOG_FILE", ""))
     app = create_app(settings)
     load_demo(app.extensions["clinic"])
-    app.extensions["clinic"].db.dispose()
+    app.extensions["clinic"].db.dispose()  # the last connection folds the WAL into the file
+    assert not (var_dir / "schedule.db-wal").exists(), "a connection is still open"
     return var_dir / "schedule.db"
 
 

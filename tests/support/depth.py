@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import os
 
-DEEP = os.environ.get("CLINIC_TEST_DEPTH", "").strip().lower() == "deep"
+_DEPTH = os.environ.get("CLINIC_TEST_DEPTH", "").strip().lower() or "everyday"
+if _DEPTH not in ("everyday", "deep"):
+    raise ValueError(f"CLINIC_TEST_DEPTH is everyday or deep, not {_DEPTH!r}")
+DEEP = _DEPTH == "deep"
 
 
 def examples(everyday: int, deep: int) -> int:
