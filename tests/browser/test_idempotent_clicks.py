@@ -80,8 +80,12 @@ def answered_as_one_check_in(clinic, desk, booked: dict, answers: list[int]) -> 
 
 
 def test_a_double_click_on_check_in_checks_in_once(clinic, browser) -> None:
+    """Two clicks on 报到 before the first is answered: both are sent, with one key, and
+    answered alike. Clicked in one go from the page: Playwright's ``dblclick`` once sent
+    only one (2026-12-07, a loaded run; the roster may redraw between a mouse's two
+    clicks), which left this path untried (the late second click is the next test's)."""
     booked, desk, button, answers = roster_checking_in(clinic, browser, "双击报到", "13622224443")
-    button.dblclick()
+    button.evaluate("(b) => { b.click(); b.click(); }")
     answered_as_one_check_in(clinic, desk, booked, answers)
 
 
