@@ -220,14 +220,22 @@ def add_consultant(clinic, username: str) -> None:
 
 
 def book_by_api(clinic, department_id: int, patient: dict) -> dict:
-    """``patient`` booked by phone into the department's first bookable slot from tomorrow."""
+    """``patient`` booked by phone into the department's first bookable slot from tomorrow.
+    Waits for one: a clinic just ready may not have the demo's slots in booking yet (they
+    come over the bus from schedule; a fresh clone's run met that in its first test)."""
     tomorrow = (datetime.now(SHANGHAI) + timedelta(days=1)).date()
-    found = api(clinic, "consultant", "GET", "booking", "/availability", params={
-        "department_id": department_id, "date": tomorrow.isoformat(), "days": 7}).json()
-    slot = next(s for e in found["experts"] for s in e["slots"] if s["remaining"]
-                and s["bookable"])
+    found: list[dict] = []
+
+    def bookable() -> bool:
+        week = api(clinic, "consultant", "GET", "booking", "/availability", params={
+            "department_id": department_id, "date": tomorrow.isoformat(), "days": 7}).json()
+        found[:] = [s for e in week["experts"] for s in e["slots"]
+                    if s["remaining"] and s["bookable"]]
+        return bool(found)
+
+    assert wait_for(bookable, 30), f"no bookable place in department {department_id}"
     answer = api(clinic, "consultant", "POST", "booking", "/appointments", json={
-        "slot_id": slot["slot_id"], "channel": "phone", "patient": patient})
+        "slot_id": found[0]["slot_id"], "channel": "phone", "patient": patient})
     assert answer.status_code == 201, answer.text
     return answer.json()
 
