@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-import os
-from pathlib import Path
 from typing import Any
-
-from tests.support.schedule import CHEAP_HASH_COST
 
 SERVICES = ("schedule", "booking", "notify", "followup")
 
@@ -27,16 +22,3 @@ def service_parts(name: str) -> tuple[Any, Any]:
         from services.followup.app import create_app
         from services.followup.config import FollowupSettings as settings_cls
     return create_app, settings_cls
-
-
-def in_process_settings(settings_cls: type, var_dir: Path, **overrides: Any) -> Any:
-    """A service's settings as the in-process tests run it: files under ``var_dir``, this
-    worker's log file, a small pool, and (out of production) the cheap password hash."""
-    # A small pool: four xdist workers' tests, each app racing a hundred clients, share
-    # one PostgreSQL of 100 connections (the app waits for a connection, as it would).
-    values: dict[str, Any] = {"var_dir": var_dir, "log_level": "INFO", "db_pool_size": 4,
-                              "log_file": os.environ.get("LOG_FILE", "")}
-    if (any(field.name == "password_hash_cost" for field in dataclasses.fields(settings_cls))
-            and overrides.get("env") != "production"):
-        values["password_hash_cost"] = CHEAP_HASH_COST
-    return settings_cls.from_env(environ={}, **{**values, **overrides})
