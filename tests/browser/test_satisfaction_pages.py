@@ -93,7 +93,9 @@ def test_the_card_asks_three_questions_and_the_manager_sees_the_result(
     results = manager.locator("#satisfaction")
     assert wait_for(lambda: "(n=1)" in results.inner_text(), 20), results.inner_text()
     assert "样本少" in results.inner_text() and "5.0 (n=1)" in results.inner_text()
-    funnel = manager.locator("#funnel-calls").inner_text()
+    calls = manager.locator("#funnel-calls")  # drawn from its own answer, after #satisfaction's
+    assert wait_for(lambda: "通话时长中位数" in calls.inner_text(), 20), calls.inner_text()
+    funnel = calls.inner_text()
     assert "通话时长中位数" in funnel and "满意度已回答 1" in funnel, funnel
     manager.locator("#satisfaction-title").scroll_into_view_if_needed()
     manager.screenshot(path=str(shots / "stats-satisfaction.png"), full_page=True)
