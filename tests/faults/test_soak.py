@@ -1,11 +1,13 @@
-"""The short soak (issue 34): ``make soak`` for a minute, in ``make test``.
+"""The short soak (issue 34): ``make soak`` for half a minute, in ``make test``.
 
 The four services in production mode (gunicorn, production timings) on PostgreSQL and a
 RabbitMQ vhost of their own, under the soak's mixed load — bookings direct and through a
 hold, cancellations, reschedules, a race for a slot's last place, follow-up enquiries,
 schedule's extra sessions — while the web process and the worker of every service are
 killed -9 and restarted, the databases' connections terminated and the vhost's
-connections closed by the broker. The gateway's outage and throttling are
+connections closed by the broker: each once, 1–3 s apart (the faults go on past the
+half minute until every kind has struck; a minute, as until 2026-12-08, only repeated
+five of them: 69 busy core-seconds and 82 s alone, against 54 and 55 s). The gateway's outage and throttling are
 ``test_gateway_catch_up.py``'s, and every kind's in the full ``make soak``. It asserts
 what was lost, doubled, oversold, stuck or answered with a 5xx to give up on.
 """
@@ -25,11 +27,11 @@ from tools.soak.faults import KILLS
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
 
 
-def test_a_minute_of_mixed_load_through_kills_of_every_process_loses_nothing(
+def test_half_a_minute_of_mixed_load_through_kills_of_every_process_loses_nothing(
         tmp_path: Path, postgres_available: bool) -> None:
     kinds = (*KILLS, "pg-terminate", "vhost-close")
     said: list[str] = []
-    summary, _ = soak(tmp_path, minutes=1.0, kinds=kinds, seed=34, gap=(1.0, 3.0),
+    summary, _ = soak(tmp_path, minutes=0.5, kinds=kinds, seed=34, gap=(1.0, 3.0),
                       say=said.append)
     print(line(summary), *said, sep="\n")  # shown with -s, or when the test fails
     safety = {key: summary[key] for key in SAFETY}
