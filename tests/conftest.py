@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import os
 import shutil
@@ -22,8 +21,7 @@ from kombu import Connection, Queue
 from services.common.clock import MovableClock
 from tests.support import servers
 from tests.support.logs import personal_data_in
-from tests.support.schedule import CHEAP_HASH_COST
-from tests.support.services import service_parts
+from tests.support.services import in_process_settings, service_parts
 
 # --- no phone number or email in any log line, during the whole run -------------------------
 
@@ -295,14 +293,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Any]:
     """Build a service's settings pointing at this test's folder."""
 
     def factory(settings_cls: type, **overrides: Any) -> Any:
-        # A small pool: four xdist workers' tests, each app racing a hundred clients, share
-        # one PostgreSQL of 100 connections (the app waits for a connection, as it would).
-        values = {"var_dir": tmp_path / "var", "log_level": "INFO", "db_pool_size": 4,
-                  "log_file": os.environ.get("LOG_FILE", "")}
-        if (any(field.name == "password_hash_cost" for field in dataclasses.fields(settings_cls))
-                and overrides.get("env") != "production"):
-            values["password_hash_cost"] = CHEAP_HASH_COST
-        return settings_cls.from_env(environ={}, **{**values, **overrides})
+        return in_process_settings(settings_cls, **{"var_dir": tmp_path / "var", **overrides})
 
     return factory
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +13,7 @@ from services.common.config import ConfigError
 from services.schedule.app import create_app
 from services.schedule.config import ScheduleSettings
 from services.schedule.ops.demo import load_demo
-from tests.support.schedule import CHEAP_HASH_COST
+from tests.support.services import in_process_settings
 
 
 @pytest.fixture(scope="session")
@@ -26,9 +25,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory,
     var_dir = tmp_path_factory.mktemp("demo") / "var"
     var_dir.mkdir()
     shutil.copyfile(migrated_sqlite("schedule"), var_dir / "schedule.db")
-    settings = ScheduleSettings.from_env(environ={}, var_dir=var_dir, migrate_on_start=False,
-                                         password_hash_cost=CHEAP_HASH_COST,
-                                         log_file=os.environ.get("LOG_FILE", ""))
+    settings = in_process_settings(ScheduleSettings, var_dir=var_dir, migrate_on_start=False)
     app = create_app(settings)
     load_demo(app.extensions["clinic"])
     app.extensions["clinic"].db.dispose()  # the last connection folds the WAL into the file
