@@ -52,6 +52,8 @@ ACCESS_LOG = [{"at": _due(-1), "staff": "陈晓雯", "patient_id": 12345678,
                "action": "update_patient", "service": service,
                "detail": "name, phone, guardian_name, id_number"}
               for service in ("booking", "notify", "followup")]
+STAFF = [{"username": "consultant2", "name": "陈晓雯", "roles": ["consultant", "frontdesk"],
+          "active": True}]
 
 #: (who, service, path, answers to route) for each page checked.
 PAGES = [
@@ -63,6 +65,7 @@ PAGES = [
     ("manager", "booking", "/stats", {"**/api/v1/funnel?*": FUNNEL,
                                       "**/api/v1/satisfaction?*": SATISFACTION}),
     ("admin", "schedule", "/admin/privacy", {"**/api/v1/access-log?*": ACCESS_LOG}),
+    ("admin", "schedule", "/admin/staff", {"**/api/v1/staff": STAFF}),
 ]
 
 
