@@ -9,8 +9,8 @@ connections closed by the broker: each once, 1–3 s apart (the faults go on pas
 half minute until every kind has struck; a minute, as until 2026-12-08, only repeated
 five of them: 69 busy core-seconds and 82 s alone, against 54 and 55 s). The gateway's
 outage and throttling are ``test_gateway_catch_up.py``'s, and every kind's in the full
-``make soak``. It asserts
-what was lost, doubled, oversold, stuck or answered with a 5xx to give up on.
+``make soak``. It asserts what was lost, doubled, oversold, stuck or answered with a 5xx
+to give up on.
 """
 
 from __future__ import annotations
