@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from click.testing import CliRunner
 
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.tokens import verify_token
 from services.schedule.cli import cli
-from tests.support.schedule import CHEAP_HASH_COST
-
-
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    # The in-process tests' cheap scrypt cost: the demo's eight accounts at production's cost
-    # were most of this module's CPU (the cost itself is test_auth_api's).
-    monkeypatch.setenv("PASSWORD_HASH_COST", str(CHEAP_HASH_COST))
-    return CliRunner()
 
 
 def test_create_staff_then_issue_a_token_with_its_roles(runner: CliRunner) -> None:

@@ -5,26 +5,14 @@ pages, and is refused by the staff API of every service (``/fhir`` is its only d
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
 from services.common.config import DEFAULT_JWT_SECRET
 from services.common.tokens import verify_token
 from services.schedule.cli import cli
-from tests.support.schedule import CHEAP_HASH_COST
 
 PASSWORD = "his-password-1"
-
-
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    # The in-process tests' cheap scrypt cost (production's cost is test_auth_api's to check).
-    monkeypatch.setenv("PASSWORD_HASH_COST", str(CHEAP_HASH_COST))
-    return CliRunner()
 
 
 def test_the_cli_creates_a_hospital_systems_account_and_its_token(runner: CliRunner) -> None:
